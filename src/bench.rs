@@ -1,0 +1,128 @@
+//! `teleport-lab bench`: wall-clock measurements, reported as medians.
+//!
+//! Speed is measured here and never asserted in a test.
+
+use std::hint::black_box;
+use std::time::Instant;
+
+use crate::objective::{Objective, Preset, TaskDist, Vec2};
+use crate::symmetry::{grad_norm_at, oracle, teleport};
+
+/// One measured operation.
+#[derive(Clone, Debug)]
+pub struct Measurement {
+    /// What was measured.
+    pub name: String,
+    /// Median time per call, in nanoseconds.
+    pub median_ns: f64,
+    /// 90th percentile time per call, in nanoseconds.
+    pub p90_ns: f64,
+}
+
+/// Times `op` in `samples` batches of `batch` calls; per-call statistics.
+pub fn measure(name: &str, samples: usize, batch: usize, mut op: impl FnMut(usize)) -> Measurement {
+    let samples = samples.max(1);
+    let batch = batch.max(1);
+    // Warm up caches and branch predictors.
+    for i in 0..batch {
+        op(i);
+    }
+    let mut per_call: Vec<f64> = (0..samples)
+        .map(|s| {
+            let start = Instant::now();
+            for i in 0..batch {
+                op(s * batch + i);
+            }
+            start.elapsed().as_secs_f64() * 1e9 / batch as f64
+        })
+        .collect();
+    per_call.sort_by(f64::total_cmp);
+    Measurement {
+        name: name.to_owned(),
+        median_ns: percentile(&per_call, 0.5),
+        p90_ns: percentile(&per_call, 0.9),
+    }
+}
+
+/// The `q`-quantile of sorted values (nearest rank).
+pub fn percentile(sorted: &[f64], q: f64) -> f64 {
+    if sorted.is_empty() {
+        return f64::NAN;
+    }
+    let i = ((sorted.len() - 1) as f64 * q).round() as usize;
+    sorted[i.min(sorted.len() - 1)]
+}
+
+/// The dense scan that the oracle replaces: `n` evaluations of `‖∇f(g_θ x)‖`.
+pub fn dense_scan(obj: &Objective, x: &Vec2, n: usize) -> f64 {
+    let mut best = (0.0, f64::MIN);
+    for k in 0..n {
+        let theta = std::f64::consts::TAU * k as f64 / n as f64;
+        let g = grad_norm_at(obj, x, theta);
+        if g > best.1 {
+            best = (theta, g);
+        }
+    }
+    best.0
+}
+
+/// Measures the core operations on 64 tasks of each family.
+pub fn core(samples: usize) -> Vec<Measurement> {
+    let mut tasks = TaskDist::ElliVary.sample_many(11, 32, Default::default());
+    tasks.extend(TaskDist::RosVary.sample_many(12, 32, Default::default()));
+    let rosen = Preset::Rosenbrock.objective();
+    let n = tasks.len();
+    vec![
+        measure("f + ∇f (mixed families)", samples, 4096, |i| {
+            let t = &tasks[i % n];
+            black_box(t.objective.f_grad(black_box(&t.x0)));
+        }),
+        measure("teleport g_θ(x)", samples, 4096, |i| {
+            let t = &tasks[i % n];
+            black_box(teleport(&t.objective, black_box(&t.x0), 0.7));
+        }),
+        measure("oracle θ* (1e-8 accurate)", samples, 16, |i| {
+            let t = &tasks[i % n];
+            black_box(oracle(&t.objective, black_box(&t.x0)));
+        }),
+        measure(
+            "baseline: dense scan, 65536 angles (≈1e-4 accurate)",
+            samples.min(21),
+            2,
+            |i| {
+                let t = &tasks[i % n];
+                black_box(dense_scan(&t.objective, black_box(&t.x0), 65_536));
+            },
+        ),
+        measure("oracle θ* on Rosenbrock preset", samples, 16, |_| {
+            black_box(oracle(&rosen, black_box(&Vec2::new(-1.0, -1.0))));
+        }),
+    ]
+}
+
+/// Formats measurements as a Markdown table.
+pub fn table(rows: &[Measurement]) -> String {
+    let mut out = String::from("| operation | median | p90 |\n|---|---:|---:|\n");
+    for m in rows {
+        out.push_str(&format!(
+            "| {} | {} | {} |\n",
+            m.name,
+            human(m.median_ns),
+            human(m.p90_ns)
+        ));
+    }
+    out
+}
+
+/// `1234.0` → `1.23 µs`.
+pub fn human(ns: f64) -> String {
+    if ns < 1e3 {
+        format!("{ns:.1} ns")
+    } else if ns < 1e6 {
+        format!("{:.2} µs", ns / 1e3)
+    } else if ns < 1e9 {
+        format!("{:.2} ms", ns / 1e6)
+    } else {
+        format!("{:.2} s", ns / 1e9)
+    }
+}

@@ -1,0 +1,410 @@
+//! Scene files: an objective, a start point, an optimizer and an optional
+//! teleport schedule, as JSON. The CLI's `eval` and the app read the same
+//! format.
+//!
+//! ```json
+//! {
+//!   "objective": {"family": "ellipse", "A": [[0.5, 0.0], [0.0, 3.0]], "b": [0.0, 0.0]},
+//!   "x0": [-5.0, 3.5],
+//!   "steps": 20,
+//!   "optimizer": {"kind": "gd", "lr": 0.05},
+//!   "teleport": {"strategy": "oracle", "at": [4]}
+//! }
+//! ```
+
+use serde::{Deserialize, Serialize};
+
+use crate::objective::{Ellipse, Mat2, Objective, Quadratic, Rosenbrock, Vec2};
+use crate::optim::{OptimizerSpec, TeleportSchedule, Trajectory, When, run};
+use crate::symmetry::Strategy;
+
+/// The most steps a scene may ask for.
+pub const MAX_STEPS: usize = 100_000;
+/// The most teleport steps a scene may list.
+pub const MAX_TELEPORT_STEPS: usize = 100_000;
+/// The most gradient-ascent iterations a teleport may ask for.
+pub const MAX_ASCENT_ITERS: usize = 100_000;
+/// The largest scene file accepted.
+pub const MAX_SCENE_BYTES: usize = 1 << 20;
+
+/// An objective as written in a scene file.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "family", rename_all = "snake_case", deny_unknown_fields)]
+pub enum ObjectiveSpec {
+    /// `h(x) = A x + b`.
+    Ellipse {
+        /// `A`, row-major.
+        #[serde(rename = "A")]
+        a: [[f64; 2]; 2],
+        /// `b`.
+        b: [f64; 2],
+    },
+    /// `h(x, y) = (c·y + d(x), a·x + b)`, `d(x) = d0 + d1·x + d2·x²`.
+    Rosenbrock {
+        /// `a ≠ 0`.
+        a: f64,
+        /// `b`.
+        b: f64,
+        /// `c ≠ 0`.
+        c: f64,
+        /// `[d0, d1, d2]`.
+        d: [f64; 3],
+    },
+    /// `f(x) = xᵀ A x`, `A` symmetric positive definite.
+    Quadratic {
+        /// `A`, row-major.
+        #[serde(rename = "A")]
+        a: [[f64; 2]; 2],
+    },
+}
+
+fn mat(a: [[f64; 2]; 2]) -> Mat2 {
+    Mat2::new(a[0][0], a[0][1], a[1][0], a[1][1])
+}
+
+fn rows(a: Mat2) -> [[f64; 2]; 2] {
+    [[a[(0, 0)], a[(0, 1)]], [a[(1, 0)], a[(1, 1)]]]
+}
+
+impl ObjectiveSpec {
+    /// Builds the objective, or says why the parameters are invalid.
+    pub fn build(&self) -> Result<Objective, crate::objective::ParamError> {
+        Ok(match *self {
+            Self::Ellipse { a, b } => Objective::Ellipse(Ellipse::new(mat(a), Vec2::from(b))?),
+            Self::Rosenbrock { a, b, c, d } => Objective::Rosenbrock(Rosenbrock::new(a, b, c, d)?),
+            Self::Quadratic { a } => Objective::Quadratic(Quadratic::new(mat(a))?),
+        })
+    }
+
+    /// The spec of an objective.
+    pub fn of(obj: &Objective) -> Self {
+        match obj {
+            Objective::Ellipse(e) => Self::Ellipse {
+                a: rows(e.a()),
+                b: [e.b().x, e.b().y],
+            },
+            Objective::Rosenbrock(r) => {
+                let (a, b, c, d) = r.coefficients();
+                Self::Rosenbrock { a, b, c, d }
+            }
+            Objective::Quadratic(q) => Self::Quadratic { a: rows(q.a()) },
+        }
+    }
+}
+
+/// The strategies' names, for the flat `teleport` object.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum StrategyName {
+    /// A fixed angle (`theta`).
+    Angle,
+    /// The global maximizer of `‖∇f‖` on the orbit.
+    Oracle,
+    /// Gradient ascent on `‖∇f‖²` (`theta0`, `lr`, `iters`).
+    Ascent,
+}
+
+/// A teleport schedule as written in a scene file: one flat object.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TeleportSpec {
+    /// `angle`, `oracle` or `ascent`.
+    pub strategy: StrategyName,
+    /// `angle`: the angle.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub theta: Option<f64>,
+    /// `ascent`: the start angle (default 0).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub theta0: Option<f64>,
+    /// `ascent`: the step size.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lr: Option<f64>,
+    /// `ascent`: the number of steps.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub iters: Option<usize>,
+    /// The steps at which to teleport.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub at: Option<Vec<usize>>,
+    /// Teleport every `every` steps instead of at listed steps.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub every: Option<usize>,
+}
+
+impl TeleportSpec {
+    /// Checks the fields and builds the schedule; errors name the field.
+    pub fn build(&self) -> Result<TeleportSchedule, SceneError> {
+        let bad = |field: &str, msg: String| SceneError::Invalid {
+            field: format!("teleport.{field}"),
+            message: msg,
+        };
+        let finite = |field: &str, v: Option<f64>, default: Option<f64>| match v.or(default) {
+            Some(v) if v.is_finite() => Ok(v),
+            Some(v) => Err(bad(field, format!("must be a finite number, got {v}"))),
+            None => Err(bad(field, "is required for this strategy".to_owned())),
+        };
+        let unused = |field: &str, present: bool| {
+            if present {
+                Err(bad(
+                    field,
+                    format!("is not used by strategy `{:?}`", self.strategy).to_lowercase(),
+                ))
+            } else {
+                Ok(())
+            }
+        };
+        let strategy = match self.strategy {
+            StrategyName::Angle => {
+                unused("theta0", self.theta0.is_some())?;
+                unused("lr", self.lr.is_some())?;
+                unused("iters", self.iters.is_some())?;
+                Strategy::Angle {
+                    theta: finite("theta", self.theta, None)?,
+                }
+            }
+            StrategyName::Oracle => {
+                unused("theta", self.theta.is_some())?;
+                unused("theta0", self.theta0.is_some())?;
+                unused("lr", self.lr.is_some())?;
+                unused("iters", self.iters.is_some())?;
+                Strategy::Oracle
+            }
+            StrategyName::Ascent => {
+                unused("theta", self.theta.is_some())?;
+                let lr = finite("lr", self.lr, None)?;
+                if lr.abs() > 1e6 {
+                    return Err(bad("lr", format!("must be at most 1e6 in size, got {lr}")));
+                }
+                let iters = self
+                    .iters
+                    .ok_or_else(|| bad("iters", "is required for strategy `ascent`".to_owned()))?;
+                if iters > MAX_ASCENT_ITERS {
+                    return Err(bad(
+                        "iters",
+                        format!("must be at most {MAX_ASCENT_ITERS}, got {iters}"),
+                    ));
+                }
+                Strategy::Ascent {
+                    theta0: finite("theta0", self.theta0, Some(0.0))?,
+                    lr,
+                    iters,
+                }
+            }
+        };
+        let when = match (&self.at, self.every) {
+            (Some(_), Some(_)) => {
+                return Err(bad(
+                    "every",
+                    "give either `at` or `every`, not both".to_owned(),
+                ));
+            }
+            (Some(at), None) => {
+                if at.len() > MAX_TELEPORT_STEPS {
+                    return Err(bad(
+                        "at",
+                        format!("lists more than {MAX_TELEPORT_STEPS} steps"),
+                    ));
+                }
+                When::At(at.clone())
+            }
+            (None, Some(0)) => return Err(bad("every", "must be at least 1".to_owned())),
+            (None, Some(k)) => When::Every(k),
+            (None, None) => {
+                return Err(bad(
+                    "at",
+                    "is required: list the steps at which to teleport (or give `every`)".to_owned(),
+                ));
+            }
+        };
+        Ok(TeleportSchedule { strategy, when })
+    }
+}
+
+/// A scene file.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Scene {
+    /// The optimizee.
+    pub objective: ObjectiveSpec,
+    /// The start point.
+    pub x0: [f64; 2],
+    /// The number of optimizer steps.
+    pub steps: usize,
+    /// The optimizer.
+    pub optimizer: OptimizerSpec,
+    /// An optional teleport schedule.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub teleport: Option<TeleportSpec>,
+}
+
+/// What is wrong with a scene.
+#[derive(Debug, thiserror::Error)]
+pub enum SceneError {
+    /// The file could not be read.
+    #[error("cannot read scene file {path}: {source}")]
+    Read {
+        /// The file.
+        path: String,
+        /// The OS error.
+        source: std::io::Error,
+    },
+    /// The file is too large to be a scene.
+    #[error("scene file is {bytes} bytes; a scene is at most {MAX_SCENE_BYTES} bytes")]
+    TooLarge {
+        /// The file's size.
+        bytes: u64,
+    },
+    /// The text is not a scene: bad JSON, a missing or unknown field, a wrong type.
+    #[error("invalid scene at `{path}`: {message}")]
+    Parse {
+        /// Where in the document, e.g. `optimizer.lr`.
+        path: String,
+        /// What serde said.
+        message: String,
+    },
+    /// A field has a value the model rejects.
+    #[error("invalid scene field `{field}`: {message}")]
+    Invalid {
+        /// The field, e.g. `objective.A`.
+        field: String,
+        /// Why.
+        message: String,
+    },
+}
+
+/// A validated scene, ready to run.
+#[derive(Clone, Debug)]
+pub struct LoadedScene {
+    /// The file's contents.
+    pub scene: Scene,
+    /// The built objective.
+    pub objective: Objective,
+    /// The built teleport schedule.
+    pub teleport: Option<TeleportSchedule>,
+}
+
+impl Scene {
+    /// Parses and validates scene JSON.
+    pub fn from_json(text: &str) -> Result<LoadedScene, SceneError> {
+        if text.len() > MAX_SCENE_BYTES {
+            return Err(SceneError::TooLarge {
+                bytes: text.len() as u64,
+            });
+        }
+        let de = &mut serde_json::Deserializer::from_str(text);
+        let scene: Scene = serde_path_to_error::deserialize(de).map_err(|e| {
+            let path = e.path().to_string();
+            SceneError::Parse {
+                path: if path == "." {
+                    "(document)".to_owned()
+                } else {
+                    path
+                },
+                message: e.into_inner().to_string(),
+            }
+        })?;
+        scene.validate()
+    }
+
+    /// Reads and validates a scene file.
+    pub fn load(path: &std::path::Path) -> Result<LoadedScene, SceneError> {
+        let read_err = |source| SceneError::Read {
+            path: path.display().to_string(),
+            source,
+        };
+        let bytes = std::fs::metadata(path).map_err(read_err)?.len();
+        if bytes > MAX_SCENE_BYTES as u64 {
+            return Err(SceneError::TooLarge { bytes });
+        }
+        let text = std::fs::read_to_string(path).map_err(read_err)?;
+        Self::from_json(&text)
+    }
+
+    /// Checks values that parse but make no sense.
+    pub fn validate(self) -> Result<LoadedScene, SceneError> {
+        let invalid = |field: &str, message: String| SceneError::Invalid {
+            field: field.to_owned(),
+            message,
+        };
+        let objective = self.objective.build().map_err(|e| {
+            let field = match &e {
+                crate::objective::ParamError::NonFinite { name } => format!("objective.{name}"),
+                crate::objective::ParamError::Singular { .. }
+                | crate::objective::ParamError::NotSpd { .. } => "objective.A".to_owned(),
+                crate::objective::ParamError::ZeroCoefficient { name } => {
+                    format!("objective.{name}")
+                }
+            };
+            invalid(&field, e.to_string())
+        })?;
+        if !self.x0.iter().all(|v| v.is_finite()) {
+            return Err(invalid("x0", format!("must be finite, got {:?}", self.x0)));
+        }
+        if self.steps > MAX_STEPS {
+            return Err(invalid(
+                "steps",
+                format!("must be at most {MAX_STEPS}, got {}", self.steps),
+            ));
+        }
+        self.optimizer
+            .validate()
+            .map_err(|m| invalid("optimizer", m))?;
+        let teleport = self
+            .teleport
+            .as_ref()
+            .map(TeleportSpec::build)
+            .transpose()?;
+        if teleport.is_some() && matches!(self.optimizer, OptimizerSpec::Alg2 { .. }) {
+            return Err(invalid(
+                "teleport",
+                "Algorithm 2 teleports by its own learned θ; remove `teleport`".to_owned(),
+            ));
+        }
+        Ok(LoadedScene {
+            scene: self,
+            objective,
+            teleport,
+        })
+    }
+}
+
+impl LoadedScene {
+    /// Runs the scene.
+    pub fn run(&self) -> Trajectory {
+        run(
+            &self.objective,
+            Vec2::from(self.scene.x0),
+            self.scene.steps,
+            self.scene.optimizer,
+            self.teleport.as_ref(),
+        )
+    }
+}
+
+/// A trajectory as JSON: `{"trajectory": [...], "stop": ...}`.
+pub fn trajectory_json(traj: &Trajectory) -> String {
+    #[derive(Serialize)]
+    struct Out<'a> {
+        trajectory: &'a [crate::optim::Record],
+        #[serde(skip_serializing_if = "Option::is_none")]
+        stop: Option<&'a crate::optim::Stop>,
+    }
+    let out = Out {
+        trajectory: &traj.records,
+        stop: traj.stop.as_ref(),
+    };
+    // Records hold only finite numbers, strings and booleans.
+    serde_json::to_string_pretty(&out).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"))
+}
+
+/// A trajectory as CSV with columns `t,x0,x1,f,grad0,grad1,teleported,theta`.
+pub fn trajectory_csv(traj: &Trajectory) -> String {
+    let mut out = String::from("t,x0,x1,f,grad0,grad1,teleported,theta\n");
+    for r in &traj.records {
+        let theta = r.theta.map(|t| t.to_string()).unwrap_or_default();
+        out.push_str(&format!(
+            "{},{},{},{},{},{},{},{}\n",
+            r.t, r.x[0], r.x[1], r.f, r.grad[0], r.grad[1], r.teleported, theta
+        ));
+    }
+    out
+}

@@ -1,0 +1,200 @@
+//! Level-set teleportation `g_θ(x) = h⁻¹(R_θ h(x))`.
+//!
+//! `f(g_θ x) = f(x)` for every θ, so sweeping θ traces the level set of `f`
+//! through `x` (its orbit), while `‖∇f(g_θ x)‖` changes. Teleport strategies
+//! pick θ: a fixed angle, the global maximizer of `‖∇f‖` (the oracle), or a
+//! few steps of gradient ascent on `‖∇f‖²` as in Zhao et al. 2022.
+
+use std::f64::consts::{PI, TAU};
+
+use serde::{Deserialize, Serialize};
+
+use crate::objective::{Mat2, Objective, Vec2, rotation, rotation_derivative};
+
+/// `g_θ(x) = h⁻¹(R_θ h(x))`.
+#[inline]
+pub fn teleport(obj: &Objective, x: &Vec2, theta: f64) -> Vec2 {
+    obj.h_inv(&(rotation(theta) * obj.h(x)))
+}
+
+/// `g_θ(x)` with its derivatives with respect to `x` and θ.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct TeleportJet {
+    /// `y = g_θ(x)`.
+    pub y: Vec2,
+    /// `∂g/∂x = J_h(y)⁻¹ R_θ J_h(x)`.
+    pub dy_dx: Mat2,
+    /// `∂g/∂θ = J_h(y)⁻¹ R'_θ h(x)`.
+    pub dy_dtheta: Vec2,
+}
+
+/// `g_θ(x)` and its first derivatives, as needed to backpropagate through a
+/// teleport.
+#[inline]
+pub fn teleport_jet(obj: &Objective, x: &Vec2, theta: f64) -> TeleportJet {
+    let u = obj.h(x);
+    let r = rotation(theta);
+    let y = obj.h_inv(&(r * u));
+    let j_inv_y = obj.jacobian_inv(&y);
+    TeleportJet {
+        y,
+        dy_dx: j_inv_y * r * obj.jacobian(x),
+        dy_dtheta: j_inv_y * (rotation_derivative(theta) * u),
+    }
+}
+
+/// `‖∇f(g_θ x)‖` as a function of θ.
+#[inline]
+pub fn grad_norm_at(obj: &Objective, x: &Vec2, theta: f64) -> f64 {
+    obj.grad(&teleport(obj, x, theta)).norm()
+}
+
+/// `G(θ) = ‖∇f(g_θ x)‖²` and its derivative `G'(θ) = 2 ∇fᵀ H ∂g/∂θ`.
+#[inline]
+pub fn grad_norm_sq_and_derivative(obj: &Objective, x: &Vec2, theta: f64) -> (f64, f64) {
+    let jet = teleport_jet(obj, x, theta);
+    let g = obj.grad(&jet.y);
+    let h = obj.hessian(&jet.y);
+    (g.norm_squared(), 2.0 * g.dot(&(h * jet.dy_dtheta)))
+}
+
+/// `n` points of the orbit of `x` (its level set), at angles `2πk/n`.
+pub fn orbit(obj: &Objective, x: &Vec2, n: usize) -> Vec<Vec2> {
+    let u = obj.h(x);
+    (0..n)
+        .map(|k| obj.h_inv(&(rotation(TAU * k as f64 / n as f64) * u)))
+        .collect()
+}
+
+/// How a teleport picks its angle.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "strategy", rename_all = "snake_case", deny_unknown_fields)]
+pub enum Strategy {
+    /// A fixed angle θ.
+    Angle {
+        /// The rotation angle in radians.
+        theta: f64,
+    },
+    /// `θ* = argmax_θ ‖∇f(g_θ x)‖`, global over `[0, 2π)`.
+    Oracle,
+    /// Gradient ascent on `‖∇f(g_θ x)‖²` over θ (Zhao et al. 2022).
+    Ascent {
+        /// The starting angle.
+        #[serde(default)]
+        theta0: f64,
+        /// The ascent step size.
+        lr: f64,
+        /// The number of ascent steps.
+        iters: usize,
+    },
+}
+
+impl Strategy {
+    /// The angle this strategy picks at `x`.
+    pub fn angle(&self, obj: &Objective, x: &Vec2) -> f64 {
+        match *self {
+            Self::Angle { theta } => theta,
+            Self::Oracle => oracle(obj, x).theta,
+            Self::Ascent { theta0, lr, iters } => ascent(obj, x, theta0, lr, iters),
+        }
+    }
+
+    /// A short label for legends, e.g. `oracle` or `ascent(10×1e-3)`.
+    pub fn label(&self) -> String {
+        match *self {
+            Self::Angle { theta } => format!("θ={theta:.3}"),
+            Self::Oracle => "oracle".to_owned(),
+            Self::Ascent { lr, iters, .. } => format!("ascent {iters}×{lr}"),
+        }
+    }
+}
+
+/// The result of the oracle search.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct OracleResult {
+    /// The maximizing angle in `[0, 2π)`.
+    pub theta: f64,
+    /// `‖∇f(g_θ* x)‖`.
+    pub grad_norm: f64,
+}
+
+/// The number of scan intervals of the oracle's bracketing pass.
+const ORACLE_SCAN: usize = 256;
+
+/// The global maximizer θ* of `‖∇f(g_θ x)‖` over `[0, 2π)`.
+///
+/// A scan of `G'(θ)` on 256 intervals brackets every local maximum (a sign
+/// change from + to −); each is refined by bisection on the analytic
+/// derivative to machine precision, and the best is kept. When `‖∇f‖` is
+/// constant on the orbit (a circle, or `x` at the minimum) θ* = 0.
+pub fn oracle(obj: &Objective, x: &Vec2) -> OracleResult {
+    let step = TAU / ORACLE_SCAN as f64;
+    let samples: Vec<(f64, f64)> = (0..=ORACLE_SCAN)
+        .map(|k| grad_norm_sq_and_derivative(obj, x, step * k as f64))
+        .collect();
+    let (g0, _) = samples[0];
+    let scale = samples.iter().fold(0.0_f64, |m, s| m.max(s.0.abs()));
+    let mut best = (0.0, g0);
+    // Keep the best scanned point as a fallback for flat or noisy orbits.
+    for (k, s) in samples.iter().enumerate().take(ORACLE_SCAN) {
+        if s.0 > best.1 {
+            best = (step * k as f64, s.0);
+        }
+    }
+    let spread = samples.iter().fold(0.0_f64, |m, s| m.max((s.0 - g0).abs()));
+    if !scale.is_finite() || spread <= 1e-13 * scale {
+        return OracleResult {
+            theta: 0.0,
+            grad_norm: g0.max(0.0).sqrt(),
+        };
+    }
+    for k in 0..ORACLE_SCAN {
+        let (_, d_lo) = samples[k];
+        let (_, d_hi) = samples[k + 1];
+        if d_lo > 0.0 && d_hi <= 0.0 {
+            let theta = bisect_derivative(obj, x, step * k as f64, step * (k + 1) as f64);
+            let (g, _) = grad_norm_sq_and_derivative(obj, x, theta);
+            if g > best.1 {
+                best = (theta, g);
+            }
+        }
+    }
+    OracleResult {
+        theta: best.0.rem_euclid(TAU),
+        grad_norm: best.1.max(0.0).sqrt(),
+    }
+}
+
+/// Finds a root of `G'` in `[lo, hi]` where `G'(lo) > 0 ≥ G'(hi)`.
+fn bisect_derivative(obj: &Objective, x: &Vec2, mut lo: f64, mut hi: f64) -> f64 {
+    // 60 halvings of an interval of 2π/256 reach below 1e-19: past f64 spacing.
+    for _ in 0..60 {
+        let mid = 0.5 * (lo + hi);
+        if mid <= lo || mid >= hi {
+            break;
+        }
+        let (_, d) = grad_norm_sq_and_derivative(obj, x, mid);
+        if d > 0.0 {
+            lo = mid;
+        } else {
+            hi = mid;
+        }
+    }
+    0.5 * (lo + hi)
+}
+
+/// Gradient ascent on `G(θ) = ‖∇f(g_θ x)‖²`: `θ ← θ + lr·G'(θ)`, `iters` times
+/// from `theta0`. Stops early if the angle stops being finite.
+pub fn ascent(obj: &Objective, x: &Vec2, theta0: f64, lr: f64, iters: usize) -> f64 {
+    let mut theta = theta0;
+    for _ in 0..iters {
+        let (_, d) = grad_norm_sq_and_derivative(obj, x, theta);
+        let next = theta + lr * d;
+        if !next.is_finite() {
+            break;
+        }
+        // Keep θ in a bounded range so long ascents keep full precision.
+        theta = (next + PI).rem_euclid(TAU) - PI;
+    }
+    theta
+}
