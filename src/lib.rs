@@ -7,6 +7,7 @@
 pub mod bench;
 pub mod cli;
 pub mod io;
+pub mod l2o;
 pub mod objective;
 pub mod optim;
 pub mod symmetry;

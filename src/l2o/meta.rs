@@ -1,0 +1,588 @@
+//! LSTM meta-optimizers: the four variants, their rollout on an optimizee and
+//! the backward pass of the meta-loss through the rollout.
+//!
+//! The gradient fed to a network is a constant (first-order meta-gradients);
+//! the meta-gradient flows exactly through the updates, the momentum and the
+//! teleport `g_θ`, using its derivatives in `x` and θ.
+
+use serde::{Deserialize, Serialize};
+
+use super::lstm::{Net, NetShape, NetState, Tape};
+use super::real::Real;
+use crate::objective::{Mat2, Objective, Vec2};
+use crate::optim::{Record, Stop, Trajectory, When};
+use crate::symmetry::teleport_jet;
+
+/// The meta-optimizer variants.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Variant {
+    /// Algorithm 1: the head outputs the update, `x_t = x_{t−1} + Δx_t`.
+    L2o,
+    /// Also outputs θ_t: `x_t = g_{θ_t}(x_{t−1} + Δx_t)` on teleport steps.
+    L2oTele,
+    /// "LSTM(lr, tele)": outputs α_t > 0 and θ_t: `x_t = g_{θ_t}(x_{t−1} − α_t∇_t)`.
+    LrTele,
+    /// Algorithm 3: m1 outputs α_t, m2 outputs β_t ∈ (0, 1) and θ_t;
+    /// `v_t = β_t v_{t−1} − α_t∇_t`, `x_t = g_{θ_t}(x_{t−1} + v_t)`.
+    LrTeleMomentum,
+}
+
+impl Variant {
+    /// All variants, in menu order.
+    pub const ALL: [Self; 4] = [Self::L2o, Self::L2oTele, Self::LrTele, Self::LrTeleMomentum];
+
+    /// The name used on the command line, in files and in the app.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::L2o => "l2o",
+            Self::L2oTele => "l2o-tele",
+            Self::LrTele => "lr-tele",
+            Self::LrTeleMomentum => "lr-tele-momentum",
+        }
+    }
+
+    /// A legend label.
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::L2o => "L2O",
+            Self::L2oTele => "L2O + teleport",
+            Self::LrTele => "LSTM(lr, tele)",
+            Self::LrTeleMomentum => "LSTM(lr, tele, momentum)",
+        }
+    }
+
+    /// Head outputs of each network.
+    pub fn outputs(self) -> &'static [usize] {
+        match self {
+            Self::L2o => &[2],
+            Self::L2oTele => &[3],
+            Self::LrTele => &[2],
+            Self::LrTeleMomentum => &[1, 2],
+        }
+    }
+
+    /// Whether the variant teleports.
+    pub fn teleports(self) -> bool {
+        !matches!(self, Self::L2o)
+    }
+
+    /// The paper's meta learning rates, one per network.
+    pub fn default_meta_lr(self) -> Vec<f64> {
+        match self {
+            Self::LrTeleMomentum => vec![1e-4, 1e-3],
+            _ => vec![4e-4],
+        }
+    }
+}
+
+impl std::fmt::Display for Variant {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl std::str::FromStr for Variant {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Self::ALL
+            .into_iter()
+            .find(|v| v.name() == s)
+            .ok_or_else(|| {
+                let names: Vec<_> = Self::ALL.iter().map(|v| v.name()).collect();
+                format!(
+                    "unknown variant `{s}`; expected one of {}",
+                    names.join(", ")
+                )
+            })
+    }
+}
+
+/// How the gradient is turned into network inputs.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Preprocess {
+    /// The raw 2-D gradient, as in the paper.
+    #[default]
+    Raw,
+    /// Andrychowicz et al.'s log-magnitude and sign (p = 10): four inputs.
+    LogSign,
+}
+
+impl Preprocess {
+    /// Input features per step.
+    pub fn input_size(self) -> usize {
+        match self {
+            Self::Raw => 2,
+            Self::LogSign => 4,
+        }
+    }
+
+    fn apply<T: Real>(self, z: &Vec2, out: &mut [T]) {
+        match self {
+            Self::Raw => {
+                out[0] = T::from_f64(z.x);
+                out[1] = T::from_f64(z.y);
+            }
+            Self::LogSign => {
+                const P: f64 = 10.0;
+                for (i, &g) in z.iter().enumerate() {
+                    let (a, b) = if g.abs() >= (-P).exp() {
+                        (g.abs().ln() / P, g.signum())
+                    } else {
+                        (-1.0, P.exp() * g)
+                    };
+                    out[2 * i] = T::from_f64(a);
+                    out[2 * i + 1] = T::from_f64(b);
+                }
+            }
+        }
+    }
+}
+
+/// The bias added to the learning-rate head before its sigmoid, so that an
+/// untrained network starts with `α ≈ 0.047·max_lr`.
+pub const LR_HEAD_SHIFT: f64 = -3.0;
+
+/// The architecture and output bounds of a meta-optimizer.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ModelConfig {
+    /// Which variant.
+    pub variant: Variant,
+    /// LSTM hidden size `H` (both cells).
+    pub hidden: usize,
+    /// Gradient preprocessing.
+    pub preprocess: Preprocess,
+    /// The steps (1-based: `x_t` is produced at step `t`) that teleport.
+    pub teleport: When,
+    /// Angles are `θ = max_angle · tanh(y)`, so |θ| < max_angle.
+    pub max_angle: f64,
+    /// Learning rates are `α = max_lr · σ(y − 3)`, so 0 < α < max_lr.
+    pub max_lr: f64,
+}
+
+impl ModelConfig {
+    /// The paper's configuration for a variant: `H = 100`, raw gradients,
+    /// teleport at every step, |θ| < π, α < 1.
+    pub fn paper(variant: Variant) -> Self {
+        Self {
+            variant,
+            hidden: 100,
+            preprocess: Preprocess::Raw,
+            teleport: When::Every(1),
+            max_angle: std::f64::consts::PI,
+            max_lr: 1.0,
+        }
+    }
+
+    /// The shape of each network.
+    pub fn shapes(&self) -> Vec<NetShape> {
+        self.variant
+            .outputs()
+            .iter()
+            .map(|&output| NetShape {
+                input: self.preprocess.input_size(),
+                hidden: self.hidden,
+                output,
+            })
+            .collect()
+    }
+
+    /// Checks the sizes and bounds.
+    pub fn validate(&self) -> Result<(), String> {
+        if !(1..=1024).contains(&self.hidden) {
+            return Err(format!(
+                "hidden size must be in 1..=1024, got {}",
+                self.hidden
+            ));
+        }
+        if !(self.max_angle.is_finite() && self.max_angle > 0.0) {
+            return Err(format!(
+                "max_angle must be positive, got {}",
+                self.max_angle
+            ));
+        }
+        if !(self.max_lr.is_finite() && self.max_lr > 0.0) {
+            return Err(format!("max_lr must be positive, got {}", self.max_lr));
+        }
+        Ok(())
+    }
+}
+
+/// A learned optimizer: one or two LSTM networks and their configuration.
+#[derive(Clone, Debug, PartialEq)]
+pub struct MetaOptimizer<T> {
+    config: ModelConfig,
+    nets: Vec<Net<T>>,
+}
+
+/// The state of a learned optimizer on one optimizee.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Rollout<T> {
+    /// The current iterate `x_t`.
+    pub x: Vec2,
+    /// The velocity `v_t` (momentum variant only).
+    pub v: Vec2,
+    /// Steps taken so far.
+    pub t: usize,
+    states: Vec<NetState<T>>,
+}
+
+/// What one step did.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct StepOutcome {
+    /// The new iterate.
+    pub x: Vec2,
+    /// Whether this step teleported.
+    pub teleported: bool,
+    /// The angle output (0 for `l2o`).
+    pub theta: f64,
+    /// The learning rate output (`lr` variants).
+    pub alpha: Option<f64>,
+    /// The momentum output (momentum variant).
+    pub beta: Option<f64>,
+}
+
+/// The optimizee-level record of one step, for the backward pass.
+#[derive(Clone, Copy, Debug, Default)]
+struct StepRecord {
+    z: Vec2,
+    v_prev: Vec2,
+    x: Vec2,
+    raw: [[f64; 3]; 2],
+    beta: f64,
+    teleported: bool,
+    dy_dx: Mat2,
+    dy_dtheta: Vec2,
+}
+
+/// The activations of an unroll: per network and per optimizee step.
+#[derive(Clone, Debug)]
+pub struct MetaTape<T> {
+    nets: Vec<Tape<T>>,
+    steps: Vec<StepRecord>,
+    d_outputs: Vec<Vec<[T; 3]>>,
+}
+
+impl<T: Real> MetaTape<T> {
+    /// An empty tape for a meta-optimizer.
+    pub fn new(model: &MetaOptimizer<T>) -> Self {
+        Self {
+            nets: model.nets.iter().map(|n| Tape::new(n.shape())).collect(),
+            steps: Vec::new(),
+            d_outputs: vec![Vec::new(); model.nets.len()],
+        }
+    }
+
+    /// Forgets the recorded steps.
+    pub fn clear(&mut self) {
+        self.nets.iter_mut().for_each(Tape::clear);
+        self.steps.clear();
+    }
+
+    /// The gradients `z_s` the networks read at each recorded step.
+    pub fn gradients(&self) -> impl Iterator<Item = Vec2> + '_ {
+        self.steps.iter().map(|s| s.z)
+    }
+
+    /// The recorded iterates `x_s`.
+    pub fn iterates(&self) -> impl Iterator<Item = Vec2> + '_ {
+        self.steps.iter().map(|s| s.x)
+    }
+
+    /// The number of recorded steps.
+    pub fn len(&self) -> usize {
+        self.steps.len()
+    }
+
+    /// Whether nothing is recorded.
+    pub fn is_empty(&self) -> bool {
+        self.steps.is_empty()
+    }
+}
+
+#[inline]
+fn sigmoid(x: f64) -> f64 {
+    1.0 / (1.0 + (-x).exp())
+}
+
+impl<T: Real> MetaOptimizer<T> {
+    /// A freshly initialised meta-optimizer (PyTorch's default initialisation).
+    pub fn init(config: ModelConfig, seed: u64) -> Self {
+        let mut rng = crate::rng(seed);
+        let nets = config
+            .shapes()
+            .into_iter()
+            .map(|s| Net::init(s, &mut rng))
+            .collect();
+        Self { config, nets }
+    }
+
+    /// A meta-optimizer from networks; `None` if they do not fit the config.
+    pub fn from_nets(config: ModelConfig, nets: Vec<Net<T>>) -> Option<Self> {
+        let shapes = config.shapes();
+        let fits =
+            shapes.len() == nets.len() && shapes.iter().zip(&nets).all(|(s, n)| *s == n.shape());
+        fits.then_some(Self { config, nets })
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &ModelConfig {
+        &self.config
+    }
+
+    /// The variant.
+    pub fn variant(&self) -> Variant {
+        self.config.variant
+    }
+
+    /// The networks.
+    pub fn nets(&self) -> &[Net<T>] {
+        &self.nets
+    }
+
+    /// The networks, mutably.
+    pub fn nets_mut(&mut self) -> &mut [Net<T>] {
+        &mut self.nets
+    }
+
+    /// A copy in another scalar type.
+    pub fn cast<U: Real>(&self) -> MetaOptimizer<U> {
+        MetaOptimizer {
+            config: self.config.clone(),
+            nets: self.nets.iter().map(Net::cast).collect(),
+        }
+    }
+
+    /// A rollout starting at `x0` with zero states.
+    pub fn start(&self, x0: Vec2) -> Rollout<T> {
+        Rollout {
+            x: x0,
+            v: Vec2::zeros(),
+            t: 0,
+            states: self
+                .nets
+                .iter()
+                .map(|n| NetState::zeros(n.shape().hidden))
+                .collect(),
+        }
+    }
+
+    /// One optimizee step; records it on `tape` when given.
+    pub fn step(
+        &self,
+        obj: &Objective,
+        roll: &mut Rollout<T>,
+        tape: Option<&mut MetaTape<T>>,
+    ) -> StepOutcome {
+        let z = obj.grad(&roll.x);
+        self.step_with_gradient(obj, roll, z, tape)
+    }
+
+    /// One step that reads the given gradient `z` instead of `∇f(x)`. The
+    /// meta-gradient treats `z` as a constant, so replaying recorded
+    /// gradients makes finite differences comparable with it.
+    pub fn step_with_gradient(
+        &self,
+        obj: &Objective,
+        roll: &mut Rollout<T>,
+        z: Vec2,
+        tape: Option<&mut MetaTape<T>>,
+    ) -> StepOutcome {
+        let mut input = [T::ZERO; 4];
+        let n_in = self.config.preprocess.input_size();
+        self.config.preprocess.apply(&z, &mut input[..n_in]);
+        let mut raw = [[0.0; 3]; 2];
+        let mut tape = tape;
+        for (k, net) in self.nets.iter().enumerate() {
+            let n_out = net.shape().output;
+            let mut out = [T::ZERO; 3];
+            let net_tape = tape.as_deref_mut().map(|t| &mut t.nets[k]);
+            net.step(
+                &input[..n_in],
+                &mut roll.states[k],
+                &mut out[..n_out],
+                net_tape,
+            );
+            for i in 0..n_out {
+                raw[k][i] = out[i].to_f64();
+            }
+        }
+        let t = roll.t + 1;
+        let teleported = self.config.variant.teleports() && self.config.teleport.fires(t);
+        let angle = |y: f64| self.config.max_angle * y.tanh();
+        let lr = |y: f64| self.config.max_lr * sigmoid(y + LR_HEAD_SHIFT);
+        let v_prev = roll.v;
+        let (pre, theta, alpha, beta) = match self.config.variant {
+            Variant::L2o => (roll.x + Vec2::new(raw[0][0], raw[0][1]), 0.0, None, None),
+            Variant::L2oTele => (
+                roll.x + Vec2::new(raw[0][0], raw[0][1]),
+                angle(raw[0][2]),
+                None,
+                None,
+            ),
+            Variant::LrTele => {
+                let a = lr(raw[0][0]);
+                (roll.x - a * z, angle(raw[0][1]), Some(a), None)
+            }
+            Variant::LrTeleMomentum => {
+                let a = lr(raw[0][0]);
+                let b = sigmoid(raw[1][0]);
+                roll.v = b * v_prev - a * z;
+                (roll.x + roll.v, angle(raw[1][1]), Some(a), Some(b))
+            }
+        };
+        let (x, dy_dx, dy_dtheta) = if teleported {
+            let jet = teleport_jet(obj, &pre, theta);
+            (jet.y, jet.dy_dx, jet.dy_dtheta)
+        } else {
+            (pre, Mat2::identity(), Vec2::zeros())
+        };
+        if let Some(tape) = tape {
+            tape.steps.push(StepRecord {
+                z,
+                v_prev,
+                x,
+                raw,
+                beta: beta.unwrap_or(0.0),
+                teleported,
+                dy_dx,
+                dy_dtheta,
+            });
+        }
+        roll.x = x;
+        roll.t = t;
+        StepOutcome {
+            x,
+            teleported,
+            theta: if teleported { theta } else { 0.0 },
+            alpha,
+            beta,
+        }
+    }
+
+    /// The meta-loss `Σ_s w_s f(x_s)` of the recorded unroll.
+    pub fn loss(&self, obj: &Objective, tape: &MetaTape<T>, weights: &[f64]) -> f64 {
+        tape.steps
+            .iter()
+            .zip(weights)
+            .map(|(s, w)| w * obj.f(&s.x))
+            .sum()
+    }
+
+    /// Adds `∂(Σ_s w_s f(x_s))/∂φ` of the recorded unroll to `grads` (one
+    /// vector per network). The unroll's start (x, v, LSTM states) is a
+    /// constant.
+    pub fn backward(
+        &self,
+        obj: &Objective,
+        tape: &mut MetaTape<T>,
+        weights: &[f64],
+        grads: &mut [Vec<T>],
+    ) {
+        let n = tape.steps.len();
+        for d in tape.d_outputs.iter_mut() {
+            d.clear();
+            d.resize(n, [T::ZERO; 3]);
+        }
+        let max_angle = self.config.max_angle;
+        let max_lr = self.config.max_lr;
+        // Adjoints of x_s and v_s coming from later steps.
+        let mut dx = Vec2::zeros();
+        let mut dv = Vec2::zeros();
+        for s in (0..n).rev() {
+            let rec = tape.steps[s];
+            dx += weights.get(s).copied().unwrap_or(0.0) * obj.grad(&rec.x);
+            let (dpre, dtheta) = if rec.teleported {
+                (rec.dy_dx.tr_mul(&dx), rec.dy_dtheta.dot(&dx))
+            } else {
+                (dx, 0.0)
+            };
+            let d_raw_angle = |raw: f64| {
+                let th = raw.tanh();
+                dtheta * max_angle * (1.0 - th * th)
+            };
+            let d_raw_lr = |raw: f64, dalpha: f64| {
+                let sg = sigmoid(raw + LR_HEAD_SHIFT);
+                dalpha * max_lr * sg * (1.0 - sg)
+            };
+            let d0 = &mut tape.d_outputs[0][s];
+            match self.config.variant {
+                Variant::L2o => {
+                    d0[0] = T::from_f64(dpre.x);
+                    d0[1] = T::from_f64(dpre.y);
+                }
+                Variant::L2oTele => {
+                    d0[0] = T::from_f64(dpre.x);
+                    d0[1] = T::from_f64(dpre.y);
+                    d0[2] = T::from_f64(d_raw_angle(rec.raw[0][2]));
+                }
+                Variant::LrTele => {
+                    let dalpha = -rec.z.dot(&dpre);
+                    d0[0] = T::from_f64(d_raw_lr(rec.raw[0][0], dalpha));
+                    d0[1] = T::from_f64(d_raw_angle(rec.raw[0][1]));
+                }
+                Variant::LrTeleMomentum => {
+                    let dv_total = dpre + dv;
+                    let dalpha = -rec.z.dot(&dv_total);
+                    let dbeta = rec.v_prev.dot(&dv_total);
+                    d0[0] = T::from_f64(d_raw_lr(rec.raw[0][0], dalpha));
+                    let sb = rec.beta;
+                    let d1 = &mut tape.d_outputs[1][s];
+                    d1[0] = T::from_f64(dbeta * sb * (1.0 - sb));
+                    d1[1] = T::from_f64(d_raw_angle(rec.raw[1][1]));
+                    dv = rec.beta * dv_total;
+                }
+            }
+            // x_s = g(x_{s−1} + update): the update's input gradient is a constant.
+            dx = dpre;
+        }
+        for (k, net) in self.nets.iter().enumerate() {
+            let d = &tape.d_outputs[k];
+            net.backward(&mut tape.nets[k], &mut grads[k], |s, out| {
+                let n_out = out.len();
+                out.copy_from_slice(&d[s][..n_out]);
+            });
+        }
+    }
+
+    /// Runs `steps` steps from `x0` and records the trajectory, stopping at
+    /// the first non-finite iterate.
+    pub fn trajectory(&self, obj: &Objective, x0: Vec2, steps: usize) -> Trajectory {
+        let mut roll = self.start(x0);
+        let mut out = Trajectory {
+            records: Vec::with_capacity(steps + 1),
+            stop: None,
+        };
+        let push =
+            |t: usize, x: &Vec2, teleported: bool, theta: Option<f64>, out: &mut Trajectory| {
+                let (f, g) = obj.f_grad(x);
+                let finite = x.iter().chain(g.iter()).all(|v| v.is_finite()) && f.is_finite();
+                if finite {
+                    out.records.push(Record {
+                        t,
+                        x: [x.x, x.y],
+                        f,
+                        grad: [g.x, g.y],
+                        teleported,
+                        theta,
+                    });
+                } else {
+                    out.stop = Some(Stop::Diverged { step: t });
+                }
+                finite
+            };
+        if !push(0, &x0, false, None, &mut out) {
+            return out;
+        }
+        for t in 1..=steps {
+            let o = self.step(obj, &mut roll, None);
+            let theta = o.teleported.then_some(o.theta);
+            if !push(t, &o.x, o.teleported, theta, &mut out) {
+                break;
+            }
+        }
+        out
+    }
+}

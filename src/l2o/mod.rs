@@ -1,0 +1,14 @@
+//! Learned optimizers: LSTM meta-optimizers that learn updates, teleport
+//! angles, learning rates and momentum (the paper's sections 3.2 and 5).
+//!
+//! - [`lstm`]: two stacked LSTM cells and a linear head, forward and backward.
+//! - [`meta`]: the four variants, their rollout and the meta-gradient.
+//! - [`train`]: Algorithm 1 with Adam, progress and stop control.
+
+pub mod lstm;
+pub mod meta;
+pub mod real;
+pub mod train;
+
+pub use meta::{MetaOptimizer, ModelConfig, Preprocess, Variant};
+pub use train::{Control, Progress, TrainConfig, Trainer};

@@ -1,0 +1,375 @@
+//! Meta-training (Algorithm 1, and its two-network variant for Algorithm 3).
+//!
+//! For each of `R` trajectories a task `(f, x0)` is drawn; the optimizer runs
+//! `N` steps; every `T` steps the meta-loss `Σ w_t f(x_t)` of the last `T`
+//! steps is backpropagated and Adam updates the networks. Iterates, velocity
+//! and LSTM states carry over unroll boundaries as constants (detached).
+
+use serde::{Deserialize, Serialize};
+
+use super::meta::{MetaOptimizer, MetaTape, ModelConfig, Rollout};
+use crate::objective::{Sampling, Task, TaskDist};
+
+/// Training settings. The defaults are the paper's configuration.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct TrainConfig {
+    /// The task distribution.
+    pub dist: TaskDist,
+    /// How random tasks are drawn.
+    pub sampling: Sampling,
+    /// `R`: trajectories (tasks) to train on.
+    pub trajectories: usize,
+    /// `N`: optimizee steps per trajectory.
+    pub steps: usize,
+    /// `T`: a meta-update every `T` steps.
+    pub unroll: usize,
+    /// Adam learning rate of each network (m1, m2).
+    pub meta_lr: Vec<f64>,
+    /// Clip the global meta-gradient norm of each network to this value.
+    pub clip: Option<f64>,
+    /// Skip a meta-update whose unroll loss exceeds this value.
+    pub skip_loss_above: Option<f64>,
+    /// Trajectories stepped together; their meta-gradients are averaged.
+    pub batch: usize,
+    /// The seed of the initial weights and of the tasks.
+    pub seed: u64,
+}
+
+impl TrainConfig {
+    /// The paper's configuration (R = 500, N = 21, T = 5, Adam 4e−4) for a
+    /// model and distribution.
+    pub fn paper(model: &ModelConfig, dist: TaskDist, seed: u64) -> Self {
+        Self {
+            dist,
+            sampling: Sampling::default(),
+            trajectories: 500,
+            steps: 21,
+            unroll: 5,
+            meta_lr: model.variant.default_meta_lr(),
+            clip: None,
+            skip_loss_above: None,
+            batch: 1,
+            seed,
+        }
+    }
+
+    /// Checks the settings against a model.
+    pub fn validate(&self, model: &ModelConfig) -> Result<(), String> {
+        let nets = model.variant.outputs().len();
+        if self.meta_lr.len() != nets {
+            return Err(format!(
+                "variant `{}` has {nets} network(s) but {} meta learning rate(s) were given",
+                model.variant,
+                self.meta_lr.len()
+            ));
+        }
+        if let Some(lr) = self
+            .meta_lr
+            .iter()
+            .find(|lr| !(lr.is_finite() && **lr > 0.0 && **lr < 1.0))
+        {
+            return Err(format!("meta learning rates must be in (0, 1), got {lr}"));
+        }
+        if self.unroll == 0 || self.steps == 0 || self.batch == 0 {
+            return Err("steps, unroll and batch must be at least 1".to_owned());
+        }
+        if self.steps > 100_000 || self.trajectories > 10_000_000 || self.batch > 4096 {
+            return Err("steps ≤ 100000, trajectories ≤ 10000000 and batch ≤ 4096".to_owned());
+        }
+        if let Some(c) = self.clip
+            && !(c.is_finite() && c > 0.0)
+        {
+            return Err(format!("clip must be positive, got {c}"));
+        }
+        Ok(())
+    }
+}
+
+/// Adam over one flat parameter vector.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Adam {
+    lr: f32,
+    m: Vec<f32>,
+    v: Vec<f32>,
+    t: i32,
+}
+
+impl Adam {
+    const BETA1: f32 = 0.9;
+    const BETA2: f32 = 0.999;
+    const EPS: f32 = 1e-8;
+
+    /// Adam with PyTorch's defaults for `n` parameters.
+    pub fn new(lr: f64, n: usize) -> Self {
+        Self {
+            lr: lr as f32,
+            m: vec![0.0; n],
+            v: vec![0.0; n],
+            t: 0,
+        }
+    }
+
+    /// One update of `params` along `grad`.
+    pub fn update(&mut self, params: &mut [f32], grad: &[f32]) {
+        self.t = self.t.saturating_add(1);
+        let c1 = 1.0 - Self::BETA1.powi(self.t);
+        let c2 = 1.0 - Self::BETA2.powi(self.t);
+        let step = self.lr / c1;
+        let inv_c2 = 1.0 / c2;
+        for (((p, g), m), v) in params
+            .iter_mut()
+            .zip(grad)
+            .zip(&mut self.m)
+            .zip(&mut self.v)
+        {
+            *m = Self::BETA1 * *m + (1.0 - Self::BETA1) * g;
+            *v = Self::BETA2 * *v + (1.0 - Self::BETA2) * g * g;
+            *p -= step * *m / ((*v * inv_c2).sqrt() + Self::EPS);
+        }
+    }
+}
+
+/// Training progress, published after every meta-update.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct Progress {
+    /// Trajectories finished.
+    pub trajectories_done: usize,
+    /// Trajectories in all.
+    pub trajectories_total: usize,
+    /// Meta-updates applied.
+    pub meta_updates: usize,
+    /// Meta-updates skipped for a non-finite loss or gradient.
+    pub skipped_nonfinite: usize,
+    /// Meta-updates skipped because the loss exceeded the threshold.
+    pub skipped_explode: usize,
+    /// The mean unroll loss of the last finished trajectory.
+    pub last_loss: f64,
+    /// The mean unroll loss of each finished trajectory.
+    pub loss_history: Vec<f64>,
+}
+
+/// What the caller wants between meta-updates.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Control {
+    /// Keep going.
+    Continue,
+    /// Stop now; the weights so far are kept.
+    Stop,
+}
+
+/// A meta-trainer: the model, its Adam states and the task stream.
+#[derive(Debug)]
+pub struct Trainer {
+    model: MetaOptimizer<f32>,
+    config: TrainConfig,
+    adam: Vec<Adam>,
+    rng: crate::Rng,
+    tapes: Vec<MetaTape<f32>>,
+    grads: Vec<Vec<f32>>,
+    batch_grads: Vec<Vec<f32>>,
+    weights: Vec<f64>,
+    progress: Progress,
+}
+
+/// Seed offset that separates the task stream from the weight initialisation.
+const TASK_STREAM: u64 = 0x9E37_79B9_7F4A_7C15;
+
+impl Trainer {
+    /// A trainer for a fresh model.
+    pub fn new(model: ModelConfig, config: TrainConfig) -> Result<Self, String> {
+        model.validate()?;
+        config.validate(&model)?;
+        let init = MetaOptimizer::init(model, config.seed);
+        Self::resume(init, config)
+    }
+
+    /// A trainer that continues from existing weights (Adam starts afresh).
+    pub fn resume(model: MetaOptimizer<f32>, config: TrainConfig) -> Result<Self, String> {
+        model.config().validate()?;
+        config.validate(model.config())?;
+        let adam = model
+            .nets()
+            .iter()
+            .zip(&config.meta_lr)
+            .map(|(n, &lr)| Adam::new(lr, n.params().len()))
+            .collect();
+        let grads: Vec<Vec<f32>> = model
+            .nets()
+            .iter()
+            .map(|n| vec![0.0; n.params().len()])
+            .collect();
+        let tapes = (0..config.batch).map(|_| MetaTape::new(&model)).collect();
+        let weights = vec![1.0 / config.unroll as f64; config.unroll];
+        Ok(Self {
+            rng: crate::rng(config.seed ^ TASK_STREAM),
+            progress: Progress {
+                trajectories_total: config.trajectories,
+                ..Progress::default()
+            },
+            batch_grads: grads.clone(),
+            grads,
+            adam,
+            tapes,
+            weights,
+            model,
+            config,
+        })
+    }
+
+    /// The model being trained.
+    pub fn model(&self) -> &MetaOptimizer<f32> {
+        &self.model
+    }
+
+    /// Consumes the trainer, returning the model.
+    pub fn into_model(self) -> MetaOptimizer<f32> {
+        self.model
+    }
+
+    /// The settings.
+    pub fn config(&self) -> &TrainConfig {
+        &self.config
+    }
+
+    /// Progress so far.
+    pub fn progress(&self) -> &Progress {
+        &self.progress
+    }
+
+    /// Whether all trajectories are done.
+    pub fn finished(&self) -> bool {
+        self.progress.trajectories_done >= self.config.trajectories
+    }
+
+    /// Trains on the next `batch` trajectories (Algorithm 1's outer loop
+    /// body). Returns their mean unroll loss.
+    pub fn train_batch(&mut self, control: &mut dyn FnMut(&Progress) -> Control) -> Control {
+        let batch = self
+            .config
+            .batch
+            .min(self.config.trajectories - self.progress.trajectories_done);
+        if batch == 0 {
+            return Control::Stop;
+        }
+        let tasks: Vec<Task> = (0..batch)
+            .map(|_| self.config.dist.sample(&mut self.rng, self.config.sampling))
+            .collect();
+        let mut rolls: Vec<Rollout<f32>> = tasks.iter().map(|t| self.model.start(t.x0)).collect();
+        let mut loss_sum = 0.0;
+        let mut loss_count = 0usize;
+        let mut t = 0;
+        let mut decision = Control::Continue;
+        while t < self.config.steps {
+            let len = self.config.unroll.min(self.config.steps - t);
+            if len < self.config.unroll {
+                // Algorithm 1 updates only when t % T == 0: a last partial
+                // unroll takes its steps but no meta-update.
+                for (task, roll) in tasks.iter().zip(rolls.iter_mut()) {
+                    for _ in 0..len {
+                        self.model.step(&task.objective, roll, None);
+                    }
+                }
+                break;
+            }
+            for g in self.batch_grads.iter_mut() {
+                g.iter_mut().for_each(|v| *v = 0.0);
+            }
+            let mut unroll_loss = 0.0;
+            for ((task, roll), tape) in tasks
+                .iter()
+                .zip(rolls.iter_mut())
+                .zip(self.tapes.iter_mut())
+            {
+                tape.clear();
+                for _ in 0..len {
+                    self.model.step(&task.objective, roll, Some(tape));
+                }
+                unroll_loss += self.model.loss(&task.objective, tape, &self.weights);
+                for g in self.grads.iter_mut() {
+                    g.iter_mut().for_each(|v| *v = 0.0);
+                }
+                self.model
+                    .backward(&task.objective, tape, &self.weights, &mut self.grads);
+                for (bg, g) in self.batch_grads.iter_mut().zip(&self.grads) {
+                    super::real::axpy(bg, 1.0, g);
+                }
+            }
+            unroll_loss /= batch as f64;
+            t += len;
+            self.apply_update(unroll_loss, batch);
+            if unroll_loss.is_finite() {
+                loss_sum += unroll_loss;
+                loss_count += 1;
+            }
+            // Iterates that left the finite world cannot continue.
+            for (task, roll) in tasks.iter().zip(rolls.iter_mut()) {
+                if !roll.x.iter().chain(roll.v.iter()).all(|v| v.is_finite()) {
+                    *roll = self.model.start(task.x0);
+                }
+            }
+            if control(&self.progress) == Control::Stop {
+                decision = Control::Stop;
+                break;
+            }
+        }
+        self.progress.trajectories_done += batch;
+        let mean = if loss_count > 0 {
+            loss_sum / loss_count as f64
+        } else {
+            f64::NAN
+        };
+        self.progress.last_loss = mean;
+        self.progress.loss_history.push(mean);
+        decision
+    }
+
+    fn apply_update(&mut self, loss: f64, batch: usize) {
+        let scale = 1.0 / batch as f32;
+        let finite = loss.is_finite()
+            && self
+                .batch_grads
+                .iter()
+                .all(|g| g.iter().all(|v| v.is_finite()));
+        if !finite {
+            self.progress.skipped_nonfinite += 1;
+            return;
+        }
+        if let Some(limit) = self.config.skip_loss_above
+            && loss > limit
+        {
+            self.progress.skipped_explode += 1;
+            return;
+        }
+        for ((net, adam), g) in self
+            .model
+            .nets_mut()
+            .iter_mut()
+            .zip(&mut self.adam)
+            .zip(&mut self.batch_grads)
+        {
+            let mut factor = scale;
+            if let Some(clip) = self.config.clip {
+                let norm =
+                    g.iter().map(|v| f64::from(*v).powi(2)).sum::<f64>().sqrt() * f64::from(scale);
+                if norm > clip {
+                    factor *= (clip / norm) as f32;
+                }
+            }
+            if factor != 1.0 {
+                g.iter_mut().for_each(|v| *v *= factor);
+            }
+            adam.update(net.params_mut(), g);
+        }
+        self.progress.meta_updates += 1;
+    }
+
+    /// Trains until all trajectories are done or `control` says stop.
+    /// `control` is called after every meta-update and may block (to pause).
+    pub fn run(&mut self, mut control: impl FnMut(&Progress) -> Control) {
+        while !self.finished() {
+            if self.train_batch(&mut control) == Control::Stop {
+                break;
+            }
+        }
+    }
+}

@@ -1,0 +1,125 @@
+//! The meta-gradient against central finite differences, in f64, for every
+//! variant, on ellipse and Rosenbrock tasks, with and without teleports.
+
+use teleport_lab::l2o::meta::{MetaTape, Rollout};
+use teleport_lab::l2o::{MetaOptimizer, ModelConfig, Preprocess, Variant};
+use teleport_lab::objective::{Objective, Preset, TaskDist, Vec2};
+use teleport_lab::optim::When;
+
+/// The unroll's loss with the networks' gradient inputs held at `zs`: the
+/// meta-gradient is first-order, so the finite differences must not see how
+/// a perturbation changes later gradients either.
+fn unroll_loss(
+    model: &MetaOptimizer<f64>,
+    obj: &Objective,
+    start: &Rollout<f64>,
+    zs: &[Vec2],
+    w: &[f64],
+) -> f64 {
+    let mut roll = start.clone();
+    let mut tape = MetaTape::new(model);
+    for z in zs {
+        model.step_with_gradient(obj, &mut roll, *z, Some(&mut tape));
+    }
+    model.loss(obj, &tape, w)
+}
+
+/// Relative error of the analytic gradient on `checks` random parameters of
+/// each network, after `warmup` steps (so states and velocity are non-zero).
+fn max_relative_error(
+    config: ModelConfig,
+    obj: &Objective,
+    x0: Vec2,
+    warmup: usize,
+    len: usize,
+    seed: u64,
+) -> f64 {
+    let model = MetaOptimizer::<f64>::init(config, seed);
+    let mut start = model.start(x0);
+    for _ in 0..warmup {
+        model.step(obj, &mut start, None);
+    }
+    let w: Vec<f64> = (0..len).map(|s| 0.5 + s as f64 * 0.25).collect();
+    let mut tape = MetaTape::new(&model);
+    let mut roll = start.clone();
+    for _ in 0..len {
+        model.step(obj, &mut roll, Some(&mut tape));
+    }
+    let mut grads: Vec<Vec<f64>> = model
+        .nets()
+        .iter()
+        .map(|n| vec![0.0; n.params().len()])
+        .collect();
+    model.backward(obj, &mut tape, &w, &mut grads);
+    let zs: Vec<Vec2> = tape.gradients().collect();
+
+    let mut rng = teleport_lab::rng(seed + 1);
+    let mut worst: f64 = 0.0;
+    for k in 0..model.nets().len() {
+        let n = model.nets()[k].params().len();
+        let largest = grads[k].iter().fold(0.0_f64, |m, g| m.max(g.abs()));
+        // Every parameter block gets probed: the first, the last, and random ones.
+        let mut idx = vec![0, n - 1, n / 2];
+        idx.extend((0..40).map(|_| rand::RngExt::random_range(&mut rng, 0..n)));
+        for &i in &idx {
+            let eps = 1e-5;
+            let mut plus = model.clone();
+            plus.nets_mut()[k].params_mut()[i] += eps;
+            let mut minus = model.clone();
+            minus.nets_mut()[k].params_mut()[i] -= eps;
+            let fd = (unroll_loss(&plus, obj, &start, &zs, &w)
+                - unroll_loss(&minus, obj, &start, &zs, &w))
+                / (2.0 * eps);
+            let an = grads[k][i];
+            // Entries far below the largest gradient are dominated by rounding
+            // in the difference quotient; judge them against that floor.
+            let scale = fd.abs().max(an.abs()).max(1e-3 * largest);
+            let err = (fd - an).abs() / scale;
+            assert!(
+                err < 1e-4,
+                "net {k} param {i}: analytic {an:e} vs finite difference {fd:e}"
+            );
+            worst = worst.max(err);
+        }
+    }
+    worst
+}
+
+fn config(variant: Variant, teleport: When) -> ModelConfig {
+    ModelConfig {
+        hidden: 7,
+        teleport,
+        ..ModelConfig::paper(variant)
+    }
+}
+
+#[test]
+fn gradient_matches_finite_differences_for_every_variant() {
+    let tasks = [
+        (Preset::ElliFixed.objective(), Vec2::new(-1.5, 0.8)),
+        (Preset::RosFixed.objective(), Vec2::new(0.6, -0.4)),
+    ];
+    for variant in Variant::ALL {
+        for (obj, x0) in &tasks {
+            for teleport in [When::Every(1), When::At(vec![2, 5])] {
+                let err = max_relative_error(config(variant, teleport.clone()), obj, *x0, 3, 5, 11);
+                assert!(err < 1e-4, "{variant}: {err}");
+                eprintln!("{variant}: worst relative error {err:.2e}");
+            }
+        }
+    }
+}
+
+#[test]
+fn gradient_matches_with_log_sign_inputs_on_sampled_tasks() {
+    let tasks = TaskDist::Mixed.sample_many(5, 4, Default::default());
+    for (i, task) in tasks.iter().enumerate() {
+        let cfg = ModelConfig {
+            preprocess: Preprocess::LogSign,
+            max_lr: 0.1,
+            ..config(Variant::LrTeleMomentum, When::Every(1))
+        };
+        let err = max_relative_error(cfg, &task.objective, task.x0 * 0.3, 2, 4, 100 + i as u64);
+        assert!(err < 1e-4, "task {i}: {err}");
+    }
+}
