@@ -126,3 +126,49 @@ pub fn human(ns: f64) -> String {
         format!("{:.2} s", ns / 1e9)
     }
 }
+
+/// Wall time of one meta-training run of the paper's configuration
+/// (500 trajectories × 21 steps, unroll 5, H = 100), single-threaded.
+#[derive(Clone, Debug)]
+pub struct TrainMeasurement {
+    /// The variant trained.
+    pub variant: crate::l2o::Variant,
+    /// Median wall time of the repeats, in seconds.
+    pub median_secs: f64,
+    /// Optimizee steps per second at the median.
+    pub steps_per_sec: f64,
+    /// The final mean unroll loss (so runs can be compared).
+    pub final_loss: f64,
+}
+
+/// Times `repeats` paper-configuration training runs of `variant` on
+/// `elli_vary`, each from seed 0.
+pub fn train(variant: crate::l2o::Variant, hidden: usize, repeats: usize) -> TrainMeasurement {
+    use crate::l2o::{ModelConfig, TrainConfig, Trainer};
+    let model = ModelConfig {
+        hidden,
+        ..ModelConfig::paper(variant)
+    };
+    let config = TrainConfig::paper(&model, TaskDist::ElliVary, 0);
+    let total_steps = (config.trajectories * config.steps) as f64;
+    let mut times = Vec::new();
+    let mut final_loss = f64::NAN;
+    for _ in 0..repeats.max(1) {
+        let Ok(mut trainer) = Trainer::new(model.clone(), config.clone()) else {
+            break;
+        };
+        let start = Instant::now();
+        trainer.run(|_| crate::l2o::Control::Continue);
+        times.push(start.elapsed().as_secs_f64());
+        final_loss = trainer.progress().last_loss;
+        black_box(trainer.model());
+    }
+    times.sort_by(f64::total_cmp);
+    let median_secs = percentile(&times, 0.5);
+    TrainMeasurement {
+        variant,
+        median_secs,
+        steps_per_sec: total_steps / median_secs,
+        final_loss,
+    }
+}

@@ -7,6 +7,8 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand, ValueEnum};
 
 use crate::io::scene::{Scene, trajectory_csv, trajectory_json};
+use crate::l2o::Variant;
+use crate::objective::TaskDist;
 
 /// teleport-lab: a lab for learning to optimize with parameter symmetries.
 #[derive(Debug, Parser)]
@@ -29,15 +31,113 @@ pub enum Command {
         #[arg(long, value_enum, default_value_t = Format::Json)]
         format: Format,
     },
+    /// Meta-train a learned optimizer (Algorithm 1) and save its weights.
+    Train(TrainArgs),
+    /// Evaluate learned weights and classical baselines on seeded test tasks.
+    Evaluate(EvaluateArgs),
     /// Measure the speed of the core operations.
     Bench {
         /// What to measure.
         #[arg(value_enum, default_value_t = BenchTarget::Core)]
         target: BenchTarget,
-        /// Timed samples per operation.
-        #[arg(long, default_value_t = 101)]
-        samples: usize,
+        /// Timed samples per operation (`core`) or training runs per variant (`train`).
+        #[arg(long)]
+        samples: Option<usize>,
+        /// Only this variant (`train`).
+        #[arg(long)]
+        variant: Option<crate::l2o::Variant>,
+        /// LSTM hidden size (`train`).
+        #[arg(long, default_value_t = 100)]
+        hidden: usize,
     },
+}
+
+/// `teleport-lab train`.
+#[derive(Debug, clap::Args)]
+pub struct TrainArgs {
+    /// Task distribution: elli_fixed, elli_vary, ros_fixed, ros_vary, mixed.
+    #[arg(long, default_value = "elli_vary")]
+    pub dist: TaskDist,
+    /// Variant: l2o, l2o-tele, lr-tele, lr-tele-momentum.
+    #[arg(long, default_value = "l2o")]
+    pub variant: Variant,
+    /// R: training trajectories.
+    #[arg(long, default_value_t = 500)]
+    pub trajectories: usize,
+    /// N: optimizee steps per trajectory.
+    #[arg(long, default_value_t = 21)]
+    pub steps: usize,
+    /// T: a meta-update every T steps.
+    #[arg(long, default_value_t = 5)]
+    pub unroll: usize,
+    /// LSTM hidden size.
+    #[arg(long, default_value_t = 100)]
+    pub hidden: usize,
+    /// Seed of the initial weights and the tasks.
+    #[arg(long, default_value_t = 0)]
+    pub seed: u64,
+    /// Where to write the weights (safetensors).
+    #[arg(long)]
+    pub out: PathBuf,
+    /// Adam learning rate(s), one per network (default: the paper's).
+    #[arg(long, value_delimiter = ',')]
+    pub meta_lr: Option<Vec<f64>>,
+    /// Gradient preprocessing: raw or log-sign.
+    #[arg(long, value_enum, default_value_t = PreprocessArg::Raw)]
+    pub preprocess: PreprocessArg,
+    /// Teleport steps: `every` (each step) or a list such as 2,5,8.
+    #[arg(long, default_value = "every")]
+    pub teleport_at: String,
+    /// Upper bound of learned learning rates (lr variants).
+    #[arg(long, default_value_t = 1.0)]
+    pub max_lr: f64,
+    /// Clip each network's meta-gradient norm.
+    #[arg(long)]
+    pub clip: Option<f64>,
+    /// Skip meta-updates whose unroll loss exceeds this.
+    #[arg(long)]
+    pub skip_loss_above: Option<f64>,
+    /// Trajectories per meta-update (gradients averaged).
+    #[arg(long, default_value_t = 1)]
+    pub batch: usize,
+    /// Draw tasks as the paper does, without rejecting ill-conditioned ones.
+    #[arg(long)]
+    pub raw_sampling: bool,
+}
+
+/// Gradient preprocessing choices.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum PreprocessArg {
+    /// The raw gradient (the paper).
+    Raw,
+    /// Log-magnitude and sign.
+    LogSign,
+}
+
+/// `teleport-lab evaluate`.
+#[derive(Debug, clap::Args)]
+pub struct EvaluateArgs {
+    /// Learned weights (safetensors); repeatable.
+    #[arg(long)]
+    pub weights: Vec<PathBuf>,
+    /// Task distribution of the test tasks.
+    #[arg(long, default_value = "elli_vary")]
+    pub dist: TaskDist,
+    /// Test runs (tasks).
+    #[arg(long, default_value_t = 200)]
+    pub runs: usize,
+    /// Steps per run.
+    #[arg(long, default_value_t = 12)]
+    pub steps: usize,
+    /// Seed of the test tasks.
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// A classical baseline such as gd:lr=0.05 or adam:lr=0.3; repeatable.
+    #[arg(long)]
+    pub baseline: Vec<String>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Json)]
+    pub format: Format,
 }
 
 /// Output formats.
@@ -54,6 +154,8 @@ pub enum Format {
 pub enum BenchTarget {
     /// f + ∇f, one teleport, one oracle search.
     Core,
+    /// Meta-training in the paper's configuration, per variant.
+    Train,
 }
 
 /// A failure to report: a message for standard error and an exit status.
@@ -115,9 +217,34 @@ pub fn run(cli: Cli) -> Result<(), Failure> {
             }
             Ok(())
         }
-        Some(Command::Bench { target, samples }) => {
+        Some(Command::Train(args)) => train(args),
+        Some(Command::Evaluate(args)) => evaluate(args),
+        Some(Command::Bench {
+            target,
+            samples,
+            variant,
+            hidden,
+        }) => {
             match target {
+                BenchTarget::Train => {
+                    let repeats = samples.unwrap_or(3);
+                    let variants = variant.map_or(crate::l2o::Variant::ALL.to_vec(), |v| vec![v]);
+                    println!(
+                        "| variant | median wall time | optimizee steps/s | final loss |\n|---|---:|---:|---:|"
+                    );
+                    for v in variants {
+                        let m = crate::bench::train(v, hidden, repeats);
+                        println!(
+                            "| {} | {:.3} s | {:.0} | {:.4} |",
+                            v, m.median_secs, m.steps_per_sec, m.final_loss
+                        );
+                    }
+                    println!(
+                        "\n500 trajectories × 21 steps, unroll 5, H = {hidden}, one thread; median of {repeats} runs."
+                    );
+                }
                 BenchTarget::Core => {
+                    let samples = samples.unwrap_or(101);
                     let rows = crate::bench::core(samples);
                     println!("{}", crate::bench::table(&rows));
                     if let (Some(oracle), Some(scan)) = (rows.get(2), rows.get(3)) {
@@ -131,4 +258,179 @@ pub fn run(cli: Cli) -> Result<(), Failure> {
             Ok(())
         }
     }
+}
+
+/// Parses `every`, `every:K` or a list such as `2,5,8`.
+fn parse_schedule(text: &str) -> Result<crate::optim::When, Failure> {
+    use crate::optim::When;
+    if text == "every" {
+        return Ok(When::Every(1));
+    }
+    if let Some(k) = text.strip_prefix("every:") {
+        return match k.parse::<usize>() {
+            Ok(k) if k >= 1 => Ok(When::Every(k)),
+            _ => Err(Failure::input(format!(
+                "--teleport-at: `{text}`: K must be a positive integer"
+            ))),
+        };
+    }
+    text.split(',')
+        .map(|s| s.trim().parse::<usize>())
+        .collect::<Result<Vec<_>, _>>()
+        .map(When::At)
+        .map_err(|_| {
+            Failure::input(format!(
+                "--teleport-at: expected `every`, `every:K` or a list like 2,5,8; got `{text}`"
+            ))
+        })
+}
+
+fn train(args: TrainArgs) -> Result<(), Failure> {
+    use crate::l2o::{Control, ModelConfig, Preprocess, TrainConfig, Trainer};
+    let model = ModelConfig {
+        hidden: args.hidden,
+        preprocess: match args.preprocess {
+            PreprocessArg::Raw => Preprocess::Raw,
+            PreprocessArg::LogSign => Preprocess::LogSign,
+        },
+        teleport: parse_schedule(&args.teleport_at)?,
+        max_lr: args.max_lr,
+        ..ModelConfig::paper(args.variant)
+    };
+    let mut config = TrainConfig::paper(&model, args.dist, args.seed);
+    config.trajectories = args.trajectories;
+    config.steps = args.steps;
+    config.unroll = args.unroll;
+    config.batch = args.batch;
+    config.clip = args.clip;
+    config.skip_loss_above = args.skip_loss_above;
+    if let Some(lr) = args.meta_lr {
+        config.meta_lr = lr;
+    }
+    if args.raw_sampling {
+        config.sampling = crate::objective::Sampling::Raw;
+    }
+    let mut trainer = Trainer::new(model, config.clone()).map_err(Failure::input)?;
+    // Fail before training, not after, if the output cannot be written.
+    if let Some(dir) = args.out.parent().filter(|d| !d.as_os_str().is_empty())
+        && !dir.is_dir()
+    {
+        return Err(Failure::input(format!(
+            "--out: folder {} does not exist",
+            dir.display()
+        )));
+    }
+    let bar = progress_bar(config.trajectories as u64);
+    let start = std::time::Instant::now();
+    trainer.run(|p| {
+        bar.set_position(p.trajectories_done as u64);
+        if p.last_loss.is_finite() {
+            bar.set_message(format!("loss {:.4}", p.last_loss));
+        }
+        Control::Continue
+    });
+    bar.finish_and_clear();
+    let secs = start.elapsed().as_secs_f64();
+    let p = trainer.progress().clone();
+    let info = crate::io::weights::WeightsInfo {
+        train: Some(config),
+        trajectories_trained: p.trajectories_done,
+    };
+    crate::io::weights::save(&args.out, trainer.model(), &info).map_err(Failure::input)?;
+    let tail = p.loss_history.len().saturating_sub(50);
+    let recent: Vec<f64> = p.loss_history[tail..]
+        .iter()
+        .copied()
+        .filter(|v| v.is_finite())
+        .collect();
+    let recent_mean = recent.iter().sum::<f64>() / recent.len().max(1) as f64;
+    println!(
+        "trained {} on {}: {} trajectories, {} meta-updates ({} skipped non-finite, {} skipped large), mean loss of the last {} trajectories {:.4}, {:.2} s → {}",
+        args.variant,
+        args.dist,
+        p.trajectories_done,
+        p.meta_updates,
+        p.skipped_nonfinite,
+        p.skipped_explode,
+        recent.len(),
+        recent_mean,
+        secs,
+        args.out.display()
+    );
+    Ok(())
+}
+
+/// A progress bar on a terminal; hidden when stderr is not one.
+fn progress_bar(len: u64) -> indicatif::ProgressBar {
+    let bar = indicatif::ProgressBar::new(len);
+    if let Ok(style) = indicatif::ProgressStyle::with_template(
+        "{spinner} [{elapsed_precise}] {bar:40} {pos}/{len} trajectories, ETA {eta} {msg}",
+    ) {
+        bar.set_style(style);
+    }
+    bar
+}
+
+fn evaluate(args: EvaluateArgs) -> Result<(), Failure> {
+    use crate::eval::{AnyOptimizer, StepStats, evaluate};
+    if args.steps > 100_000 || args.runs > 1_000_000 {
+        return Err(Failure::input(
+            "--steps must be ≤ 100000 and --runs ≤ 1000000",
+        ));
+    }
+    let mut optimizers = Vec::new();
+    for path in &args.weights {
+        let (model, _) = crate::io::weights::load(path)
+            .map_err(|e| Failure::input(format!("--weights {}: {e}", path.display())))?;
+        optimizers.push(AnyOptimizer::Learned {
+            name: model.variant().name().to_owned(),
+            model: std::sync::Arc::new(model),
+        });
+    }
+    for b in &args.baseline {
+        optimizers.push(AnyOptimizer::parse_baseline(b).map_err(Failure::input)?);
+    }
+    if optimizers.is_empty() {
+        return Err(Failure::input("give at least one --weights or --baseline"));
+    }
+    let tasks = args
+        .dist
+        .sample_many(args.seed, args.runs, Default::default());
+    #[derive(serde::Serialize)]
+    struct Entry<'a> {
+        name: &'a str,
+        steps: Vec<StepStats>,
+    }
+    let entries: Vec<Entry<'_>> = optimizers
+        .iter()
+        .map(|o| Entry {
+            name: o.name(),
+            steps: evaluate(o, &tasks, args.steps),
+        })
+        .collect();
+    match args.format {
+        Format::Json => {
+            #[derive(serde::Serialize)]
+            struct Out<'a> {
+                optimizers: &'a [Entry<'a>],
+            }
+            let text = serde_json::to_string_pretty(&Out {
+                optimizers: &entries,
+            })
+            .map_err(|e| Failure::input(format!("cannot encode results: {e}")))?;
+            println!("{text}");
+        }
+        Format::Csv => {
+            println!("optimizer,t,mean,median,std,q25,q75,runs,diverged");
+            for e in &entries {
+                for s in &e.steps {
+                    println!(
+                        "{},{},{},{},{},{},{},{},{}",
+                        e.name, s.t, s.mean, s.median, s.std, s.q25, s.q75, s.runs, s.diverged
+                    );
+                }
+            }
+        }
+    }
+    Ok(())
 }

@@ -6,6 +6,7 @@
 
 pub mod bench;
 pub mod cli;
+pub mod eval;
 pub mod io;
 pub mod l2o;
 pub mod objective;

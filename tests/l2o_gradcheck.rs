@@ -55,9 +55,9 @@ fn max_relative_error(
 
     let mut rng = teleport_lab::rng(seed + 1);
     let mut worst: f64 = 0.0;
-    for k in 0..model.nets().len() {
-        let n = model.nets()[k].params().len();
-        let largest = grads[k].iter().fold(0.0_f64, |m, g| m.max(g.abs()));
+    for (k, grad) in grads.iter().enumerate() {
+        let n = grad.len();
+        let largest = grad.iter().fold(0.0_f64, |m, g| m.max(g.abs()));
         // Every parameter block gets probed: the first, the last, and random ones.
         let mut idx = vec![0, n - 1, n / 2];
         idx.extend((0..40).map(|_| rand::RngExt::random_range(&mut rng, 0..n)));
@@ -70,7 +70,7 @@ fn max_relative_error(
             let fd = (unroll_loss(&plus, obj, &start, &zs, &w)
                 - unroll_loss(&minus, obj, &start, &zs, &w))
                 / (2.0 * eps);
-            let an = grads[k][i];
+            let an = grad[i];
             // Entries far below the largest gradient are dominated by rounding
             // in the difference quotient; judge them against that floor.
             let scale = fd.abs().max(an.abs()).max(1e-3 * largest);

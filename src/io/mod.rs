@@ -1,6 +1,7 @@
 //! Files: scenes, and writing any file atomically.
 
 pub mod scene;
+pub mod weights;
 
 use std::io::Write as _;
 use std::path::Path;

@@ -119,10 +119,9 @@ pub fn axpy<T: Real>(y: &mut [T], a: T, x: &[T]) {
 pub fn dot<T: Real>(a: &[T], b: &[T]) -> T {
     debug_assert_eq!(a.len(), b.len());
     let mut acc = [T::ZERO; LANES];
-    let chunks_a = a.chunks_exact(LANES);
-    let chunks_b = b.chunks_exact(LANES);
-    let (rest_a, rest_b) = (chunks_a.remainder(), chunks_b.remainder());
-    for (ca, cb) in chunks_a.zip(chunks_b) {
+    let (chunks_a, rest_a) = a.as_chunks::<LANES>();
+    let (chunks_b, rest_b) = b.as_chunks::<LANES>();
+    for (ca, cb) in chunks_a.iter().zip(chunks_b) {
         for i in 0..LANES {
             acc[i] += ca[i] * cb[i];
         }
@@ -131,13 +130,7 @@ pub fn dot<T: Real>(a: &[T], b: &[T]) -> T {
     for (&x, &y) in rest_a.iter().zip(rest_b) {
         tail += x * y;
     }
-    let pairs = [
-        acc[0] + acc[4],
-        acc[1] + acc[5],
-        acc[2] + acc[6],
-        acc[3] + acc[7],
-    ];
-    (pairs[0] + pairs[2]) + (pairs[1] + pairs[3]) + tail
+    acc.iter().fold(tail, |sum, &v| sum + v)
 }
 
 #[cfg(test)]

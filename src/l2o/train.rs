@@ -165,10 +165,26 @@ pub struct Trainer {
     adam: Vec<Adam>,
     rng: crate::Rng,
     tapes: Vec<MetaTape<f32>>,
-    grads: Vec<Vec<f32>>,
     batch_grads: Vec<Vec<f32>>,
     weights: Vec<f64>,
     progress: Progress,
+}
+
+/// `Σ gᵢ²` in eight f64 lanes (vectorizes; fixed summation order).
+fn norm_sq(g: &[f32]) -> f64 {
+    let mut acc = [0.0_f64; 8];
+    let chunks = g.chunks_exact(8);
+    let tail: f64 = chunks
+        .remainder()
+        .iter()
+        .map(|&v| f64::from(v) * f64::from(v))
+        .sum();
+    for c in chunks {
+        for i in 0..8 {
+            acc[i] += f64::from(c[i]) * f64::from(c[i]);
+        }
+    }
+    acc.iter().sum::<f64>() + tail
 }
 
 /// Seed offset that separates the task stream from the weight initialisation.
@@ -193,7 +209,7 @@ impl Trainer {
             .zip(&config.meta_lr)
             .map(|(n, &lr)| Adam::new(lr, n.params().len()))
             .collect();
-        let grads: Vec<Vec<f32>> = model
+        let batch_grads: Vec<Vec<f32>> = model
             .nets()
             .iter()
             .map(|n| vec![0.0; n.params().len()])
@@ -206,8 +222,7 @@ impl Trainer {
                 trajectories_total: config.trajectories,
                 ..Progress::default()
             },
-            batch_grads: grads.clone(),
-            grads,
+            batch_grads,
             adam,
             tapes,
             weights,
@@ -285,14 +300,9 @@ impl Trainer {
                     self.model.step(&task.objective, roll, Some(tape));
                 }
                 unroll_loss += self.model.loss(&task.objective, tape, &self.weights);
-                for g in self.grads.iter_mut() {
-                    g.iter_mut().for_each(|v| *v = 0.0);
-                }
+                // The backward pass adds, so the batch's gradients sum in place.
                 self.model
-                    .backward(&task.objective, tape, &self.weights, &mut self.grads);
-                for (bg, g) in self.batch_grads.iter_mut().zip(&self.grads) {
-                    super::real::axpy(bg, 1.0, g);
-                }
+                    .backward(&task.objective, tape, &self.weights, &mut self.batch_grads);
             }
             unroll_loss /= batch as f64;
             t += len;
@@ -325,11 +335,10 @@ impl Trainer {
 
     fn apply_update(&mut self, loss: f64, batch: usize) {
         let scale = 1.0 / batch as f32;
-        let finite = loss.is_finite()
-            && self
-                .batch_grads
-                .iter()
-                .all(|g| g.iter().all(|v| v.is_finite()));
+        // ‖g‖² in f64 lanes: finite exactly when every entry is finite
+        // (f32 entries cannot overflow an f64 sum of 10⁶ squares).
+        let norms_sq: Vec<f64> = self.batch_grads.iter().map(|g| norm_sq(g)).collect();
+        let finite = loss.is_finite() && norms_sq.iter().all(|n| n.is_finite());
         if !finite {
             self.progress.skipped_nonfinite += 1;
             return;

@@ -1,0 +1,254 @@
+//! Evaluating optimizers, learned or classical, on seeded test tasks: per
+//! step statistics of `f` over every run.
+
+use std::sync::Arc;
+
+use serde::Serialize;
+
+use crate::l2o::MetaOptimizer;
+use crate::objective::{Objective, Task, Vec2};
+use crate::optim::{OptimizerSpec, TeleportSchedule, Trajectory, When, run};
+use crate::symmetry::Strategy;
+
+/// Any optimizer the evaluator and the app can run: to them a learned
+/// optimizer is just another optimizer.
+#[derive(Clone, Debug)]
+pub enum AnyOptimizer {
+    /// A classical optimizer with an optional teleport schedule.
+    Classical {
+        /// Legend name.
+        name: String,
+        /// Hyperparameters.
+        spec: OptimizerSpec,
+        /// Teleports, if any.
+        teleport: Option<TeleportSchedule>,
+    },
+    /// A learned meta-optimizer.
+    Learned {
+        /// Legend name.
+        name: String,
+        /// The weights.
+        model: Arc<MetaOptimizer<f32>>,
+    },
+}
+
+impl AnyOptimizer {
+    /// The name in legends and reports.
+    pub fn name(&self) -> &str {
+        match self {
+            Self::Classical { name, .. } | Self::Learned { name, .. } => name,
+        }
+    }
+
+    /// A run of `steps` steps from `x0`: `steps + 1` records unless it diverged.
+    pub fn trajectory(&self, obj: &Objective, x0: Vec2, steps: usize) -> Trajectory {
+        match self {
+            Self::Classical { spec, teleport, .. } => run(obj, x0, steps, *spec, teleport.as_ref()),
+            Self::Learned { model, .. } => model.trajectory(obj, x0, steps),
+        }
+    }
+
+    /// Parses a baseline such as `gd:lr=0.05`, `momentum:lr=1e-3,beta=0.6`,
+    /// `adam:lr=0.3`, `newton` or `gd:lr=0.05,teleport=oracle,every=3`.
+    pub fn parse_baseline(text: &str) -> Result<Self, String> {
+        let (kind, rest) = text.split_once(':').unwrap_or((text, ""));
+        let mut values = std::collections::BTreeMap::new();
+        for pair in rest.split(',').filter(|p| !p.is_empty()) {
+            let (k, v) = pair
+                .split_once('=')
+                .ok_or_else(|| format!("baseline `{text}`: expected key=value, got `{pair}`"))?;
+            values.insert(k.trim().to_owned(), v.trim().to_owned());
+        }
+        let teleport_kind = values.remove("teleport");
+        let mut take = |key: &str, default: Option<f64>| -> Result<f64, String> {
+            match values.remove(key) {
+                Some(v) => v
+                    .parse::<f64>()
+                    .map_err(|_| format!("baseline `{text}`: `{key}` must be a number, got `{v}`")),
+                None => default.ok_or_else(|| format!("baseline `{text}`: `{key}` is required")),
+            }
+        };
+        let spec = match kind {
+            "gd" => OptimizerSpec::Gd {
+                lr: take("lr", None)?,
+            },
+            "momentum" => OptimizerSpec::Momentum {
+                lr: take("lr", None)?,
+                beta: take("beta", Some(0.9))?,
+            },
+            "adam" => OptimizerSpec::Adam {
+                lr: take("lr", None)?,
+                beta1: take("beta1", Some(0.9))?,
+                beta2: take("beta2", Some(0.999))?,
+                eps: take("eps", Some(1e-8))?,
+            },
+            "newton" => OptimizerSpec::Newton {
+                lr: take("lr", Some(1.0))?,
+            },
+            other => {
+                return Err(format!(
+                    "baseline `{text}`: unknown optimizer `{other}`; expected gd, momentum, adam or newton"
+                ));
+            }
+        };
+        spec.validate()
+            .map_err(|e| format!("baseline `{text}`: {e}"))?;
+        let teleport = match teleport_kind.as_deref() {
+            None => None,
+            Some(strategy) => {
+                let strategy = match strategy {
+                    "oracle" => Strategy::Oracle,
+                    "ascent" => Strategy::Ascent {
+                        theta0: 0.0,
+                        lr: take("ascent_lr", Some(1e-3))?,
+                        iters: take("ascent_iters", Some(10.0))? as usize,
+                    },
+                    other => {
+                        return Err(format!(
+                            "baseline `{text}`: unknown teleport `{other}`; expected oracle or ascent"
+                        ));
+                    }
+                };
+                let every = take("every", Some(1.0))?;
+                if !(every >= 1.0 && every.fract() == 0.0) {
+                    return Err(format!(
+                        "baseline `{text}`: `every` must be a positive integer"
+                    ));
+                }
+                Some(TeleportSchedule {
+                    strategy,
+                    when: When::Every(every as usize),
+                })
+            }
+        };
+        // Every known key has been taken; anything left is a typo.
+        if let Some(key) = values.keys().next() {
+            return Err(format!("baseline `{text}`: unknown key `{key}`"));
+        }
+        let mut name = spec.label();
+        if let Some(t) = &teleport {
+            name.push_str(&format!(" + teleport ({})", t.strategy.label()));
+        }
+        Ok(Self::Classical {
+            name,
+            spec,
+            teleport,
+        })
+    }
+}
+
+/// Statistics of `f` over the runs at one step.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+pub struct StepStats {
+    /// Step: 0 is the start point, `k` the iterate after `k` steps.
+    pub t: usize,
+    /// Mean of `f` over the runs still finite at this step.
+    pub mean: f64,
+    /// Median.
+    pub median: f64,
+    /// Standard deviation (population).
+    pub std: f64,
+    /// First quartile.
+    pub q25: f64,
+    /// Third quartile.
+    pub q75: f64,
+    /// Runs still finite at this step.
+    pub runs: usize,
+    /// Runs that diverged at or before this step.
+    pub diverged: usize,
+}
+
+/// The `q`-quantile of sorted values, linearly interpolated (numpy's default).
+pub fn quantile(sorted: &[f64], q: f64) -> f64 {
+    match sorted.len() {
+        0 => f64::NAN,
+        1 => sorted[0],
+        n => {
+            let pos = q.clamp(0.0, 1.0) * (n - 1) as f64;
+            let lo = pos.floor() as usize;
+            let hi = (lo + 1).min(n - 1);
+            let frac = pos - lo as f64;
+            sorted[lo] + (sorted[hi] - sorted[lo]) * frac
+        }
+    }
+}
+
+/// Per-step statistics of trajectories of `steps` steps.
+pub fn stats(trajectories: &[Trajectory], steps: usize) -> Vec<StepStats> {
+    (0..=steps)
+        .map(|t| {
+            let mut values: Vec<f64> = trajectories
+                .iter()
+                .filter_map(|tr| tr.records.get(t).map(|r| r.f))
+                .collect();
+            values.sort_by(f64::total_cmp);
+            let n = values.len();
+            let mean = values.iter().sum::<f64>() / n as f64;
+            let var = values.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / n as f64;
+            StepStats {
+                t,
+                mean: if n > 0 { mean } else { f64::NAN },
+                median: quantile(&values, 0.5),
+                std: if n > 0 { var.sqrt() } else { f64::NAN },
+                q25: quantile(&values, 0.25),
+                q75: quantile(&values, 0.75),
+                runs: n,
+                diverged: trajectories.len() - n,
+            }
+        })
+        .collect()
+}
+
+/// Runs `opt` on every task (a full run each, with its own teleports) and
+/// summarizes `f` per step.
+pub fn evaluate(opt: &AnyOptimizer, tasks: &[Task], steps: usize) -> Vec<StepStats> {
+    let runs: Vec<Trajectory> = tasks
+        .iter()
+        .map(|task| opt.trajectory(&task.objective, task.x0, steps))
+        .collect();
+    stats(&runs, steps)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn quantiles_match_numpy_linear() {
+        let v = [1.0, 2.0, 4.0, 8.0];
+        // numpy.quantile([1, 2, 4, 8], [0.25, 0.5, 0.75]) = [1.75, 3.0, 5.0]
+        assert_eq!(quantile(&v, 0.25), 1.75);
+        assert_eq!(quantile(&v, 0.5), 3.0);
+        assert_eq!(quantile(&v, 0.75), 5.0);
+    }
+
+    #[test]
+    fn baselines_parse_and_reject_nonsense() {
+        let gd = AnyOptimizer::parse_baseline("gd:lr=0.05").unwrap();
+        assert!(
+            matches!(gd, AnyOptimizer::Classical { spec: OptimizerSpec::Gd { lr }, .. } if lr == 0.05)
+        );
+        let m = AnyOptimizer::parse_baseline("momentum:lr=1e-3,beta=0.6").unwrap();
+        assert!(
+            matches!(m, AnyOptimizer::Classical { spec: OptimizerSpec::Momentum { beta, .. }, .. } if beta == 0.6)
+        );
+        let t = AnyOptimizer::parse_baseline("gd:lr=0.1,teleport=oracle,every=3").unwrap();
+        assert!(matches!(
+            t,
+            AnyOptimizer::Classical {
+                teleport: Some(_),
+                ..
+            }
+        ));
+        for bad in [
+            "sgd:lr=1",
+            "gd",
+            "gd:lr=x",
+            "gd:lr=-1",
+            "gd:lr=0.1,foo=2",
+            "gd:lr=0.1,teleport=magic",
+        ] {
+            assert!(AnyOptimizer::parse_baseline(bad).is_err(), "{bad}");
+        }
+    }
+}
