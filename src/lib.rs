@@ -11,6 +11,7 @@ pub mod io;
 pub mod l2o;
 pub mod objective;
 pub mod optim;
+pub mod plot;
 pub mod symmetry;
 pub mod theory;
 
