@@ -1030,6 +1030,58 @@ fn alg2_step_differentiates_any_family() {
     }
 }
 
+/// Appendix B's printed result, `∂f(x_{t+1})/∂θ_t = 2(Bx_t)ᵀ Λ (R_{π/2} B x_t)`
+/// with `Λ = diag((1 − 2αλᵢ)²)` taken literally in the standard basis.
+fn appendix_b_as_printed(a: &Mat2, lambdas: [f64; 2], x: &Vec2, alpha: f64) -> f64 {
+    let w = sqrt_spd(a) * x;
+    let big_lambda = Mat2::from_diagonal(&Vec2::new(
+        (1.0 - 2.0 * alpha * lambdas[0]).powi(2),
+        (1.0 - 2.0 * alpha * lambdas[1]).powi(2),
+    ));
+    2.0 * w.dot(&(big_lambda * Vec2::new(-w.y, w.x)))
+}
+
+#[test]
+fn appendix_b_printed_form_holds_only_in_eigen_coordinates_at_theta_zero() {
+    // The printed form drops R_θ and the eigenbasis Q of A. It is exact when
+    // A is diagonal and θ = 0, and wrong otherwise; `closed_form_theta_grad`
+    // reads Bx_t as Qᵀ R_θ B x_t, which is exact everywhere.
+    let x = Vec2::new(0.8, -1.3);
+    let alpha = 0.05;
+    let diag = Mat2::new(3.0, 0.0, 0.0, 0.5);
+    let obj = Objective::Quadratic(Quadratic::new(diag).unwrap());
+    let exact = alg2::step(&obj, &x, 0.0, alpha, 0.0).theta_grad;
+    let printed = appendix_b_as_printed(&diag, [3.0, 0.5], &x, alpha);
+    assert_close("diagonal A, θ = 0", printed, exact, 1e-12 * exact.abs());
+    // θ ≠ 0: the printed value does not move with θ, the true one does.
+    let exact = alg2::step(&obj, &x, 0.7, alpha, 0.0).theta_grad;
+    assert!(
+        (printed - exact).abs() > 0.1 * exact.abs(),
+        "{printed} vs {exact}"
+    );
+    // A rotated A at θ = 0: the eigenbasis matters too.
+    let q = rotation(0.6);
+    let rotated = q * diag * q.transpose();
+    let rotated = Mat2::new(
+        rotated[(0, 0)],
+        rotated[(0, 1)],
+        rotated[(0, 1)],
+        rotated[(1, 1)],
+    );
+    let obj = Objective::Quadratic(Quadratic::new(rotated).unwrap());
+    let exact = alg2::step(&obj, &x, 0.0, alpha, 0.0).theta_grad;
+    let printed = appendix_b_as_printed(&rotated, [3.0, 0.5], &x, alpha);
+    assert!(
+        (printed - exact).abs() > 0.1 * exact.abs(),
+        "{printed} vs {exact}"
+    );
+    let Objective::Quadratic(q) = &obj else {
+        unreachable!()
+    };
+    let closed = alg2::closed_form_theta_grad(q, &x, 0.0, alpha);
+    assert_close("closed form", closed, exact, 1e-12 * exact.abs());
+}
+
 /// A random quadratic with a clear principal axis (λ_max ≥ 1.5 λ_min).
 fn anisotropic_quadratic(rng: &mut teleport_lab::Rng) -> (Mat2, [f64; 2]) {
     loop {
