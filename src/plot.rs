@@ -346,11 +346,14 @@ impl Figure {
         }
         let mut pixmap = Pixmap::new(w, h).ok_or(size_error)?;
         pixmap.fill(tiny_skia::Color::WHITE);
-        let font = FontRef::try_from_slice(epaint_default_fonts::UBUNTU_LIGHT)
-            .map_err(|_| PlotError::Font)?;
+        let font = |data| FontRef::try_from_slice(data).map_err(|_| PlotError::Font);
+        let fonts = [
+            font(epaint_default_fonts::UBUNTU_LIGHT)?,
+            font(epaint_default_fonts::HACK_REGULAR)?,
+        ];
         let mut canvas = Canvas {
             pixmap,
-            font,
+            fonts,
             mask: None,
         };
         let mut top = 0.0;
@@ -578,10 +581,13 @@ const fn style(px: f32) -> Style {
     }
 }
 
-/// The pixmap being drawn, the font and the current plot area's clip mask.
+/// The pixmap being drawn, the fonts and the current plot area's clip mask.
+///
+/// Text is set in Ubuntu Light; characters it lacks (such as ∇, ⁻ and ‖) come
+/// from Hack, and characters neither has show as the missing-glyph box.
 struct Canvas<'f> {
     pixmap: Pixmap,
-    font: FontRef<'f>,
+    fonts: [FontRef<'f>; 2],
     mask: Option<Mask>,
 }
 
@@ -636,8 +642,8 @@ impl Canvas<'_> {
 
     /// Positions the glyphs of one line of text, which starts 1 px inside its box;
     /// a `^` raises the rest as a superscript. Returns the glyphs and the box size.
-    fn layout(&self, text: &str, px: f32) -> (Vec<Glyph>, [f64; 2]) {
-        let scaled = self.font.as_scaled(PxScale::from(px));
+    fn layout(&self, text: &str, px: f32) -> (Vec<(usize, Glyph)>, [f64; 2]) {
+        let scaled = self.fonts[0].as_scaled(PxScale::from(px));
         let (ascent, descent) = (scaled.ascent(), scaled.descent());
         let (sup_px, rise) = (0.7 * px, 0.45 * px);
         let headroom = if text.contains('^') {
@@ -657,11 +663,16 @@ impl Canvas<'_> {
             } else {
                 (px, baseline)
             };
-            let scaled = self.font.as_scaled(PxScale::from(size));
+            // Neither font has U+2225 (parallel to), so use U+2016 (double bar).
+            let c = if c == '∥' { '‖' } else { c };
+            let k = (0..self.fonts.len())
+                .find(|&k| self.fonts[k].glyph_id(c).0 != 0)
+                .unwrap_or(0);
+            let scaled = self.fonts[k].as_scaled(PxScale::from(size));
             let mut glyph = scaled.scaled_glyph(c);
             glyph.position = point(caret, y);
             caret += scaled.h_advance(glyph.id);
-            glyphs.push(glyph);
+            glyphs.push((k, glyph));
         }
         (
             glyphs,
@@ -696,7 +707,7 @@ impl Canvas<'_> {
         let pixels = self.pixmap.pixels_mut();
         for outlined in glyphs
             .into_iter()
-            .filter_map(|g| self.font.outline_glyph(g))
+            .filter_map(|(k, g)| self.fonts[k].outline_glyph(g))
         {
             let min = outlined.px_bounds().min;
             outlined.draw(|gx, gy, coverage| {
@@ -1564,6 +1575,28 @@ mod tests {
         assert_eq!(minor.len(), 5 * 8);
     }
 
+    #[test]
+    fn missing_glyphs_fall_back_to_hack() {
+        let font = |data| FontRef::try_from_slice(data).unwrap();
+        let fonts = [
+            font(epaint_default_fonts::UBUNTU_LIGHT),
+            font(epaint_default_fonts::HACK_REGULAR),
+        ];
+        let canvas = Canvas {
+            pixmap: Pixmap::new(1, 1).unwrap(),
+            fonts,
+            mask: None,
+        };
+        let (glyphs, _) = canvas.layout("x∇", 12.0);
+        let sources: Vec<usize> = glyphs.iter().map(|(k, _)| *k).collect();
+        assert_eq!(sources, [0, 1]);
+        assert!(
+            glyphs
+                .iter()
+                .all(|(k, g)| canvas.fonts[*k].outline_glyph(g.clone()).is_some())
+        );
+    }
+
     /// Writes a two-panel sample to /tmp/plot_sample.png for a visual check.
     #[test]
     #[ignore]
@@ -1603,7 +1636,7 @@ mod tests {
                 y: 1e-3,
                 dashed: true,
             });
-        let mut level_sets = Chart::new("Level sets and updates", "x₁", "x₂").equal_aspect();
+        let mut level_sets = Chart::new("Level sets, ∇f and v∥", "x₁", "x₂").equal_aspect();
         for level in [0.5, 1.0, 2.0, 3.0] {
             let ring: Vec<[[f64; 2]; 2]> = (0..64)
                 .map(|i| {
