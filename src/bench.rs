@@ -158,7 +158,7 @@ pub fn train(variant: crate::l2o::Variant, hidden: usize, repeats: usize) -> Tra
             break;
         };
         let start = Instant::now();
-        trainer.run(|_| crate::l2o::Control::Continue);
+        trainer.run(|_, _| crate::l2o::Control::Continue);
         times.push(start.elapsed().as_secs_f64());
         final_loss = trainer.progress().last_loss;
         black_box(trainer.model());

@@ -14,9 +14,18 @@ use crate::objective::TaskDist;
 #[derive(Debug, Parser)]
 #[command(name = "teleport-lab", version, about, long_about = None)]
 pub struct Cli {
-    /// What to do.
+    /// What to do; without a command the desktop app opens.
     #[command(subcommand)]
     pub command: Option<Command>,
+    /// Open the app on this scene (JSON, as `eval` reads).
+    #[arg(long)]
+    pub scene: Option<PathBuf>,
+    /// Render the app, save the window as PNG here and exit.
+    #[arg(long)]
+    pub screenshot: Option<PathBuf>,
+    /// Ignore the saved app state.
+    #[arg(long)]
+    pub fresh: bool,
 }
 
 /// The subcommands.
@@ -35,6 +44,12 @@ pub enum Command {
     Train(TrainArgs),
     /// Evaluate learned weights and classical baselines on seeded test tasks.
     Evaluate(EvaluateArgs),
+    /// Retrain the pretrained weights shipped in assets/weights (deterministic).
+    Pretrain {
+        /// Output folder.
+        #[arg(long, default_value = "assets/weights")]
+        out: PathBuf,
+    },
     /// Measure the speed of the core operations.
     Bench {
         /// What to measure.
@@ -199,11 +214,7 @@ pub fn main() -> ExitCode {
 /// Runs a parsed command line.
 pub fn run(cli: Cli) -> Result<(), Failure> {
     match cli.command {
-        None => {
-            use clap::CommandFactory as _;
-            println!("{}", Cli::command().render_help());
-            Ok(())
-        }
+        None => open_app(cli.scene, cli.screenshot, cli.fresh),
         Some(Command::Eval { scene, format }) => {
             let loaded = Scene::load(&scene).map_err(Failure::input)?;
             let traj = loaded.run();
@@ -218,6 +229,7 @@ pub fn run(cli: Cli) -> Result<(), Failure> {
             Ok(())
         }
         Some(Command::Train(args)) => train(args),
+        Some(Command::Pretrain { out }) => pretrain(&out),
         Some(Command::Evaluate(args)) => evaluate(args),
         Some(Command::Bench {
             target,
@@ -322,7 +334,7 @@ fn train(args: TrainArgs) -> Result<(), Failure> {
     }
     let bar = progress_bar(config.trajectories as u64);
     let start = std::time::Instant::now();
-    trainer.run(|p| {
+    trainer.run(|p, _| {
         bar.set_position(p.trajectories_done as u64);
         if p.last_loss.is_finite() {
             bar.set_message(format!("loss {:.4}", p.last_loss));
@@ -433,4 +445,66 @@ fn evaluate(args: EvaluateArgs) -> Result<(), Failure> {
         }
     }
     Ok(())
+}
+
+fn pretrain(out: &std::path::Path) -> Result<(), Failure> {
+    use crate::pretrained::{Family, file_name, train};
+    std::fs::create_dir_all(out)
+        .map_err(|e| Failure::input(format!("--out {}: {e}", out.display())))?;
+    for variant in Variant::ALL {
+        for family in [Family::Ellipse, Family::Rosenbrock] {
+            let (model, config) = train(variant, family).map_err(Failure::input)?;
+            let path = out.join(file_name(variant, family));
+            let info = crate::io::weights::WeightsInfo {
+                trajectories_trained: config.trajectories,
+                train: Some(config),
+            };
+            crate::io::weights::save(&path, &model, &info).map_err(Failure::input)?;
+            println!("wrote {}", path.display());
+        }
+    }
+    Ok(())
+}
+
+fn open_app(
+    scene: Option<PathBuf>,
+    screenshot: Option<PathBuf>,
+    fresh: bool,
+) -> Result<(), Failure> {
+    let scene = scene
+        .map(|path| {
+            Scene::load(&path)
+                .map_err(|e| Failure::input(format!("--scene {}: {e}", path.display())))
+        })
+        .transpose()?;
+    if let Some(out) = &screenshot
+        && let Some(dir) = out.parent().filter(|d| !d.as_os_str().is_empty())
+        && !dir.is_dir()
+    {
+        return Err(Failure::input(format!(
+            "--screenshot: folder {} does not exist",
+            dir.display()
+        )));
+    }
+    let options = crate::app::Options {
+        scene,
+        screenshot: screenshot.clone(),
+        export_dir: None,
+        dialogs: crate::app::export_dialogs_available(),
+        fresh: fresh || screenshot.is_some(),
+    };
+    let result = crate::app::run_native(options).map_err(|e| Failure {
+        message: e,
+        code: 1,
+    });
+    match (&result, screenshot) {
+        (Ok(()), Some(path)) if !path.is_file() => Err(Failure {
+            message: format!(
+                "the window closed before the screenshot {} was written",
+                path.display()
+            ),
+            code: 1,
+        }),
+        _ => result,
+    }
 }

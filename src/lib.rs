@@ -4,14 +4,18 @@
 //! plain Rust that knows nothing of a UI. [`io`] reads and writes files, and
 //! [`cli`] is the command line over all of it.
 
+pub mod app;
 pub mod bench;
 pub mod cli;
+pub mod contour;
 pub mod eval;
+pub mod figures;
 pub mod io;
 pub mod l2o;
 pub mod objective;
 pub mod optim;
 pub mod plot;
+pub mod pretrained;
 pub mod symmetry;
 pub mod theory;
 

@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 use super::lstm::{Net, NetShape, NetState, Tape};
 use super::real::Real;
 use crate::objective::{Mat2, Objective, Vec2};
-use crate::optim::{Record, Stop, Trajectory, When};
+use crate::optim::{Stop, Trajectory, When, record};
 use crate::symmetry::teleport_jet;
 
 /// The meta-optimizer variants.
@@ -234,6 +234,8 @@ pub struct Rollout<T> {
 pub struct StepOutcome {
     /// The new iterate.
     pub x: Vec2,
+    /// The point before the teleport (`x` when none).
+    pub pre_teleport: Vec2,
     /// Whether this step teleported.
     pub teleported: bool,
     /// The angle output (0 for `l2o`).
@@ -455,6 +457,7 @@ impl<T: Real> MetaOptimizer<T> {
         roll.t = t;
         StepOutcome {
             x,
+            pre_teleport: pre,
             teleported,
             theta: if teleported { theta } else { 0.0 },
             alpha,
@@ -550,37 +553,43 @@ impl<T: Real> MetaOptimizer<T> {
     /// Runs `steps` steps from `x0` and records the trajectory, stopping at
     /// the first non-finite iterate.
     pub fn trajectory(&self, obj: &Objective, x0: Vec2, steps: usize) -> Trajectory {
+        self.trajectory_with_teleports(obj, x0, steps, &[])
+    }
+
+    /// [`Self::trajectory`] with extra teleports `(t, θ)` applied by hand to
+    /// `x_t` right after step `t` (at `t = 0`, to `x0`); the LSTM states carry on.
+    pub fn trajectory_with_teleports(
+        &self,
+        obj: &Objective,
+        x0: Vec2,
+        steps: usize,
+        manual: &[(usize, f64)],
+    ) -> Trajectory {
         let mut roll = self.start(x0);
         let mut out = Trajectory {
             records: Vec::with_capacity(steps + 1),
             stop: None,
         };
-        let push =
-            |t: usize, x: &Vec2, teleported: bool, theta: Option<f64>, out: &mut Trajectory| {
-                let (f, g) = obj.f_grad(x);
-                let finite = x.iter().chain(g.iter()).all(|v| v.is_finite()) && f.is_finite();
-                if finite {
-                    out.records.push(Record {
-                        t,
-                        x: [x.x, x.y],
-                        f,
-                        grad: [g.x, g.y],
-                        teleported,
-                        theta,
-                    });
-                } else {
-                    out.stop = Some(Stop::Diverged { step: t });
+        for t in 0..=steps {
+            let (mut from, mut theta) = (None, None);
+            if t > 0 {
+                let o = self.step(obj, &mut roll, None);
+                if o.teleported {
+                    from = Some(o.pre_teleport);
+                    theta = Some(o.theta);
                 }
-                finite
-            };
-        if !push(0, &x0, false, None, &mut out) {
-            return out;
-        }
-        for t in 1..=steps {
-            let o = self.step(obj, &mut roll, None);
-            let theta = o.teleported.then_some(o.theta);
-            if !push(t, &o.x, o.teleported, theta, &mut out) {
-                break;
+            }
+            for &(_, angle) in manual.iter().filter(|(step, _)| *step == t) {
+                from = from.or(Some(roll.x));
+                roll.x = crate::symmetry::teleport(obj, &roll.x, angle);
+                theta = Some(angle);
+            }
+            match record(obj, t, &roll.x, from, theta) {
+                Some(rec) => out.records.push(rec),
+                None => {
+                    out.stop = Some(Stop::Diverged { step: t });
+                    break;
+                }
             }
         }
         out

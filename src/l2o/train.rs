@@ -258,7 +258,10 @@ impl Trainer {
 
     /// Trains on the next `batch` trajectories (Algorithm 1's outer loop
     /// body). Returns their mean unroll loss.
-    pub fn train_batch(&mut self, control: &mut dyn FnMut(&Progress) -> Control) -> Control {
+    pub fn train_batch(
+        &mut self,
+        control: &mut dyn FnMut(&Progress, &MetaOptimizer<f32>) -> Control,
+    ) -> Control {
         let batch = self
             .config
             .batch
@@ -317,7 +320,7 @@ impl Trainer {
                     *roll = self.model.start(task.x0);
                 }
             }
-            if control(&self.progress) == Control::Stop {
+            if control(&self.progress, &self.model) == Control::Stop {
                 decision = Control::Stop;
                 break;
             }
@@ -373,8 +376,9 @@ impl Trainer {
     }
 
     /// Trains until all trajectories are done or `control` says stop.
-    /// `control` is called after every meta-update and may block (to pause).
-    pub fn run(&mut self, mut control: impl FnMut(&Progress) -> Control) {
+    /// `control` sees the progress and the weights after every meta-update
+    /// and may block (to pause).
+    pub fn run(&mut self, mut control: impl FnMut(&Progress, &MetaOptimizer<f32>) -> Control) {
         while !self.finished() {
             if self.train_batch(&mut control) == Control::Stop {
                 break;

@@ -103,10 +103,17 @@ impl Default for Sampling {
 impl Sampling {
     /// The default rejection threshold of [`Sampling::Conditioned`].
     pub const DEFAULT_MIN_SCALE: f64 = 0.05;
+    /// The largest threshold honoured (larger ones are capped to it).
+    pub const MAX_MIN_SCALE: f64 = 0.5;
 
     fn min_scale(self) -> f64 {
         match self {
-            Self::Conditioned { min_scale } => min_scale.max(0.0),
+            // Above 1 the rejection rate of N(0, 1) draws approaches 1 and
+            // sampling would stall, so the threshold is capped there.
+            Self::Conditioned { min_scale } if min_scale.is_finite() => {
+                min_scale.clamp(0.0, Self::MAX_MIN_SCALE)
+            }
+            Self::Conditioned { .. } => Self::DEFAULT_MIN_SCALE,
             Self::Raw => 0.0,
         }
     }

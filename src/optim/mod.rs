@@ -277,6 +277,9 @@ pub struct Record {
     pub teleported: bool,
     /// Algorithm 2's θ_t, or the teleport angle on a teleporting step.
     pub theta: Option<f64>,
+    /// On a teleporting step, the point the teleport started from.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub from: Option<[f64; 2]>,
 }
 
 /// Why a run stopped before its last step.
@@ -319,11 +322,13 @@ impl Trajectory {
     }
 }
 
-fn record(
+/// A finite record of `x` at step `t` (teleported from `from`, if given), or
+/// `None` if anything is not finite.
+pub fn record(
     obj: &Objective,
     t: usize,
     x: &Vec2,
-    teleported: bool,
+    from: Option<Vec2>,
     theta: Option<f64>,
 ) -> Option<Record> {
     let (f, g) = obj.f_grad(x);
@@ -333,8 +338,9 @@ fn record(
         x: [x.x, x.y],
         f,
         grad: [g.x, g.y],
-        teleported,
+        teleported: from.is_some(),
         theta,
+        from: from.map(|p| [p.x, p.y]),
     })
 }
 
@@ -351,6 +357,19 @@ pub fn run(
     spec: OptimizerSpec,
     teleport_schedule: Option<&TeleportSchedule>,
 ) -> Trajectory {
+    run_with_teleports(obj, x0, steps, spec, teleport_schedule, &[])
+}
+
+/// [`run`] with extra teleports `(step, θ)` applied by hand at the listed
+/// steps, after the schedule's (the app's "Teleport here").
+pub fn run_with_teleports(
+    obj: &Objective,
+    x0: Vec2,
+    steps: usize,
+    spec: OptimizerSpec,
+    teleport_schedule: Option<&TeleportSchedule>,
+    manual: &[(usize, f64)],
+) -> Trajectory {
     let mut opt = Optimizer::new(spec);
     let mut x = x0;
     let mut out = Trajectory {
@@ -358,18 +377,23 @@ pub fn run(
         stop: None,
     };
     for t in 0..=steps {
-        let mut teleported = false;
+        let mut from = None;
         let mut theta = opt.theta();
         if t < steps
             && let Some(schedule) = teleport_schedule
             && schedule.when.fires(t)
         {
             let angle = schedule.strategy.angle(obj, &x);
+            from = Some(x);
             x = teleport(obj, &x, angle);
-            teleported = true;
             theta = theta.or(Some(angle));
         }
-        let Some(rec) = record(obj, t, &x, teleported, theta) else {
+        for &(_, angle) in manual.iter().filter(|(step, _)| *step == t) {
+            from = from.or(Some(x));
+            x = teleport(obj, &x, angle);
+            theta = Some(angle);
+        }
+        let Some(rec) = record(obj, t, &x, from, theta) else {
             out.stop = Some(Stop::Diverged { step: t });
             break;
         };

@@ -1,0 +1,687 @@
+//! The menu bar, the left control panel (task, start point, optimizers,
+//! teleport scrubber, display) and the timeline.
+
+use std::f64::consts::PI;
+
+use egui::{DragValue, RichText, Slider};
+
+use super::state::{AppTeleport, EntryKind, TaskSource};
+use super::{Command, TeleportApp, color};
+use crate::io::scene::ObjectiveSpec;
+use crate::objective::{Preset, TaskDist};
+use crate::optim::OptimizerSpec;
+use crate::symmetry::{Strategy, grad_norm_at, oracle};
+
+impl TeleportApp {
+    pub(super) fn menu_ui(&mut self, ui: &mut egui::Ui) {
+        ui.horizontal(|ui| {
+            ui.menu_button("File", |ui| {
+                if ui
+                    .button("Open scene…  (Ctrl+O)")
+                    .on_hover_text("Load a scene JSON (the format `teleport-lab eval` reads).")
+                    .clicked()
+                {
+                    self.command(Command::OpenScene);
+                }
+                if ui
+                    .button("Save scene…")
+                    .on_hover_text(
+                        "Write the task, x₀, steps and the selected optimizer as scene JSON.",
+                    )
+                    .clicked()
+                {
+                    self.command(Command::ExportScene);
+                }
+                ui.separator();
+                if ui
+                    .button("Screenshot window  (Ctrl+S)")
+                    .on_hover_text("Save the whole window as PNG.")
+                    .clicked()
+                {
+                    self.command(Command::ScreenshotWindow);
+                }
+                if ui
+                    .button("Screenshot plot")
+                    .on_hover_text("Save only the level-set plot as PNG.")
+                    .clicked()
+                {
+                    self.command(Command::ScreenshotPlot);
+                }
+                if ui
+                    .button("Export trajectories (CSV)")
+                    .on_hover_text("Every visible run: optimizer, t, x, f, ∇f, teleported.")
+                    .clicked()
+                {
+                    self.command(Command::ExportCsv);
+                }
+                ui.separator();
+                if ui
+                    .button("Reset to defaults")
+                    .on_hover_text("Forget all settings and show the default task.")
+                    .clicked()
+                {
+                    self.command(Command::ResetDefaults);
+                }
+            });
+            ui.menu_button("View", |ui| {
+                ui.checkbox(&mut self.state.panels.alg2, "Algorithm 2")
+                    .on_hover_text(
+                        "Learn one teleport rotation on the fly (section 4.2, Appendix B).",
+                    );
+                ui.checkbox(&mut self.state.panels.newton, "Newton vs teleport")
+                    .on_hover_text(
+                        "Proposition 4.1: the symmetry component of Newton's step increases ‖∇f‖.",
+                    );
+                ui.checkbox(&mut self.state.panels.training, "Live meta-training")
+                    .on_hover_text(
+                        "Train a meta-optimizer (Algorithm 1) and watch its trajectory change.",
+                    );
+                if ui
+                    .button("Reset view")
+                    .on_hover_text("Fit the plot to x₀, the minimum and the runs.")
+                    .clicked()
+                {
+                    self.rt.level_set.reset_view = true;
+                }
+            });
+            if ui
+                .button("Help (F1)")
+                .on_hover_text("Shortcuts and a short tour.")
+                .clicked()
+            {
+                self.state.panels.help = !self.state.panels.help;
+            }
+            ui.separator();
+            ui.label(RichText::new(format!("task: {}", self.task_label())).weak());
+        });
+    }
+
+    fn task_label(&self) -> String {
+        match &self.state.source {
+            TaskSource::Preset(p) => p.name().to_owned(),
+            TaskSource::Sampled { dist, seed } => format!("{dist} #{seed}"),
+            TaskSource::Custom(spec) => format!(
+                "custom {}",
+                match spec {
+                    ObjectiveSpec::Ellipse { .. } => "ellipse",
+                    ObjectiveSpec::Rosenbrock { .. } => "rosenbrock",
+                    ObjectiveSpec::Quadratic { .. } => "quadratic",
+                }
+            ),
+        }
+    }
+
+    pub(super) fn controls_ui(&mut self, ui: &mut egui::Ui) {
+        egui::CollapsingHeader::new("Task")
+            .default_open(true)
+            .show(ui, |ui| self.task_ui(ui));
+        egui::CollapsingHeader::new("Start point")
+            .default_open(true)
+            .show(ui, |ui| {
+                ui.horizontal(|ui| {
+                    ui.label("x₀");
+                    ui.add(
+                        DragValue::new(&mut self.state.x0[0])
+                            .speed(0.05)
+                            .range(-1e4..=1e4),
+                    )
+                    .on_hover_text(
+                        "First coordinate of the start point. Click or drag on the plot too.",
+                    );
+                    ui.add(
+                        DragValue::new(&mut self.state.x0[1])
+                            .speed(0.05)
+                            .range(-1e4..=1e4),
+                    )
+                    .on_hover_text("Second coordinate of the start point.");
+                });
+                ui.horizontal(|ui| {
+                    ui.label("steps");
+                    ui.add(DragValue::new(&mut self.state.steps).range(1..=2000))
+                        .on_hover_text("Optimizer steps per trajectory.");
+                });
+            });
+        egui::CollapsingHeader::new("Teleport scrubber")
+            .default_open(true)
+            .show(ui, |ui| self.scrubber_controls_ui(ui));
+        egui::CollapsingHeader::new("Optimizers")
+            .default_open(true)
+            .show(ui, |ui| self.optimizers_ui(ui));
+        egui::CollapsingHeader::new("Display")
+            .default_open(false)
+            .show(ui, |ui| {
+                ui.checkbox(&mut self.state.show.filled, "filled colour map of log f")
+                    .on_hover_text("Shade the plane by log f under the contour lines.");
+                ui.checkbox(&mut self.state.show.orbit, "orbit of the current point")
+                    .on_hover_text(
+                        "The level set {g_θ(x) : θ ∈ [0, 2π)} that teleports move along.",
+                    );
+                ui.checkbox(&mut self.state.show.arrows, "−∇f arrows")
+                    .on_hover_text("The descent direction at x and at g_θ(x), on one scale.");
+                ui.checkbox(
+                    &mut self.state.show.newton_overlay,
+                    "where Proposition 4.1 fails",
+                )
+                .on_hover_text("Shade points where v⊥·∇‖∇f‖² < 0, which needs a non-convex f.");
+            });
+    }
+
+    fn task_ui(&mut self, ui: &mut egui::Ui) {
+        ui.horizontal_wrapped(|ui| {
+            for preset in Preset::ALL {
+                let selected = self.state.source == TaskSource::Preset(preset);
+                if ui
+                    .selectable_label(selected, preset.name())
+                    .on_hover_text(preset_help(preset))
+                    .clicked()
+                {
+                    self.command(Command::SetSource(TaskSource::Preset(preset)));
+                }
+            }
+        });
+        ui.horizontal(|ui| {
+            let (mut dist, mut seed) = match &self.state.source {
+                TaskSource::Sampled { dist, seed } => (*dist, *seed),
+                _ => (TaskDist::ElliVary, 0),
+            };
+            let before = (dist, seed);
+            egui::ComboBox::from_id_salt("dist")
+                .selected_text(dist.name())
+                .show_ui(ui, |ui| {
+                    for d in [TaskDist::ElliVary, TaskDist::RosVary, TaskDist::Mixed] {
+                        ui.selectable_value(&mut dist, d, d.name());
+                    }
+                })
+                .response
+                .on_hover_text(
+                    "Sample a task from the paper's distributions (A, b or a, b, c, d ~ N(0, 1)).",
+                );
+            ui.label("seed");
+            ui.add(DragValue::new(&mut seed))
+                .on_hover_text("The seed of the sampled task: same seed, same task.");
+            let is_sampled = matches!(self.state.source, TaskSource::Sampled { .. });
+            if (dist, seed) != before || (!is_sampled && ui.button("sample").clicked()) {
+                self.command(Command::SetSource(TaskSource::Sampled { dist, seed }));
+            }
+            if is_sampled
+                && ui
+                    .button("resample")
+                    .on_hover_text("Draw the next seed.")
+                    .clicked()
+            {
+                self.command(Command::Resample);
+            }
+        });
+        ui.separator();
+        ui.label(RichText::new("Parameters (edit to make a custom task)").small());
+        self.custom_task_ui(ui);
+    }
+
+    fn custom_task_ui(&mut self, ui: &mut egui::Ui) {
+        let before = self.rt.draft.clone();
+        let mut family = match &self.rt.draft {
+            ObjectiveSpec::Ellipse { .. } => 0,
+            ObjectiveSpec::Rosenbrock { .. } => 1,
+            ObjectiveSpec::Quadratic { .. } => 2,
+        };
+        ui.horizontal(|ui| {
+            ui.radio_value(&mut family, 0, "ellipse")
+                .on_hover_text("h(x) = A x + b (generalized Booth).");
+            ui.radio_value(&mut family, 1, "rosenbrock")
+                .on_hover_text("h(x, y) = (c·y + d(x), a·x + b), d(x) = d0 + d1·x + d2·x².");
+            ui.radio_value(&mut family, 2, "quadratic")
+                .on_hover_text("f(x) = xᵀAx, A symmetric positive definite.");
+        });
+        let current_family = match &self.rt.draft {
+            ObjectiveSpec::Ellipse { .. } => 0,
+            ObjectiveSpec::Rosenbrock { .. } => 1,
+            ObjectiveSpec::Quadratic { .. } => 2,
+        };
+        if family != current_family {
+            self.rt.draft = match family {
+                0 => ObjectiveSpec::Ellipse {
+                    a: [[0.5, 0.0], [0.0, 3.0]],
+                    b: [0.0, 0.0],
+                },
+                1 => ObjectiveSpec::Rosenbrock {
+                    a: 1.0,
+                    b: -1.0,
+                    c: -2.0,
+                    d: [0.0, 0.0, 0.4],
+                },
+                _ => ObjectiveSpec::Quadratic {
+                    a: [[1.0, 0.0], [0.0, 4.0]],
+                },
+            };
+        }
+        let num = |ui: &mut egui::Ui, v: &mut f64, tip: &str| {
+            ui.add(DragValue::new(v).speed(0.01).max_decimals(4))
+                .on_hover_text(tip);
+        };
+        let error = self.rt.task_error.clone();
+        let field_frame = |ui: &mut egui::Ui, add: &mut dyn FnMut(&mut egui::Ui)| {
+            if error.is_some() {
+                egui::Frame::new()
+                    .stroke(egui::Stroke::new(1.5, ui.visuals().error_fg_color))
+                    .inner_margin(3.0)
+                    .show(ui, |ui| add(ui));
+            } else {
+                add(ui);
+            }
+        };
+        match &mut self.rt.draft {
+            ObjectiveSpec::Ellipse { a, b } => field_frame(ui, &mut |ui| {
+                egui::Grid::new("ellipse").show(ui, |ui| {
+                    ui.label("A");
+                    num(ui, &mut a[0][0], "A₁₁");
+                    num(ui, &mut a[0][1], "A₁₂");
+                    ui.end_row();
+                    ui.label("");
+                    num(ui, &mut a[1][0], "A₂₁");
+                    num(ui, &mut a[1][1], "A₂₂");
+                    ui.end_row();
+                    ui.label("b");
+                    num(ui, &mut b[0], "b₁");
+                    num(ui, &mut b[1], "b₂");
+                    ui.end_row();
+                });
+            }),
+            ObjectiveSpec::Rosenbrock { a, b, c, d } => field_frame(ui, &mut |ui| {
+                egui::Grid::new("rosenbrock").show(ui, |ui| {
+                    ui.label("a, b");
+                    num(ui, a, "a ≠ 0: h⁻¹ divides by it.");
+                    num(ui, b, "b");
+                    ui.end_row();
+                    ui.label("c");
+                    num(ui, c, "c ≠ 0: h⁻¹ divides by it.");
+                    ui.end_row();
+                    ui.label("d0, d1, d2");
+                    num(ui, &mut d[0], "d0");
+                    num(ui, &mut d[1], "d1");
+                    num(ui, &mut d[2], "d2");
+                    ui.end_row();
+                });
+            }),
+            ObjectiveSpec::Quadratic { a } => field_frame(ui, &mut |ui| {
+                egui::Grid::new("quadratic").show(ui, |ui| {
+                    ui.label("A");
+                    num(ui, &mut a[0][0], "A₁₁");
+                    num(ui, &mut a[0][1], "A₁₂ (kept equal to A₂₁)");
+                    ui.end_row();
+                    ui.label("");
+                    num(ui, &mut a[1][0], "A₂₁ (kept equal to A₁₂)");
+                    num(ui, &mut a[1][1], "A₂₂");
+                    ui.end_row();
+                });
+                // Keep the matrix symmetric as the user edits either corner.
+                if a[0][1] != a[1][0] {
+                    let v = if a[0][1] != 0.0 && a[1][0] == 0.0 {
+                        a[0][1]
+                    } else {
+                        a[1][0]
+                    };
+                    a[0][1] = v;
+                    a[1][0] = v;
+                }
+            }),
+        }
+        if let Some(e) = &self.rt.task_error {
+            ui.label(
+                RichText::new(format!("⚠ {e} — keeping the last valid task."))
+                    .color(ui.visuals().error_fg_color),
+            );
+        }
+        if self.rt.draft != before {
+            let spec = self.rt.draft.clone();
+            match spec.build() {
+                Ok(_) => {
+                    let draft = self.rt.draft.clone();
+                    if let Err(e) = self.set_source(TaskSource::Custom(spec)) {
+                        self.rt.task_error = Some(e);
+                    }
+                    self.rt.draft = draft;
+                }
+                Err(e) => self.rt.task_error = Some(e.to_string()),
+            }
+        }
+    }
+
+    fn scrubber_controls_ui(&mut self, ui: &mut egui::Ui) {
+        let obj = &self.rt.objective;
+        let x = self.current_point();
+        let y = crate::symmetry::teleport(obj, &x, self.state.theta);
+        ui.add(
+            Slider::new(&mut self.state.theta, -PI..=PI)
+                .text("θ")
+                .step_by(0.001)
+                .suffix(" rad"),
+        )
+        .on_hover_text("Rotate h(x) by θ: g_θ(x) = h⁻¹(R_θ h(x)) moves x along its level set. Keys [ and ] nudge by 1°.");
+        let (fx, gx) = obj.f_grad(&x);
+        let (fy, gy) = obj.f_grad(&y);
+        egui::Grid::new("scrub-readout")
+            .num_columns(3)
+            .show(ui, |ui| {
+                ui.label("");
+                ui.label("x");
+                ui.label("g_θ(x)");
+                ui.end_row();
+                ui.label("f");
+                ui.monospace(format!("{fx:.6e}"));
+                ui.monospace(format!("{fy:.6e}"));
+                ui.end_row();
+                ui.label("‖∇f‖");
+                ui.monospace(format!("{:.6e}", gx.norm()));
+                ui.monospace(format!("{:.6e}", gy.norm()));
+                ui.end_row();
+            });
+        let best = oracle(obj, &x);
+        ui.horizontal(|ui| {
+            if ui
+                .button("θ ← θ*")
+                .on_hover_text(format!(
+                    "Jump to the oracle angle θ* = {:.4} that maximizes ‖∇f(g_θ x)‖ = {:.4e}.",
+                    super::wrap_angle(best.theta),
+                    best.grad_norm
+                ))
+                .clicked()
+            {
+                self.state.theta = super::wrap_angle(best.theta);
+            }
+            if ui
+                .button("Teleport here")
+                .on_hover_text("Apply g_θ at the current step of the selected optimizer and continue from there; the un-teleported run stays visible.")
+                .clicked()
+            {
+                self.command(Command::TeleportHere);
+            }
+            if !self.state.manual_teleports.is_empty()
+                && ui.button("clear").on_hover_text("Remove the hand-applied teleports.").clicked()
+            {
+                self.command(Command::ClearTeleports);
+            }
+        });
+        let _ = grad_norm_at;
+        ui.horizontal(|ui| {
+            ui.label("point of");
+            let selected = self
+                .state
+                .selected
+                .min(self.state.optimizers.len().saturating_sub(1));
+            egui::ComboBox::from_id_salt("selected")
+                .selected_text(
+                    self.state
+                        .optimizers
+                        .get(selected)
+                        .map(|e| e.label())
+                        .unwrap_or_default(),
+                )
+                .show_ui(ui, |ui| {
+                    for (i, e) in self.state.optimizers.iter().enumerate() {
+                        ui.selectable_value(&mut self.state.selected, i, e.label());
+                    }
+                })
+                .response
+                .on_hover_text("The optimizer whose iterate at the timeline step is teleported.");
+        });
+    }
+
+    fn optimizers_ui(&mut self, ui: &mut egui::Ui) {
+        let mut remove = None;
+        for i in 0..self.state.optimizers.len() {
+            let c = color(i);
+            let label = self.state.optimizers[i].label();
+            let status = self
+                .rt
+                .runs
+                .get(i)
+                .and_then(|r| r.as_ref())
+                .and_then(|r| r.base.stop.clone());
+            ui.horizontal(|ui| {
+                let (rect, _) =
+                    ui.allocate_exact_size(egui::vec2(10.0, 10.0), egui::Sense::hover());
+                ui.painter().rect_filled(rect, 2.0, c);
+                ui.checkbox(&mut self.state.optimizers[i].enabled, "")
+                    .on_hover_text("Show and compute this optimizer.");
+                ui.collapsing(label, |ui| {
+                    self.entry_params_ui(ui, i);
+                    if ui.small_button("remove").clicked() {
+                        remove = Some(i);
+                    }
+                });
+            });
+            if let Some(stop) = status {
+                let text = match stop {
+                    crate::optim::Stop::Diverged { step } => format!("diverged at step {step}"),
+                    crate::optim::Stop::Failed { step, message } => {
+                        format!("stopped at step {step}: {message}")
+                    }
+                };
+                ui.label(
+                    RichText::new(text)
+                        .small()
+                        .color(ui.visuals().warn_fg_color),
+                );
+            }
+        }
+        if let Some(i) = remove {
+            self.state.optimizers.remove(i);
+            self.state.manual_teleports.retain(|m| m.optimizer != i);
+            for m in &mut self.state.manual_teleports {
+                if m.optimizer > i {
+                    m.optimizer -= 1;
+                }
+            }
+            self.state.selected = self
+                .state
+                .selected
+                .min(self.state.optimizers.len().saturating_sub(1));
+        }
+        ui.menu_button("+ add optimizer", |ui| {
+            let add = |spec, teleport| super::state::OptimizerEntry {
+                enabled: true,
+                kind: EntryKind::Classical { spec, teleport },
+            };
+            if ui.button("GD").clicked() {
+                self.state
+                    .optimizers
+                    .push(add(OptimizerSpec::Gd { lr: 0.05 }, None));
+            }
+            if ui.button("Momentum").clicked() {
+                self.state.optimizers.push(add(
+                    OptimizerSpec::Momentum {
+                        lr: 0.02,
+                        beta: 0.6,
+                    },
+                    None,
+                ));
+            }
+            if ui.button("Adam").clicked() {
+                self.state.optimizers.push(add(
+                    OptimizerSpec::Adam {
+                        lr: 0.3,
+                        beta1: 0.9,
+                        beta2: 0.999,
+                        eps: 1e-8,
+                    },
+                    None,
+                ));
+            }
+            if ui.button("Newton").clicked() {
+                self.state
+                    .optimizers
+                    .push(add(OptimizerSpec::Newton { lr: 1.0 }, None));
+            }
+            if ui.button("GD + oracle teleport").clicked() {
+                self.state.optimizers.push(add(
+                    OptimizerSpec::Gd { lr: 0.05 },
+                    Some(AppTeleport::every(Strategy::Oracle, 5)),
+                ));
+            }
+            for v in crate::l2o::Variant::ALL {
+                if ui.button(v.label()).clicked() {
+                    self.state.optimizers.push(super::state::OptimizerEntry {
+                        enabled: true,
+                        kind: EntryKind::Learned(v),
+                    });
+                }
+            }
+        });
+    }
+
+    fn entry_params_ui(&mut self, ui: &mut egui::Ui, i: usize) {
+        let learned_version = self.rt.live.as_ref().map(|l| (l.variant, l.version));
+        let entry = &mut self.state.optimizers[i];
+        let lr_slider = |ui: &mut egui::Ui, lr: &mut f64, tip: &str| {
+            ui.add(Slider::new(lr, 1e-4..=2.0).logarithmic(true).text("lr"))
+                .on_hover_text(tip);
+        };
+        match &mut entry.kind {
+            EntryKind::Classical { spec, teleport } => {
+                match spec {
+                    OptimizerSpec::Gd { lr } => lr_slider(ui, lr, "Step size: x ← x − lr·∇f."),
+                    OptimizerSpec::Momentum { lr, beta } => {
+                        lr_slider(ui, lr, "Step size: v ← βv − lr·∇f, x ← x + v.");
+                        ui.add(Slider::new(beta, 0.0..=0.99).text("β"))
+                            .on_hover_text("Momentum coefficient.");
+                    }
+                    OptimizerSpec::Adam {
+                        lr, beta1, beta2, ..
+                    } => {
+                        lr_slider(ui, lr, "Adam's step size.");
+                        ui.add(Slider::new(beta1, 0.0..=0.999).text("β₁"))
+                            .on_hover_text("First-moment decay.");
+                        ui.add(Slider::new(beta2, 0.0..=0.9999).text("β₂"))
+                            .on_hover_text("Second-moment decay.");
+                    }
+                    OptimizerSpec::Newton { lr } => {
+                        ui.add(Slider::new(lr, 0.01..=1.0).text("damping"))
+                            .on_hover_text("x ← x − lr·H⁻¹∇f; 1 is the pure Newton step.");
+                    }
+                    OptimizerSpec::Alg2 { .. } => {
+                        ui.label("Algorithm 2 has its own window (View → Algorithm 2).");
+                    }
+                }
+                let mut on = teleport.is_some();
+                ui.checkbox(&mut on, "teleport")
+                    .on_hover_text("Teleport every k steps with the chosen strategy (classical teleportation, Zhao et al. 2022).");
+                if on && teleport.is_none() {
+                    *teleport = Some(AppTeleport::every(Strategy::Oracle, 5));
+                } else if !on {
+                    *teleport = None;
+                }
+                if let Some(t) = teleport {
+                    ui.horizontal(|ui| {
+                        if t.at.is_empty() {
+                            ui.label("every");
+                            ui.add(DragValue::new(&mut t.every).range(1..=1000))
+                                .on_hover_text("Teleport at steps k, 2k, 3k, …");
+                        } else {
+                            ui.label(t.describe());
+                            if ui
+                                .small_button("→ every k")
+                                .on_hover_text("Replace the step list by a period.")
+                                .clicked()
+                            {
+                                t.at.clear();
+                            }
+                        }
+                        let is_oracle = matches!(t.strategy, Strategy::Oracle);
+                        if ui
+                            .selectable_label(is_oracle, "oracle")
+                            .on_hover_text("θ* = argmax ‖∇f(g_θ x)‖, global.")
+                            .clicked()
+                        {
+                            t.strategy = Strategy::Oracle;
+                        }
+                        if ui
+                            .selectable_label(!is_oracle, "ascent")
+                            .on_hover_text(
+                                "A few gradient-ascent steps on ‖∇f(g_θ x)‖² from θ₀ = 0.",
+                            )
+                            .clicked()
+                            && is_oracle
+                        {
+                            t.strategy = Strategy::Ascent {
+                                theta0: 0.0,
+                                lr: 1e-3,
+                                iters: 10,
+                            };
+                        }
+                    });
+                    if let Strategy::Ascent { lr, iters, .. } = &mut t.strategy {
+                        ui.add(
+                            Slider::new(lr, 1e-5..=1.0)
+                                .logarithmic(true)
+                                .text("ascent lr"),
+                        );
+                        ui.add(Slider::new(iters, 1..=200).text("ascent steps"));
+                    }
+                }
+            }
+            EntryKind::Learned(v) => {
+                let source = match learned_version {
+                    Some((lv, version)) if lv == *v => {
+                        format!("live-trained weights, version {version}")
+                    }
+                    _ => "shipped weights for this task's family".to_owned(),
+                };
+                ui.label(RichText::new(source).small());
+            }
+        }
+    }
+
+    pub(super) fn timeline_ui(&mut self, ui: &mut egui::Ui) {
+        ui.horizontal(|ui| {
+            let p = &mut self.state.playback;
+            if ui
+                .button("|◀")
+                .on_hover_text("Back to step 0 (R).")
+                .clicked()
+            {
+                self.rt.commands.push(Command::Rewind);
+            }
+            if ui.button("◀").on_hover_text("One step back (←).").clicked() {
+                self.rt.commands.push(Command::StepBy(-1));
+            }
+            let label = if p.playing { "⏸" } else { "▶" };
+            if ui
+                .button(label)
+                .on_hover_text("Play or pause (Space).")
+                .clicked()
+            {
+                p.playing = !p.playing;
+                if p.playing && p.t >= self.state.steps {
+                    p.t = 0;
+                }
+            }
+            if ui
+                .button("▶|")
+                .on_hover_text("One step forward (→).")
+                .clicked()
+            {
+                self.rt.commands.push(Command::StepBy(1));
+            }
+            let steps = self.state.steps;
+            ui.add(Slider::new(&mut p.t, 0..=steps).text("step"))
+                .on_hover_text("The timeline: trajectories are drawn up to this step.");
+            ui.add(
+                Slider::new(&mut p.speed, 0.5..=60.0)
+                    .logarithmic(true)
+                    .text("steps/s"),
+            )
+            .on_hover_text("Playback speed.");
+        });
+    }
+}
+
+fn preset_help(p: Preset) -> &'static str {
+    match p {
+        Preset::Booth => "Booth: h(x) = A x + b with A = [[1, 2], [2, 1]], b = (−7, −5).",
+        Preset::Rosenbrock => "Rosenbrock: a = 1, b = −1, c = −10, d(x) = 10x².",
+        Preset::ElliFixed => "The paper's fixed ellipse (Figure 3): A = diag(0.5, 3), b = 0.",
+        Preset::RosFixed => {
+            "The paper's fixed Rosenbrock (Figure 5): a = 1, b = −1, c = −2, d(x) = 0.4x²."
+        }
+    }
+}

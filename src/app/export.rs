@@ -1,0 +1,348 @@
+//! Exports: window and plot screenshots (PNG), trajectories (CSV), the scene
+//! (JSON), opening scenes. Files go through a native dialog when one can
+//! open; otherwise into a default folder that a notification names. Every
+//! file is written atomically.
+
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, PoisonError};
+
+use super::TeleportApp;
+use super::state::EntryKind;
+use crate::io::scene::{ObjectiveSpec, Scene, StrategyName, TeleportSpec};
+use crate::optim::OptimizerSpec;
+use crate::symmetry::Strategy;
+
+/// The folder exports go to without a dialog: `$HOME/teleport-lab-exports`
+/// (or `./teleport-lab-exports` without a home).
+pub fn default_export_dir() -> PathBuf {
+    std::env::var_os("HOME")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from("."))
+        .join("teleport-lab-exports")
+}
+
+/// Whether native file dialogs can work here: they need a desktop portal,
+/// which needs a session bus. `TELEPORT_LAB_NO_DIALOGS=1` turns them off.
+pub fn dialogs_available() -> bool {
+    std::env::var_os("DBUS_SESSION_BUS_ADDRESS").is_some()
+        && std::env::var_os("TELEPORT_LAB_NO_DIALOGS").is_none()
+}
+
+type Mailbox = Arc<Mutex<Option<Arc<egui::ColorImage>>>>;
+
+/// The scripted screenshot of `--screenshot`.
+#[derive(Debug)]
+pub struct Scripted {
+    /// Where to write it.
+    pub path: PathBuf,
+    /// Whether the screenshot was requested.
+    pub requested: bool,
+    /// The outcome, read by the binary after the window closes.
+    pub result: Arc<Mutex<Option<Result<(), String>>>>,
+}
+
+/// Pending exports.
+#[derive(Debug)]
+pub struct ExportRuntime {
+    /// The folder for dialog-less exports.
+    pub dir: PathBuf,
+    /// Whether to use native dialogs.
+    pub dialogs: bool,
+    pending_plot_only: Option<bool>,
+    mailbox: Mailbox,
+    /// The `--screenshot` request, if any.
+    pub scripted: Option<Scripted>,
+    /// The last file written (for tests and notifications).
+    pub last_written: Option<PathBuf>,
+    scripted_mode: bool,
+}
+
+impl ExportRuntime {
+    /// Exports into `dir`, with or without dialogs, and an optional scripted
+    /// screenshot.
+    pub fn new(dir: PathBuf, dialogs: bool, screenshot: Option<PathBuf>) -> Self {
+        let screenshot_is_some = screenshot.is_some();
+        Self {
+            dir,
+            dialogs,
+            pending_plot_only: None,
+            mailbox: Arc::default(),
+            scripted: screenshot.map(|path| Scripted {
+                path,
+                requested: false,
+                result: Arc::default(),
+            }),
+            last_written: None,
+            scripted_mode: screenshot_is_some,
+        }
+    }
+
+    /// Whether this run only takes the `--screenshot`.
+    pub fn is_scripted(&self) -> bool {
+        self.scripted_mode
+    }
+
+    /// Where to save a new file named like `name`: the dialog's choice, or a
+    /// fresh name in the export folder. `None` if the user cancelled.
+    pub fn save_path(&self, name: &str, extension: &str) -> Option<PathBuf> {
+        if self.dialogs {
+            return rfd::FileDialog::new()
+                .set_file_name(name)
+                .add_filter(extension, &[extension])
+                .save_file();
+        }
+        Some(unique_path(&self.dir, name))
+    }
+
+    /// A file to open, from a dialog; `None` without dialogs or on cancel.
+    pub fn open_path(&self, extension: &str) -> Option<PathBuf> {
+        if !self.dialogs {
+            return None;
+        }
+        rfd::FileDialog::new()
+            .add_filter(extension, &[extension])
+            .pick_file()
+    }
+}
+
+/// `dir/name`, or `dir/stem-2.ext`, … if that exists.
+fn unique_path(dir: &Path, name: &str) -> PathBuf {
+    let first = dir.join(name);
+    if !first.exists() {
+        return first;
+    }
+    let (stem, ext) = name.rsplit_once('.').unwrap_or((name, ""));
+    (2..)
+        .map(|k| dir.join(format!("{stem}-{k}.{ext}")))
+        .find(|p| !p.exists())
+        .unwrap_or(first)
+}
+
+/// Encodes an egui image as PNG bytes.
+pub fn png_bytes(image: &egui::ColorImage) -> Result<Vec<u8>, String> {
+    let [w, h] = image.size;
+    let raw: Vec<u8> = image
+        .pixels
+        .iter()
+        .flat_map(|c| c.to_srgba_unmultiplied())
+        .collect();
+    let buffer =
+        image::RgbaImage::from_raw(w as u32, h as u32, raw).ok_or("image size mismatch")?;
+    let mut out = std::io::Cursor::new(Vec::new());
+    buffer
+        .write_to(&mut out, image::ImageFormat::Png)
+        .map_err(|e| format!("cannot encode PNG: {e}"))?;
+    Ok(out.into_inner())
+}
+
+/// Crops an image to a rectangle in points.
+fn crop(image: &egui::ColorImage, rect: egui::Rect, pixels_per_point: f32) -> egui::ColorImage {
+    let [w, h] = image.size;
+    let clamp = |v: f32, max: usize| (v.round().max(0.0) as usize).min(max);
+    let (x0, y0) = (
+        clamp(rect.min.x * pixels_per_point, w),
+        clamp(rect.min.y * pixels_per_point, h),
+    );
+    let (x1, y1) = (
+        clamp(rect.max.x * pixels_per_point, w),
+        clamp(rect.max.y * pixels_per_point, h),
+    );
+    if x1 <= x0 || y1 <= y0 {
+        return image.clone();
+    }
+    let mut pixels = Vec::with_capacity((x1 - x0) * (y1 - y0));
+    for y in y0..y1 {
+        pixels.extend_from_slice(&image.pixels[y * w + x0..y * w + x1]);
+    }
+    egui::ColorImage::new([x1 - x0, y1 - y0], pixels)
+}
+
+impl TeleportApp {
+    fn write_file(&mut self, ctx: &egui::Context, path: &Path, bytes: &[u8], what: &str) {
+        if let Some(dir) = path.parent()
+            && !dir.as_os_str().is_empty()
+            && let Err(e) = std::fs::create_dir_all(dir)
+        {
+            self.notify(ctx, format!("Cannot create {}: {e}", dir.display()), true);
+            return;
+        }
+        match crate::io::write_atomic(path, bytes) {
+            Ok(()) => {
+                self.rt.export.last_written = Some(path.to_owned());
+                self.notify(ctx, format!("Saved {what} to {}", path.display()), false);
+            }
+            Err(e) => self.notify(ctx, format!("Cannot write {}: {e}", path.display()), true),
+        }
+    }
+
+    pub(super) fn request_screenshot(&mut self, ctx: &egui::Context, plot_only: bool) {
+        self.rt.export.pending_plot_only = Some(plot_only);
+        let mailbox = Arc::clone(&self.rt.export.mailbox);
+        ctx.request_screenshot(move |image| {
+            *mailbox.lock().unwrap_or_else(PoisonError::into_inner) = Some(image);
+        });
+    }
+
+    /// Writes a screenshot that has arrived; drives `--screenshot`.
+    pub(super) fn poll_screenshot(&mut self, ctx: &egui::Context) {
+        // The scripted screenshot: wait for a few frames so that the plot has
+        // fitted its view and everything is computed, then capture and close.
+        if let Some(s) = &mut self.rt.export.scripted
+            && !s.requested
+            && self.rt.frames >= 4
+        {
+            s.requested = true;
+            self.request_screenshot(ctx, false);
+        }
+        if self.rt.export.scripted.is_some() {
+            ctx.request_repaint();
+        }
+        let image = self
+            .rt
+            .export
+            .mailbox
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .take();
+        let Some(image) = image else { return };
+        let plot_only = self.rt.export.pending_plot_only.take().unwrap_or(false);
+        let image = match (plot_only, self.rt.level_set.plot_rect) {
+            (true, Some(rect)) => crop(&image, rect, ctx.pixels_per_point()),
+            _ => (*image).clone(),
+        };
+        let png = match png_bytes(&image) {
+            Ok(png) => png,
+            Err(e) => {
+                self.notify(ctx, e, true);
+                return;
+            }
+        };
+        if let Some(s) = self.rt.export.scripted.take() {
+            let result = crate::io::write_atomic(&s.path, &png)
+                .map_err(|e| format!("cannot write {}: {e}", s.path.display()));
+            *s.result.lock().unwrap_or_else(PoisonError::into_inner) = Some(result);
+            ctx.send_viewport_cmd(egui::ViewportCommand::Close);
+            return;
+        }
+        let name = if plot_only {
+            "level-set.png"
+        } else {
+            "teleport-lab.png"
+        };
+        if let Some(path) = self.rt.export.save_path(name, "png") {
+            self.write_file(ctx, &path, &png, "the screenshot");
+        }
+    }
+
+    /// The visible runs as CSV.
+    pub fn trajectories_csv(&self) -> String {
+        let mut out = String::from("optimizer,run,t,x0,x1,f,grad0,grad1,teleported,theta\n");
+        for (i, run) in self.rt.runs.iter().enumerate() {
+            let Some(run) = run else { continue };
+            let name = self.state.optimizers[i].label().replace(',', ";");
+            let mut write = |kind: &str, tr: &crate::optim::Trajectory| {
+                for r in &tr.records {
+                    let theta = r.theta.map(|t| t.to_string()).unwrap_or_default();
+                    let _ = writeln!(
+                        out,
+                        "{name},{kind},{},{},{},{},{},{},{},{theta}",
+                        r.t, r.x[0], r.x[1], r.f, r.grad[0], r.grad[1], r.teleported
+                    );
+                }
+            };
+            write("base", &run.base);
+            if let Some(b) = &run.branch {
+                write("teleported-by-hand", b);
+            }
+        }
+        out
+    }
+
+    pub(super) fn export_csv(&mut self, ctx: &egui::Context) {
+        let csv = self.trajectories_csv();
+        if let Some(path) = self.rt.export.save_path("trajectories.csv", "csv") {
+            self.write_file(ctx, &path, csv.as_bytes(), "the trajectories");
+        }
+    }
+
+    /// The current task, start point, steps and selected optimizer as a scene.
+    pub fn scene(&self) -> Scene {
+        let entry = self.state.optimizers.get(self.state.selected);
+        let (optimizer, teleport) = match entry.map(|e| &e.kind) {
+            Some(EntryKind::Classical { spec, teleport }) => (*spec, teleport.clone()),
+            _ => (OptimizerSpec::Gd { lr: 0.05 }, None),
+        };
+        let teleport = teleport.map(|t| {
+            let (at, every) = if t.at.is_empty() {
+                (None, Some(t.every.max(1)))
+            } else {
+                (Some(t.at.clone()), None)
+            };
+            let (strategy, theta, theta0, lr, iters) = match t.strategy {
+                Strategy::Angle { theta } => (StrategyName::Angle, Some(theta), None, None, None),
+                Strategy::Oracle => (StrategyName::Oracle, None, None, None, None),
+                Strategy::Ascent { theta0, lr, iters } => (
+                    StrategyName::Ascent,
+                    None,
+                    Some(theta0),
+                    Some(lr),
+                    Some(iters),
+                ),
+            };
+            TeleportSpec {
+                strategy,
+                theta,
+                theta0,
+                lr,
+                iters,
+                at,
+                every,
+            }
+        });
+        Scene {
+            objective: ObjectiveSpec::of(&self.rt.objective),
+            x0: self.state.x0,
+            steps: self.state.steps,
+            optimizer,
+            teleport,
+        }
+    }
+
+    pub(super) fn export_scene(&mut self, ctx: &egui::Context) {
+        let json = match serde_json::to_string_pretty(&self.scene()) {
+            Ok(j) => j,
+            Err(e) => {
+                self.notify(ctx, format!("Cannot encode the scene: {e}"), true);
+                return;
+            }
+        };
+        if let Some(path) = self.rt.export.save_path("scene.json", "json") {
+            self.write_file(ctx, &path, json.as_bytes(), "the scene");
+        }
+    }
+
+    pub(super) fn open_scene(&mut self, ctx: &egui::Context) {
+        match self.rt.export.open_path("json") {
+            Some(path) => self.open_scene_from(ctx, &path),
+            None if !self.rt.export.dialogs => self.notify(
+                ctx,
+                "File dialogs are unavailable here; start with `teleport-lab --scene FILE` instead.",
+                true,
+            ),
+            None => {}
+        }
+    }
+
+    /// Opens a scene file; a bad file is reported and changes nothing.
+    pub fn open_scene_from(&mut self, ctx: &egui::Context, path: &Path) {
+        match Scene::load(path) {
+            Ok(scene) => {
+                self.apply_scene(&scene);
+                self.rt.level_set.invalidate();
+                self.notify(ctx, format!("Opened {}", path.display()), false);
+            }
+            Err(e) => self.notify(ctx, format!("Cannot open {}: {e}", path.display()), true),
+        }
+    }
+}

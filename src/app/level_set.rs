@@ -1,0 +1,476 @@
+//! The level-set view: contours of f (and a filled colour map of log f),
+//! trajectories, the start point, the orbit of the current point and its
+//! teleported image g_θ(x) with gradient arrows.
+
+use egui::{Color32, Stroke};
+use egui_plot::{
+    Arrows, Line, LineStyle, MarkerShape, Plot, PlotBounds, PlotImage, PlotPoint, Points, Polygon,
+};
+
+use super::{TeleportApp, color};
+use crate::contour::{Grid, auto_levels, contours, polylines};
+use crate::objective::{Objective, Vec2};
+use crate::symmetry::{orbit, teleport};
+
+/// A line through points of the plane: never aggregated into a band (that
+/// is meant for dense time series, and fills a 2-D path).
+pub(super) fn path<'a>(name: impl Into<String>, points: Vec<[f64; 2]>) -> Line<'a> {
+    Line::new(name, points).allow_band(false)
+}
+
+/// Resolution of the contour grid (per side).
+pub const GRID: usize = 200;
+/// Resolution of the colour map texture (per side).
+const COLORMAP: usize = 160;
+
+/// Cached contours and colour map for one view of one task.
+#[derive(Default)]
+pub struct LevelSetCache {
+    key: Option<CacheKey>,
+    /// Polylines per level.
+    pub lines: Vec<Vec<Vec<[f64; 2]>>>,
+    texture: Option<egui::TextureHandle>,
+    texture_key: Option<CacheKey>,
+    newton_key: Option<CacheKey>,
+    newton_cells: Vec<[[f64; 2]; 4]>,
+    /// The plot's screen rect in the last frame (for plot-only screenshots).
+    pub plot_rect: Option<egui::Rect>,
+    /// Whether x₀ is being dragged.
+    dragging_x0: bool,
+    /// Where x₀ was drawn in the last frame (screen coordinates).
+    pub x0_screen: Option<egui::Pos2>,
+    /// Fit the view to the task and trajectories in the next frame.
+    pub reset_view: bool,
+    /// The last hover readout.
+    pub hover: Option<(Vec2, f64, f64)>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+struct CacheKey {
+    task: String,
+    min: [f64; 2],
+    max: [f64; 2],
+}
+
+impl LevelSetCache {
+    /// Forgets everything computed for the previous task.
+    pub fn invalidate(&mut self) {
+        self.reset_view = true;
+        self.key = None;
+        self.texture_key = None;
+        self.newton_key = None;
+    }
+}
+
+fn task_key(obj: &Objective) -> String {
+    format!("{obj:?}")
+}
+
+/// A blue-to-yellow ramp for log f, light enough for lines on top.
+fn ramp(t: f32) -> Color32 {
+    let t = t.clamp(0.0, 1.0);
+    let stops = [
+        (0.0, [237.0, 244.0, 252.0]),
+        (0.35, [205.0, 226.0, 240.0]),
+        (0.7, [236.0, 231.0, 200.0]),
+        (1.0, [250.0, 222.0, 190.0]),
+    ];
+    for w in stops.windows(2) {
+        let ((a, ca), (b, cb)) = (w[0], w[1]);
+        if t <= b {
+            let s = (t - a) / (b - a);
+            let mix = |k: usize| (ca[k] + (cb[k] - ca[k]) * s) as u8;
+            return Color32::from_rgb(mix(0), mix(1), mix(2));
+        }
+    }
+    Color32::from_rgb(250, 222, 190)
+}
+
+impl TeleportApp {
+    /// A view that shows x₀, the minimum and the trajectories' sane part
+    /// (points far beyond the start and the minimum are ignored, so a
+    /// diverging run cannot zoom the view out to 1e100).
+    pub fn default_view(&self) -> ([f64; 2], [f64; 2]) {
+        let x0 = Vec2::from(self.state.x0);
+        let m = self.rt.objective.minimizer();
+        let radius = 4.0 * ((x0 - m).norm() + 1.0);
+        let centre = (x0 + m) / 2.0;
+        let mut min = [x0.x.min(m.x), x0.y.min(m.y)];
+        let mut max = [x0.x.max(m.x), x0.y.max(m.y)];
+        for run in self.rt.runs.iter().flatten() {
+            for rec in &run.base.records {
+                let p = Vec2::from(rec.x);
+                if (p - centre).norm() <= radius {
+                    for k in 0..2 {
+                        min[k] = min[k].min(p[k]);
+                        max[k] = max[k].max(p[k]);
+                    }
+                }
+            }
+        }
+        let mut lo = [0.0; 2];
+        let mut hi = [0.0; 2];
+        for k in 0..2 {
+            let span = (max[k] - min[k]).max(1.0);
+            lo[k] = min[k] - 0.15 * span;
+            hi[k] = max[k] + 0.15 * span;
+        }
+        (lo, hi)
+    }
+
+    fn refresh_level_set(&mut self, ctx: &egui::Context, min: [f64; 2], max: [f64; 2]) {
+        let key = CacheKey {
+            task: task_key(&self.rt.objective),
+            min,
+            max,
+        };
+        let cache = &mut self.rt.level_set;
+        if cache.key.as_ref() != Some(&key) {
+            let grid = Grid::of_objective(&self.rt.objective, min, max, GRID, GRID);
+            let levels = auto_levels(&grid, 16);
+            cache.lines = contours(&grid, &levels)
+                .into_iter()
+                .map(|c| polylines(&c.segments))
+                .collect();
+            cache.key = Some(key.clone());
+        }
+        if self.state.show.filled && cache.texture_key.as_ref() != Some(&key) {
+            let grid = Grid::of_objective(&self.rt.objective, min, max, COLORMAP, COLORMAP);
+            let logs: Vec<f64> = grid.values.iter().map(|v| v.max(1e-300).log10()).collect();
+            let lo = logs
+                .iter()
+                .copied()
+                .filter(|v| v.is_finite())
+                .fold(f64::INFINITY, f64::min);
+            let hi = logs
+                .iter()
+                .copied()
+                .filter(|v| v.is_finite())
+                .fold(f64::NEG_INFINITY, f64::max);
+            let span = (hi - lo).max(1e-9);
+            // Texture rows go top to bottom; grid rows bottom to top.
+            let mut pixels = Vec::with_capacity(COLORMAP * COLORMAP);
+            for j in (0..COLORMAP).rev() {
+                for i in 0..COLORMAP {
+                    let v = logs[j * COLORMAP + i];
+                    pixels.push(if v.is_finite() {
+                        ramp(((v - lo) / span) as f32)
+                    } else {
+                        Color32::WHITE
+                    });
+                }
+            }
+            let image = egui::ColorImage::new([COLORMAP, COLORMAP], pixels);
+            cache.texture = Some(ctx.load_texture("colormap", image, egui::TextureOptions::LINEAR));
+            cache.texture_key = Some(key.clone());
+        }
+        if self.state.show.newton_overlay && cache.newton_key.as_ref() != Some(&key) {
+            cache.newton_cells = newton_violations(&self.rt.objective, min, max, 60);
+            cache.newton_key = Some(key);
+        }
+    }
+
+    /// The central plot.
+    pub(super) fn level_set_ui(&mut self, ui: &mut egui::Ui) {
+        let ctx = ui.ctx().clone();
+        let obj = self.rt.objective.clone();
+        let x = self.current_point();
+        let theta = self.state.theta;
+        let y = teleport(&obj, &x, theta);
+        let t = self.state.playback.t;
+
+        // Start dragging x₀ when the press lands near it (in last frame's
+        // coordinates); the plot then does not pan.
+        let x0 = self.state.x0;
+        let press_near_x0 = ui.input(|i| i.pointer.primary_pressed())
+            && self.rt.level_set.plot_rect.is_some_and(|r| {
+                ui.input(|i| i.pointer.interact_pos()).is_some_and(|p| {
+                    r.contains(p)
+                        && self
+                            .rt
+                            .level_set
+                            .x0_screen
+                            .is_some_and(|s| s.distance(p) < 12.0)
+                })
+            });
+        if press_near_x0 {
+            self.rt.level_set.dragging_x0 = true;
+        }
+        if !ui.input(|i| i.pointer.primary_down()) {
+            self.rt.level_set.dragging_x0 = false;
+        }
+        let dragging = self.rt.level_set.dragging_x0;
+
+        let hover_text = self.rt.level_set.hover.map(|(p, f, g)| {
+            format!(
+                "x = ({:.4}, {:.4})   f(x) = {:.4e}   ‖∇f(x)‖ = {:.4e}",
+                p.x, p.y, f, g
+            )
+        });
+        ui.horizontal(|ui| {
+            ui.label(hover_text.unwrap_or_else(|| {
+                "Hover the plot for x, f(x), ‖∇f(x)‖. Click or drag to set x₀.".to_owned()
+            }));
+        });
+
+        let plot = Plot::new("level_set")
+            .data_aspect(1.0)
+            .legend(egui_plot::Legend::default().position(egui_plot::Corner::RightTop))
+            .allow_drag(!dragging)
+            .allow_double_click_reset(false)
+            .auto_bounds(false);
+        let reset = std::mem::take(&mut self.rt.level_set.reset_view);
+        let view = self.default_view();
+        let mut clicked_at = None;
+        let mut double_clicked = false;
+        let response = plot.show(ui, |plot_ui| {
+            if reset {
+                plot_ui.set_plot_bounds(PlotBounds::from_min_max(view.0, view.1));
+            }
+            let b = plot_ui.plot_bounds();
+            let (min, max) = if reset { view } else { (b.min(), b.max()) };
+            // Contours and colour map for this view (cached).
+            self.refresh_level_set(&ctx, min, max);
+            let cache = &self.rt.level_set;
+            if self.state.show.filled
+                && let Some(tex) = &cache.texture
+            {
+                let center = PlotPoint::new((min[0] + max[0]) / 2.0, (min[1] + max[1]) / 2.0);
+                let size = egui::vec2((max[0] - min[0]) as f32, (max[1] - min[1]) as f32);
+                plot_ui.image(PlotImage::new("", tex.id(), center, size).allow_hover(false));
+            }
+            for polylines in &cache.lines {
+                for line in polylines {
+                    plot_ui.line(
+                        path("", line.clone())
+                            .color(Color32::from_rgba_unmultiplied(90, 100, 130, 110))
+                            .width(1.0)
+                            .allow_hover(false),
+                    );
+                }
+            }
+            if self.state.show.newton_overlay {
+                for cell in &cache.newton_cells {
+                    plot_ui.polygon(
+                        Polygon::new("Prop. 4.1 fails (v⊥·∇‖∇f‖² < 0)", cell.to_vec())
+                            .fill_color(Color32::from_rgba_unmultiplied(220, 50, 50, 50))
+                            .stroke(Stroke::NONE)
+                            .allow_hover(false),
+                    );
+                }
+            }
+
+            // Trajectories: the whole run faint, the part up to t strong,
+            // teleport jumps dashed with a diamond.
+            for (i, run) in self.rt.runs.iter().enumerate() {
+                let Some(run) = run else { continue };
+                let entry = &self.state.optimizers[i];
+                let c = color(i);
+                let mut name = entry.label();
+                if let Some(stop) = &run.base.stop {
+                    name.push_str(&match stop {
+                        crate::optim::Stop::Diverged { step } => {
+                            format!(" (diverged at step {step})")
+                        }
+                        crate::optim::Stop::Failed { step, .. } => {
+                            format!(" (failed at step {step})")
+                        }
+                    });
+                }
+                draw_run(plot_ui, &name, &run.base, t, c, false);
+                if let Some(branch) = &run.branch {
+                    draw_run(
+                        plot_ui,
+                        &format!("{name} (teleported by hand)"),
+                        branch,
+                        t,
+                        c,
+                        true,
+                    );
+                }
+            }
+
+            // The orbit of the current point and its teleported image.
+            if self.state.show.orbit {
+                let mut ring = orbit(&obj, &x, 256);
+                if let Some(first) = ring.first().copied() {
+                    ring.push(first);
+                }
+                let ring: Vec<[f64; 2]> = ring.iter().map(|p| [p.x, p.y]).collect();
+                plot_ui.line(
+                    path("orbit (level set of x)", ring)
+                        .color(Color32::from_rgb(120, 60, 160))
+                        .style(LineStyle::dashed_loose())
+                        .width(1.5)
+                        .allow_hover(false),
+                );
+            }
+            plot_ui.points(
+                Points::new("x (current point)", vec![[x.x, x.y]])
+                    .shape(MarkerShape::Circle)
+                    .radius(5.0)
+                    .color(Color32::BLACK),
+            );
+            plot_ui.points(
+                Points::new("g_θ(x)", vec![[y.x, y.y]])
+                    .shape(MarkerShape::Diamond)
+                    .radius(6.0)
+                    .color(Color32::from_rgb(120, 60, 160)),
+            );
+            if self.state.show.arrows {
+                // Arrows of −∇f, scaled so the larger is a tenth of the view.
+                let (gx, gy) = (obj.grad(&x), obj.grad(&y));
+                let longest = gx.norm().max(gy.norm());
+                if longest > 0.0 && longest.is_finite() {
+                    let s = 0.1 * (max[0] - min[0]).max(max[1] - min[1]) / longest;
+                    plot_ui.arrows(
+                        Arrows::new(
+                            "−∇f at x and g_θ(x)",
+                            vec![[x.x, x.y], [y.x, y.y]],
+                            vec![
+                                [x.x - s * gx.x, x.y - s * gx.y],
+                                [y.x - s * gy.x, y.y - s * gy.y],
+                            ],
+                        )
+                        .color(Color32::from_rgb(200, 40, 40))
+                        .tip_length(10.0),
+                    );
+                }
+            }
+            plot_ui.points(
+                Points::new("x₀ (drag me)", vec![x0])
+                    .shape(MarkerShape::Square)
+                    .radius(5.0)
+                    .color(Color32::from_rgb(20, 20, 20)),
+            );
+
+            let response = plot_ui.response();
+            double_clicked = response.double_clicked();
+            if response.clicked() || (dragging && response.is_pointer_button_down_on()) {
+                clicked_at = plot_ui.pointer_coordinate();
+            }
+            if dragging {
+                clicked_at = plot_ui.pointer_coordinate().or(clicked_at);
+            }
+            plot_ui.pointer_coordinate()
+        });
+
+        self.rt.level_set.plot_rect = Some(response.response.rect);
+        self.rt.level_set.x0_screen = Some(
+            response
+                .transform
+                .position_from_point(&PlotPoint::new(x0[0], x0[1])),
+        );
+        self.rt.level_set.hover = response.inner.map(|p| {
+            let p = Vec2::new(p.x, p.y);
+            let (f, g) = obj.f_grad(&p);
+            (p, f, g.norm())
+        });
+        if let Some(p) = clicked_at
+            && p.x.is_finite()
+            && p.y.is_finite()
+        {
+            self.state.x0 = [p.x, p.y];
+            self.state.manual_teleports.clear();
+        }
+        if double_clicked {
+            self.rt.level_set.reset_view = true;
+        }
+    }
+}
+
+/// Draws one run: faint whole path, strong path up to step `t`, a marker at
+/// `t`, and teleport jumps dashed.
+fn draw_run(
+    plot_ui: &mut egui_plot::PlotUi<'_>,
+    name: &str,
+    run: &crate::optim::Trajectory,
+    t: usize,
+    c: Color32,
+    branch: bool,
+) {
+    let faint = c.gamma_multiply(0.3);
+    let style = if branch {
+        LineStyle::dashed_dense()
+    } else {
+        LineStyle::Solid
+    };
+    // Ordinary steps end at the pre-teleport point; jumps are drawn apart.
+    let mut whole: Vec<[f64; 2]> = Vec::with_capacity(run.records.len() * 2);
+    let mut jumps = Vec::new();
+    let mut shown = Vec::new();
+    for rec in &run.records {
+        if let Some(from) = rec.from {
+            whole.push(from);
+            jumps.push((rec.t, from, rec.x));
+        }
+        whole.push(rec.x);
+        if rec.t <= t {
+            if let Some(from) = rec.from {
+                shown.push(from);
+            }
+            shown.push(rec.x);
+        }
+    }
+    // Only the strong line carries the legend name (and so its colour).
+    let id = |part: &str| egui::Id::unique((name, part, branch));
+    plot_ui.line(
+        path("", whole)
+            .id(id("whole"))
+            .color(faint)
+            .width(1.0)
+            .style(style)
+            .allow_hover(false),
+    );
+    plot_ui.line(path(name, shown).color(c).width(2.0).style(style));
+    for (k, (step, from, to)) in jumps.into_iter().enumerate() {
+        let strength = if step <= t { c } else { faint };
+        plot_ui.line(
+            path("", vec![from, to])
+                .id(egui::Id::unique((name, "jump", k, branch)))
+                .color(strength)
+                .width(1.5)
+                .style(LineStyle::dotted_dense())
+                .allow_hover(false),
+        );
+        plot_ui.points(
+            Points::new("", vec![to])
+                .id(egui::Id::unique((name, "jump-marker", k, branch)))
+                .shape(MarkerShape::Diamond)
+                .radius(4.0)
+                .color(strength),
+        );
+    }
+    if let Some(rec) = run.records.get(t).or(run.records.last()) {
+        plot_ui.points(
+            Points::new("", vec![rec.x])
+                .id(id("now"))
+                .radius(4.0)
+                .color(c),
+        );
+    }
+}
+
+/// Cells of an `n × n` grid where Proposition 4.1's quantity is negative.
+fn newton_violations(
+    obj: &Objective,
+    min: [f64; 2],
+    max: [f64; 2],
+    n: usize,
+) -> Vec<[[f64; 2]; 4]> {
+    let dx = (max[0] - min[0]) / n as f64;
+    let dy = (max[1] - min[1]) / n as f64;
+    let mut cells = Vec::new();
+    for j in 0..n {
+        for i in 0..n {
+            let (x0, y0) = (min[0] + dx * i as f64, min[1] + dy * j as f64);
+            let c = Vec2::new(x0 + dx / 2.0, y0 + dy / 2.0);
+            if let Ok(d) = crate::theory::decompose(obj.grad(&c), obj.hessian(&c))
+                && d.directional < 0.0
+            {
+                cells.push([[x0, y0], [x0 + dx, y0], [x0 + dx, y0 + dy], [x0, y0 + dy]]);
+            }
+        }
+    }
+    cells
+}

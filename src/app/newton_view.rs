@@ -1,0 +1,90 @@
+//! Newton vs teleport (Proposition 4.1, Figure 1): at the current point, the
+//! gradient-descent and Newton directions, the Newton step's components along
+//! and across −∇f, and the sign of v⊥·∇‖∇f‖².
+
+use egui::{Color32, RichText};
+use egui_plot::{Arrows, Plot};
+
+use super::TeleportApp;
+use crate::theory::decompose;
+
+impl TeleportApp {
+    pub(super) fn newton_window(&mut self, ctx: &egui::Context) {
+        let mut open = self.state.panels.newton;
+        egui::Window::new("Newton vs teleport (Proposition 4.1)")
+            .open(&mut open)
+            .default_size([420.0, 420.0])
+            .show(ctx, |ui| self.newton_ui(ui));
+        self.state.panels.newton = open;
+    }
+
+    fn newton_ui(&mut self, ui: &mut egui::Ui) {
+        let obj = &self.rt.objective;
+        let x = self.current_point();
+        ui.label(format!(
+            "At x = ({:.4}, {:.4}), the current point of the selected optimizer.",
+            x.x, x.y
+        ));
+        let d = match decompose(obj.grad(&x), obj.hessian(&x)) {
+            Ok(d) => d,
+            Err(e) => {
+                ui.label(RichText::new(e.to_string()).color(ui.visuals().warn_fg_color));
+                return;
+            }
+        };
+        let sign = if d.directional >= 0.0 {
+            "≥ 0: Newton's symmetry component increases ‖∇f‖, like a teleport"
+        } else {
+            "< 0: the proposition needs convexity, and f is not convex here"
+        };
+        let color = if d.directional >= 0.0 {
+            ui.visuals().text_color()
+        } else {
+            ui.visuals().error_fg_color
+        };
+        ui.label(RichText::new(format!("v⊥·∇‖∇f‖² = {:.4e} {sign}", d.directional)).color(color));
+        egui::Grid::new("newton-vectors")
+            .num_columns(2)
+            .show(ui, |ui| {
+                for (name, v) in [
+                    ("v1 = −∇f", d.v1),
+                    ("v2 = −H⁻¹∇f", d.v2),
+                    ("v∥", d.v_par),
+                    ("v⊥", d.v_perp),
+                ] {
+                    ui.label(name);
+                    ui.monospace(format!("({:+.4e}, {:+.4e})", v.x, v.y));
+                    ui.end_row();
+                }
+            });
+        ui.checkbox(
+            &mut self.state.show.newton_overlay,
+            "shade where the quantity is negative on the main plot",
+        )
+        .on_hover_text("Only non-convex tasks (Rosenbrock) have such points.");
+        // The vectors, −∇f scaled to the Newton step's length.
+        let scale = d.v2.norm() / d.v1.norm().max(f64::MIN_POSITIVE);
+        let arrow = |v: crate::objective::Vec2| [x.x + v.x, x.y + v.y];
+        Plot::new("newton-vectors-plot")
+            .data_aspect(1.0)
+            .legend(egui_plot::Legend::default())
+            .show(ui, |p| {
+                for (name, v, c) in [
+                    (
+                        "v1 = −∇f (scaled)",
+                        d.v1 * scale,
+                        Color32::from_rgb(31, 119, 180),
+                    ),
+                    ("v2 (Newton)", d.v2, Color32::from_rgb(255, 127, 14)),
+                    ("v∥", d.v_par, Color32::from_rgb(44, 160, 44)),
+                    ("v⊥", d.v_perp, Color32::from_rgb(214, 39, 40)),
+                ] {
+                    p.arrows(
+                        Arrows::new(name, vec![[x.x, x.y]], vec![arrow(v)])
+                            .color(c)
+                            .tip_length(12.0),
+                    );
+                }
+            });
+    }
+}

@@ -1,0 +1,352 @@
+//! The live meta-training window: settings, start/pause/stop, progress with
+//! ETA, the meta-loss curve, the weights version, and save/load of weights.
+
+use std::sync::Arc;
+
+use egui::{DragValue, RichText};
+use egui_plot::{Line, Plot};
+
+use super::trainer::{FaultInjection, TrainerHandle};
+use super::{LiveModel, TeleportApp};
+use crate::l2o::{ModelConfig, Preprocess, TrainConfig, Variant};
+use crate::objective::TaskDist;
+
+/// The training thread and what the UI knows of it.
+#[derive(Debug, Default)]
+pub struct TrainingRuntime {
+    /// The running (or finished) training thread.
+    pub handle: Option<TrainerHandle>,
+    /// Progress of the newest snapshot: done, total.
+    pub done: (usize, usize),
+    /// The newest snapshot's version.
+    pub version: u64,
+    /// Seconds of training so far.
+    pub elapsed_secs: f64,
+    /// Mean loss per trajectory (x = trajectory index).
+    pub losses: Vec<[f64; 2]>,
+    /// Meta-updates skipped for non-finite values.
+    pub skipped: usize,
+    /// The last error or divergence message.
+    pub problem: Option<String>,
+    /// Whether the thread has ended.
+    pub finished: bool,
+    /// A fault to inject into the next training thread (tests only).
+    pub fault: FaultInjection,
+}
+
+impl TrainingRuntime {
+    /// Stops and joins the training thread, if any.
+    pub fn stop(&mut self) {
+        if let Some(mut h) = self.handle.take() {
+            h.stop();
+        }
+    }
+
+    /// Whether a thread is running.
+    pub fn running(&self) -> bool {
+        self.handle.as_ref().is_some_and(TrainerHandle::is_running)
+    }
+}
+
+impl TeleportApp {
+    /// The model and training settings from the window's fields.
+    pub fn training_configs(&self) -> (ModelConfig, TrainConfig) {
+        let s = &self.state.training;
+        let model = ModelConfig {
+            hidden: s.hidden,
+            preprocess: s.preprocess,
+            ..ModelConfig::paper(s.variant)
+        };
+        let mut train = TrainConfig::paper(&model, s.dist, s.seed);
+        train.trajectories = s.trajectories;
+        train.steps = s.steps;
+        train.unroll = s.unroll;
+        train.meta_lr = match s.variant {
+            Variant::LrTeleMomentum => vec![s.meta_lr, 10.0 * s.meta_lr],
+            _ => vec![s.meta_lr],
+        };
+        (model, train)
+    }
+
+    /// Starts training with the window's settings (stopping any previous run).
+    pub fn start_training(&mut self, ctx: &egui::Context) {
+        self.rt.training.stop();
+        let (model, train) = self.training_configs();
+        let wake_ctx = ctx.clone();
+        let wake: Arc<dyn Fn() + Send + Sync> = Arc::new(move || wake_ctx.request_repaint());
+        let fault = self.rt.training.fault;
+        match TrainerHandle::spawn(model, train.clone(), None, wake, fault) {
+            Ok(handle) => {
+                self.rt.training = TrainingRuntime {
+                    handle: Some(handle),
+                    done: (0, train.trajectories),
+                    fault,
+                    ..TrainingRuntime::default()
+                };
+                // Show the variant being trained.
+                let variant = self.state.training.variant;
+                for e in &mut self.state.optimizers {
+                    if e.kind == super::state::EntryKind::Learned(variant) {
+                        e.enabled = true;
+                    }
+                }
+            }
+            Err(e) => self.notify(ctx, format!("Cannot start training: {e}"), true),
+        }
+    }
+
+    /// Takes the trainer's newest snapshot, if any (never waits).
+    pub(super) fn poll_trainer(&mut self, ctx: &egui::Context) {
+        let Some(snapshot) = self
+            .rt
+            .training
+            .handle
+            .as_ref()
+            .and_then(TrainerHandle::take_latest)
+        else {
+            return;
+        };
+        let rt = &mut self.rt.training;
+        rt.done = (
+            snapshot.progress.trajectories_done,
+            snapshot.progress.trajectories_total,
+        );
+        rt.version = snapshot.version;
+        rt.elapsed_secs = snapshot.elapsed_secs;
+        rt.skipped = snapshot.progress.skipped_nonfinite + snapshot.progress.skipped_explode;
+        rt.losses = snapshot
+            .progress
+            .loss_history
+            .iter()
+            .enumerate()
+            .filter(|(_, l)| l.is_finite())
+            .map(|(i, l)| [i as f64 + 1.0, l.max(1e-300).log10()])
+            .collect();
+        rt.finished = snapshot.finished;
+        let variant = snapshot.model.variant();
+        let mut message = None;
+        if let Some(e) = &snapshot.error {
+            rt.problem = Some(e.clone());
+            message = Some((
+                format!("{e}. The last good weights stay in use; you can start again."),
+                true,
+            ));
+        } else if !snapshot.healthy {
+            let text = "Training produced non-finite weights; the last good weights stay in use."
+                .to_owned();
+            rt.problem = Some(text.clone());
+            message = Some((text, true));
+        } else if snapshot.finished {
+            message = Some((
+                format!("Training finished: {} trajectories.", rt.done.0),
+                false,
+            ));
+        }
+        self.rt.live = Some(LiveModel {
+            variant,
+            model: snapshot.model,
+            version: snapshot.version,
+        });
+        if let Some((text, error)) = message {
+            self.notify(ctx, text, error);
+        }
+    }
+
+    pub(super) fn training_window(&mut self, ctx: &egui::Context) {
+        let mut open = self.state.panels.training;
+        egui::Window::new("Live meta-training")
+            .open(&mut open)
+            .default_width(360.0)
+            .show(ctx, |ui| self.training_ui(ui));
+        self.state.panels.training = open;
+    }
+
+    fn training_ui(&mut self, ui: &mut egui::Ui) {
+        let ctx = ui.ctx().clone();
+        let running = self.rt.training.running();
+        ui.add_enabled_ui(!running, |ui| {
+            let s = &mut self.state.training;
+            egui::Grid::new("train-settings").num_columns(2).show(ui, |ui| {
+                ui.label("variant");
+                egui::ComboBox::from_id_salt("train-variant")
+                    .selected_text(s.variant.label())
+                    .show_ui(ui, |ui| {
+                        for v in Variant::ALL {
+                            ui.selectable_value(&mut s.variant, v, v.label());
+                        }
+                    })
+                    .response
+                    .on_hover_text("Which meta-optimizer to train (Algorithm 1; Algorithm 3 for momentum).");
+                ui.end_row();
+                ui.label("tasks");
+                egui::ComboBox::from_id_salt("train-dist")
+                    .selected_text(s.dist.name())
+                    .show_ui(ui, |ui| {
+                        for d in TaskDist::ALL {
+                            ui.selectable_value(&mut s.dist, d, d.name());
+                        }
+                    })
+                    .response
+                    .on_hover_text("The task distribution 𝒯 that (f, x₀) are drawn from.");
+                ui.end_row();
+                ui.label("trajectories R");
+                ui.add(DragValue::new(&mut s.trajectories).range(1..=1_000_000))
+                    .on_hover_text("Training runs, each a new task.");
+                ui.end_row();
+                ui.label("steps N / unroll T");
+                ui.horizontal(|ui| {
+                    ui.add(DragValue::new(&mut s.steps).range(1..=1000)).on_hover_text("Optimizee steps per run.");
+                    ui.add(DragValue::new(&mut s.unroll).range(1..=100)).on_hover_text("A meta-update every T steps.");
+                });
+                ui.end_row();
+                ui.label("hidden H");
+                ui.add(DragValue::new(&mut s.hidden).range(4..=512)).on_hover_text("LSTM hidden size of both cells.");
+                ui.end_row();
+                ui.label("meta lr");
+                ui.add(DragValue::new(&mut s.meta_lr).speed(1e-5).range(1e-6..=1e-1))
+                    .on_hover_text("Adam's learning rate on the LSTM weights (m2 of the momentum variant uses 10×).");
+                ui.end_row();
+                ui.label("inputs");
+                ui.horizontal(|ui| {
+                    ui.radio_value(&mut s.preprocess, Preprocess::Raw, "raw ∇f");
+                    ui.radio_value(&mut s.preprocess, Preprocess::LogSign, "log/sign");
+                });
+                ui.end_row();
+                ui.label("seed");
+                ui.add(DragValue::new(&mut s.seed)).on_hover_text("Same seed, same weights.");
+                ui.end_row();
+            });
+        });
+        ui.horizontal(|ui| {
+            if !running {
+                if ui
+                    .button("▶ Start")
+                    .on_hover_text("Train on a background thread.")
+                    .clicked()
+                {
+                    self.start_training(&ctx);
+                }
+            } else if let Some(h) = &self.rt.training.handle {
+                let paused = h.is_paused();
+                if ui
+                    .button(if paused { "▶ Resume" } else { "⏸ Pause" })
+                    .clicked()
+                {
+                    h.set_paused(!paused);
+                }
+                if ui
+                    .button("⏹ Stop")
+                    .on_hover_text("Stop after the current meta-update; keep the weights.")
+                    .clicked()
+                {
+                    self.rt.training.stop();
+                    self.rt.training.finished = true;
+                }
+            }
+            if ui
+                .button("Save weights…")
+                .on_hover_text("Write the live weights as safetensors.")
+                .clicked()
+            {
+                self.save_weights(&ctx);
+            }
+            if ui
+                .button("Load weights…")
+                .on_hover_text("Use weights from a safetensors file.")
+                .clicked()
+            {
+                self.load_weights(&ctx);
+            }
+        });
+        let t = &self.rt.training;
+        let (done, total) = t.done;
+        if total > 0 {
+            let fraction = done as f32 / total as f32;
+            let eta = if done > 0 && !t.finished {
+                let secs = t.elapsed_secs * (total - done) as f64 / done as f64;
+                format!(", ETA {secs:.0} s")
+            } else {
+                String::new()
+            };
+            ui.add(
+                egui::ProgressBar::new(fraction).text(format!("{done}/{total} trajectories{eta}")),
+            );
+        }
+        ui.label(format!(
+            "weights version {}   skipped updates {}   {:.1} s",
+            t.version, t.skipped, t.elapsed_secs
+        ));
+        if let Some(p) = &t.problem {
+            ui.label(RichText::new(p).color(ui.visuals().error_fg_color));
+        }
+        let losses = t.losses.clone();
+        Plot::new("meta-loss")
+            .height(140.0)
+            .x_axis_label("trajectory")
+            .y_axis_formatter(|m, _| format!("1e{:.1}", m.value))
+            .show(ui, |plot_ui| {
+                plot_ui.line(Line::new("mean unroll loss (log10)", losses));
+            });
+        if self.rt.training.running() {
+            // Keep the ETA ticking even between snapshots.
+            ctx.request_repaint_after(std::time::Duration::from_millis(250));
+        }
+    }
+
+    fn save_weights(&mut self, ctx: &egui::Context) {
+        let Some(live) = self.rt.live.clone() else {
+            self.notify(
+                ctx,
+                "No live-trained weights yet: start training first.",
+                true,
+            );
+            return;
+        };
+        let name = format!("{}-live.safetensors", live.variant);
+        let Some(path) = self.rt.export.save_path(&name, "safetensors") else {
+            return;
+        };
+        let info = crate::io::weights::WeightsInfo {
+            train: Some(self.training_configs().1),
+            trajectories_trained: self.rt.training.done.0,
+        };
+        match crate::io::weights::save(&path, &live.model, &info) {
+            Ok(()) => self.notify(ctx, format!("Saved weights to {}", path.display()), false),
+            Err(e) => self.notify(ctx, format!("Cannot save weights: {e}"), true),
+        }
+    }
+
+    fn load_weights(&mut self, ctx: &egui::Context) {
+        let Some(path) = self.rt.export.open_path("safetensors") else {
+            self.notify(
+                ctx,
+                "No file chosen (file dialogs are off here; see the export folder).",
+                true,
+            );
+            return;
+        };
+        self.load_weights_from(ctx, &path);
+    }
+
+    /// Loads weights from a file as the live model; a bad file changes nothing.
+    pub fn load_weights_from(&mut self, ctx: &egui::Context, path: &std::path::Path) {
+        match crate::io::weights::load(path) {
+            Ok((model, _)) => {
+                let variant = model.variant();
+                self.rt.training.stop();
+                let version = self.rt.live.as_ref().map_or(1, |l| l.version + 1);
+                self.rt.live = Some(LiveModel {
+                    variant,
+                    model: Arc::new(model),
+                    version,
+                });
+                self.notify(
+                    ctx,
+                    format!("Loaded {variant} weights from {}", path.display()),
+                    false,
+                );
+            }
+            Err(e) => self.notify(ctx, format!("Cannot load {}: {e}", path.display()), true),
+        }
+    }
+}

@@ -1,0 +1,279 @@
+//! Meta-training: determinism, learning, weights files.
+#![allow(clippy::unwrap_used, reason = "test helpers panic on setup failures")]
+
+use std::sync::Arc;
+
+use teleport_lab::eval::{AnyOptimizer, evaluate};
+use teleport_lab::io::weights::{self, WeightsError, WeightsInfo};
+use teleport_lab::l2o::{Control, MetaOptimizer, ModelConfig, TrainConfig, Trainer, Variant};
+use teleport_lab::objective::TaskDist;
+
+fn small(variant: Variant) -> ModelConfig {
+    ModelConfig {
+        hidden: 16,
+        ..ModelConfig::paper(variant)
+    }
+}
+
+fn trained(variant: Variant, dist: TaskDist, trajectories: usize, seed: u64) -> Trainer {
+    let model = small(variant);
+    let mut config = TrainConfig::paper(&model, dist, seed);
+    config.trajectories = trajectories;
+    let mut trainer = Trainer::new(model, config).unwrap();
+    trainer.run(|_, _| Control::Continue);
+    trainer
+}
+
+#[test]
+fn same_seed_same_weights_bit_for_bit() {
+    for variant in Variant::ALL {
+        let a = trained(variant, TaskDist::Mixed, 20, 3);
+        let b = trained(variant, TaskDist::Mixed, 20, 3);
+        let c = trained(variant, TaskDist::Mixed, 20, 4);
+        let bits = |t: &Trainer| -> Vec<u32> {
+            t.model()
+                .nets()
+                .iter()
+                .flat_map(|n| n.params().iter().map(|p| p.to_bits()))
+                .collect()
+        };
+        assert_eq!(bits(&a), bits(&b), "{variant}");
+        assert_ne!(bits(&a), bits(&c), "{variant}");
+        assert_eq!(a.progress().loss_history, b.progress().loss_history);
+    }
+}
+
+#[test]
+fn training_lowers_the_loss_and_beats_the_untrained_optimizer() {
+    for variant in [Variant::L2o, Variant::L2oTele, Variant::LrTeleMomentum] {
+        let trainer = trained(variant, TaskDist::ElliFixed, 300, 0);
+        let history = &trainer.progress().loss_history;
+        let mean = |s: &[f64]| s.iter().sum::<f64>() / s.len() as f64;
+        let early = mean(&history[..50]);
+        let late = mean(&history[history.len() - 50..]);
+        assert!(late < 0.7 * early, "{variant}: meta-loss {early} → {late}");
+
+        // Held-out tasks: another seed than training's task stream.
+        let tasks = TaskDist::ElliFixed.sample_many(12345, 100, Default::default());
+        let untrained = AnyOptimizer::Learned {
+            name: "untrained".into(),
+            model: Arc::new(MetaOptimizer::init(small(variant), 0)),
+        };
+        let learned = AnyOptimizer::Learned {
+            name: "trained".into(),
+            model: Arc::new(trainer.model().clone()),
+        };
+        let before = evaluate(&untrained, &tasks, 12);
+        let after = evaluate(&learned, &tasks, 12);
+        let (b, a) = (before[12].median, after[12].median);
+        assert!(
+            a < 0.5 * b,
+            "{variant}: held-out median f after 12 steps: untrained {b}, trained {a}"
+        );
+        assert_eq!(after[12].runs + after[12].diverged, 100);
+    }
+}
+
+#[test]
+fn stop_control_halts_between_meta_updates() {
+    let model = small(Variant::L2o);
+    let config = TrainConfig::paper(&model, TaskDist::ElliVary, 0);
+    let mut trainer = Trainer::new(model, config).unwrap();
+    let mut calls = 0;
+    trainer.run(|p, _| {
+        calls += 1;
+        if p.meta_updates >= 10 {
+            Control::Stop
+        } else {
+            Control::Continue
+        }
+    });
+    assert_eq!(trainer.progress().meta_updates, 10);
+    assert_eq!(calls, 10);
+    assert!(!trainer.finished());
+}
+
+#[test]
+fn batched_training_averages_gradients() {
+    // With batch B the same number of trajectories makes B× fewer updates.
+    let model = small(Variant::L2o);
+    let mut config = TrainConfig::paper(&model, TaskDist::ElliVary, 0);
+    config.trajectories = 40;
+    config.batch = 4;
+    let mut trainer = Trainer::new(model, config).unwrap();
+    trainer.run(|_, _| Control::Continue);
+    assert_eq!(trainer.progress().trajectories_done, 40);
+    assert_eq!(trainer.progress().meta_updates, 10 * 4);
+    assert_eq!(trainer.progress().loss_history.len(), 10);
+}
+
+fn temp_dir(name: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("tl-{name}-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+#[test]
+fn weights_round_trip_exactly() {
+    let dir = temp_dir("weights-rt");
+    for variant in Variant::ALL {
+        let trainer = trained(variant, TaskDist::RosFixed, 5, 9);
+        let path = dir.join(format!("{variant}.safetensors"));
+        let info = WeightsInfo {
+            train: Some(trainer.config().clone()),
+            trajectories_trained: 5,
+        };
+        weights::save(&path, trainer.model(), &info).unwrap();
+        let (model, read_info) = weights::load(&path).unwrap();
+        assert_eq!(&model, trainer.model(), "{variant}");
+        assert_eq!(read_info, info);
+        let task = &TaskDist::RosFixed.sample_many(1, 1, Default::default())[0];
+        assert_eq!(
+            model.trajectory(&task.objective, task.x0, 12),
+            trainer.model().trajectory(&task.objective, task.x0, 12)
+        );
+    }
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
+fn weights_use_pytorch_lstm_cell_layout() {
+    let model = MetaOptimizer::<f32>::init(small(Variant::LrTeleMomentum), 1);
+    let bytes = weights::to_bytes(
+        &model,
+        &WeightsInfo {
+            train: None,
+            trajectories_trained: 0,
+        },
+    )
+    .unwrap();
+    let st = safetensors::SafeTensors::deserialize(&bytes).unwrap();
+    let h = 16;
+    let expect = [
+        ("m1.cell0.weight_ih", vec![4 * h, 2]),
+        ("m1.cell0.weight_hh", vec![4 * h, h]),
+        ("m1.cell0.bias", vec![4 * h]),
+        ("m1.cell1.weight_ih", vec![4 * h, h]),
+        ("m1.head.weight", vec![1, h]),
+        ("m2.head.weight", vec![2, h]),
+        ("m2.head.bias", vec![2]),
+    ];
+    for (name, shape) in expect {
+        assert_eq!(st.tensor(name).unwrap().shape(), &shape[..], "{name}");
+    }
+    // Row r, column c of weight_ih is the weight from input c to gate row r:
+    // check it against a forward pass with a one-hot input and zero state.
+    let ih = st.tensor("m1.cell0.weight_ih").unwrap();
+    let ih: Vec<f32> = ih
+        .data()
+        .chunks_exact(4)
+        .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]))
+        .collect();
+    let net = &model.nets()[0];
+    let block = &net.shape().blocks()[0];
+    assert_eq!(block.name, "cell0.weight");
+    let rows = 4 * h;
+    for r in [0, 5, rows - 1] {
+        for c in 0..2 {
+            assert_eq!(ih[r * 2 + c], net.params()[block.offset + c * rows + r]);
+        }
+    }
+}
+
+fn expect_error(bytes: &[u8], what: &str) -> WeightsError {
+    match weights::from_bytes(bytes) {
+        Ok(_) => panic!("{what}: accepted"),
+        Err(e) => {
+            assert!(!e.to_string().is_empty());
+            e
+        }
+    }
+}
+
+#[test]
+fn bad_weights_files_are_clear_errors() {
+    let model = MetaOptimizer::<f32>::init(small(Variant::L2oTele), 1);
+    let info = WeightsInfo {
+        train: None,
+        trajectories_trained: 0,
+    };
+    let good = weights::to_bytes(&model, &info).unwrap();
+    assert!(weights::from_bytes(&good).is_ok());
+
+    assert!(matches!(
+        expect_error(b"", "empty"),
+        WeightsError::NotSafetensors(_)
+    ));
+    assert!(matches!(
+        expect_error(&good[..good.len() / 2], "truncated"),
+        WeightsError::NotSafetensors(_)
+    ));
+    assert!(matches!(
+        expect_error(b"{\"not\": \"safetensors\"}", "json"),
+        WeightsError::NotSafetensors(_)
+    ));
+    // A header that claims to be gigabytes long.
+    let mut huge = (u64::MAX / 2).to_le_bytes().to_vec();
+    huge.extend_from_slice(b"{}");
+    assert!(matches!(
+        expect_error(&huge, "huge header"),
+        WeightsError::NotSafetensors(_)
+    ));
+
+    // Valid safetensors without our metadata.
+    let data = vec![0u8; 8];
+    let view =
+        safetensors::tensor::TensorView::new(safetensors::Dtype::F32, vec![2], &data).unwrap();
+    let foreign = safetensors::serialize(vec![("x", view)], None).unwrap();
+    let e = expect_error(&foreign, "foreign");
+    assert!(matches!(e, WeightsError::WrongFormat(_)), "{e}");
+
+    // Edit the metadata: another version, another hidden size.
+    let edit = |from: &str, to: &str| -> Vec<u8> {
+        let n = u64::from_le_bytes(good[..8].try_into().unwrap()) as usize;
+        let header = std::str::from_utf8(&good[8..8 + n]).unwrap();
+        assert!(header.contains(from), "{from} not in header");
+        let new_header = header.replacen(from, to, 1);
+        let mut out = (new_header.len() as u64).to_le_bytes().to_vec();
+        out.extend_from_slice(new_header.as_bytes());
+        out.extend_from_slice(&good[8 + n..]);
+        out
+    };
+    let e = expect_error(
+        &edit("\"format_version\":\"1\"", "\"format_version\":\"99\""),
+        "version",
+    );
+    assert!(e.to_string().contains("version"), "{e}");
+    let e = expect_error(
+        &edit("\\\"hidden\\\":16", "\\\"hidden\\\":32"),
+        "hidden size",
+    );
+    assert!(
+        matches!(&e, WeightsError::Tensor { message, .. } if message.contains("shape")),
+        "{e}"
+    );
+    let e = expect_error(
+        &edit(
+            "\\\"variant\\\":\\\"l2o-tele\\\"",
+            "\\\"variant\\\":\\\"l2o\\\"",
+        ),
+        "variant",
+    );
+    assert!(
+        matches!(
+            &e,
+            WeightsError::Tensor { .. } | WeightsError::WrongFormat(_)
+        ),
+        "{e}"
+    );
+
+    // A NaN in the data.
+    let mut nan = good.clone();
+    let at = nan.len() - 4;
+    nan[at..].copy_from_slice(&f32::NAN.to_le_bytes());
+    let e = expect_error(&nan, "nan");
+    assert!(
+        matches!(&e, WeightsError::Tensor { message, .. } if message.contains("finite")),
+        "{e}"
+    );
+}
