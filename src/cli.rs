@@ -44,6 +44,15 @@ pub enum Command {
     Train(TrainArgs),
     /// Evaluate learned weights and classical baselines on seeded test tasks.
     Evaluate(EvaluateArgs),
+    /// Reproduce the paper's Figures 1–7 as CSV and PNG, with a summary table.
+    Figures {
+        /// Output folder.
+        #[arg(long)]
+        out: PathBuf,
+        /// A fast, smaller run (100 trajectories, 50 test tasks, H = 32/64) to check the pipeline.
+        #[arg(long)]
+        quick: bool,
+    },
     /// Retrain the pretrained weights shipped in assets/weights (deterministic).
     Pretrain {
         /// Output folder.
@@ -230,6 +239,7 @@ pub fn run(cli: Cli) -> Result<(), Failure> {
         }
         Some(Command::Train(args)) => train(args),
         Some(Command::Pretrain { out }) => pretrain(&out),
+        Some(Command::Figures { out, quick }) => figures(out, quick),
         Some(Command::Evaluate(args)) => evaluate(args),
         Some(Command::Bench {
             target,
@@ -507,4 +517,38 @@ fn open_app(
         }),
         _ => result,
     }
+}
+
+fn figures(out: PathBuf, quick: bool) -> Result<(), Failure> {
+    use crate::figures::{Event, FiguresConfig, UNITS, run, summary_markdown};
+    let mut config = FiguresConfig::paper(out.clone());
+    if quick {
+        config.trajectories = 100;
+        config.runs = 50;
+        config.hidden = 32;
+        config.hidden_momentum = 64;
+    }
+    let bar = progress_bar(UNITS as u64);
+    if let Ok(style) = indicatif::ProgressStyle::with_template(
+        "{spinner} [{elapsed_precise}] {bar:40} {pos}/{len} {msg}",
+    ) {
+        bar.set_style(style);
+    }
+    let start = std::time::Instant::now();
+    let rows = run(&config, &mut |e| match e {
+        Event::Start(what) => bar.set_message(what),
+        Event::Done => bar.inc(1),
+    })
+    .map_err(|e| Failure {
+        message: e.to_string(),
+        code: 1,
+    })?;
+    bar.finish_and_clear();
+    println!("{}", summary_markdown(&rows));
+    println!(
+        "wrote Figures 1–7 (CSV + PNG) and summary.md to {} in {:.1} s",
+        out.display(),
+        start.elapsed().as_secs_f64()
+    );
+    Ok(())
 }

@@ -491,7 +491,10 @@ fn figure1(w: &Writer<'_>) -> Result<(), FiguresError> {
     // Scale −∇f down to the Newton step's length so both fit the picture.
     let scale = d.v2.norm() / d.v1.norm();
     let mut chart = Chart::new(
-        format!("Proposition 4.1: v_perp · ∇‖∇f‖^2 = {:.3} ≥ 0", d.directional),
+        format!(
+            "Proposition 4.1: v_perp · ∇‖∇f‖^2 = {:.3} ≥ 0",
+            d.directional
+        ),
         "w1",
         "w2",
     );

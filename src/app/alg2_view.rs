@@ -104,7 +104,7 @@ impl TeleportApp {
                 s.t = (s.t + 1).min(s.steps);
             }
             if ui
-                .button(if s.playing { "⏸" } else { "▶" })
+                .button(if s.playing { "||" } else { "▶" })
                 .on_hover_text("Play or pause.")
                 .clicked()
             {

@@ -332,17 +332,7 @@ impl TeleportApp {
             );
         }
         if self.rt.draft != before {
-            let spec = self.rt.draft.clone();
-            match spec.build() {
-                Ok(_) => {
-                    let draft = self.rt.draft.clone();
-                    if let Err(e) = self.set_source(TaskSource::Custom(spec)) {
-                        self.rt.task_error = Some(e);
-                    }
-                    self.rt.draft = draft;
-                }
-                Err(e) => self.rt.task_error = Some(e.to_string()),
-            }
+            self.edit_custom(self.rt.draft.clone());
         }
     }
 
@@ -353,7 +343,7 @@ impl TeleportApp {
         ui.add(
             Slider::new(&mut self.state.theta, -PI..=PI)
                 .text("θ")
-                .step_by(0.001)
+                .max_decimals(4)
                 .suffix(" rad"),
         )
         .on_hover_text("Rotate h(x) by θ: g_θ(x) = h⁻¹(R_θ h(x)) moves x along its level set. Keys [ and ] nudge by 1°.");
@@ -644,7 +634,7 @@ impl TeleportApp {
             if ui.button("◀").on_hover_text("One step back (←).").clicked() {
                 self.rt.commands.push(Command::StepBy(-1));
             }
-            let label = if p.playing { "⏸" } else { "▶" };
+            let label = if p.playing { "||" } else { "▶" };
             if ui
                 .button(label)
                 .on_hover_text("Play or pause (Space).")

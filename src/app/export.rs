@@ -340,6 +340,7 @@ impl TeleportApp {
             Ok(scene) => {
                 self.apply_scene(&scene);
                 self.rt.level_set.invalidate();
+                self.rt.level_set.reset_view = true;
                 self.notify(ctx, format!("Opened {}", path.display()), false);
             }
             Err(e) => self.notify(ctx, format!("Cannot open {}: {e}", path.display()), true),

@@ -55,7 +55,6 @@ struct CacheKey {
 impl LevelSetCache {
     /// Forgets everything computed for the previous task.
     pub fn invalidate(&mut self) {
-        self.reset_view = true;
         self.key = None;
         self.texture_key = None;
         self.newton_key = None;

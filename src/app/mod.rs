@@ -270,6 +270,7 @@ impl TeleportApp {
     pub fn from_creation_context(cc: &eframe::CreationContext<'_>, options: &Options) -> Self {
         // A light theme reads like a figure and matches exported plots.
         cc.egui_ctx.set_theme(egui::Theme::Light);
+        install_fonts(&cc.egui_ctx);
         let saved = if options.fresh || options.scene.is_some() {
             None
         } else {
@@ -440,13 +441,30 @@ impl TeleportApp {
         {
             self.state.x0 = p.default_x0().into();
         }
+        // Refit the view for a new task, but not while parameters are edited.
+        let editing = matches!(source, TaskSource::Custom(_)) && !family_changed;
         self.rt.draft = ObjectiveSpec::of(&objective);
         self.rt.objective = objective;
         self.rt.task_error = None;
         self.state.source = source;
         self.state.manual_teleports.clear();
         self.rt.level_set.invalidate();
+        self.rt.level_set.reset_view |= !editing;
         Ok(())
+    }
+
+    /// Applies hand-edited parameters: valid ones become the task; invalid
+    /// ones are flagged at the fields and the last valid task stays.
+    pub fn edit_custom(&mut self, spec: ObjectiveSpec) {
+        match spec.build() {
+            Ok(_) => {
+                if let Err(e) = self.set_source(TaskSource::Custom(spec.clone())) {
+                    self.rt.task_error = Some(e);
+                }
+            }
+            Err(e) => self.rt.task_error = Some(e.to_string()),
+        }
+        self.rt.draft = spec;
     }
 
     fn handle_commands(&mut self, ctx: &egui::Context) {
@@ -692,4 +710,28 @@ pub fn run_native(options: Options) -> Result<(), String> {
         Box::new(move |cc| Ok(Box::new(TeleportApp::from_creation_context(cc, &options)))),
     )
     .map_err(|e| format!("cannot open the window: {e}"))
+}
+
+/// DejaVu Sans, shipped so that the paper's notation (∇, ‖·‖, θ, ⊥, x₀, ᵀ)
+/// draws on every machine; its licence is in `assets/fonts/`.
+const DEJAVU_SANS: &[u8] = include_bytes!(concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/assets/fonts/DejaVuSans.ttf"
+));
+
+/// Adds DejaVu Sans after egui's default fonts as a fallback for math symbols.
+pub fn install_fonts(ctx: &egui::Context) {
+    let mut fonts = egui::FontDefinitions::default();
+    fonts.font_data.insert(
+        "DejaVuSans".to_owned(),
+        Arc::new(egui::FontData::from_static(DEJAVU_SANS)),
+    );
+    for family in [egui::FontFamily::Proportional, egui::FontFamily::Monospace] {
+        fonts
+            .families
+            .entry(family)
+            .or_default()
+            .push("DejaVuSans".to_owned());
+    }
+    ctx.set_fonts(fonts);
 }

@@ -187,7 +187,7 @@ impl TeleportApp {
                         }
                     })
                     .response
-                    .on_hover_text("The task distribution 𝒯 that (f, x₀) are drawn from.");
+                    .on_hover_text("The task distribution T that (f, x₀) are drawn from.");
                 ui.end_row();
                 ui.label("trajectories R");
                 ui.add(DragValue::new(&mut s.trajectories).range(1..=1_000_000))
@@ -229,13 +229,13 @@ impl TeleportApp {
             } else if let Some(h) = &self.rt.training.handle {
                 let paused = h.is_paused();
                 if ui
-                    .button(if paused { "▶ Resume" } else { "⏸ Pause" })
+                    .button(if paused { "▶ Resume" } else { "|| Pause" })
                     .clicked()
                 {
                     h.set_paused(!paused);
                 }
                 if ui
-                    .button("⏹ Stop")
+                    .button("■ Stop")
                     .on_hover_text("Stop after the current meta-update; keep the weights.")
                     .clicked()
                 {

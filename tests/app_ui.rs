@@ -1,0 +1,381 @@
+//! The real app, driven headless by egui_kittest.
+#![allow(clippy::unwrap_used, reason = "test helpers panic on setup failures")]
+
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use egui::{Key, Modifiers, Pos2};
+use egui_kittest::Harness;
+use egui_kittest::kittest::Queryable as _;
+use teleport_lab::app::state::{AppState, EntryKind};
+use teleport_lab::app::{Options, TeleportApp};
+use teleport_lab::io::scene::ObjectiveSpec;
+use teleport_lab::l2o::Variant;
+use teleport_lab::objective::Vec2;
+use teleport_lab::symmetry::teleport;
+
+fn temp_dir(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("tl-ui-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+fn app_with(export_dir: PathBuf) -> TeleportApp {
+    let options = Options {
+        export_dir: Some(export_dir),
+        dialogs: false,
+        fresh: true,
+        ..Options::default()
+    };
+    TeleportApp::new(AppState::default(), &options)
+}
+
+fn harness(app: TeleportApp) -> Harness<'static, TeleportApp> {
+    let mut h = Harness::builder()
+        .with_size(egui::vec2(1440.0, 900.0))
+        .with_context_setup(teleport_lab::app::install_fonts)
+        .build_ui_state(|ui, app: &mut TeleportApp| app.ui_body(ui), app);
+    // Let the plot fit its view.
+    h.run_steps(4);
+    h
+}
+
+fn click(h: &mut Harness<'_, TeleportApp>, pos: Pos2) {
+    h.hover_at(pos);
+    h.event(egui::Event::PointerButton {
+        pos,
+        button: egui::PointerButton::Primary,
+        pressed: true,
+        modifiers: Modifiers::NONE,
+    });
+    h.step();
+    h.event(egui::Event::PointerButton {
+        pos,
+        button: egui::PointerButton::Primary,
+        pressed: false,
+        modifiers: Modifiers::NONE,
+    });
+    h.run_steps(2);
+}
+
+#[test]
+fn clicking_the_plot_moves_x0_and_every_trajectory_follows() {
+    let mut h = harness(app_with(temp_dir("click")));
+    let rect = h.state().rt.level_set.plot_rect.unwrap();
+    let before = h.state().state.x0;
+    let first_gd = h.state().rt.runs[0].as_ref().unwrap().base.records[0].x;
+    assert_eq!(first_gd, before);
+    // A point well inside the plot, away from the current x0.
+    let target = rect.center() + egui::vec2(rect.width() * 0.2, rect.height() * 0.15);
+    click(&mut h, target);
+    let after = h.state().state.x0;
+    assert_ne!(after, before);
+    // x0 is now drawn where we clicked.
+    let drawn = h.state().rt.level_set.x0_screen.unwrap();
+    assert!(
+        drawn.distance(target) < 2.0,
+        "clicked {target:?}, x0 drawn at {drawn:?}"
+    );
+    // Every enabled trajectory starts from the new x0.
+    for run in h.state().rt.runs.iter().flatten() {
+        assert_eq!(run.base.records[0].x, after);
+    }
+}
+
+#[test]
+fn nudging_theta_moves_the_teleported_point_along_the_level_set() {
+    let mut h = harness(app_with(temp_dir("theta")));
+    let app = h.state();
+    let x = app.current_point();
+    let obj = app.rt.objective.clone();
+    let theta0 = app.state.theta;
+    for _ in 0..30 {
+        h.key_press(Key::CloseBracket);
+    }
+    h.run_steps(2);
+    let theta = h.state().state.theta;
+    assert!(
+        (theta - theta0 - 30f64.to_radians()).abs() < 1e-9,
+        "θ = {theta}"
+    );
+    let y0 = teleport(&obj, &x, theta0);
+    let y = teleport(&obj, &x, theta);
+    assert!((y - y0).norm() > 1e-3, "the teleported point did not move");
+    let (fx, fy) = (obj.f(&x), obj.f(&y));
+    assert!(
+        (fx - fy).abs() <= 1e-10 * fx.max(1e-300),
+        "f changed: {fx} vs {fy}"
+    );
+    assert!((obj.grad(&x).norm() - obj.grad(&y).norm()).abs() > 1e-6 * obj.grad(&x).norm());
+    // The readout shows both f values, equal to the digits shown.
+    let shown = format!("{fx:.6e}");
+    assert!(
+        h.query_all_by_label(&shown).count() >= 2,
+        "readout {shown} not shown twice"
+    );
+}
+
+#[test]
+fn play_and_step_advance_the_timeline() {
+    let mut h = harness(app_with(temp_dir("play")));
+    let t0 = h.state().state.playback.t;
+    h.key_press(Key::ArrowRight);
+    h.run_steps(1);
+    assert_eq!(h.state().state.playback.t, t0 + 1);
+    h.key_press(Key::ArrowLeft);
+    h.key_press(Key::ArrowLeft);
+    h.run_steps(1);
+    assert_eq!(h.state().state.playback.t, t0 - 1);
+    h.key_press(Key::R);
+    h.run_steps(1);
+    assert_eq!(h.state().state.playback.t, 0);
+    h.key_press(Key::Space);
+    h.run_steps(1);
+    assert!(h.state().state.playback.playing);
+    // The harness advances time by a fixed step per frame.
+    h.run_steps(30);
+    let t = h.state().state.playback.t;
+    assert!(t > 0, "playing did not advance: t = {t}");
+    h.key_press(Key::Space);
+    h.run_steps(1);
+    assert!(!h.state().state.playback.playing);
+    // The loss plot's cursor and the scrubber follow the timeline.
+    let t = h.state().state.playback.t;
+    let run = h.state().rt.runs[h.state().state.selected]
+        .as_ref()
+        .unwrap()
+        .shown()
+        .clone();
+    assert_eq!(h.state().current_point(), Vec2::from(run.records[t].x));
+}
+
+#[test]
+fn teleport_here_branches_and_keeps_the_original_run() {
+    let mut h = harness(app_with(temp_dir("branch")));
+    h.state_mut().state.theta = 1.0;
+    h.state_mut().state.playback.t = 3;
+    h.run_steps(1);
+    h.get_by_label("Teleport here").click();
+    h.run_steps(2);
+    let app = h.state();
+    let run = app.rt.runs[app.state.selected].as_ref().unwrap();
+    let branch = run.branch.as_ref().expect("a branch");
+    assert_eq!(branch.records[..3], run.base.records[..3]);
+    let obj = &app.rt.objective;
+    let expect = teleport(obj, &Vec2::from(run.base.records[3].x), 1.0);
+    assert!(
+        (Vec2::from(branch.records[3].x) - expect).norm() < 1e-12,
+        "branch {:?} expected {expect:?}; manual {:?}; base {:?}",
+        branch.records[3],
+        app.state.manual_teleports,
+        run.base.records[3]
+    );
+    assert!(branch.records[3].teleported);
+    assert!((branch.records[3].f - run.base.records[3].f).abs() <= 1e-10 * run.base.records[3].f);
+}
+
+#[test]
+fn an_invalid_parameter_is_flagged_and_the_last_task_stays() {
+    let mut h = harness(app_with(temp_dir("invalid")));
+    h.state_mut().edit_custom(ObjectiveSpec::Ellipse {
+        a: [[1.0, 2.0], [0.5, 1.0]],
+        b: [0.0, 1.0],
+    });
+    h.run_steps(2);
+    let good = h.state().rt.objective.clone();
+    assert_eq!(good.family(), "ellipse");
+    // A singular A: rows proportional.
+    h.state_mut().edit_custom(ObjectiveSpec::Ellipse {
+        a: [[1.0, 2.0], [2.0, 4.0]],
+        b: [0.0, 1.0],
+    });
+    h.run_steps(2);
+    assert_eq!(h.state().rt.objective, good);
+    assert!(
+        h.state()
+            .rt
+            .task_error
+            .as_deref()
+            .unwrap()
+            .contains("singular")
+    );
+    assert!(
+        h.query_by_label_contains("keeping the last valid task")
+            .is_some()
+    );
+    // Rosenbrock with c = 0 too.
+    h.state_mut().edit_custom(ObjectiveSpec::Rosenbrock {
+        a: 1.0,
+        b: 0.0,
+        c: 0.0,
+        d: [0.0, 0.0, 1.0],
+    });
+    h.run_steps(2);
+    assert_eq!(h.state().rt.objective, good);
+    assert!(h.state().rt.task_error.as_deref().unwrap().contains("`c`"));
+    // A valid edit clears the error.
+    h.state_mut().edit_custom(ObjectiveSpec::Quadratic {
+        a: [[2.0, 0.5], [0.5, 1.0]],
+    });
+    h.run_steps(2);
+    assert!(h.state().rt.task_error.is_none());
+    assert_eq!(h.state().rt.objective.family(), "quadratic");
+}
+
+#[test]
+fn state_survives_a_save_and_restore_round_trip() {
+    let mut h = harness(app_with(temp_dir("persist")));
+    {
+        let app = h.state_mut();
+        app.state.x0 = [1.25, -0.5];
+        app.state.theta = 0.4;
+        app.state.steps = 37;
+        app.state.show.filled = false;
+        app.state.optimizers[1].enabled = true;
+        app.state.training.variant = Variant::LrTeleMomentum;
+    }
+    h.state_mut().edit_custom(ObjectiveSpec::Rosenbrock {
+        a: 1.5,
+        b: -1.0,
+        c: -3.0,
+        d: [0.1, 0.0, 0.5],
+    });
+    h.run_steps(2);
+    // eframe stores the state as RON under one key.
+    let saved = ron::to_string(&h.state().state).unwrap();
+    let restored: AppState = ron::from_str(&saved).unwrap();
+    assert_eq!(restored, h.state().state);
+    let app = TeleportApp::new(restored, &Options::default());
+    assert_eq!(app.rt.objective, h.state().rt.objective);
+    assert_eq!(app.state.x0, [1.25, -0.5]);
+}
+
+#[test]
+fn exports_write_png_csv_and_scene_without_a_dialog() {
+    let dir = temp_dir("export");
+    let mut h = harness(app_with(dir.clone()));
+    h.key_press_modifiers(Modifiers::COMMAND, Key::S);
+    h.run_steps(4);
+    let png = dir.join("teleport-lab.png");
+    let bytes = std::fs::read(&png).unwrap_or_else(|e| panic!("{}: {e}", png.display()));
+    let image = image::load_from_memory(&bytes).unwrap().to_rgba8();
+    assert_eq!((image.width(), image.height()), (1440, 900));
+    // Not a blank frame: many distinct colours.
+    let mut colours: Vec<[u8; 4]> = image.pixels().map(|p| p.0).collect();
+    colours.sort_unstable();
+    colours.dedup();
+    assert!(colours.len() > 200, "{} colours", colours.len());
+
+    h.state_mut().command(teleport_lab::app::Command::ExportCsv);
+    h.state_mut()
+        .command(teleport_lab::app::Command::ExportScene);
+    h.run_steps(2);
+    let csv = std::fs::read_to_string(dir.join("trajectories.csv")).unwrap();
+    let mut lines = csv.lines();
+    assert_eq!(
+        lines.next(),
+        Some("optimizer,run,t,x0,x1,f,grad0,grad1,teleported,theta")
+    );
+    let rows: Vec<&str> = lines.collect();
+    let runs = h
+        .state()
+        .rt
+        .runs
+        .iter()
+        .flatten()
+        .map(|r| r.base.records.len())
+        .sum::<usize>();
+    assert_eq!(rows.len(), runs);
+    // The scene file is one the CLI reads back into the same task.
+    let scene = teleport_lab::io::scene::Scene::load(&dir.join("scene.json")).unwrap();
+    assert_eq!(scene.objective, h.state().rt.objective);
+    assert_eq!(scene.scene.x0, h.state().state.x0);
+    // No temporary files are left behind.
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        let name = entry.unwrap().file_name().to_string_lossy().into_owned();
+        assert!(!name.ends_with(".tmp"), "{name}");
+    }
+}
+
+#[test]
+fn live_training_raises_the_weights_version_and_changes_a_learned_trajectory() {
+    let mut h = harness(app_with(temp_dir("train")));
+    let row = h
+        .state()
+        .state
+        .optimizers
+        .iter()
+        .position(|e| e.kind == EntryKind::Learned(Variant::L2oTele))
+        .unwrap();
+    let before = h.state().rt.runs[row].as_ref().unwrap().base.clone();
+    {
+        let s = &mut h.state_mut().state.training;
+        s.variant = Variant::L2oTele;
+        s.hidden = 16;
+        s.trajectories = 300;
+        s.dist = teleport_lab::objective::TaskDist::ElliFixed;
+    }
+    h.state_mut().state.panels.training = true;
+    h.run_steps(2);
+    h.get_by_label("▶ Start").click();
+    let deadline = Instant::now() + Duration::from_secs(120);
+    while !h.state().rt.training.finished && Instant::now() < deadline {
+        h.step();
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    h.run_steps(2);
+    let app = h.state();
+    assert!(app.rt.training.finished, "training did not finish in time");
+    assert!(
+        app.rt.training.version >= 2,
+        "version {}",
+        app.rt.training.version
+    );
+    assert_eq!(app.rt.training.done, (300, 300));
+    let live = app.rt.live.as_ref().unwrap();
+    assert_eq!(live.variant, Variant::L2oTele);
+    let after = &app.rt.runs[row].as_ref().unwrap().base;
+    assert_ne!(
+        after.records, before.records,
+        "the learned trajectory did not change"
+    );
+    assert!(h.query_by_label_contains("weights version").is_some());
+}
+
+#[test]
+fn a_panicking_trainer_is_reported_and_the_last_good_weights_stay() {
+    let mut app = app_with(temp_dir("fault"));
+    app.rt.training.fault.panic_after_updates = Some(30);
+    let mut h = harness(app);
+    {
+        let s = &mut h.state_mut().state.training;
+        s.variant = Variant::L2o;
+        s.hidden = 8;
+        s.trajectories = 1000;
+    }
+    let ctx = h.ctx.clone();
+    h.state_mut().start_training(&ctx);
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while !h.state().rt.training.finished && Instant::now() < deadline {
+        h.step();
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    let app = h.state();
+    assert!(app.rt.training.finished);
+    let problem = app.rt.training.problem.clone().unwrap();
+    assert!(problem.contains("injected trainer fault"), "{problem}");
+    let live = app.rt.live.as_ref().unwrap();
+    assert!(live.model.nets()[0].params().iter().all(|p| p.is_finite()));
+    // Training can be started again.
+    h.state_mut().rt.training.fault.panic_after_updates = None;
+    h.state_mut().state.training.trajectories = 10;
+    h.state_mut().start_training(&ctx);
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while !h.state().rt.training.finished && Instant::now() < deadline {
+        h.step();
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    assert!(h.state().rt.training.problem.is_none());
+    assert_eq!(h.state().rt.training.done.0, 10);
+}
