@@ -172,3 +172,114 @@ pub fn train(variant: crate::l2o::Variant, hidden: usize, repeats: usize) -> Tra
         final_loss,
     }
 }
+
+/// CPU time of the full UI per frame and of contour extraction.
+#[derive(Clone, Debug)]
+pub struct UiMeasurement {
+    /// Frames measured.
+    pub frames: usize,
+    /// Median CPU time of one frame (egui pass + tessellation), ms.
+    pub median_ms: f64,
+    /// 99th percentile, ms.
+    pub p99_ms: f64,
+    /// The slowest frame, ms.
+    pub max_ms: f64,
+    /// Training snapshots that arrived during the measurement.
+    pub snapshots: u64,
+    /// Median time of contour extraction on a 512×512 grid (16 levels), ms.
+    pub contour_ms: f64,
+    /// Median time of sampling f on that grid, ms.
+    pub grid_ms: f64,
+}
+
+/// Drives the real app headless for `frames` frames at 1440×900: default
+/// task, every optimizer visible, 100-step trajectories, contours and the
+/// colour map, playback running and live training on its thread. Each frame
+/// is the egui pass plus tessellation, as the UI thread does before handing
+/// triangles to the GPU.
+pub fn ui(frames: usize) -> UiMeasurement {
+    use crate::app::{Options, TeleportApp, state::AppState};
+    let ctx = egui::Context::default();
+    crate::app::install_fonts(&ctx);
+    ctx.set_theme(egui::Theme::Light);
+    let mut state = AppState::default();
+    for e in &mut state.optimizers {
+        e.enabled = true;
+    }
+    state.steps = 100;
+    state.playback.playing = true;
+    state.playback.speed = 20.0;
+    state.panels.training = true;
+    state.training.trajectories = 1_000_000;
+    let options = Options {
+        dialogs: false,
+        fresh: true,
+        ..Options::default()
+    };
+    let mut app = TeleportApp::new(state, &options);
+    app.start_training(&ctx);
+    let screen = egui::Rect::from_min_size(egui::Pos2::ZERO, egui::vec2(1440.0, 900.0));
+    let mut times = Vec::with_capacity(frames);
+    let warmup = 30;
+    for frame in 0..warmup + frames {
+        let input = egui::RawInput {
+            screen_rect: Some(screen),
+            time: Some(frame as f64 / 60.0),
+            predicted_dt: 1.0 / 60.0,
+            // Hover the plot so the readout and hover labels are live.
+            events: vec![egui::Event::PointerMoved(egui::pos2(
+                700.0 + (frame % 50) as f32,
+                450.0,
+            ))],
+            ..Default::default()
+        };
+        let start = Instant::now();
+        let output = ctx.run_ui(input, |ui| app.ui_body(ui));
+        let primitives = ctx.tessellate(output.shapes, output.pixels_per_point);
+        black_box(primitives);
+        let elapsed = start.elapsed().as_secs_f64() * 1e3;
+        if frame >= warmup {
+            times.push(elapsed);
+        }
+        if app.state.playback.t >= app.state.steps {
+            app.state.playback.t = 0;
+            app.state.playback.playing = true;
+        }
+    }
+    let snapshots = app.rt.training.version;
+    app.rt.training.stop();
+    times.sort_by(f64::total_cmp);
+
+    let obj = Preset::Rosenbrock.objective();
+    let (min, max) = ([-2.0, -1.0], [2.0, 3.0]);
+    let grid_times: Vec<f64> = {
+        let mut t: Vec<f64> = (0..21)
+            .map(|_| {
+                let s = Instant::now();
+                black_box(crate::contour::Grid::of_objective(&obj, min, max, 512, 512));
+                s.elapsed().as_secs_f64() * 1e3
+            })
+            .collect();
+        t.sort_by(f64::total_cmp);
+        t
+    };
+    let grid = crate::contour::Grid::of_objective(&obj, min, max, 512, 512);
+    let levels = crate::contour::auto_levels(&grid, 16);
+    let mut contour_times: Vec<f64> = (0..21)
+        .map(|_| {
+            let s = Instant::now();
+            black_box(crate::contour::contours(&grid, &levels));
+            s.elapsed().as_secs_f64() * 1e3
+        })
+        .collect();
+    contour_times.sort_by(f64::total_cmp);
+    UiMeasurement {
+        frames,
+        median_ms: percentile(&times, 0.5),
+        p99_ms: percentile(&times, 0.99),
+        max_ms: times.last().copied().unwrap_or(f64::NAN),
+        snapshots,
+        contour_ms: percentile(&contour_times, 0.5),
+        grid_ms: percentile(&grid_times, 0.5),
+    }
+}

@@ -180,6 +180,8 @@ pub enum BenchTarget {
     Core,
     /// Meta-training in the paper's configuration, per variant.
     Train,
+    /// CPU time per frame of the full UI, and contour extraction.
+    Ui,
 }
 
 /// A failure to report: a message for standard error and an exit status.
@@ -248,6 +250,25 @@ pub fn run(cli: Cli) -> Result<(), Failure> {
             hidden,
         }) => {
             match target {
+                BenchTarget::Ui => {
+                    let frames = samples.unwrap_or(600);
+                    let m = crate::bench::ui(frames);
+                    println!("| measurement | value |\n|---|---:|");
+                    println!("| frame CPU time, median | {:.2} ms |", m.median_ms);
+                    println!("| frame CPU time, p99 | {:.2} ms |", m.p99_ms);
+                    println!("| frame CPU time, max | {:.2} ms |", m.max_ms);
+                    println!(
+                        "| contours of a 512×512 grid, 16 levels, median | {:.2} ms |",
+                        m.contour_ms
+                    );
+                    println!("| sampling f on that grid, median | {:.2} ms |", m.grid_ms);
+                    println!(
+                        "\n{} frames at 1440×900 after 30 warm-up frames: default task, all {} optimizers, 100 steps, playback and live training ({} snapshots received).",
+                        m.frames,
+                        crate::app::state::default_optimizers().len(),
+                        m.snapshots
+                    );
+                }
                 BenchTarget::Train => {
                     let repeats = samples.unwrap_or(3);
                     let variants = variant.map_or(crate::l2o::Variant::ALL.to_vec(), |v| vec![v]);

@@ -340,13 +340,19 @@ impl TeleportApp {
         let obj = &self.rt.objective;
         let x = self.current_point();
         let y = crate::symmetry::teleport(obj, &x, self.state.theta);
-        ui.add(
-            Slider::new(&mut self.state.theta, -PI..=PI)
-                .text("θ")
-                .max_decimals(4)
-                .suffix(" rad"),
-        )
-        .on_hover_text("Rotate h(x) by θ: g_θ(x) = h⁻¹(R_θ h(x)) moves x along its level set. Keys [ and ] nudge by 1°.");
+        // The slider edits a copy: its display rounding must not move θ
+        // when θ was set by keys, the oracle button or the side plot.
+        let mut theta = self.state.theta;
+        let slider = ui
+            .add(Slider::new(&mut theta, -PI..=PI).text("θ").max_decimals(4).suffix(" rad"))
+            .on_hover_text("Rotate h(x) by θ: g_θ(x) = h⁻¹(R_θ h(x)) moves x along its level set. Keys [ and ] nudge by 1°.");
+        let touched = slider.is_pointer_button_down_on()
+            || slider.clicked()
+            || slider.dragged()
+            || slider.has_focus();
+        if slider.changed() && touched {
+            self.state.theta = theta;
+        }
         let (fx, gx) = obj.f_grad(&x);
         let (fy, gy) = obj.f_grad(&y);
         egui::Grid::new("scrub-readout")

@@ -146,7 +146,7 @@ pub struct Runtime {
     pub task_error: Option<String>,
     /// Per optimizer row, its runs (`None` when disabled).
     pub runs: Vec<Option<RunResult>>,
-    runs_fingerprint: String,
+    run_keys: Vec<String>,
     pretrained: Pretrained,
     /// The live-trained model, once training has published weights.
     pub live: Option<LiveModel>,
@@ -239,7 +239,7 @@ impl TeleportApp {
                 objective,
                 task_error: None,
                 runs: Vec::new(),
-                runs_fingerprint: String::new(),
+                run_keys: Vec::new(),
                 pretrained,
                 live: None,
                 training: training_view::TrainingRuntime::default(),
@@ -364,57 +364,79 @@ impl TeleportApp {
         })
     }
 
-    fn fingerprint(&self) -> String {
-        let live = self.rt.live.as_ref().map(|l| (l.variant, l.version));
+    /// What row `i`'s runs depend on, as text: the task, x₀, steps, the
+    /// row's settings and hand-applied teleports, and for a learned row the
+    /// weights it uses. Rows whose key is unchanged keep their runs, so a new
+    /// training snapshot recomputes only the row being trained.
+    fn row_key(&self, i: usize) -> String {
+        let entry = &self.state.optimizers[i];
+        let manual: Vec<_> = self
+            .state
+            .manual_teleports
+            .iter()
+            .filter(|m| m.optimizer == i)
+            .collect();
+        let weights = match &entry.kind {
+            EntryKind::Learned(v) => match &self.rt.live {
+                Some(live) if live.variant == *v => format!("live {}", live.version),
+                _ => format!("shipped {:?}", Family::of(&self.rt.objective)),
+            },
+            EntryKind::Classical { .. } => String::new(),
+        };
         serde_json::to_string(&(
             &self.state.source,
             self.state.x0,
             self.state.steps,
-            &self.state.optimizers,
-            &self.state.manual_teleports,
-            live,
+            entry,
+            manual,
+            weights,
         ))
         .unwrap_or_default()
     }
 
-    /// Recomputes the trajectories if anything they depend on changed.
-    /// Returns whether it did.
+    /// Recomputes the runs whose inputs changed. Returns whether any did.
     pub fn recompute_if_needed(&mut self) -> bool {
-        let fp = self.fingerprint();
-        if fp == self.rt.runs_fingerprint {
-            return false;
-        }
-        self.rt.runs_fingerprint = fp;
+        let n = self.state.optimizers.len();
+        self.rt.runs.resize_with(n, || None);
+        self.rt.run_keys.resize_with(n, String::new);
         let x0 = Vec2::from(self.state.x0);
         let steps = self.state.steps;
-        let obj = self.rt.objective.clone();
-        self.rt.runs = (0..self.state.optimizers.len())
-            .map(|i| {
-                let entry = &self.state.optimizers[i];
-                if !entry.enabled {
-                    return None;
-                }
-                let opt = self.optimizer_of(i)?;
-                let base = opt.trajectory(&obj, x0, steps);
-                let manual: Vec<(usize, f64)> = self
-                    .state
-                    .manual_teleports
-                    .iter()
-                    .filter(|m| m.optimizer == i)
-                    .map(|m| (m.step, m.theta))
-                    .collect();
-                let branch = (!manual.is_empty()).then(|| match &opt {
-                    AnyOptimizer::Classical { spec, teleport, .. } => {
-                        run_with_teleports(&obj, x0, steps, *spec, teleport.as_ref(), &manual)
-                    }
-                    AnyOptimizer::Learned { model, .. } => {
-                        model.trajectory_with_teleports(&obj, x0, steps, &manual)
-                    }
-                });
-                Some(RunResult { base, branch })
-            })
+        let mut changed = false;
+        for i in 0..n {
+            let key = self.row_key(i);
+            if key == self.rt.run_keys[i] {
+                continue;
+            }
+            changed = true;
+            self.rt.runs[i] = self.compute_row(i, x0, steps);
+            self.rt.run_keys[i] = key;
+        }
+        changed
+    }
+
+    fn compute_row(&self, i: usize, x0: Vec2, steps: usize) -> Option<RunResult> {
+        let obj = &self.rt.objective;
+        if !self.state.optimizers[i].enabled {
+            return None;
+        }
+        let opt = self.optimizer_of(i)?;
+        let base = opt.trajectory(obj, x0, steps);
+        let manual: Vec<(usize, f64)> = self
+            .state
+            .manual_teleports
+            .iter()
+            .filter(|m| m.optimizer == i)
+            .map(|m| (m.step, m.theta))
             .collect();
-        true
+        let branch = (!manual.is_empty()).then(|| match &opt {
+            AnyOptimizer::Classical { spec, teleport, .. } => {
+                run_with_teleports(obj, x0, steps, *spec, teleport.as_ref(), &manual)
+            }
+            AnyOptimizer::Learned { model, .. } => {
+                model.trajectory_with_teleports(obj, x0, steps, &manual)
+            }
+        });
+        Some(RunResult { base, branch })
     }
 
     /// The point the scrubber teleports: the selected row's iterate at the

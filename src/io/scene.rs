@@ -271,6 +271,79 @@ pub enum SceneError {
     },
 }
 
+/// The longest document path quoted in an error (deeply nested input makes
+/// paths of hundreds of `[0]`s).
+const MAX_PATH_CHARS: usize = 80;
+
+/// The longest message quoted from a file in an error.
+pub(crate) const MAX_MESSAGE_CHARS: usize = 400;
+
+/// `text` fit for a one-line error: control characters (a newline in a JSON
+/// key, say) escaped, and cut to `max_chars` characters.
+pub(crate) fn one_line(text: &str, max_chars: usize) -> String {
+    let mut out = String::new();
+    for (n, c) in text.chars().enumerate() {
+        if n == max_chars {
+            out.push('…');
+            break;
+        }
+        if c.is_control() {
+            out.extend(c.escape_default());
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// The path as shown in errors: `(document)` for the root, cut to
+/// [`MAX_PATH_CHARS`] characters.
+fn short_path(path: &str) -> String {
+    // serde_path_to_error writes `?` for a key it never finished reading.
+    if path == "." || path == "?" {
+        return "(document)".to_owned();
+    }
+    one_line(path, MAX_PATH_CHARS)
+}
+
+/// serde_json's message; where it could not read a value, also the word it
+/// found there, and a hint when that is a number JSON cannot express
+/// (`NaN`, `Infinity`).
+fn explain_json_error(text: &str, e: &serde_json::Error) -> String {
+    let message = e.to_string();
+    if !(message.starts_with("expected value") || message.starts_with("invalid number")) {
+        return message;
+    }
+    // serde_json's column is 1-based and points at (or just past) the
+    // offending byte: take the word around it.
+    let word = |line: &str| -> Option<String> {
+        let at = e.column().saturating_sub(1).min(line.len());
+        let is_word = |c: char| c.is_ascii_alphanumeric() || "+-._".contains(c);
+        let start = line
+            .get(..at)?
+            .rfind(|c: char| !is_word(c))
+            .map_or(0, |i| i + 1);
+        let rest = line.get(start..)?;
+        let end = rest.find(|c: char| !is_word(c)).unwrap_or(rest.len());
+        Some(rest[..end].chars().take(40).collect())
+    };
+    let token = text
+        .lines()
+        .nth(e.line().saturating_sub(1))
+        .and_then(word)
+        .unwrap_or_default();
+    let bare = token.trim_start_matches(['-', '+']).to_ascii_lowercase();
+    if bare.starts_with("nan") || bare.starts_with("inf") {
+        format!(
+            "{message}: found `{token}`, but JSON has no NaN or Infinity (numbers must be finite)"
+        )
+    } else if !token.is_empty() {
+        format!("{message}: found `{token}` (a scene is JSON)")
+    } else {
+        message
+    }
+}
+
 /// A validated scene, ready to run.
 #[derive(Clone, Debug)]
 pub struct LoadedScene {
@@ -290,18 +363,29 @@ impl Scene {
                 bytes: text.len() as u64,
             });
         }
+        // Windows editors may save UTF-8 with a byte-order mark; JSON
+        // parsers reject it, people should not have to.
+        let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+        let document = |message: String| SceneError::Parse {
+            path: "(document)".to_owned(),
+            message,
+        };
+        // serde would read a struct from an array too, positionally; a scene
+        // is an object, and saying so beats "expected variant identifier".
+        if text.trim_start().starts_with('[') {
+            return Err(document(
+                "a scene is a JSON object `{...}`, not an array".to_owned(),
+            ));
+        }
         let de = &mut serde_json::Deserializer::from_str(text);
-        let scene: Scene = serde_path_to_error::deserialize(de).map_err(|e| {
-            let path = e.path().to_string();
-            SceneError::Parse {
-                path: if path == "." {
-                    "(document)".to_owned()
-                } else {
-                    path
-                },
-                message: e.into_inner().to_string(),
-            }
+        let scene: Scene = serde_path_to_error::deserialize(&mut *de).map_err(|e| {
+            let path = short_path(&e.path().to_string());
+            let message = one_line(&explain_json_error(text, e.inner()), MAX_MESSAGE_CHARS);
+            SceneError::Parse { path, message }
         })?;
+        // Text after the object (a second object, a stray brace) is an error,
+        // not something to ignore.
+        de.end().map_err(|e| document(e.to_string()))?;
         scene.validate()
     }
 
@@ -334,7 +418,21 @@ impl Scene {
                     format!("objective.{name}")
                 }
             };
-            invalid(&field, e.to_string())
+            let message = match e {
+                // The singularity test compares det A with the entries
+                // squared; with huge entries either overflows, and "singular"
+                // alone would be a puzzling verdict on diag(1e308, 1e308).
+                crate::objective::ParamError::Singular { det } if !det.is_finite() => format!(
+                    "the entries of A are too large: det A overflows to {det}; \
+                     h(x) = A x + b must be invertible in floating point"
+                ),
+                crate::objective::ParamError::Singular { det } if det != 0.0 => format!(
+                    "matrix A is numerically singular: det A = {det:e} is negligible next to \
+                     its largest entry squared; h(x) = A x + b must be invertible"
+                ),
+                e => e.to_string(),
+            };
+            invalid(&field, message)
         })?;
         if !self.x0.iter().all(|v| v.is_finite()) {
             return Err(invalid("x0", format!("must be finite, got {:?}", self.x0)));

@@ -12,7 +12,7 @@
 use std::collections::HashMap;
 use std::path::Path;
 
-use safetensors::tensor::{Dtype, SafeTensors, TensorView};
+use safetensors::tensor::{Dtype, SafeTensors};
 
 use crate::l2o::lstm::{Net, NetShape};
 use crate::l2o::{MetaOptimizer, ModelConfig, TrainConfig};
@@ -155,16 +155,40 @@ pub fn to_bytes(model: &MetaOptimizer<f32>, info: &WeightsInfo) -> Result<Vec<u8
             (name, shape, bytes)
         })
         .collect();
-    let views = tensors
-        .iter()
-        .map(|(name, shape, bytes)| {
-            TensorView::new(Dtype::F32, shape.clone(), bytes)
-                .map(|v| (name.clone(), v))
-                .map_err(|e| WeightsError::NotSafetensors(e.to_string()))
-        })
-        .collect::<Result<Vec<_>, _>>()?;
-    safetensors::serialize(views, Some(meta))
-        .map_err(|e| WeightsError::NotSafetensors(e.to_string()))
+    Ok(encode(&tensors, &meta))
+}
+
+/// Lays out a safetensors file: an 8-byte header length, the JSON header
+/// (keys sorted, padded with spaces to a multiple of 8), then the tensors'
+/// bytes in order. Written here rather than by `safetensors::serialize`
+/// because that takes the metadata as a `HashMap`, whose random iteration
+/// order made the same weights produce different files; sorted keys make
+/// `teleport-lab pretrain` reproducible byte for byte. Reading still goes
+/// through the `safetensors` crate's validation.
+fn encode(tensors: &[(String, Vec<usize>, Vec<u8>)], meta: &HashMap<String, String>) -> Vec<u8> {
+    let mut header = serde_json::Map::new();
+    let sorted: std::collections::BTreeMap<&String, &String> = meta.iter().collect();
+    header.insert("__metadata__".to_owned(), serde_json::json!(sorted));
+    let mut offset = 0usize;
+    for (name, shape, bytes) in tensors {
+        header.insert(
+            name.clone(),
+            serde_json::json!({"dtype": "F32", "shape": shape, "data_offsets": [offset, offset + bytes.len()]}),
+        );
+        offset += bytes.len();
+    }
+    // serde_json's Map is ordered by key (no `preserve_order` feature).
+    let mut text = serde_json::Value::Object(header).to_string().into_bytes();
+    while !text.len().is_multiple_of(8) {
+        text.push(b' ');
+    }
+    let mut out = Vec::with_capacity(8 + text.len() + offset);
+    out.extend_from_slice(&(text.len() as u64).to_le_bytes());
+    out.extend_from_slice(&text);
+    for (_, _, bytes) in tensors {
+        out.extend_from_slice(bytes);
+    }
+    out
 }
 
 /// A human description of the head outputs.
@@ -192,12 +216,27 @@ fn json<T: serde::Serialize>(value: &T) -> String {
 /// Reads a meta-optimizer from safetensors bytes, checking the format,
 /// version, shapes and finiteness.
 pub fn from_bytes(bytes: &[u8]) -> Result<(MetaOptimizer<f32>, WeightsInfo), WeightsError> {
+    // Messages quote the file (metadata values, tensor names): keep them on
+    // one line and of a readable length, whatever the file holds.
+    let tidy = |s: String| super::scene::one_line(&s, super::scene::MAX_MESSAGE_CHARS);
+    parse(bytes).map_err(|e| match e {
+        WeightsError::NotSafetensors(m) => WeightsError::NotSafetensors(tidy(m)),
+        WeightsError::WrongFormat(m) => WeightsError::WrongFormat(tidy(m)),
+        WeightsError::Tensor { name, message } => WeightsError::Tensor {
+            name: tidy(name),
+            message: tidy(message),
+        },
+        e => e,
+    })
+}
+
+fn parse(bytes: &[u8]) -> Result<(MetaOptimizer<f32>, WeightsInfo), WeightsError> {
     if bytes.len() as u64 > MAX_WEIGHTS_BYTES {
         return Err(WeightsError::TooLarge {
             bytes: bytes.len() as u64,
         });
     }
-    let not_st = |e: safetensors::SafeTensorError| WeightsError::NotSafetensors(format!("{e:?}"));
+    let not_st = |e: safetensors::SafeTensorError| WeightsError::NotSafetensors(explain(bytes, &e));
     let st = SafeTensors::deserialize(bytes).map_err(not_st)?;
     let (_, header) = SafeTensors::read_metadata(bytes).map_err(not_st)?;
     let meta = header
@@ -257,6 +296,30 @@ pub fn from_bytes(bytes: &[u8]) -> Result<(MetaOptimizer<f32>, WeightsInfo), Wei
             trajectories_trained,
         },
     ))
+}
+
+/// The safetensors crate's error in words that say what is wrong with the file.
+fn explain(bytes: &[u8], e: &safetensors::SafeTensorError) -> String {
+    use safetensors::SafeTensorError as E;
+    let len = bytes.len() as u64;
+    // A safetensors file starts with the header's length, 8 bytes little-endian.
+    let claimed = bytes.first_chunk::<8>().map(|n| u64::from_le_bytes(*n));
+    match (e, claimed) {
+        (_, None) if bytes.is_empty() => "the file is empty".to_owned(),
+        (_, None) => format!("the file is {len} bytes, too short for the 8-byte header length"),
+        (E::HeaderTooLarge | E::InvalidHeaderLength, Some(n)) if n > len - 8 => format!(
+            "the header claims {n} bytes but only {} follow its length",
+            len - 8
+        ),
+        (E::HeaderTooLarge, Some(n)) => {
+            format!("the header claims {n} bytes; safetensors allows at most 100 MB")
+        }
+        (E::MetadataIncompleteBuffer, _) => {
+            "the tensor data does not match the header (is the file truncated or padded?)"
+                .to_owned()
+        }
+        (e, _) => e.to_string(),
+    }
 }
 
 fn read_tensor(
