@@ -434,6 +434,21 @@ impl Scene {
             };
             invalid(&field, message)
         })?;
+        // Finite entries can still overflow while the objective is built (a
+        // quadratic's A is symmetrized as (A + Aᵀ)/2): refuse a model that
+        // holds infinities rather than run one.
+        let (field, built) = match ObjectiveSpec::of(&objective) {
+            ObjectiveSpec::Ellipse { a, b } => ("objective", [a[0], a[1], b].concat()),
+            ObjectiveSpec::Quadratic { a } => ("objective.A", [a[0], a[1]].concat()),
+            ObjectiveSpec::Rosenbrock { a, b, c, d } => ("objective", [[a, b, c], d].concat()),
+        };
+        if !built.iter().all(|v| v.is_finite()) {
+            return Err(invalid(
+                field,
+                "the entries are too large: they overflow to infinity inside the objective"
+                    .to_owned(),
+            ));
+        }
         if !self.x0.iter().all(|v| v.is_finite()) {
             return Err(invalid("x0", format!("must be finite, got {:?}", self.x0)));
         }
