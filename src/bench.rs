@@ -283,3 +283,141 @@ pub fn ui(frames: usize) -> UiMeasurement {
         grid_ms: percentile(&grid_times, 0.5),
     }
 }
+
+/// What a soak run measured.
+#[derive(Clone, Debug)]
+pub struct SoakMeasurement {
+    /// Minutes driven.
+    pub minutes: f64,
+    /// Frames drawn.
+    pub frames: u64,
+    /// Resident memory after the warm-up minute, MiB.
+    pub rss_start_mib: f64,
+    /// Resident memory at the end, MiB.
+    pub rss_end_mib: f64,
+    /// The largest resident memory seen after warm-up, MiB.
+    pub rss_max_mib: f64,
+    /// The slowest frame after warm-up, ms.
+    pub max_frame_ms: f64,
+    /// Median frame, ms.
+    pub median_frame_ms: f64,
+    /// Training runs started (each restarts when the previous finishes).
+    pub training_runs: u64,
+    /// Training snapshots received.
+    pub snapshots: u64,
+}
+
+/// Resident set size of this process in MiB (Linux; `NaN` elsewhere).
+pub fn rss_mib() -> f64 {
+    std::fs::read_to_string("/proc/self/statm")
+        .ok()
+        .and_then(|s| {
+            s.split_whitespace()
+                .nth(1)
+                .and_then(|p| p.parse::<f64>().ok())
+        })
+        .map_or(f64::NAN, |pages| pages * 4096.0 / (1024.0 * 1024.0))
+}
+
+/// Drives the app headless for `minutes`: playback looping, θ sweeping,
+/// x₀ moving every few seconds (so trajectories and contours recompute),
+/// and live training restarted whenever it finishes. Memory is sampled
+/// after a warm-up of one minute (or a tenth of the run if shorter).
+pub fn soak(minutes: f64, mut on_progress: impl FnMut(f64)) -> SoakMeasurement {
+    use crate::app::{Options, TeleportApp, state::AppState};
+    let ctx = egui::Context::default();
+    crate::app::install_fonts(&ctx);
+    let mut state = AppState::default();
+    for e in &mut state.optimizers {
+        e.enabled = true;
+    }
+    state.playback.playing = true;
+    state.playback.speed = 30.0;
+    state.training.trajectories = 3000;
+    state.training.hidden = 64;
+    let options = Options {
+        dialogs: false,
+        fresh: true,
+        ..Options::default()
+    };
+    let mut app = TeleportApp::new(state, &options);
+    let screen = egui::Rect::from_min_size(egui::Pos2::ZERO, egui::vec2(1440.0, 900.0));
+    let total = std::time::Duration::from_secs_f64(minutes.max(0.0) * 60.0);
+    let warmup = (total / 10).min(std::time::Duration::from_secs(60));
+    let start = Instant::now();
+    let mut frames = 0u64;
+    let mut training_runs = 0u64;
+    let mut snapshots = 0u64;
+    let mut last_version = 0u64;
+    let mut times = Vec::new();
+    let mut rss_start = f64::NAN;
+    let mut rss_max: f64 = 0.0;
+    let mut last_sample = Instant::now();
+    while start.elapsed() < total {
+        let now = start.elapsed().as_secs_f64();
+        if !app.rt.training.running() {
+            app.start_training(&ctx);
+            training_runs += 1;
+        }
+        // Every 3 s, move x₀ around a circle (recomputes every trajectory).
+        if frames % 180 == 0 {
+            let a = now * 0.7;
+            app.state.x0 = [-5.0 + a.cos(), 3.5 + a.sin()];
+        }
+        app.state.theta = crate::app::wrap_angle(now);
+        if app.state.playback.t >= app.state.steps {
+            app.state.playback.t = 0;
+            app.state.playback.playing = true;
+        }
+        let input = egui::RawInput {
+            screen_rect: Some(screen),
+            time: Some(now),
+            predicted_dt: 1.0 / 60.0,
+            events: vec![egui::Event::PointerMoved(egui::pos2(
+                600.0 + (frames % 200) as f32,
+                450.0,
+            ))],
+            ..Default::default()
+        };
+        let t0 = Instant::now();
+        let output = ctx.run_ui(input, |ui| app.ui_body(ui));
+        black_box(ctx.tessellate(output.shapes, output.pixels_per_point));
+        let frame_ms = t0.elapsed().as_secs_f64() * 1e3;
+        frames += 1;
+        if app.rt.training.version != last_version {
+            snapshots += 1;
+            last_version = app.rt.training.version;
+        }
+        if start.elapsed() >= warmup {
+            times.push(frame_ms);
+            if rss_start.is_nan() {
+                rss_start = rss_mib();
+            }
+            if last_sample.elapsed().as_secs_f64() >= 5.0 {
+                last_sample = Instant::now();
+                rss_max = rss_max.max(rss_mib());
+                on_progress(start.elapsed().as_secs_f64() / 60.0);
+            }
+        }
+        // About 60 frames a second, like a display would ask for.
+        let spent = t0.elapsed();
+        if let Some(rest) = std::time::Duration::from_millis(16).checked_sub(spent) {
+            std::thread::sleep(rest);
+        }
+    }
+    // Measured while the session is still live, before training stops.
+    let rss_end = rss_mib();
+    app.rt.training.stop();
+    times.sort_by(f64::total_cmp);
+    SoakMeasurement {
+        minutes,
+        frames,
+        rss_start_mib: rss_start,
+        rss_end_mib: rss_end,
+        rss_max_mib: rss_max.max(rss_end),
+        max_frame_ms: times.last().copied().unwrap_or(f64::NAN),
+        median_frame_ms: percentile(&times, 0.5),
+        training_runs,
+        snapshots,
+    }
+}

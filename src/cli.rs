@@ -73,6 +73,9 @@ pub enum Command {
         /// LSTM hidden size (`train`).
         #[arg(long, default_value_t = 100)]
         hidden: usize,
+        /// Duration of `soak`, in minutes.
+        #[arg(long, default_value_t = 20.0)]
+        minutes: f64,
     },
 }
 
@@ -182,6 +185,8 @@ pub enum BenchTarget {
     Train,
     /// CPU time per frame of the full UI, and contour extraction.
     Ui,
+    /// A long session: memory growth and the slowest frame (`--minutes`).
+    Soak,
 }
 
 /// A failure to report: a message for standard error and an exit status.
@@ -248,8 +253,36 @@ pub fn run(cli: Cli) -> Result<(), Failure> {
             samples,
             variant,
             hidden,
+            minutes,
         }) => {
             match target {
+                BenchTarget::Soak => {
+                    if !(minutes.is_finite() && minutes > 0.0 && minutes <= 24.0 * 60.0) {
+                        return Err(Failure::input("--minutes must be in (0, 1440]"));
+                    }
+                    let m = crate::bench::soak(minutes, |done| eprintln!("soak: {done:.1} min"));
+                    let growth = 100.0 * (m.rss_end_mib - m.rss_start_mib) / m.rss_start_mib;
+                    println!("| measurement | value |\n|---|---:|");
+                    println!("| duration | {:.1} min, {} frames |", m.minutes, m.frames);
+                    println!(
+                        "| resident memory after warm-up | {:.1} MiB |",
+                        m.rss_start_mib
+                    );
+                    println!(
+                        "| resident memory at the end | {:.1} MiB ({growth:+.1} %) |",
+                        m.rss_end_mib
+                    );
+                    println!(
+                        "| largest resident memory after warm-up | {:.1} MiB |",
+                        m.rss_max_mib
+                    );
+                    println!("| median frame | {:.2} ms |", m.median_frame_ms);
+                    println!("| slowest frame after warm-up | {:.2} ms |", m.max_frame_ms);
+                    println!(
+                        "| training runs / snapshots | {} / {} |",
+                        m.training_runs, m.snapshots
+                    );
+                }
                 BenchTarget::Ui => {
                     let frames = samples.unwrap_or(600);
                     let m = crate::bench::ui(frames);

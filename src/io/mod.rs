@@ -26,7 +26,20 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     let tmp = dir.join(tmp_name);
     let result = (|| {
         let mut file = std::fs::File::create(&tmp)?;
-        file.write_all(bytes)?;
+        // Test hook: pause halfway through, so a test can kill the process
+        // mid-write and check that the old file survives.
+        let pause_ms = std::env::var("TELEPORT_LAB_TEST_SLOW_WRITE_MS")
+            .ok()
+            .and_then(|v| v.parse::<u64>().ok());
+        if let Some(ms) = pause_ms {
+            let (head, tail) = bytes.split_at(bytes.len() / 2);
+            file.write_all(head)?;
+            file.sync_all()?;
+            std::thread::sleep(std::time::Duration::from_millis(ms));
+            file.write_all(tail)?;
+        } else {
+            file.write_all(bytes)?;
+        }
         file.sync_all()?;
         std::fs::rename(&tmp, path)
     })();

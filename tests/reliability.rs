@@ -1,0 +1,247 @@
+//! Reliability: atomic saves under a kill, numeric blow-ups for every
+//! optimizer, and trainer faults.
+#![allow(clippy::unwrap_used, reason = "test setup")]
+
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use teleport_lab::eval::{AnyOptimizer, stats};
+use teleport_lab::l2o::{Control, MetaOptimizer, ModelConfig, TrainConfig, Trainer, Variant};
+use teleport_lab::objective::{Objective, Preset, Rosenbrock, TaskDist, Vec2};
+use teleport_lab::optim::{OptimizerSpec, Stop, TeleportSchedule, When, run};
+use teleport_lab::symmetry::Strategy;
+
+fn temp_dir(name: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("tl-rel-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+#[test]
+fn killing_a_process_mid_write_leaves_the_old_file_intact() {
+    let dir = temp_dir("kill");
+    let out = dir.join("w.safetensors");
+    let bin = env!("CARGO_BIN_EXE_teleport-lab");
+    let train = |extra_env: Option<(&str, &str)>| {
+        let mut cmd = Command::new(bin);
+        cmd.args([
+            "train",
+            "--variant",
+            "l2o",
+            "--hidden",
+            "8",
+            "--trajectories",
+            "5",
+            "--out",
+        ])
+        .arg(&out)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null());
+        if let Some((k, v)) = extra_env {
+            cmd.env(k, v);
+        }
+        cmd
+    };
+    // The old file: a complete, valid weights file.
+    assert!(train(None).status().unwrap().success());
+    let old = std::fs::read(&out).unwrap();
+    assert!(teleport_lab::io::weights::from_bytes(&old).is_ok());
+
+    // A second write that pauses halfway through its temporary file; kill it there.
+    let mut child = train(Some(("TELEPORT_LAB_TEST_SLOW_WRITE_MS", "20000")))
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let tmp = loop {
+        let found = std::fs::read_dir(&dir)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .find(|p| p.extension().is_some_and(|e| e == "tmp"));
+        if let Some(p) = found
+            && std::fs::metadata(&p).unwrap().len() > 0
+        {
+            break p;
+        }
+        assert!(Instant::now() < deadline, "the writer never started");
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    child.kill().unwrap();
+    child.wait().unwrap();
+    // The old file is untouched and still loads; only a partial temporary remains.
+    assert_eq!(std::fs::read(&out).unwrap(), old);
+    assert!(teleport_lab::io::weights::load(&out).is_ok());
+    let partial = std::fs::read(&tmp).unwrap();
+    assert!(partial.len() < old.len());
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// Tasks built so that each optimizer blows up: steep curvature and a large
+/// step, or a Rosenbrock valley with a huge step.
+fn exploding_tasks() -> Vec<(Objective, Vec2)> {
+    vec![
+        (Preset::ElliFixed.objective(), Vec2::new(3.0, 2.0)),
+        (Preset::Rosenbrock.objective(), Vec2::new(-1.5, 2.0)),
+        (
+            Objective::Rosenbrock(Rosenbrock::new(0.06, 0.3, -0.07, [0.2, -1.0, 3.0]).unwrap()),
+            Vec2::new(0.7, -0.4),
+        ),
+    ]
+}
+
+fn assert_finite_and_stopped(name: &str, traj: &teleport_lab::optim::Trajectory, steps: usize) {
+    for r in &traj.records {
+        assert!(
+            r.f.is_finite() && r.x.iter().chain(&r.grad).all(|v| v.is_finite()),
+            "{name}: {r:?}"
+        );
+    }
+    if traj.records.len() < steps + 1 {
+        let stop = traj
+            .stop
+            .as_ref()
+            .unwrap_or_else(|| panic!("{name}: short run without a stop"));
+        let step = match stop {
+            Stop::Diverged { step } | Stop::Failed { step, .. } => *step,
+        };
+        assert!(step <= steps, "{name}: stop at {step}");
+    }
+    // The CSV export and the statistics stay finite too.
+    let s = stats(
+        std::slice::from_ref(traj),
+        traj.records.len().saturating_sub(1),
+    );
+    for st in s {
+        assert!(
+            st.runs == 0 || (st.mean.is_finite() && st.median.is_finite()),
+            "{name}: {st:?}"
+        );
+    }
+}
+
+#[test]
+fn every_optimizer_stops_cleanly_when_it_blows_up() {
+    let huge = [
+        OptimizerSpec::Gd { lr: 50.0 },
+        OptimizerSpec::Momentum {
+            lr: 50.0,
+            beta: 0.99,
+        },
+        OptimizerSpec::Adam {
+            lr: 1e5,
+            beta1: 0.9,
+            beta2: 0.999,
+            eps: 1e-8,
+        },
+        OptimizerSpec::Newton { lr: 1e6 },
+        OptimizerSpec::Alg2 {
+            lr: 50.0,
+            theta_lr: 1e6,
+            theta0: 0.0,
+        },
+    ];
+    let steps = 5000;
+    let mut diverged = 0;
+    for (obj, x0) in exploding_tasks() {
+        for spec in huge {
+            for teleport in [
+                None,
+                Some(TeleportSchedule {
+                    strategy: Strategy::Oracle,
+                    when: When::Every(3),
+                }),
+            ] {
+                let traj = run(&obj, x0, steps, spec, teleport.as_ref());
+                assert_finite_and_stopped(spec.kind(), &traj, steps);
+                diverged += usize::from(matches!(traj.stop, Some(Stop::Diverged { .. })));
+            }
+        }
+    }
+    assert!(
+        diverged >= 15,
+        "only {diverged} runs diverged: the tasks are not hostile enough"
+    );
+    // Learned optimizers with a learning-rate bound far too large.
+    for variant in Variant::ALL {
+        let model = MetaOptimizer::<f32>::init(
+            ModelConfig {
+                hidden: 8,
+                max_lr: 1e6,
+                ..ModelConfig::paper(variant)
+            },
+            1,
+        );
+        let opt = AnyOptimizer::Learned {
+            name: variant.name().into(),
+            model: std::sync::Arc::new(model),
+        };
+        for (obj, x0) in exploding_tasks() {
+            assert_finite_and_stopped(
+                variant.name(),
+                &opt.trajectory(&obj, x0 * 100.0, steps),
+                steps,
+            );
+        }
+    }
+}
+
+#[test]
+fn non_finite_meta_gradients_are_skipped_and_counted() {
+    // Raw Rosenbrock draws with a 1e6 learning-rate bound overflow often.
+    let model = ModelConfig {
+        hidden: 8,
+        max_lr: 1e12,
+        ..ModelConfig::paper(Variant::LrTele)
+    };
+    let mut config = TrainConfig::paper(&model, TaskDist::RosVary, 0);
+    config.sampling = teleport_lab::objective::Sampling::Raw;
+    config.trajectories = 60;
+    let mut trainer = Trainer::new(model, config).unwrap();
+    trainer.run(|_, _| Control::Continue);
+    let p = trainer.progress();
+    assert!(p.skipped_nonfinite > 0, "nothing was skipped: {p:?}");
+    assert_eq!(p.trajectories_done, 60);
+    assert!(
+        trainer
+            .model()
+            .nets()
+            .iter()
+            .all(|n| n.params().iter().all(|v| v.is_finite())),
+        "skipped updates must leave the weights finite"
+    );
+}
+
+#[test]
+fn stopping_the_trainer_thread_joins_it() {
+    use std::sync::Arc;
+    use teleport_lab::app::trainer::{FaultInjection, TrainerHandle};
+    let model = ModelConfig {
+        hidden: 64,
+        ..ModelConfig::paper(Variant::L2oTele)
+    };
+    let mut config = TrainConfig::paper(&model, TaskDist::ElliVary, 0);
+    config.trajectories = 10_000_000;
+    let wakes = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let w = Arc::clone(&wakes);
+    let wake: Arc<dyn Fn() + Send + Sync> = Arc::new(move || {
+        w.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+    });
+    let mut handle =
+        TrainerHandle::spawn(model, config, None, wake, FaultInjection::default()).unwrap();
+    // Wait for the first snapshot, then pause, resume and stop.
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while wakes.load(std::sync::atomic::Ordering::SeqCst) == 0 {
+        assert!(Instant::now() < deadline, "no snapshot");
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    handle.set_paused(true);
+    assert!(handle.is_paused() && handle.is_running());
+    handle.set_paused(false);
+    let started = Instant::now();
+    handle.stop();
+    let took = started.elapsed();
+    assert!(!handle.is_running());
+    eprintln!("stop + join took {took:?}");
+    // Dropping a stopped handle is fine, and so is dropping a running one.
+    drop(handle);
+}
