@@ -360,7 +360,7 @@ pub fn soak(minutes: f64, mut on_progress: impl FnMut(f64)) -> SoakMeasurement {
             training_runs += 1;
         }
         // Every 3 s, move x₀ around a circle (recomputes every trajectory).
-        if frames % 180 == 0 {
+        if frames.is_multiple_of(180) {
             let a = now * 0.7;
             app.state.x0 = [-5.0 + a.cos(), 3.5 + a.sin()];
         }
