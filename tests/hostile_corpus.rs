@@ -1073,11 +1073,7 @@ fn load_errors_are_drawn_on_screen() {
 /// scene whose optimizer is Newton makes two optimizer rows' collapsing
 /// headers clash in id, whose debug-build warning needs a glyph (🔥) the
 /// app's fonts lack. Remove a name once its panic is fixed.
-const KNOWN_DRAW_PANICS: &[&str] = &[
-    "accept-offset-1e308",
-    "accept-quadratic-1e300",
-    "accept-newton-rosenbrock-x0-1e100",
-];
+const KNOWN_DRAW_PANICS: &[&str] = &[];
 
 /// Scenes whose numbers overflow still draw: the app renders frames of every
 /// accepted hostile scene without panicking.

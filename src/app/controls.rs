@@ -439,12 +439,16 @@ impl TeleportApp {
                 ui.painter().rect_filled(rect, 2.0, c);
                 ui.checkbox(&mut self.state.optimizers[i].enabled, "")
                     .on_hover_text("Show and compute this optimizer.");
-                ui.collapsing(label, |ui| {
-                    self.entry_params_ui(ui, i);
-                    if ui.small_button("remove").clicked() {
-                        remove = Some(i);
-                    }
-                });
+                // Rows may share a label (e.g. a scene's optimizer and a
+                // default row), so the header's id comes from the row index.
+                egui::CollapsingHeader::new(label)
+                    .id_salt(("optimizer-row", i))
+                    .show(ui, |ui| {
+                        self.entry_params_ui(ui, i);
+                        if ui.small_button("remove").clicked() {
+                            remove = Some(i);
+                        }
+                    });
             });
             if let Some(stop) = status {
                 let text = match stop {

@@ -18,6 +18,25 @@ pub(super) fn path<'a>(name: impl Into<String>, points: Vec<[f64; 2]>) -> Line<'
     Line::new(name, points).allow_band(false)
 }
 
+/// Keeps the points within 50 view-widths of the view. Points of runs that
+/// blew up can sit at 1e300: drawn as a dashed line, egui would lay out
+/// dashes along the whole on-screen length of such a segment.
+fn near_view(points: Vec<[f64; 2]>, min: [f64; 2], max: [f64; 2]) -> Vec<[f64; 2]> {
+    let span = [
+        (max[0] - min[0]).abs().max(1e-9),
+        (max[1] - min[1]).abs().max(1e-9),
+    ];
+    points
+        .into_iter()
+        .filter(|p| {
+            (0..2).all(|k| p[k] > min[k] - 50.0 * span[k] && p[k] < max[k] + 50.0 * span[k])
+        })
+        .collect()
+}
+
+/// The largest coordinate a fitted view reaches.
+const VIEW_LIMIT: f64 = 1e12;
+
 /// Resolution of the contour grid (per side).
 pub const GRID: usize = 200;
 /// Resolution of the colour map texture (per side).
@@ -110,9 +129,15 @@ impl TeleportApp {
         let mut lo = [0.0; 2];
         let mut hi = [0.0; 2];
         for k in 0..2 {
-            let span = (max[k] - min[k]).max(1.0);
-            lo[k] = min[k] - 0.15 * span;
-            hi[k] = max[k] + 0.15 * span;
+            // Far-out tasks (offsets of 1e300) still get a view the plot can
+            // represent: spans and centres stay well inside f64's range.
+            let (a, b) = (
+                min[k].clamp(-VIEW_LIMIT, VIEW_LIMIT),
+                max[k].clamp(-VIEW_LIMIT, VIEW_LIMIT),
+            );
+            let span = (b - a).max(1.0);
+            lo[k] = a - 0.15 * span;
+            hi[k] = b + 0.15 * span;
         }
         (lo, hi)
     }
@@ -276,7 +301,7 @@ impl TeleportApp {
                         }
                     });
                 }
-                draw_run(plot_ui, &name, &run.base, t, c, false);
+                draw_run(plot_ui, &name, &run.base, t, c, false, (min, max));
                 if let Some(branch) = &run.branch {
                     draw_run(
                         plot_ui,
@@ -285,6 +310,7 @@ impl TeleportApp {
                         t,
                         c,
                         true,
+                        (min, max),
                     );
                 }
             }
@@ -295,7 +321,7 @@ impl TeleportApp {
                 if let Some(first) = ring.first().copied() {
                     ring.push(first);
                 }
-                let ring: Vec<[f64; 2]> = ring.iter().map(|p| [p.x, p.y]).collect();
+                let ring = near_view(ring.iter().map(|p| [p.x, p.y]).collect(), min, max);
                 plot_ui.line(
                     path("orbit (level set of x)", ring)
                         .color(Color32::from_rgb(120, 60, 160))
@@ -387,6 +413,7 @@ fn draw_run(
     t: usize,
     c: Color32,
     branch: bool,
+    (min, max): ([f64; 2], [f64; 2]),
 ) {
     let faint = c.gamma_multiply(0.3);
     let style = if branch {
@@ -413,6 +440,9 @@ fn draw_run(
     }
     // Only the strong line carries the legend name (and so its colour).
     let id = |part: &str| egui::Id::unique((name, part, branch));
+    let (whole, shown) = (near_view(whole, min, max), near_view(shown, min, max));
+    let inside = |p: &[f64; 2]| !near_view(vec![*p], min, max).is_empty();
+    jumps.retain(|(_, from, to)| inside(from) && inside(to));
     plot_ui.line(
         path("", whole)
             .id(id("whole"))

@@ -42,14 +42,21 @@ impl TeleportApp {
                 let th = -PI + 2.0 * PI * k as f64 / THETA_SAMPLES as f64;
                 [th, grad_norm_at(obj, &x, th)]
             })
-            .filter(|p| p[1].is_finite())
+            // ‖∇f‖ can overflow on the orbit of a far-away point; values
+            // beyond 1e100 would give the plot unusable bounds.
+            .filter(|p| p[1].is_finite() && p[1].abs() < 1e100)
             .collect();
         let best = oracle(obj, &x);
         let best_theta = wrap_angle(best.theta);
         let theta = self.state.theta;
         let mut clicked = None;
+        // The bounds must stay finite even when every sample overflowed
+        // (a vertical line alone has no vertical extent).
         Plot::new("theta_plot")
             .height(height)
+            .include_x(-PI)
+            .include_x(PI)
+            .include_y(0.0)
             .allow_drag(false)
             .allow_zoom(false)
             .allow_scroll(false)
@@ -87,6 +94,8 @@ impl TeleportApp {
         let mut clicked = None;
         Plot::new("loss_plot")
             .height(height)
+            .include_x(0.0)
+            .include_y(0.0)
             .x_axis_label("step")
             .y_axis_formatter(|mark, _| pow10_label(mark.value))
             .label_formatter(|hover| {
