@@ -279,19 +279,24 @@ const MAX_PATH_CHARS: usize = 80;
 pub(crate) const MAX_MESSAGE_CHARS: usize = 400;
 
 /// `text` fit for a one-line error: control characters (a newline in a JSON
-/// key, say) escaped, and cut to `max_chars` characters.
+/// key, say) escaped, and cut to `max_chars` characters of the result (an
+/// escape such as `\u{7f}` is six).
 pub(crate) fn one_line(text: &str, max_chars: usize) -> String {
     let mut out = String::new();
-    for (n, c) in text.chars().enumerate() {
-        if n == max_chars {
+    let mut len = 0;
+    for c in text.chars() {
+        let piece: String = if c.is_control() {
+            c.escape_default().collect()
+        } else {
+            c.to_string()
+        };
+        let n = piece.chars().count();
+        if len + n > max_chars {
             out.push('…');
             break;
         }
-        if c.is_control() {
-            out.extend(c.escape_default());
-        } else {
-            out.push(c);
-        }
+        out.push_str(&piece);
+        len += n;
     }
     out
 }
