@@ -69,33 +69,40 @@ impl TeleportApp {
     fn alg2_ui(&mut self, ui: &mut egui::Ui) {
         let s = &mut self.state.alg2;
         ui.horizontal(|ui| {
-            ui.label("A =");
+            let label = ui.label("A =").id;
             for (r, c, tip) in [(0, 0, "A₁₁"), (0, 1, "A₁₂ = A₂₁"), (1, 1, "A₂₂")] {
                 ui.add(DragValue::new(&mut s.a[r][c]).speed(0.02).max_decimals(3))
+                    .labelled_by(label)
                     .on_hover_text(tip);
             }
             s.a[1][0] = s.a[0][1];
             ui.separator();
-            ui.label("α");
+            let label = ui.label("α").id;
             ui.add(DragValue::new(&mut s.lr).speed(0.001).range(1e-4..=1.0))
+                .labelled_by(label)
                 .on_hover_text("Step size on x: x_{t+1} = y_t − α∇f(y_t).");
-            ui.label("β");
+            let label = ui.label("β").id;
             ui.add(
                 DragValue::new(&mut s.theta_lr)
                     .speed(0.01)
                     .range(0.0..=100.0),
             )
+            .labelled_by(label)
             .on_hover_text("Step size on θ: θ_{t+1} = θ_t − β ∂f(x_{t+1})/∂θ_t.");
-            ui.label("θ₀");
+            let label = ui.label("θ₀").id;
             ui.add(DragValue::new(&mut s.theta0).speed(0.01))
+                .labelled_by(label)
                 .on_hover_text("Initial rotation angle.");
         });
         ui.horizontal(|ui| {
-            ui.label("x₀");
-            ui.add(DragValue::new(&mut s.x0[0]).speed(0.02));
-            ui.add(DragValue::new(&mut s.x0[1]).speed(0.02));
-            ui.label("steps");
-            ui.add(DragValue::new(&mut s.steps).range(1..=500));
+            let label = ui.label("x₀").id;
+            ui.add(DragValue::new(&mut s.x0[0]).speed(0.02))
+                .labelled_by(label);
+            ui.add(DragValue::new(&mut s.x0[1]).speed(0.02))
+                .labelled_by(label);
+            let label = ui.label("steps").id;
+            ui.add(DragValue::new(&mut s.steps).range(1..=500))
+                .labelled_by(label);
             if ui.button("|◀").on_hover_text("Back to t = 0.").clicked() {
                 s.t = 0;
                 s.playing = false;

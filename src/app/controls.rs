@@ -119,25 +119,32 @@ impl TeleportApp {
             .default_open(true)
             .show(ui, |ui| {
                 ui.horizontal(|ui| {
-                    ui.label("x₀");
+                    let label = ui.label("x₀").id;
+                    // Never clamp an x₀ that came from a scene into the
+                    // editable range.
                     ui.add(
                         DragValue::new(&mut self.state.x0[0])
                             .speed(0.05)
-                            .range(-1e4..=1e4),
+                            .range(-1e4..=1e4)
+                            .clamp_existing_to_range(false),
                     )
+                    .labelled_by(label)
                     .on_hover_text(
                         "First coordinate of the start point. Click or drag on the plot too.",
                     );
                     ui.add(
                         DragValue::new(&mut self.state.x0[1])
                             .speed(0.05)
-                            .range(-1e4..=1e4),
+                            .range(-1e4..=1e4)
+                            .clamp_existing_to_range(false),
                     )
+                    .labelled_by(label)
                     .on_hover_text("Second coordinate of the start point.");
                 });
                 ui.horizontal(|ui| {
-                    ui.label("steps");
+                    let label = ui.label("steps").id;
                     ui.add(DragValue::new(&mut self.state.steps).range(1..=2000))
+                        .labelled_by(label)
                         .on_hover_text("Optimizer steps per trajectory.");
                 });
             });
@@ -196,8 +203,9 @@ impl TeleportApp {
                 .on_hover_text(
                     "Sample a task from the paper's distributions (A, b or a, b, c, d ~ N(0, 1)).",
                 );
-            ui.label("seed");
+            let label = ui.label("seed").id;
             ui.add(DragValue::new(&mut seed))
+                .labelled_by(label)
                 .on_hover_text("The seed of the sampled task: same seed, same task.");
             let is_sampled = matches!(self.state.source, TaskSource::Sampled { .. });
             if (dist, seed) != before || (!is_sampled && ui.button("sample").clicked()) {
