@@ -379,3 +379,34 @@ fn a_panicking_trainer_is_reported_and_the_last_good_weights_stay() {
     assert!(h.state().rt.training.problem.is_none());
     assert_eq!(h.state().rt.training.done.0, 10);
 }
+
+#[test]
+fn every_window_has_accessible_names_and_settles() {
+    let mut state = AppState::default();
+    state.panels.alg2 = true;
+    state.panels.newton = true;
+    state.panels.training = true;
+    state.panels.help = true;
+    state.show.newton_overlay = true;
+    let options = Options {
+        export_dir: Some(temp_dir("a11y")),
+        dialogs: false,
+        fresh: true,
+        ..Options::default()
+    };
+    let app = TeleportApp::new(state, &options);
+    let mut h = Harness::builder()
+        .with_size(egui::vec2(1440.0, 900.0))
+        .with_context_setup(teleport_lab::app::install_fonts)
+        .build_ui_state(|ui, app: &mut TeleportApp| app.ui_body(ui), app);
+    // `run` settles the UI (no endless repaints while idle) and checks that
+    // every widget has an accessible name.
+    h.run();
+    for title in ["Algorithm 2", "Proposition 4.1", "Live meta-training"] {
+        assert!(h.query_all_by_label_contains(title).count() >= 1, "{title}");
+    }
+    assert!(
+        h.query_all_by_label("Space").count() >= 1,
+        "the help lists the shortcuts"
+    );
+}
