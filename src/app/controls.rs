@@ -486,51 +486,12 @@ impl TeleportApp {
                 .min(self.state.optimizers.len().saturating_sub(1));
         }
         ui.menu_button("+ add optimizer", |ui| {
-            let add = |spec, teleport| super::state::OptimizerEntry {
-                enabled: true,
-                kind: EntryKind::Classical { spec, teleport },
-            };
-            if ui.button("GD").clicked() {
-                self.state
-                    .optimizers
-                    .push(add(OptimizerSpec::Gd { lr: 0.05 }, None));
-            }
-            if ui.button("Momentum").clicked() {
-                self.state.optimizers.push(add(
-                    OptimizerSpec::Momentum {
-                        lr: 0.02,
-                        beta: 0.6,
-                    },
-                    None,
-                ));
-            }
-            if ui.button("Adam").clicked() {
-                self.state.optimizers.push(add(
-                    OptimizerSpec::Adam {
-                        lr: 0.3,
-                        beta1: 0.9,
-                        beta2: 0.999,
-                        eps: 1e-8,
-                    },
-                    None,
-                ));
-            }
-            if ui.button("Newton").clicked() {
-                self.state
-                    .optimizers
-                    .push(add(OptimizerSpec::Newton { lr: 1.0 }, None));
-            }
-            if ui.button("GD + oracle teleport").clicked() {
-                self.state.optimizers.push(add(
-                    OptimizerSpec::Gd { lr: 0.05 },
-                    Some(AppTeleport::every(Strategy::Oracle, 5)),
-                ));
-            }
-            for v in crate::l2o::Variant::ALL {
-                if ui.button(v.label()).clicked() {
+            // Any of the default rows, as a new row with its own settings.
+            for entry in super::state::default_optimizers() {
+                if ui.button(entry.label()).clicked() {
                     self.state.optimizers.push(super::state::OptimizerEntry {
                         enabled: true,
-                        kind: EntryKind::Learned(v),
+                        ..entry
                     });
                 }
             }
