@@ -305,6 +305,8 @@ pub struct SoakMeasurement {
     pub training_runs: u64,
     /// Training snapshots received.
     pub snapshots: u64,
+    /// Frames after warm-up slower than 100 ms, with what happened in them.
+    pub slow_frames: Vec<(f64, String)>,
 }
 
 /// Resident set size of this process in MiB (Linux; `NaN` elsewhere).
@@ -353,14 +355,22 @@ pub fn soak(minutes: f64, mut on_progress: impl FnMut(f64)) -> SoakMeasurement {
     let mut rss_start = f64::NAN;
     let mut rss_max: f64 = 0.0;
     let mut last_sample = Instant::now();
+    let mut slow_frames = Vec::new();
     while start.elapsed() < total {
         let now = start.elapsed().as_secs_f64();
+        let mut events = Vec::new();
         if !app.rt.training.running() {
+            let t = Instant::now();
             app.start_training(&ctx);
             training_runs += 1;
+            events.push(format!(
+                "training restarted ({:.1} ms)",
+                t.elapsed().as_secs_f64() * 1e3
+            ));
         }
         // Every 3 s, move x₀ around a circle (recomputes every trajectory).
         if frames.is_multiple_of(180) {
+            events.push("x0 moved".to_owned());
             let a = now * 0.7;
             app.state.x0 = [-5.0 + a.cos(), 3.5 + a.sin()];
         }
@@ -380,10 +390,16 @@ pub fn soak(minutes: f64, mut on_progress: impl FnMut(f64)) -> SoakMeasurement {
             ..Default::default()
         };
         let t0 = Instant::now();
+        let cpu0 = thread_cpu_secs();
         let output = ctx.run_ui(input, |ui| app.ui_body(ui));
         black_box(ctx.tessellate(output.shapes, output.pixels_per_point));
         let frame_ms = t0.elapsed().as_secs_f64() * 1e3;
+        let cpu_ms = (thread_cpu_secs() - cpu0) * 1e3;
         frames += 1;
+        if frame_ms > 100.0 && start.elapsed() >= warmup {
+            events.push(format!("CPU time of the frame {cpu_ms:.1} ms"));
+            slow_frames.push((frame_ms, events.join(", ")));
+        }
         if app.rt.training.version != last_version {
             snapshots += 1;
             last_version = app.rt.training.version;
@@ -419,5 +435,22 @@ pub fn soak(minutes: f64, mut on_progress: impl FnMut(f64)) -> SoakMeasurement {
         median_frame_ms: percentile(&times, 0.5),
         training_runs,
         snapshots,
+        slow_frames,
     }
+}
+
+/// CPU time of the calling thread in seconds (Linux; 0 elsewhere), read from
+/// `/proc/thread-self/stat` (utime + stime, in clock ticks of 10 ms).
+fn thread_cpu_secs() -> f64 {
+    std::fs::read_to_string("/proc/thread-self/stat")
+        .ok()
+        .and_then(|s| {
+            // Fields after the command name, which is in parentheses.
+            let rest = s.rsplit_once(')')?.1;
+            let fields: Vec<&str> = rest.split_whitespace().collect();
+            let utime: f64 = fields.get(11)?.parse().ok()?;
+            let stime: f64 = fields.get(12)?.parse().ok()?;
+            Some((utime + stime) / 100.0)
+        })
+        .unwrap_or(0.0)
 }
