@@ -34,14 +34,20 @@ fuzz_target!(|data: &[u8]| {
             assert!(traj.records.len() <= loaded.scene.steps + 1);
             for r in &traj.records {
                 let values = [r.x[0], r.x[1], r.f, r.grad[0], r.grad[1]];
-                assert!(values.iter().all(|v| v.is_finite()), "non-finite record {r:?}");
+                assert!(
+                    values.iter().all(|v| v.is_finite()),
+                    "non-finite record {r:?}"
+                );
             }
             if traj.stop.is_none() {
                 assert_eq!(traj.records.len(), loaded.scene.steps + 1);
             }
             // The outputs `eval` prints.
             let json = trajectory_json(&traj);
-            assert!(serde_json::from_str::<serde_json::Value>(&json).is_ok(), "{json}");
+            assert!(
+                serde_json::from_str::<serde_json::Value>(&json).is_ok(),
+                "{json}"
+            );
             let _ = trajectory_csv(&traj);
         }
     }
