@@ -238,11 +238,7 @@ pub fn run(cli: Cli) -> Result<(), Failure> {
                 Format::Json => trajectory_json(&traj),
                 Format::Csv => trajectory_csv(&traj),
             };
-            print!("{text}");
-            if !text.ends_with('\n') {
-                println!();
-            }
-            Ok(())
+            emit(&text)
         }
         Some(Command::Train(args)) => train(args),
         Some(Command::Pretrain { out }) => pretrain(&out),
@@ -494,21 +490,41 @@ fn evaluate(args: EvaluateArgs) -> Result<(), Failure> {
                 optimizers: &entries,
             })
             .map_err(|e| Failure::input(format!("cannot encode results: {e}")))?;
-            println!("{text}");
+            emit(&text)
         }
         Format::Csv => {
-            println!("optimizer,t,mean,median,std,q25,q75,runs,diverged");
+            let mut text = String::from("optimizer,t,mean,median,std,q25,q75,runs,diverged\n");
             for e in &entries {
                 for s in &e.steps {
-                    println!(
-                        "{},{},{},{},{},{},{},{},{}",
+                    text.push_str(&format!(
+                        "{},{},{},{},{},{},{},{},{}\n",
                         e.name, s.t, s.mean, s.median, s.std, s.q25, s.q75, s.runs, s.diverged
-                    );
+                    ));
                 }
             }
+            emit(&text)
         }
     }
-    Ok(())
+}
+
+/// Writes a command's output to stdout (with a final newline). A reader
+/// that goes away early (`| head`) is not an error; other failures are.
+fn emit(text: &str) -> Result<(), Failure> {
+    use std::io::Write as _;
+    let mut out = std::io::stdout().lock();
+    let newline = if text.ends_with('\n') { "" } else { "\n" };
+    match out
+        .write_all(text.as_bytes())
+        .and_then(|()| out.write_all(newline.as_bytes()))
+        .and_then(|()| out.flush())
+    {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        Err(e) => Err(Failure {
+            message: format!("cannot write the output: {e}"),
+            code: 1,
+        }),
+    }
 }
 
 fn pretrain(out: &std::path::Path) -> Result<(), Failure> {

@@ -245,3 +245,35 @@ fn stopping_the_trainer_thread_joins_it() {
     // Dropping a stopped handle is fine, and so is dropping a running one.
     drop(handle);
 }
+
+#[test]
+fn a_reader_that_stops_early_is_not_a_crash() {
+    use std::io::{BufRead as _, BufReader};
+    let dir = temp_dir("pipe");
+    let scene = dir.join("long.json");
+    std::fs::write(
+        &scene,
+        r#"{"objective": {"family": "ellipse", "A": [[0.5, 0.0], [0.0, 3.0]], "b": [0.0, 0.0]},
+            "x0": [-5.0, 3.5], "steps": 100000, "optimizer": {"kind": "gd", "lr": 1e-6}}"#,
+    )
+    .unwrap();
+    // Like `teleport-lab eval … | head -1`.
+    let mut child = Command::new(env!("CARGO_BIN_EXE_teleport-lab"))
+        .args(["eval", "--format", "csv", "--scene"])
+        .arg(&scene)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut first = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut first)
+        .unwrap();
+    assert!(first.starts_with("t,x0,x1,f"));
+    // The reader is dropped here, closing the pipe mid-output.
+    let output = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert_eq!(output.status.code(), Some(0), "{stderr}");
+    std::fs::remove_dir_all(&dir).unwrap();
+}

@@ -56,6 +56,15 @@ pub enum OptimizerSpec {
     },
 }
 
+/// A number as a user would write it: `0.05`, `1e300` (not 301 digits).
+fn short(v: f64) -> String {
+    if v != 0.0 && v.is_finite() && !(1e-4..1e6).contains(&v.abs()) {
+        format!("{v:e}")
+    } else {
+        v.to_string()
+    }
+}
+
 fn default_beta1() -> f64 {
     0.9
 }
@@ -99,7 +108,8 @@ impl OptimizerSpec {
                 Ok(())
             } else {
                 Err(format!(
-                    "`{name}` must be a positive finite number ≤ 1e6, got {v}"
+                    "`{name}` must be a positive finite number ≤ 1e6, got {}",
+                    short(v)
                 ))
             }
         }
@@ -107,14 +117,17 @@ impl OptimizerSpec {
             if v.is_finite() && (0.0..1.0).contains(&v) {
                 Ok(())
             } else {
-                Err(format!("`{name}` must be in [0, 1), got {v}"))
+                Err(format!("`{name}` must be in [0, 1), got {}", short(v)))
             }
         }
         fn finite(name: &str, v: f64) -> Result<(), String> {
             if v.is_finite() {
                 Ok(())
             } else {
-                Err(format!("`{name}` must be a finite number, got {v}"))
+                Err(format!(
+                    "`{name}` must be a finite number, got {}",
+                    short(v)
+                ))
             }
         }
         match *self {
