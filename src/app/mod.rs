@@ -731,7 +731,15 @@ pub fn run_native(options: Options) -> Result<(), String> {
         native,
         Box::new(move |cc| Ok(Box::new(TeleportApp::from_creation_context(cc, &options)))),
     )
-    .map_err(|e| format!("cannot open the window: {e}"))
+    .map_err(|e| {
+        let headless = std::env::var_os("DISPLAY").is_none() && std::env::var_os("WAYLAND_DISPLAY").is_none();
+        let hint = if headless {
+            " (no display here: run it under `xvfb-run`, or use the headless commands in `teleport-lab --help`)"
+        } else {
+            ""
+        };
+        format!("cannot open the window: {e}{hint}")
+    })
 }
 
 /// DejaVu Sans, shipped so that the paper's notation (∇, ‖·‖, θ, ⊥, x₀, ᵀ)
