@@ -25,8 +25,9 @@ pub enum ParamError {
         /// The parameter's name, as in a scene file.
         name: &'static str,
     },
-    /// `A` is singular, so `h(x) = A x + b` is not invertible.
-    #[error("matrix A is singular (det A = {det:e}); h(x) = A x + b must be invertible")]
+    /// `A` is singular, so `h(x) = A x + b` is not invertible (or its
+    /// entries are so large that `det A` overflows).
+    #[error("{}", singular_message(*det))]
     Singular {
         /// The determinant of `A`.
         det: f64,
@@ -43,6 +44,14 @@ pub enum ParamError {
         /// Why the check failed.
         reason: String,
     },
+}
+
+fn singular_message(det: f64) -> String {
+    if det.is_finite() {
+        format!("matrix A is singular (det A = {det:e}); h(x) = A x + b must be invertible")
+    } else {
+        format!("the entries of matrix A are too large: det A overflows to {det}")
+    }
 }
 
 fn check_finite(name: &'static str, values: &[f64]) -> Result<(), ParamError> {
@@ -170,6 +179,16 @@ impl Quadratic {
         }
         let a = (a + a.transpose()) * 0.5;
         let eig = a.symmetric_eigen();
+        if !eig
+            .eigenvalues
+            .iter()
+            .chain(eig.eigenvectors.iter())
+            .all(|v| v.is_finite())
+        {
+            return Err(ParamError::NotSpd {
+                reason: "the entries are too large: the eigendecomposition overflows".to_owned(),
+            });
+        }
         let min = eig.eigenvalues.min();
         if min <= 1e-12 * scale {
             return Err(ParamError::NotSpd {
@@ -391,5 +410,22 @@ impl Objective {
             Self::Ellipse(_) | Self::Quadratic(_) => true,
             Self::Rosenbrock(r) => r.d[2] == 0.0,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn huge_entries_are_reported_as_too_large_not_singular() {
+        let e =
+            Ellipse::new(Mat2::from_diagonal(&Vec2::new(1e300, 1e300)), Vec2::zeros()).unwrap_err();
+        assert!(e.to_string().contains("too large"), "{e}");
+        let e = Ellipse::new(Mat2::new(1.0, 2.0, 2.0, 4.0), Vec2::zeros()).unwrap_err();
+        assert!(e.to_string().contains("singular"), "{e}");
+        // (A + Aᵀ)/2 overflows for entries near f64::MAX: refused, not stored as ∞.
+        let e = Quadratic::new(Mat2::new(1e308, 0.0, 0.0, 1e308)).unwrap_err();
+        assert!(e.to_string().contains("too large"), "{e}");
     }
 }
