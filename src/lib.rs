@@ -23,6 +23,20 @@ pub mod theory;
 /// on every platform and release (xoshiro256++, a fixed algorithm).
 pub type Rng = rand::rngs::Xoshiro256PlusPlus;
 
+/// Finds the item of `all` called `s`; the error lists every name, e.g.
+/// ``unknown variant `x`; expected one of l2o, l2o-tele, …``.
+pub(crate) fn parse_named<T: Copy>(
+    s: &str,
+    all: &[T],
+    name: fn(T) -> &'static str,
+    what: &str,
+) -> Result<T, String> {
+    all.iter().copied().find(|&v| name(v) == s).ok_or_else(|| {
+        let names: Vec<_> = all.iter().map(|&v| name(v)).collect();
+        format!("unknown {what} `{s}`; expected one of {}", names.join(", "))
+    })
+}
+
 /// A [`Rng`] from a seed.
 pub fn rng(seed: u64) -> Rng {
     rand::SeedableRng::seed_from_u64(seed)

@@ -18,19 +18,21 @@ pub(super) fn path<'a>(name: impl Into<String>, points: Vec<[f64; 2]>) -> Line<'
     Line::new(name, points).allow_band(false)
 }
 
-/// Keeps the points within 50 view-widths of the view. Points of runs that
-/// blew up can sit at 1e300: drawn as a dashed line, egui would lay out
-/// dashes along the whole on-screen length of such a segment.
+/// Whether a point lies within 50 view-widths of the view. Points of runs
+/// that blew up can sit at 1e300: drawn as a dashed line, egui would lay
+/// out dashes along the whole on-screen length of such a segment.
+fn within_view(p: &[f64; 2], min: [f64; 2], max: [f64; 2]) -> bool {
+    (0..2).all(|k| {
+        let span = (max[k] - min[k]).abs().max(1e-9);
+        p[k] > min[k] - 50.0 * span && p[k] < max[k] + 50.0 * span
+    })
+}
+
+/// The points of `points` that are [`within_view`].
 fn near_view(points: Vec<[f64; 2]>, min: [f64; 2], max: [f64; 2]) -> Vec<[f64; 2]> {
-    let span = [
-        (max[0] - min[0]).abs().max(1e-9),
-        (max[1] - min[1]).abs().max(1e-9),
-    ];
     points
         .into_iter()
-        .filter(|p| {
-            (0..2).all(|k| p[k] > min[k] - 50.0 * span[k] && p[k] < max[k] + 50.0 * span[k])
-        })
+        .filter(|p| within_view(p, min, max))
         .collect()
 }
 
@@ -243,16 +245,17 @@ impl TeleportApp {
             .allow_drag(!dragging)
             .allow_double_click_reset(false)
             .auto_bounds(false);
-        let reset = std::mem::take(&mut self.rt.level_set.reset_view);
-        let view = self.default_view();
+        // The fitted view walks every run, so it is only computed on a reset.
+        let reset_to =
+            std::mem::take(&mut self.rt.level_set.reset_view).then(|| self.default_view());
         let mut clicked_at = None;
         let mut double_clicked = false;
         let response = plot.show(ui, |plot_ui| {
-            if reset {
-                plot_ui.set_plot_bounds(PlotBounds::from_min_max(view.0, view.1));
+            if let Some((lo, hi)) = reset_to {
+                plot_ui.set_plot_bounds(PlotBounds::from_min_max(lo, hi));
             }
             let b = plot_ui.plot_bounds();
-            let (min, max) = if reset { view } else { (b.min(), b.max()) };
+            let (min, max) = reset_to.unwrap_or((b.min(), b.max()));
             // Contours and colour map for this view (cached).
             self.refresh_level_set(&ctx, min, max);
             let cache = &self.rt.level_set;
@@ -441,8 +444,7 @@ fn draw_run(
     // Only the strong line carries the legend name (and so its colour).
     let id = |part: &str| egui::Id::unique((name, part, branch));
     let (whole, shown) = (near_view(whole, min, max), near_view(shown, min, max));
-    let inside = |p: &[f64; 2]| !near_view(vec![*p], min, max).is_empty();
-    jumps.retain(|(_, from, to)| inside(from) && inside(to));
+    jumps.retain(|(_, from, to)| within_view(from, min, max) && within_view(to, min, max));
     plot_ui.line(
         path("", whole)
             .id(id("whole"))

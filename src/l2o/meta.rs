@@ -86,16 +86,7 @@ impl std::str::FromStr for Variant {
     type Err = String;
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Self::ALL
-            .into_iter()
-            .find(|v| v.name() == s)
-            .ok_or_else(|| {
-                let names: Vec<_> = Self::ALL.iter().map(|v| v.name()).collect();
-                format!(
-                    "unknown variant `{s}`; expected one of {}",
-                    names.join(", ")
-                )
-            })
+        crate::parse_named(s, &Self::ALL, Self::name, "variant")
     }
 }
 

@@ -298,13 +298,7 @@ impl std::str::FromStr for Preset {
     type Err = String;
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Self::ALL
-            .into_iter()
-            .find(|p| p.name() == s)
-            .ok_or_else(|| {
-                let names: Vec<_> = Self::ALL.iter().map(|p| p.name()).collect();
-                format!("unknown preset `{s}`; expected one of {}", names.join(", "))
-            })
+        crate::parse_named(s, &Self::ALL, Self::name, "preset")
     }
 }
 

@@ -63,16 +63,7 @@ impl std::str::FromStr for TaskDist {
     type Err = String;
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Self::ALL
-            .into_iter()
-            .find(|d| d.name() == s)
-            .ok_or_else(|| {
-                let names: Vec<_> = Self::ALL.iter().map(|d| d.name()).collect();
-                format!(
-                    "unknown task distribution `{s}`; expected one of {}",
-                    names.join(", ")
-                )
-            })
+        crate::parse_named(s, &Self::ALL, Self::name, "task distribution")
     }
 }
 
