@@ -10,7 +10,7 @@ use super::{Command, TeleportApp, color};
 use crate::io::scene::ObjectiveSpec;
 use crate::objective::{Preset, TaskDist};
 use crate::optim::OptimizerSpec;
-use crate::symmetry::{Strategy, grad_norm_at, oracle};
+use crate::symmetry::Strategy;
 
 impl TeleportApp {
     pub(super) fn menu_ui(&mut self, ui: &mut egui::Ui) {
@@ -379,7 +379,7 @@ impl TeleportApp {
                 ui.monospace(format!("{:.6e}", gy.norm()));
                 ui.end_row();
             });
-        let best = oracle(obj, &x);
+        let best = self.rt.oracle;
         ui.horizontal(|ui| {
             if ui
                 .button("θ ← θ*")
@@ -405,7 +405,6 @@ impl TeleportApp {
                 self.command(Command::ClearTeleports);
             }
         });
-        let _ = grad_norm_at;
         ui.horizontal(|ui| {
             ui.label("point of");
             let selected = self

@@ -161,6 +161,9 @@ pub struct Runtime {
     commands: Vec<Command>,
     /// Frames drawn (for the scripted screenshot).
     pub frames: u64,
+    /// θ* at the current point, found once per frame for the scrubber and
+    /// the θ plot.
+    pub oracle: crate::symmetry::OracleResult,
 }
 
 /// The app.
@@ -256,6 +259,10 @@ impl TeleportApp {
                 },
                 commands: Vec::new(),
                 frames: 0,
+                oracle: crate::symmetry::OracleResult {
+                    theta: 0.0,
+                    grad_norm: 0.0,
+                },
             },
             state,
         };
@@ -628,6 +635,7 @@ impl TeleportApp {
         self.shortcuts(&ctx);
         self.advance_playback(&ctx);
         self.recompute_if_needed();
+        self.rt.oracle = crate::symmetry::oracle(&self.rt.objective, &self.current_point());
 
         egui::Panel::top("menu").show(ui, |ui| self.menu_ui(ui));
         egui::Panel::left("controls")

@@ -7,7 +7,7 @@ use egui::Color32;
 use egui_plot::{Line, MarkerShape, Plot, Points, VLine};
 
 use super::{TeleportApp, color, wrap_angle};
-use crate::symmetry::{grad_norm_at, oracle};
+use crate::symmetry::grad_norm_at;
 
 /// Samples of the θ curve.
 const THETA_SAMPLES: usize = 240;
@@ -46,7 +46,7 @@ impl TeleportApp {
             // beyond 1e100 would give the plot unusable bounds.
             .filter(|p| p[1].is_finite() && p[1].abs() < 1e100)
             .collect();
-        let best = oracle(obj, &x);
+        let best = self.rt.oracle;
         let best_theta = wrap_angle(best.theta);
         let theta = self.state.theta;
         let mut clicked = None;
