@@ -1,43 +1,17 @@
-//! teleport-lab: learning to optimize with parameter symmetries.
+//! teleport-lab: the desktop lab and command line over [`teleport_core`].
 //!
-//! The math core — [`objective`], [`symmetry`], [`optim`], [`theory`] — is
-//! plain Rust that knows nothing of a UI. [`io`] reads and writes files, and
-//! [`cli`] is the command line over all of it.
+//! The math core lives in the `teleport-core` crate, which knows nothing of
+//! a UI; its modules are re-exported here so that `teleport_lab::objective`
+//! and `teleport_core::objective` name the same thing. [`app`] is the egui
+//! window, [`cli`] the command line, [`bench`] the benchmarks that drive
+//! them.
 
 pub mod app;
 pub mod bench;
 pub mod cli;
-pub mod contour;
-pub mod eval;
-pub mod figures;
-pub mod io;
-pub mod l2o;
-pub mod objective;
-pub mod optim;
-pub mod plot;
-pub mod pretrained;
-pub mod symmetry;
-pub mod theory;
+pub mod monkey;
 
-/// The crate's seeded random generator: the same seed gives the same numbers
-/// on every platform and release (xoshiro256++, a fixed algorithm).
-pub type Rng = rand::rngs::Xoshiro256PlusPlus;
-
-/// Finds the item of `all` called `s`; the error lists every name, e.g.
-/// ``unknown variant `x`; expected one of l2o, l2o-tele, …``.
-pub(crate) fn parse_named<T: Copy>(
-    s: &str,
-    all: &[T],
-    name: fn(T) -> &'static str,
-    what: &str,
-) -> Result<T, String> {
-    all.iter().copied().find(|&v| name(v) == s).ok_or_else(|| {
-        let names: Vec<_> = all.iter().map(|&v| name(v)).collect();
-        format!("unknown {what} `{s}`; expected one of {}", names.join(", "))
-    })
-}
-
-/// A [`Rng`] from a seed.
-pub fn rng(seed: u64) -> Rng {
-    rand::SeedableRng::seed_from_u64(seed)
-}
+pub use teleport_core::{
+    Rng, contour, eval, figures, io, l2o, numfmt, objective, optim, plot, pretrained, rng,
+    symmetry, theory,
+};

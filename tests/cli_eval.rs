@@ -688,3 +688,250 @@ fn help_describes_eval() {
         "{text}"
     );
 }
+
+// ---- files that are not what they seem (issue 11, item 6) -----------------
+
+/// A fresh, empty folder for one test.
+fn temp_dir(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("teleport-lab-cli-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir)
+        .unwrap_or_else(|e| panic!("cannot create {}: {e}", dir.display()));
+    dir
+}
+
+/// Runs the binary, killing it and failing the test if it has not exited
+/// within 10 s (a FIFO opened for reading would block it forever).
+fn teleport_lab_within_10s(args: &[&str]) -> Output {
+    use std::process::Stdio;
+    use std::time::{Duration, Instant};
+    let mut child = Command::new(BIN)
+        .args(args)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("cannot run {BIN}: {e}"));
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while child
+        .try_wait()
+        .unwrap_or_else(|e| panic!("cannot wait for {BIN}: {e}"))
+        .is_none()
+    {
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("teleport-lab {args:?} still running after 10 s");
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    child
+        .wait_with_output()
+        .unwrap_or_else(|e| panic!("cannot read the output of {BIN}: {e}"))
+}
+
+/// Like `assert_rejected`, within 10 s.
+fn assert_rejected_within_10s(name: &str, args: &[&str], expect: &[&str]) {
+    let out = teleport_lab_within_10s(args);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{name}: stderr {stderr}");
+    assert!(out.stdout.is_empty(), "{name}: printed {:?}", out.stdout);
+    assert!(stderr.starts_with("error: "), "{name}: {stderr}");
+    assert_eq!(stderr.trim_end().lines().count(), 1, "{name}: {stderr}");
+    assert!(!stderr.contains("panicked"), "{name}: {stderr}");
+    for e in expect {
+        assert!(stderr.contains(e), "{name}: stderr lacks {e:?}: {stderr}");
+    }
+}
+
+/// Makes a FIFO, or returns `false` (with a note) when `mkfifo` is missing.
+fn mkfifo(path: &std::path::Path) -> bool {
+    match Command::new("mkfifo").arg(path).status() {
+        Ok(s) => {
+            assert!(s.success(), "mkfifo {} failed", path.display());
+            true
+        }
+        Err(e) => {
+            eprintln!("note: mkfifo is not available ({e}); skipping the FIFO cases");
+            false
+        }
+    }
+}
+
+fn is_fifo(path: &std::path::Path) -> bool {
+    use std::os::unix::fs::FileTypeExt as _;
+    std::fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_fifo())
+}
+
+/// The smallest training run the CLI accepts: one trajectory of 5 steps.
+const TINY_TRAIN: [&str; 10] = [
+    "train",
+    "--hidden",
+    "4",
+    "--trajectories",
+    "1",
+    "--steps",
+    "5",
+    "--unroll",
+    "5",
+    "--out",
+];
+
+#[test]
+fn dev_zero_is_refused_at_once() {
+    assert_rejected_within_10s(
+        "eval /dev/zero",
+        &["eval", "--scene", "/dev/zero"],
+        &[
+            "cannot read scene file /dev/zero",
+            "character device",
+            "not a regular file",
+        ],
+    );
+    assert_rejected_within_10s(
+        "evaluate /dev/zero",
+        &["evaluate", "--weights", "/dev/zero", "--runs", "1"],
+        &[
+            "--weights /dev/zero",
+            "character device",
+            "not a regular file",
+        ],
+    );
+}
+
+#[test]
+fn a_fifo_is_refused_without_blocking() {
+    let dir = temp_dir("fifo");
+    let fifo = dir.join("pipe");
+    if !mkfifo(&fifo) {
+        return;
+    }
+    let path = fifo.to_str().unwrap();
+    assert_rejected_within_10s(
+        "eval FIFO",
+        &["eval", "--scene", path],
+        &["cannot read scene file", "FIFO", "not a regular file"],
+    );
+    assert_rejected_within_10s(
+        "evaluate FIFO",
+        &["evaluate", "--weights", path, "--runs", "1"],
+        &["--weights", "FIFO", "not a regular file"],
+    );
+    let mut args = TINY_TRAIN.to_vec();
+    args.push(path);
+    assert_rejected_within_10s(
+        "train --out FIFO",
+        &args,
+        &["--out", "FIFO", "not replacing it"],
+    );
+    assert!(is_fifo(&fifo), "the FIFO was replaced");
+    assert_eq!(
+        std::fs::read_dir(&dir).unwrap().count(),
+        1,
+        "files left behind"
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn train_out_a_folder_is_refused_and_left_alone() {
+    let dir = temp_dir("out-dir");
+    let folder = dir.join("weights");
+    std::fs::create_dir(&folder).unwrap();
+    std::fs::write(folder.join("keep.txt"), b"keep").unwrap();
+    let mut args = TINY_TRAIN.to_vec();
+    args.push(folder.to_str().unwrap());
+    assert_rejected_within_10s(
+        "train --out folder",
+        &args,
+        &["--out", "a folder", "not replacing it"],
+    );
+    assert!(folder.is_dir());
+    assert_eq!(std::fs::read(folder.join("keep.txt")).unwrap(), b"keep");
+    assert_eq!(std::fs::read_dir(&folder).unwrap().count(), 1);
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn train_out_a_symlink_keeps_the_link_and_creates_folders() {
+    let dir = temp_dir("out-link");
+    // The target's folder does not exist yet: saving creates it.
+    let target = dir.join("real/weights/w.safetensors");
+    let link = dir.join("latest.safetensors");
+    std::os::unix::fs::symlink(&target, &link).unwrap();
+    let mut args = TINY_TRAIN.to_vec();
+    args.push(link.to_str().unwrap());
+    let out = teleport_lab_within_10s(&args);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "stderr: {stderr}");
+    assert!(
+        std::fs::symlink_metadata(&link)
+            .unwrap()
+            .file_type()
+            .is_symlink(),
+        "the link was replaced by a file"
+    );
+    assert_eq!(std::fs::read_link(&link).unwrap(), target);
+    let first = std::fs::read(&target).unwrap();
+    assert!(teleport_lab::io::weights::from_bytes(&first).is_ok());
+    // Again, over the existing target: still a link, and nothing left beside it.
+    let out = teleport_lab_within_10s(&args);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        std::fs::symlink_metadata(&link)
+            .unwrap()
+            .file_type()
+            .is_symlink()
+    );
+    assert_eq!(
+        std::fs::read_dir(dir.join("real/weights")).unwrap().count(),
+        1
+    );
+    // A plain path in a missing folder is created too.
+    let mut args = TINY_TRAIN.to_vec();
+    let fresh = dir.join("fresh/install/w.safetensors");
+    args.push(fresh.to_str().unwrap());
+    let out = teleport_lab_within_10s(&args);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(fresh.is_file());
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn training_that_cannot_learn_exits_2_and_says_why() {
+    let dir = temp_dir("no-learning");
+    let out_path = dir.join("w.safetensors");
+    let out = out_path.to_str().unwrap();
+    assert_rejected_within_10s(
+        "unroll longer than steps",
+        &["train", "--unroll", "50", "--steps", "5", "--out", out],
+        &[
+            "unroll",
+            "50",
+            "steps",
+            "5",
+            "no unroll would complete",
+            "no meta-update",
+        ],
+    );
+    assert_rejected_within_10s(
+        "no trajectories",
+        &["train", "--trajectories", "0", "--out", out],
+        &["trajectories", "0", "no meta-update"],
+    );
+    assert_rejected_within_10s(
+        "unroll 0",
+        &["train", "--unroll", "0", "--out", out],
+        &["unroll", "at least 1"],
+    );
+    assert!(!out_path.exists(), "a refused run wrote weights");
+    std::fs::remove_dir_all(&dir).unwrap();
+}

@@ -4,8 +4,8 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use teleport_lab::io::scene::{Scene, trajectory_csv, trajectory_json};
-use teleport_lab::symmetry::Strategy;
+use teleport_core::io::scene::{Scene, trajectory_csv, trajectory_json};
+use teleport_core::symmetry::Strategy;
 
 /// Work bound for running accepted scenes, so that a scene asking for
 /// 100 000 steps of 100 000 ascent iterations is not reported as a hang.

@@ -4,7 +4,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use teleport_lab::io::weights;
+use teleport_core::io::weights;
 
 fuzz_target!(|data: &[u8]| {
     match weights::from_bytes(data) {

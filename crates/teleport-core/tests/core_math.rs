@@ -7,29 +7,29 @@ use std::f64::consts::{FRAC_PI_2, PI, TAU};
 
 use rand::RngExt as _;
 use rand_distr::StandardNormal;
-use teleport_lab::objective::{
+use teleport_core::objective::{
     Ellipse, Mat2, Objective, ParamError, Preset, Quadratic, Rosenbrock, Sampling, Task, TaskDist,
     Vec2, rotation,
 };
-use teleport_lab::optim::{self, OptimizerSpec, Stop, alg2};
-use teleport_lab::symmetry::{self, Strategy};
-use teleport_lab::theory::{self, DecompositionError};
+use teleport_core::optim::{self, OptimizerSpec, Stop, alg2};
+use teleport_core::symmetry::{self, Strategy};
+use teleport_core::theory::{self, DecompositionError};
 
 // ---------------------------------------------------------------------------
 // Helpers, none of which call the code under test.
 
-fn normal(rng: &mut teleport_lab::Rng) -> f64 {
+fn normal(rng: &mut teleport_core::Rng) -> f64 {
     rng.sample(StandardNormal)
 }
 
-fn normal_vec(rng: &mut teleport_lab::Rng, scale: f64) -> Vec2 {
+fn normal_vec(rng: &mut teleport_core::Rng, scale: f64) -> Vec2 {
     Vec2::new(scale * normal(rng), scale * normal(rng))
 }
 
 /// A random symmetric positive definite `Q(φ) diag(l1, l2) Q(φ)ᵀ` with
 /// log-uniform eigenvalues in `[lo, hi]`, built entry by entry (no eigen
 /// solver). Returns the matrix, `φ` and the eigenvalues.
-fn random_spd(rng: &mut teleport_lab::Rng, lo: f64, hi: f64) -> (Mat2, f64, [f64; 2]) {
+fn random_spd(rng: &mut teleport_core::Rng, lo: f64, hi: f64) -> (Mat2, f64, [f64; 2]) {
     let phi = rng.random_range(0.0..PI);
     let mut eig = || (lo.ln() + rng.random::<f64>() * (hi / lo).ln()).exp();
     let (l1, l2) = (eig(), eig());
@@ -42,7 +42,7 @@ fn random_spd(rng: &mut teleport_lab::Rng, lo: f64, hi: f64) -> (Mat2, f64, [f64
 
 /// Random quadratic tasks `f(x) = xᵀAx`, `A` SPD with eigenvalues in [0.05, 20].
 fn quadratic_tasks(seed: u64, n: usize) -> Vec<Task> {
-    let mut rng = teleport_lab::rng(seed);
+    let mut rng = teleport_core::rng(seed);
     (0..n)
         .map(|_| {
             let (a, _, _) = random_spd(&mut rng, 0.05, 20.0);
@@ -191,7 +191,7 @@ fn assert_mat_close(what: &str, got: &Mat2, want: &Mat2, tol: f64) {
 
 #[test]
 fn h_matches_definition_and_h_inv_inverts_it() {
-    let mut rng = teleport_lab::rng(1);
+    let mut rng = teleport_core::rng(1);
     let tasks = tasks_of_every_family(10, 400);
     assert_eq!(tasks.len(), 6 * 400);
     for (i, task) in tasks.iter().enumerate() {
@@ -227,7 +227,7 @@ fn h_matches_definition_and_h_inv_inverts_it() {
 
 #[test]
 fn teleport_preserves_f_and_rotates_h() {
-    let mut rng = teleport_lab::rng(2);
+    let mut rng = teleport_core::rng(2);
     let mut moved = 0;
     for (i, task) in tasks_of_every_family(20, 400).iter().enumerate() {
         let obj = &task.objective;
@@ -265,7 +265,7 @@ fn presets_are_the_textbook_functions() {
     let rosen = Preset::Rosenbrock.objective();
     let elli = Preset::ElliFixed.objective();
     let ros_fixed = Preset::RosFixed.objective();
-    let mut rng = teleport_lab::rng(3);
+    let mut rng = teleport_core::rng(3);
     for _ in 0..1000 {
         let p = normal_vec(&mut rng, 3.0);
         let (x, y) = (p.x, p.y);
@@ -342,7 +342,7 @@ fn jacobian_matches_finite_differences_and_its_inverse() {
 
 #[test]
 fn gradient_and_hessian_match_finite_differences() {
-    let mut rng = teleport_lab::rng(4);
+    let mut rng = teleport_core::rng(4);
     for (i, task) in tasks_of_every_family(40, 300).iter().enumerate() {
         let obj = &task.objective;
         for x in [task.x0, normal_vec(&mut rng, 2.0)] {
@@ -419,7 +419,7 @@ fn invalid_parameters_are_typed_errors() {
 
 #[test]
 fn quadratic_family_is_x_transpose_a_x() {
-    let mut rng = teleport_lab::rng(5);
+    let mut rng = teleport_core::rng(5);
     for _ in 0..500 {
         let (a, _, _) = random_spd(&mut rng, 0.01, 100.0);
         let q = Quadratic::new(a).unwrap();
@@ -459,7 +459,7 @@ fn sampling_is_deterministic_per_seed() {
             let b = dist.sample_many(42, 100, sampling);
             assert_eq!(a, b, "{dist}: same seed, same tasks");
             // sample_many(seed) is exactly n draws from rng(seed).
-            let mut rng = teleport_lab::rng(42);
+            let mut rng = teleport_core::rng(42);
             let c: Vec<Task> = (0..100).map(|_| dist.sample(&mut rng, sampling)).collect();
             assert_eq!(a, c, "{dist}");
             let other = dist.sample_many(43, 100, sampling);
@@ -467,8 +467,8 @@ fn sampling_is_deterministic_per_seed() {
             assert_ne!(a, other, "{dist}: another seed, other tasks");
         }
     }
-    let mut r1 = teleport_lab::rng(9);
-    let mut r2 = teleport_lab::rng(9);
+    let mut r1 = teleport_core::rng(9);
+    let mut r2 = teleport_core::rng(9);
     let xs: Vec<f64> = (0..10).map(|_| normal(&mut r1)).collect();
     let ys: Vec<f64> = (0..10).map(|_| normal(&mut r2)).collect();
     assert_eq!(xs, ys);
@@ -507,7 +507,7 @@ fn conditioned_sampling_bounds_the_inverse() {
 
 #[test]
 fn teleport_jet_matches_finite_differences() {
-    let mut rng = teleport_lab::rng(6);
+    let mut rng = teleport_core::rng(6);
     for (i, task) in tasks_of_every_family(60, 200).iter().enumerate() {
         let obj = &task.objective;
         let x = task.x0;
@@ -545,7 +545,7 @@ fn teleport_jet_matches_finite_differences() {
 
 #[test]
 fn grad_norm_derivative_matches_finite_differences() {
-    let mut rng = teleport_lab::rng(7);
+    let mut rng = teleport_core::rng(7);
     for (i, task) in tasks_of_every_family(70, 200).iter().enumerate() {
         let obj = &task.objective;
         let x = task.x0;
@@ -741,7 +741,7 @@ fn ellipse_g(a: &Mat2, u: &Vec2, theta: f64) -> (f64, f64) {
 
 #[test]
 fn ascent_agrees_with_a_hand_written_loop_and_climbs() {
-    let mut rng = teleport_lab::rng(8);
+    let mut rng = teleport_core::rng(8);
     let mut tasks = TaskDist::ElliVary.sample_many(110, 100, Sampling::default());
     tasks.extend(TaskDist::RosVary.sample_many(111, 100, Sampling::default()));
     let mut climbed = 0;
@@ -942,7 +942,7 @@ fn theta_grad_by_hand(a: &Mat2, x: &Vec2, theta: f64, alpha: f64) -> f64 {
 
 #[test]
 fn alg2_theta_grad_matches_closed_form_and_finite_differences() {
-    let mut rng = teleport_lab::rng(11);
+    let mut rng = teleport_core::rng(11);
     for i in 0..20_000 {
         let (a, _, [l1, l2]) = random_spd(&mut rng, 0.05, 20.0);
         let q = Quadratic::new(a).unwrap();
@@ -1009,7 +1009,7 @@ fn alg2_theta_grad_matches_closed_form_and_finite_differences() {
 #[test]
 fn alg2_step_differentiates_any_family() {
     // The chain rule in `step` is not specific to quadratics.
-    let mut rng = teleport_lab::rng(12);
+    let mut rng = teleport_core::rng(12);
     for (i, task) in tasks_of_every_family(140, 100).iter().enumerate() {
         let obj = &task.objective;
         let x = task.x0;
@@ -1083,7 +1083,7 @@ fn appendix_b_printed_form_holds_only_in_eigen_coordinates_at_theta_zero() {
 }
 
 /// A random quadratic with a clear principal axis (λ_max ≥ 1.5 λ_min).
-fn anisotropic_quadratic(rng: &mut teleport_lab::Rng) -> (Mat2, [f64; 2]) {
+fn anisotropic_quadratic(rng: &mut teleport_core::Rng) -> (Mat2, [f64; 2]) {
     loop {
         let (a, _, l) = random_spd(rng, 0.1, 10.0);
         if l[0].max(l[1]) >= 1.5 * l[0].min(l[1]) {
@@ -1099,7 +1099,7 @@ fn alg2_theta_turns_toward_the_principal_axis_at_every_step() {
     // α < 1/(2λ_max) is smallest on the principal axis. A θ step of size
     // β ≤ 1/(2·f(x_0)·(Λ_min − Λ_max)) cannot overshoot, so each update turns
     // y toward the axis and raises ‖∇f(y)‖.
-    let mut rng = teleport_lab::rng(13);
+    let mut rng = teleport_core::rng(13);
     let mut turned = 0;
     let mut steps = 0;
     for case in 0..300 {
@@ -1154,7 +1154,7 @@ fn alg2_theta_learning_aligns_y_with_the_principal_axis() {
     // Algorithm 2's θ update applied repeatedly at one iterate x (the
     // learning problem for θ alone) converges to the rotation that puts
     // y = g_θ(x) on the principal axis, where ‖∇f(y)‖ is the oracle's maximum.
-    let mut rng = teleport_lab::rng(14);
+    let mut rng = teleport_core::rng(14);
     for case in 0..500 {
         let (a, [l1, l2]) = anisotropic_quadratic(&mut rng);
         let (lmax, lmin) = (l1.max(l2), l1.min(l2));
@@ -1200,7 +1200,7 @@ fn alg2_theta_learning_aligns_y_with_the_principal_axis() {
 
 #[test]
 fn alg2_runs_through_the_optimizer() {
-    let mut rng = teleport_lab::rng(15);
+    let mut rng = teleport_core::rng(15);
     let (a, _) = anisotropic_quadratic(&mut rng);
     let q = Quadratic::new(a).unwrap();
     let obj = Objective::Quadratic(q.clone());
@@ -1232,7 +1232,7 @@ fn alg2_runs_through_the_optimizer() {
 
 #[test]
 fn proposition_4_1_on_100k_random_convex_quadratics() {
-    let mut rng = teleport_lab::rng(16);
+    let mut rng = teleport_core::rng(16);
     let mut positive = 0;
     for i in 0..100_000 {
         let (h, phi, [d1, d2]) = random_spd(&mut rng, 1e-2, 1e2);
@@ -1334,7 +1334,7 @@ fn appendix_counterexample_violates_lemma_a1() {
 
 #[test]
 fn lemma_a1_holds_for_positive_definite_matrices() {
-    let mut rng = teleport_lab::rng(17);
+    let mut rng = teleport_core::rng(17);
     for _ in 0..20_000 {
         let (a, _, _) = random_spd(&mut rng, 0.2, 5.0);
         let w = normal_vec(&mut rng, 1.0);

@@ -3,10 +3,10 @@
 
 use std::sync::Arc;
 
-use teleport_lab::eval::{AnyOptimizer, evaluate};
-use teleport_lab::io::weights::{self, WeightsError, WeightsInfo};
-use teleport_lab::l2o::{Control, MetaOptimizer, ModelConfig, TrainConfig, Trainer, Variant};
-use teleport_lab::objective::TaskDist;
+use teleport_core::eval::{AnyOptimizer, evaluate};
+use teleport_core::io::weights::{self, WeightsError, WeightsInfo};
+use teleport_core::l2o::{Control, MetaOptimizer, ModelConfig, TrainConfig, Trainer, Variant};
+use teleport_core::objective::TaskDist;
 
 fn small(variant: Variant) -> ModelConfig {
     ModelConfig {

@@ -12,7 +12,7 @@
 //! the text as a superscript, so `"10^-3"` reads as 10⁻³.
 //!
 //! ```no_run
-//! use teleport_lab::plot::{Chart, Figure, Item, PALETTE};
+//! use teleport_core::plot::{Chart, Figure, Item, PALETTE};
 //!
 //! let points = (0..100).map(|i| [i as f64, 0.9f64.powi(i)]).collect();
 //! let chart = Chart::new("Loss", "step", "f(x)").log_y().push(Item::Line {
@@ -23,7 +23,7 @@
 //!     dashed: false,
 //! });
 //! let png = Figure::new(640, 480, vec![chart]).to_png()?;
-//! # Ok::<(), teleport_lab::plot::PlotError>(())
+//! # Ok::<(), teleport_core::plot::PlotError>(())
 //! ```
 
 use ab_glyph::{Font, FontRef, Glyph, PxScale, ScaleFont, point};

@@ -46,7 +46,7 @@ macro_rules! asset {
     ($name:literal) => {
         include_bytes!(concat!(
             env!("CARGO_MANIFEST_DIR"),
-            "/assets/weights/",
+            "/../../assets/weights/",
             $name
         ))
     };

@@ -24,7 +24,9 @@ pub const MAX_STEPS: usize = 100_000;
 pub const MAX_TELEPORT_STEPS: usize = 100_000;
 /// The most gradient-ascent iterations a teleport may ask for.
 pub const MAX_ASCENT_ITERS: usize = 100_000;
-/// The largest scene file accepted.
+/// The largest scene file accepted (1 MiB). A scene is a few hundred bytes;
+/// even one that lists [`MAX_TELEPORT_STEPS`] teleport steps is well under
+/// this. [`Scene::load`] never reads more than this plus one byte.
 pub const MAX_SCENE_BYTES: usize = 1 << 20;
 
 /// An objective as written in a scene file.
@@ -239,13 +241,14 @@ pub struct Scene {
 /// What is wrong with a scene.
 #[derive(Debug, thiserror::Error)]
 pub enum SceneError {
-    /// The file could not be read.
+    /// The file could not be read, is not a regular file (a FIFO, a device,
+    /// a folder), is not UTF-8, or grew past the limit while being read.
     #[error("cannot read scene file {path}: {source}")]
     Read {
         /// The file.
         path: String,
-        /// The OS error.
-        source: std::io::Error,
+        /// Why.
+        source: super::ReadError,
     },
     /// The file is too large to be a scene.
     #[error("scene file is {bytes} bytes; a scene is at most {MAX_SCENE_BYTES} bytes")]
@@ -276,12 +279,12 @@ pub enum SceneError {
 const MAX_PATH_CHARS: usize = 80;
 
 /// The longest message quoted from a file in an error.
-pub(crate) const MAX_MESSAGE_CHARS: usize = 400;
+pub const MAX_MESSAGE_CHARS: usize = 400;
 
 /// `text` fit for a one-line error: control characters (a newline in a JSON
 /// key, say) escaped, and cut to `max_chars` characters of the result (an
 /// escape such as `\u{7f}` is six).
-pub(crate) fn one_line(text: &str, max_chars: usize) -> String {
+pub fn one_line(text: &str, max_chars: usize) -> String {
     let mut out = String::new();
     let mut len = 0;
     for c in text.chars() {
@@ -394,17 +397,27 @@ impl Scene {
         scene.validate()
     }
 
-    /// Reads and validates a scene file.
+    /// Reads and validates a scene file: a regular file (not a FIFO, a
+    /// device or a folder) of at most [`MAX_SCENE_BYTES`] bytes of UTF-8.
     pub fn load(path: &std::path::Path) -> Result<LoadedScene, SceneError> {
+        use super::ReadError;
         let read_err = |source| SceneError::Read {
             path: path.display().to_string(),
             source,
         };
-        let bytes = std::fs::metadata(path).map_err(read_err)?.len();
-        if bytes > MAX_SCENE_BYTES as u64 {
-            return Err(SceneError::TooLarge { bytes });
-        }
-        let text = std::fs::read_to_string(path).map_err(read_err)?;
+        let bytes = match super::read_capped(path, MAX_SCENE_BYTES as u64) {
+            Ok(bytes) => bytes,
+            Err(ReadError::TooLarge { limit, reported }) if reported > limit => {
+                return Err(SceneError::TooLarge { bytes: reported });
+            }
+            Err(e) => return Err(read_err(e)),
+        };
+        let text = String::from_utf8(bytes).map_err(|_| {
+            read_err(ReadError::Io(std::io::Error::new(
+                std::io::ErrorKind::InvalidData,
+                "stream did not contain valid UTF-8",
+            )))
+        })?;
         Self::from_json(&text)
     }
 

@@ -21,7 +21,14 @@ use crate::l2o::{MetaOptimizer, ModelConfig, TrainConfig};
 pub const FORMAT: &str = "teleport-lab/meta-optimizer";
 /// The format version this build reads and writes.
 pub const FORMAT_VERSION: u32 = 1;
-/// The largest weights file accepted (two networks of H = 1024 fit).
+/// The largest weights file accepted: 256 MiB, about 2.5 times the largest
+/// valid file. [`ModelConfig::validate`] allows `H ≤ 1024`; the biggest model
+/// is the momentum variant (two networks, heads of 1 and 2 outputs) with
+/// log-sign inputs (4 features): each network has
+/// `4H(4 + H) + 4H + 4H·2H + 4H + O(H + 1)` = 12 607 488 + 1025·O parameters,
+/// so 25 218 051 f32 values, 100 872 204 bytes (96.2 MiB), plus a header of
+/// a few kilobytes. The shipped files (H = 100) are 0.5–1 MB.
+/// [`load`] never reads more than this plus one byte.
 pub const MAX_WEIGHTS_BYTES: u64 = 256 << 20;
 
 /// What a weights file carries besides the tensors.
@@ -43,6 +50,15 @@ pub enum WeightsError {
         path: String,
         /// The OS error.
         source: std::io::Error,
+    },
+    /// The file could not be read: it is not a regular file (a FIFO, a
+    /// device, a folder), or it grew past the limit while being read.
+    #[error("{path}: {source}")]
+    Read {
+        /// The file.
+        path: String,
+        /// Why.
+        source: super::ReadError,
     },
     /// The file is larger than any weights file this tool writes.
     #[error("weights file is {bytes} bytes; the limit is {MAX_WEIGHTS_BYTES} bytes")]
@@ -403,15 +419,28 @@ pub fn save(
     })
 }
 
-/// Reads weights from a file.
+/// Reads weights from a file: a regular file (not a FIFO, a device or a
+/// folder) of at most [`MAX_WEIGHTS_BYTES`] bytes.
 pub fn load(path: &Path) -> Result<(MetaOptimizer<f32>, WeightsInfo), WeightsError> {
-    let io = |source| WeightsError::Io {
-        path: path.display().to_string(),
-        source,
+    use super::ReadError;
+    let path_text = || path.display().to_string();
+    let bytes = match super::read_capped(path, MAX_WEIGHTS_BYTES) {
+        Ok(bytes) => bytes,
+        Err(ReadError::Io(source)) => {
+            return Err(WeightsError::Io {
+                path: path_text(),
+                source,
+            });
+        }
+        Err(ReadError::TooLarge { limit, reported }) if reported > limit => {
+            return Err(WeightsError::TooLarge { bytes: reported });
+        }
+        Err(source) => {
+            return Err(WeightsError::Read {
+                path: path_text(),
+                source,
+            });
+        }
     };
-    let bytes = std::fs::metadata(path).map_err(io)?.len();
-    if bytes > MAX_WEIGHTS_BYTES {
-        return Err(WeightsError::TooLarge { bytes });
-    }
-    from_bytes(&std::fs::read(path).map_err(io)?)
+    from_bytes(&bytes)
 }

@@ -1,10 +1,10 @@
 //! The meta-gradient against central finite differences, in f64, for every
 //! variant, on ellipse and Rosenbrock tasks, with and without teleports.
 
-use teleport_lab::l2o::meta::{MetaTape, Rollout};
-use teleport_lab::l2o::{MetaOptimizer, ModelConfig, Preprocess, Variant};
-use teleport_lab::objective::{Objective, Preset, TaskDist, Vec2};
-use teleport_lab::optim::When;
+use teleport_core::l2o::meta::{MetaTape, Rollout};
+use teleport_core::l2o::{MetaOptimizer, ModelConfig, Preprocess, Variant};
+use teleport_core::objective::{Objective, Preset, TaskDist, Vec2};
+use teleport_core::optim::When;
 
 /// The unroll's loss with the networks' gradient inputs held at `zs`: the
 /// meta-gradient is first-order, so the finite differences must not see how
@@ -53,7 +53,7 @@ fn max_relative_error(
     model.backward(obj, &mut tape, &w, &mut grads);
     let zs: Vec<Vec2> = tape.gradients().collect();
 
-    let mut rng = teleport_lab::rng(seed + 1);
+    let mut rng = teleport_core::rng(seed + 1);
     let mut worst: f64 = 0.0;
     for (k, grad) in grads.iter().enumerate() {
         let n = grad.len();

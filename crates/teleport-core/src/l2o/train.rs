@@ -53,7 +53,9 @@ impl TrainConfig {
         }
     }
 
-    /// Checks the settings against a model.
+    /// Checks the settings against a model, and that training can learn:
+    /// at least one trajectory, and an unroll `T` of 1 to `N` steps, so
+    /// that every trajectory makes at least one meta-update.
     pub fn validate(&self, model: &ModelConfig) -> Result<(), String> {
         let nets = model.variant.outputs().len();
         if self.meta_lr.len() != nets {
@@ -70,8 +72,29 @@ impl TrainConfig {
         {
             return Err(format!("meta learning rates must be in (0, 1), got {lr}"));
         }
-        if self.unroll == 0 || self.steps == 0 || self.batch == 0 {
-            return Err("steps, unroll and batch must be at least 1".to_owned());
+        if self.trajectories == 0 {
+            return Err(
+                "trajectories R is 0: training would see no task and make no meta-update"
+                    .to_owned(),
+            );
+        }
+        if self.steps == 0 {
+            return Err("steps N is 0: trajectories would take no step to learn from".to_owned());
+        }
+        if self.unroll == 0 {
+            return Err(
+                "unroll T is 0: a meta-update comes every T steps, so T must be at least 1"
+                    .to_owned(),
+            );
+        }
+        if self.unroll > self.steps {
+            return Err(format!(
+                "unroll T = {} is longer than steps N = {}: no unroll would complete, so training would make no meta-update",
+                self.unroll, self.steps
+            ));
+        }
+        if self.batch == 0 {
+            return Err("batch is 0: each meta-update needs at least 1 trajectory".to_owned());
         }
         if self.steps > 100_000 || self.trajectories > 10_000_000 || self.batch > 4096 {
             return Err("steps ≤ 100000, trajectories ≤ 10000000 and batch ≤ 4096".to_owned());
