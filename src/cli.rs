@@ -26,6 +26,13 @@ pub struct Cli {
     /// Ignore the saved app state.
     #[arg(long)]
     pub fresh: bool,
+    /// Where the app keeps its session (default: the platform's data
+    /// folder, on Linux ~/.local/share/teleport-lab).
+    #[arg(long)]
+    pub data_dir: Option<PathBuf>,
+    /// Test hook: panic on the UI thread after this many frames.
+    #[arg(long, hide = true)]
+    pub inject_panic_after_frames: Option<u64>,
 }
 
 /// The subcommands.
@@ -76,6 +83,15 @@ pub enum Command {
         /// Duration of `soak`, in minutes.
         #[arg(long, default_value_t = 20.0)]
         minutes: f64,
+        /// Actions of `monkey`.
+        #[arg(long, default_value_t = 100_000)]
+        actions: usize,
+        /// Seed of `monkey` (the first of `--seeds` seeds).
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// How many seeds `monkey` runs, one after another.
+        #[arg(long, default_value_t = 1)]
+        seeds: u64,
     },
 }
 
@@ -187,6 +203,48 @@ pub enum BenchTarget {
     Ui,
     /// A long session: memory growth and the slowest frame (`--minutes`).
     Soak,
+    /// Random user actions on the app with its invariants checked after
+    /// each (`--actions`, `--seed`, `--seeds`); exits 1 on the first failure.
+    Monkey,
+}
+
+/// `bench monkey`: runs the seeds one after another and reports each.
+fn monkey(actions: usize, first: u64, seeds: u64) -> Result<(), Failure> {
+    let dir = std::env::temp_dir().join(format!("teleport-lab-monkey-{}", std::process::id()));
+    let mut total = 0;
+    let start = std::time::Instant::now();
+    println!("| seed | actions | frames | most rows | seconds |\n|---:|---:|---:|---:|---:|");
+    for seed in first..first.saturating_add(seeds) {
+        let t = std::time::Instant::now();
+        let result = crate::monkey::run(seed, actions, dir.clone(), |done| {
+            eprintln!("monkey seed {seed}: {done} actions");
+        });
+        let _ = std::fs::remove_dir_all(&dir);
+        match result {
+            Ok(r) => {
+                total += r.actions;
+                println!(
+                    "| {seed} | {} | {} | {} | {:.0} |",
+                    r.actions,
+                    r.frames,
+                    r.max_rows,
+                    t.elapsed().as_secs_f64()
+                );
+            }
+            Err(failure) => {
+                eprintln!("{failure}");
+                return Err(Failure {
+                    message: format!("monkey seed {seed} failed at action {}", failure.action),
+                    code: 1,
+                });
+            }
+        }
+    }
+    println!(
+        "\n{total} actions over {seeds} seed(s) in {:.0} s: no panic, every invariant held after every action.",
+        start.elapsed().as_secs_f64()
+    );
+    Ok(())
 }
 
 /// A failure to report: a message for standard error and an exit status.
@@ -230,7 +288,13 @@ pub fn main() -> ExitCode {
 /// Runs a parsed command line.
 pub fn run(cli: Cli) -> Result<(), Failure> {
     match cli.command {
-        None => open_app(cli.scene, cli.screenshot, cli.fresh),
+        None => open_app(AppArgs {
+            scene: cli.scene,
+            screenshot: cli.screenshot,
+            fresh: cli.fresh,
+            data_dir: cli.data_dir,
+            panic_after: cli.inject_panic_after_frames,
+        }),
         Some(Command::Eval { scene, format }) => {
             let loaded = Scene::load(&scene).map_err(Failure::input)?;
             let traj = loaded.run();
@@ -250,8 +314,12 @@ pub fn run(cli: Cli) -> Result<(), Failure> {
             variant,
             hidden,
             minutes,
+            actions,
+            seed,
+            seeds,
         }) => {
             match target {
+                BenchTarget::Monkey => return monkey(actions, seed, seeds),
                 BenchTarget::Soak => {
                     if !(minutes.is_finite() && minutes > 0.0 && minutes <= 24.0 * 60.0) {
                         return Err(Failure::input("--minutes must be in (0, 1440]"));
@@ -383,14 +451,14 @@ fn train(args: TrainArgs) -> Result<(), Failure> {
         config.sampling = crate::objective::Sampling::Raw;
     }
     let mut trainer = Trainer::new(model, config.clone()).map_err(Failure::input)?;
-    // Fail before training, not after, if the output cannot be written.
-    if let Some(dir) = args.out.parent().filter(|d| !d.as_os_str().is_empty())
-        && !dir.is_dir()
-    {
-        return Err(Failure::input(format!(
-            "--out: folder {} does not exist",
-            dir.display()
-        )));
+    // Fail before training, not after, if the output cannot be written: it
+    // must be a regular file (or a link to one) or not exist yet, and its
+    // folder is created when missing.
+    let out_error =
+        |e: std::io::Error| Failure::input(format!("--out {}: {e}", args.out.display()));
+    let target = crate::io::check_replaceable(&args.out).map_err(out_error)?;
+    if let Some(dir) = target.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir).map_err(out_error)?;
     }
     let bar = progress_bar(config.trajectories as u64);
     let start = std::time::Instant::now();
@@ -546,11 +614,23 @@ fn pretrain(out: &std::path::Path) -> Result<(), Failure> {
     Ok(())
 }
 
-fn open_app(
+/// How to open the app.
+struct AppArgs {
     scene: Option<PathBuf>,
     screenshot: Option<PathBuf>,
     fresh: bool,
-) -> Result<(), Failure> {
+    data_dir: Option<PathBuf>,
+    panic_after: Option<u64>,
+}
+
+fn open_app(args: AppArgs) -> Result<(), Failure> {
+    let AppArgs {
+        scene,
+        screenshot,
+        fresh,
+        data_dir,
+        panic_after,
+    } = args;
     let scene = scene
         .map(|path| {
             Scene::load(&path)
@@ -572,6 +652,12 @@ fn open_app(
         export_dir: None,
         dialogs: crate::app::export_dialogs_available(),
         fresh: fresh || screenshot.is_some(),
+        // A scripted screenshot must not touch the user's session.
+        session_dir: screenshot
+            .is_none()
+            .then(|| data_dir.unwrap_or_else(crate::app::session::default_dir)),
+        hooks: true,
+        panic_after_frames: panic_after,
     };
     let result = crate::app::run_native(options).map_err(|e| Failure {
         message: e,

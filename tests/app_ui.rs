@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 
 use egui::{Key, Modifiers, Pos2};
 use egui_kittest::Harness;
-use egui_kittest::kittest::Queryable as _;
+use egui_kittest::kittest::{NodeT as _, Queryable as _};
 use teleport_lab::app::state::{AppState, EntryKind};
 use teleport_lab::app::{Options, TeleportApp};
 use teleport_lab::io::scene::ObjectiveSpec;
@@ -64,7 +64,8 @@ fn clicking_the_plot_moves_x0_and_every_trajectory_follows() {
     let mut h = harness(app_with(temp_dir("click")));
     let rect = h.state().rt.level_set.plot_rect.unwrap();
     let before = h.state().state.x0;
-    let first_gd = h.state().rt.runs[0].as_ref().unwrap().base.records[0].x;
+    let first = h.state().state.optimizers[0].id;
+    let first_gd = h.state().run(first).unwrap().base.records[0].x;
     assert_eq!(first_gd, before);
     // A point well inside the plot, away from the current x0.
     let target = rect.center() + egui::vec2(rect.width() * 0.2, rect.height() * 0.15);
@@ -78,7 +79,7 @@ fn clicking_the_plot_moves_x0_and_every_trajectory_follows() {
         "clicked {target:?}, x0 drawn at {drawn:?}"
     );
     // Every enabled trajectory starts from the new x0.
-    for run in h.state().rt.runs.iter().flatten() {
+    for (_, _, run) in h.state().visible_runs() {
         assert_eq!(run.base.records[0].x, after);
     }
 }
@@ -109,7 +110,7 @@ fn nudging_theta_moves_the_teleported_point_along_the_level_set() {
     );
     assert!((obj.grad(&x).norm() - obj.grad(&y).norm()).abs() > 1e-6 * obj.grad(&x).norm());
     // The readout shows both f values, equal to the digits shown.
-    let shown = format!("{fx:.6e}");
+    let shown = teleport_lab::numfmt::short(fx);
     assert!(
         h.query_all_by_label(&shown).count() >= 2,
         "readout {shown} not shown twice"
@@ -142,8 +143,9 @@ fn play_and_step_advance_the_timeline() {
     assert!(!h.state().state.playback.playing);
     // The loss plot's cursor and the scrubber follow the timeline.
     let t = h.state().state.playback.t;
-    let run = h.state().rt.runs[h.state().state.selected]
-        .as_ref()
+    let run = h
+        .state()
+        .run(h.state().state.selected)
         .unwrap()
         .shown()
         .clone();
@@ -159,7 +161,7 @@ fn teleport_here_branches_and_keeps_the_original_run() {
     h.get_by_label("Teleport here").click();
     h.run_steps(2);
     let app = h.state();
-    let run = app.rt.runs[app.state.selected].as_ref().unwrap();
+    let run = app.run(app.state.selected).unwrap();
     let branch = run.branch.as_ref().expect("a branch");
     assert_eq!(branch.records[..3], run.base.records[..3]);
     let obj = &app.rt.objective;
@@ -280,11 +282,9 @@ fn exports_write_png_csv_and_scene_without_a_dialog() {
     let rows: Vec<&str> = lines.collect();
     let runs = h
         .state()
-        .rt
-        .runs
+        .visible_runs()
         .iter()
-        .flatten()
-        .map(|r| r.base.records.len())
+        .map(|(_, _, r)| r.base.records.len())
         .sum::<usize>();
     assert_eq!(rows.len(), runs);
     // The scene file is one the CLI reads back into the same task.
@@ -301,14 +301,15 @@ fn exports_write_png_csv_and_scene_without_a_dialog() {
 #[test]
 fn live_training_raises_the_weights_version_and_changes_a_learned_trajectory() {
     let mut h = harness(app_with(temp_dir("train")));
-    let row = h
+    let shipped = h
         .state()
         .state
         .optimizers
         .iter()
-        .position(|e| e.kind == EntryKind::Learned(Variant::L2oTele))
-        .unwrap();
-    let before = h.state().rt.runs[row].as_ref().unwrap().base.clone();
+        .find(|e| e.kind == EntryKind::Learned(Variant::L2oTele))
+        .unwrap()
+        .id;
+    let before = h.state().run(shipped).unwrap().base.clone();
     {
         let s = &mut h.state_mut().state.training;
         s.variant = Variant::L2oTele;
@@ -335,10 +336,22 @@ fn live_training_raises_the_weights_version_and_changes_a_learned_trajectory() {
     assert_eq!(app.rt.training.done, (300, 300));
     let live = app.rt.live.as_ref().unwrap();
     assert_eq!(live.variant, Variant::L2oTele);
-    let after = &app.rt.runs[row].as_ref().unwrap().base;
+    // The live model has a row of its own; the shipped row is untouched.
+    let live_row = app
+        .state
+        .optimizers
+        .iter()
+        .find(|e| e.kind == EntryKind::Live(Variant::L2oTele))
+        .expect("a live row");
+    let after = &app.run(live_row.id).unwrap().base;
     assert_ne!(
         after.records, before.records,
-        "the learned trajectory did not change"
+        "the live trajectory equals the shipped one"
+    );
+    assert_eq!(
+        app.run(shipped).unwrap().base.records,
+        before.records,
+        "training changed the shipped row"
     );
     assert!(h.query_by_label_contains("weights version").is_some());
 }
@@ -409,4 +422,91 @@ fn every_window_has_accessible_names_and_settles() {
         h.query_all_by_label("Space").count() >= 1,
         "the help lists the shortcuts"
     );
+}
+
+/// Regression (issue 11, item 1): with every row enabled, removing a row
+/// panicked in the loss plot (`index out of bounds: the len is 10 but the
+/// index is 10`) because the runs vector outlived the rows.
+#[test]
+fn removing_a_row_with_every_row_enabled_does_not_crash() {
+    let mut h = harness(app_with(temp_dir("remove-all-enabled")));
+    for row in &mut h.state_mut().state.optimizers {
+        row.enabled = true;
+    }
+    h.run_steps(2);
+    let before: Vec<_> = h
+        .state()
+        .state
+        .optimizers
+        .iter()
+        .map(|r| (r.id, r.color))
+        .collect();
+    // Open the first row's header and press its "remove" button, as a user does.
+    let header = h
+        .get_all_by_label("GD lr=0.05")
+        .find(|n| n.accesskit_node().role() != egui::accesskit::Role::ComboBox)
+        .unwrap();
+    header.click();
+    h.run_steps(2);
+    h.get_by_label("remove").click();
+    h.run_steps(3);
+    let app = h.state();
+    let after: Vec<_> = app
+        .state
+        .optimizers
+        .iter()
+        .map(|r| (r.id, r.color))
+        .collect();
+    assert_eq!(
+        after,
+        before[1..],
+        "the other rows kept their ids and colours"
+    );
+    for row in &app.state.optimizers {
+        assert!(app.run(row.id).is_some(), "row {:?} lost its run", row.id);
+    }
+    assert_eq!(app.run_rows().count(), app.state.optimizers.len());
+    teleport_lab::monkey::check(app).unwrap();
+}
+
+#[test]
+fn rows_keep_their_colours_and_new_rows_get_unused_ones() {
+    let mut h = harness(app_with(temp_dir("colours")));
+    let colours = |h: &Harness<'_, TeleportApp>| -> Vec<_> {
+        h.state()
+            .state
+            .optimizers
+            .iter()
+            .map(|r| (r.id, r.color.unwrap()))
+            .collect()
+    };
+    let start = colours(&h);
+    // Remove the third row: every other row keeps its colour.
+    let third = start[2].0;
+    h.state_mut()
+        .command(teleport_lab::app::Command::RemoveRow(third));
+    h.run_steps(1);
+    let after: Vec<_> = start
+        .iter()
+        .copied()
+        .filter(|(id, _)| *id != third)
+        .collect();
+    assert_eq!(colours(&h), after);
+    // A new row takes the freed colour rather than one in use; its label
+    // (same settings as the first row) is made unique.
+    let first = h.state().state.optimizers[0].clone();
+    h.state_mut().command(teleport_lab::app::Command::AddRow(
+        teleport_lab::app::state::OptimizerEntry::new(true, first.kind.clone()),
+    ));
+    h.run_steps(1);
+    let new = h.state().state.optimizers.last().unwrap().clone();
+    assert_eq!(new.color, Some(start[2].1));
+    assert!(
+        !start.iter().any(|(id, _)| *id == new.id),
+        "ids are never reused"
+    );
+    let labels = h.state().state.row_labels();
+    let unique: std::collections::HashSet<_> = labels.iter().collect();
+    assert_eq!(unique.len(), labels.len(), "labels {labels:?}");
+    assert_eq!(labels.last().unwrap(), &format!("{} #2", first.label()));
 }

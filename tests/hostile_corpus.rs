@@ -907,10 +907,10 @@ fn snapshot(app: &TeleportApp) -> Snapshot {
         state: app.state.clone(),
         objective: app.rt.objective.clone(),
         runs: app
-            .rt
-            .runs
+            .state
+            .optimizers
             .iter()
-            .map(|r| r.as_ref().map(|r| (r.base.clone(), r.branch.clone())))
+            .map(|row| app.run(row.id).map(|r| (r.base.clone(), r.branch.clone())))
             .collect(),
         // The model by identity: the very same allocation must stay.
         live: app
@@ -980,7 +980,7 @@ fn scene_corpus_through_the_app() {
                 if fresh.state.x0 != loaded.scene.x0 || fresh.rt.objective != loaded.objective {
                     problems.push(format!("{}: the app did not take the scene", case.name));
                 }
-                for run in fresh.rt.runs.iter().flatten() {
+                for (_, _, run) in fresh.visible_runs() {
                     let finite = run.shown().records.iter().all(|r| {
                         [r.x[0], r.x[1], r.f, r.grad[0], r.grad[1]]
                             .iter()
@@ -990,7 +990,11 @@ fn scene_corpus_through_the_app() {
                         problems.push(format!("{}: a non-finite record in the app", case.name));
                     }
                 }
-                let first = fresh.rt.runs.first().and_then(Option::as_ref);
+                let first = fresh
+                    .state
+                    .optimizers
+                    .first()
+                    .and_then(|row| fresh.run(row.id));
                 let diverged =
                     first.is_some_and(|r| matches!(r.base.stop, Some(Stop::Diverged { .. })));
                 let alg2 = matches!(

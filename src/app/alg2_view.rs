@@ -2,6 +2,7 @@
 //! iterates x_t and their teleported images y_t = g_θt(x_t), and θ_t against
 //! the principal-axis angle, with Appendix B's closed-form update overlaid.
 
+use crate::numfmt::{full, short};
 use egui::{Color32, DragValue, RichText};
 use egui_plot::{HLine, LineStyle, MarkerShape, Plot, Points, VLine};
 
@@ -136,8 +137,19 @@ impl TeleportApp {
         if let Some(r) = rows.get(t) {
             let diff = (r.theta_next - r.theta_next_closed).abs();
             ui.label(format!(
-                "t = {t}: θ_t = {:.5}, θ_(t+1) = {:.6} (chain rule) vs {:.6} (Appendix B), |Δ| = {diff:.1e}; principal axis at {:.4} rad",
-                r.theta, r.theta_next, r.theta_next_closed, axis
+                "t = {t}: θ_t = {}, θ_(t+1) = {} (chain rule) vs {} (Appendix B), |Δ| = {}; principal axis at {} rad",
+                short(r.theta),
+                short(r.theta_next),
+                short(r.theta_next_closed),
+                short(diff),
+                short(axis)
+            ))
+            .on_hover_text(format!(
+                "θ_t = {}, θ_(t+1) = {} (chain rule), {} (Appendix B), |Δ| = {}",
+                full(r.theta),
+                full(r.theta_next),
+                full(r.theta_next_closed),
+                full(diff)
             ));
         }
         let obj = Objective::Quadratic(q);
@@ -157,8 +169,9 @@ impl TeleportApp {
             Plot::new("alg2-plane")
                 .data_aspect(1.0)
                 .height(height)
-                .legend(egui_plot::Legend::default())
+                .legend(egui_plot::Legend::default().follow_insertion_order(true))
                 .show(&mut cols[0], |p| {
+                    super::keep_view_sane(p, 1e12, None);
                     for l in lines {
                         p.line(
                             path("", l)
@@ -195,9 +208,10 @@ impl TeleportApp {
                 });
             Plot::new("alg2-theta")
                 .height(height)
-                .legend(egui_plot::Legend::default())
+                .legend(egui_plot::Legend::default().follow_insertion_order(true))
                 .x_axis_label("t")
                 .show(&mut cols[1], |p| {
+                    super::keep_view_sane(p, 1e12, None);
                     p.line(
                         path(
                             "θ_t",

@@ -6,8 +6,9 @@ use std::f64::consts::PI;
 use egui::{DragValue, RichText, Slider};
 
 use super::state::{AppTeleport, EntryKind, TaskSource};
-use super::{Command, TeleportApp, color};
+use super::{Command, TeleportApp, row_color};
 use crate::io::scene::ObjectiveSpec;
+use crate::numfmt::{full, short};
 use crate::objective::{Preset, TaskDist};
 use crate::optim::OptimizerSpec;
 use crate::symmetry::Strategy;
@@ -371,12 +372,14 @@ impl TeleportApp {
                 ui.label("g_θ(x)");
                 ui.end_row();
                 ui.label("f");
-                ui.monospace(format!("{fx:.6e}"));
-                ui.monospace(format!("{fy:.6e}"));
+                for v in [fx, fy] {
+                    ui.monospace(short(v)).on_hover_text(full(v));
+                }
                 ui.end_row();
                 ui.label("‖∇f‖");
-                ui.monospace(format!("{:.6e}", gx.norm()));
-                ui.monospace(format!("{:.6e}", gy.norm()));
+                for v in [gx.norm(), gy.norm()] {
+                    ui.monospace(short(v)).on_hover_text(full(v));
+                }
                 ui.end_row();
             });
         let best = self.rt.oracle;
@@ -384,9 +387,9 @@ impl TeleportApp {
             if ui
                 .button("θ ← θ*")
                 .on_hover_text(format!(
-                    "Jump to the oracle angle θ* = {:.4} that maximizes ‖∇f(g_θ x)‖ = {:.4e}.",
-                    super::wrap_angle(best.theta),
-                    best.grad_norm
+                    "Jump to the oracle angle θ* = {} that maximizes ‖∇f(g_θ x)‖ = {}.",
+                    short(super::wrap_angle(best.theta)),
+                    short(best.grad_norm)
                 ))
                 .clicked()
             {
@@ -407,21 +410,17 @@ impl TeleportApp {
         });
         ui.horizontal(|ui| {
             ui.label("point of");
+            let labels = self.state.row_labels();
             let selected = self
                 .state
-                .selected
-                .min(self.state.optimizers.len().saturating_sub(1));
+                .row_index(self.state.selected)
+                .and_then(|i| labels.get(i).cloned())
+                .unwrap_or_default();
             egui::ComboBox::from_id_salt("selected")
-                .selected_text(
-                    self.state
-                        .optimizers
-                        .get(selected)
-                        .map(|e| e.label())
-                        .unwrap_or_default(),
-                )
+                .selected_text(selected)
                 .show_ui(ui, |ui| {
-                    for (i, e) in self.state.optimizers.iter().enumerate() {
-                        ui.selectable_value(&mut self.state.selected, i, e.label());
+                    for (e, label) in self.state.optimizers.iter().zip(labels) {
+                        ui.selectable_value(&mut self.state.selected, e.id, label);
                     }
                 })
                 .response
@@ -430,33 +429,32 @@ impl TeleportApp {
     }
 
     fn optimizers_ui(&mut self, ui: &mut egui::Ui) {
-        let mut remove = None;
-        for i in 0..self.state.optimizers.len() {
-            let c = color(i);
-            let label = self.state.optimizers[i].label();
-            let status = self
-                .rt
-                .runs
-                .get(i)
-                .and_then(|r| r.as_ref())
-                .and_then(|r| r.base.stop.clone());
+        let labels = self.state.row_labels();
+        for (i, label) in labels.into_iter().enumerate() {
+            let row = &self.state.optimizers[i];
+            let (id, c) = (row.id, row_color(row));
+            let status = self.run(id).and_then(|r| r.base.stop.clone());
+            let waiting = row.enabled
+                && matches!(row.kind, EntryKind::Live(_))
+                && self.learned_model(&row.kind).is_none();
             ui.horizontal(|ui| {
                 let (rect, _) =
                     ui.allocate_exact_size(egui::vec2(10.0, 10.0), egui::Sense::hover());
                 ui.painter().rect_filled(rect, 2.0, c);
                 ui.checkbox(&mut self.state.optimizers[i].enabled, "")
                     .on_hover_text("Show and compute this optimizer.");
-                // Rows may share a label (e.g. a scene's optimizer and a
-                // default row), so the header's id comes from the row index.
+                // The header's id is the row's: it stays open or closed with
+                // its row when rows above it come and go.
                 egui::CollapsingHeader::new(label)
-                    .id_salt(("optimizer-row", i))
+                    .id_salt(("optimizer-row", id))
                     .show(ui, |ui| {
                         self.entry_params_ui(ui, i);
                         if ui.small_button("remove").clicked() {
-                            remove = Some(i);
+                            self.command(Command::RemoveRow(id));
                         }
                     });
             });
+            let warn = ui.visuals().warn_fg_color;
             if let Some(stop) = status {
                 let text = match stop {
                     crate::optim::Stop::Diverged { step } => format!("diverged at step {step}"),
@@ -464,41 +462,29 @@ impl TeleportApp {
                         format!("stopped at step {step}: {message}")
                     }
                 };
+                ui.label(RichText::new(text).small().color(warn));
+            } else if waiting {
                 ui.label(
-                    RichText::new(text)
+                    RichText::new("no live weights yet: start training or load weights")
                         .small()
-                        .color(ui.visuals().warn_fg_color),
+                        .color(warn),
                 );
             }
-        }
-        if let Some(i) = remove {
-            self.state.optimizers.remove(i);
-            self.state.manual_teleports.retain(|m| m.optimizer != i);
-            for m in &mut self.state.manual_teleports {
-                if m.optimizer > i {
-                    m.optimizer -= 1;
-                }
-            }
-            self.state.selected = self
-                .state
-                .selected
-                .min(self.state.optimizers.len().saturating_sub(1));
         }
         ui.menu_button("+ add optimizer", |ui| {
             // Any of the default rows, as a new row with its own settings.
             for entry in super::state::default_optimizers() {
                 if ui.button(entry.label()).clicked() {
-                    self.state.optimizers.push(super::state::OptimizerEntry {
-                        enabled: true,
-                        ..entry
-                    });
+                    self.command(Command::AddRow(super::state::OptimizerEntry::new(
+                        true, entry.kind,
+                    )));
                 }
             }
         });
     }
 
     fn entry_params_ui(&mut self, ui: &mut egui::Ui, i: usize) {
-        let learned_version = self.rt.live.as_ref().map(|l| (l.variant, l.version));
+        let live_version = self.rt.live.as_ref().map(|l| (l.variant, l.version));
         let entry = &mut self.state.optimizers[i];
         let lr_slider = |ui: &mut egui::Ui, lr: &mut f64, tip: &str| {
             ui.add(Slider::new(lr, 1e-4..=2.0).logarithmic(true).text("lr"))
@@ -587,12 +573,15 @@ impl TeleportApp {
                     }
                 }
             }
-            EntryKind::Learned(v) => {
-                let source = match learned_version {
+            EntryKind::Learned(_) => {
+                ui.label(RichText::new("shipped weights for this task's family").small());
+            }
+            EntryKind::Live(v) => {
+                let source = match live_version {
                     Some((lv, version)) if lv == *v => {
                         format!("live-trained weights, version {version}")
                     }
-                    _ => "shipped weights for this task's family".to_owned(),
+                    _ => "no live weights yet".to_owned(),
                 };
                 ui.label(RichText::new(source).small());
             }

@@ -238,9 +238,8 @@ impl TeleportApp {
     /// The visible runs as CSV.
     pub fn trajectories_csv(&self) -> String {
         let mut out = String::from("optimizer,run,t,x0,x1,f,grad0,grad1,teleported,theta\n");
-        for (i, run) in self.rt.runs.iter().enumerate() {
-            let Some(run) = run else { continue };
-            let name = self.state.optimizers[i].label().replace(',', ";");
+        for (_, name, run) in self.visible_runs() {
+            let name = name.replace(',', ";");
             let mut write = |kind: &str, tr: &crate::optim::Trajectory| {
                 for r in &tr.records {
                     let theta = r.theta.map(|t| t.to_string()).unwrap_or_default();
@@ -268,7 +267,7 @@ impl TeleportApp {
 
     /// The current task, start point, steps and selected optimizer as a scene.
     pub fn scene(&self) -> Scene {
-        let entry = self.state.optimizers.get(self.state.selected);
+        let entry = self.state.row(self.state.selected);
         let (optimizer, teleport) = match entry.map(|e| &e.kind) {
             Some(EntryKind::Classical { spec, teleport }) => (*spec, teleport.clone()),
             _ => (OptimizerSpec::Gd { lr: 0.05 }, None),

@@ -7,8 +7,10 @@ use egui_plot::{
     Arrows, Line, LineStyle, MarkerShape, Plot, PlotBounds, PlotImage, PlotPoint, Points, Polygon,
 };
 
-use super::{TeleportApp, color};
+use super::state::RowId;
+use super::{TeleportApp, row_color};
 use crate::contour::{Grid, auto_levels, contours, polylines};
+use crate::numfmt::short;
 use crate::objective::{Objective, Vec2};
 use crate::symmetry::{orbit, teleport};
 
@@ -117,7 +119,7 @@ impl TeleportApp {
         let centre = (x0 + m) / 2.0;
         let mut min = [x0.x.min(m.x), x0.y.min(m.y)];
         let mut max = [x0.x.max(m.x), x0.y.max(m.y)];
-        for run in self.rt.runs.iter().flatten() {
+        for (_, _, run) in self.visible_runs() {
             for rec in &run.base.records {
                 let p = Vec2::from(rec.x);
                 if (p - centre).norm() <= radius {
@@ -229,8 +231,11 @@ impl TeleportApp {
 
         let hover_text = self.rt.level_set.hover.map(|(p, f, g)| {
             format!(
-                "x = ({:.4}, {:.4})   f(x) = {:.4e}   ‖∇f(x)‖ = {:.4e}",
-                p.x, p.y, f, g
+                "x = ({}, {})   f(x) = {}   ‖∇f(x)‖ = {}",
+                short(p.x),
+                short(p.y),
+                short(f),
+                short(g)
             )
         });
         ui.horizontal(|ui| {
@@ -241,7 +246,12 @@ impl TeleportApp {
 
         let plot = Plot::new("level_set")
             .data_aspect(1.0)
-            .legend(egui_plot::Legend::default().position(egui_plot::Corner::RightTop))
+            .legend(
+                egui_plot::Legend::default()
+                    .position(egui_plot::Corner::RightTop)
+                    .follow_insertion_order(true)
+                    .grouping(egui_plot::LegendGrouping::ById),
+            )
             .allow_drag(!dragging)
             .allow_double_click_reset(false)
             .auto_bounds(false);
@@ -251,6 +261,11 @@ impl TeleportApp {
         let mut clicked_at = None;
         let mut double_clicked = false;
         let response = plot.show(ui, |plot_ui| {
+            // A view zoomed or panned past what f64 represents goes back
+            // to the fitted one before this frame's input applies.
+            let reset_to = reset_to.or_else(|| {
+                (!super::view_is_sane(&plot_ui.plot_bounds(), 1e200)).then(|| self.default_view())
+            });
             if let Some((lo, hi)) = reset_to {
                 plot_ui.set_plot_bounds(PlotBounds::from_min_max(lo, hi));
             }
@@ -289,11 +304,8 @@ impl TeleportApp {
 
             // Trajectories: the whole run faint, the part up to t strong,
             // teleport jumps dashed with a diamond.
-            for (i, run) in self.rt.runs.iter().enumerate() {
-                let Some(run) = run else { continue };
-                let entry = &self.state.optimizers[i];
-                let c = color(i);
-                let mut name = entry.label();
+            for (entry, mut name, run) in self.visible_runs() {
+                let c = row_color(entry);
                 if let Some(stop) = &run.base.stop {
                     name.push_str(&match stop {
                         crate::optim::Stop::Diverged { step } => {
@@ -304,17 +316,19 @@ impl TeleportApp {
                         }
                     });
                 }
-                draw_run(plot_ui, &name, &run.base, t, c, false, (min, max));
+                let key = RunKey {
+                    row: entry.id,
+                    color: c,
+                    branch: false,
+                };
+                draw_run(plot_ui, key, &name, &run.base, t, (min, max));
                 if let Some(branch) = &run.branch {
-                    draw_run(
-                        plot_ui,
-                        &format!("{name} (teleported by hand)"),
-                        branch,
-                        t,
-                        c,
-                        true,
-                        (min, max),
-                    );
+                    let key = RunKey {
+                        branch: true,
+                        ..key
+                    };
+                    let name = format!("{name} (teleported by hand)");
+                    draw_run(plot_ui, key, &name, branch, t, (min, max));
                 }
             }
 
@@ -407,17 +421,30 @@ impl TeleportApp {
     }
 }
 
+/// Which run of which row a path draws, and in what colour.
+#[derive(Clone, Copy)]
+struct RunKey {
+    row: RowId,
+    color: Color32,
+    /// The hand-teleported branch (dashed) rather than the run from x₀.
+    branch: bool,
+}
+
 /// Draws one run: faint whole path, strong path up to step `t`, a marker at
 /// `t`, and teleport jumps dashed.
 fn draw_run(
     plot_ui: &mut egui_plot::PlotUi<'_>,
+    key: RunKey,
     name: &str,
     run: &crate::optim::Trajectory,
     t: usize,
-    c: Color32,
-    branch: bool,
     (min, max): ([f64; 2], [f64; 2]),
 ) {
+    let RunKey {
+        row,
+        color: c,
+        branch,
+    } = key;
     let faint = c.gamma_multiply(0.3);
     let style = if branch {
         LineStyle::dashed_dense()
@@ -442,7 +469,7 @@ fn draw_run(
         }
     }
     // Only the strong line carries the legend name (and so its colour).
-    let id = |part: &str| egui::Id::unique((name, part, branch));
+    let id = |part: &'static str| ("run", row, part, branch);
     let (whole, shown) = (near_view(whole, min, max), near_view(shown, min, max));
     jumps.retain(|(_, from, to)| within_view(from, min, max) && within_view(to, min, max));
     plot_ui.line(
@@ -453,12 +480,18 @@ fn draw_run(
             .style(style)
             .allow_hover(false),
     );
-    plot_ui.line(path(name, shown).color(c).width(2.0).style(style));
+    plot_ui.line(
+        path(name, shown)
+            .id(id("shown"))
+            .color(c)
+            .width(2.0)
+            .style(style),
+    );
     for (k, (step, from, to)) in jumps.into_iter().enumerate() {
         let strength = if step <= t { c } else { faint };
         plot_ui.line(
             path("", vec![from, to])
-                .id(egui::Id::unique((name, "jump", k, branch)))
+                .id(("run", row, "jump", k, branch))
                 .color(strength)
                 .width(1.5)
                 .style(LineStyle::dotted_dense())
@@ -466,7 +499,7 @@ fn draw_run(
         );
         plot_ui.points(
             Points::new("", vec![to])
-                .id(egui::Id::unique((name, "jump-marker", k, branch)))
+                .id(("run", row, "jump-marker", k, branch))
                 .shape(MarkerShape::Diamond)
                 .radius(4.0)
                 .color(strength),

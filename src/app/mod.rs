@@ -6,12 +6,14 @@
 //! that touch several parts go through [`Command`]s handled once per frame.
 
 mod alg2_view;
+mod axes;
 mod controls;
 mod export;
 mod help;
 mod level_set;
 mod newton_view;
-mod side_plots;
+pub mod session;
+pub mod side_plots;
 pub mod state;
 pub mod trainer;
 mod training_view;
@@ -29,7 +31,7 @@ use crate::objective::{Objective, Preset, Vec2};
 use crate::optim::{Trajectory, When, run_with_teleports};
 use crate::pretrained::Family;
 pub use state::AppState;
-use state::{EntryKind, TaskSource};
+use state::{EntryKind, RowId, TaskSource};
 
 /// The key under which eframe stores the state.
 pub const STORAGE_KEY: &str = "teleport-lab-state";
@@ -49,10 +51,17 @@ pub const COLORS: [Color32; 10] = [
     Color32::from_rgb(80, 80, 80),
 ];
 
-/// The colour of optimizer row `i`.
+/// The colour of a palette index.
 pub fn color(i: usize) -> Color32 {
     COLORS[i % COLORS.len()]
 }
+
+/// The colour a row keeps for its life.
+pub fn row_color(row: &state::OptimizerEntry) -> Color32 {
+    color(row.color.unwrap_or(0))
+}
+
+const _: () = assert!(COLORS.len() == state::PALETTE_LEN);
 
 /// Options for starting the app (from the command line or a test).
 #[derive(Clone, Debug, Default)]
@@ -67,6 +76,14 @@ pub struct Options {
     pub dialogs: bool,
     /// Ignore the saved state.
     pub fresh: bool,
+    /// Keep the session in this folder: restore it at launch (unless
+    /// `fresh`), save it as it changes (see [`session`]).
+    pub session_dir: Option<PathBuf>,
+    /// Save the session on SIGTERM, SIGINT, SIGHUP and on a UI panic (the
+    /// real app; not tests, which share a process).
+    pub hooks: bool,
+    /// Test hook: panic on the UI thread after this many frames.
+    pub panic_after_frames: Option<u64>,
 }
 
 /// A message shown for a few seconds in the corner.
@@ -101,6 +118,10 @@ impl RunResult {
 pub enum Command {
     /// Apply θ at the current step of the selected row.
     TeleportHere,
+    /// Remove an optimizer row.
+    RemoveRow(RowId),
+    /// Add an optimizer row.
+    AddRow(state::OptimizerEntry),
     /// Forget the hand-applied teleports.
     ClearTeleports,
     /// Move the timeline by this many steps.
@@ -134,6 +155,10 @@ pub struct LiveModel {
     pub model: Arc<MetaOptimizer<f32>>,
     /// The trainer's snapshot version.
     pub version: u64,
+    /// Counts every model the app has taken (snapshots and loaded files),
+    /// so a row's cache key changes whenever its weights do, even when a
+    /// new training run starts its versions again at 1.
+    pub generation: u64,
 }
 
 /// Things that are not saved between runs.
@@ -144,9 +169,9 @@ pub struct Runtime {
     pub draft: ObjectiveSpec,
     /// Why the draft is not used, shown at the field.
     pub task_error: Option<String>,
-    /// Per optimizer row, its runs (`None` when disabled).
-    pub runs: Vec<Option<RunResult>>,
-    run_keys: Vec<String>,
+    /// The runs of every enabled row, by row id.
+    runs: HashMap<RowId, RunResult>,
+    run_keys: HashMap<RowId, String>,
     pretrained: Pretrained,
     /// The live-trained model, once training has published weights.
     pub live: Option<LiveModel>,
@@ -161,6 +186,19 @@ pub struct Runtime {
     commands: Vec<Command>,
     /// Frames drawn (for the scripted screenshot).
     pub frames: u64,
+    /// egui's time at the last frame, for playback.
+    last_frame_time: Option<f64>,
+    /// Fractions of a step carried to the next frame (timeline, Algorithm 2).
+    playback_acc: f64,
+    alg2_acc: f64,
+    /// How the loss plot chooses its view.
+    pub loss_view: side_plots::LossView,
+    /// The loss plot's view in the last frame (step, log₁₀ f).
+    pub loss_bounds: Option<egui_plot::PlotBounds>,
+    /// The background session saver (the real app only).
+    session: Option<session::SessionSaver>,
+    /// Panic after this many frames (test hook).
+    panic_after_frames: Option<u64>,
     /// θ* at the current point, found once per frame for the scrubber and
     /// the θ plot.
     pub oracle: crate::symmetry::OracleResult,
@@ -210,6 +248,7 @@ impl TeleportApp {
     pub fn new(state: AppState, options: &Options) -> Self {
         let (pretrained, errors) = load_pretrained();
         let mut state = state;
+        state.normalize();
         let mut notifications = Vec::new();
         // A saved custom task may have been edited into something invalid by
         // hand; fall back to the default task then.
@@ -241,8 +280,8 @@ impl TeleportApp {
                 draft: ObjectiveSpec::of(&objective),
                 objective,
                 task_error: None,
-                runs: Vec::new(),
-                run_keys: Vec::new(),
+                runs: HashMap::new(),
+                run_keys: HashMap::new(),
                 pretrained,
                 live: None,
                 training: training_view::TrainingRuntime::default(),
@@ -259,6 +298,13 @@ impl TeleportApp {
                 },
                 commands: Vec::new(),
                 frames: 0,
+                last_frame_time: None,
+                session: None,
+                panic_after_frames: options.panic_after_frames,
+                playback_acc: 0.0,
+                alg2_acc: 0.0,
+                loss_view: side_plots::LossView::default(),
+                loss_bounds: None,
                 oracle: crate::symmetry::OracleResult {
                     theta: 0.0,
                     grad_norm: 0.0,
@@ -278,13 +324,78 @@ impl TeleportApp {
         // A light theme reads like a figure and matches exported plots.
         cc.egui_ctx.set_theme(egui::Theme::Light);
         install_fonts(&cc.egui_ctx);
-        let saved = if options.fresh || options.scene.is_some() {
+        // Before sessions had a file of their own, eframe's storage held
+        // the state: it is the fallback when there is no session file.
+        let legacy = cc
+            .storage
+            .and_then(|s| eframe::get_value::<AppState>(s, STORAGE_KEY));
+        Self::launch(options, legacy)
+    }
+
+    /// The app with its session: restored from `options.session_dir`
+    /// (else `legacy`, else the defaults), saved there as it changes.
+    pub fn launch(options: &Options, legacy: Option<AppState>) -> Self {
+        let mut restored = session::Restored::default();
+        if let Some(dir) = &options.session_dir
+            && !options.fresh
+        {
+            restored = session::restore(dir);
+        }
+        let saved = if options.fresh {
             None
         } else {
-            cc.storage
-                .and_then(|s| eframe::get_value::<AppState>(s, STORAGE_KEY))
+            restored.state.take().or(legacy)
         };
-        Self::new(saved.unwrap_or_default(), options)
+        let state = if options.scene.is_some() {
+            AppState::default()
+        } else {
+            saved.clone().unwrap_or_default()
+        };
+        let mut app = Self::new(state, options);
+        if let Some(model) = restored.live.take() {
+            let variant = model.variant();
+            app.rt.live = Some(LiveModel {
+                variant,
+                model: Arc::new(model),
+                version: 1,
+                generation: 1,
+            });
+            app.recompute_if_needed();
+        }
+        for (text, error) in restored.notices {
+            app.rt.notifications.push(Notification {
+                text,
+                error,
+                since: 0.0,
+            });
+        }
+        if let Some(dir) = &options.session_dir {
+            match session::SessionSaver::start(dir.clone(), saved) {
+                Ok(saver) => {
+                    if options.hooks {
+                        session::flush_on_panic(dir.clone(), saver.flusher());
+                        #[cfg(unix)]
+                        if let Err(e) = session::flush_on_signals(saver.flusher()) {
+                            app.rt.notifications.push(Notification {
+                                text: format!("Cannot watch for SIGTERM: {e}"),
+                                error: true,
+                                since: 0.0,
+                            });
+                        }
+                    }
+                    app.rt.session = Some(saver);
+                }
+                Err(e) => app.rt.notifications.push(Notification {
+                    text: format!(
+                        "Cannot save the session in {}: {e}. Changes will be lost on exit.",
+                        dir.display()
+                    ),
+                    error: true,
+                    since: 0.0,
+                }),
+            }
+        }
+        app
     }
 
     /// Shows a message in the corner.
@@ -320,41 +431,58 @@ impl TeleportApp {
                 at: at.clone(),
             },
         });
-        let entry = state::OptimizerEntry {
-            enabled: true,
-            kind: EntryKind::Classical {
-                spec: scene.scene.optimizer,
-                teleport,
-            },
+        let kind = EntryKind::Classical {
+            spec: scene.scene.optimizer,
+            teleport,
         };
         // The scene's optimizer becomes the first, selected row.
         if !matches!(
             scene.scene.optimizer,
             crate::optim::OptimizerSpec::Alg2 { .. }
         ) {
-            self.state.optimizers.retain(|e| e != &entry);
-            self.state.optimizers.insert(0, entry);
-            self.state.selected = 0;
+            let same: Vec<RowId> = self
+                .state
+                .optimizers
+                .iter()
+                .filter(|e| e.kind == kind)
+                .map(|e| e.id)
+                .collect();
+            for id in same {
+                self.state.remove_row(id);
+            }
+            let id = self.state.add_row(state::OptimizerEntry::new(true, kind));
+            let row = self.state.optimizers.pop();
+            self.state.optimizers.splice(0..0, row);
+            self.state.selected = id;
+        }
+        self.state.normalize();
+    }
+
+    /// The learned model a row uses for the current task: the shipped one
+    /// for the task's family, or the live-trained one.
+    pub fn learned_model(&self, kind: &EntryKind) -> Option<Arc<MetaOptimizer<f32>>> {
+        match kind {
+            EntryKind::Live(variant) => self
+                .rt
+                .live
+                .as_ref()
+                .filter(|live| live.variant == *variant)
+                .map(|live| Arc::clone(&live.model)),
+            EntryKind::Learned(variant) => self
+                .rt
+                .pretrained
+                .get(&(*variant, Family::of(&self.rt.objective)))
+                .cloned(),
+            EntryKind::Classical { .. } => None,
         }
     }
 
-    /// The learned model a row uses for the current task.
-    pub fn learned_model(&self, variant: Variant) -> Option<Arc<MetaOptimizer<f32>>> {
-        if let Some(live) = &self.rt.live
-            && live.variant == variant
-        {
-            return Some(Arc::clone(&live.model));
-        }
-        self.rt
-            .pretrained
-            .get(&(variant, Family::of(&self.rt.objective)))
-            .cloned()
-    }
-
-    /// The optimizer of a row, ready to run.
-    pub fn optimizer_of(&self, i: usize) -> Option<AnyOptimizer> {
-        let entry = self.state.optimizers.get(i)?;
-        let name = entry.label();
+    /// The optimizer of a row, ready to run (`None` for a live row with no
+    /// weights yet).
+    pub fn optimizer_of(&self, id: RowId) -> Option<AnyOptimizer> {
+        let index = self.state.row_index(id)?;
+        let entry = &self.state.optimizers[index];
+        let name = self.state.row_labels().swap_remove(index);
         Some(match &entry.kind {
             EntryKind::Classical { spec, teleport } => AnyOptimizer::Classical {
                 name,
@@ -364,75 +492,105 @@ impl TeleportApp {
                     when: t.when(),
                 }),
             },
-            EntryKind::Learned(v) => AnyOptimizer::Learned {
+            kind @ (EntryKind::Learned(_) | EntryKind::Live(_)) => AnyOptimizer::Learned {
                 name,
-                model: self.learned_model(*v)?,
+                model: self.learned_model(kind)?,
             },
         })
     }
 
-    /// What row `i`'s runs depend on, as text: the task, x₀, steps, the
+    /// The rows that have runs.
+    pub fn run_rows(&self) -> impl Iterator<Item = RowId> + '_ {
+        self.rt.runs.keys().copied()
+    }
+
+    /// The runs of row `id` (`None` when it is off or has no model).
+    pub fn run(&self, id: RowId) -> Option<&RunResult> {
+        self.rt.runs.get(&id)
+    }
+
+    /// The enabled rows with their runs, in row order, with their legend
+    /// names: what the plots and exports draw.
+    pub fn visible_runs(&self) -> Vec<(&state::OptimizerEntry, String, &RunResult)> {
+        self.state
+            .optimizers
+            .iter()
+            .zip(self.state.row_labels())
+            .filter_map(|(row, label)| Some((row, label, self.rt.runs.get(&row.id)?)))
+            .collect()
+    }
+
+    /// What a row's runs depend on, as text: the task, x₀, steps, the
     /// row's settings and hand-applied teleports, and for a learned row the
     /// weights it uses. Rows whose key is unchanged keep their runs, so a new
-    /// training snapshot recomputes only the row being trained.
-    fn row_key(&self, i: usize) -> String {
-        let entry = &self.state.optimizers[i];
+    /// training snapshot recomputes only the live row.
+    fn row_key(&self, row: &state::OptimizerEntry) -> String {
         let manual: Vec<_> = self
             .state
             .manual_teleports
             .iter()
-            .filter(|m| m.optimizer == i)
+            .filter(|m| m.row == row.id)
             .collect();
-        let weights = match &entry.kind {
-            EntryKind::Learned(v) => match &self.rt.live {
-                Some(live) if live.variant == *v => format!("live {}", live.version),
-                _ => format!("shipped {:?}", Family::of(&self.rt.objective)),
-            },
+        let weights = match &row.kind {
+            EntryKind::Live(_) => format!(
+                "live {:?}",
+                self.rt.live.as_ref().map(|l| (l.variant, l.generation))
+            ),
+            EntryKind::Learned(_) => format!("shipped {:?}", Family::of(&self.rt.objective)),
             EntryKind::Classical { .. } => String::new(),
         };
         serde_json::to_string(&(
             &self.state.source,
             self.state.x0,
             self.state.steps,
-            entry,
+            row.enabled,
+            &row.kind,
             manual,
             weights,
         ))
         .unwrap_or_default()
     }
 
-    /// Recomputes the runs whose inputs changed. Returns whether any did.
+    /// Recomputes the runs whose inputs changed and drops those of removed
+    /// or disabled rows. Returns whether any changed.
     pub fn recompute_if_needed(&mut self) -> bool {
-        let n = self.state.optimizers.len();
-        self.rt.runs.resize_with(n, || None);
-        self.rt.run_keys.resize_with(n, String::new);
         let x0 = Vec2::from(self.state.x0);
         let steps = self.state.steps;
-        let mut changed = false;
-        for i in 0..n {
-            let key = self.row_key(i);
-            if key == self.rt.run_keys[i] {
+        let before = self.rt.runs.len();
+        let ids: std::collections::HashSet<RowId> =
+            self.state.optimizers.iter().map(|r| r.id).collect();
+        self.rt.runs.retain(|id, _| ids.contains(id));
+        self.rt.run_keys.retain(|id, _| ids.contains(id));
+        let mut changed = self.rt.runs.len() != before;
+        for i in 0..self.state.optimizers.len() {
+            let row = &self.state.optimizers[i];
+            let id = row.id;
+            let key = self.row_key(row);
+            if self.rt.run_keys.get(&id) == Some(&key) {
                 continue;
             }
             changed = true;
-            self.rt.runs[i] = self.compute_row(i, x0, steps);
-            self.rt.run_keys[i] = key;
+            match self.compute_row(id, x0, steps) {
+                Some(run) => self.rt.runs.insert(id, run),
+                None => self.rt.runs.remove(&id),
+            };
+            self.rt.run_keys.insert(id, key);
         }
         changed
     }
 
-    fn compute_row(&self, i: usize, x0: Vec2, steps: usize) -> Option<RunResult> {
+    fn compute_row(&self, id: RowId, x0: Vec2, steps: usize) -> Option<RunResult> {
         let obj = &self.rt.objective;
-        if !self.state.optimizers[i].enabled {
+        if !self.state.row(id)?.enabled {
             return None;
         }
-        let opt = self.optimizer_of(i)?;
+        let opt = self.optimizer_of(id)?;
         let base = opt.trajectory(obj, x0, steps);
         let manual: Vec<(usize, f64)> = self
             .state
             .manual_teleports
             .iter()
-            .filter(|m| m.optimizer == i)
+            .filter(|m| m.row == id)
             .map(|m| (m.step, m.theta))
             .collect();
         let branch = (!manual.is_empty()).then(|| match &opt {
@@ -450,10 +608,7 @@ impl TeleportApp {
     /// timeline step (x₀ when that row is off).
     pub fn current_point(&self) -> Vec2 {
         let t = self.state.playback.t;
-        self.rt
-            .runs
-            .get(self.state.selected)
-            .and_then(|r| r.as_ref())
+        self.run(self.state.selected)
             .and_then(|r| {
                 let tr = r.shown();
                 tr.records.get(t).or(tr.records.last())
@@ -503,16 +658,22 @@ impl TeleportApp {
                 Command::TeleportHere => {
                     let step = self.state.playback.t.min(self.state.steps);
                     let theta = self.state.theta;
-                    let optimizer = self.state.selected;
-                    self.state
-                        .manual_teleports
-                        .retain(|m| !(m.optimizer == optimizer && m.step == step));
-                    self.state.manual_teleports.push(state::ManualTeleport {
-                        optimizer,
-                        step,
-                        theta,
-                    });
-                    self.state.theta = 0.0;
+                    let row = self.state.selected;
+                    if self.state.row(row).is_some() {
+                        self.state
+                            .manual_teleports
+                            .retain(|m| !(m.row == row && m.step == step));
+                        self.state.manual_teleports.push(state::ManualTeleport {
+                            row,
+                            step,
+                            theta,
+                        });
+                        self.state.theta = 0.0;
+                    }
+                }
+                Command::RemoveRow(id) => self.state.remove_row(id),
+                Command::AddRow(row) => {
+                    self.state.add_row(row);
                 }
                 Command::ClearTeleports => self.state.manual_teleports.clear(),
                 Command::StepBy(k) => {
@@ -601,29 +762,43 @@ impl TeleportApp {
     }
 
     fn advance_playback(&mut self, ctx: &egui::Context) {
-        let dt = f64::from(ctx.input(|i| i.stable_dt)).min(0.1);
+        // Wall time since the last frame, not egui's smoothed frame time
+        // (capped at 0.1 s): at 7 frames/s in software rendering, playback
+        // keeps the set speed by moving several steps per frame. A gap of
+        // over a second (the window was hidden) is not caught up.
+        let now = ctx.input(|i| i.time);
+        let dt = self
+            .rt
+            .last_frame_time
+            .replace(now)
+            .map_or(0.0, |last| (now - last).clamp(0.0, 1.0));
         let p = &mut self.state.playback;
         if p.playing {
             p.t = p.t.min(self.state.steps);
-            let acc_id = egui::Id::unique("playback-accumulator");
-            let acc: f64 = ctx.data_mut(|d| *d.get_temp_mut_or(acc_id, 0.0));
-            let total = acc + dt * p.speed.clamp(0.1, 200.0);
+            let total = self.rt.playback_acc + dt * p.speed.clamp(0.1, 200.0);
             let whole = total.floor();
-            ctx.data_mut(|d| d.insert_temp(acc_id, total - whole));
+            self.rt.playback_acc = total - whole;
             p.t = (p.t + whole as usize).min(self.state.steps);
             if p.t >= self.state.steps {
                 p.playing = false;
             }
             ctx.request_repaint();
+        } else {
+            self.rt.playback_acc = 0.0;
         }
+        // Algorithm 2's own timeline: 8 steps per second of wall time.
         let a = &mut self.state.alg2;
         if a.playing {
-            a.t += 1;
+            let total = self.rt.alg2_acc + dt * 8.0;
+            let whole = total.floor();
+            self.rt.alg2_acc = total - whole;
+            a.t = (a.t + whole as usize).min(a.steps);
             if a.t >= a.steps {
-                a.t = a.steps;
                 a.playing = false;
             }
-            ctx.request_repaint_after(std::time::Duration::from_millis(120));
+            ctx.request_repaint();
+        } else {
+            self.rt.alg2_acc = 0.0;
         }
     }
 
@@ -660,6 +835,15 @@ impl TeleportApp {
         self.handle_commands(&ctx);
         self.recompute_if_needed();
         self.poll_screenshot(&ctx);
+        if let Some(saver) = &mut self.rt.session {
+            saver.publish(&self.state);
+            if let Some(live) = &self.rt.live {
+                saver.publish_live(&live.model, live.generation);
+            }
+        }
+        if self.rt.panic_after_frames == Some(self.rt.frames) {
+            panic!("injected UI panic (--inject-panic-after-frames)");
+        }
     }
 
     fn notifications_ui(&mut self, ctx: &egui::Context) {
@@ -710,16 +894,22 @@ impl eframe::App for TeleportApp {
         self.ui_body(ui);
     }
 
-    fn save(&mut self, storage: &mut dyn eframe::Storage) {
-        // A scripted screenshot must not overwrite the user's saved session.
-        if !self.rt.export.is_scripted() {
-            eframe::set_value(storage, STORAGE_KEY, &self.state);
+    fn save(&mut self, _storage: &mut dyn eframe::Storage) {
+        // The session has its own file (see `session`); eframe's storage
+        // keeps only the window geometry now.
+        if let Some(saver) = &self.rt.session {
+            saver.flush();
         }
     }
 
     fn on_exit(&mut self) {
-        // Stop and join the training thread.
+        // Stop and join the training thread, then write the session.
         self.rt.training.stop();
+        if let Some(saver) = &mut self.rt.session {
+            saver.publish(&self.state);
+            saver.flush();
+        }
+        self.rt.session = None;
     }
 }
 
@@ -772,4 +962,35 @@ pub fn install_fonts(ctx: &egui::Context) {
             .push("DejaVuSans".to_owned());
     }
     ctx.set_fonts(fonts);
+}
+
+/// Keeps a plot's view one that f64 and the screen can represent. Bounds
+/// that are not finite, wider than `max_span`, or narrower than 1e−12 of
+/// their magnitude (where neighbouring pixels get the same coordinate) are
+/// replaced by `fallback`, or by the automatic bounds when there is none.
+/// Called first in a plot's closure, it acts before this frame's zoom and
+/// pan, so a wheel or pinch can never carry a view to ±∞ or NaN.
+pub(crate) fn keep_view_sane(
+    plot_ui: &mut egui_plot::PlotUi<'_>,
+    max_span: f64,
+    fallback: Option<egui_plot::PlotBounds>,
+) {
+    if view_is_sane(&plot_ui.plot_bounds(), max_span) {
+        return;
+    }
+    match fallback {
+        Some(bounds) => plot_ui.set_plot_bounds(bounds),
+        None => plot_ui.set_auto_bounds(true),
+    }
+}
+
+/// Whether a view is finite, at most `max_span` wide and high, and wide
+/// enough for neighbouring pixels to have different coordinates.
+pub(crate) fn view_is_sane(b: &egui_plot::PlotBounds, max_span: f64) -> bool {
+    let sane = |lo: f64, hi: f64| {
+        let span = hi - lo;
+        let magnitude = lo.abs().max(hi.abs());
+        lo.is_finite() && hi.is_finite() && span <= max_span && span > 1e-12 * magnitude
+    };
+    sane(b.min()[0], b.max()[0]) && sane(b.min()[1], b.max()[1])
 }

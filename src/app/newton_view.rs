@@ -2,6 +2,7 @@
 //! gradient-descent and Newton directions, the Newton step's components along
 //! and across −∇f, and the sign of v⊥·∇‖∇f‖².
 
+use crate::numfmt::{full, short};
 use egui::{Color32, RichText};
 use egui_plot::{Arrows, Plot};
 
@@ -22,9 +23,11 @@ impl TeleportApp {
         let obj = &self.rt.objective;
         let x = self.current_point();
         ui.label(format!(
-            "At x = ({:.4}, {:.4}), the current point of the selected optimizer.",
-            x.x, x.y
-        ));
+            "At x = ({}, {}), the current point of the selected optimizer.",
+            short(x.x),
+            short(x.y)
+        ))
+        .on_hover_text(format!("x = ({}, {})", full(x.x), full(x.y)));
         let d = match decompose(obj.grad(&x), obj.hessian(&x)) {
             Ok(d) => d,
             Err(e) => {
@@ -42,7 +45,10 @@ impl TeleportApp {
         } else {
             ui.visuals().error_fg_color
         };
-        ui.label(RichText::new(format!("v⊥·∇‖∇f‖² = {:.4e} {sign}", d.directional)).color(color));
+        ui.label(
+            RichText::new(format!("v⊥·∇‖∇f‖² = {} {sign}", short(d.directional))).color(color),
+        )
+        .on_hover_text(full(d.directional));
         egui::Grid::new("newton-vectors")
             .num_columns(2)
             .show(ui, |ui| {
@@ -53,7 +59,8 @@ impl TeleportApp {
                     ("v⊥", d.v_perp),
                 ] {
                     ui.label(name);
-                    ui.monospace(format!("({:+.4e}, {:+.4e})", v.x, v.y));
+                    ui.monospace(format!("({}, {})", short(v.x), short(v.y)))
+                        .on_hover_text(format!("({}, {})", full(v.x), full(v.y)));
                     ui.end_row();
                 }
             });
@@ -67,8 +74,9 @@ impl TeleportApp {
         let arrow = |v: crate::objective::Vec2| [x.x + v.x, x.y + v.y];
         Plot::new("newton-vectors-plot")
             .data_aspect(1.0)
-            .legend(egui_plot::Legend::default())
+            .legend(egui_plot::Legend::default().follow_insertion_order(true))
             .show(ui, |p| {
+                super::keep_view_sane(p, 1e100, None);
                 for (name, v, c) in [
                     (
                         "v1 = −∇f (scaled)",

@@ -3,34 +3,87 @@
 
 use std::f64::consts::PI;
 
-use egui::Color32;
-use egui_plot::{Line, MarkerShape, Plot, Points, VLine};
+use egui::{Color32, RichText};
+use egui_plot::{Line, MarkerShape, Plot, PlotBounds, Points, VLine};
 
-use super::{TeleportApp, color, wrap_angle};
+use super::axes::{angle_label, angle_marks, decade_label, decade_marks};
+use super::{TeleportApp, row_color, wrap_angle};
+use crate::numfmt::{full, short};
 use crate::symmetry::grad_norm_at;
 
 /// Samples of the θ curve.
 const THETA_SAMPLES: usize = 240;
 
-/// `10^v` with a short mantissa, for log-scale axes.
-fn pow10_label(v: f64) -> String {
-    if (v - v.round()).abs() < 1e-9 {
-        format!("1e{}", v.round() as i64)
-    } else {
-        format!("{:.2e}", 10f64.powf(v))
+/// Where the oracle marker and its label are drawn.
+const ORACLE_COLOR: Color32 = Color32::from_rgb(200, 40, 40);
+
+/// The item name and point a plot's hover label is about.
+fn hover_point<'a>(hover: &egui_plot::HoverPosition<'a>) -> (&'a str, egui_plot::PlotPoint) {
+    match hover {
+        egui_plot::HoverPosition::NearDataPoint {
+            plot_name,
+            position,
+            ..
+        } => (plot_name, *position),
+        egui_plot::HoverPosition::Elsewhere { position } => ("", *position),
     }
+}
+
+/// How the loss plot chooses its view.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum LossView {
+    /// Fitted to the runs still moving (see [`fitted_loss_view`]).
+    #[default]
+    Fit,
+    /// Every value of every run, however small.
+    Full,
+    /// Where the user zoomed or panned.
+    User,
+}
+
+/// The loss plot's default view, in (step, log₁₀ f): from step 0 to
+/// `steps`; from the largest value (at most 10⁶ × f₀, so one diverging run
+/// cannot squash the rest) down to the smallest value any run reaches, but
+/// no lower than 10⁻¹⁶ × f₀ — a run that converges to 1e−300 leaves the
+/// others readable. `curves` hold log₁₀ f per step; f₀ is the largest
+/// starting value.
+pub fn fitted_loss_view(curves: &[Vec<[f64; 2]>], steps: usize) -> PlotBounds {
+    let x = [0.0, steps.max(1) as f64];
+    let values = || {
+        curves
+            .iter()
+            .flatten()
+            .map(|p| p[1])
+            .filter(|v| v.is_finite())
+    };
+    let start = curves
+        .iter()
+        .filter_map(|c| c.first().map(|p| p[1]))
+        .filter(|v| v.is_finite())
+        .fold(f64::NEG_INFINITY, f64::max);
+    if !start.is_finite() {
+        return PlotBounds::from_min_max([x[0], -1.0], [x[1], 1.0]);
+    }
+    let top = values().fold(start, f64::max).min(start + 6.0);
+    let bottom = values().fold(start, f64::min).max(start - 16.0);
+    let bottom = bottom.min(top - 1.0);
+    let margin = 0.05 * (top - bottom);
+    PlotBounds::from_min_max([x[0], bottom - margin], [x[1], top + margin])
 }
 
 impl TeleportApp {
     pub(super) fn side_ui(&mut self, ui: &mut egui::Ui) {
-        let half = (ui.available_height() - 60.0).max(200.0) / 2.0;
+        let half = (ui.available_height() - 110.0).max(160.0) / 2.0;
         ui.label("‖∇f(g_θ x)‖ along the orbit").on_hover_text(
             "How the gradient norm changes as x moves along its level set; click to set θ.",
         );
         self.theta_plot_ui(ui, half);
         ui.separator();
-        ui.label("f(x_t) per step (log scale)")
-            .on_hover_text("Loss of every visible optimizer; click to move the timeline.");
+        ui.label("f(x_t) per step (log scale)").on_hover_text(
+            "Loss of every visible optimizer; click to move the timeline. \
+             Drag or scroll to look around; double-click for every value, again for the fitted view.",
+        );
+        self.loss_legend_ui(ui);
         self.loss_plot_ui(ui, half);
     }
 
@@ -48,6 +101,8 @@ impl TeleportApp {
             .collect();
         let best = self.rt.oracle;
         let best_theta = wrap_angle(best.theta);
+        let oracle_drawable =
+            best_theta.is_finite() && best.grad_norm.is_finite() && best.grad_norm < 1e100;
         let theta = self.state.theta;
         let mut clicked = None;
         // The bounds must stay finite even when every sample overflowed
@@ -60,28 +115,44 @@ impl TeleportApp {
             .allow_drag(false)
             .allow_zoom(false)
             .allow_scroll(false)
+            .x_grid_spacer(angle_marks)
+            .x_axis_formatter(|mark, _| angle_label(mark))
+            .y_axis_formatter(|mark, _| short(mark.value))
+            .label_formatter(|hover| {
+                let (_, p) = hover_point(hover);
+                Some(format!("θ = {}\n‖∇f‖ = {}", short(p.x), short(p.y)))
+            })
             .x_axis_label("θ (rad)")
-            .legend(egui_plot::Legend::default())
             .show(ui, |plot_ui| {
+                super::keep_view_sane(plot_ui, 1e200, None);
                 plot_ui.line(
                     Line::new("‖∇f(g_θ x)‖", curve)
                         .color(Color32::from_rgb(120, 60, 160))
                         .width(2.0),
                 );
                 plot_ui.vline(VLine::new("current θ", theta).color(Color32::from_rgb(40, 40, 40)));
-                plot_ui.points(
-                    Points::new(
-                        format!("oracle θ* = {best_theta:.4}"),
-                        vec![[best_theta, best.grad_norm]],
-                    )
-                    .shape(MarkerShape::Diamond)
-                    .radius(6.0)
-                    .color(Color32::from_rgb(200, 40, 40)),
-                );
+                if oracle_drawable {
+                    plot_ui.points(
+                        Points::new("oracle θ*", vec![[best_theta, best.grad_norm]])
+                            .shape(MarkerShape::Diamond)
+                            .radius(6.0)
+                            .color(ORACLE_COLOR),
+                    );
+                }
                 if plot_ui.response().clicked() {
                     clicked = plot_ui.pointer_coordinate();
                 }
             });
+        // The key sits under the plot, so it never hides θ*.
+        ui.horizontal_wrapped(|ui| {
+            ui.label(RichText::new("◆ oracle θ* =").color(ORACLE_COLOR).small());
+            ui.label(RichText::new(short(best_theta)).color(ORACLE_COLOR).small())
+                .on_hover_text(full(best_theta));
+            ui.label(RichText::new(format!("‖∇f‖ = {}", short(best.grad_norm))).small())
+                .on_hover_text(full(best.grad_norm));
+            ui.label(RichText::new(format!("│ current θ = {}", short(theta))).small())
+                .on_hover_text(full(theta));
+        });
         if let Some(p) = clicked
             && p.x.is_finite()
         {
@@ -89,42 +160,86 @@ impl TeleportApp {
         }
     }
 
+    /// The loss plot's key, above it: one entry per visible row in row
+    /// order, so no curve is ever under it.
+    fn loss_legend_ui(&self, ui: &mut egui::Ui) {
+        ui.horizontal_wrapped(|ui| {
+            ui.spacing_mut().item_spacing.x = 4.0;
+            for (entry, name, run) in self.visible_runs() {
+                let (rect, _) = ui.allocate_exact_size(egui::vec2(12.0, 3.0), egui::Sense::hover());
+                ui.painter().rect_filled(rect, 0.0, row_color(entry));
+                let last = run.shown().records.last().map_or(f64::NAN, |r| r.f);
+                ui.label(RichText::new(name).small())
+                    .on_hover_text(format!("f at the last step: {}", full(last)));
+                ui.add_space(6.0);
+            }
+        });
+    }
+
+    /// log₁₀ f per step of each visible run, base and branch.
+    fn loss_curves(&self) -> Vec<Vec<[f64; 2]>> {
+        let points = |tr: &crate::optim::Trajectory| -> Vec<[f64; 2]> {
+            // f = 0 exactly is drawn at 1e-300.
+            tr.records
+                .iter()
+                .map(|r| [r.t as f64, r.f.max(1e-300).log10()])
+                .collect()
+        };
+        self.visible_runs()
+            .into_iter()
+            .flat_map(|(_, _, run)| {
+                std::iter::once(points(&run.base)).chain(run.branch.as_ref().map(points))
+            })
+            .collect()
+    }
+
     fn loss_plot_ui(&mut self, ui: &mut egui::Ui, height: f32) {
         let t = self.state.playback.t;
+        let curves = self.loss_curves();
+        let fitted = fitted_loss_view(&curves, self.state.steps);
+        let (lowest, highest) = curves
+            .iter()
+            .flatten()
+            .map(|p| p[1])
+            .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), v| {
+                (lo.min(v), hi.max(v))
+            });
+        let mode = self.rt.loss_view;
         let mut clicked = None;
-        Plot::new("loss_plot")
+        let response = Plot::new("loss_plot")
             .height(height)
-            .include_x(0.0)
-            .include_y(0.0)
             .x_axis_label("step")
-            .y_axis_formatter(|mark, _| pow10_label(mark.value))
+            .y_grid_spacer(decade_marks)
+            .y_axis_formatter(|mark, _| decade_label(mark))
+            .allow_double_click_reset(false)
             .label_formatter(|hover| {
-                let (name, p) = match hover {
-                    egui_plot::HoverPosition::NearDataPoint {
-                        plot_name,
-                        position,
-                        ..
-                    } => (*plot_name, *position),
-                    egui_plot::HoverPosition::Elsewhere { position } => ("", *position),
-                };
+                let (name, p) = hover_point(hover);
                 let prefix = if name.is_empty() {
                     String::new()
                 } else {
                     format!("{name}\n")
                 };
                 Some(format!(
-                    "{prefix}step {:.0}, f = {:.4e}",
+                    "{prefix}step {:.0}, f = {}",
                     p.x,
-                    10f64.powf(p.y)
+                    short(10f64.powf(p.y))
                 ))
             })
-            .legend(egui_plot::Legend::default())
             .show(ui, |plot_ui| {
-                for (i, run) in self.rt.runs.iter().enumerate() {
-                    let Some(run) = run else { continue };
-                    let name = self.state.optimizers[i].label();
+                let view = plot_ui.plot_bounds();
+                // A view panned away from every curve goes back to the fit.
+                let lost = mode == LossView::User
+                    && lowest.is_finite()
+                    && (view.max()[1] < lowest - 2.0 || view.min()[1] > highest + 2.0);
+                match mode {
+                    LossView::Fit => plot_ui.set_plot_bounds(fitted),
+                    LossView::Full => plot_ui.set_auto_bounds(true),
+                    LossView::User if lost => plot_ui.set_plot_bounds(fitted),
+                    LossView::User => super::keep_view_sane(plot_ui, 1e6, Some(fitted)),
+                }
+                for (entry, name, run) in self.visible_runs() {
+                    let c = row_color(entry);
                     let points = |tr: &crate::optim::Trajectory| -> Vec<[f64; 2]> {
-                        // log10 of f; f = 0 exactly is drawn at 1e-300.
                         tr.records
                             .iter()
                             .map(|r| [r.t as f64, r.f.max(1e-300).log10()])
@@ -132,13 +247,15 @@ impl TeleportApp {
                     };
                     plot_ui.line(
                         Line::new(name.clone(), points(&run.base))
-                            .color(color(i))
+                            .id(("loss", entry.id))
+                            .color(c)
                             .width(1.5),
                     );
                     if let Some(branch) = &run.branch {
                         plot_ui.line(
                             Line::new(format!("{name} (teleported by hand)"), points(branch))
-                                .color(color(i))
+                                .id(("loss-branch", entry.id))
+                                .color(c)
                                 .style(egui_plot::LineStyle::dashed_dense())
                                 .width(1.5),
                         );
@@ -150,11 +267,74 @@ impl TeleportApp {
                     clicked = plot_ui.pointer_coordinate();
                 }
             });
+        let r = &response.response;
+        let (scrolled, zoomed) = ui.input(|i| {
+            (
+                i.smooth_scroll_delta != egui::Vec2::ZERO,
+                i.zoom_delta() != 1.0,
+            )
+        });
+        self.rt.loss_view = if r.double_clicked() {
+            match mode {
+                LossView::Full => LossView::Fit,
+                LossView::Fit | LossView::User => LossView::Full,
+            }
+        } else if r.dragged() || (r.hovered() && (scrolled || zoomed)) {
+            LossView::User
+        } else {
+            mode
+        };
+        self.rt.loss_bounds = Some(*response.transform.bounds());
         if let Some(p) = clicked
             && p.x.is_finite()
         {
             self.state.playback.t = (p.x.round().max(0.0) as usize).min(self.state.steps);
             self.state.playback.playing = false;
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn curve(values: &[f64]) -> Vec<[f64; 2]> {
+        values
+            .iter()
+            .enumerate()
+            .map(|(t, f)| [t as f64, f.log10()])
+            .collect()
+    }
+
+    #[test]
+    fn a_run_at_1e_minus_300_does_not_squash_the_others() {
+        let slow = curve(&[10.0, 5.0, 2.0, 1.0, 0.5]);
+        let fast = curve(&[10.0, 1e-3, 1e-150, 1e-300, 1e-300]);
+        let view = fitted_loss_view(&[slow, fast], 4);
+        // The floor is 1e−16 × f₀ = 1e−15 (plus a margin), far above 1e−300.
+        assert!(view.min()[1] > -17.0 && view.min()[1] < -15.0, "{view:?}");
+        assert!(view.max()[1] >= 1.0 && view.max()[1] < 2.0, "{view:?}");
+        assert_eq!((view.min()[0], view.max()[0]), (0.0, 4.0));
+    }
+
+    #[test]
+    fn a_diverging_run_is_capped_at_a_million_times_f0() {
+        let slow = curve(&[10.0, 5.0, 2.0]);
+        let boom = curve(&[10.0, 1e50, 1e200]);
+        let view = fitted_loss_view(&[slow, boom], 2);
+        assert!(
+            view.max()[1] <= 7.0 + 1.2 && view.max()[1] >= 7.0,
+            "{view:?}"
+        );
+        assert!(view.min()[1] < 0.5, "{view:?}");
+    }
+
+    #[test]
+    fn slow_runs_get_a_tight_view() {
+        let a = curve(&[4.0, 3.0, 2.5]);
+        let view = fitted_loss_view(&[a], 2);
+        // At least one decade tall, around the data.
+        assert!(view.max()[1] - view.min()[1] >= 1.0);
+        assert!(view.min()[1] <= 2.5f64.log10() && view.max()[1] >= 4f64.log10());
     }
 }

@@ -68,6 +68,18 @@ impl AppTeleport {
     }
 }
 
+/// A row's identity: fixed for the row's life and unique in a session, so
+/// runs, colours, legend entries and hand-applied teleports follow the row
+/// when rows above it are added or removed.
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize,
+)]
+#[serde(transparent)]
+pub struct RowId(pub u64);
+
+/// How many colours rows cycle through (the app's palette).
+pub const PALETTE_LEN: usize = 10;
+
 /// What an optimizer row runs.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub enum EntryKind {
@@ -78,14 +90,23 @@ pub enum EntryKind {
         /// Teleports.
         teleport: Option<AppTeleport>,
     },
-    /// A learned optimizer (the live-trained weights when training that
-    /// variant, else the shipped ones for the task's family).
+    /// A learned optimizer with the shipped weights for the task's family.
     Learned(Variant),
+    /// The model trained live in this session (or loaded from a file), as a
+    /// row of its own beside the shipped ones.
+    Live(Variant),
 }
 
-/// One optimizer row: toggle, colour, hyperparameters.
+/// One optimizer row: identity, colour, toggle, hyperparameters.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct OptimizerEntry {
+    /// The row's identity (assigned by [`AppState::add_row`]; states saved
+    /// before rows had ids get them from [`AppState::normalize`]).
+    #[serde(default)]
+    pub id: RowId,
+    /// Index into the palette, kept for the row's life.
+    #[serde(default)]
+    pub color: Option<usize>,
     /// Shown and computed.
     pub enabled: bool,
     /// What it runs.
@@ -93,6 +114,16 @@ pub struct OptimizerEntry {
 }
 
 impl OptimizerEntry {
+    /// A new row (id and colour are given when it is added to a state).
+    pub fn new(enabled: bool, kind: EntryKind) -> Self {
+        Self {
+            id: RowId::default(),
+            color: None,
+            enabled,
+            kind,
+        }
+    }
+
     /// A legend name, e.g. `GD lr=0.05 + teleport (oracle)`.
     pub fn label(&self) -> String {
         match &self.kind {
@@ -108,6 +139,7 @@ impl OptimizerEntry {
                 name
             }
             EntryKind::Learned(v) => v.label().to_owned(),
+            EntryKind::Live(v) => format!("{} — live", v.label()),
         }
     }
 }
@@ -115,11 +147,10 @@ impl OptimizerEntry {
 /// The optimizers shown by default: the classical ones, GD with both
 /// teleports, and the four learned variants.
 pub fn default_optimizers() -> Vec<OptimizerEntry> {
-    let classical = |spec, teleport, enabled| OptimizerEntry {
-        enabled,
-        kind: EntryKind::Classical { spec, teleport },
+    let classical = |spec, teleport, enabled| {
+        OptimizerEntry::new(enabled, EntryKind::Classical { spec, teleport })
     };
-    vec![
+    let rows = vec![
         classical(OptimizerSpec::Gd { lr: 0.05 }, None, true),
         classical(
             OptimizerSpec::Momentum {
@@ -157,30 +188,29 @@ pub fn default_optimizers() -> Vec<OptimizerEntry> {
             )),
             false,
         ),
-        OptimizerEntry {
-            enabled: true,
-            kind: EntryKind::Learned(Variant::L2o),
-        },
-        OptimizerEntry {
-            enabled: true,
-            kind: EntryKind::Learned(Variant::L2oTele),
-        },
-        OptimizerEntry {
-            enabled: false,
-            kind: EntryKind::Learned(Variant::LrTele),
-        },
-        OptimizerEntry {
-            enabled: false,
-            kind: EntryKind::Learned(Variant::LrTeleMomentum),
-        },
-    ]
+        OptimizerEntry::new(true, EntryKind::Learned(Variant::L2o)),
+        OptimizerEntry::new(true, EntryKind::Learned(Variant::L2oTele)),
+        OptimizerEntry::new(false, EntryKind::Learned(Variant::LrTele)),
+        OptimizerEntry::new(false, EntryKind::Learned(Variant::LrTeleMomentum)),
+    ];
+    // Ids and colours in row order, as a fresh state numbers them.
+    rows.into_iter()
+        .enumerate()
+        .map(|(i, row)| OptimizerEntry {
+            id: RowId(i as u64 + 1),
+            color: Some(i % PALETTE_LEN),
+            ..row
+        })
+        .collect()
 }
 
 /// A teleport applied by hand with "Teleport here".
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ManualTeleport {
-    /// The optimizer row it branches.
-    pub optimizer: usize,
+    /// The optimizer row it branches (saved states before row ids named the
+    /// row's index as `optimizer`; [`AppState::normalize`] maps them).
+    #[serde(alias = "optimizer")]
+    pub row: RowId,
     /// The step at which `x_t ← g_θ(x_t)`.
     pub step: usize,
     /// The angle.
@@ -320,7 +350,7 @@ pub struct AppState {
     /// The optimizer rows.
     pub optimizers: Vec<OptimizerEntry>,
     /// The row whose current point the scrubber teleports.
-    pub selected: usize,
+    pub selected: RowId,
     /// Teleports applied by hand.
     pub manual_teleports: Vec<ManualTeleport>,
     /// Timeline.
@@ -343,13 +373,9 @@ impl Default for AppState {
             steps: 100,
             theta: 0.0,
             optimizers: default_optimizers(),
-            selected: 0,
+            selected: RowId(1),
             manual_teleports: Vec::new(),
-            playback: Playback {
-                t: 12,
-                playing: false,
-                speed: 8.0,
-            },
+            playback: Playback::default(),
             show: ShowFlags {
                 filled: true,
                 orbit: true,
@@ -364,6 +390,130 @@ impl Default for AppState {
             },
             alg2: Alg2Settings::default(),
             training: TrainingSettings::default(),
+        }
+    }
+}
+
+impl AppState {
+    /// Makes a state (restored, loaded or edited) consistent: unique row ids,
+    /// a colour for every row, a selection and hand-applied teleports that
+    /// name existing rows, a timeline inside the run. Idempotent.
+    ///
+    /// A state saved before rows had ids (every id 0) numbers its rows by
+    /// position, which is what its `selected` and `optimizer` fields meant.
+    pub fn normalize(&mut self) {
+        let mut seen = std::collections::HashSet::new();
+        if !self.optimizers.iter().all(|r| seen.insert(r.id)) {
+            for (i, row) in self.optimizers.iter_mut().enumerate() {
+                row.id = RowId(i as u64);
+            }
+        }
+        if self.optimizers.iter().all(|r| r.color.is_none()) {
+            for (i, row) in self.optimizers.iter_mut().enumerate() {
+                row.color = Some(i % PALETTE_LEN);
+            }
+        }
+        for i in 0..self.optimizers.len() {
+            match self.optimizers[i].color {
+                Some(c) if c < PALETTE_LEN => {}
+                _ => self.optimizers[i].color = Some(self.unused_color()),
+            }
+        }
+        if self.row_index(self.selected).is_none() {
+            self.selected = self.optimizers.first().map(|r| r.id).unwrap_or_default();
+        }
+        let ids: std::collections::HashSet<RowId> = self.optimizers.iter().map(|r| r.id).collect();
+        self.manual_teleports.retain(|m| ids.contains(&m.row));
+        self.steps = self.steps.clamp(1, 10_000);
+        self.playback.t = self.playback.t.min(self.steps);
+        if !self.playback.speed.is_finite() {
+            self.playback.speed = Playback::default().speed;
+        }
+        if !self.theta.is_finite() {
+            self.theta = 0.0;
+        }
+    }
+
+    /// The position of row `id`.
+    pub fn row_index(&self, id: RowId) -> Option<usize> {
+        self.optimizers.iter().position(|r| r.id == id)
+    }
+
+    /// Row `id`.
+    pub fn row(&self, id: RowId) -> Option<&OptimizerEntry> {
+        self.optimizers.iter().find(|r| r.id == id)
+    }
+
+    /// Row `id`, to edit.
+    pub fn row_mut(&mut self, id: RowId) -> Option<&mut OptimizerEntry> {
+        self.optimizers.iter_mut().find(|r| r.id == id)
+    }
+
+    /// The least-used palette colour (the first such, so the first rows of a
+    /// fresh state get the palette in order).
+    fn unused_color(&self) -> usize {
+        let mut uses = [0usize; PALETTE_LEN];
+        for c in self.optimizers.iter().filter_map(|r| r.color) {
+            if let Some(n) = uses.get_mut(c) {
+                *n += 1;
+            }
+        }
+        (0..PALETTE_LEN).min_by_key(|&c| (uses[c], c)).unwrap_or(0)
+    }
+
+    /// Adds a row at the end with a new id and an unused colour.
+    pub fn add_row(&mut self, mut row: OptimizerEntry) -> RowId {
+        let id = RowId(
+            self.optimizers
+                .iter()
+                .map(|r| r.id.0 + 1)
+                .max()
+                .unwrap_or(1),
+        );
+        row.id = id;
+        row.color = Some(self.unused_color());
+        self.optimizers.push(row);
+        id
+    }
+
+    /// Removes row `id` with its hand-applied teleports; the selection moves
+    /// to a neighbour when it was this row.
+    pub fn remove_row(&mut self, id: RowId) {
+        let Some(i) = self.row_index(id) else { return };
+        self.optimizers.remove(i);
+        self.manual_teleports.retain(|m| m.row != id);
+        if self.selected == id {
+            let next = i.min(self.optimizers.len().saturating_sub(1));
+            self.selected = self.optimizers.get(next).map(|r| r.id).unwrap_or_default();
+        }
+    }
+
+    /// Every row's legend name, in row order, made unique with a `#2`, `#3`
+    /// suffix where rows would otherwise share one.
+    pub fn row_labels(&self) -> Vec<String> {
+        let mut count: std::collections::HashMap<String, usize> = Default::default();
+        self.optimizers
+            .iter()
+            .map(|r| {
+                let base = r.label();
+                let n = count.entry(base.clone()).or_insert(0);
+                *n += 1;
+                if *n == 1 {
+                    base
+                } else {
+                    format!("{base} #{n}")
+                }
+            })
+            .collect()
+    }
+}
+
+impl Default for Playback {
+    fn default() -> Self {
+        Self {
+            t: 12,
+            playing: false,
+            speed: 8.0,
         }
     }
 }

@@ -6,6 +6,7 @@ use std::sync::Arc;
 use egui::{DragValue, RichText};
 use egui_plot::{Line, Plot};
 
+use super::state::{EntryKind, OptimizerEntry};
 use super::trainer::{FaultInjection, TrainerHandle};
 use super::{LiveModel, TeleportApp};
 use crate::l2o::{ModelConfig, Preprocess, TrainConfig, Variant};
@@ -83,15 +84,24 @@ impl TeleportApp {
                     fault,
                     ..TrainingRuntime::default()
                 };
-                // Show the variant being trained.
-                let variant = self.state.training.variant;
-                for e in &mut self.state.optimizers {
-                    if e.kind == super::state::EntryKind::Learned(variant) {
-                        e.enabled = true;
-                    }
-                }
+                // The model being trained gets a row of its own.
+                self.show_live_row(self.state.training.variant);
             }
             Err(e) => self.notify(ctx, format!("Cannot start training: {e}"), true),
+        }
+    }
+
+    /// Enables the live row of `variant`, adding it (and turning off live
+    /// rows of other variants, whose model is gone) when there is none.
+    pub fn show_live_row(&mut self, variant: Variant) {
+        let live = EntryKind::Live(variant);
+        for row in &mut self.state.optimizers {
+            if let EntryKind::Live(_) = row.kind {
+                row.enabled = row.kind == live;
+            }
+        }
+        if !self.state.optimizers.iter().any(|r| r.kind == live) {
+            self.state.add_row(OptimizerEntry::new(true, live));
         }
     }
 
@@ -142,10 +152,12 @@ impl TeleportApp {
                 false,
             ));
         }
+        let generation = self.rt.live.as_ref().map_or(1, |l| l.generation + 1);
         self.rt.live = Some(LiveModel {
             variant,
             model: snapshot.model,
             version: snapshot.version,
+            generation,
         });
         if let Some((text, error)) = message {
             self.notify(ctx, text, error);
@@ -283,8 +295,10 @@ impl TeleportApp {
         Plot::new("meta-loss")
             .height(140.0)
             .x_axis_label("trajectory")
-            .y_axis_formatter(|m, _| format!("1e{:.1}", m.value))
+            .y_grid_spacer(super::axes::decade_marks)
+            .y_axis_formatter(|m, _| super::axes::decade_label(m))
             .show(ui, |plot_ui| {
+                super::keep_view_sane(plot_ui, 1e12, None);
                 plot_ui.line(Line::new("mean unroll loss (log10)", losses));
             });
         if self.rt.training.running() {
@@ -335,11 +349,14 @@ impl TeleportApp {
                 let variant = model.variant();
                 self.rt.training.stop();
                 let version = self.rt.live.as_ref().map_or(1, |l| l.version + 1);
+                let generation = self.rt.live.as_ref().map_or(1, |l| l.generation + 1);
                 self.rt.live = Some(LiveModel {
                     variant,
                     model: Arc::new(model),
                     version,
+                    generation,
                 });
+                self.show_live_row(variant);
                 self.notify(
                     ctx,
                     format!("Loaded {variant} weights from {}", path.display()),

@@ -1,0 +1,696 @@
+//! A seeded UI monkey: random sequences of real user actions on the real
+//! app, with the app's invariants checked after every action.
+//!
+//! The monkey drives [`TeleportApp::ui_body`] through egui's raw input, as
+//! eframe does, at 1440×900. It finds the widgets a user could use in the
+//! accessibility tree of the previous frame (buttons, checkboxes, sliders,
+//! drag values, combo boxes, menu items) and clicks, drags and types into
+//! them; it also clicks, drags and scrolls on the plots, presses the app's
+//! keys, and does what the side panel offers (add, remove, enable rows,
+//! switch tasks, open windows, start, pause and stop training) — in random
+//! orders, so that sequences no single-action test meets are met.
+//!
+//! After each action, [`check`] asserts: no panic; every enabled row that
+//! has a model has its run, and no run outlives its row; row ids are unique
+//! and every row has a colour; the selection names a row; the timeline is
+//! inside the run; nothing drawn has a NaN coordinate and no drawn text
+//! reads `NaN`; and the state serializes and deserializes to itself.
+
+use std::panic::AssertUnwindSafe;
+use std::path::PathBuf;
+
+use egui::accesskit::Role;
+use egui::{Event, Key, Modifiers, PointerButton, Pos2, Rect, pos2, vec2};
+use rand::RngExt as _;
+
+use crate::app::state::{AppState, EntryKind, OptimizerEntry, TaskSource, default_optimizers};
+use crate::app::{Command, Options, TeleportApp};
+use crate::l2o::Variant;
+use crate::objective::{Preset, TaskDist};
+
+/// The window the monkey plays in.
+const SCREEN: Rect = Rect::from_min_max(Pos2::ZERO, pos2(1440.0, 900.0));
+
+/// What a monkey run did.
+#[derive(Clone, Debug, Default)]
+pub struct MonkeyReport {
+    /// Actions taken.
+    pub actions: usize,
+    /// Frames drawn.
+    pub frames: usize,
+    /// How many of each kind of action, by name.
+    pub counts: Vec<(&'static str, usize)>,
+    /// The most rows seen at once.
+    pub max_rows: usize,
+    /// Training threads started.
+    pub trainings: usize,
+}
+
+/// An invariant that broke (or a panic), with the actions that led to it.
+#[derive(Clone, Debug)]
+pub struct MonkeyFailure {
+    /// The seed of the run.
+    pub seed: u64,
+    /// The index of the action after which the check failed.
+    pub action: usize,
+    /// What broke.
+    pub what: String,
+    /// The last actions, oldest first.
+    pub recent: Vec<String>,
+    /// The app's state when it failed (RON), to replay by hand.
+    pub state: String,
+}
+
+impl std::fmt::Display for MonkeyFailure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        writeln!(
+            f,
+            "monkey seed {} failed after action {}: {}",
+            self.seed, self.action, self.what
+        )?;
+        writeln!(f, "last actions:")?;
+        for a in &self.recent {
+            writeln!(f, "  {a}")?;
+        }
+        writeln!(f, "state: {}", self.state)
+    }
+}
+
+/// A widget found in the accessibility tree.
+#[derive(Clone, Debug)]
+struct Target {
+    role: Role,
+    rect: Rect,
+    label: String,
+}
+
+/// The app under test and its egui context.
+struct Driver {
+    ctx: egui::Context,
+    app: TeleportApp,
+    time: f64,
+    targets: Vec<Target>,
+    frames: usize,
+    nan_drawn: Option<String>,
+}
+
+impl Driver {
+    fn new(export_dir: PathBuf) -> Self {
+        let ctx = egui::Context::default();
+        crate::app::install_fonts(&ctx);
+        ctx.set_theme(egui::Theme::Light);
+        ctx.enable_accesskit();
+        let options = Options {
+            export_dir: Some(export_dir),
+            dialogs: false,
+            fresh: true,
+            ..Options::default()
+        };
+        let mut state = AppState::default();
+        // Small enough that training finishes within a few hundred actions.
+        state.training.hidden = 8;
+        state.training.trajectories = 60;
+        let app = TeleportApp::new(state, &options);
+        Self {
+            ctx,
+            app,
+            time: 0.0,
+            targets: Vec::new(),
+            frames: 0,
+            nan_drawn: None,
+        }
+    }
+
+    /// One frame with these events.
+    fn frame(&mut self, events: Vec<Event>) {
+        self.time += 1.0 / 30.0;
+        let input = egui::RawInput {
+            screen_rect: Some(SCREEN),
+            time: Some(self.time),
+            predicted_dt: 1.0 / 30.0,
+            events,
+            ..Default::default()
+        };
+        let app = &mut self.app;
+        let mut output = self.ctx.run_ui(input, |ui| app.ui_body(ui));
+        // No GPU here: the textures are not uploaded anywhere.
+        output.textures_delta.clear();
+        self.frames += 1;
+        self.nan_drawn = drawn_nan(&output.shapes);
+        if let Some(update) = output.platform_output.accesskit_update {
+            self.targets = update
+                .nodes
+                .iter()
+                .filter_map(|(_, node)| {
+                    let role = node.role();
+                    if !interactive(role) || node.is_disabled() {
+                        return None;
+                    }
+                    let b = node.bounds()?;
+                    let rect = Rect::from_min_max(
+                        pos2(b.x0 as f32, b.y0 as f32),
+                        pos2(b.x1 as f32, b.y1 as f32),
+                    );
+                    SCREEN.contains(rect.center()).then(|| Target {
+                        role,
+                        rect,
+                        label: node.label().unwrap_or_default().to_owned(),
+                    })
+                })
+                .collect();
+            // The tree comes from a hash map: sort so that a seed always
+            // picks the same widget.
+            self.targets.sort_by(|a, b| {
+                (a.rect.min.y, a.rect.min.x, &a.label)
+                    .partial_cmp(&(b.rect.min.y, b.rect.min.x, &b.label))
+                    .unwrap_or(std::cmp::Ordering::Equal)
+            });
+        }
+    }
+
+    fn click(&mut self, pos: Pos2, button: PointerButton) {
+        self.frame(vec![Event::PointerMoved(pos)]);
+        self.frame(vec![press(pos, button, true)]);
+        self.frame(vec![press(pos, button, false)]);
+    }
+
+    fn drag(&mut self, from: Pos2, to: Pos2) {
+        self.frame(vec![Event::PointerMoved(from)]);
+        self.frame(vec![press(from, PointerButton::Primary, true)]);
+        for k in 1..=4 {
+            let p = from + (to - from) * (k as f32 / 4.0);
+            self.frame(vec![Event::PointerMoved(p)]);
+        }
+        self.frame(vec![press(to, PointerButton::Primary, false)]);
+    }
+
+    fn key(&mut self, key: Key, modifiers: Modifiers) {
+        let down = |pressed| Event::Key {
+            key,
+            physical_key: None,
+            pressed,
+            repeat: false,
+            modifiers,
+        };
+        self.frame(vec![down(true)]);
+        self.frame(vec![down(false)]);
+    }
+}
+
+fn press(pos: Pos2, button: PointerButton, pressed: bool) -> Event {
+    Event::PointerButton {
+        pos,
+        button,
+        pressed,
+        modifiers: Modifiers::NONE,
+    }
+}
+
+/// Roles of widgets a user clicks, drags or types into.
+fn interactive(role: Role) -> bool {
+    matches!(
+        role,
+        Role::Button
+            | Role::CheckBox
+            | Role::RadioButton
+            | Role::Slider
+            | Role::SpinButton
+            | Role::TextInput
+            | Role::ComboBox
+            | Role::MenuItem
+            | Role::Tab
+            | Role::Link
+    )
+}
+
+/// The first drawn shape with a NaN coordinate or a `NaN` text, if any.
+fn drawn_nan(shapes: &[egui::epaint::ClippedShape]) -> Option<String> {
+    for clipped in shapes {
+        if clipped.clip_rect.any_nan() {
+            return Some("a clip rectangle with NaN".to_owned());
+        }
+        let mut found = None;
+        visit(&clipped.shape, &mut |shape| {
+            if found.is_some() {
+                return;
+            }
+            if let egui::epaint::Shape::Text(text) = shape {
+                // An empty galley's mesh bounds are ±∞, so its visual
+                // bounds are NaN by construction: check where it is drawn.
+                if text.pos.any_nan() || text.galley.rect.any_nan() {
+                    found = Some(format!("text at a NaN position: {:?}", text.galley.text()));
+                } else if text.galley.text().contains("NaN") {
+                    found = Some(format!("the text {:?}", text.galley.text()));
+                }
+            } else if shape.visual_bounding_rect().any_nan() {
+                found = Some(format!("a shape with a NaN coordinate: {shape:?}"));
+            }
+        });
+        if let Some(what) = found {
+            return Some(format!("{what} (clipped to {:?})", clipped.clip_rect));
+        }
+    }
+    None
+}
+
+fn visit(shape: &egui::epaint::Shape, f: &mut impl FnMut(&egui::epaint::Shape)) {
+    if let egui::epaint::Shape::Vec(shapes) = shape {
+        for s in shapes {
+            visit(s, f);
+        }
+    } else {
+        f(shape);
+    }
+}
+
+/// The app's invariants; the first one that fails, described.
+pub fn check(app: &TeleportApp) -> Result<(), String> {
+    let state = &app.state;
+    let mut ids = std::collections::HashSet::new();
+    for row in &state.optimizers {
+        if !ids.insert(row.id) {
+            return Err(format!("two rows share the id {:?}", row.id));
+        }
+        if row.color.is_none() {
+            return Err(format!("row {:?} has no colour", row.id));
+        }
+        let expected = row.enabled && app.optimizer_of(row.id).is_some();
+        if app.run(row.id).is_some() != expected {
+            return Err(format!(
+                "row {:?} ({}) enabled={} has a run: {}, expected {expected}",
+                row.id,
+                row.label(),
+                row.enabled,
+                app.run(row.id).is_some()
+            ));
+        }
+    }
+    if let Some(id) = app.run_rows().find(|id| !ids.contains(id)) {
+        return Err(format!("a run outlives its row {id:?}"));
+    }
+    if !state.optimizers.is_empty() && state.row(state.selected).is_none() {
+        return Err(format!("the selection {:?} names no row", state.selected));
+    }
+    if let Some(m) = state
+        .manual_teleports
+        .iter()
+        .find(|m| !ids.contains(&m.row))
+    {
+        return Err(format!("a hand-applied teleport names no row: {m:?}"));
+    }
+    if state.playback.t > state.steps {
+        return Err(format!(
+            "the timeline is at {} of {} steps",
+            state.playback.t, state.steps
+        ));
+    }
+    if !state.theta.is_finite() || !state.x0.iter().all(|v| v.is_finite()) {
+        return Err(format!(
+            "θ = {} or x₀ = {:?} is not finite",
+            state.theta, state.x0
+        ));
+    }
+    let text = ron::to_string(state).map_err(|e| format!("the state does not serialize: {e}"))?;
+    let back: AppState =
+        ron::from_str(&text).map_err(|e| format!("the state does not deserialize: {e}"))?;
+    if &back != state {
+        return Err("the state does not deserialize to itself".to_owned());
+    }
+    Ok(())
+}
+
+/// Typing a user might do into a number field.
+fn junk_text(rng: &mut crate::Rng) -> String {
+    const WORDS: [&str; 16] = [
+        "0",
+        "1",
+        "-1",
+        "0.5",
+        "1e308",
+        "-1e308",
+        "1e-320",
+        "3.14159",
+        "nan",
+        "inf",
+        "-",
+        "e",
+        "12345678901234567890",
+        "abc",
+        "1,5",
+        "²",
+    ];
+    let mut s = String::new();
+    for _ in 0..rng.random_range(1..=3) {
+        s.push_str(WORDS[rng.random_range(0..WORDS.len())]);
+    }
+    s
+}
+
+const KEYS: [Key; 14] = [
+    Key::Space,
+    Key::ArrowLeft,
+    Key::ArrowRight,
+    Key::ArrowUp,
+    Key::ArrowDown,
+    Key::R,
+    Key::OpenBracket,
+    Key::CloseBracket,
+    Key::F1,
+    Key::Escape,
+    Key::Enter,
+    Key::Tab,
+    Key::Home,
+    Key::End,
+];
+
+/// Runs `actions` random actions from `seed`; stops at the first broken
+/// invariant or panic. `on_progress` hears the number of actions done.
+pub fn run(
+    seed: u64,
+    actions: usize,
+    export_dir: PathBuf,
+    mut on_progress: impl FnMut(usize),
+) -> Result<MonkeyReport, MonkeyFailure> {
+    let mut rng = crate::rng(seed);
+    let mut driver = Driver::new(export_dir);
+    let mut recent: std::collections::VecDeque<String> = Default::default();
+    let mut report = MonkeyReport::default();
+    let mut counts: std::collections::BTreeMap<&'static str, usize> = Default::default();
+    let mut current = 0;
+    let fail = |action,
+                what: String,
+                recent: &std::collections::VecDeque<String>,
+                app: &TeleportApp| MonkeyFailure {
+        seed,
+        action,
+        what,
+        recent: recent.iter().cloned().collect(),
+        state: ron::to_string(&app.state).unwrap_or_default(),
+    };
+    let outcome = std::panic::catch_unwind(AssertUnwindSafe(|| {
+        driver.frame(Vec::new());
+        driver.frame(Vec::new());
+        for i in 0..actions {
+            current = i;
+            let (kind, description) = act(&mut driver, &mut rng);
+            *counts.entry(kind).or_default() += 1;
+            if recent.len() == 40 {
+                recent.pop_front();
+            }
+            recent.push_back(format!("#{i} {description}"));
+            // The description is logged before the check, so that a panic
+            // in the next action still shows what came before it.
+            if let Err(what) = check(&driver.app) {
+                return Err(fail(i, what, &recent, &driver.app));
+            }
+            if let Some(what) = driver.nan_drawn.take() {
+                return Err(fail(i, format!("drew {what}"), &recent, &driver.app));
+            }
+            report.max_rows = report.max_rows.max(driver.app.state.optimizers.len());
+            if i % 1000 == 999 {
+                on_progress(i + 1);
+            }
+        }
+        Ok(())
+    }));
+    driver.app.rt.training.stop();
+    report.actions = actions;
+    report.frames = driver.frames;
+    report.trainings = counts.get("train").copied().unwrap_or(0);
+    report.counts = counts.into_iter().collect();
+    match outcome {
+        Ok(Ok(())) => Ok(report),
+        Ok(Err(failure)) => Err(failure),
+        Err(panic) => {
+            let message = panic
+                .downcast_ref::<String>()
+                .cloned()
+                .or_else(|| panic.downcast_ref::<&str>().map(|s| (*s).to_owned()))
+                .unwrap_or_else(|| "a panic".to_owned());
+            Err(MonkeyFailure {
+                seed,
+                action: current,
+                what: format!("panicked: {message}"),
+                recent: recent.into_iter().collect(),
+                state: ron::to_string(&driver.app.state).unwrap_or_default(),
+            })
+        }
+    }
+}
+
+/// Picks and does one action; returns its kind and a description.
+fn act(d: &mut Driver, rng: &mut crate::Rng) -> (&'static str, String) {
+    let roll = rng.random_range(0..100);
+    let random_pos = |rng: &mut crate::Rng| {
+        pos2(
+            rng.random_range(0.0..SCREEN.width()),
+            rng.random_range(0.0..SCREEN.height()),
+        )
+    };
+    match roll {
+        // A widget a user can see: click it.
+        0..=39 if !d.targets.is_empty() => {
+            let t = d.targets[rng.random_range(0..d.targets.len())].clone();
+            let pos = t.rect.center();
+            d.click(pos, PointerButton::Primary);
+            (
+                "click",
+                format!("click {:?} {:?} at {pos:?}", t.role, t.label),
+            )
+        }
+        // Drag a slider or a number.
+        40..=49 => {
+            let sliders: Vec<_> = d
+                .targets
+                .iter()
+                .filter(|t| matches!(t.role, Role::Slider | Role::SpinButton))
+                .cloned()
+                .collect();
+            if sliders.is_empty() {
+                d.frame(Vec::new());
+                return ("idle", "idle".to_owned());
+            }
+            let t = &sliders[rng.random_range(0..sliders.len())];
+            let from = t.rect.center();
+            let to = from
+                + vec2(
+                    rng.random_range(-400.0..400.0),
+                    rng.random_range(-20.0..20.0),
+                );
+            d.drag(from, to);
+            (
+                "drag",
+                format!("drag {:?} {:?} by {:?}", t.role, t.label, to - from),
+            )
+        }
+        // Type into a number field: a click opens its editor.
+        50..=57 => {
+            let fields: Vec<_> = d
+                .targets
+                .iter()
+                .filter(|t| matches!(t.role, Role::SpinButton | Role::TextInput | Role::Slider))
+                .cloned()
+                .collect();
+            if fields.is_empty() {
+                d.frame(Vec::new());
+                return ("idle", "idle".to_owned());
+            }
+            let t = &fields[rng.random_range(0..fields.len())];
+            d.click(t.rect.center(), PointerButton::Primary);
+            d.key(Key::A, Modifiers::COMMAND);
+            let text = junk_text(rng);
+            d.frame(vec![Event::Text(text.clone())]);
+            let end = [Key::Enter, Key::Tab, Key::Escape][rng.random_range(0..3)];
+            d.key(end, Modifiers::NONE);
+            (
+                "type",
+                format!(
+                    "type {text:?} into {:?} {:?}, then {end:?}",
+                    t.role, t.label
+                ),
+            )
+        }
+        // Anywhere in the window: click, right-click, double-click, drag,
+        // scroll, zoom.
+        58..=71 => {
+            let pos = random_pos(rng);
+            match rng.random_range(0..6) {
+                0 => {
+                    d.click(pos, PointerButton::Primary);
+                    ("poke", format!("click at {pos:?}"))
+                }
+                1 => {
+                    d.click(pos, PointerButton::Secondary);
+                    ("poke", format!("right-click at {pos:?}"))
+                }
+                2 => {
+                    d.click(pos, PointerButton::Primary);
+                    d.click(pos, PointerButton::Primary);
+                    ("poke", format!("double-click at {pos:?}"))
+                }
+                3 => {
+                    let to = random_pos(rng);
+                    d.drag(pos, to);
+                    ("poke", format!("drag {pos:?} → {to:?}"))
+                }
+                4 => {
+                    let delta = vec2(0.0, rng.random_range(-600.0..600.0));
+                    d.frame(vec![Event::PointerMoved(pos)]);
+                    d.frame(vec![Event::MouseWheel {
+                        unit: egui::MouseWheelUnit::Point,
+                        delta,
+                        phase: egui::TouchPhase::Move,
+                        modifiers: Modifiers::NONE,
+                        source: egui::MouseWheelSource::Wheel,
+                    }]);
+                    ("poke", format!("scroll {delta:?} at {pos:?}"))
+                }
+                _ => {
+                    let zoom = rng.random_range(0.2..5.0);
+                    d.frame(vec![Event::PointerMoved(pos)]);
+                    d.frame(vec![Event::Zoom(zoom)]);
+                    ("poke", format!("zoom {zoom} at {pos:?}"))
+                }
+            }
+        }
+        // The app's keys.
+        72..=79 => {
+            let key = KEYS[rng.random_range(0..KEYS.len())];
+            d.key(key, Modifiers::NONE);
+            ("key", format!("key {key:?}"))
+        }
+        // What the side panel and menus offer, done directly: these widgets
+        // are often folded away, so clicks alone would rarely reach them.
+        _ => panel_action(d, rng),
+    }
+}
+
+fn panel_action(d: &mut Driver, rng: &mut crate::Rng) -> (&'static str, String) {
+    let app = &mut d.app;
+    let n = app.state.optimizers.len();
+    let (kind, description) = match rng.random_range(0..12) {
+        0 | 1 => {
+            let rows = default_optimizers();
+            let row = rows[rng.random_range(0..rows.len())].clone();
+            let label = row.label();
+            app.command(Command::AddRow(OptimizerEntry::new(true, row.kind)));
+            ("add", format!("add row {label}"))
+        }
+        2 | 3 if n > 0 => {
+            let row = &app.state.optimizers[rng.random_range(0..n)];
+            let (id, label) = (row.id, row.label());
+            app.command(Command::RemoveRow(id));
+            ("remove", format!("remove row {id:?} {label}"))
+        }
+        4 if n > 0 => {
+            let i = rng.random_range(0..n);
+            let row = &mut app.state.optimizers[i];
+            row.enabled = !row.enabled;
+            (
+                "toggle",
+                format!("toggle row {:?} to {}", row.id, row.enabled),
+            )
+        }
+        5 => {
+            for row in &mut app.state.optimizers {
+                row.enabled = true;
+            }
+            ("toggle", "enable every row".to_owned())
+        }
+        6 => {
+            let source = match rng.random_range(0..3) {
+                0 => TaskSource::Preset(Preset::ALL[rng.random_range(0..Preset::ALL.len())]),
+                1 => TaskSource::Sampled {
+                    dist: TaskDist::ALL[rng.random_range(0..TaskDist::ALL.len())],
+                    seed: rng.random_range(0..1000),
+                },
+                _ => {
+                    app.command(Command::Resample);
+                    d.frame(Vec::new());
+                    return ("task", "resample".to_owned());
+                }
+            };
+            let text = format!("{source:?}");
+            app.command(Command::SetSource(source));
+            ("task", format!("task {text}"))
+        }
+        7 => {
+            let p = &mut app.state.panels;
+            let which = rng.random_range(0..4);
+            match which {
+                0 => p.alg2 = !p.alg2,
+                1 => p.newton = !p.newton,
+                2 => p.training = !p.training,
+                _ => p.help = !p.help,
+            }
+            ("window", format!("toggle window {which}"))
+        }
+        8 => {
+            if app.rt.training.running() {
+                if rng.random_bool(0.5) {
+                    app.rt.training.stop();
+                    ("train", "stop training".to_owned())
+                } else {
+                    let paused = app
+                        .rt
+                        .training
+                        .handle
+                        .as_ref()
+                        .is_some_and(|h| h.is_paused());
+                    if let Some(h) = &app.rt.training.handle {
+                        h.set_paused(!paused);
+                    }
+                    ("train", format!("pause training: {}", !paused))
+                }
+            } else {
+                let variants = Variant::ALL;
+                app.state.training.variant = variants[rng.random_range(0..variants.len())];
+                app.state.training.hidden = app.state.training.hidden.clamp(4, 16);
+                app.state.training.trajectories = app.state.training.trajectories.clamp(1, 100);
+                let ctx = d.ctx.clone();
+                app.start_training(&ctx);
+                (
+                    "train",
+                    format!("start training {}", app.state.training.variant),
+                )
+            }
+        }
+        9 if n > 0 => {
+            let id = app.state.optimizers[rng.random_range(0..n)].id;
+            app.state.selected = id;
+            app.command(Command::TeleportHere);
+            ("teleport", format!("teleport row {id:?} here"))
+        }
+        10 => {
+            let kind = if rng.random_bool(0.5) {
+                Command::ClearTeleports
+            } else {
+                Command::ResetDefaults
+            };
+            let text = format!("{kind:?}");
+            app.command(kind);
+            ("command", text)
+        }
+        _ => {
+            // Row settings a user edits in the row's header.
+            if n == 0 {
+                ("idle", "idle".to_owned())
+            } else {
+                let i = rng.random_range(0..n);
+                let row = &mut app.state.optimizers[i];
+                if let EntryKind::Classical { teleport, .. } = &mut row.kind {
+                    *teleport = match teleport {
+                        Some(_) => None,
+                        None => Some(crate::app::state::AppTeleport::every(
+                            crate::symmetry::Strategy::Oracle,
+                            rng.random_range(1..10),
+                        )),
+                    };
+                }
+                ("edit", format!("toggle the teleport of row {:?}", row.id))
+            }
+        }
+    };
+    d.frame(Vec::new());
+    (kind, description)
+}
