@@ -5,8 +5,8 @@
 use std::hint::black_box;
 use std::time::Instant;
 
-use crate::objective::{Objective, Preset, TaskDist, Vec2};
-use crate::symmetry::{grad_norm_at, oracle, teleport};
+use crate::objective::{Preset, TaskDist, Vec2};
+use crate::symmetry::{dense_scan, oracle, teleport};
 
 /// One measured operation.
 #[derive(Clone, Debug)]
@@ -17,6 +17,8 @@ pub struct Measurement {
     pub median_ns: f64,
     /// 90th percentile time per call, in nanoseconds.
     pub p90_ns: f64,
+    /// Timed samples (batches of calls).
+    pub samples: usize,
 }
 
 /// Times `op` in `samples` batches of `batch` calls; per-call statistics.
@@ -41,6 +43,7 @@ pub fn measure(name: &str, samples: usize, batch: usize, mut op: impl FnMut(usiz
         name: name.to_owned(),
         median_ns: percentile(&per_call, 0.5),
         p90_ns: percentile(&per_call, 0.9),
+        samples,
     }
 }
 
@@ -53,39 +56,61 @@ pub fn percentile(sorted: &[f64], q: f64) -> f64 {
     sorted[i.min(sorted.len() - 1)]
 }
 
-/// The dense scan that the oracle replaces: `n` evaluations of `‖∇f(g_θ x)‖`.
-pub fn dense_scan(obj: &Objective, x: &Vec2, n: usize) -> f64 {
-    let mut best = (0.0, f64::MIN);
-    for k in 0..n {
-        let theta = std::f64::consts::TAU * k as f64 / n as f64;
-        let g = grad_norm_at(obj, x, theta);
-        if g > best.1 {
-            best = (theta, g);
-        }
-    }
-    best.0
+/// What `bench core` measures, one field per row of its table.
+#[derive(Clone, Debug)]
+pub struct CoreMeasurements {
+    /// `f` and `∇f` together, over both families.
+    pub f_grad: Measurement,
+    /// One teleport `g_θ(x)`.
+    pub teleport: Measurement,
+    /// One oracle search for θ*.
+    pub oracle: Measurement,
+    /// The dense scan the oracle replaces (at most 21 samples: it is slow).
+    pub dense_scan: Measurement,
+    /// The oracle on the Rosenbrock preset, a hard orbit.
+    pub oracle_rosenbrock: Measurement,
 }
 
-/// Measures the core operations on 64 tasks of each family.
-pub fn core(samples: usize) -> Vec<Measurement> {
+impl CoreMeasurements {
+    /// The rows in table order.
+    pub fn rows(&self) -> [&Measurement; 5] {
+        [
+            &self.f_grad,
+            &self.teleport,
+            &self.oracle,
+            &self.dense_scan,
+            &self.oracle_rosenbrock,
+        ]
+    }
+
+    /// How many times faster the oracle is than the dense scan, by medians.
+    pub fn oracle_speedup(&self) -> f64 {
+        self.dense_scan.median_ns / self.oracle.median_ns
+    }
+}
+
+/// Measures the core operations on 64 tasks, 32 drawn from each random
+/// family (`elli_vary` with seed 11, `ros_vary` with seed 12), visited in
+/// turn; the Rosenbrock row uses the preset at (−1, −1).
+pub fn core(samples: usize) -> CoreMeasurements {
     let mut tasks = TaskDist::ElliVary.sample_many(11, 32, Default::default());
     tasks.extend(TaskDist::RosVary.sample_many(12, 32, Default::default()));
     let rosen = Preset::Rosenbrock.objective();
     let n = tasks.len();
-    vec![
-        measure("f + ∇f (mixed families)", samples, 4096, |i| {
+    CoreMeasurements {
+        f_grad: measure("f + ∇f (mixed families)", samples, 4096, |i| {
             let t = &tasks[i % n];
             black_box(t.objective.f_grad(black_box(&t.x0)));
         }),
-        measure("teleport g_θ(x)", samples, 4096, |i| {
+        teleport: measure("teleport g_θ(x)", samples, 4096, |i| {
             let t = &tasks[i % n];
             black_box(teleport(&t.objective, black_box(&t.x0), 0.7));
         }),
-        measure("oracle θ* (1e-8 accurate)", samples, 16, |i| {
+        oracle: measure("oracle θ* (1e-8 accurate)", samples, 16, |i| {
             let t = &tasks[i % n];
             black_box(oracle(&t.objective, black_box(&t.x0)));
         }),
-        measure(
+        dense_scan: measure(
             "baseline: dense scan, 65536 angles (≈1e-4 accurate)",
             samples.min(21),
             2,
@@ -94,14 +119,14 @@ pub fn core(samples: usize) -> Vec<Measurement> {
                 black_box(dense_scan(&t.objective, black_box(&t.x0), 65_536));
             },
         ),
-        measure("oracle θ* on Rosenbrock preset", samples, 16, |_| {
+        oracle_rosenbrock: measure("oracle θ* on Rosenbrock preset", samples, 16, |_| {
             black_box(oracle(&rosen, black_box(&Vec2::new(-1.0, -1.0))));
         }),
-    ]
+    }
 }
 
 /// Formats measurements as a Markdown table.
-pub fn table(rows: &[Measurement]) -> String {
+pub fn table<'a>(rows: impl IntoIterator<Item = &'a Measurement>) -> String {
     let mut out = String::from("| operation | median | p90 |\n|---|---:|---:|\n");
     for m in rows {
         out.push_str(&format!(

@@ -6,7 +6,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
 
-use crate::io::scene::{Scene, trajectory_csv, trajectory_json};
+use crate::io::scene::{trajectory_csv, trajectory_json};
 use crate::l2o::Variant;
 use crate::objective::TaskDist;
 
@@ -17,9 +17,12 @@ pub struct Cli {
     /// What to do; without a command the desktop app opens.
     #[command(subcommand)]
     pub command: Option<Command>,
-    /// Open the app on this scene (JSON, as `eval` reads).
+    /// Open the app on this scene or lab file (JSON, as `eval` reads).
     #[arg(long)]
     pub scene: Option<PathBuf>,
+    /// A scene or lab file to open (the same as `--scene FILE`).
+    #[arg(value_name = "FILE", conflicts_with = "scene")]
+    pub file: Option<PathBuf>,
     /// Render the app, save the window as PNG here and exit.
     #[arg(long)]
     pub screenshot: Option<PathBuf>,
@@ -212,39 +215,55 @@ pub enum BenchTarget {
 fn monkey(actions: usize, first: u64, seeds: u64) -> Result<(), Failure> {
     let dir = std::env::temp_dir().join(format!("teleport-lab-monkey-{}", std::process::id()));
     let mut total = 0;
+    let mut failed = Vec::new();
     let start = std::time::Instant::now();
-    println!("| seed | actions | frames | most rows | seconds |\n|---:|---:|---:|---:|---:|");
+    println!(
+        "| seed | actions | frames | most rows | seconds | result |\n|---:|---:|---:|---:|---:|---|"
+    );
     for seed in first..first.saturating_add(seeds) {
         let t = std::time::Instant::now();
         let result = crate::monkey::run(seed, actions, dir.clone(), |done| {
             eprintln!("monkey seed {seed}: {done} actions");
         });
         let _ = std::fs::remove_dir_all(&dir);
+        let secs = t.elapsed().as_secs_f64();
         match result {
             Ok(r) => {
                 total += r.actions;
                 println!(
-                    "| {seed} | {} | {} | {} | {:.0} |",
-                    r.actions,
-                    r.frames,
-                    r.max_rows,
-                    t.elapsed().as_secs_f64()
+                    "| {seed} | {} | {} | {} | {secs:.0} | ok |",
+                    r.actions, r.frames, r.max_rows
                 );
             }
+            // Report and go on with the other seeds: one run shows every
+            // seed's outcome.
             Err(failure) => {
+                total += failure.action + 1;
                 eprintln!("{failure}");
-                return Err(Failure {
-                    message: format!("monkey seed {seed} failed at action {}", failure.action),
-                    code: 1,
-                });
+                println!(
+                    "| {seed} | {} | | | {secs:.0} | **failed**: {} |",
+                    failure.action + 1,
+                    crate::io::scene::one_line(&failure.what, 200)
+                );
+                failed.push(seed);
             }
         }
     }
-    println!(
-        "\n{total} actions over {seeds} seed(s) in {:.0} s: no panic, every invariant held after every action.",
-        start.elapsed().as_secs_f64()
-    );
-    Ok(())
+    let secs = start.elapsed().as_secs_f64();
+    if failed.is_empty() {
+        println!(
+            "\n{total} actions over {seeds} seed(s) in {secs:.0} s: no panic, every invariant held after every action."
+        );
+        Ok(())
+    } else {
+        println!(
+            "\n{total} actions over {seeds} seed(s) in {secs:.0} s; failed seeds: {failed:?}."
+        );
+        Err(Failure {
+            message: format!("monkey seeds {failed:?} failed (see above)"),
+            code: 1,
+        })
+    }
 }
 
 /// A failure to report: a message for standard error and an exit status.
@@ -289,18 +308,30 @@ pub fn main() -> ExitCode {
 pub fn run(cli: Cli) -> Result<(), Failure> {
     match cli.command {
         None => open_app(AppArgs {
-            scene: cli.scene,
+            scene: cli.scene.or(cli.file),
             screenshot: cli.screenshot,
             fresh: cli.fresh,
             data_dir: cli.data_dir,
             panic_after: cli.inject_panic_after_frames,
         }),
         Some(Command::Eval { scene, format }) => {
-            let loaded = Scene::load(&scene).map_err(Failure::input)?;
-            let traj = loaded.run();
-            let text = match format {
-                Format::Json => trajectory_json(&traj),
-                Format::Csv => trajectory_csv(&traj),
+            use crate::io::lab::{self, AnyScene};
+            let text = match lab::load(&scene).map_err(Failure::input)? {
+                // A version-1 scene prints exactly what it always printed.
+                AnyScene::V1(loaded) => {
+                    let traj = loaded.run();
+                    match format {
+                        Format::Json => trajectory_json(&traj),
+                        Format::Csv => trajectory_csv(&traj),
+                    }
+                }
+                AnyScene::V2(loaded) => {
+                    let runs = loaded.run();
+                    match format {
+                        Format::Json => lab::runs_json(&runs),
+                        Format::Csv => lab::runs_csv(&runs),
+                    }
+                }
             };
             emit(&text)
         }
@@ -385,14 +416,14 @@ pub fn run(cli: Cli) -> Result<(), Failure> {
                 }
                 BenchTarget::Core => {
                     let samples = samples.unwrap_or(101);
-                    let rows = crate::bench::core(samples);
-                    println!("{}", crate::bench::table(&rows));
-                    if let (Some(oracle), Some(scan)) = (rows.get(2), rows.get(3)) {
-                        println!(
-                            "oracle vs dense scan: {:.1}× faster, median of {samples} samples",
-                            scan.median_ns / oracle.median_ns
-                        );
-                    }
+                    let m = crate::bench::core(samples);
+                    println!("{}", crate::bench::table(m.rows()));
+                    println!(
+                        "oracle vs dense scan: {:.1}× faster, medians of {} and {} samples",
+                        m.oracle_speedup(),
+                        m.oracle.samples,
+                        m.dense_scan.samples
+                    );
                 }
             }
             Ok(())
@@ -633,7 +664,7 @@ fn open_app(args: AppArgs) -> Result<(), Failure> {
     } = args;
     let scene = scene
         .map(|path| {
-            Scene::load(&path)
+            crate::io::lab::load(&path)
                 .map_err(|e| Failure::input(format!("--scene {}: {e}", path.display())))
         })
         .transpose()?;

@@ -689,6 +689,42 @@ fn help_describes_eval() {
     );
 }
 
+#[test]
+fn bench_core_names_its_rows_and_compares_the_oracle_with_the_scan() {
+    let out = teleport_lab(&["bench", "core", "--samples", "1"]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{text}");
+    let rows = [
+        "| f + ∇f (mixed families) |",
+        "| teleport g_θ(x) |",
+        "| oracle θ* (1e-8 accurate) |",
+        "| baseline: dense scan, 65536 angles (≈1e-4 accurate) |",
+        "| oracle θ* on Rosenbrock preset |",
+    ];
+    let mut at = 0;
+    for row in rows {
+        let found = text[at..]
+            .find(row)
+            .unwrap_or_else(|| panic!("row `{row}` missing or out of order:\n{text}"));
+        at += found + row.len();
+    }
+    let summary = text
+        .lines()
+        .find(|l| l.starts_with("oracle vs dense scan: "))
+        .unwrap_or_else(|| panic!("no speed-up line:\n{text}"));
+    assert!(
+        summary.ends_with("× faster, medians of 1 and 1 samples"),
+        "{summary}"
+    );
+    let speedup: f64 = summary["oracle vs dense scan: ".len()..]
+        .split('×')
+        .next()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or_else(|| panic!("no number in `{summary}`"));
+    // A ratio of two medians (speed itself is never asserted).
+    assert!(speedup.is_finite() && speedup > 0.0, "{summary}");
+}
+
 // ---- files that are not what they seem (issue 11, item 6) -----------------
 
 /// A fresh, empty folder for one test.

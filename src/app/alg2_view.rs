@@ -60,10 +60,13 @@ pub fn alg2_rows(
 impl TeleportApp {
     pub(super) fn alg2_window(&mut self, ctx: &egui::Context) {
         let mut open = self.state.panels.alg2;
-        egui::Window::new("Algorithm 2: learning a rotation on the fly")
-            .open(&mut open)
-            .default_size([760.0, 420.0])
-            .show(ctx, |ui| self.alg2_ui(ui));
+        self.floating_window(
+            "Algorithm 2: learning a rotation on the fly",
+            super::WindowSlot::TopLeft,
+            egui::vec2(700.0, 420.0),
+            &mut open,
+        )
+        .show(ctx, |ui| self.alg2_ui(ui));
         self.state.panels.alg2 = open;
     }
 

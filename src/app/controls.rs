@@ -19,20 +19,53 @@ impl TeleportApp {
             ui.menu_button("File", |ui| {
                 if ui
                     .button("Open scene…  (Ctrl+O)")
-                    .on_hover_text("Load a scene JSON (the format `teleport-lab eval` reads).")
+                    .on_hover_text(
+                        "Open a scene or lab file (the JSON `teleport-lab eval` reads); \
+                         dropping one on the window works too.",
+                    )
                     .clicked()
                 {
                     self.command(Command::OpenScene);
                 }
+                let mut open_recent = None;
+                ui.add_enabled_ui(!self.state.recent.is_empty(), |ui| {
+                    ui.menu_button("Recent", |ui| {
+                        for path in &self.state.recent {
+                            let name = path
+                                .file_name()
+                                .map(|n| n.to_string_lossy().into_owned())
+                                .unwrap_or_default();
+                            if ui
+                                .button(name)
+                                .on_hover_text(path.display().to_string())
+                                .clicked()
+                            {
+                                open_recent = Some(path.clone());
+                            }
+                        }
+                    });
+                });
+                if let Some(path) = open_recent {
+                    let ctx = ui.ctx().clone();
+                    self.open_file(&ctx, &path);
+                }
                 if ui
-                    .button("Save scene…")
+                    .button("Save lab…")
                     .on_hover_text(
-                        "Write the task, x₀, steps and the selected optimizer as scene JSON.",
+                        "Write the whole demo — task, x₀, steps, every row with its weights, \
+                         θ, the step, the view, toggles, windows, caption — as a lab file \
+                         (scene version 2) that File → Open, `teleport-lab FILE` and \
+                         `teleport-lab eval --scene FILE` read.",
                     )
                     .clicked()
                 {
                     self.command(Command::ExportScene);
                 }
+                ui.checkbox(&mut self.state.embed_weights, "embed learned weights")
+                    .on_hover_text(
+                        "Put live-trained and loaded weights inside the lab file (base64), \
+                         so it opens on another machine with no other file.",
+                    );
                 ui.separator();
                 if ui
                     .button("Screenshot window  (Ctrl+S)")
@@ -322,9 +355,15 @@ impl TeleportApp {
                     num(ui, &mut a[1][1], "A₂₂");
                     ui.end_row();
                 });
-                // Keep the matrix symmetric as the user edits either corner.
+                // Keep the matrix symmetric: the corner being edited wins
+                // and the other follows (comparing with the last frame's
+                // value, so a typed A₁₂ is never replaced by A₂₁).
                 if a[0][1] != a[1][0] {
-                    let v = if a[0][1] != 0.0 && a[1][0] == 0.0 {
+                    let previous = match &before {
+                        ObjectiveSpec::Quadratic { a: old } => old[0][1],
+                        _ => a[1][0],
+                    };
+                    let v = if a[0][1] != previous {
                         a[0][1]
                     } else {
                         a[1][0]
@@ -409,6 +448,7 @@ impl TeleportApp {
             }
         });
         ui.horizontal(|ui| {
+            ui.style_mut().wrap_mode = Some(egui::TextWrapMode::Truncate);
             ui.label("point of");
             let labels = self.state.row_labels();
             let selected = self
@@ -435,9 +475,12 @@ impl TeleportApp {
             let (id, c) = (row.id, row_color(row));
             let status = self.run(id).and_then(|r| r.base.stop.clone());
             let waiting = row.enabled
-                && matches!(row.kind, EntryKind::Live(_))
+                && matches!(row.kind, EntryKind::Live(_) | EntryKind::Loaded { .. })
                 && self.learned_model(&row.kind).is_none();
             ui.horizontal(|ui| {
+                // A long label is cut short (its tooltip has it whole) rather
+                // than widening the panel and moving the plot.
+                ui.style_mut().wrap_mode = Some(egui::TextWrapMode::Truncate);
                 let (rect, _) =
                     ui.allocate_exact_size(egui::vec2(10.0, 10.0), egui::Sense::hover());
                 ui.painter().rect_filled(rect, 2.0, c);
@@ -575,6 +618,14 @@ impl TeleportApp {
             }
             EntryKind::Learned(_) => {
                 ui.label(RichText::new("shipped weights for this task's family").small());
+            }
+            EntryKind::Loaded { source, .. } => {
+                let text = if source.starts_with("embedded:") {
+                    "weights embedded in the lab file".to_owned()
+                } else {
+                    format!("weights from {source}")
+                };
+                ui.label(RichText::new(text).small());
             }
             EntryKind::Live(v) => {
                 let source = match live_version {

@@ -9,9 +9,8 @@ use std::sync::{Arc, Mutex, PoisonError};
 
 use super::TeleportApp;
 use super::state::EntryKind;
-use crate::io::scene::{ObjectiveSpec, Scene, StrategyName, TeleportSpec};
+use crate::io::scene::{ObjectiveSpec, Scene};
 use crate::optim::OptimizerSpec;
-use crate::symmetry::Strategy;
 
 /// The folder exports go to without a dialog: `$HOME/teleport-lab-exports`
 /// (or `./teleport-lab-exports` without a home).
@@ -56,6 +55,27 @@ pub struct ExportRuntime {
     /// The last file written (for tests and notifications).
     pub last_written: Option<PathBuf>,
     scripted_mode: bool,
+    fallback_note: Option<String>,
+    /// The in-app "open a file" prompt, when no dialog can open.
+    pub prompt: Option<PathPrompt>,
+}
+
+/// What the in-app path prompt opens.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PromptKind {
+    /// A scene (JSON).
+    Scene,
+    /// Weights (safetensors).
+    Weights,
+}
+
+/// The in-app prompt for a path to open.
+#[derive(Clone, Debug)]
+pub struct PathPrompt {
+    /// What it opens.
+    pub kind: PromptKind,
+    /// The path typed so far.
+    pub text: String,
 }
 
 impl ExportRuntime {
@@ -75,6 +95,8 @@ impl ExportRuntime {
             }),
             last_written: None,
             scripted_mode: screenshot_is_some,
+            fallback_note: None,
+            prompt: None,
         }
     }
 
@@ -84,25 +106,80 @@ impl ExportRuntime {
     }
 
     /// Where to save a new file named like `name`: the dialog's choice, or a
-    /// fresh name in the export folder. `None` if the user cancelled.
-    pub fn save_path(&self, name: &str, extension: &str) -> Option<PathBuf> {
+    /// fresh name in the export folder when no dialog can open (then
+    /// [`Self::take_fallback_note`] says why). `None` if the user cancelled.
+    pub fn save_path(&mut self, name: &str, extension: &str) -> Option<PathBuf> {
         if self.dialogs {
-            return rfd::FileDialog::new()
-                .set_file_name(name)
-                .add_filter(extension, &[extension])
-                .save_file();
+            match dialog(|| {
+                rfd::FileDialog::new()
+                    .set_file_name(name)
+                    .add_filter(extension, &[extension])
+                    .save_file()
+            }) {
+                Chosen::Path(path) => return Some(path),
+                Chosen::Cancelled => return None,
+                Chosen::Unavailable => self.dialogs_failed(),
+            }
         }
         Some(unique_path(&self.dir, name))
     }
 
-    /// A file to open, from a dialog; `None` without dialogs or on cancel.
-    pub fn open_path(&self, extension: &str) -> Option<PathBuf> {
+    /// A file to open, from a dialog. `Err(())` when no dialog can open
+    /// here (the app then asks for a path in a window of its own);
+    /// `Ok(None)` if the user cancelled.
+    #[allow(clippy::result_unit_err, reason = "the only failure is 'no dialog'")]
+    pub fn open_path(&mut self, extension: &str) -> Result<Option<PathBuf>, ()> {
         if !self.dialogs {
-            return None;
+            return Err(());
         }
-        rfd::FileDialog::new()
-            .add_filter(extension, &[extension])
-            .pick_file()
+        match dialog(|| {
+            rfd::FileDialog::new()
+                .add_filter(extension, &[extension])
+                .pick_file()
+        }) {
+            Chosen::Path(path) => Ok(Some(path)),
+            Chosen::Cancelled => Ok(None),
+            Chosen::Unavailable => {
+                self.dialogs_failed();
+                Err(())
+            }
+        }
+    }
+
+    /// Dialogs did not open: use the export folder from now on, and say so
+    /// once.
+    fn dialogs_failed(&mut self) {
+        self.dialogs = false;
+        self.fallback_note = Some(format!(
+            "No file dialog could open here (no desktop portal answered). Files go to {} \
+             and File → Open… asks for a path.",
+            self.dir.display()
+        ));
+    }
+
+    /// Why the last save went to the export folder instead of a dialog,
+    /// once.
+    pub fn take_fallback_note(&mut self) -> Option<String> {
+        self.fallback_note.take()
+    }
+}
+
+/// What a native dialog gave.
+enum Chosen {
+    Path(PathBuf),
+    Cancelled,
+    /// The dialog returned at once without a choice: no portal answered
+    /// (a session bus without `xdg-desktop-portal`), since no person
+    /// cancels a dialog within a tenth of a second.
+    Unavailable,
+}
+
+fn dialog(show: impl FnOnce() -> Option<PathBuf>) -> Chosen {
+    let start = std::time::Instant::now();
+    match show() {
+        Some(path) => Chosen::Path(path),
+        None if start.elapsed() < std::time::Duration::from_millis(100) => Chosen::Unavailable,
+        None => Chosen::Cancelled,
     }
 }
 
@@ -159,14 +236,18 @@ fn crop(image: &egui::ColorImage, rect: egui::Rect, pixels_per_point: f32) -> eg
 }
 
 impl TeleportApp {
-    fn write_file(&mut self, ctx: &egui::Context, path: &Path, bytes: &[u8], what: &str) {
-        if let Some(dir) = path.parent()
-            && !dir.as_os_str().is_empty()
-            && let Err(e) = std::fs::create_dir_all(dir)
-        {
-            self.notify(ctx, format!("Cannot create {}: {e}", dir.display()), true);
-            return;
+    pub(super) fn write_file(
+        &mut self,
+        ctx: &egui::Context,
+        path: &Path,
+        bytes: &[u8],
+        what: &str,
+    ) {
+        if let Some(note) = self.rt.export.take_fallback_note() {
+            self.notify(ctx, note, true);
         }
+        // write_atomic creates the folder and refuses to replace anything
+        // that is not a regular file.
         match crate::io::write_atomic(path, bytes) {
             Ok(()) => {
                 self.rt.export.last_written = Some(path.to_owned());
@@ -272,33 +353,7 @@ impl TeleportApp {
             Some(EntryKind::Classical { spec, teleport }) => (*spec, teleport.clone()),
             _ => (OptimizerSpec::Gd { lr: 0.05 }, None),
         };
-        let teleport = teleport.map(|t| {
-            let (at, every) = if t.at.is_empty() {
-                (None, Some(t.every.max(1)))
-            } else {
-                (Some(t.at.clone()), None)
-            };
-            let (strategy, theta, theta0, lr, iters) = match t.strategy {
-                Strategy::Angle { theta } => (StrategyName::Angle, Some(theta), None, None, None),
-                Strategy::Oracle => (StrategyName::Oracle, None, None, None, None),
-                Strategy::Ascent { theta0, lr, iters } => (
-                    StrategyName::Ascent,
-                    None,
-                    Some(theta0),
-                    Some(lr),
-                    Some(iters),
-                ),
-            };
-            TeleportSpec {
-                strategy,
-                theta,
-                theta0,
-                lr,
-                iters,
-                at,
-                every,
-            }
-        });
+        let teleport = teleport.as_ref().map(super::lab::teleport_spec);
         Scene {
             objective: ObjectiveSpec::of(&self.rt.objective),
             x0: self.state.x0,
@@ -308,41 +363,95 @@ impl TeleportApp {
         }
     }
 
-    pub(super) fn export_scene(&mut self, ctx: &egui::Context) {
-        let json = match serde_json::to_string_pretty(&self.scene()) {
-            Ok(j) => j,
-            Err(e) => {
-                self.notify(ctx, format!("Cannot encode the scene: {e}"), true);
-                return;
-            }
-        };
-        if let Some(path) = self.rt.export.save_path("scene.json", "json") {
-            self.write_file(ctx, &path, json.as_bytes(), "the scene");
+    pub(super) fn open_scene(&mut self, ctx: &egui::Context) {
+        match self.rt.export.open_path("json") {
+            Ok(Some(path)) => self.open_file(ctx, &path),
+            Ok(None) => {}
+            Err(()) => self.open_prompt(PromptKind::Scene),
         }
     }
 
-    pub(super) fn open_scene(&mut self, ctx: &egui::Context) {
-        match self.rt.export.open_path("json") {
-            Some(path) => self.open_scene_from(ctx, &path),
-            None if !self.rt.export.dialogs => self.notify(
-                ctx,
-                "File dialogs are unavailable here; start with `teleport-lab --scene FILE` instead.",
-                true,
-            ),
+    /// Asks for a path in a window of the app's own.
+    pub(super) fn open_prompt(&mut self, kind: PromptKind) {
+        let text = self.rt.export.dir.display().to_string() + "/";
+        self.rt.export.prompt = Some(PathPrompt { kind, text });
+    }
+
+    /// The in-app "open a file" window: a path field, the matching files of
+    /// the export folder to pick from, Open and Cancel.
+    pub(super) fn prompt_window(&mut self, ctx: &egui::Context) {
+        let Some(mut prompt) = self.rt.export.prompt.take() else {
+            return;
+        };
+        let (title, extension) = match prompt.kind {
+            PromptKind::Scene => ("Open a scene", "json"),
+            PromptKind::Weights => ("Load weights", "safetensors"),
+        };
+        let mut open = true;
+        let mut chosen = None;
+        let mut cancel = false;
+        egui::Window::new(title)
+            .open(&mut open)
+            .collapsible(false)
+            .default_width(460.0)
+            .anchor(egui::Align2::CENTER_TOP, egui::vec2(0.0, 80.0))
+            .show(ctx, |ui| {
+                ui.label(format!(
+                    "No file dialog is available here. Type the path of a .{extension} file:"
+                ));
+                let field = ui.add(
+                    egui::TextEdit::singleline(&mut prompt.text)
+                        .desired_width(f32::INFINITY)
+                        .hint_text(format!("/path/to/file.{extension}")),
+                );
+                if field.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter)) {
+                    chosen = Some(PathBuf::from(prompt.text.trim()));
+                }
+                let mut files: Vec<PathBuf> = std::fs::read_dir(&self.rt.export.dir)
+                    .into_iter()
+                    .flatten()
+                    .filter_map(|e| e.ok().map(|e| e.path()))
+                    .filter(|p| p.extension().is_some_and(|e| e == extension))
+                    .collect();
+                files.sort();
+                if !files.is_empty() {
+                    ui.label(format!("In {}:", self.rt.export.dir.display()));
+                    egui::ScrollArea::vertical()
+                        .max_height(160.0)
+                        .show(ui, |ui| {
+                            for f in files {
+                                let name = f.file_name().map(|n| n.to_string_lossy().into_owned());
+                                if ui
+                                    .selectable_label(false, name.unwrap_or_default())
+                                    .clicked()
+                                {
+                                    prompt.text = f.display().to_string();
+                                }
+                            }
+                        });
+                }
+                ui.horizontal(|ui| {
+                    if ui.button("Open").clicked() {
+                        chosen = Some(PathBuf::from(prompt.text.trim()));
+                    }
+                    if ui.button("Cancel").clicked() {
+                        cancel = true;
+                    }
+                });
+            });
+        match chosen {
+            Some(path) => match prompt.kind {
+                PromptKind::Scene => self.open_file(ctx, &path),
+                PromptKind::Weights => self.load_weights_from(ctx, &path),
+            },
+            None if open && !cancel => self.rt.export.prompt = Some(prompt),
             None => {}
         }
     }
 
-    /// Opens a scene file; a bad file is reported and changes nothing.
+    /// Opens a scene or lab file; a bad file is reported and changes
+    /// nothing.
     pub fn open_scene_from(&mut self, ctx: &egui::Context, path: &Path) {
-        match Scene::load(path) {
-            Ok(scene) => {
-                self.apply_scene(&scene);
-                self.rt.level_set.invalidate();
-                self.rt.level_set.reset_view = true;
-                self.notify(ctx, format!("Opened {}", path.display()), false);
-            }
-            Err(e) => self.notify(ctx, format!("Cannot open {}: {e}", path.display()), true),
-        }
+        self.open_file(ctx, path);
     }
 }

@@ -18,7 +18,13 @@ pub const SHORTCUTS: [(&str, &str); 9] = [
 impl TeleportApp {
     pub(super) fn help_window(&mut self, ctx: &egui::Context) {
         let mut open = self.state.panels.help;
-        egui::Window::new("Help").open(&mut open).default_width(460.0).show(ctx, |ui| {
+        let window = self.floating_window(
+            "Help",
+            super::WindowSlot::Middle,
+            egui::vec2(460.0, 380.0),
+            &mut open,
+        );
+        window.show(ctx, |ui| {
             ui.heading("Shortcuts");
             egui::Grid::new("shortcuts").striped(true).show(ui, |ui| {
                 for (key, what) in SHORTCUTS {

@@ -66,6 +66,10 @@ pub struct LevelSetCache {
     pub reset_view: bool,
     /// The last hover readout.
     pub hover: Option<(Vec2, f64, f64)>,
+    /// Show exactly this view in the next frame (a lab file's).
+    pub pending_view: Option<([f64; 2], [f64; 2])>,
+    /// The view drawn in the last frame (saved in lab files).
+    pub view: Option<([f64; 2], [f64; 2])>,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -139,7 +143,9 @@ impl TeleportApp {
                 min[k].clamp(-VIEW_LIMIT, VIEW_LIMIT),
                 max[k].clamp(-VIEW_LIMIT, VIEW_LIMIT),
             );
-            let span = (b - a).max(1.0);
+            // At least a millionth of the magnitude: at x₀ = −7e61 a span
+            // of 1 vanishes in rounding and leaves an empty view.
+            let span = (b - a).max(1.0).max(1e-6 * a.abs().max(b.abs()));
             lo[k] = a - 0.15 * span;
             hi[k] = b + 0.15 * span;
         }
@@ -238,6 +244,9 @@ impl TeleportApp {
                 short(g)
             )
         });
+        if let Some(caption) = &self.state.caption {
+            ui.label(egui::RichText::new(caption).heading());
+        }
         ui.horizontal(|ui| {
             ui.label(hover_text.unwrap_or_else(|| {
                 "Hover the plot for x, f(x), ‖∇f(x)‖. Click or drag to set x₀.".to_owned()
@@ -256,8 +265,13 @@ impl TeleportApp {
             .allow_double_click_reset(false)
             .auto_bounds(false);
         // The fitted view walks every run, so it is only computed on a reset.
-        let reset_to =
-            std::mem::take(&mut self.rt.level_set.reset_view).then(|| self.default_view());
+        let reset_to = match self.rt.level_set.pending_view.take() {
+            Some(view) => {
+                self.rt.level_set.reset_view = false;
+                Some(view)
+            }
+            None => std::mem::take(&mut self.rt.level_set.reset_view).then(|| self.default_view()),
+        };
         let mut clicked_at = None;
         let mut double_clicked = false;
         let response = plot.show(ui, |plot_ui| {
@@ -271,6 +285,7 @@ impl TeleportApp {
             }
             let b = plot_ui.plot_bounds();
             let (min, max) = reset_to.unwrap_or((b.min(), b.max()));
+            self.rt.level_set.view = Some((min, max));
             // Contours and colour map for this view (cached).
             self.refresh_level_set(&ctx, min, max);
             let cache = &self.rt.level_set;
@@ -347,14 +362,18 @@ impl TeleportApp {
                         .allow_hover(false),
                 );
             }
+            // Markers and arrows only where the screen can hold them: a
+            // point at 1e308 (or NaN, when h⁻¹ overflows) would be drawn at
+            // ±∞ or NaN.
+            let near = |p: [f64; 2]| within_view(&p, min, max);
             plot_ui.points(
-                Points::new("x (current point)", vec![[x.x, x.y]])
+                Points::new("x (current point)", near_view(vec![[x.x, x.y]], min, max))
                     .shape(MarkerShape::Circle)
                     .radius(5.0)
                     .color(Color32::BLACK),
             );
             plot_ui.points(
-                Points::new("g_θ(x)", vec![[y.x, y.y]])
+                Points::new("g_θ(x)", near_view(vec![[y.x, y.y]], min, max))
                     .shape(MarkerShape::Diamond)
                     .radius(6.0)
                     .color(Color32::from_rgb(120, 60, 160)),
@@ -365,22 +384,22 @@ impl TeleportApp {
                 let longest = gx.norm().max(gy.norm());
                 if longest > 0.0 && longest.is_finite() {
                     let s = 0.1 * (max[0] - min[0]).max(max[1] - min[1]) / longest;
+                    let (bases, tips): (Vec<_>, Vec<_>) = [
+                        ([x.x, x.y], [x.x - s * gx.x, x.y - s * gx.y]),
+                        ([y.x, y.y], [y.x - s * gy.x, y.y - s * gy.y]),
+                    ]
+                    .into_iter()
+                    .filter(|(base, tip)| near(*base) && near(*tip))
+                    .unzip();
                     plot_ui.arrows(
-                        Arrows::new(
-                            "−∇f at x and g_θ(x)",
-                            vec![[x.x, x.y], [y.x, y.y]],
-                            vec![
-                                [x.x - s * gx.x, x.y - s * gx.y],
-                                [y.x - s * gy.x, y.y - s * gy.y],
-                            ],
-                        )
-                        .color(Color32::from_rgb(200, 40, 40))
-                        .tip_length(10.0),
+                        Arrows::new("−∇f at x and g_θ(x)", bases, tips)
+                            .color(Color32::from_rgb(200, 40, 40))
+                            .tip_length(10.0),
                     );
                 }
             }
             plot_ui.points(
-                Points::new("x₀ (drag me)", vec![x0])
+                Points::new("x₀ (drag me)", near_view(vec![x0], min, max))
                     .shape(MarkerShape::Square)
                     .radius(5.0)
                     .color(Color32::from_rgb(20, 20, 20)),
@@ -505,7 +524,9 @@ fn draw_run(
                 .color(strength),
         );
     }
-    if let Some(rec) = run.records.get(t).or(run.records.last()) {
+    if let Some(rec) = run.records.get(t).or(run.records.last())
+        && within_view(&rec.x, min, max)
+    {
         plot_ui.points(
             Points::new("", vec![rec.x])
                 .id(id("now"))

@@ -10,6 +10,7 @@ mod axes;
 mod controls;
 mod export;
 mod help;
+pub mod lab;
 mod level_set;
 mod newton_view;
 pub mod session;
@@ -66,8 +67,8 @@ const _: () = assert!(COLORS.len() == state::PALETTE_LEN);
 /// Options for starting the app (from the command line or a test).
 #[derive(Clone, Debug, Default)]
 pub struct Options {
-    /// A scene to open instead of the saved state.
-    pub scene: Option<LoadedScene>,
+    /// A scene or lab file to open instead of the saved state.
+    pub scene: Option<crate::io::lab::AnyScene>,
     /// Save a screenshot here once rendered, then close.
     pub screenshot: Option<PathBuf>,
     /// Where exports go when no file dialog can open.
@@ -186,6 +187,8 @@ pub struct Runtime {
     commands: Vec<Command>,
     /// Frames drawn (for the scripted screenshot).
     pub frames: u64,
+    /// The central panel's rectangle: floating windows open inside it.
+    central_rect: egui::Rect,
     /// egui's time at the last frame, for playback.
     last_frame_time: Option<f64>,
     /// Fractions of a step carried to the next frame (timeline, Algorithm 2).
@@ -195,6 +198,9 @@ pub struct Runtime {
     pub loss_view: side_plots::LossView,
     /// The loss plot's view in the last frame (step, log₁₀ f).
     pub loss_bounds: Option<egui_plot::PlotBounds>,
+    /// Weights that came with lab files, by source (see
+    /// [`EntryKind::Loaded`]).
+    pub models: HashMap<String, Arc<MetaOptimizer<f32>>>,
     /// The background session saver (the real app only).
     session: Option<session::SessionSaver>,
     /// Panic after this many frames (test hook).
@@ -298,8 +304,13 @@ impl TeleportApp {
                 },
                 commands: Vec::new(),
                 frames: 0,
+                central_rect: egui::Rect::from_min_size(
+                    egui::pos2(330.0, 30.0),
+                    egui::vec2(740.0, 800.0),
+                ),
                 last_frame_time: None,
                 session: None,
+                models: HashMap::new(),
                 panic_after_frames: options.panic_after_frames,
                 playback_acc: 0.0,
                 alg2_acc: 0.0,
@@ -312,8 +323,18 @@ impl TeleportApp {
             },
             state,
         };
-        if let Some(scene) = &options.scene {
-            app.apply_scene(scene);
+        match &options.scene {
+            Some(crate::io::lab::AnyScene::V1(scene)) => app.apply_scene(scene),
+            Some(crate::io::lab::AnyScene::V2(lab)) => {
+                if let Err(e) = app.apply_lab(lab) {
+                    app.rt.notifications.push(Notification {
+                        text: format!("Cannot show the lab file: {e}"),
+                        error: true,
+                        since: 0.0,
+                    });
+                }
+            }
+            None => {}
         }
         app.recompute_if_needed();
         app
@@ -473,6 +494,7 @@ impl TeleportApp {
                 .pretrained
                 .get(&(*variant, Family::of(&self.rt.objective)))
                 .cloned(),
+            EntryKind::Loaded { source, .. } => self.rt.models.get(source).cloned(),
             EntryKind::Classical { .. } => None,
         }
     }
@@ -492,10 +514,12 @@ impl TeleportApp {
                     when: t.when(),
                 }),
             },
-            kind @ (EntryKind::Learned(_) | EntryKind::Live(_)) => AnyOptimizer::Learned {
-                name,
-                model: self.learned_model(kind)?,
-            },
+            kind @ (EntryKind::Learned(_) | EntryKind::Live(_) | EntryKind::Loaded { .. }) => {
+                AnyOptimizer::Learned {
+                    name,
+                    model: self.learned_model(kind)?,
+                }
+            }
         })
     }
 
@@ -532,6 +556,9 @@ impl TeleportApp {
             .filter(|m| m.row == row.id)
             .collect();
         let weights = match &row.kind {
+            EntryKind::Loaded { source, .. } => {
+                format!("loaded {source} {}", self.rt.models.contains_key(source))
+            }
             EntryKind::Live(_) => format!(
                 "live {:?}",
                 self.rt.live.as_ref().map(|l| (l.variant, l.generation))
@@ -637,6 +664,28 @@ impl TeleportApp {
         Ok(())
     }
 
+    /// Gives the classical rows the step sizes that work on `preset` (GD,
+    /// with or without teleports; momentum; Adam). Returns whether any
+    /// changed.
+    pub fn apply_step_sizes(&mut self, preset: Preset) -> bool {
+        use crate::optim::OptimizerSpec;
+        let s = preset.step_sizes();
+        let mut changed = false;
+        for row in &mut self.state.optimizers {
+            if let EntryKind::Classical { spec, .. } = &mut row.kind {
+                let (lr, want) = match spec {
+                    OptimizerSpec::Gd { lr } => (lr, s.gd),
+                    OptimizerSpec::Momentum { lr, .. } => (lr, s.momentum),
+                    OptimizerSpec::Adam { lr, .. } => (lr, s.adam),
+                    OptimizerSpec::Newton { .. } | OptimizerSpec::Alg2 { .. } => continue,
+                };
+                changed |= *lr != want;
+                *lr = want;
+            }
+        }
+        changed
+    }
+
     /// Applies hand-edited parameters: valid ones become the task; invalid
     /// ones are flagged at the fields and the last valid task stays.
     pub fn edit_custom(&mut self, spec: ObjectiveSpec) {
@@ -695,8 +744,27 @@ impl TeleportApp {
                     }
                 }
                 Command::SetSource(source) => {
+                    let preset = match &source {
+                        TaskSource::Preset(p) => Some(*p),
+                        _ => None,
+                    };
                     if let Err(e) = self.set_source(source) {
                         self.notify(ctx, e, true);
+                    } else if let Some(p) = preset
+                        && self.apply_step_sizes(p)
+                    {
+                        let s = p.step_sizes();
+                        self.notify(
+                            ctx,
+                            format!(
+                                "Step sizes set for {}: GD {}, momentum {}, Adam {}.",
+                                p.name(),
+                                s.gd,
+                                s.momentum,
+                                s.adam
+                            ),
+                            false,
+                        );
                     }
                 }
                 Command::ResetDefaults => {
@@ -705,14 +773,21 @@ impl TeleportApp {
                         &mut self.rt.export,
                         export::ExportRuntime::new(PathBuf::new(), false, None),
                     );
+                    let session = self.rt.session.take();
                     *self = Self::new(AppState::default(), &options);
                     self.rt.export = export;
+                    self.rt.session = session;
+                    // Forget what egui remembers too (open row headers,
+                    // plot views, window positions), keeping its options.
+                    let egui_options = ctx.options(|o| o.clone());
+                    ctx.memory_mut(|m| *m = egui::Memory::default());
+                    ctx.options_mut(|o| *o = egui_options);
                     self.notify(ctx, "Settings reset to defaults.", false);
                 }
                 Command::ScreenshotWindow => self.request_screenshot(ctx, false),
                 Command::ScreenshotPlot => self.request_screenshot(ctx, true),
                 Command::ExportCsv => self.export_csv(ctx),
-                Command::ExportScene => self.export_scene(ctx),
+                Command::ExportScene => self.save_lab(ctx),
                 Command::OpenScene => self.open_scene(ctx),
             }
         }
@@ -807,6 +882,7 @@ impl TeleportApp {
         let ctx = ui.ctx().clone();
         self.rt.frames += 1;
         self.poll_trainer(&ctx);
+        self.take_dropped_files(&ctx);
         self.shortcuts(&ctx);
         self.advance_playback(&ctx);
         self.recompute_if_needed();
@@ -816,6 +892,7 @@ impl TeleportApp {
         egui::Panel::left("controls")
             .resizable(true)
             .default_size(330.0)
+            .size_range(260.0..=600.0)
             .show(ui, |ui| {
                 egui::ScrollArea::vertical().show(ui, |ui| self.controls_ui(ui));
             });
@@ -823,13 +900,18 @@ impl TeleportApp {
         egui::Panel::right("side")
             .resizable(true)
             .default_size(360.0)
+            .size_range(260.0..=700.0)
             .show(ui, |ui| self.side_ui(ui));
-        egui::CentralPanel::default().show(ui, |ui| self.level_set_ui(ui));
+        self.rt.central_rect = egui::CentralPanel::default()
+            .show(ui, |ui| self.level_set_ui(ui))
+            .response
+            .rect;
 
         self.alg2_window(&ctx);
         self.newton_window(&ctx);
         self.training_window(&ctx);
         self.help_window(&ctx);
+        self.prompt_window(&ctx);
         self.notifications_ui(&ctx);
 
         self.handle_commands(&ctx);
@@ -843,6 +925,27 @@ impl TeleportApp {
         }
         if self.rt.panic_after_frames == Some(self.rt.frames) {
             panic!("injected UI panic (--inject-panic-after-frames)");
+        }
+    }
+
+    /// Files dropped on the window: scenes and lab files open, weights load
+    /// into their learned row.
+    fn take_dropped_files(&mut self, ctx: &egui::Context) {
+        let dropped: Vec<PathBuf> = ctx.input(|i| {
+            i.raw
+                .dropped_files
+                .iter()
+                .map(|f| f.path().to_path_buf())
+                .filter(|p| !p.as_os_str().is_empty())
+                .collect()
+        });
+        for path in dropped {
+            let weights = path.extension().is_some_and(|e| e == "safetensors");
+            if weights {
+                self.load_weights_from(ctx, &path);
+            } else {
+                self.open_file(ctx, &path);
+            }
         }
     }
 
@@ -962,6 +1065,45 @@ pub fn install_fonts(ctx: &egui::Context) {
             .push("DejaVuSans".to_owned());
     }
     ctx.set_fonts(fonts);
+}
+
+/// Where a floating window first opens: each in its own part of the
+/// central plot, never over the menus, the side panels or each other.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum WindowSlot {
+    /// Top left of the plot.
+    TopLeft,
+    /// Top right of the plot.
+    TopRight,
+    /// Bottom left of the plot.
+    BottomLeft,
+    /// The middle of the plot.
+    Middle,
+}
+
+impl TeleportApp {
+    /// A floating window that first opens in `slot` of the central plot
+    /// (later the user's position is kept).
+    pub(crate) fn floating_window<'a>(
+        &self,
+        title: &'a str,
+        slot: WindowSlot,
+        size: egui::Vec2,
+        open: &'a mut bool,
+    ) -> egui::Window<'a> {
+        let area = self.rt.central_rect.shrink(12.0);
+        let size = size.min(area.size().max(egui::vec2(200.0, 150.0)));
+        let pos = match slot {
+            WindowSlot::TopLeft => area.left_top(),
+            WindowSlot::TopRight => area.right_top() - egui::vec2(size.x, 0.0),
+            WindowSlot::BottomLeft => area.left_bottom() - egui::vec2(0.0, size.y),
+            WindowSlot::Middle => area.center() - size / 2.0,
+        };
+        egui::Window::new(title)
+            .open(open)
+            .default_pos(pos.max(area.left_top()))
+            .default_size(size)
+    }
 }
 
 /// Keeps a plot's view one that f64 and the screen can represent. Bounds

@@ -12,10 +12,13 @@ use crate::theory::decompose;
 impl TeleportApp {
     pub(super) fn newton_window(&mut self, ctx: &egui::Context) {
         let mut open = self.state.panels.newton;
-        egui::Window::new("Newton vs teleport (Proposition 4.1)")
-            .open(&mut open)
-            .default_size([420.0, 420.0])
-            .show(ctx, |ui| self.newton_ui(ui));
+        self.floating_window(
+            "Newton vs teleport (Proposition 4.1)",
+            super::WindowSlot::TopRight,
+            egui::vec2(380.0, 420.0),
+            &mut open,
+        )
+        .show(ctx, |ui| self.newton_ui(ui));
         self.state.panels.newton = open;
     }
 
@@ -69,26 +72,46 @@ impl TeleportApp {
             "shade where the quantity is negative on the main plot",
         )
         .on_hover_text("Only non-convex tasks (Rosenbrock) have such points.");
-        // The vectors, −∇f scaled to the Newton step's length.
+        // The vectors from the current point, −∇f scaled to the Newton
+        // step's length, all divided by the longest: the plot shows
+        // directions and relative sizes on a fixed scale, so it stays
+        // readable (and representable) at x = −7e61 or with ‖v‖ = 1e−300.
         let scale = d.v2.norm() / d.v1.norm().max(f64::MIN_POSITIVE);
-        let arrow = |v: crate::objective::Vec2| [x.x + v.x, x.y + v.y];
+        let vectors = [
+            (
+                "v1 = −∇f (scaled)",
+                d.v1 * scale,
+                Color32::from_rgb(31, 119, 180),
+            ),
+            ("v2 (Newton)", d.v2, Color32::from_rgb(255, 127, 14)),
+            ("v∥", d.v_par, Color32::from_rgb(44, 160, 44)),
+            ("v⊥", d.v_perp, Color32::from_rgb(214, 39, 40)),
+        ];
+        let longest = vectors
+            .iter()
+            .map(|(_, v, _)| v.norm())
+            .filter(|n| n.is_finite())
+            .fold(0.0, f64::max);
         Plot::new("newton-vectors-plot")
             .data_aspect(1.0)
+            .include_x(-1.1)
+            .include_x(1.1)
+            .include_y(-1.1)
+            .include_y(1.1)
+            .x_axis_label("Δx / longest arrow")
             .legend(egui_plot::Legend::default().follow_insertion_order(true))
             .show(ui, |p| {
-                super::keep_view_sane(p, 1e100, None);
-                for (name, v, c) in [
-                    (
-                        "v1 = −∇f (scaled)",
-                        d.v1 * scale,
-                        Color32::from_rgb(31, 119, 180),
-                    ),
-                    ("v2 (Newton)", d.v2, Color32::from_rgb(255, 127, 14)),
-                    ("v∥", d.v_par, Color32::from_rgb(44, 160, 44)),
-                    ("v⊥", d.v_perp, Color32::from_rgb(214, 39, 40)),
-                ] {
+                super::keep_view_sane(p, 1e6, None);
+                if longest <= 0.0 {
+                    return;
+                }
+                for (name, v, c) in vectors {
+                    let tip = v / longest;
+                    if !(tip.x.is_finite() && tip.y.is_finite()) {
+                        continue;
+                    }
                     p.arrows(
-                        Arrows::new(name, vec![[x.x, x.y]], vec![arrow(v)])
+                        Arrows::new(name, vec![[0.0, 0.0]], vec![[tip.x, tip.y]])
                             .color(c)
                             .tip_length(12.0),
                     );

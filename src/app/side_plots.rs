@@ -84,7 +84,9 @@ impl TeleportApp {
              Drag or scroll to look around; double-click for every value, again for the fitted view.",
         );
         self.loss_legend_ui(ui);
-        self.loss_plot_ui(ui, half);
+        // Whatever the key left: the plot and its axis always fit.
+        let rest = (ui.available_height() - 6.0).max(120.0);
+        self.loss_plot_ui(ui, rest);
     }
 
     fn theta_plot_ui(&mut self, ui: &mut egui::Ui, height: f32) {

@@ -95,6 +95,16 @@ pub enum EntryKind {
     /// The model trained live in this session (or loaded from a file), as a
     /// row of its own beside the shipped ones.
     Live(Variant),
+    /// Weights that came with a lab file: a path, or `embedded` for weights
+    /// inside it (kept for the session; a restart reloads a path).
+    Loaded {
+        /// The variant.
+        variant: Variant,
+        /// The weights file's absolute path, or `embedded:<n>`.
+        source: String,
+        /// The row's name in the lab file.
+        label: String,
+    },
 }
 
 /// One optimizer row: identity, colour, toggle, hyperparameters.
@@ -107,6 +117,9 @@ pub struct OptimizerEntry {
     /// Index into the palette, kept for the row's life.
     #[serde(default)]
     pub color: Option<usize>,
+    /// A name given in a lab file, instead of one made from the settings.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub label: Option<String>,
     /// Shown and computed.
     pub enabled: bool,
     /// What it runs.
@@ -119,6 +132,7 @@ impl OptimizerEntry {
         Self {
             id: RowId::default(),
             color: None,
+            label: None,
             enabled,
             kind,
         }
@@ -126,6 +140,9 @@ impl OptimizerEntry {
 
     /// A legend name, e.g. `GD lr=0.05 + teleport (oracle)`.
     pub fn label(&self) -> String {
+        if let Some(label) = &self.label {
+            return label.clone();
+        }
         match &self.kind {
             EntryKind::Classical { spec, teleport } => {
                 let mut name = spec.label();
@@ -140,6 +157,7 @@ impl OptimizerEntry {
             }
             EntryKind::Learned(v) => v.label().to_owned(),
             EntryKind::Live(v) => format!("{} — live", v.label()),
+            EntryKind::Loaded { label, .. } => label.clone(),
         }
     }
 }
@@ -351,6 +369,10 @@ pub struct AppState {
     pub optimizers: Vec<OptimizerEntry>,
     /// The row whose current point the scrubber teleports.
     pub selected: RowId,
+    /// The id the next added row gets: ids are never reused in a session,
+    /// even after every row was removed.
+    #[serde(default)]
+    pub next_row: u64,
     /// Teleports applied by hand.
     pub manual_teleports: Vec<ManualTeleport>,
     /// Timeline.
@@ -363,6 +385,12 @@ pub struct AppState {
     pub alg2: Alg2Settings,
     /// Live training.
     pub training: TrainingSettings,
+    /// A short text shown with the demo (from a lab file).
+    pub caption: Option<String>,
+    /// Embed learned weights in saved lab files, so one file travels alone.
+    pub embed_weights: bool,
+    /// Files opened or saved lately, newest first.
+    pub recent: Vec<std::path::PathBuf>,
 }
 
 impl Default for AppState {
@@ -374,6 +402,7 @@ impl Default for AppState {
             theta: 0.0,
             optimizers: default_optimizers(),
             selected: RowId(1),
+            next_row: default_optimizers().len() as u64 + 1,
             manual_teleports: Vec::new(),
             playback: Playback::default(),
             show: ShowFlags {
@@ -390,6 +419,9 @@ impl Default for AppState {
             },
             alg2: Alg2Settings::default(),
             training: TrainingSettings::default(),
+            caption: None,
+            embed_weights: true,
+            recent: Vec::new(),
         }
     }
 }
@@ -422,6 +454,7 @@ impl AppState {
         if self.row_index(self.selected).is_none() {
             self.selected = self.optimizers.first().map(|r| r.id).unwrap_or_default();
         }
+        self.next_row = self.next_free_id();
         let ids: std::collections::HashSet<RowId> = self.optimizers.iter().map(|r| r.id).collect();
         self.manual_teleports.retain(|m| ids.contains(&m.row));
         self.steps = self.steps.clamp(1, 10_000);
@@ -432,6 +465,14 @@ impl AppState {
         if !self.theta.is_finite() {
             self.theta = 0.0;
         }
+    }
+
+    /// Puts `path` first in File → Recent (eight at most).
+    pub fn remember_recent(&mut self, path: &std::path::Path) {
+        let path = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
+        self.recent.retain(|p| *p != path);
+        self.recent.insert(0, path);
+        self.recent.truncate(8);
     }
 
     /// The position of row `id`.
@@ -463,17 +504,27 @@ impl AppState {
 
     /// Adds a row at the end with a new id and an unused colour.
     pub fn add_row(&mut self, mut row: OptimizerEntry) -> RowId {
-        let id = RowId(
-            self.optimizers
-                .iter()
-                .map(|r| r.id.0 + 1)
-                .max()
-                .unwrap_or(1),
-        );
+        let id = RowId(self.next_free_id());
+        self.next_row = id.0 + 1;
         row.id = id;
         row.color = Some(self.unused_color());
         self.optimizers.push(row);
+        // A state with no rows selected nothing: the new row is it.
+        if self.row_index(self.selected).is_none() {
+            self.selected = id;
+        }
         id
+    }
+
+    /// An id above every row's and above every id given before.
+    fn next_free_id(&self) -> u64 {
+        self.optimizers
+            .iter()
+            .map(|r| r.id.0 + 1)
+            .max()
+            .unwrap_or(1)
+            .max(self.next_row)
+            .max(1)
     }
 
     /// Removes row `id` with its hand-applied teleports; the selection moves

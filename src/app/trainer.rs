@@ -85,9 +85,10 @@ impl TrainerHandle {
         fault: FaultInjection,
     ) -> Result<Self, String> {
         let trainer = match start {
-            Some(m) => Trainer::resume(m, config)?,
-            None => Trainer::new(model, config)?,
-        };
+            Some(m) => Trainer::resume(m, config),
+            None => Trainer::new(model, config),
+        }
+        .map_err(|e| e.to_string())?;
         let shared = Arc::new(Shared::default());
         let thread_shared = Arc::clone(&shared);
         let thread = std::thread::Builder::new()

@@ -166,10 +166,13 @@ impl TeleportApp {
 
     pub(super) fn training_window(&mut self, ctx: &egui::Context) {
         let mut open = self.state.panels.training;
-        egui::Window::new("Live meta-training")
-            .open(&mut open)
-            .default_width(360.0)
-            .show(ctx, |ui| self.training_ui(ui));
+        self.floating_window(
+            "Live meta-training",
+            super::WindowSlot::BottomLeft,
+            egui::vec2(360.0, 420.0),
+            &mut open,
+        )
+        .show(ctx, |ui| self.training_ui(ui));
         self.state.panels.training = open;
     }
 
@@ -320,6 +323,9 @@ impl TeleportApp {
         let Some(path) = self.rt.export.save_path(&name, "safetensors") else {
             return;
         };
+        if let Some(note) = self.rt.export.take_fallback_note() {
+            self.notify(ctx, note, true);
+        }
         let info = crate::io::weights::WeightsInfo {
             train: Some(self.training_configs().1),
             trajectories_trained: self.rt.training.done.0,
@@ -331,15 +337,11 @@ impl TeleportApp {
     }
 
     fn load_weights(&mut self, ctx: &egui::Context) {
-        let Some(path) = self.rt.export.open_path("safetensors") else {
-            self.notify(
-                ctx,
-                "No file chosen (file dialogs are off here; see the export folder).",
-                true,
-            );
-            return;
-        };
-        self.load_weights_from(ctx, &path);
+        match self.rt.export.open_path("safetensors") {
+            Ok(Some(path)) => self.load_weights_from(ctx, &path),
+            Ok(None) => {}
+            Err(()) => self.open_prompt(super::export::PromptKind::Weights),
+        }
     }
 
     /// Loads weights from a file as the live model; a bad file changes nothing.

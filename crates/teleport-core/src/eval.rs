@@ -7,7 +7,7 @@ use serde::Serialize;
 
 use crate::l2o::MetaOptimizer;
 use crate::objective::{Objective, Task, Vec2};
-use crate::optim::{OptimizerSpec, TeleportSchedule, Trajectory, When, run};
+use crate::optim::{OptimizerSpec, SpecError, TeleportSchedule, Trajectory, When, run};
 use crate::symmetry::Strategy;
 
 /// Any optimizer the evaluator and the app can run: to them a learned
@@ -50,22 +50,28 @@ impl AnyOptimizer {
 
     /// Parses a baseline such as `gd:lr=0.05`, `momentum:lr=1e-3,beta=0.6`,
     /// `adam:lr=0.3`, `newton` or `gd:lr=0.05,teleport=oracle,every=3`.
-    pub fn parse_baseline(text: &str) -> Result<Self, String> {
+    pub fn parse_baseline(text: &str) -> Result<Self, BaselineError> {
+        let error = |reason| BaselineError {
+            text: text.to_owned(),
+            reason,
+        };
         let (kind, rest) = text.split_once(':').unwrap_or((text, ""));
         let mut values = std::collections::BTreeMap::new();
         for pair in rest.split(',').filter(|p| !p.is_empty()) {
-            let (k, v) = pair
-                .split_once('=')
-                .ok_or_else(|| format!("baseline `{text}`: expected key=value, got `{pair}`"))?;
+            let (k, v) = pair.split_once('=').ok_or_else(|| {
+                error(BaselineFault::NotKeyValue {
+                    pair: pair.to_owned(),
+                })
+            })?;
             values.insert(k.trim().to_owned(), v.trim().to_owned());
         }
         let teleport_kind = values.remove("teleport");
-        let mut take = |key: &str, default: Option<f64>| -> Result<f64, String> {
+        let mut take = |key: &'static str, default: Option<f64>| -> Result<f64, BaselineError> {
             match values.remove(key) {
-                Some(v) => v
+                Some(value) => value
                     .parse::<f64>()
-                    .map_err(|_| format!("baseline `{text}`: `{key}` must be a number, got `{v}`")),
-                None => default.ok_or_else(|| format!("baseline `{text}`: `{key}` is required")),
+                    .map_err(|_| error(BaselineFault::NotANumber { key, value })),
+                None => default.ok_or_else(|| error(BaselineFault::Missing { key })),
             }
         };
         let spec = match kind {
@@ -86,13 +92,12 @@ impl AnyOptimizer {
                 lr: take("lr", Some(1.0))?,
             },
             other => {
-                return Err(format!(
-                    "baseline `{text}`: unknown optimizer `{other}`; expected gd, momentum, adam or newton"
-                ));
+                return Err(error(BaselineFault::UnknownOptimizer {
+                    kind: other.to_owned(),
+                }));
             }
         };
-        spec.validate()
-            .map_err(|e| format!("baseline `{text}`: {e}"))?;
+        spec.check().map_err(|e| error(BaselineFault::Invalid(e)))?;
         let teleport = match teleport_kind.as_deref() {
             None => None,
             Some(strategy) => {
@@ -104,16 +109,14 @@ impl AnyOptimizer {
                         iters: take("ascent_iters", Some(10.0))? as usize,
                     },
                     other => {
-                        return Err(format!(
-                            "baseline `{text}`: unknown teleport `{other}`; expected oracle or ascent"
-                        ));
+                        return Err(error(BaselineFault::UnknownTeleport {
+                            strategy: other.to_owned(),
+                        }));
                     }
                 };
                 let every = take("every", Some(1.0))?;
                 if !(every >= 1.0 && every.fract() == 0.0) {
-                    return Err(format!(
-                        "baseline `{text}`: `every` must be a positive integer"
-                    ));
+                    return Err(error(BaselineFault::EveryNotPositive));
                 }
                 Some(TeleportSchedule {
                     strategy,
@@ -123,7 +126,7 @@ impl AnyOptimizer {
         };
         // Every known key has been taken; anything left is a typo.
         if let Some(key) = values.keys().next() {
-            return Err(format!("baseline `{text}`: unknown key `{key}`"));
+            return Err(error(BaselineFault::UnknownKey { key: key.clone() }));
         }
         let mut name = spec.label();
         if let Some(t) = &teleport {
@@ -135,6 +138,68 @@ impl AnyOptimizer {
             teleport,
         })
     }
+}
+
+/// Why [`AnyOptimizer::parse_baseline`] refused a baseline: the text as
+/// given and what is wrong with it. Displays as one line,
+/// ``baseline `gd:lr=x`: `lr` must be a number, got `x` ``.
+#[derive(Clone, Debug, PartialEq, thiserror::Error)]
+#[error("baseline `{text}`: {reason}")]
+pub struct BaselineError {
+    /// The baseline as given.
+    pub text: String,
+    /// What is wrong with it.
+    #[source]
+    pub reason: BaselineFault,
+}
+
+/// What is wrong with a baseline (see [`BaselineError`]).
+#[derive(Clone, Debug, PartialEq, thiserror::Error)]
+pub enum BaselineFault {
+    /// An item after `:` is not `key=value`.
+    #[error("expected key=value, got `{pair}`")]
+    NotKeyValue {
+        /// The item.
+        pair: String,
+    },
+    /// A value that must be a number is not one.
+    #[error("`{key}` must be a number, got `{value}`")]
+    NotANumber {
+        /// The key.
+        key: &'static str,
+        /// Its value.
+        value: String,
+    },
+    /// A key without a default is missing.
+    #[error("`{key}` is required")]
+    Missing {
+        /// The key.
+        key: &'static str,
+    },
+    /// The optimizer before `:` is not one of gd, momentum, adam, newton.
+    #[error("unknown optimizer `{kind}`; expected gd, momentum, adam or newton")]
+    UnknownOptimizer {
+        /// The name given.
+        kind: String,
+    },
+    /// The hyperparameters parse but are out of range.
+    #[error(transparent)]
+    Invalid(SpecError),
+    /// `teleport=` is neither `oracle` nor `ascent`.
+    #[error("unknown teleport `{strategy}`; expected oracle or ascent")]
+    UnknownTeleport {
+        /// The strategy given.
+        strategy: String,
+    },
+    /// `every=` is not a positive integer.
+    #[error("`every` must be a positive integer")]
+    EveryNotPositive,
+    /// A key this optimizer does not take.
+    #[error("unknown key `{key}`")]
+    UnknownKey {
+        /// The key.
+        key: String,
+    },
 }
 
 /// Statistics of `f` over the runs at one step.
@@ -240,15 +305,41 @@ mod tests {
                 ..
             }
         ));
-        for bad in [
-            "sgd:lr=1",
-            "gd",
-            "gd:lr=x",
-            "gd:lr=-1",
-            "gd:lr=0.1,foo=2",
-            "gd:lr=0.1,teleport=magic",
-        ] {
-            assert!(AnyOptimizer::parse_baseline(bad).is_err(), "{bad}");
-        }
+        let refusal = |bad: &str| AnyOptimizer::parse_baseline(bad).unwrap_err();
+        assert!(matches!(
+            refusal("sgd:lr=1").reason,
+            BaselineFault::UnknownOptimizer { .. }
+        ));
+        assert_eq!(refusal("gd").reason, BaselineFault::Missing { key: "lr" });
+        assert_eq!(
+            refusal("gd:lr=x").to_string(),
+            "baseline `gd:lr=x`: `lr` must be a number, got `x`"
+        );
+        assert_eq!(
+            refusal("gd:lr=-1").to_string(),
+            "baseline `gd:lr=-1`: `lr` must be a positive finite number ≤ 1e6, got -1"
+        );
+        assert!(matches!(
+            refusal("gd:lr=-1").reason,
+            BaselineFault::Invalid(SpecError::NotPositive { name: "lr", .. })
+        ));
+        assert!(matches!(
+            refusal("gd:lr=0.1,foo=2").reason,
+            BaselineFault::UnknownKey { key } if key == "foo"
+        ));
+        assert!(matches!(
+            refusal("gd:lr=0.1,teleport=magic").reason,
+            BaselineFault::UnknownTeleport { .. }
+        ));
+        assert_eq!(
+            refusal("gd:lr").reason,
+            BaselineFault::NotKeyValue {
+                pair: "lr".to_owned()
+            }
+        );
+        assert_eq!(
+            refusal("gd:lr=0.1,teleport=oracle,every=0.5").reason,
+            BaselineFault::EveryNotPositive
+        );
     }
 }

@@ -98,7 +98,7 @@ pub enum FiguresError {
     },
     /// Training could not start.
     #[error("cannot train: {0}")]
-    Train(String),
+    Train(#[source] crate::l2o::TrainError),
 }
 
 struct Writer<'a> {

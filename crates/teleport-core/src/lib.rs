@@ -24,18 +24,36 @@ pub mod theory;
 /// on every platform and release (xoshiro256++, a fixed algorithm).
 pub type Rng = rand::rngs::Xoshiro256PlusPlus;
 
-/// Finds the item of `all` called `s`; the error lists every name, e.g.
-/// ``unknown variant `x`; expected one of l2o, l2o-tele, …``.
+/// A name that is none of the known ones: what [`str::parse`] returns for
+/// [`l2o::Variant`], [`objective::Preset`] and [`objective::TaskDist`].
+/// Displays as ``unknown variant `x`; expected one of l2o, l2o-tele, …``
+/// (clap prints it after ``invalid value 'x' for '--variant <VARIANT>':``).
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("unknown {what} `{name}`; expected one of {}", expected.join(", "))]
+pub struct UnknownName {
+    /// What was being named: `variant`, `preset`, `task distribution`.
+    pub what: &'static str,
+    /// The name given.
+    pub name: String,
+    /// Every known name, in menu order.
+    pub expected: Vec<&'static str>,
+}
+
+/// Finds the item of `all` called `s`; the error lists every name.
 pub(crate) fn parse_named<T: Copy>(
     s: &str,
     all: &[T],
     name: fn(T) -> &'static str,
-    what: &str,
-) -> Result<T, String> {
-    all.iter().copied().find(|&v| name(v) == s).ok_or_else(|| {
-        let names: Vec<_> = all.iter().map(|&v| name(v)).collect();
-        format!("unknown {what} `{s}`; expected one of {}", names.join(", "))
-    })
+    what: &'static str,
+) -> Result<T, UnknownName> {
+    all.iter()
+        .copied()
+        .find(|&v| name(v) == s)
+        .ok_or_else(|| UnknownName {
+            what,
+            name: s.to_owned(),
+            expected: all.iter().map(|&v| name(v)).collect(),
+        })
 }
 
 /// A [`Rng`] from a seed.

@@ -88,7 +88,7 @@ pub fn config(variant: Variant, family: Family) -> (ModelConfig, TrainConfig) {
 pub fn train(
     variant: Variant,
     family: Family,
-) -> Result<(MetaOptimizer<f32>, TrainConfig), String> {
+) -> Result<(MetaOptimizer<f32>, TrainConfig), crate::l2o::TrainError> {
     let (model, config) = config(variant, family);
     let mut trainer = Trainer::new(model, config.clone())?;
     trainer.run(|_, _| crate::l2o::Control::Continue);

@@ -1390,3 +1390,48 @@ fn degenerate_points_are_errors_not_panics() {
         traj.stop
     );
 }
+
+/// Every preset's step sizes descend from its start point without
+/// diverging: f falls at least tenfold in 100 steps for GD, momentum and
+/// Adam. (The `rosenbrock` preset's old default GD lr = 0.05 diverged at
+/// step 5 and left ‖∇f‖ = ∞ on screen.)
+#[test]
+fn preset_step_sizes_descend_without_diverging() {
+    for preset in Preset::ALL {
+        let obj = preset.objective();
+        let x0 = preset.default_x0();
+        let s = preset.step_sizes();
+        let specs = [
+            OptimizerSpec::Gd { lr: s.gd },
+            OptimizerSpec::Momentum {
+                lr: s.momentum,
+                beta: 0.6,
+            },
+            OptimizerSpec::Adam {
+                lr: s.adam,
+                beta1: 0.9,
+                beta2: 0.999,
+                eps: 1e-8,
+            },
+        ];
+        for spec in specs {
+            let tr = optim::run(&obj, x0, 100, spec, None);
+            let (f0, f_end) = (tr.records[0].f, tr.records[100].f);
+            assert!(tr.stop.is_none(), "{preset:?} {spec:?}: {:?}", tr.stop);
+            assert!(f_end < f0 / 10.0, "{preset:?} {spec:?}: f {f0} → {f_end}");
+        }
+    }
+    // And the old default really diverged on the stiff preset.
+    let old = optim::run(
+        &Preset::Rosenbrock.objective(),
+        Preset::Rosenbrock.default_x0(),
+        100,
+        OptimizerSpec::Gd { lr: 0.05 },
+        None,
+    );
+    assert!(
+        matches!(old.stop, Some(Stop::Diverged { .. })),
+        "{:?}",
+        old.stop
+    );
+}

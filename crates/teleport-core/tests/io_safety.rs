@@ -16,7 +16,7 @@ use std::time::{Duration, Instant};
 use teleport_core::io::scene::{MAX_SCENE_BYTES, Scene, SceneError};
 use teleport_core::io::weights::{self, MAX_WEIGHTS_BYTES, WeightsError};
 use teleport_core::io::{FileKind, ReadError, check_replaceable, read_capped, write_atomic};
-use teleport_core::l2o::{ModelConfig, Preprocess, TrainConfig, Trainer, Variant};
+use teleport_core::l2o::{ModelConfig, Preprocess, TrainConfig, TrainError, Trainer, Variant};
 use teleport_core::objective::TaskDist;
 
 /// How long a call that must return at once may take before the test fails
@@ -569,8 +569,10 @@ fn trainer_error(edit: impl FnOnce(&mut TrainConfig)) -> String {
     };
     let mut config = TrainConfig::paper(&model, TaskDist::ElliFixed, 0);
     edit(&mut config);
-    config.validate(&model).unwrap_err();
-    Trainer::new(model, config).unwrap_err()
+    let refused = config.validate(&model).unwrap_err();
+    let e = Trainer::new(model, config).unwrap_err();
+    assert_eq!(e, TrainError::Config(refused));
+    e.to_string()
 }
 
 #[test]

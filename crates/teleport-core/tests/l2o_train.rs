@@ -277,3 +277,42 @@ fn bad_weights_files_are_clear_errors() {
         "{e}"
     );
 }
+
+/// The shipped models trace the same trajectories as when they were
+/// trained: the last iterate of a 12-step run on a fixed task, pinned from
+/// the code that wrote the weights. (A head output read from the wrong
+/// position, or a changed bound, moves these by far more than the
+/// tolerance, which only allows for another platform's `exp`/`tanh`.)
+#[test]
+fn shipped_models_trace_their_pinned_trajectories() {
+    use teleport_core::pretrained::{Family, load};
+    #[rustfmt::skip]
+    let pinned = [
+        (Variant::L2o, Family::Ellipse, [3.24570499732991e-1, 5.316405294525789e-1], 1.1796888379179138e-3),
+        (Variant::L2o, Family::Rosenbrock, [-6.6085746102045e-1, 1.2035792840707469e0], 4.78662569756631e-1),
+        (Variant::L2oTele, Family::Ellipse, [3.938999058630967e-1, 4.5512058212478834e-1], 1.87853934771149e-3),
+        (Variant::L2oTele, Family::Rosenbrock, [-5.413595736870095e-1, 1.6031558668584358e0], 5.231201984902749e-1),
+        (Variant::LrTele, Family::Ellipse, [3.513861237053603e-1, 4.936602369435673e-1], 1.6994558052806776e-8),
+        (Variant::LrTele, Family::Rosenbrock, [-8.717863261059723e-1, 2.322263128884448e0], 1.4951798135344413e-2),
+        (Variant::LrTeleMomentum, Family::Ellipse, [3.5156764627919895e-1, 4.9321021879725047e-1], 4.001326637174905e-7),
+        (Variant::LrTeleMomentum, Family::Rosenbrock, [-1.4174932560757134e0, 5.308592760988244e0], 2.108655361579318e0),
+    ];
+    let close = |got: f64, want: f64, tol: f64| (got - want).abs() <= tol * want.abs().max(1.0);
+    for (variant, family, x, f) in pinned {
+        let model = load(variant, family).unwrap();
+        let task = &family.dist().sample_many(7, 1, Default::default())[0];
+        let traj = model.trajectory(&task.objective, task.x0, 12);
+        assert_eq!(traj.records.len(), 13, "{variant} {family:?}");
+        let last = traj.records.last().unwrap();
+        assert!(
+            close(last.x[0], x[0], 1e-9) && close(last.x[1], x[1], 1e-9),
+            "{variant} {family:?}: x = {:?}, pinned {x:?}",
+            last.x
+        );
+        assert!(
+            (last.f - f).abs() <= 1e-6 * f,
+            "{variant} {family:?}: f = {:e}, pinned {f:e}",
+            last.f
+        );
+    }
+}

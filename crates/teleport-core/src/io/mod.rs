@@ -7,6 +7,7 @@
 //! the folder it writes into. [`read_capped`] refuses what is not a regular
 //! file before opening it and never reads more than its limit.
 
+pub mod lab;
 pub mod scene;
 pub mod weights;
 

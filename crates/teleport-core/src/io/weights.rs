@@ -72,6 +72,10 @@ pub enum WeightsError {
     /// The file is safetensors but not teleport-lab weights, or of another version.
     #[error("not teleport-lab weights: {0}")]
     WrongFormat(String),
+    /// The metadata's model configuration is out of range (a hidden size
+    /// of 0, a negative `max_lr`).
+    #[error("not teleport-lab weights: {0}")]
+    InvalidModel(#[source] crate::l2o::ModelConfigError),
     /// A tensor is missing, of the wrong type or shape, or not finite.
     #[error("tensor `{name}`: {message}")]
     Tensor {
@@ -277,7 +281,7 @@ fn parse(bytes: &[u8]) -> Result<(MetaOptimizer<f32>, WeightsInfo), WeightsError
     }
     let config: ModelConfig = serde_json::from_str(get("model_config")?)
         .map_err(|e| WeightsError::WrongFormat(format!("model_config: {e}")))?;
-    config.validate().map_err(WeightsError::WrongFormat)?;
+    config.validate().map_err(WeightsError::InvalidModel)?;
     let train = meta
         .get("train_config")
         .map(|s| serde_json::from_str::<TrainConfig>(s))

@@ -52,13 +52,43 @@ impl Variant {
         }
     }
 
-    /// Head outputs of each network.
+    /// Head outputs of each network (what they mean: [`Self::head`]).
     pub fn outputs(self) -> &'static [usize] {
         match self {
             Self::L2o => &[2],
             Self::L2oTele => &[3],
             Self::LrTele => &[2],
             Self::LrTeleMomentum => &[1, 2],
+        }
+    }
+
+    /// What each head output means: where the update, the learning rate,
+    /// the momentum and the angle are read.
+    pub fn head(self) -> Head {
+        const fn m1(index: usize) -> Output {
+            Output { net: 0, index }
+        }
+        const fn m2(index: usize) -> Output {
+            Output { net: 1, index }
+        }
+        match self {
+            Self::L2o => Head::Update {
+                dx: [m1(0), m1(1)],
+                angle: None,
+            },
+            Self::L2oTele => Head::Update {
+                dx: [m1(0), m1(1)],
+                angle: Some(m1(2)),
+            },
+            Self::LrTele => Head::Lr {
+                lr: m1(0),
+                angle: m1(1),
+            },
+            Self::LrTeleMomentum => Head::LrMomentum {
+                lr: m1(0),
+                momentum: m2(0),
+                angle: m2(1),
+            },
         }
     }
 
@@ -83,10 +113,80 @@ impl std::fmt::Display for Variant {
 }
 
 impl std::str::FromStr for Variant {
-    type Err = String;
+    type Err = crate::UnknownName;
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         crate::parse_named(s, &Self::ALL, Self::name, "variant")
+    }
+}
+
+/// One head output: output `index` of network `net` (0 is m1, 1 is m2).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Output {
+    /// The network.
+    pub net: usize,
+    /// The output of its head.
+    pub index: usize,
+}
+
+/// The most networks a variant has.
+const MAX_NETS: usize = 2;
+
+/// The most head outputs a network has.
+const MAX_OUTPUTS: usize = 3;
+
+/// Every network's head outputs of one step, `[net][index]`.
+type HeadValues<V> = [[V; MAX_OUTPUTS]; MAX_NETS];
+
+impl Output {
+    /// This output's value among every network's outputs.
+    fn of<V: Copy>(self, values: &HeadValues<V>) -> V {
+        values[self.net][self.index]
+    }
+}
+
+/// What a variant's head outputs mean ([`Variant::head`]). Angles,
+/// learning rates and momenta are read before their bounds are applied:
+/// `θ = max_angle·tanh(y)`, `α = max_lr·σ(y − 3)`, `β = σ(y)`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Head {
+    /// `l2o` and `l2o-tele`: the update `Δx_t`, and θ_t for `l2o-tele`.
+    Update {
+        /// `Δx_t`, x then y.
+        dx: [Output; 2],
+        /// θ_t, when the variant teleports.
+        angle: Option<Output>,
+    },
+    /// `lr-tele`: α_t and θ_t.
+    Lr {
+        /// α_t.
+        lr: Output,
+        /// θ_t.
+        angle: Output,
+    },
+    /// `lr-tele-momentum`: m1 outputs α_t, m2 outputs β_t and θ_t.
+    LrMomentum {
+        /// α_t.
+        lr: Output,
+        /// β_t.
+        momentum: Output,
+        /// θ_t.
+        angle: Output,
+    },
+}
+
+impl Head {
+    /// Every output this layout reads.
+    pub fn outputs(self) -> Vec<Output> {
+        match self {
+            Self::Update { dx, angle } => dx.into_iter().chain(angle).collect(),
+            Self::Lr { lr, angle } => vec![lr, angle],
+            Self::LrMomentum {
+                lr,
+                momentum,
+                angle,
+            } => vec![lr, momentum, angle],
+        }
     }
 }
 
@@ -181,24 +281,35 @@ impl ModelConfig {
     }
 
     /// Checks the sizes and bounds.
-    pub fn validate(&self) -> Result<(), String> {
-        if !(1..=1024).contains(&self.hidden) {
-            return Err(format!(
-                "hidden size must be in 1..=1024, got {}",
-                self.hidden
-            ));
+    pub fn validate(&self) -> Result<(), ModelConfigError> {
+        if !(1..=MAX_HIDDEN).contains(&self.hidden) {
+            return Err(ModelConfigError::Hidden(self.hidden));
         }
         if !(self.max_angle.is_finite() && self.max_angle > 0.0) {
-            return Err(format!(
-                "max_angle must be positive, got {}",
-                self.max_angle
-            ));
+            return Err(ModelConfigError::MaxAngle(self.max_angle));
         }
         if !(self.max_lr.is_finite() && self.max_lr > 0.0) {
-            return Err(format!("max_lr must be positive, got {}", self.max_lr));
+            return Err(ModelConfigError::MaxLr(self.max_lr));
         }
         Ok(())
     }
+}
+
+/// The largest LSTM hidden size [`ModelConfig::validate`] accepts.
+pub const MAX_HIDDEN: usize = 1024;
+
+/// Why [`ModelConfig::validate`] refused a model.
+#[derive(Clone, Copy, Debug, PartialEq, thiserror::Error)]
+pub enum ModelConfigError {
+    /// The hidden size is 0 or above [`MAX_HIDDEN`].
+    #[error("hidden size must be in 1..={MAX_HIDDEN}, got {0}")]
+    Hidden(usize),
+    /// `max_angle` is not a positive finite number.
+    #[error("max_angle must be positive, got {0}")]
+    MaxAngle(f64),
+    /// `max_lr` is not a positive finite number.
+    #[error("max_lr must be positive, got {0}")]
+    MaxLr(f64),
 }
 
 /// A learned optimizer: one or two LSTM networks and their configuration.
@@ -243,7 +354,7 @@ struct StepRecord {
     z: Vec2,
     v_prev: Vec2,
     x: Vec2,
-    raw: [[f64; 3]; 2],
+    raw: HeadValues<f64>,
     beta: f64,
     teleported: bool,
     dy_dx: Mat2,
@@ -255,7 +366,7 @@ struct StepRecord {
 pub struct MetaTape<T> {
     nets: Vec<Tape<T>>,
     steps: Vec<StepRecord>,
-    d_outputs: Vec<Vec<[T; 3]>>,
+    d_outputs: Vec<Vec<[T; MAX_OUTPUTS]>>,
 }
 
 impl<T: Real> MetaTape<T> {
@@ -386,11 +497,11 @@ impl<T: Real> MetaOptimizer<T> {
         let mut input = [T::ZERO; 4];
         let n_in = self.config.preprocess.input_size();
         self.config.preprocess.apply(&z, &mut input[..n_in]);
-        let mut raw = [[0.0; 3]; 2];
+        let mut raw: HeadValues<f64> = [[0.0; MAX_OUTPUTS]; MAX_NETS];
         let mut tape = tape;
         for (k, net) in self.nets.iter().enumerate() {
             let n_out = net.shape().output;
-            let mut out = [T::ZERO; 3];
+            let mut out = [T::ZERO; MAX_OUTPUTS];
             let net_tape = tape.as_deref_mut().map(|t| &mut t.nets[k]);
             net.step(
                 &input[..n_in],
@@ -407,23 +518,26 @@ impl<T: Real> MetaOptimizer<T> {
         let angle = |y: f64| self.config.max_angle * y.tanh();
         let lr = |y: f64| self.config.max_lr * sigmoid(y + LR_HEAD_SHIFT);
         let v_prev = roll.v;
-        let (pre, theta, alpha, beta) = match self.config.variant {
-            Variant::L2o => (roll.x + Vec2::new(raw[0][0], raw[0][1]), 0.0, None, None),
-            Variant::L2oTele => (
-                roll.x + Vec2::new(raw[0][0], raw[0][1]),
-                angle(raw[0][2]),
+        let (pre, theta, alpha, beta) = match self.config.variant.head() {
+            Head::Update { dx, angle: th } => (
+                roll.x + Vec2::new(dx[0].of(&raw), dx[1].of(&raw)),
+                th.map_or(0.0, |th| angle(th.of(&raw))),
                 None,
                 None,
             ),
-            Variant::LrTele => {
-                let a = lr(raw[0][0]);
-                (roll.x - a * z, angle(raw[0][1]), Some(a), None)
+            Head::Lr { lr: al, angle: th } => {
+                let a = lr(al.of(&raw));
+                (roll.x - a * z, angle(th.of(&raw)), Some(a), None)
             }
-            Variant::LrTeleMomentum => {
-                let a = lr(raw[0][0]);
-                let b = sigmoid(raw[1][0]);
+            Head::LrMomentum {
+                lr: al,
+                momentum: be,
+                angle: th,
+            } => {
+                let a = lr(al.of(&raw));
+                let b = sigmoid(be.of(&raw));
                 roll.v = b * v_prev - a * z;
-                (roll.x + roll.v, angle(raw[1][1]), Some(a), Some(b))
+                (roll.x + roll.v, angle(th.of(&raw)), Some(a), Some(b))
             }
         };
         let (x, dy_dx, dy_dtheta) = if teleported {
@@ -478,8 +592,9 @@ impl<T: Real> MetaOptimizer<T> {
         let n = tape.steps.len();
         for d in tape.d_outputs.iter_mut() {
             d.clear();
-            d.resize(n, [T::ZERO; 3]);
+            d.resize(n, [T::ZERO; MAX_OUTPUTS]);
         }
+        let head = self.config.variant.head();
         let max_angle = self.config.max_angle;
         let max_lr = self.config.max_lr;
         // Adjoints of x_s and v_s coming from later steps.
@@ -501,31 +616,34 @@ impl<T: Real> MetaOptimizer<T> {
                 let sg = sigmoid(raw + LR_HEAD_SHIFT);
                 dalpha * max_lr * sg * (1.0 - sg)
             };
-            let d0 = &mut tape.d_outputs[0][s];
-            match self.config.variant {
-                Variant::L2o => {
-                    d0[0] = T::from_f64(dpre.x);
-                    d0[1] = T::from_f64(dpre.y);
+            // The adjoint of each head output read at step s.
+            let d_outputs = &mut tape.d_outputs;
+            let mut set = |o: Output, d: f64| d_outputs[o.net][s][o.index] = T::from_f64(d);
+            match head {
+                Head::Update { dx, angle } => {
+                    set(dx[0], dpre.x);
+                    set(dx[1], dpre.y);
+                    if let Some(th) = angle {
+                        set(th, d_raw_angle(th.of(&rec.raw)));
+                    }
                 }
-                Variant::L2oTele => {
-                    d0[0] = T::from_f64(dpre.x);
-                    d0[1] = T::from_f64(dpre.y);
-                    d0[2] = T::from_f64(d_raw_angle(rec.raw[0][2]));
-                }
-                Variant::LrTele => {
+                Head::Lr { lr, angle } => {
                     let dalpha = -rec.z.dot(&dpre);
-                    d0[0] = T::from_f64(d_raw_lr(rec.raw[0][0], dalpha));
-                    d0[1] = T::from_f64(d_raw_angle(rec.raw[0][1]));
+                    set(lr, d_raw_lr(lr.of(&rec.raw), dalpha));
+                    set(angle, d_raw_angle(angle.of(&rec.raw)));
                 }
-                Variant::LrTeleMomentum => {
+                Head::LrMomentum {
+                    lr,
+                    momentum,
+                    angle,
+                } => {
                     let dv_total = dpre + dv;
                     let dalpha = -rec.z.dot(&dv_total);
                     let dbeta = rec.v_prev.dot(&dv_total);
-                    d0[0] = T::from_f64(d_raw_lr(rec.raw[0][0], dalpha));
+                    set(lr, d_raw_lr(lr.of(&rec.raw), dalpha));
                     let sb = rec.beta;
-                    let d1 = &mut tape.d_outputs[1][s];
-                    d1[0] = T::from_f64(dbeta * sb * (1.0 - sb));
-                    d1[1] = T::from_f64(d_raw_angle(rec.raw[1][1]));
+                    set(momentum, dbeta * sb * (1.0 - sb));
+                    set(angle, d_raw_angle(angle.of(&rec.raw)));
                     dv = rec.beta * dv_total;
                 }
             }
@@ -584,5 +702,38 @@ impl<T: Real> MetaOptimizer<T> {
             }
         }
         out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Each variant's head layout reads every output of every network
+    /// exactly once, so it agrees with [`Variant::outputs`] (which sizes the
+    /// networks and the weights files).
+    #[test]
+    fn head_layout_reads_every_output_once() {
+        for variant in Variant::ALL {
+            let mut read = variant.head().outputs();
+            read.sort_by_key(|o| (o.net, o.index));
+            let expected: Vec<Output> = variant
+                .outputs()
+                .iter()
+                .enumerate()
+                .flat_map(|(net, &n)| (0..n).map(move |index| Output { net, index }))
+                .collect();
+            assert_eq!(read, expected, "{variant}");
+            assert!(variant.outputs().len() <= MAX_NETS, "{variant}");
+            assert!(variant.outputs().iter().all(|&n| n <= MAX_OUTPUTS));
+        }
+        // The angle is read exactly by the variants that teleport.
+        for variant in Variant::ALL {
+            let has_angle = match variant.head() {
+                Head::Update { angle, .. } => angle.is_some(),
+                Head::Lr { .. } | Head::LrMomentum { .. } => true,
+            };
+            assert_eq!(has_angle, variant.teleports(), "{variant}");
+        }
     }
 }

@@ -10,5 +10,5 @@ pub mod meta;
 pub mod real;
 pub mod train;
 
-pub use meta::{MetaOptimizer, ModelConfig, Preprocess, Variant};
-pub use train::{Control, Progress, TrainConfig, Trainer};
+pub use meta::{MetaOptimizer, ModelConfig, ModelConfigError, Preprocess, Variant};
+pub use train::{Control, Progress, TrainConfig, TrainConfigError, TrainError, Trainer};

@@ -7,7 +7,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::meta::{MetaOptimizer, MetaTape, ModelConfig, Rollout};
+use super::meta::{MetaOptimizer, MetaTape, ModelConfig, ModelConfigError, Rollout, Variant};
 use crate::objective::{Sampling, Task, TaskDist};
 
 /// Training settings. The defaults are the paper's configuration.
@@ -56,56 +56,109 @@ impl TrainConfig {
     /// Checks the settings against a model, and that training can learn:
     /// at least one trajectory, and an unroll `T` of 1 to `N` steps, so
     /// that every trajectory makes at least one meta-update.
-    pub fn validate(&self, model: &ModelConfig) -> Result<(), String> {
+    pub fn validate(&self, model: &ModelConfig) -> Result<(), TrainConfigError> {
         let nets = model.variant.outputs().len();
         if self.meta_lr.len() != nets {
-            return Err(format!(
-                "variant `{}` has {nets} network(s) but {} meta learning rate(s) were given",
-                model.variant,
-                self.meta_lr.len()
-            ));
+            return Err(TrainConfigError::MetaLrCount {
+                variant: model.variant,
+                nets,
+                given: self.meta_lr.len(),
+            });
         }
-        if let Some(lr) = self
+        if let Some(&lr) = self
             .meta_lr
             .iter()
             .find(|lr| !(lr.is_finite() && **lr > 0.0 && **lr < 1.0))
         {
-            return Err(format!("meta learning rates must be in (0, 1), got {lr}"));
+            return Err(TrainConfigError::MetaLr(lr));
         }
         if self.trajectories == 0 {
-            return Err(
-                "trajectories R is 0: training would see no task and make no meta-update"
-                    .to_owned(),
-            );
+            return Err(TrainConfigError::NoTrajectories);
         }
         if self.steps == 0 {
-            return Err("steps N is 0: trajectories would take no step to learn from".to_owned());
+            return Err(TrainConfigError::NoSteps);
         }
         if self.unroll == 0 {
-            return Err(
-                "unroll T is 0: a meta-update comes every T steps, so T must be at least 1"
-                    .to_owned(),
-            );
+            return Err(TrainConfigError::NoUnroll);
         }
         if self.unroll > self.steps {
-            return Err(format!(
-                "unroll T = {} is longer than steps N = {}: no unroll would complete, so training would make no meta-update",
-                self.unroll, self.steps
-            ));
+            return Err(TrainConfigError::UnrollTooLong {
+                unroll: self.unroll,
+                steps: self.steps,
+            });
         }
         if self.batch == 0 {
-            return Err("batch is 0: each meta-update needs at least 1 trajectory".to_owned());
+            return Err(TrainConfigError::NoBatch);
         }
         if self.steps > 100_000 || self.trajectories > 10_000_000 || self.batch > 4096 {
-            return Err("steps ≤ 100000, trajectories ≤ 10000000 and batch ≤ 4096".to_owned());
+            return Err(TrainConfigError::TooLarge);
         }
         if let Some(c) = self.clip
             && !(c.is_finite() && c > 0.0)
         {
-            return Err(format!("clip must be positive, got {c}"));
+            return Err(TrainConfigError::Clip(c));
         }
         Ok(())
     }
+}
+
+/// Why [`TrainConfig::validate`] refused the settings.
+#[derive(Clone, Copy, Debug, PartialEq, thiserror::Error)]
+pub enum TrainConfigError {
+    /// `meta_lr` does not hold one rate per network.
+    #[error(
+        "variant `{variant}` has {nets} network(s) but {given} meta learning rate(s) were given"
+    )]
+    MetaLrCount {
+        /// The model's variant.
+        variant: Variant,
+        /// Its networks.
+        nets: usize,
+        /// The rates given.
+        given: usize,
+    },
+    /// A meta learning rate is not in (0, 1).
+    #[error("meta learning rates must be in (0, 1), got {0}")]
+    MetaLr(f64),
+    /// `R = 0`.
+    #[error("trajectories R is 0: training would see no task and make no meta-update")]
+    NoTrajectories,
+    /// `N = 0`.
+    #[error("steps N is 0: trajectories would take no step to learn from")]
+    NoSteps,
+    /// `T = 0`.
+    #[error("unroll T is 0: a meta-update comes every T steps, so T must be at least 1")]
+    NoUnroll,
+    /// `T > N`: no unroll completes.
+    #[error(
+        "unroll T = {unroll} is longer than steps N = {steps}: no unroll would complete, so training would make no meta-update"
+    )]
+    UnrollTooLong {
+        /// `T`.
+        unroll: usize,
+        /// `N`.
+        steps: usize,
+    },
+    /// A batch of 0 trajectories.
+    #[error("batch is 0: each meta-update needs at least 1 trajectory")]
+    NoBatch,
+    /// Steps, trajectories or batch above their limits.
+    #[error("steps ≤ 100000, trajectories ≤ 10000000 and batch ≤ 4096")]
+    TooLarge,
+    /// The clip norm is not a positive finite number.
+    #[error("clip must be positive, got {0}")]
+    Clip(f64),
+}
+
+/// Why a [`Trainer`] could not start.
+#[derive(Clone, Copy, Debug, PartialEq, thiserror::Error)]
+pub enum TrainError {
+    /// The model's configuration is invalid.
+    #[error(transparent)]
+    Model(#[from] ModelConfigError),
+    /// The training settings are invalid (or do not fit the model).
+    #[error(transparent)]
+    Config(#[from] TrainConfigError),
 }
 
 /// Adam over one flat parameter vector.
@@ -215,7 +268,7 @@ const TASK_STREAM: u64 = 0x9E37_79B9_7F4A_7C15;
 
 impl Trainer {
     /// A trainer for a fresh model.
-    pub fn new(model: ModelConfig, config: TrainConfig) -> Result<Self, String> {
+    pub fn new(model: ModelConfig, config: TrainConfig) -> Result<Self, TrainError> {
         model.validate()?;
         config.validate(&model)?;
         let init = MetaOptimizer::init(model, config.seed);
@@ -223,7 +276,7 @@ impl Trainer {
     }
 
     /// A trainer that continues from existing weights (Adam starts afresh).
-    pub fn resume(model: MetaOptimizer<f32>, config: TrainConfig) -> Result<Self, String> {
+    pub fn resume(model: MetaOptimizer<f32>, config: TrainConfig) -> Result<Self, TrainError> {
         model.config().validate()?;
         config.validate(model.config())?;
         let adam = model

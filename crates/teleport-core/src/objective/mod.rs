@@ -292,10 +292,41 @@ impl Preset {
             Self::RosFixed => Vec2::new(-6.0, -2.0),
         }
     }
+
+    /// Step sizes that make GD, momentum (β = 0.6) and Adam descend from
+    /// [`Self::default_x0`] without diverging, found by a sweep over
+    /// 2·10⁻⁴ … 0.3 (the largest that reduces f the most in 100 steps while
+    /// staying stable; see `tests/core_math.rs`). Rosenbrock's `c = −10`
+    /// makes it about 25× stiffer than the others.
+    pub fn step_sizes(self) -> StepSizes {
+        match self {
+            Self::Rosenbrock => StepSizes {
+                gd: 0.002,
+                momentum: 0.001,
+                adam: 0.2,
+            },
+            Self::Booth | Self::ElliFixed | Self::RosFixed => StepSizes {
+                gd: 0.05,
+                momentum: 0.02,
+                adam: 0.3,
+            },
+        }
+    }
+}
+
+/// A preset's step sizes for the classical optimizers.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct StepSizes {
+    /// Gradient descent (with or without teleports).
+    pub gd: f64,
+    /// Momentum, with β = 0.6.
+    pub momentum: f64,
+    /// Adam.
+    pub adam: f64,
 }
 
 impl std::str::FromStr for Preset {
-    type Err = String;
+    type Err = crate::UnknownName;
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         crate::parse_named(s, &Self::ALL, Self::name, "preset")

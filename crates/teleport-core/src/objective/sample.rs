@@ -60,7 +60,7 @@ impl std::fmt::Display for TaskDist {
 }
 
 impl std::str::FromStr for TaskDist {
-    type Err = String;
+    type Err = crate::UnknownName;
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         crate::parse_named(s, &Self::ALL, Self::name, "task distribution")

@@ -102,32 +102,26 @@ impl OptimizerSpec {
     }
 
     /// Checks the hyperparameters; the error names the offending one.
-    pub fn validate(&self) -> Result<(), String> {
-        fn positive(name: &str, v: f64) -> Result<(), String> {
-            if v.is_finite() && v > 0.0 && v <= 1e6 {
+    pub fn check(&self) -> Result<(), SpecError> {
+        fn positive(name: &'static str, value: f64) -> Result<(), SpecError> {
+            if value.is_finite() && value > 0.0 && value <= 1e6 {
                 Ok(())
             } else {
-                Err(format!(
-                    "`{name}` must be a positive finite number ≤ 1e6, got {}",
-                    short(v)
-                ))
+                Err(SpecError::NotPositive { name, value })
             }
         }
-        fn unit(name: &str, v: f64) -> Result<(), String> {
-            if v.is_finite() && (0.0..1.0).contains(&v) {
+        fn unit(name: &'static str, value: f64) -> Result<(), SpecError> {
+            if value.is_finite() && (0.0..1.0).contains(&value) {
                 Ok(())
             } else {
-                Err(format!("`{name}` must be in [0, 1), got {}", short(v)))
+                Err(SpecError::NotInUnitInterval { name, value })
             }
         }
-        fn finite(name: &str, v: f64) -> Result<(), String> {
-            if v.is_finite() {
+        fn finite(name: &'static str, value: f64) -> Result<(), SpecError> {
+            if value.is_finite() {
                 Ok(())
             } else {
-                Err(format!(
-                    "`{name}` must be a finite number, got {}",
-                    short(v)
-                ))
+                Err(SpecError::NotFinite { name, value })
             }
         }
         match *self {
@@ -151,6 +145,44 @@ impl OptimizerSpec {
                 .and(finite("theta0", theta0)),
         }
     }
+
+    /// [`Self::check`] with the error as its one-line message.
+    ///
+    /// Kept for `io::scene`, which wraps the message in its own error and is
+    /// being reworked elsewhere; new code should call [`Self::check`].
+    pub fn validate(&self) -> Result<(), String> {
+        self.check().map_err(|e| e.to_string())
+    }
+}
+
+/// Why hyperparameters are refused by [`OptimizerSpec::check`]; each names
+/// the parameter (`lr`, `beta`, …) and the value it got.
+#[derive(Clone, Copy, Debug, PartialEq, thiserror::Error)]
+pub enum SpecError {
+    /// A step size or `eps` is not in (0, 1e6].
+    #[error("`{name}` must be a positive finite number ≤ 1e6, got {}", short(*value))]
+    NotPositive {
+        /// The parameter.
+        name: &'static str,
+        /// Its value.
+        value: f64,
+    },
+    /// A decay (`beta`, `beta1`, `beta2`) is not in [0, 1).
+    #[error("`{name}` must be in [0, 1), got {}", short(*value))]
+    NotInUnitInterval {
+        /// The parameter.
+        name: &'static str,
+        /// Its value.
+        value: f64,
+    },
+    /// An angle or angle step size is NaN or infinite.
+    #[error("`{name}` must be a finite number, got {}", short(*value))]
+    NotFinite {
+        /// The parameter.
+        name: &'static str,
+        /// Its value.
+        value: f64,
+    },
 }
 
 /// Why an optimizer could not take a step.

@@ -1,0 +1,105 @@
+//! Criterion benchmarks of the library: what `teleport-lab bench core`
+//! measures — `f + ∇f`, one teleport, one oracle search, the dense scan the
+//! oracle replaces, the oracle on the Rosenbrock preset — on the same 64
+//! tasks (32 of `elli_vary`, 32 of `ros_vary`), and a small meta-training run
+//! of each learned variant.
+//!
+//! `cargo bench -p teleport-core` runs them (`-- --quick` for a short pass,
+//! `-- oracle` for some); `cargo test` does not.
+
+use std::hint::black_box;
+use std::time::Duration;
+
+use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
+use teleport_core::l2o::{Control, ModelConfig, TrainConfig, Trainer, Variant};
+use teleport_core::objective::{Preset, Task, TaskDist, Vec2};
+use teleport_core::symmetry::{dense_scan, oracle, teleport};
+
+/// The tasks of `teleport-lab bench core`: 32 of each random family.
+fn tasks() -> Vec<Task> {
+    let mut tasks = TaskDist::ElliVary.sample_many(11, 32, Default::default());
+    tasks.extend(TaskDist::RosVary.sample_many(12, 32, Default::default()));
+    tasks
+}
+
+/// Hands out the tasks in turn, one per call.
+fn cycle<'a>(tasks: &'a [Task]) -> impl FnMut() -> &'a Task {
+    let mut i = 0;
+    move || {
+        let task = &tasks[i % tasks.len()];
+        i += 1;
+        task
+    }
+}
+
+fn math(c: &mut Criterion) {
+    let tasks = tasks();
+    let mut group = c.benchmark_group("math");
+    group.bench_function("f + grad f (mixed families)", |b| {
+        let mut next = cycle(&tasks);
+        b.iter(|| {
+            let t = next();
+            t.objective.f_grad(black_box(&t.x0))
+        });
+    });
+    group.bench_function("teleport g_theta(x)", |b| {
+        let mut next = cycle(&tasks);
+        b.iter(|| {
+            let t = next();
+            teleport(&t.objective, black_box(&t.x0), 0.7)
+        });
+    });
+    group.bench_function("oracle theta* (1e-8 accurate)", |b| {
+        let mut next = cycle(&tasks);
+        b.iter(|| {
+            let t = next();
+            oracle(&t.objective, black_box(&t.x0))
+        });
+    });
+    let rosen = Preset::Rosenbrock.objective();
+    group.bench_function("oracle theta* on the Rosenbrock preset", |b| {
+        b.iter(|| oracle(&rosen, black_box(&Vec2::new(-1.0, -1.0))));
+    });
+    group.finish();
+
+    // 65536 teleports a call: a few milliseconds, so fewer samples.
+    let mut group = c.benchmark_group("baseline");
+    group.sample_size(10);
+    group.measurement_time(Duration::from_secs(5));
+    group.bench_function("dense scan, 65536 angles (1e-4 accurate)", |b| {
+        let mut next = cycle(&tasks);
+        b.iter(|| {
+            let t = next();
+            dense_scan(&t.objective, black_box(&t.x0), 65_536)
+        });
+    });
+    group.finish();
+}
+
+/// One meta-training run from seed 0 on `elli_vary`: 20 trajectories × 21
+/// steps, unroll 5, H = 16 (the paper's run is 500 trajectories at H = 100;
+/// `teleport-lab bench train` times that).
+fn training(c: &mut Criterion) {
+    let mut group = c.benchmark_group("meta-training, 20 trajectories, H = 16");
+    group.sample_size(10);
+    for variant in Variant::ALL {
+        let model = ModelConfig {
+            hidden: 16,
+            ..ModelConfig::paper(variant)
+        };
+        let mut config = TrainConfig::paper(&model, TaskDist::ElliVary, 0);
+        config.trajectories = 20;
+        group.bench_with_input(BenchmarkId::from_parameter(variant), &variant, |b, _| {
+            b.iter(|| {
+                let mut trainer = Trainer::new(model.clone(), config.clone())
+                    .unwrap_or_else(|e| panic!("the benchmark's settings are valid: {e}"));
+                trainer.run(|_, _| Control::Continue);
+                trainer.progress().last_loss
+            });
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(benches, math, training);
+criterion_main!(benches);

@@ -1,0 +1,349 @@
+//! Lab files in the app: File → Save writes everything on screen as a
+//! version-2 scene (see [`crate::io::lab`]); opening one restores it.
+//!
+//! The core's lab file carries the task, x₀, steps, every row (settings,
+//! teleports, label, colour, shown) with its weights, and a caption; the
+//! `app` object below carries what only the app uses.
+
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+
+use super::state::{
+    AppTeleport, EntryKind, OptimizerEntry, PALETTE_LEN, Panels, ShowFlags, TaskSource,
+};
+use super::{TeleportApp, objective_of};
+use crate::io::lab::{LAB_VERSION, LabFile, LoadedLab, RowKind, RowSpec, WeightsRef};
+use crate::io::scene::{ObjectiveSpec, StrategyName, TeleportSpec};
+use crate::optim::When;
+use crate::symmetry::Strategy;
+
+/// A teleport applied by hand, by row position.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HandTeleport {
+    /// The row's position in `optimizers`.
+    pub row: usize,
+    /// The step.
+    pub step: usize,
+    /// The angle.
+    pub theta: f64,
+}
+
+/// The `app` object of a lab file: what only the app shows.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct LabAppView {
+    /// Where the task came from (a preset or a seeded draw), when it
+    /// matches the file's objective.
+    pub source: Option<TaskSource>,
+    /// The scrubber's angle.
+    pub theta: f64,
+    /// The timeline's step.
+    pub step: usize,
+    /// The level-set plot's view: `[[x_min, y_min], [x_max, y_max]]`.
+    pub view: Option<[[f64; 2]; 2]>,
+    /// Display toggles.
+    pub show: Option<ShowFlags>,
+    /// Open windows.
+    pub windows: Option<Panels>,
+    /// The selected row's position.
+    pub selected: Option<usize>,
+    /// Teleports applied by hand.
+    pub teleports_by_hand: Vec<HandTeleport>,
+}
+
+/// A row's teleport schedule as a file writes it.
+pub fn teleport_spec(t: &AppTeleport) -> TeleportSpec {
+    let (at, every) = if t.at.is_empty() {
+        (None, Some(t.every.max(1)))
+    } else {
+        (Some(t.at.clone()), None)
+    };
+    let (strategy, theta, theta0, lr, iters) = match t.strategy {
+        Strategy::Angle { theta } => (StrategyName::Angle, Some(theta), None, None, None),
+        Strategy::Oracle => (StrategyName::Oracle, None, None, None, None),
+        Strategy::Ascent { theta0, lr, iters } => (
+            StrategyName::Ascent,
+            None,
+            Some(theta0),
+            Some(lr),
+            Some(iters),
+        ),
+    };
+    TeleportSpec {
+        strategy,
+        theta,
+        theta0,
+        lr,
+        iters,
+        at,
+        every,
+    }
+}
+
+/// A schedule as the app keeps it.
+fn app_teleport(t: &crate::optim::TeleportSchedule) -> AppTeleport {
+    match &t.when {
+        When::Every(k) => AppTeleport::every(t.strategy, *k),
+        When::At(at) => AppTeleport {
+            strategy: t.strategy,
+            every: 1,
+            at: at.clone(),
+        },
+    }
+}
+
+impl TeleportApp {
+    /// Everything on screen as a lab file. Learned rows with weights of
+    /// their own (live-trained, or from a file) are embedded when `embed`
+    /// (or when they have no file), else written as their path.
+    pub fn lab_file(&self, embed: bool) -> Result<LabFile, String> {
+        let labels = self.state.row_labels();
+        let mut rows = Vec::new();
+        let mut index_of = std::collections::HashMap::new();
+        for (row, label) in self.state.optimizers.iter().zip(labels) {
+            let (kind, teleport) = match &row.kind {
+                EntryKind::Classical { spec, teleport } => (
+                    RowKind::Classical(*spec),
+                    teleport.as_ref().map(teleport_spec),
+                ),
+                EntryKind::Learned(variant) => (
+                    RowKind::Learned {
+                        variant: *variant,
+                        weights: WeightsRef::Pretrained,
+                    },
+                    None,
+                ),
+                EntryKind::Live(variant) | EntryKind::Loaded { variant, .. } => {
+                    let Some(model) = self.learned_model(&row.kind) else {
+                        // A live row before any training has nothing to
+                        // save: it is left out rather than written wrong.
+                        continue;
+                    };
+                    let weights = match &row.kind {
+                        EntryKind::Loaded { source, .. }
+                            if !embed && !source.starts_with("embedded:") =>
+                        {
+                            WeightsRef::Path(source.clone())
+                        }
+                        _ => WeightsRef::Embedded(
+                            crate::io::lab::embed(&model).map_err(|e| e.to_string())?,
+                        ),
+                    };
+                    (
+                        RowKind::Learned {
+                            variant: *variant,
+                            weights,
+                        },
+                        None,
+                    )
+                }
+            };
+            index_of.insert(row.id, rows.len());
+            rows.push(RowSpec {
+                kind,
+                teleport,
+                label: Some(label),
+                color: row.color,
+                shown: Some(row.enabled),
+            });
+        }
+        let view = LabAppView {
+            source: Some(self.state.source.clone()),
+            theta: self.state.theta,
+            step: self.state.playback.t,
+            view: self.rt.level_set.view.map(|(lo, hi)| [lo, hi]),
+            show: Some(self.state.show.clone()),
+            windows: Some(self.state.panels.clone()),
+            selected: index_of.get(&self.state.selected).copied(),
+            teleports_by_hand: self
+                .state
+                .manual_teleports
+                .iter()
+                .filter_map(|m| {
+                    Some(HandTeleport {
+                        row: *index_of.get(&m.row)?,
+                        step: m.step,
+                        theta: m.theta,
+                    })
+                })
+                .collect(),
+        };
+        Ok(LabFile {
+            version: LAB_VERSION,
+            objective: ObjectiveSpec::of(&self.rt.objective),
+            x0: self.state.x0,
+            steps: self.state.steps,
+            optimizers: rows,
+            caption: self.state.caption.clone(),
+            app: serde_json::to_value(&view).ok(),
+        })
+    }
+
+    /// Shows a lab file: its task, rows (in order, with their colours and
+    /// weights), caption and view. A bad `app` part changes nothing.
+    pub fn apply_lab(&mut self, lab: &LoadedLab) -> Result<(), String> {
+        let view: LabAppView = match &lab.lab.app {
+            Some(v) => serde_json::from_value(v.clone()).map_err(|e| format!("`app`: {e}"))?,
+            None => LabAppView::default(),
+        };
+        let file = &lab.lab;
+        let mut rows = Vec::new();
+        let mut models = Vec::new();
+        for (i, row) in lab.rows.iter().enumerate() {
+            let kind = match (&row.spec.kind, &row.model) {
+                (RowKind::Classical(spec), _) => EntryKind::Classical {
+                    spec: *spec,
+                    teleport: row.teleport.as_ref().map(app_teleport),
+                },
+                (RowKind::Learned { variant, .. }, _)
+                    if matches!(
+                        row.spec.kind,
+                        RowKind::Learned {
+                            weights: WeightsRef::Pretrained,
+                            ..
+                        }
+                    ) =>
+                {
+                    EntryKind::Learned(*variant)
+                }
+                (RowKind::Learned { variant, .. }, Some(model)) => {
+                    let source = match &row.weights_path {
+                        Some(path) => std::fs::canonicalize(path)
+                            .unwrap_or_else(|_| path.clone())
+                            .display()
+                            .to_string(),
+                        None => format!("embedded:{}:{i}", self.rt.models.len()),
+                    };
+                    models.push((source.clone(), std::sync::Arc::clone(model)));
+                    EntryKind::Loaded {
+                        variant: *variant,
+                        source,
+                        label: row.name.clone(),
+                    }
+                }
+                (RowKind::Learned { .. }, None) => continue,
+            };
+            let mut entry = OptimizerEntry::new(row.spec.shown.unwrap_or(true), kind);
+            // A label that only repeats the settings is not kept: it would go
+            // stale when the settings change.
+            if row.spec.label.as_ref().is_some_and(|l| *l != entry.label()) {
+                entry.label = row.spec.label.clone();
+            }
+            rows.push((entry, row.spec.color));
+        }
+        let source = match view.source {
+            Some(s) if objective_of(&s).is_ok_and(|o| o == lab.objective) => s,
+            _ => TaskSource::Custom(ObjectiveSpec::of(&lab.objective)),
+        };
+        // Nothing has failed: take it all.
+        for (source, model) in models {
+            self.rt.models.insert(source, model);
+        }
+        let state = &mut self.state;
+        state.source = source;
+        state.x0 = file.x0;
+        state.steps = file.steps.clamp(1, 10_000);
+        state.caption = file.caption.clone();
+        state.optimizers.clear();
+        state.manual_teleports.clear();
+        let mut ids = Vec::new();
+        for (entry, color) in rows {
+            let id = state.add_row(entry);
+            if let (Some(c), Some(row)) = (color.filter(|&c| c < PALETTE_LEN), state.row_mut(id)) {
+                row.color = Some(c);
+            }
+            ids.push(id);
+        }
+        state.selected = view
+            .selected
+            .and_then(|i| ids.get(i).copied())
+            .or_else(|| ids.first().copied())
+            .unwrap_or_default();
+        for h in &view.teleports_by_hand {
+            if let Some(&row) = ids.get(h.row)
+                && h.theta.is_finite()
+            {
+                state.manual_teleports.push(super::state::ManualTeleport {
+                    row,
+                    step: h.step,
+                    theta: h.theta,
+                });
+            }
+        }
+        state.theta = if view.theta.is_finite() {
+            view.theta
+        } else {
+            0.0
+        };
+        state.playback.t = view.step.min(state.steps);
+        state.playback.playing = false;
+        if let Some(show) = view.show {
+            state.show = show;
+        }
+        if let Some(windows) = view.windows {
+            state.panels = windows;
+        }
+        state.normalize();
+        self.rt.objective = lab.objective.clone();
+        self.rt.draft = ObjectiveSpec::of(&lab.objective);
+        self.rt.task_error = None;
+        self.rt.level_set.invalidate();
+        match view.view {
+            Some([lo, hi])
+                if lo.iter().chain(&hi).all(|v| v.is_finite())
+                    && lo[0] < hi[0]
+                    && lo[1] < hi[1] =>
+            {
+                self.rt.level_set.pending_view = Some((lo, hi));
+            }
+            _ => self.rt.level_set.reset_view = true,
+        }
+        self.recompute_if_needed();
+        Ok(())
+    }
+
+    /// File → Save: the lab file, with learned weights embedded when the
+    /// File menu's "embed weights" is on.
+    pub(super) fn save_lab(&mut self, ctx: &egui::Context) {
+        let json = match self
+            .lab_file(self.state.embed_weights)
+            .and_then(|lab| serde_json::to_string_pretty(&lab).map_err(|e| e.to_string()))
+        {
+            Ok(json) => json,
+            Err(e) => {
+                self.notify(ctx, format!("Cannot write the lab file: {e}"), true);
+                return;
+            }
+        };
+        if let Some(path) = self.rt.export.save_path("lab.json", "json") {
+            self.write_file(ctx, &path, json.as_bytes(), "the lab");
+            if self.rt.export.last_written.as_deref() == Some(path.as_path()) {
+                self.state.remember_recent(&path);
+            }
+        }
+    }
+
+    /// Opens a scene or lab file; a bad file is reported and changes nothing.
+    pub fn open_file(&mut self, ctx: &egui::Context, path: &Path) {
+        use crate::io::lab::AnyScene;
+        let result = match crate::io::lab::load(path) {
+            Ok(AnyScene::V1(scene)) => {
+                self.apply_scene(&scene);
+                self.rt.level_set.invalidate();
+                self.rt.level_set.reset_view = true;
+                Ok(())
+            }
+            Ok(AnyScene::V2(lab)) => self.apply_lab(&lab),
+            Err(e) => Err(e.to_string()),
+        };
+        match result {
+            Ok(()) => {
+                self.state.remember_recent(path);
+                self.notify(ctx, format!("Opened {}", path.display()), false);
+            }
+            Err(e) => self.notify(ctx, format!("Cannot open {}: {e}", path.display()), true),
+        }
+    }
+}

@@ -1,0 +1,371 @@
+//! Lab files (scene version 2): `eval` on every row, the app opening what
+//! `eval` runs with the same trajectories, save → open round trips, embedded
+//! weights that travel alone, and hostile lab files refused with a reason.
+#![allow(clippy::unwrap_used, reason = "test setup")]
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use serde_json::{Value, json};
+use teleport_lab::app::state::{AppState, EntryKind};
+use teleport_lab::app::{Options, TeleportApp};
+use teleport_lab::io::weights::{self, WeightsInfo};
+use teleport_lab::l2o::{MetaOptimizer, ModelConfig, Variant};
+
+const BIN: &str = env!("CARGO_BIN_EXE_teleport-lab");
+
+fn temp_dir(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("tl-lab-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+fn small_model(variant: Variant, seed: u64) -> MetaOptimizer<f32> {
+    MetaOptimizer::init(
+        ModelConfig {
+            hidden: 8,
+            ..ModelConfig::paper(variant)
+        },
+        seed,
+    )
+}
+
+fn save_model(path: &Path, model: &MetaOptimizer<f32>) {
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    let info = WeightsInfo {
+        train: None,
+        trajectories_trained: 0,
+    };
+    weights::save(path, model, &info).unwrap();
+}
+
+/// The example, with a real weights file beside it.
+fn example(dir: &Path) -> PathBuf {
+    save_model(
+        &dir.join("weights/mine.safetensors"),
+        &small_model(Variant::L2oTele, 1),
+    );
+    let lab = json!({
+      "version": 2,
+      "objective": {"family": "ellipse", "A": [[0.5, 0.0], [0.0, 3.0]], "b": [0.0, 0.0]},
+      "x0": [-5.0, 3.5],
+      "steps": 12,
+      "optimizers": [
+        {"kind": "gd", "lr": 0.05},
+        {"kind": "gd", "lr": 0.05, "teleport": {"strategy": "oracle", "every": 5}},
+        {"kind": "adam", "lr": 0.3},
+        {"kind": "learned", "variant": "l2o", "weights": "pretrained"},
+        {"kind": "learned", "variant": "l2o-tele", "weights": "weights/mine.safetensors"}
+      ]
+    });
+    let path = dir.join("lab.json");
+    std::fs::write(&path, serde_json::to_string_pretty(&lab).unwrap()).unwrap();
+    path
+}
+
+fn eval(path: &Path, format: &str) -> std::process::Output {
+    Command::new(BIN)
+        .args(["eval", "--scene"])
+        .arg(path)
+        .args(["--format", format])
+        .output()
+        .unwrap()
+}
+
+fn headless_app(dir: &Path) -> TeleportApp {
+    let options = Options {
+        export_dir: Some(dir.join("exports")),
+        dialogs: false,
+        fresh: true,
+        ..Options::default()
+    };
+    TeleportApp::new(AppState::default(), &options)
+}
+
+#[test]
+fn eval_runs_every_row_of_a_lab_file_and_the_app_draws_the_same() {
+    let dir = temp_dir("example");
+    let path = example(&dir);
+    let out = eval(&path, "json");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let runs = doc["runs"].as_array().unwrap();
+    let names: Vec<&str> = runs.iter().map(|r| r["name"].as_str().unwrap()).collect();
+    assert_eq!(
+        names,
+        [
+            "GD lr=0.05",
+            "GD lr=0.05 + teleport (oracle, every 5)",
+            "Adam lr=0.3",
+            "L2O",
+            "L2O + teleport"
+        ]
+    );
+    for r in runs {
+        assert_eq!(
+            r["trajectory"].as_array().unwrap().len(),
+            13,
+            "{}",
+            r["name"]
+        );
+    }
+    // The app opens the same file: the same rows, in order, with the same
+    // trajectories to the last bit.
+    let ctx = egui::Context::default();
+    let mut app = headless_app(&dir);
+    app.open_file(&ctx, &path);
+    let visible = app.visible_runs();
+    assert_eq!(visible.len(), runs.len());
+    for ((_, name, run), r) in visible.iter().zip(runs) {
+        assert_eq!(name, r["name"].as_str().unwrap());
+        // Compared as printed: both go through the same text.
+        let ours: Value =
+            serde_json::from_str(&serde_json::to_string(&run.base.records).unwrap()).unwrap();
+        assert_eq!(&ours, &r["trajectory"], "{name}");
+    }
+    // The file's own weights drive the last row, not the shipped ones.
+    let shipped =
+        teleport_lab::pretrained::load(Variant::L2oTele, teleport_lab::pretrained::Family::Ellipse)
+            .unwrap();
+    let shipped_run = shipped.trajectory(
+        &app.rt.objective,
+        teleport_lab::objective::Vec2::new(-5.0, 3.5),
+        12,
+    );
+    let shipped: Value =
+        serde_json::from_str(&serde_json::to_string(&shipped_run.records).unwrap()).unwrap();
+    assert_ne!(shipped, runs[4]["trajectory"]);
+    // CSV: a leading name column, one block per row.
+    let csv = String::from_utf8(eval(&path, "csv").stdout).unwrap();
+    let mut lines = csv.lines();
+    assert_eq!(
+        lines.next(),
+        Some("name,t,x0,x1,f,grad0,grad1,teleported,theta")
+    );
+    assert_eq!(lines.count(), 5 * 13);
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn save_then_open_round_trips_the_whole_demo() {
+    let dir = temp_dir("round-trip");
+    let ctx = egui::Context::default();
+    let mut app = headless_app(&dir);
+    // A demo as a teacher prepares it: a preset, rows shown and hidden, a
+    // teleport by hand, θ, a step, a caption, a live-trained model.
+    app.state.theta = 0.75;
+    app.state.playback.t = 7;
+    app.state.caption = Some("Teleporting on the fixed ellipse".into());
+    app.state.show.newton_overlay = true;
+    app.state.panels.newton = true;
+    app.state.optimizers[2].enabled = true;
+    app.state.optimizers[0].enabled = false;
+    let selected = app.state.optimizers[4].id;
+    app.state.selected = selected;
+    app.state
+        .manual_teleports
+        .push(teleport_lab::app::state::ManualTeleport {
+            row: selected,
+            step: 3,
+            theta: 1.25,
+        });
+    let live = dir.join("live.safetensors");
+    save_model(&live, &small_model(Variant::L2o, 7));
+    app.load_weights_from(&ctx, &live);
+    app.recompute_if_needed();
+    let mut out = ctx.run_ui(egui::RawInput::default(), |ui| app.ui_body(ui));
+    out.textures_delta.clear();
+    let before = app.state.clone();
+    let before_runs: Vec<_> = app
+        .visible_runs()
+        .into_iter()
+        .map(|(_, n, r)| (n, r.shown().records.clone()))
+        .collect();
+
+    // Saved with embedded weights into a folder of its own, then the live
+    // model's file is removed: the lab file must travel alone.
+    let lab = app.lab_file(true).unwrap();
+    let travel = dir.join("elsewhere");
+    std::fs::create_dir_all(&travel).unwrap();
+    let path = travel.join("demo.json");
+    std::fs::write(&path, serde_json::to_string_pretty(&lab).unwrap()).unwrap();
+    std::fs::remove_file(&live).unwrap();
+
+    let mut other = headless_app(&travel);
+    other.open_file(&ctx, &path);
+    assert!(
+        other.rt.notifications.last().is_some_and(|n| !n.error),
+        "{:?}",
+        other.rt.notifications
+    );
+    let after = &other.state;
+    assert_eq!(after.source, before.source);
+    assert_eq!((after.x0, after.steps), (before.x0, before.steps));
+    assert_eq!(
+        (after.theta, after.playback.t),
+        (before.theta, before.playback.t)
+    );
+    assert_eq!(after.caption, before.caption);
+    assert_eq!(after.show, before.show);
+    assert_eq!(after.panels, before.panels);
+    assert_eq!(after.optimizers.len(), before.optimizers.len());
+    for (a, b) in after.optimizers.iter().zip(&before.optimizers) {
+        assert_eq!(a.enabled, b.enabled);
+        assert_eq!(a.color, b.color);
+        assert_eq!(a.label(), b.label());
+        match (&a.kind, &b.kind) {
+            (EntryKind::Loaded { variant, .. }, EntryKind::Live(v)) => assert_eq!(variant, v),
+            (x, y) => assert_eq!(x, y),
+        }
+    }
+    let sel = before.row_index(before.selected).unwrap();
+    assert_eq!(after.row_index(after.selected), Some(sel));
+    assert_eq!(after.manual_teleports.len(), 1);
+    assert_eq!(
+        after.row_index(after.manual_teleports[0].row),
+        Some(sel),
+        "the hand-applied teleport stays on its row"
+    );
+    let after_runs: Vec<_> = other
+        .visible_runs()
+        .into_iter()
+        .map(|(_, n, r)| (n, r.shown().records.clone()))
+        .collect();
+    assert_eq!(after_runs, before_runs);
+    // And the CLI runs the saved file with nothing else present.
+    let out = eval(&path, "json");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn hostile_lab_files_are_refused_with_a_reason_and_change_nothing() {
+    let dir = temp_dir("hostile");
+    std::fs::create_dir_all(dir.join("a-folder.safetensors")).unwrap();
+    std::fs::write(
+        dir.join("corrupt.safetensors"),
+        b"\x10\x00\x00\x00\x00\x00\x00\x00{}",
+    )
+    .unwrap();
+    // A header that claims two gigabytes.
+    let mut huge = (2u64 << 30).to_le_bytes().to_vec();
+    huge.extend_from_slice(b"{}");
+    std::fs::write(dir.join("huge.safetensors"), huge).unwrap();
+    save_model(&dir.join("l2o.safetensors"), &small_model(Variant::L2o, 2));
+    let base = json!({
+        "version": 2,
+        "objective": {"family": "ellipse", "A": [[0.5, 0.0], [0.0, 3.0]], "b": [0.0, 0.0]},
+        "x0": [-5.0, 3.5],
+        "steps": 12,
+        "optimizers": [{"kind": "gd", "lr": 0.05}]
+    });
+    let with_row = |row: Value| {
+        let mut lab = base.clone();
+        lab["optimizers"] = json!([{"kind": "gd", "lr": 0.05}, row]);
+        lab
+    };
+    let mut version3 = base.clone();
+    version3["version"] = json!(3);
+    let mut unknown_top = base.clone();
+    unknown_top["colour_scheme"] = json!("dark");
+    let cases: Vec<(&str, Value, &[&str])> = vec![
+        ("version 3", version3, &["version", "version 3"]),
+        ("unknown top-level field", unknown_top, &["colour_scheme"]),
+        (
+            "missing weights",
+            with_row(json!({"kind": "learned", "variant": "l2o", "weights": "nope.safetensors"})),
+            &["optimizers[1].weights", "nope.safetensors"],
+        ),
+        (
+            "corrupt weights",
+            with_row(
+                json!({"kind": "learned", "variant": "l2o", "weights": "corrupt.safetensors"}),
+            ),
+            &["optimizers[1].weights"],
+        ),
+        (
+            "2 GB claimed",
+            with_row(json!({"kind": "learned", "variant": "l2o", "weights": "huge.safetensors"})),
+            &["optimizers[1].weights"],
+        ),
+        (
+            "weights path is a folder",
+            with_row(
+                json!({"kind": "learned", "variant": "l2o", "weights": "a-folder.safetensors"}),
+            ),
+            &["optimizers[1].weights", "folder"],
+        ),
+        (
+            "base64 garbage",
+            with_row(
+                json!({"kind": "learned", "variant": "l2o", "weights": {"embedded": "%%% not base64 %%%"}}),
+            ),
+            &["optimizers[1].weights.embedded", "base64"],
+        ),
+        (
+            "variant does not match the weights",
+            with_row(
+                json!({"kind": "learned", "variant": "l2o-tele", "weights": "l2o.safetensors"}),
+            ),
+            &["optimizers[1].weights", "l2o-tele"],
+        ),
+        (
+            "unknown row kind",
+            with_row(json!({"kind": "lbfgs", "lr": 1.0})),
+            &["optimizers[1]", "lbfgs"],
+        ),
+        (
+            "unknown row field",
+            with_row(json!({"kind": "gd", "lr": 0.05, "momentum": 0.9})),
+            &["optimizers[1]", "momentum"],
+        ),
+        (
+            "bad hyperparameter",
+            with_row(json!({"kind": "gd", "lr": -1.0})),
+            &["optimizers[1]", "`lr`"],
+        ),
+        (
+            "bad teleport",
+            with_row(
+                json!({"kind": "gd", "lr": 0.05, "teleport": {"strategy": "oracle", "every": 0}}),
+            ),
+            &["optimizers[1].teleport.every"],
+        ),
+    ];
+    let ctx = egui::Context::default();
+    let mut app = headless_app(&dir);
+    app.recompute_if_needed();
+    let before = app.state.clone();
+    for (name, lab, needles) in cases {
+        let path = dir.join(format!("{}.json", name.replace(' ', "-")));
+        std::fs::write(&path, serde_json::to_string(&lab).unwrap()).unwrap();
+        let out = eval(&path, "json");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{name}: {stderr}");
+        assert_eq!(stderr.lines().count(), 1, "{name}: one line: {stderr}");
+        for needle in needles {
+            assert!(
+                stderr.contains(needle),
+                "{name}: `{needle}` not in {stderr}"
+            );
+        }
+        let count = app.rt.notifications.len();
+        app.open_file(&ctx, &path);
+        let added = &app.rt.notifications[count..];
+        assert!(
+            matches!(added, [n] if n.error),
+            "{name}: want one error notification, got {added:?}"
+        );
+        assert_eq!(app.state, before, "{name}: the app's state changed");
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
+}
