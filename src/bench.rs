@@ -1,11 +1,13 @@
 //! `teleport-lab bench`: wall-clock measurements, reported as medians.
 //!
-//! Speed is measured here and never asserted in a test.
+//! Speed is measured here and never asserted in a test. Quantiles are
+//! [`crate::stats::quantile`]'s, linearly interpolated.
 
 use std::hint::black_box;
 use std::time::Instant;
 
 use crate::objective::{Preset, TaskDist, Vec2};
+use crate::stats::quantile;
 use crate::symmetry::{dense_scan, oracle, teleport};
 
 /// One measured operation.
@@ -38,22 +40,12 @@ pub fn measure(name: &str, samples: usize, batch: usize, mut op: impl FnMut(usiz
             start.elapsed().as_secs_f64() * 1e9 / batch as f64
         })
         .collect();
-    per_call.sort_by(f64::total_cmp);
     Measurement {
         name: name.to_owned(),
-        median_ns: percentile(&per_call, 0.5),
-        p90_ns: percentile(&per_call, 0.9),
+        median_ns: quantile(&mut per_call, 0.5),
+        p90_ns: quantile(&mut per_call, 0.9),
         samples,
     }
-}
-
-/// The `q`-quantile of sorted values (nearest rank).
-pub fn percentile(sorted: &[f64], q: f64) -> f64 {
-    if sorted.is_empty() {
-        return f64::NAN;
-    }
-    let i = ((sorted.len() - 1) as f64 * q).round() as usize;
-    sorted[i.min(sorted.len() - 1)]
 }
 
 /// What `bench core` measures, one field per row of its table.
@@ -188,8 +180,7 @@ pub fn train(variant: crate::l2o::Variant, hidden: usize, repeats: usize) -> Tra
         final_loss = trainer.progress().last_loss;
         black_box(trainer.model());
     }
-    times.sort_by(f64::total_cmp);
-    let median_secs = percentile(&times, 0.5);
+    let median_secs = quantile(&mut times, 0.5);
     TrainMeasurement {
         variant,
         median_secs,
@@ -273,21 +264,16 @@ pub fn ui(frames: usize) -> UiMeasurement {
     }
     let snapshots = app.rt.training.version;
     app.rt.training.stop();
-    times.sort_by(f64::total_cmp);
 
     let obj = Preset::Rosenbrock.objective();
     let (min, max) = ([-2.0, -1.0], [2.0, 3.0]);
-    let grid_times: Vec<f64> = {
-        let mut t: Vec<f64> = (0..21)
-            .map(|_| {
-                let s = Instant::now();
-                black_box(crate::contour::Grid::of_objective(&obj, min, max, 512, 512));
-                s.elapsed().as_secs_f64() * 1e3
-            })
-            .collect();
-        t.sort_by(f64::total_cmp);
-        t
-    };
+    let mut grid_times: Vec<f64> = (0..21)
+        .map(|_| {
+            let s = Instant::now();
+            black_box(crate::contour::Grid::of_objective(&obj, min, max, 512, 512));
+            s.elapsed().as_secs_f64() * 1e3
+        })
+        .collect();
     let grid = crate::contour::Grid::of_objective(&obj, min, max, 512, 512);
     let levels = crate::contour::auto_levels(&grid, 16);
     let mut contour_times: Vec<f64> = (0..21)
@@ -297,15 +283,14 @@ pub fn ui(frames: usize) -> UiMeasurement {
             s.elapsed().as_secs_f64() * 1e3
         })
         .collect();
-    contour_times.sort_by(f64::total_cmp);
     UiMeasurement {
         frames,
-        median_ms: percentile(&times, 0.5),
-        p99_ms: percentile(&times, 0.99),
-        max_ms: times.last().copied().unwrap_or(f64::NAN),
+        median_ms: quantile(&mut times, 0.5),
+        p99_ms: quantile(&mut times, 0.99),
+        max_ms: quantile(&mut times, 1.0),
         snapshots,
-        contour_ms: percentile(&contour_times, 0.5),
-        grid_ms: percentile(&grid_times, 0.5),
+        contour_ms: quantile(&mut contour_times, 0.5),
+        grid_ms: quantile(&mut grid_times, 0.5),
     }
 }
 
@@ -449,15 +434,14 @@ pub fn soak(minutes: f64, mut on_progress: impl FnMut(f64)) -> SoakMeasurement {
     // Measured while the session is still live, before training stops.
     let rss_end = rss_mib();
     app.rt.training.stop();
-    times.sort_by(f64::total_cmp);
     SoakMeasurement {
         minutes,
         frames,
         rss_start_mib: rss_start,
         rss_end_mib: rss_end,
         rss_max_mib: rss_max.max(rss_end),
-        max_frame_ms: times.last().copied().unwrap_or(f64::NAN),
-        median_frame_ms: percentile(&times, 0.5),
+        max_frame_ms: quantile(&mut times, 1.0),
+        median_frame_ms: quantile(&mut times, 0.5),
         training_runs,
         snapshots,
         slow_frames,

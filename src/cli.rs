@@ -181,17 +181,27 @@ pub struct EvaluateArgs {
     /// A classical baseline such as gd:lr=0.05 or adam:lr=0.3; repeatable.
     #[arg(long)]
     pub baseline: Vec<String>,
-    /// Output format.
-    #[arg(long, value_enum, default_value_t = Format::Json)]
-    pub format: Format,
+    /// Output format: statistics of f over the runs, per optimizer and step
+    /// (t = 0 is x₀).
+    #[arg(long, value_enum, default_value_t = StatsFormat::Json)]
+    pub format: StatsFormat,
 }
 
-/// Output formats.
+/// Output formats of `eval`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 pub enum Format {
-    /// `{"trajectory": [...]}`.
+    /// `{"trajectory": [...]}`; a lab file gives `{"runs": [{"name", "trajectory"}, ...]}`.
     Json,
-    /// `t,x0,x1,f,grad0,grad1,teleported,theta`.
+    /// `t,x0,x1,f,grad0,grad1,teleported,theta`; a lab file adds a leading `name`.
+    Csv,
+}
+
+/// Output formats of `evaluate`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum StatsFormat {
+    /// `{"optimizers": [{"name", "steps": [{"t", "mean", "median", "std", "q25", "q75", "runs", "diverged"}, ...]}, ...]}`.
+    Json,
+    /// `optimizer,t,mean,median,std,q25,q75,runs,diverged`, a row per optimizer and step.
     Csv,
 }
 
@@ -580,7 +590,7 @@ fn evaluate(args: EvaluateArgs) -> Result<(), Failure> {
         })
         .collect();
     match args.format {
-        Format::Json => {
+        StatsFormat::Json => {
             #[derive(serde::Serialize)]
             struct Out<'a> {
                 optimizers: &'a [Entry<'a>],
@@ -591,7 +601,7 @@ fn evaluate(args: EvaluateArgs) -> Result<(), Failure> {
             .map_err(|e| Failure::input(format!("cannot encode results: {e}")))?;
             emit(&text)
         }
-        Format::Csv => {
+        StatsFormat::Csv => {
             let mut text = String::from("optimizer,t,mean,median,std,q25,q75,runs,diverged\n");
             for e in &entries {
                 for s in &e.steps {

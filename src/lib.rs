@@ -12,6 +12,6 @@ pub mod cli;
 pub mod monkey;
 
 pub use teleport_core::{
-    Rng, contour, eval, figures, io, l2o, numfmt, objective, optim, plot, pretrained, rng,
+    Rng, contour, eval, figures, io, l2o, numfmt, objective, optim, plot, pretrained, rng, stats,
     symmetry, theory,
 };

@@ -346,7 +346,9 @@ fn junk_text(rng: &mut crate::Rng) -> String {
     s
 }
 
-const KEYS: [Key; 14] = [
+const KEYS: [Key; 16] = [
+    Key::T,
+    Key::O,
     Key::Space,
     Key::ArrowLeft,
     Key::ArrowRight,

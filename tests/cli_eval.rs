@@ -275,8 +275,12 @@ fn adam_matches_a_hand_written_loop_with_defaults() {
         "optimizer": {"kind": "adam", "lr": 0.1}
     });
     let out = eval_json(&scene.to_string());
+    // x₀ and 30 steps: an empty or cut trajectory must not pass.
+    assert_eq!(out.trajectory.len(), 30 + 1);
+    assert!(out.stop.is_none(), "{:?}", out.stop);
     let (mut p, mut m, mut s) = (Vec2::new(5.0, -5.0), Vec2::zeros(), Vec2::zeros());
     for (k, r) in out.trajectory.iter().enumerate() {
+        assert_eq!(r.t, k);
         assert_vec_close(&format!("x_{}", r.t), &x(r), &p, 1e-12);
         let (e1, e2) = (p.x + 2.0 * p.y - 7.0, 2.0 * p.x + p.y - 5.0);
         let g = Vec2::new(2.0 * e1 + 4.0 * e2, 4.0 * e1 + 2.0 * e2);
@@ -687,6 +691,53 @@ fn help_describes_eval() {
         text.contains("--scene") && text.contains("--format"),
         "{text}"
     );
+}
+
+/// `evaluate --help` describes what `evaluate` prints: the CSV header
+/// word for word, and the JSON keys.
+#[test]
+fn help_describes_what_evaluate_prints() {
+    let help = teleport_lab(&["evaluate", "--help"]);
+    assert!(help.status.success());
+    let help = String::from_utf8_lossy(&help.stdout);
+    let args = [
+        "evaluate",
+        "--baseline",
+        "gd:lr=0.05",
+        "--runs",
+        "3",
+        "--steps",
+        "2",
+    ];
+    let csv = teleport_lab(&[&args[..], &["--format", "csv"]].concat());
+    assert!(csv.status.success());
+    let csv = String::from_utf8_lossy(&csv.stdout);
+    let header = csv.lines().next().unwrap_or_default();
+    assert_eq!(header, "optimizer,t,mean,median,std,q25,q75,runs,diverged");
+    assert!(help.contains(&format!("`{header}`")), "{help}");
+    assert_eq!(csv.lines().count(), 1 + 3, "{csv}");
+    let json = teleport_lab(&args);
+    assert!(json.status.success());
+    let json: serde_json::Value = serde_json::from_slice(&json.stdout)
+        .unwrap_or_else(|e| panic!("evaluate's output is not JSON: {e}"));
+    let entry = &json["optimizers"][0];
+    assert_eq!(entry["name"], "GD lr=0.05");
+    assert_eq!(entry["steps"].as_array().map(Vec::len), Some(3), "{entry}");
+    let step = &entry["steps"][2];
+    assert_eq!(step["t"], 2);
+    assert_eq!(step["runs"], 3);
+    for key in ["\"optimizers\"", "\"name\"", "\"steps\""] {
+        assert!(help.contains(key), "help lacks {key}: {help}");
+    }
+    for key in header.split(',').skip(1) {
+        assert!(step.get(key).is_some(), "no `{key}` in {step}");
+        assert!(
+            help.contains(&format!("\"{key}\"")),
+            "help lacks {key}: {help}"
+        );
+    }
+    // Not `eval`'s trajectory.
+    assert!(!help.contains("trajectory"), "{help}");
 }
 
 #[test]

@@ -4,26 +4,13 @@
 //! test is skipped locally but fails under CI.
 #![allow(clippy::unwrap_used, reason = "test setup")]
 
+mod common;
+
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 fn xvfb_run() -> Option<&'static str> {
-    let found = Command::new("xvfb-run")
-        .arg("--help")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .is_ok();
-    if found {
-        Some("xvfb-run")
-    } else {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "xvfb-run is missing under CI"
-        );
-        eprintln!("xvfb-run not found: skipping the real-window test");
-        None
-    }
+    common::xvfb_available().then_some("xvfb-run")
 }
 
 fn run_with_timeout(mut cmd: Command, limit: Duration) -> std::process::Output {

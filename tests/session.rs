@@ -3,6 +3,8 @@
 //! on an injected UI panic (under Xvfb).
 #![allow(clippy::unwrap_used, reason = "test setup")]
 
+mod common;
+
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -167,23 +169,6 @@ fn a_change_is_saved_and_restored_with_the_live_model() {
 
 // ---- the real process ----
 
-fn xvfb_run() -> bool {
-    let found = Command::new("xvfb-run")
-        .arg("--help")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .is_ok();
-    assert!(
-        found || std::env::var_os("CI").is_none(),
-        "xvfb-run is missing under CI"
-    );
-    if !found {
-        eprintln!("xvfb-run not found: skipping the real-process test");
-    }
-    found
-}
-
 /// The app under Xvfb, on a scene (a change from any saved state), with
 /// its session in `dir`; returns the xvfb-run process and the app's pid.
 #[allow(clippy::zombie_processes, reason = "the caller waits for the child")]
@@ -249,7 +234,7 @@ fn saved_x0(dir: &Path) -> Option<([f64; 2], usize)> {
 }
 
 fn killed_after_six_seconds(signal: &str) {
-    if !xvfb_run() {
+    if !common::xvfb_available() {
         return;
     }
     let dir = temp_dir(&format!("kill-{signal}"));
@@ -290,7 +275,7 @@ fn kill_kill_six_seconds_after_a_change_loses_nothing() {
 
 #[test]
 fn a_ui_panic_leaves_a_restorable_state_and_a_crash_report() {
-    if !xvfb_run() {
+    if !common::xvfb_available() {
         return;
     }
     let dir = temp_dir("panic");

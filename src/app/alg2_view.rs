@@ -75,9 +75,14 @@ impl TeleportApp {
         ui.horizontal(|ui| {
             let label = ui.label("A =").id;
             for (r, c, tip) in [(0, 0, "A₁₁"), (0, 1, "A₁₂ = A₂₁"), (1, 1, "A₂₂")] {
-                ui.add(DragValue::new(&mut s.a[r][c]).speed(0.02).max_decimals(3))
-                    .labelled_by(label)
-                    .on_hover_text(tip);
+                ui.add(
+                    DragValue::new(&mut s.a[r][c])
+                        .speed(0.02)
+                        .max_decimals(3)
+                        .range(-1e4..=1e4),
+                )
+                .labelled_by(label)
+                .on_hover_text(tip);
             }
             s.a[1][0] = s.a[0][1];
             ui.separator();
@@ -94,16 +99,22 @@ impl TeleportApp {
             .labelled_by(label)
             .on_hover_text("Step size on θ: θ_{t+1} = θ_t − β ∂f(x_{t+1})/∂θ_t.");
             let label = ui.label("θ₀").id;
-            ui.add(DragValue::new(&mut s.theta0).speed(0.01))
-                .labelled_by(label)
-                .on_hover_text("Initial rotation angle.");
+            // An angle: (−π, π] holds every rotation, and a typed 1e19 would
+            // leave the θ plot no height to draw in.
+            ui.add(
+                DragValue::new(&mut s.theta0)
+                    .speed(0.01)
+                    .range(-std::f64::consts::PI..=std::f64::consts::PI),
+            )
+            .labelled_by(label)
+            .on_hover_text("Initial rotation angle.");
         });
         ui.horizontal(|ui| {
             let label = ui.label("x₀").id;
-            ui.add(DragValue::new(&mut s.x0[0]).speed(0.02))
-                .labelled_by(label);
-            ui.add(DragValue::new(&mut s.x0[1]).speed(0.02))
-                .labelled_by(label);
+            for k in 0..2 {
+                ui.add(DragValue::new(&mut s.x0[k]).speed(0.02).range(-1e4..=1e4))
+                    .labelled_by(label);
+            }
             let label = ui.label("steps").id;
             ui.add(DragValue::new(&mut s.steps).range(1..=500))
                 .labelled_by(label);

@@ -5,6 +5,7 @@ use std::f64::consts::PI;
 
 use egui::{DragValue, RichText, Slider};
 
+use super::commands::{Menu, UiCommand};
 use super::state::{AppTeleport, EntryKind, TaskSource};
 use super::{Command, TeleportApp, row_color};
 use crate::io::scene::ObjectiveSpec;
@@ -17,16 +18,7 @@ impl TeleportApp {
     pub(super) fn menu_ui(&mut self, ui: &mut egui::Ui) {
         ui.horizontal(|ui| {
             ui.menu_button("File", |ui| {
-                if ui
-                    .button("Open scene…  (Ctrl+O)")
-                    .on_hover_text(
-                        "Open a scene or lab file (the JSON `teleport-lab eval` reads); \
-                         dropping one on the window works too.",
-                    )
-                    .clicked()
-                {
-                    self.command(Command::OpenScene);
-                }
+                self.menu_item(ui, UiCommand::Open);
                 let mut open_recent = None;
                 ui.add_enabled_ui(!self.state.recent.is_empty(), |ui| {
                     ui.menu_button("Recent", |ui| {
@@ -49,82 +41,32 @@ impl TeleportApp {
                     let ctx = ui.ctx().clone();
                     self.open_file(&ctx, &path);
                 }
-                if ui
-                    .button("Save lab…")
-                    .on_hover_text(
-                        "Write the whole demo — task, x₀, steps, every row with its weights, \
-                         θ, the step, the view, toggles, windows, caption — as a lab file \
-                         (scene version 2) that File → Open, `teleport-lab FILE` and \
-                         `teleport-lab eval --scene FILE` read.",
-                    )
-                    .clicked()
-                {
-                    self.command(Command::ExportScene);
-                }
+                self.menu_item(ui, UiCommand::SaveLab);
                 ui.checkbox(&mut self.state.embed_weights, "embed learned weights")
                     .on_hover_text(
                         "Put live-trained and loaded weights inside the lab file (base64), \
                          so it opens on another machine with no other file.",
                     );
                 ui.separator();
-                if ui
-                    .button("Screenshot window  (Ctrl+S)")
-                    .on_hover_text("Save the whole window as PNG.")
-                    .clicked()
-                {
-                    self.command(Command::ScreenshotWindow);
-                }
-                if ui
-                    .button("Screenshot plot")
-                    .on_hover_text("Save only the level-set plot as PNG.")
-                    .clicked()
-                {
-                    self.command(Command::ScreenshotPlot);
-                }
-                if ui
-                    .button("Export trajectories (CSV)")
-                    .on_hover_text("Every visible run: optimizer, t, x, f, ∇f, teleported.")
-                    .clicked()
-                {
-                    self.command(Command::ExportCsv);
+                for command in [
+                    UiCommand::ScreenshotWindow,
+                    UiCommand::ScreenshotPlot,
+                    UiCommand::ExportCsv,
+                ] {
+                    self.menu_item(ui, command);
                 }
                 ui.separator();
-                if ui
-                    .button("Reset to defaults")
-                    .on_hover_text("Forget all settings and show the default task.")
-                    .clicked()
-                {
-                    self.command(Command::ResetDefaults);
-                }
+                self.menu_item(ui, UiCommand::ResetDefaults);
             });
             ui.menu_button("View", |ui| {
-                ui.checkbox(&mut self.state.panels.alg2, "Algorithm 2")
-                    .on_hover_text(
-                        "Learn one teleport rotation on the fly (section 4.2, Appendix B).",
-                    );
-                ui.checkbox(&mut self.state.panels.newton, "Newton vs teleport")
-                    .on_hover_text(
-                        "Proposition 4.1: the symmetry component of Newton's step increases ‖∇f‖.",
-                    );
-                ui.checkbox(&mut self.state.panels.training, "Live meta-training")
-                    .on_hover_text(
-                        "Train a meta-optimizer (Algorithm 1) and watch its trajectory change.",
-                    );
-                if ui
-                    .button("Reset view")
-                    .on_hover_text("Fit the plot to x₀, the minimum and the runs.")
-                    .clicked()
+                for command in UiCommand::ALL
+                    .into_iter()
+                    .filter(|c| c.menu() == Menu::View)
                 {
-                    self.rt.level_set.reset_view = true;
+                    self.menu_item(ui, command);
                 }
             });
-            if ui
-                .button("Help (F1)")
-                .on_hover_text("Shortcuts and a short tour.")
-                .clicked()
-            {
-                self.state.panels.help = !self.state.panels.help;
-            }
+            self.menu_item(ui, UiCommand::ToggleHelp);
             ui.separator();
             ui.label(RichText::new(format!("task: {}", self.task_label())).weak());
         });
@@ -421,28 +363,17 @@ impl TeleportApp {
                 }
                 ui.end_row();
             });
-        let best = self.rt.oracle;
         ui.horizontal(|ui| {
-            if ui
-                .button("θ ← θ*")
-                .on_hover_text(format!(
-                    "Jump to the oracle angle θ* = {} that maximizes ‖∇f(g_θ x)‖ = {}.",
-                    short(super::wrap_angle(best.theta)),
-                    short(best.grad_norm)
-                ))
-                .clicked()
-            {
-                self.state.theta = super::wrap_angle(best.theta);
-            }
-            if ui
-                .button("Teleport here")
-                .on_hover_text("Apply g_θ at the current step of the selected optimizer and continue from there; the un-teleported run stays visible.")
-                .clicked()
-            {
-                self.command(Command::TeleportHere);
+            for command in [UiCommand::ThetaToOracle, UiCommand::TeleportHere] {
+                if command.button(ui) {
+                    self.run_ui_command(command);
+                }
             }
             if !self.state.manual_teleports.is_empty()
-                && ui.button("clear").on_hover_text("Remove the hand-applied teleports.").clicked()
+                && ui
+                    .button("clear")
+                    .on_hover_text("Remove the hand-applied teleports.")
+                    .clicked()
             {
                 self.command(Command::ClearTeleports);
             }
@@ -641,35 +572,27 @@ impl TeleportApp {
 
     pub(super) fn timeline_ui(&mut self, ui: &mut egui::Ui) {
         ui.horizontal(|ui| {
-            let p = &mut self.state.playback;
-            if ui
-                .button("|◀")
-                .on_hover_text("Back to step 0 (R).")
-                .clicked()
-            {
-                self.rt.commands.push(Command::Rewind);
-            }
-            if ui.button("◀").on_hover_text("One step back (←).").clicked() {
-                self.rt.commands.push(Command::StepBy(-1));
-            }
-            let label = if p.playing { "||" } else { "▶" };
-            if ui
-                .button(label)
-                .on_hover_text("Play or pause (Space).")
-                .clicked()
-            {
-                p.playing = !p.playing;
-                if p.playing && p.t >= self.state.steps {
-                    p.t = 0;
+            let play = if self.state.playback.playing {
+                "||"
+            } else {
+                "▶"
+            };
+            for (symbol, command) in [
+                ("|◀", UiCommand::Rewind),
+                ("◀", UiCommand::StepBack),
+                (play, UiCommand::PlayPause),
+                ("▶|", UiCommand::StepForward),
+            ] {
+                let keys = command.shortcut_text(ui.ctx()).unwrap_or_default();
+                if ui
+                    .button(symbol)
+                    .on_hover_text(format!("{} ({keys})", command.tooltip()))
+                    .clicked()
+                {
+                    self.run_ui_command(command);
                 }
             }
-            if ui
-                .button("▶|")
-                .on_hover_text("One step forward (→).")
-                .clicked()
-            {
-                self.rt.commands.push(Command::StepBy(1));
-            }
+            let p = &mut self.state.playback;
             let steps = self.state.steps;
             ui.add(Slider::new(&mut p.t, 0..=steps).text("step"))
                 .on_hover_text("The timeline: trajectories are drawn up to this step.");

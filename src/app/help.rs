@@ -1,25 +1,23 @@
 //! The help overlay: shortcuts and a short tour in the paper's terms.
 
 use super::TeleportApp;
+use super::commands::UiCommand;
 
-/// Keyboard shortcuts and what they do.
-pub const SHORTCUTS: [(&str, &str); 9] = [
-    ("Space", "play / pause the timeline"),
-    ("← / →", "one step back / forward"),
-    ("R", "rewind to step 0"),
-    ("[ / ]", "nudge θ by −1° / +1°"),
-    ("Ctrl+S", "save a screenshot of the window"),
-    ("Ctrl+O", "open a scene file"),
-    ("F1", "show / hide this help"),
-    ("double-click plot", "fit the view"),
+/// Mouse gestures, which have no command of their own.
+const GESTURES: [(&str, &str); 3] = [
     ("click / drag plot", "set x₀"),
+    (
+        "drag files onto the window",
+        "open a scene or lab file, load weights",
+    ),
+    ("double-click loss plot", "every value / the fitted view"),
 ];
 
 impl TeleportApp {
     pub(super) fn help_window(&mut self, ctx: &egui::Context) {
         let mut open = self.state.panels.help;
         let window = self.floating_window(
-            "Help",
+            "Help: shortcuts and a short tour",
             super::WindowSlot::Middle,
             egui::vec2(460.0, 380.0),
             &mut open,
@@ -27,8 +25,16 @@ impl TeleportApp {
         window.show(ctx, |ui| {
             ui.heading("Shortcuts");
             egui::Grid::new("shortcuts").striped(true).show(ui, |ui| {
-                for (key, what) in SHORTCUTS {
-                    ui.monospace(key);
+                // Generated from the command table, so it cannot go stale.
+                for command in UiCommand::ALL {
+                    if let Some(keys) = command.shortcut_text(ctx) {
+                        ui.monospace(keys);
+                        ui.label(command.label()).on_hover_text(command.tooltip());
+                        ui.end_row();
+                    }
+                }
+                for (gesture, what) in GESTURES {
+                    ui.monospace(gesture);
                     ui.label(what);
                     ui.end_row();
                 }

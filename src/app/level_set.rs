@@ -20,6 +20,22 @@ pub(super) fn path<'a>(name: impl Into<String>, points: Vec<[f64; 2]>) -> Line<'
     Line::new(name, points).allow_band(false)
 }
 
+/// `(lo, hi)` grown along one axis so that its width over height is
+/// `ratio` (the plot's, for an equal-aspect plot); never shrunk.
+pub fn fit_aspect(lo: [f64; 2], hi: [f64; 2], ratio: f64) -> ([f64; 2], [f64; 2]) {
+    let (w, h) = (hi[0] - lo[0], hi[1] - lo[1]);
+    if !(w > 0.0 && h > 0.0 && ratio.is_finite() && ratio > 0.0) {
+        return (lo, hi);
+    }
+    if w / h < ratio {
+        let grow = (h * ratio - w) / 2.0;
+        ([lo[0] - grow, lo[1]], [hi[0] + grow, hi[1]])
+    } else {
+        let grow = (w / ratio - h) / 2.0;
+        ([lo[0], lo[1] - grow], [hi[0], hi[1] + grow])
+    }
+}
+
 /// Whether a point lies within 50 view-widths of the view. Points of runs
 /// that blew up can sit at 1e300: drawn as a dashed line, egui would lay
 /// out dashes along the whole on-screen length of such a segment.
@@ -274,11 +290,25 @@ impl TeleportApp {
         };
         let mut clicked_at = None;
         let mut double_clicked = false;
+        // Width over height of the plot in the last frame.
+        let plot_shape = self
+            .rt
+            .level_set
+            .plot_rect
+            .filter(|r| r.width() > 1.0 && r.height() > 1.0)
+            .map(|r| f64::from(r.width() / r.height()));
         let response = plot.show(ui, |plot_ui| {
             // A view zoomed or panned past what f64 represents goes back
             // to the fitted one before this frame's input applies.
             let reset_to = reset_to.or_else(|| {
                 (!super::view_is_sane(&plot_ui.plot_bounds(), 1e200)).then(|| self.default_view())
+            });
+            // Widen the fitted view to the plot's shape: left to egui_plot,
+            // the equal-aspect constraint may shrink an axis instead and cut
+            // x₀ off (the first fit on ros_fixed did).
+            let reset_to = reset_to.map(|(lo, hi)| match plot_shape {
+                Some(ratio) => fit_aspect(lo, hi, ratio),
+                None => (lo, hi),
             });
             if let Some((lo, hi)) = reset_to {
                 plot_ui.set_plot_bounds(PlotBounds::from_min_max(lo, hi));

@@ -7,6 +7,7 @@
 
 mod alg2_view;
 mod axes;
+pub mod commands;
 mod controls;
 mod export;
 mod help;
@@ -37,20 +38,18 @@ use state::{EntryKind, RowId, TaskSource};
 /// The key under which eframe stores the state.
 pub const STORAGE_KEY: &str = "teleport-lab-state";
 
-/// Colours of the optimizer rows (a qualitative palette that reads on the
-/// light colour map).
-pub const COLORS: [Color32; 10] = [
-    Color32::from_rgb(31, 119, 180),
-    Color32::from_rgb(255, 127, 14),
-    Color32::from_rgb(44, 160, 44),
-    Color32::from_rgb(214, 39, 40),
-    Color32::from_rgb(148, 103, 189),
-    Color32::from_rgb(140, 86, 75),
-    Color32::from_rgb(227, 119, 194),
-    Color32::from_rgb(23, 190, 207),
-    Color32::from_rgb(188, 189, 34),
-    Color32::from_rgb(80, 80, 80),
-];
+/// Colours of the optimizer rows: the core's [`crate::plot::SERIES_RGB`],
+/// so figures and the app agree.
+pub const COLORS: [Color32; 10] = {
+    let rgb = crate::plot::SERIES_RGB;
+    let mut out = [Color32::BLACK; 10];
+    let mut i = 0;
+    while i < 10 {
+        out[i] = Color32::from_rgb(rgb[i][0], rgb[i][1], rgb[i][2]);
+        i += 1;
+    }
+    out
+};
 
 /// The colour of a palette index.
 pub fn color(i: usize) -> Color32 {
@@ -791,49 +790,6 @@ impl TeleportApp {
                 Command::OpenScene => self.open_scene(ctx),
             }
         }
-    }
-
-    fn shortcuts(&mut self, ctx: &egui::Context) {
-        use egui::{Key, KeyboardShortcut, Modifiers};
-        let save = KeyboardShortcut::new(Modifiers::COMMAND, Key::S);
-        let open = KeyboardShortcut::new(Modifiers::COMMAND, Key::O);
-        if ctx.input_mut(|i| i.consume_shortcut(&save)) {
-            self.command(Command::ScreenshotWindow);
-        }
-        if ctx.input_mut(|i| i.consume_shortcut(&open)) {
-            self.command(Command::OpenScene);
-        }
-        if ctx.input_mut(|i| i.consume_key(Modifiers::NONE, Key::F1)) {
-            self.state.panels.help = !self.state.panels.help;
-        }
-        // Plain keys only when no text field has the keyboard.
-        if ctx.egui_wants_keyboard_input() {
-            return;
-        }
-        let nudge = 1f64.to_radians();
-        ctx.input_mut(|i| {
-            if i.consume_key(Modifiers::NONE, Key::Space) {
-                self.state.playback.playing = !self.state.playback.playing;
-                if self.state.playback.playing && self.state.playback.t >= self.state.steps {
-                    self.state.playback.t = 0;
-                }
-            }
-            if i.consume_key(Modifiers::NONE, Key::ArrowRight) {
-                self.rt.commands.push(Command::StepBy(1));
-            }
-            if i.consume_key(Modifiers::NONE, Key::ArrowLeft) {
-                self.rt.commands.push(Command::StepBy(-1));
-            }
-            if i.consume_key(Modifiers::NONE, Key::R) {
-                self.rt.commands.push(Command::Rewind);
-            }
-            if i.consume_key(Modifiers::NONE, Key::OpenBracket) {
-                self.state.theta = wrap_angle(self.state.theta - nudge);
-            }
-            if i.consume_key(Modifiers::NONE, Key::CloseBracket) {
-                self.state.theta = wrap_angle(self.state.theta + nudge);
-            }
-        });
     }
 
     fn advance_playback(&mut self, ctx: &egui::Context) {

@@ -68,7 +68,8 @@ impl Grid {
         ]
     }
 
-    /// The `q`-quantile of the finite values (nearest rank).
+    /// The `q`-quantile of the finite values ([`crate::stats::quantile`]);
+    /// `None` when no value is finite.
     pub fn quantile(&self, q: f64) -> Option<f64> {
         let mut finite: Vec<f64> = self
             .values
@@ -79,9 +80,7 @@ impl Grid {
         if finite.is_empty() {
             return None;
         }
-        let k = ((finite.len() - 1) as f64 * q.clamp(0.0, 1.0)).round() as usize;
-        let (_, v, _) = finite.select_nth_unstable_by(k, f64::total_cmp);
-        Some(*v)
+        Some(crate::stats::quantile(&mut finite, q))
     }
 }
 

@@ -8,6 +8,7 @@ use serde::Serialize;
 use crate::l2o::MetaOptimizer;
 use crate::objective::{Objective, Task, Vec2};
 use crate::optim::{OptimizerSpec, SpecError, TeleportSchedule, Trajectory, When, run};
+use crate::stats::quantile;
 use crate::symmetry::Strategy;
 
 /// Any optimizer the evaluator and the app can run: to them a learned
@@ -223,21 +224,6 @@ pub struct StepStats {
     pub diverged: usize,
 }
 
-/// The `q`-quantile of sorted values, linearly interpolated (numpy's default).
-pub fn quantile(sorted: &[f64], q: f64) -> f64 {
-    match sorted.len() {
-        0 => f64::NAN,
-        1 => sorted[0],
-        n => {
-            let pos = q.clamp(0.0, 1.0) * (n - 1) as f64;
-            let lo = pos.floor() as usize;
-            let hi = (lo + 1).min(n - 1);
-            let frac = pos - lo as f64;
-            sorted[lo] + (sorted[hi] - sorted[lo]) * frac
-        }
-    }
-}
-
 /// Per-step statistics of trajectories of `steps` steps.
 pub fn stats(trajectories: &[Trajectory], steps: usize) -> Vec<StepStats> {
     (0..=steps)
@@ -246,6 +232,8 @@ pub fn stats(trajectories: &[Trajectory], steps: usize) -> Vec<StepStats> {
                 .iter()
                 .filter_map(|tr| tr.records.get(t).map(|r| r.f))
                 .collect();
+            // Sorted, the sums add in an order that does not depend on the
+            // order of the tasks.
             values.sort_by(f64::total_cmp);
             let n = values.len();
             let mean = values.iter().sum::<f64>() / n as f64;
@@ -253,10 +241,10 @@ pub fn stats(trajectories: &[Trajectory], steps: usize) -> Vec<StepStats> {
             StepStats {
                 t,
                 mean: if n > 0 { mean } else { f64::NAN },
-                median: quantile(&values, 0.5),
+                median: quantile(&mut values, 0.5),
                 std: if n > 0 { var.sqrt() } else { f64::NAN },
-                q25: quantile(&values, 0.25),
-                q75: quantile(&values, 0.75),
+                q25: quantile(&mut values, 0.25),
+                q75: quantile(&mut values, 0.75),
                 runs: n,
                 diverged: trajectories.len() - n,
             }
@@ -277,15 +265,6 @@ pub fn evaluate(opt: &AnyOptimizer, tasks: &[Task], steps: usize) -> Vec<StepSta
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn quantiles_match_numpy_linear() {
-        let v = [1.0, 2.0, 4.0, 8.0];
-        // numpy.quantile([1, 2, 4, 8], [0.25, 0.5, 0.75]) = [1.75, 3.0, 5.0]
-        assert_eq!(quantile(&v, 0.25), 1.75);
-        assert_eq!(quantile(&v, 0.5), 3.0);
-        assert_eq!(quantile(&v, 0.75), 5.0);
-    }
 
     #[test]
     fn baselines_parse_and_reject_nonsense() {

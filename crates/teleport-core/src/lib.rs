@@ -3,7 +3,7 @@
 //! The math — [`objective`], [`symmetry`], [`optim`], [`theory`] and the
 //! learned optimizers in [`l2o`] — is plain Rust. [`eval`] runs optimizers
 //! over task sets, [`io`] reads and writes files, [`contour`], [`plot`] and
-//! [`figures`] draw headless charts. The `teleport-lab` app and command line
+//! [`figures`] draw headless charts, [`stats`] holds the quantiles they all use. The `teleport-lab` app and command line
 //! are two fronts over this crate; nothing here depends on a GUI toolkit
 //! (`.ci/run` checks the dependency tree).
 
@@ -17,6 +17,7 @@ pub mod objective;
 pub mod optim;
 pub mod plot;
 pub mod pretrained;
+pub mod stats;
 pub mod symmetry;
 pub mod theory;
 

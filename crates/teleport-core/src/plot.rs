@@ -8,8 +8,9 @@
 //! A [`Figure`] holds one or more [`Chart`] panels laid out left to right, and
 //! each chart is a list of [`Item`]s in data coordinates. Axis ranges follow the
 //! data unless given. Non-finite points (and non-positive ones on a log axis)
-//! are skipped, and lines break there. In any text, a `^` raises the rest of
-//! the text as a superscript, so `"10^-3"` reads as 10⁻³.
+//! are skipped, and lines break there. In any text, a `^` raises the next
+//! character, or a `{...}` group, as a superscript: `"‖∇f‖^2 = 7.9"` reads as
+//! ‖∇f‖² = 7.9 and `"10^{-3}"` as 10⁻³.
 //!
 //! ```no_run
 //! use teleport_core::plot::{Chart, Figure, Item, PALETTE};
@@ -76,18 +77,34 @@ impl Color {
     }
 }
 
-/// Eight distinguishable series colours (the first eight of Tableau 10, which is
-/// matplotlib's default cycle).
-pub const PALETTE: [Color; 8] = [
-    Color::rgb(31, 119, 180),
-    Color::rgb(255, 127, 14),
-    Color::rgb(44, 160, 44),
-    Color::rgb(214, 39, 40),
-    Color::rgb(148, 103, 189),
-    Color::rgb(140, 86, 75),
-    Color::rgb(227, 119, 194),
-    Color::rgb(127, 127, 127),
+/// The ten series colours of the app's optimizer rows and of the figures:
+/// Tableau 10 (matplotlib's default cycle) with a darker grey, which reads on
+/// the light colour map. The app and the charts both take their colours
+/// from here.
+pub const SERIES_RGB: [[u8; 3]; 10] = [
+    [31, 119, 180],
+    [255, 127, 14],
+    [44, 160, 44],
+    [214, 39, 40],
+    [148, 103, 189],
+    [140, 86, 75],
+    [227, 119, 194],
+    [23, 190, 207],
+    [188, 189, 34],
+    [80, 80, 80],
 ];
+
+/// Eight distinguishable series colours for the figures: the first seven of
+/// [`SERIES_RGB`] and a mid grey.
+pub const PALETTE: [Color; 8] = {
+    let mut out = [Color::rgb(127, 127, 127); 8];
+    let mut i = 0;
+    while i < 7 {
+        out[i] = Color::rgb(SERIES_RGB[i][0], SERIES_RGB[i][1], SERIES_RGB[i][2]);
+        i += 1;
+    }
+    out
+};
 
 /// The shape drawn by [`Item::Markers`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -477,7 +494,7 @@ fn axis_ticks(range: (f64, f64), log: bool, target: usize) -> (Vec<(f64, String)
     }
     let major = powers
         .iter()
-        .map(|v| (v.log10(), format!("10^{}", v.log10().round())))
+        .map(|v| (v.log10(), format!("10^{{{}}}", v.log10().round())))
         .collect();
     let mut minor = vec![];
     if range.1 - range.0 <= 8.0 {
@@ -640,24 +657,24 @@ impl Canvas<'_> {
         );
     }
 
-    /// Positions the glyphs of one line of text, which starts 1 px inside its box;
-    /// a `^` raises the rest as a superscript. Returns the glyphs and the box size.
+    /// Positions the glyphs of one line of text, which starts 1 px inside its box,
+    /// with superscripts raised ([`spans`]). Returns the glyphs and the box size.
     fn layout(&self, text: &str, px: f32) -> (Vec<(usize, Glyph)>, [f64; 2]) {
         let scaled = self.fonts[0].as_scaled(PxScale::from(px));
         let (ascent, descent) = (scaled.ascent(), scaled.descent());
         let (sup_px, rise) = (0.7 * px, 0.45 * px);
-        let headroom = if text.contains('^') {
+        let spans = spans(text);
+        let headroom = if spans.iter().any(|s| s.raised) {
             (rise + 0.7 * ascent - ascent).max(0.0)
         } else {
             0.0
         };
         let baseline = 1.0 + headroom + ascent;
-        let (mut caret, mut sup, mut glyphs) = (1.0, false, vec![]);
-        for c in text.chars() {
-            if c == '^' && !sup {
-                sup = true;
-                continue;
-            }
+        let (mut caret, mut glyphs) = (1.0, vec![]);
+        for (c, sup) in spans
+            .iter()
+            .flat_map(|s| s.text.chars().map(move |c| (c, s.raised)))
+        {
             let (size, y) = if sup {
                 (sup_px, baseline - rise)
             } else {
@@ -725,6 +742,57 @@ impl Canvas<'_> {
             });
         }
     }
+}
+
+/// A run of text drawn at one height.
+#[derive(Clone, Debug, PartialEq, Eq)]
+struct Span {
+    /// The characters, without markup.
+    text: String,
+    /// Whether they are a superscript.
+    raised: bool,
+}
+
+/// Splits text into runs on the baseline and raised runs: a `^` raises the
+/// next character, or a `{...}` group without its braces (a group left open
+/// runs to the end). A `^` that ends the text is drawn as it is.
+fn spans(text: &str) -> Vec<Span> {
+    fn push(out: &mut Vec<Span>, text: &str, raised: bool) {
+        if text.is_empty() {
+            return;
+        }
+        match out.last_mut() {
+            Some(last) if last.raised == raised => last.text.push_str(text),
+            _ => out.push(Span {
+                text: text.to_owned(),
+                raised,
+            }),
+        }
+    }
+    let mut out = Vec::new();
+    let mut rest = text;
+    while let Some(i) = rest.find('^') {
+        push(&mut out, &rest[..i], false);
+        let after = &rest[i + 1..];
+        match after.chars().next() {
+            None => {
+                push(&mut out, "^", false);
+                rest = "";
+            }
+            Some('{') => {
+                let group = &after[1..];
+                let end = group.find('}').unwrap_or(group.len());
+                push(&mut out, &group[..end], true);
+                rest = group.get(end + 1..).unwrap_or("");
+            }
+            Some(c) => {
+                push(&mut out, &after[..c.len_utf8()], true);
+                rest = &after[c.len_utf8()..];
+            }
+        }
+    }
+    push(&mut out, rest, false);
+    out
 }
 
 fn paint(color: Color) -> Paint<'static> {
@@ -1571,8 +1639,83 @@ mod tests {
         assert_eq!(format_tick(2e-4, 1e-4), "2e-4");
         let (log, minor) = axis_ticks((-3.0, 2.0), true, 5);
         let labels: Vec<&str> = log.iter().map(|(_, s)| s.as_str()).collect();
-        assert_eq!(labels, ["10^-3", "10^-2", "10^-1", "10^0", "10^1", "10^2"]);
+        assert_eq!(
+            labels,
+            [
+                "10^{-3}", "10^{-2}", "10^{-1}", "10^{0}", "10^{1}", "10^{2}"
+            ]
+        );
         assert_eq!(minor.len(), 5 * 8);
+    }
+
+    /// `^` raises one character or a `{...}` group, not the rest of the text.
+    #[test]
+    fn a_caret_raises_the_next_token_only() {
+        let parsed = |text: &str| -> Vec<(String, bool)> {
+            spans(text)
+                .into_iter()
+                .map(|s| (s.text, s.raised))
+                .collect()
+        };
+        let span = |text: &str, raised| (text.to_owned(), raised);
+        // Figure 1's title: only the exponent is raised.
+        assert_eq!(
+            parsed("‖∇f‖^2 = 7.881 ≥ 0"),
+            [
+                span("‖∇f‖", false),
+                span("2", true),
+                span(" = 7.881 ≥ 0", false)
+            ]
+        );
+        assert_eq!(parsed("10^{-3}"), [span("10", false), span("-3", true)]);
+        assert_eq!(
+            parsed("e^{iπ} + 1 = 0"),
+            [span("e", false), span("iπ", true), span(" + 1 = 0", false)]
+        );
+        // One character, even a multi-byte one; then the baseline again.
+        assert_eq!(
+            parsed("x^θ-1"),
+            [span("x", false), span("θ", true), span("-1", false)]
+        );
+        assert_eq!(
+            parsed("a^2b^3"),
+            [
+                span("a", false),
+                span("2", true),
+                span("b", false),
+                span("3", true)
+            ]
+        );
+        // Adjacent raised tokens make one run; an open group runs to the end.
+        assert_eq!(parsed("x^a^b"), [span("x", false), span("ab", true)]);
+        assert_eq!(parsed("x^{ab"), [span("x", false), span("ab", true)]);
+        // No token to raise: a final `^` stays, an empty group vanishes.
+        assert_eq!(parsed("x^"), [span("x^", false)]);
+        assert_eq!(parsed("x^{}y"), [span("xy", false)]);
+        assert_eq!(parsed("plain"), [span("plain", false)]);
+        assert!(parsed("").is_empty());
+    }
+
+    /// The layout draws the title's `= 7.881 ≥ 0` at full size.
+    #[test]
+    fn only_the_superscript_is_drawn_small() {
+        let font = |data| FontRef::try_from_slice(data).unwrap();
+        let canvas = Canvas {
+            pixmap: Pixmap::new(1, 1).unwrap(),
+            fonts: [
+                font(epaint_default_fonts::UBUNTU_LIGHT),
+                font(epaint_default_fonts::HACK_REGULAR),
+            ],
+            mask: None,
+        };
+        let text = "‖∇f‖^2 = 7.881 ≥ 0";
+        let (glyphs, _) = canvas.layout(text, 20.0);
+        let sizes: Vec<f32> = glyphs.iter().map(|(_, g)| g.scale.y).collect();
+        let small: Vec<usize> = (0..sizes.len()).filter(|&i| sizes[i] < 20.0).collect();
+        // Glyph 4 is the `2` (the `^` draws nothing).
+        assert_eq!(sizes.len(), text.chars().count() - 1);
+        assert_eq!(small, [4]);
+        assert!(glyphs[4].1.position.y < glyphs[3].1.position.y);
     }
 
     #[test]

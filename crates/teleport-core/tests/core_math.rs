@@ -3,7 +3,11 @@
 //! loops. Property tests are seeded loops over many random tasks, so a failure
 //! reproduces exactly.
 
+mod common;
+
 use std::f64::consts::{FRAC_PI_2, PI, TAU};
+
+use common::{assert_close, assert_mat_close, assert_vec_close};
 
 use rand::RngExt as _;
 use rand_distr::StandardNormal;
@@ -160,30 +164,6 @@ fn gradient_fd(f: impl Fn(&Vec2) -> f64, x: &Vec2) -> Vec2 {
             h,
         )
     })
-}
-
-fn assert_close(what: &str, got: f64, want: f64, tol: f64) {
-    assert!(
-        (got - want).abs() <= tol,
-        "{what}: got {got:e}, want {want:e}, |diff| = {:e} > {tol:e}",
-        (got - want).abs()
-    );
-}
-
-fn assert_vec_close(what: &str, got: &Vec2, want: &Vec2, tol: f64) {
-    assert!(
-        (got - want).norm() <= tol,
-        "{what}: got {got:?}, want {want:?}, |diff| = {:e} > {tol:e}",
-        (got - want).norm()
-    );
-}
-
-fn assert_mat_close(what: &str, got: &Mat2, want: &Mat2, tol: f64) {
-    assert!(
-        (got - want).abs().max() <= tol,
-        "{what}: got {got:?}, want {want:?}, max |diff| = {:e} > {tol:e}",
-        (got - want).abs().max()
-    );
 }
 
 // ---------------------------------------------------------------------------

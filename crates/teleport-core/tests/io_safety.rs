@@ -6,9 +6,11 @@
 #![allow(clippy::unwrap_used, reason = "test setup")]
 #![cfg(unix)]
 
+mod common;
+
 use std::io::ErrorKind;
 use std::os::unix::fs::FileTypeExt as _;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
@@ -19,17 +21,11 @@ use teleport_core::io::{FileKind, ReadError, check_replaceable, read_capped, wri
 use teleport_core::l2o::{ModelConfig, Preprocess, TrainConfig, TrainError, Trainer, Variant};
 use teleport_core::objective::TaskDist;
 
+use common::temp_dir;
+
 /// How long a call that must return at once may take before the test fails
 /// (instead of hanging on a FIFO).
 const TIMEOUT: Duration = Duration::from_secs(5);
-
-/// A fresh, empty folder for one test.
-fn temp_dir(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("tl-io-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
 
 /// The names in `dir`, sorted.
 fn names(dir: &Path) -> Vec<String> {

@@ -1,12 +1,16 @@
 //! Meta-training: determinism, learning, weights files.
 #![allow(clippy::unwrap_used, reason = "test helpers panic on setup failures")]
 
+mod common;
+
 use std::sync::Arc;
 
 use teleport_core::eval::{AnyOptimizer, evaluate};
 use teleport_core::io::weights::{self, WeightsError, WeightsInfo};
 use teleport_core::l2o::{Control, MetaOptimizer, ModelConfig, TrainConfig, Trainer, Variant};
-use teleport_core::objective::TaskDist;
+use teleport_core::objective::{TaskDist, Vec2};
+
+use common::{assert_vec_close, temp_dir};
 
 fn small(variant: Variant) -> ModelConfig {
     ModelConfig {
@@ -105,12 +109,6 @@ fn batched_training_averages_gradients() {
     assert_eq!(trainer.progress().trajectories_done, 40);
     assert_eq!(trainer.progress().meta_updates, 10 * 4);
     assert_eq!(trainer.progress().loss_history.len(), 10);
-}
-
-fn temp_dir(name: &str) -> std::path::PathBuf {
-    let dir = std::env::temp_dir().join(format!("tl-{name}-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
 }
 
 #[test]
@@ -297,18 +295,15 @@ fn shipped_models_trace_their_pinned_trajectories() {
         (Variant::LrTeleMomentum, Family::Ellipse, [3.5156764627919895e-1, 4.9321021879725047e-1], 4.001326637174905e-7),
         (Variant::LrTeleMomentum, Family::Rosenbrock, [-1.4174932560757134e0, 5.308592760988244e0], 2.108655361579318e0),
     ];
-    let close = |got: f64, want: f64, tol: f64| (got - want).abs() <= tol * want.abs().max(1.0);
     for (variant, family, x, f) in pinned {
         let model = load(variant, family).unwrap();
         let task = &family.dist().sample_many(7, 1, Default::default())[0];
         let traj = model.trajectory(&task.objective, task.x0, 12);
         assert_eq!(traj.records.len(), 13, "{variant} {family:?}");
         let last = traj.records.last().unwrap();
-        assert!(
-            close(last.x[0], x[0], 1e-9) && close(last.x[1], x[1], 1e-9),
-            "{variant} {family:?}: x = {:?}, pinned {x:?}",
-            last.x
-        );
+        let (got, want) = (Vec2::from(last.x), Vec2::from(x));
+        let what = format!("{variant} {family:?}: x_12");
+        assert_vec_close(&what, &got, &want, 1e-9 * want.norm().max(1.0));
         assert!(
             (last.f - f).abs() <= 1e-6 * f,
             "{variant} {family:?}: f = {:e}, pinned {f:e}",

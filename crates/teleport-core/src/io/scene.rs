@@ -477,8 +477,8 @@ impl Scene {
             ));
         }
         self.optimizer
-            .validate()
-            .map_err(|m| invalid("optimizer", m))?;
+            .check()
+            .map_err(|e| invalid("optimizer", e.to_string()))?;
         let teleport = self
             .teleport
             .as_ref()

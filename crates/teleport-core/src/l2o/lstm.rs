@@ -60,8 +60,10 @@ impl NetShape {
         self.head_offset() + self.output * self.hidden + self.output
     }
 
-    /// Named parameter blocks `(name, offset, rows, cols, column_major)` in
-    /// storage order.
+    /// Where each named matrix sits in the flat parameter vector, as
+    /// [`ParamBlock`]s in storage order: `cell0.weight`, `cell0.bias`,
+    /// `cell1.weight`, `cell1.bias` (column by column), then `head.weight`
+    /// and `head.bias` (row by row).
     pub fn blocks(&self) -> Vec<ParamBlock> {
         let h = self.hidden;
         let mut out = Vec::with_capacity(6);

@@ -45,63 +45,43 @@ pub trait Real:
     }
 }
 
-impl Real for f32 {
-    const ZERO: Self = 0.0;
-    const ONE: Self = 1.0;
-    #[inline]
-    fn from_f64(v: f64) -> Self {
-        v as f32
-    }
-    #[inline]
-    fn to_f64(self) -> f64 {
-        f64::from(self)
-    }
-    #[inline]
-    fn exp(self) -> Self {
-        f32::exp(self)
-    }
-    #[inline]
-    fn tanh(self) -> Self {
-        f32::tanh(self)
-    }
-    #[inline]
-    fn sqrt(self) -> Self {
-        f32::sqrt(self)
-    }
-    #[inline]
-    fn is_finite(self) -> bool {
-        f32::is_finite(self)
-    }
+/// `Real` for a primitive float: the constants, and the math as the
+/// type's own methods. `from_f64` rounds to nearest (`as`), `to_f64` widens
+/// exactly.
+macro_rules! impl_real {
+    ($($t:ty),*) => {$(
+        impl Real for $t {
+            const ZERO: Self = 0.0;
+            const ONE: Self = 1.0;
+            #[inline]
+            fn from_f64(v: f64) -> Self {
+                v as $t
+            }
+            #[inline]
+            fn to_f64(self) -> f64 {
+                f64::from(self)
+            }
+            #[inline]
+            fn exp(self) -> Self {
+                <$t>::exp(self)
+            }
+            #[inline]
+            fn tanh(self) -> Self {
+                <$t>::tanh(self)
+            }
+            #[inline]
+            fn sqrt(self) -> Self {
+                <$t>::sqrt(self)
+            }
+            #[inline]
+            fn is_finite(self) -> bool {
+                <$t>::is_finite(self)
+            }
+        }
+    )*};
 }
 
-impl Real for f64 {
-    const ZERO: Self = 0.0;
-    const ONE: Self = 1.0;
-    #[inline]
-    fn from_f64(v: f64) -> Self {
-        v
-    }
-    #[inline]
-    fn to_f64(self) -> f64 {
-        self
-    }
-    #[inline]
-    fn exp(self) -> Self {
-        f64::exp(self)
-    }
-    #[inline]
-    fn tanh(self) -> Self {
-        f64::tanh(self)
-    }
-    #[inline]
-    fn sqrt(self) -> Self {
-        f64::sqrt(self)
-    }
-    #[inline]
-    fn is_finite(self) -> bool {
-        f64::is_finite(self)
-    }
-}
+impl_real!(f32, f64);
 
 const LANES: usize = 8;
 
@@ -136,6 +116,32 @@ pub fn dot<T: Real>(a: &[T], b: &[T]) -> T {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Both impls call their type's own math and convert exactly where
+    /// they can.
+    #[test]
+    fn f32_and_f64_are_their_own_math() {
+        for v in [-3.5_f64, -0.25, 0.0, 0.1, 2.0, 40.0] {
+            let w = v as f32;
+            assert_eq!(<f32 as Real>::from_f64(v), w);
+            assert_eq!(<f64 as Real>::from_f64(v), v);
+            assert_eq!(Real::to_f64(w), f64::from(w));
+            assert_eq!(Real::to_f64(v), v);
+            assert_eq!(Real::exp(w), w.exp());
+            assert_eq!(Real::exp(v), v.exp());
+            assert_eq!(Real::tanh(w), w.tanh());
+            assert_eq!(Real::tanh(v), v.tanh());
+            assert_eq!(Real::sigmoid(v), 1.0 / (1.0 + (-v).exp()));
+            assert_eq!(Real::sqrt(v.abs()), v.abs().sqrt());
+            assert_eq!(Real::sqrt(w.abs()), w.abs().sqrt());
+        }
+        assert!(!Real::is_finite(f32::NAN) && !Real::is_finite(f64::INFINITY));
+        assert!(Real::is_finite(1.0_f32) && Real::is_finite(1.0_f64));
+        assert_eq!(
+            (f32::ZERO, f32::ONE, f64::ZERO, f64::ONE),
+            (0.0, 1.0, 0.0, 1.0)
+        );
+    }
 
     #[test]
     fn dot_and_axpy_match_naive_sums() {

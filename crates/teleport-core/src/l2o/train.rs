@@ -218,9 +218,11 @@ pub struct Progress {
     pub skipped_nonfinite: usize,
     /// Meta-updates skipped because the loss exceeded the threshold.
     pub skipped_explode: usize,
-    /// The mean unroll loss of the last finished trajectory.
+    /// The mean unroll loss of the last finished batch of trajectories
+    /// (one trajectory unless [`TrainConfig::batch`] > 1); NaN when none of
+    /// its unrolls had a finite loss.
     pub last_loss: f64,
-    /// The mean unroll loss of each finished trajectory.
+    /// [`Self::last_loss`] of each finished batch, oldest first.
     pub loss_history: Vec<f64>,
 }
 
@@ -333,7 +335,10 @@ impl Trainer {
     }
 
     /// Trains on the next `batch` trajectories (Algorithm 1's outer loop
-    /// body). Returns their mean unroll loss.
+    /// body), calling `control` after every meta-update. Their mean unroll
+    /// loss goes to [`Progress::last_loss`] and [`Progress::loss_history`].
+    /// Returns [`Control::Stop`] when `control` said stop or no trajectory
+    /// was left, else [`Control::Continue`].
     pub fn train_batch(
         &mut self,
         control: &mut dyn FnMut(&Progress, &MetaOptimizer<f32>) -> Control,

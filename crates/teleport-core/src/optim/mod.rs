@@ -145,14 +145,6 @@ impl OptimizerSpec {
                 .and(finite("theta0", theta0)),
         }
     }
-
-    /// [`Self::check`] with the error as its one-line message.
-    ///
-    /// Kept for `io::scene`, which wraps the message in its own error and is
-    /// being reworked elsewhere; new code should call [`Self::check`].
-    pub fn validate(&self) -> Result<(), String> {
-        self.check().map_err(|e| e.to_string())
-    }
 }
 
 /// Why hyperparameters are refused by [`OptimizerSpec::check`]; each names

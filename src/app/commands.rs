@@ -1,0 +1,286 @@
+//! Every action the menus, the keyboard and the help window offer, in one
+//! table: each [`UiCommand`] has its label, tooltip and shortcut here; the
+//! File and View menus, the key handling and the F1 help are generated from
+//! it, and [`TeleportApp::run_ui_command`] is the one place that does it.
+
+use egui::{Key, KeyboardShortcut, Modifiers};
+
+use super::{Command, TeleportApp, wrap_angle};
+
+/// A user-facing command.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum UiCommand {
+    /// Open a scene or lab file.
+    Open,
+    /// Save the demo as a lab file.
+    SaveLab,
+    /// The window as PNG.
+    ScreenshotWindow,
+    /// The level-set plot as PNG.
+    ScreenshotPlot,
+    /// The visible runs as CSV.
+    ExportCsv,
+    /// Forget everything.
+    ResetDefaults,
+    /// The Algorithm 2 window.
+    ToggleAlg2,
+    /// The Newton vs teleport window.
+    ToggleNewton,
+    /// The live meta-training window.
+    ToggleTraining,
+    /// Fit the plot to x₀, the minimum and the runs.
+    ResetView,
+    /// The help window.
+    ToggleHelp,
+    /// Play or pause the timeline.
+    PlayPause,
+    /// One step forward.
+    StepForward,
+    /// One step back.
+    StepBack,
+    /// Back to step 0.
+    Rewind,
+    /// θ − 1°.
+    NudgeThetaDown,
+    /// θ + 1°.
+    NudgeThetaUp,
+    /// θ ← θ*.
+    ThetaToOracle,
+    /// Apply θ at the current step of the selected row.
+    TeleportHere,
+}
+
+/// Which menu a command sits in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Menu {
+    /// File.
+    File,
+    /// View.
+    View,
+    /// None: keys, buttons in the panels, and the help.
+    None,
+}
+
+impl UiCommand {
+    /// Every command, in menu and help order.
+    pub const ALL: [Self; 19] = [
+        Self::Open,
+        Self::SaveLab,
+        Self::ScreenshotWindow,
+        Self::ScreenshotPlot,
+        Self::ExportCsv,
+        Self::ResetDefaults,
+        Self::ToggleAlg2,
+        Self::ToggleNewton,
+        Self::ToggleTraining,
+        Self::ResetView,
+        Self::ToggleHelp,
+        Self::PlayPause,
+        Self::StepForward,
+        Self::StepBack,
+        Self::Rewind,
+        Self::NudgeThetaDown,
+        Self::NudgeThetaUp,
+        Self::ThetaToOracle,
+        Self::TeleportHere,
+    ];
+
+    /// The text of its menu item or button.
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Open => "Open…",
+            Self::SaveLab => "Save lab…",
+            Self::ScreenshotWindow => "Screenshot window",
+            Self::ScreenshotPlot => "Screenshot plot",
+            Self::ExportCsv => "Export trajectories (CSV)",
+            Self::ResetDefaults => "Reset to defaults",
+            Self::ToggleAlg2 => "Algorithm 2",
+            Self::ToggleNewton => "Newton vs teleport",
+            Self::ToggleTraining => "Live meta-training",
+            Self::ResetView => "Reset view",
+            Self::ToggleHelp => "Help",
+            Self::PlayPause => "Play / pause",
+            Self::StepForward => "Step forward",
+            Self::StepBack => "Step back",
+            Self::Rewind => "Rewind",
+            Self::NudgeThetaDown => "θ − 1°",
+            Self::NudgeThetaUp => "θ + 1°",
+            Self::ThetaToOracle => "θ ← θ*",
+            Self::TeleportHere => "Teleport here",
+        }
+    }
+
+    /// What it does, for tooltips and the help.
+    pub fn tooltip(self) -> &'static str {
+        match self {
+            Self::Open => {
+                "Open a scene or lab file (the JSON `teleport-lab eval` reads); dropping one on the window works too."
+            }
+            Self::SaveLab => {
+                "Write the whole demo — task, x₀, steps, every row with its weights, θ, the step, the view, toggles, windows, caption — as a lab file that File → Open, `teleport-lab FILE` and `teleport-lab eval --scene FILE` read."
+            }
+            Self::ScreenshotWindow => "Save the whole window as PNG.",
+            Self::ScreenshotPlot => "Save only the level-set plot as PNG.",
+            Self::ExportCsv => "Every visible run: optimizer, t, x, f, ∇f, teleported.",
+            Self::ResetDefaults => "Forget all settings and show the default task.",
+            Self::ToggleAlg2 => "Learn one teleport rotation on the fly (section 4.2, Appendix B).",
+            Self::ToggleNewton => {
+                "Proposition 4.1: the symmetry component of Newton's step increases ‖∇f‖."
+            }
+            Self::ToggleTraining => {
+                "Train a meta-optimizer (Algorithm 1) and watch its trajectory change."
+            }
+            Self::ResetView => "Fit the plot to x₀, the minimum and the runs.",
+            Self::ToggleHelp => "Shortcuts and a short tour.",
+            Self::PlayPause => "Play or pause the timeline.",
+            Self::StepForward => "One step forward.",
+            Self::StepBack => "One step back.",
+            Self::Rewind => "Back to step 0.",
+            Self::NudgeThetaDown => "Rotate the teleport angle by −1°.",
+            Self::NudgeThetaUp => "Rotate the teleport angle by +1°.",
+            Self::ThetaToOracle => "Jump to the angle θ* that maximizes ‖∇f(g_θ x)‖.",
+            Self::TeleportHere => {
+                "Apply g_θ at the current step of the selected optimizer and continue from there; the un-teleported run stays visible."
+            }
+        }
+    }
+
+    /// Its keyboard shortcut, if any.
+    pub fn shortcut(self) -> Option<KeyboardShortcut> {
+        let key = |k| Some(KeyboardShortcut::new(Modifiers::NONE, k));
+        let command = |k| Some(KeyboardShortcut::new(Modifiers::COMMAND, k));
+        match self {
+            Self::Open => command(Key::O),
+            Self::SaveLab => Some(KeyboardShortcut::new(
+                Modifiers::COMMAND | Modifiers::SHIFT,
+                Key::S,
+            )),
+            Self::ScreenshotWindow => command(Key::S),
+            Self::ToggleHelp => key(Key::F1),
+            Self::PlayPause => key(Key::Space),
+            Self::StepForward => key(Key::ArrowRight),
+            Self::StepBack => key(Key::ArrowLeft),
+            Self::Rewind => key(Key::R),
+            Self::NudgeThetaDown => key(Key::OpenBracket),
+            Self::NudgeThetaUp => key(Key::CloseBracket),
+            Self::ThetaToOracle => key(Key::O),
+            Self::TeleportHere => key(Key::T),
+            Self::ScreenshotPlot
+            | Self::ExportCsv
+            | Self::ResetDefaults
+            | Self::ToggleAlg2
+            | Self::ToggleNewton
+            | Self::ToggleTraining
+            | Self::ResetView => None,
+        }
+    }
+
+    /// The menu it sits in.
+    pub fn menu(self) -> Menu {
+        match self {
+            Self::Open
+            | Self::SaveLab
+            | Self::ScreenshotWindow
+            | Self::ScreenshotPlot
+            | Self::ExportCsv
+            | Self::ResetDefaults => Menu::File,
+            Self::ToggleAlg2 | Self::ToggleNewton | Self::ToggleTraining | Self::ResetView => {
+                Menu::View
+            }
+            _ => Menu::None,
+        }
+    }
+
+    /// Whether its shortcut is a plain key, ignored while a text field has
+    /// the keyboard (typing "r" in a number field must not rewind).
+    fn plain_key(self) -> bool {
+        self.shortcut()
+            .is_some_and(|s| s.modifiers.is_none() && s.logical_key != Key::F1)
+    }
+
+    /// The shortcut as text, e.g. `Ctrl+S` (`⌘S` on a Mac).
+    pub fn shortcut_text(self, ctx: &egui::Context) -> Option<String> {
+        self.shortcut().map(|s| ctx.format_shortcut(&s))
+    }
+
+    /// A menu item or button for it, with its shortcut and tooltip.
+    pub fn button(self, ui: &mut egui::Ui) -> bool {
+        let mut button = egui::Button::new(self.label());
+        if let Some(text) = self.shortcut_text(ui.ctx()) {
+            button = button.shortcut_text(text);
+        }
+        ui.add(button).on_hover_text(self.tooltip()).clicked()
+    }
+}
+
+impl TeleportApp {
+    /// Does `command`.
+    pub fn run_ui_command(&mut self, command: UiCommand) {
+        let nudge = 1f64.to_radians();
+        match command {
+            UiCommand::Open => self.command(Command::OpenScene),
+            UiCommand::SaveLab => self.command(Command::ExportScene),
+            UiCommand::ScreenshotWindow => self.command(Command::ScreenshotWindow),
+            UiCommand::ScreenshotPlot => self.command(Command::ScreenshotPlot),
+            UiCommand::ExportCsv => self.command(Command::ExportCsv),
+            UiCommand::ResetDefaults => self.command(Command::ResetDefaults),
+            UiCommand::ToggleAlg2 => self.state.panels.alg2 ^= true,
+            UiCommand::ToggleNewton => self.state.panels.newton ^= true,
+            UiCommand::ToggleTraining => self.state.panels.training ^= true,
+            UiCommand::ResetView => self.rt.level_set.reset_view = true,
+            UiCommand::ToggleHelp => self.state.panels.help ^= true,
+            UiCommand::PlayPause => {
+                let p = &mut self.state.playback;
+                p.playing = !p.playing;
+                if p.playing && p.t >= self.state.steps {
+                    p.t = 0;
+                }
+            }
+            UiCommand::StepForward => self.command(Command::StepBy(1)),
+            UiCommand::StepBack => self.command(Command::StepBy(-1)),
+            UiCommand::Rewind => self.command(Command::Rewind),
+            UiCommand::NudgeThetaDown => self.state.theta = wrap_angle(self.state.theta - nudge),
+            UiCommand::NudgeThetaUp => self.state.theta = wrap_angle(self.state.theta + nudge),
+            UiCommand::ThetaToOracle => self.state.theta = wrap_angle(self.rt.oracle.theta),
+            UiCommand::TeleportHere => self.command(Command::TeleportHere),
+        }
+    }
+
+    /// Runs the commands whose shortcut was pressed this frame.
+    pub(super) fn shortcuts(&mut self, ctx: &egui::Context) {
+        // Plain keys only when no text field has the keyboard.
+        let typing = ctx.egui_wants_keyboard_input();
+        for command in UiCommand::ALL {
+            let Some(shortcut) = command.shortcut() else {
+                continue;
+            };
+            if command.plain_key() && typing {
+                continue;
+            }
+            if ctx.input_mut(|i| i.consume_shortcut(&shortcut)) {
+                self.run_ui_command(command);
+            }
+        }
+    }
+
+    /// A menu item (a checkbox for the windows) for `command`, from the
+    /// table.
+    pub(super) fn menu_item(&mut self, ui: &mut egui::Ui, command: UiCommand) {
+        let flag = match command {
+            UiCommand::ToggleAlg2 => Some(self.state.panels.alg2),
+            UiCommand::ToggleNewton => Some(self.state.panels.newton),
+            UiCommand::ToggleTraining => Some(self.state.panels.training),
+            _ => None,
+        };
+        let clicked = match flag {
+            Some(mut on) => ui
+                .checkbox(&mut on, command.label())
+                .on_hover_text(command.tooltip())
+                .clicked(),
+            None => command.button(ui),
+        };
+        if clicked {
+            self.run_ui_command(command);
+        }
+    }
+}
