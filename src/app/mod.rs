@@ -14,6 +14,7 @@ mod help;
 pub mod lab;
 mod level_set;
 mod newton_view;
+mod runs;
 pub mod session;
 pub mod side_plots;
 pub mod state;
@@ -26,12 +27,12 @@ use std::sync::Arc;
 
 use egui::Color32;
 
-use crate::eval::AnyOptimizer;
 use crate::io::scene::{LoadedScene, ObjectiveSpec};
 use crate::l2o::{MetaOptimizer, Variant};
-use crate::objective::{Objective, Preset, Vec2};
-use crate::optim::{Trajectory, When, run_with_teleports};
+use crate::objective::{Objective, Preset};
+use crate::optim::When;
 use crate::pretrained::Family;
+pub use runs::RunResult;
 pub use state::AppState;
 use state::{EntryKind, RowId, TaskSource};
 
@@ -95,22 +96,6 @@ pub struct Notification {
     pub error: bool,
     /// When it appeared (egui time, seconds).
     pub since: f64,
-}
-
-/// One optimizer row's computed runs.
-#[derive(Clone, Debug)]
-pub struct RunResult {
-    /// The run from x₀.
-    pub base: Trajectory,
-    /// The run with the hand-applied teleports, if any.
-    pub branch: Option<Trajectory>,
-}
-
-impl RunResult {
-    /// The run the timeline follows: the branch when there is one.
-    pub fn shown(&self) -> &Trajectory {
-        self.branch.as_ref().unwrap_or(&self.base)
-    }
 }
 
 /// Actions handled at the end of a frame.
@@ -476,170 +461,6 @@ impl TeleportApp {
             self.state.selected = id;
         }
         self.state.normalize();
-    }
-
-    /// The learned model a row uses for the current task: the shipped one
-    /// for the task's family, or the live-trained one.
-    pub fn learned_model(&self, kind: &EntryKind) -> Option<Arc<MetaOptimizer<f32>>> {
-        match kind {
-            EntryKind::Live(variant) => self
-                .rt
-                .live
-                .as_ref()
-                .filter(|live| live.variant == *variant)
-                .map(|live| Arc::clone(&live.model)),
-            EntryKind::Learned(variant) => self
-                .rt
-                .pretrained
-                .get(&(*variant, Family::of(&self.rt.objective)))
-                .cloned(),
-            EntryKind::Loaded { source, .. } => self.rt.models.get(source).cloned(),
-            EntryKind::Classical { .. } => None,
-        }
-    }
-
-    /// The optimizer of a row, ready to run (`None` for a live row with no
-    /// weights yet).
-    pub fn optimizer_of(&self, id: RowId) -> Option<AnyOptimizer> {
-        let index = self.state.row_index(id)?;
-        let entry = &self.state.optimizers[index];
-        let name = self.state.row_labels().swap_remove(index);
-        Some(match &entry.kind {
-            EntryKind::Classical { spec, teleport } => AnyOptimizer::Classical {
-                name,
-                spec: *spec,
-                teleport: teleport.as_ref().map(|t| crate::optim::TeleportSchedule {
-                    strategy: t.strategy,
-                    when: t.when(),
-                }),
-            },
-            kind @ (EntryKind::Learned(_) | EntryKind::Live(_) | EntryKind::Loaded { .. }) => {
-                AnyOptimizer::Learned {
-                    name,
-                    model: self.learned_model(kind)?,
-                }
-            }
-        })
-    }
-
-    /// The rows that have runs.
-    pub fn run_rows(&self) -> impl Iterator<Item = RowId> + '_ {
-        self.rt.runs.keys().copied()
-    }
-
-    /// The runs of row `id` (`None` when it is off or has no model).
-    pub fn run(&self, id: RowId) -> Option<&RunResult> {
-        self.rt.runs.get(&id)
-    }
-
-    /// The enabled rows with their runs, in row order, with their legend
-    /// names: what the plots and exports draw.
-    pub fn visible_runs(&self) -> Vec<(&state::OptimizerEntry, String, &RunResult)> {
-        self.state
-            .optimizers
-            .iter()
-            .zip(self.state.row_labels())
-            .filter_map(|(row, label)| Some((row, label, self.rt.runs.get(&row.id)?)))
-            .collect()
-    }
-
-    /// What a row's runs depend on, as text: the task, x₀, steps, the
-    /// row's settings and hand-applied teleports, and for a learned row the
-    /// weights it uses. Rows whose key is unchanged keep their runs, so a new
-    /// training snapshot recomputes only the live row.
-    fn row_key(&self, row: &state::OptimizerEntry) -> String {
-        let manual: Vec<_> = self
-            .state
-            .manual_teleports
-            .iter()
-            .filter(|m| m.row == row.id)
-            .collect();
-        let weights = match &row.kind {
-            EntryKind::Loaded { source, .. } => {
-                format!("loaded {source} {}", self.rt.models.contains_key(source))
-            }
-            EntryKind::Live(_) => format!(
-                "live {:?}",
-                self.rt.live.as_ref().map(|l| (l.variant, l.generation))
-            ),
-            EntryKind::Learned(_) => format!("shipped {:?}", Family::of(&self.rt.objective)),
-            EntryKind::Classical { .. } => String::new(),
-        };
-        serde_json::to_string(&(
-            &self.state.source,
-            self.state.x0,
-            self.state.steps,
-            row.enabled,
-            &row.kind,
-            manual,
-            weights,
-        ))
-        .unwrap_or_default()
-    }
-
-    /// Recomputes the runs whose inputs changed and drops those of removed
-    /// or disabled rows. Returns whether any changed.
-    pub fn recompute_if_needed(&mut self) -> bool {
-        let x0 = Vec2::from(self.state.x0);
-        let steps = self.state.steps;
-        let before = self.rt.runs.len();
-        let ids: std::collections::HashSet<RowId> =
-            self.state.optimizers.iter().map(|r| r.id).collect();
-        self.rt.runs.retain(|id, _| ids.contains(id));
-        self.rt.run_keys.retain(|id, _| ids.contains(id));
-        let mut changed = self.rt.runs.len() != before;
-        for i in 0..self.state.optimizers.len() {
-            let row = &self.state.optimizers[i];
-            let id = row.id;
-            let key = self.row_key(row);
-            if self.rt.run_keys.get(&id) == Some(&key) {
-                continue;
-            }
-            changed = true;
-            match self.compute_row(id, x0, steps) {
-                Some(run) => self.rt.runs.insert(id, run),
-                None => self.rt.runs.remove(&id),
-            };
-            self.rt.run_keys.insert(id, key);
-        }
-        changed
-    }
-
-    fn compute_row(&self, id: RowId, x0: Vec2, steps: usize) -> Option<RunResult> {
-        let obj = &self.rt.objective;
-        if !self.state.row(id)?.enabled {
-            return None;
-        }
-        let opt = self.optimizer_of(id)?;
-        let base = opt.trajectory(obj, x0, steps);
-        let manual: Vec<(usize, f64)> = self
-            .state
-            .manual_teleports
-            .iter()
-            .filter(|m| m.row == id)
-            .map(|m| (m.step, m.theta))
-            .collect();
-        let branch = (!manual.is_empty()).then(|| match &opt {
-            AnyOptimizer::Classical { spec, teleport, .. } => {
-                run_with_teleports(obj, x0, steps, *spec, teleport.as_ref(), &manual)
-            }
-            AnyOptimizer::Learned { model, .. } => {
-                model.trajectory_with_teleports(obj, x0, steps, &manual)
-            }
-        });
-        Some(RunResult { base, branch })
-    }
-
-    /// The point the scrubber teleports: the selected row's iterate at the
-    /// timeline step (x₀ when that row is off).
-    pub fn current_point(&self) -> Vec2 {
-        let t = self.state.playback.t;
-        self.run(self.state.selected)
-            .and_then(|r| {
-                let tr = r.shown();
-                tr.records.get(t).or(tr.records.last())
-            })
-            .map_or(Vec2::from(self.state.x0), |rec| Vec2::from(rec.x))
     }
 
     /// Replaces the task; an invalid one leaves the current task in place.
