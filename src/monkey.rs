@@ -224,7 +224,7 @@ fn interactive(role: Role) -> bool {
 }
 
 /// The first drawn shape with a NaN coordinate or a `NaN` text, if any.
-fn drawn_nan(shapes: &[egui::epaint::ClippedShape]) -> Option<String> {
+pub fn drawn_nan(shapes: &[egui::epaint::ClippedShape]) -> Option<String> {
     for clipped in shapes {
         if clipped.clip_rect.any_nan() {
             return Some("a clip rectangle with NaN".to_owned());

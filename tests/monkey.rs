@@ -52,3 +52,75 @@ fn monkey_seed_3() {
 fn monkey_seed_4() {
     run(4, 5_000);
 }
+
+/// Regressions the monkey found, replayed as the states it reached: each
+/// used to draw at NaN or panic in egui_plot.
+#[test]
+fn states_the_monkey_broke_now_draw_finite() {
+    use teleport_lab::app::state::AppState;
+    use teleport_lab::app::{Options, TeleportApp};
+    type Setup = Box<dyn Fn(&mut AppState)>;
+    let cases: Vec<(&str, Setup)> = vec![
+        (
+            "Algorithm 2 with θ₀ = ∞ (typed 1e3080 before θ₀ was ranged; now clamped)",
+            Box::new(|s| {
+                s.panels.alg2 = true;
+                s.alg2.theta0 = f64::INFINITY;
+                s.alg2.t = 30;
+            }),
+        ),
+        (
+            "x₀ at −7e61 with the Newton window open",
+            Box::new(|s| {
+                s.x0 = [-7.3e61, -8.4e39];
+                s.panels.newton = true;
+            }),
+        ),
+        (
+            "a subnormal Rosenbrock coefficient (h⁻¹ overflows)",
+            Box::new(|s| {
+                s.source = teleport_lab::app::state::TaskSource::Custom(
+                    teleport_lab::io::scene::ObjectiveSpec::Rosenbrock {
+                        a: 1e-320,
+                        b: -1.0,
+                        c: -10.0,
+                        d: [3.55, 0.0, 10.0],
+                    },
+                );
+                s.theta = -2.5;
+            }),
+        ),
+    ];
+    for (name, setup) in cases {
+        let mut state = AppState::default();
+        setup(&mut state);
+        let options = Options {
+            fresh: true,
+            ..Options::default()
+        };
+        let mut app = TeleportApp::new(state, &options);
+        let ctx = egui::Context::default();
+        for frame in 0..4 {
+            let input = egui::RawInput {
+                time: Some(f64::from(frame) / 30.0),
+                screen_rect: Some(egui::Rect::from_min_size(
+                    egui::Pos2::ZERO,
+                    egui::vec2(1440.0, 900.0),
+                )),
+                ..Default::default()
+            };
+            let mut out = ctx.run_ui(input, |ui| app.ui_body(ui));
+            out.textures_delta.clear();
+            assert_eq!(
+                monkey::drawn_nan(&out.shapes),
+                None,
+                "{name}, frame {frame}"
+            );
+        }
+        monkey::check(&app).unwrap_or_else(|e| panic!("{name}: {e}"));
+        assert!(
+            app.state.alg2.theta0.abs() <= std::f64::consts::PI,
+            "{name}"
+        );
+    }
+}

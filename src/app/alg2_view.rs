@@ -145,7 +145,24 @@ impl TeleportApp {
                 return;
             }
         };
-        let rows = alg2_rows(&q, Vec2::from(s.x0), s.theta0, s.lr, s.theta_lr, s.steps);
+        // A run that overflows stops at its last finite row, as every other
+        // run does (a NaN would be drawn at NaN).
+        let rows: Vec<_> = alg2_rows(&q, Vec2::from(s.x0), s.theta0, s.lr, s.theta_lr, s.steps)
+            .into_iter()
+            .take_while(|r| {
+                [
+                    r.x.x,
+                    r.x.y,
+                    r.y.x,
+                    r.y.y,
+                    r.theta,
+                    r.theta_next,
+                    r.theta_next_closed,
+                ]
+                .iter()
+                .all(|v| v.is_finite())
+            })
+            .collect();
         let t = s.t.min(rows.len().saturating_sub(1));
         let axis = alg2::principal_axis_angle(&a);
         if let Some(r) = rows.get(t) {
