@@ -129,11 +129,11 @@ pub struct TrainArgs {
     #[arg(long, value_delimiter = ',')]
     pub meta_lr: Option<Vec<f64>>,
     /// Gradient preprocessing: raw or log-sign.
-    #[arg(long, value_enum, default_value_t = PreprocessArg::Raw)]
-    pub preprocess: PreprocessArg,
-    /// Teleport steps: `every` (each step) or a list such as 2,5,8.
+    #[arg(long, default_value = "raw")]
+    pub preprocess: crate::l2o::Preprocess,
+    /// Teleport steps: `every` (each step), `every:K` or a list such as 2,5,8.
     #[arg(long, default_value = "every")]
-    pub teleport_at: String,
+    pub teleport_at: crate::optim::When,
     /// Upper bound of learned learning rates (lr variants).
     #[arg(long, default_value_t = 1.0)]
     pub max_lr: f64,
@@ -149,15 +149,6 @@ pub struct TrainArgs {
     /// Draw tasks as the paper does, without rejecting ill-conditioned ones.
     #[arg(long)]
     pub raw_sampling: bool,
-}
-
-/// Gradient preprocessing choices.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
-pub enum PreprocessArg {
-    /// The raw gradient (the paper).
-    Raw,
-    /// Log-magnitude and sign.
-    LogSign,
 }
 
 /// `teleport-lab evaluate`.
@@ -365,7 +356,8 @@ pub fn run(cli: Cli) -> Result<(), Failure> {
                     if !(minutes.is_finite() && minutes > 0.0 && minutes <= 24.0 * 60.0) {
                         return Err(Failure::input("--minutes must be in (0, 1440]"));
                     }
-                    let m = crate::bench::soak(minutes, |done| eprintln!("soak: {done:.1} min"));
+                    let m =
+                        crate::bench::app::soak(minutes, |done| eprintln!("soak: {done:.1} min"));
                     let growth = 100.0 * (m.rss_end_mib - m.rss_start_mib) / m.rss_start_mib;
                     println!("| measurement | value |\n|---|---:|");
                     println!("| duration | {:.1} min, {} frames |", m.minutes, m.frames);
@@ -390,7 +382,7 @@ pub fn run(cli: Cli) -> Result<(), Failure> {
                 }
                 BenchTarget::Ui => {
                     let frames = samples.unwrap_or(600);
-                    let m = crate::bench::ui(frames);
+                    let m = crate::bench::app::ui(frames);
                     println!("| measurement | value |\n|---|---:|");
                     println!("| frame CPU time, median | {:.2} ms |", m.median_ms);
                     println!("| frame CPU time, p99 | {:.2} ms |", m.p99_ms);
@@ -441,40 +433,12 @@ pub fn run(cli: Cli) -> Result<(), Failure> {
     }
 }
 
-/// Parses `every`, `every:K` or a list such as `2,5,8`.
-fn parse_schedule(text: &str) -> Result<crate::optim::When, Failure> {
-    use crate::optim::When;
-    if text == "every" {
-        return Ok(When::Every(1));
-    }
-    if let Some(k) = text.strip_prefix("every:") {
-        return match k.parse::<usize>() {
-            Ok(k) if k >= 1 => Ok(When::Every(k)),
-            _ => Err(Failure::input(format!(
-                "--teleport-at: `{text}`: K must be a positive integer"
-            ))),
-        };
-    }
-    text.split(',')
-        .map(|s| s.trim().parse::<usize>())
-        .collect::<Result<Vec<_>, _>>()
-        .map(When::At)
-        .map_err(|_| {
-            Failure::input(format!(
-                "--teleport-at: expected `every`, `every:K` or a list like 2,5,8; got `{text}`"
-            ))
-        })
-}
-
 fn train(args: TrainArgs) -> Result<(), Failure> {
-    use crate::l2o::{Control, ModelConfig, Preprocess, TrainConfig, Trainer};
+    use crate::l2o::{Control, ModelConfig, TrainConfig, Trainer};
     let model = ModelConfig {
         hidden: args.hidden,
-        preprocess: match args.preprocess {
-            PreprocessArg::Raw => Preprocess::Raw,
-            PreprocessArg::LogSign => Preprocess::LogSign,
-        },
-        teleport: parse_schedule(&args.teleport_at)?,
+        preprocess: args.preprocess,
+        teleport: args.teleport_at.clone(),
         max_lr: args.max_lr,
         ..ModelConfig::paper(args.variant)
     };

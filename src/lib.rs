@@ -8,8 +8,8 @@
 
 pub mod app;
 pub mod bench;
+pub use bench::monkey;
 pub mod cli;
-pub mod monkey;
 
 pub use teleport_core::{
     Rng, contour, eval, figures, io, l2o, numfmt, objective, optim, plot, pretrained, rng, stats,

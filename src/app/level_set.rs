@@ -90,7 +90,8 @@ pub struct LevelSetCache {
 
 #[derive(Clone, Debug, PartialEq)]
 struct CacheKey {
-    task: String,
+    /// The task itself, compared by value (not its `Debug` text).
+    task: Objective,
     min: [f64; 2],
     max: [f64; 2],
 }
@@ -102,10 +103,6 @@ impl LevelSetCache {
         self.texture_key = None;
         self.newton_key = None;
     }
-}
-
-fn task_key(obj: &Objective) -> String {
-    format!("{obj:?}")
 }
 
 /// A blue-to-yellow ramp for log f, light enough for lines on top.
@@ -170,7 +167,7 @@ impl TeleportApp {
 
     fn refresh_level_set(&mut self, ctx: &egui::Context, min: [f64; 2], max: [f64; 2]) {
         let key = CacheKey {
-            task: task_key(&self.rt.objective),
+            task: self.rt.objective.clone(),
             min,
             max,
         };

@@ -156,7 +156,7 @@ pub struct Runtime {
     pub task_error: Option<String>,
     /// The runs of every enabled row, by row id.
     runs: HashMap<RowId, RunResult>,
-    run_keys: HashMap<RowId, String>,
+    run_keys: HashMap<RowId, runs::RowInputs>,
     pretrained: Pretrained,
     /// The live-trained model, once training has published weights.
     pub live: Option<LiveModel>,

@@ -28,6 +28,28 @@ impl RunResult {
     }
 }
 
+/// Which weights a learned row runs with.
+#[derive(Clone, Debug, PartialEq)]
+enum Weights {
+    None,
+    Shipped(Family),
+    Live(Option<(crate::l2o::Variant, u64)>),
+    Loaded(String, bool),
+}
+
+/// Everything a row's runs depend on, compared by value each frame: a row
+/// is recomputed exactly when one of these changed (no strings built).
+#[derive(Clone, Debug, PartialEq)]
+pub struct RowInputs {
+    task: state::TaskSource,
+    x0: [f64; 2],
+    steps: usize,
+    enabled: bool,
+    kind: EntryKind,
+    manual: Vec<state::ManualTeleport>,
+    weights: Weights,
+}
+
 impl TeleportApp {
     /// The learned model a row uses for the current task: the shipped one
     /// for the task's family, or the live-trained one.
@@ -94,38 +116,37 @@ impl TeleportApp {
             .collect()
     }
 
-    /// What a row's runs depend on, as text: the task, x₀, steps, the
+    /// What a row's runs depend on: the task, x₀, steps, the
     /// row's settings and hand-applied teleports, and for a learned row the
     /// weights it uses. Rows whose key is unchanged keep their runs, so a new
     /// training snapshot recomputes only the live row.
-    fn row_key(&self, row: &state::OptimizerEntry) -> String {
-        let manual: Vec<_> = self
+    fn row_key(&self, row: &state::OptimizerEntry) -> RowInputs {
+        let manual = self
             .state
             .manual_teleports
             .iter()
             .filter(|m| m.row == row.id)
+            .copied()
             .collect();
         let weights = match &row.kind {
             EntryKind::Loaded { source, .. } => {
-                format!("loaded {source} {}", self.rt.models.contains_key(source))
+                Weights::Loaded(source.clone(), self.rt.models.contains_key(source))
             }
-            EntryKind::Live(_) => format!(
-                "live {:?}",
-                self.rt.live.as_ref().map(|l| (l.variant, l.generation))
-            ),
-            EntryKind::Learned(_) => format!("shipped {:?}", Family::of(&self.rt.objective)),
-            EntryKind::Classical { .. } => String::new(),
+            EntryKind::Live(_) => {
+                Weights::Live(self.rt.live.as_ref().map(|l| (l.variant, l.generation)))
+            }
+            EntryKind::Learned(_) => Weights::Shipped(Family::of(&self.rt.objective)),
+            EntryKind::Classical { .. } => Weights::None,
         };
-        serde_json::to_string(&(
-            &self.state.source,
-            self.state.x0,
-            self.state.steps,
-            row.enabled,
-            &row.kind,
+        RowInputs {
+            task: self.state.source.clone(),
+            x0: self.state.x0,
+            steps: self.state.steps,
+            enabled: row.enabled,
+            kind: row.kind.clone(),
             manual,
             weights,
-        ))
-        .unwrap_or_default()
+        }
     }
 
     /// Recomputes the runs whose inputs changed and drops those of removed

@@ -112,6 +112,14 @@ impl std::fmt::Display for Variant {
     }
 }
 
+impl std::str::FromStr for Preprocess {
+    type Err = crate::UnknownName;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        crate::parse_named(s, &Self::ALL, Self::name, "gradient preprocessing")
+    }
+}
+
 impl std::str::FromStr for Variant {
     type Err = crate::UnknownName;
 
@@ -202,6 +210,17 @@ pub enum Preprocess {
 }
 
 impl Preprocess {
+    /// Both choices.
+    pub const ALL: [Self; 2] = [Self::Raw, Self::LogSign];
+
+    /// The name on the command line and in files: `raw`, `log-sign`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Raw => "raw",
+            Self::LogSign => "log-sign",
+        }
+    }
+
     /// Input features per step.
     pub fn input_size(self) -> usize {
         match self {

@@ -280,6 +280,29 @@ pub enum When {
     Every(usize),
 }
 
+/// `every`, `every:K` or a list of steps such as `2,5,8` (the command line's
+/// `--teleport-at`).
+impl std::str::FromStr for When {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        if text == "every" {
+            return Ok(Self::Every(1));
+        }
+        if let Some(k) = text.strip_prefix("every:") {
+            return match k.parse::<usize>() {
+                Ok(k) if k >= 1 => Ok(Self::Every(k)),
+                _ => Err(format!("`{text}`: K must be a positive integer")),
+            };
+        }
+        text.split(',')
+            .map(|s| s.trim().parse::<usize>())
+            .collect::<Result<Vec<_>, _>>()
+            .map(Self::At)
+            .map_err(|_| format!("expected `every`, `every:K` or a list like 2,5,8; got `{text}`"))
+    }
+}
+
 impl When {
     /// Whether step `t` teleports.
     pub fn fires(&self, t: usize) -> bool {
@@ -532,5 +555,21 @@ mod tests {
         let fired: Vec<usize> = (0..10).filter(|&t| when.fires(t)).collect();
         assert_eq!(fired, vec![3, 6, 9]);
         assert!(!When::Every(0).fires(0));
+    }
+}
+
+#[cfg(test)]
+mod when_tests {
+    use super::When;
+
+    #[test]
+    fn schedules_parse_from_the_command_line_forms() {
+        assert_eq!("every".parse::<When>(), Ok(When::Every(1)));
+        assert_eq!("every:5".parse::<When>(), Ok(When::Every(5)));
+        assert_eq!("2, 5,8".parse::<When>(), Ok(When::At(vec![2, 5, 8])));
+        for bad in ["every:0", "every:x", "two", "1,,2", ""] {
+            let e = bad.parse::<When>().unwrap_err();
+            assert!(e.contains(bad) || bad.is_empty(), "{bad}: {e}");
+        }
     }
 }

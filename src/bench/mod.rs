@@ -1,0 +1,199 @@
+//! `teleport-lab bench`: wall-clock measurements, reported as medians.
+//!
+//! This module times the core from the command line (`bench core`,
+//! `bench train`); the core's criterion benchmarks are in
+//! `crates/teleport-core/benches`. The benchmarks that drive the app —
+//! [`app`] (`bench ui`, `bench soak`) and [`monkey`] (`bench monkey`) — are
+//! modules of their own.
+//!
+//! Speed is measured here and never asserted in a test. Quantiles are
+//! [`crate::stats::quantile`]'s, linearly interpolated.
+
+pub mod app;
+pub mod monkey;
+
+use std::hint::black_box;
+use std::time::Instant;
+
+use crate::objective::{Preset, TaskDist, Vec2};
+use crate::stats::quantile;
+use crate::symmetry::{dense_scan, oracle, teleport};
+
+/// One measured operation.
+#[derive(Clone, Debug)]
+pub struct Measurement {
+    /// What was measured.
+    pub name: String,
+    /// Median time per call, in nanoseconds.
+    pub median_ns: f64,
+    /// 90th percentile time per call, in nanoseconds.
+    pub p90_ns: f64,
+    /// Timed samples (batches of calls).
+    pub samples: usize,
+}
+
+/// Times `op` in `samples` batches of `batch` calls; per-call statistics.
+pub fn measure(name: &str, samples: usize, batch: usize, mut op: impl FnMut(usize)) -> Measurement {
+    let samples = samples.max(1);
+    let batch = batch.max(1);
+    // Warm up caches and branch predictors.
+    for i in 0..batch {
+        op(i);
+    }
+    let mut per_call: Vec<f64> = (0..samples)
+        .map(|s| {
+            let start = Instant::now();
+            for i in 0..batch {
+                op(s * batch + i);
+            }
+            start.elapsed().as_secs_f64() * 1e9 / batch as f64
+        })
+        .collect();
+    Measurement {
+        name: name.to_owned(),
+        median_ns: quantile(&mut per_call, 0.5),
+        p90_ns: quantile(&mut per_call, 0.9),
+        samples,
+    }
+}
+
+/// What `bench core` measures, one field per row of its table.
+#[derive(Clone, Debug)]
+pub struct CoreMeasurements {
+    /// `f` and `∇f` together, over both families.
+    pub f_grad: Measurement,
+    /// One teleport `g_θ(x)`.
+    pub teleport: Measurement,
+    /// One oracle search for θ*.
+    pub oracle: Measurement,
+    /// The dense scan the oracle replaces (at most 21 samples: it is slow).
+    pub dense_scan: Measurement,
+    /// The oracle on the Rosenbrock preset, a hard orbit.
+    pub oracle_rosenbrock: Measurement,
+}
+
+impl CoreMeasurements {
+    /// The rows in table order.
+    pub fn rows(&self) -> [&Measurement; 5] {
+        [
+            &self.f_grad,
+            &self.teleport,
+            &self.oracle,
+            &self.dense_scan,
+            &self.oracle_rosenbrock,
+        ]
+    }
+
+    /// How many times faster the oracle is than the dense scan, by medians.
+    pub fn oracle_speedup(&self) -> f64 {
+        self.dense_scan.median_ns / self.oracle.median_ns
+    }
+}
+
+/// Measures the core operations on 64 tasks, 32 drawn from each random
+/// family (`elli_vary` with seed 11, `ros_vary` with seed 12), visited in
+/// turn; the Rosenbrock row uses the preset at (−1, −1).
+pub fn core(samples: usize) -> CoreMeasurements {
+    let mut tasks = TaskDist::ElliVary.sample_many(11, 32, Default::default());
+    tasks.extend(TaskDist::RosVary.sample_many(12, 32, Default::default()));
+    let rosen = Preset::Rosenbrock.objective();
+    let n = tasks.len();
+    CoreMeasurements {
+        f_grad: measure("f + ∇f (mixed families)", samples, 4096, |i| {
+            let t = &tasks[i % n];
+            black_box(t.objective.f_grad(black_box(&t.x0)));
+        }),
+        teleport: measure("teleport g_θ(x)", samples, 4096, |i| {
+            let t = &tasks[i % n];
+            black_box(teleport(&t.objective, black_box(&t.x0), 0.7));
+        }),
+        oracle: measure("oracle θ* (1e-8 accurate)", samples, 16, |i| {
+            let t = &tasks[i % n];
+            black_box(oracle(&t.objective, black_box(&t.x0)));
+        }),
+        dense_scan: measure(
+            "baseline: dense scan, 65536 angles (≈1e-4 accurate)",
+            samples.min(21),
+            2,
+            |i| {
+                let t = &tasks[i % n];
+                black_box(dense_scan(&t.objective, black_box(&t.x0), 65_536));
+            },
+        ),
+        oracle_rosenbrock: measure("oracle θ* on Rosenbrock preset", samples, 16, |_| {
+            black_box(oracle(&rosen, black_box(&Vec2::new(-1.0, -1.0))));
+        }),
+    }
+}
+
+/// Formats measurements as a Markdown table.
+pub fn table<'a>(rows: impl IntoIterator<Item = &'a Measurement>) -> String {
+    let mut out = String::from("| operation | median | p90 |\n|---|---:|---:|\n");
+    for m in rows {
+        out.push_str(&format!(
+            "| {} | {} | {} |\n",
+            m.name,
+            human(m.median_ns),
+            human(m.p90_ns)
+        ));
+    }
+    out
+}
+
+/// `1234.0` → `1.23 µs`.
+pub fn human(ns: f64) -> String {
+    if ns < 1e3 {
+        format!("{ns:.1} ns")
+    } else if ns < 1e6 {
+        format!("{:.2} µs", ns / 1e3)
+    } else if ns < 1e9 {
+        format!("{:.2} ms", ns / 1e6)
+    } else {
+        format!("{:.2} s", ns / 1e9)
+    }
+}
+
+/// Wall time of one meta-training run of the paper's configuration
+/// (500 trajectories × 21 steps, unroll 5, H = 100), single-threaded.
+#[derive(Clone, Debug)]
+pub struct TrainMeasurement {
+    /// The variant trained.
+    pub variant: crate::l2o::Variant,
+    /// Median wall time of the repeats, in seconds.
+    pub median_secs: f64,
+    /// Optimizee steps per second at the median.
+    pub steps_per_sec: f64,
+    /// The final mean unroll loss (so runs can be compared).
+    pub final_loss: f64,
+}
+
+/// Times `repeats` paper-configuration training runs of `variant` on
+/// `elli_vary`, each from seed 0.
+pub fn train(variant: crate::l2o::Variant, hidden: usize, repeats: usize) -> TrainMeasurement {
+    use crate::l2o::{ModelConfig, TrainConfig, Trainer};
+    let model = ModelConfig {
+        hidden,
+        ..ModelConfig::paper(variant)
+    };
+    let config = TrainConfig::paper(&model, TaskDist::ElliVary, 0);
+    let total_steps = (config.trajectories * config.steps) as f64;
+    let mut times = Vec::new();
+    let mut final_loss = f64::NAN;
+    for _ in 0..repeats.max(1) {
+        let Ok(mut trainer) = Trainer::new(model.clone(), config.clone()) else {
+            break;
+        };
+        let start = Instant::now();
+        trainer.run(|_, _| crate::l2o::Control::Continue);
+        times.push(start.elapsed().as_secs_f64());
+        final_loss = trainer.progress().last_loss;
+        black_box(trainer.model());
+    }
+    let median_secs = quantile(&mut times, 0.5);
+    TrainMeasurement {
+        variant,
+        median_secs,
+        steps_per_sec: total_steps / median_secs,
+        final_loss,
+    }
+}
