@@ -124,3 +124,13 @@ fn states_the_monkey_broke_now_draw_finite() {
         );
     }
 }
+
+/// The monkey found "det H = NaN" in the Newton window when the Hessian
+/// overflowed; the message now says "overflow".
+#[test]
+fn a_singular_hessian_message_never_reads_nan() {
+    let e = teleport_lab::theory::DecompositionError::SingularHessian(f64::NAN);
+    let text = e.to_string();
+    assert!(!text.contains("NaN"), "{text}");
+    assert!(text.contains("overflow"), "{text}");
+}

@@ -27,7 +27,10 @@ pub enum DecompositionError {
     #[error("the gradient is zero; v∥ and v⊥ are undefined at a critical point")]
     ZeroGradient,
     /// `H` is not invertible, so there is no Newton direction.
-    #[error("the Hessian is singular (det H = {0:e}); the Newton direction is undefined")]
+    #[error(
+        "the Hessian is singular (det H = {}); the Newton direction is undefined",
+        crate::numfmt::short(*.0)
+    )]
     SingularHessian(f64),
 }
 
