@@ -433,6 +433,10 @@ impl TeleportApp {
                 let text = match stop {
                     crate::optim::Stop::Diverged { step } => format!("diverged at step {step}"),
                     crate::optim::Stop::Failed { step, message } => {
+                        // The core's message is also eval's output and keeps
+                        // Rust's float text; on screen a NaN reads as what
+                        // it is, an overflow.
+                        let message = message.replace("NaN", crate::numfmt::OVERFLOW);
                         format!("stopped at step {step}: {message}")
                     }
                 };
