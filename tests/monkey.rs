@@ -53,8 +53,9 @@ fn monkey_seed_4() {
     run(4, 5_000);
 }
 
-/// Regressions the monkey found, replayed as the states it reached: each
-/// used to draw at NaN or panic in egui_plot.
+/// States the monkey reached when it found a bug, replayed: nothing may be
+/// drawn at NaN. (Some of those bugs also needed the plot views of the
+/// moment, which a state does not carry; the monkey's seeds cover them.)
 #[test]
 fn states_the_monkey_broke_now_draw_finite() {
     use teleport_lab::app::state::AppState;
@@ -67,6 +68,27 @@ fn states_the_monkey_broke_now_draw_finite() {
                 s.panels.alg2 = true;
                 s.alg2.theta0 = f64::INFINITY;
                 s.alg2.t = 30;
+            }),
+        ),
+        (
+            "Algorithm 2 overflowing after a few steps (A₁₁ = 1e4, α = 0.755)",
+            Box::new(|s| {
+                s.panels.alg2 = true;
+                s.alg2.a = [[1e4, -1.2990381056766578], [-1.2990381056766578, 3.25]];
+                s.alg2.lr = 0.755;
+                s.alg2.theta_lr = 0.87;
+                s.alg2.x0 = [3.14159, -9.2];
+                s.alg2.t = 21;
+            }),
+        ),
+        (
+            "Algorithm 2 reaching ±1e300 (finite, but a plot of height ∞)",
+            Box::new(|s| {
+                s.panels.alg2 = true;
+                s.alg2.a = [[1e4, 0.0], [0.0, 1e4]];
+                s.alg2.lr = 1.0;
+                s.alg2.steps = 500;
+                s.alg2.t = 100;
             }),
         ),
         (

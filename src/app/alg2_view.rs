@@ -160,7 +160,9 @@ impl TeleportApp {
                     r.theta_next_closed,
                 ]
                 .iter()
-                .all(|v| v.is_finite())
+                // Finite is not enough: two values near ±1e308 make a plot
+                // whose height overflows to ∞ (the monkey drew at NaN so).
+                .all(|v| v.is_finite() && v.abs() < 1e150)
             })
             .collect();
         let t = s.t.min(rows.len().saturating_sub(1));
