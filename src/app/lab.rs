@@ -15,7 +15,6 @@ use super::state::{
 use super::{TeleportApp, objective_of};
 use crate::io::lab::{LAB_VERSION, LabFile, LoadedLab, RowKind, RowSpec, WeightsRef};
 use crate::io::scene::{ObjectiveSpec, StrategyName, TeleportSpec};
-use crate::optim::When;
 use crate::symmetry::Strategy;
 
 /// A teleport applied by hand, by row position.
@@ -79,18 +78,6 @@ pub fn teleport_spec(t: &AppTeleport) -> TeleportSpec {
         iters,
         at,
         every,
-    }
-}
-
-/// A schedule as the app keeps it.
-fn app_teleport(t: &crate::optim::TeleportSchedule) -> AppTeleport {
-    match &t.when {
-        When::Every(k) => AppTeleport::every(t.strategy, *k),
-        When::At(at) => AppTeleport {
-            strategy: t.strategy,
-            every: 1,
-            at: at.clone(),
-        },
     }
 }
 
@@ -195,7 +182,7 @@ impl TeleportApp {
             let kind = match (&row.spec.kind, &row.model) {
                 (RowKind::Classical(spec), _) => EntryKind::Classical {
                     spec: *spec,
-                    teleport: row.teleport.as_ref().map(app_teleport),
+                    teleport: row.teleport.as_ref().map(AppTeleport::from_schedule),
                 },
                 (RowKind::Learned { variant, .. }, _)
                     if matches!(

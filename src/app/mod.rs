@@ -30,7 +30,6 @@ use egui::Color32;
 use crate::io::scene::{LoadedScene, ObjectiveSpec};
 use crate::l2o::{MetaOptimizer, Variant};
 use crate::objective::{Objective, Preset};
-use crate::optim::When;
 use crate::pretrained::Family;
 pub use runs::RunResult;
 pub use state::AppState;
@@ -428,14 +427,10 @@ impl TeleportApp {
         self.state.steps = scene.scene.steps.clamp(1, 10_000);
         self.state.manual_teleports.clear();
         self.state.playback.t = self.state.playback.t.min(self.state.steps);
-        let teleport = scene.teleport.as_ref().map(|t| match &t.when {
-            When::Every(k) => state::AppTeleport::every(t.strategy, *k),
-            When::At(at) => state::AppTeleport {
-                strategy: t.strategy,
-                every: 1,
-                at: at.clone(),
-            },
-        });
+        let teleport = scene
+            .teleport
+            .as_ref()
+            .map(state::AppTeleport::from_schedule);
         let kind = EntryKind::Classical {
             spec: scene.scene.optimizer,
             teleport,

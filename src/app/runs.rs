@@ -81,10 +81,7 @@ impl TeleportApp {
             EntryKind::Classical { spec, teleport } => AnyOptimizer::Classical {
                 name,
                 spec: *spec,
-                teleport: teleport.as_ref().map(|t| crate::optim::TeleportSchedule {
-                    strategy: t.strategy,
-                    when: t.when(),
-                }),
+                teleport: teleport.as_ref().map(state::AppTeleport::schedule),
             },
             kind @ (EntryKind::Learned(_) | EntryKind::Live(_) | EntryKind::Loaded { .. }) => {
                 AnyOptimizer::Learned {

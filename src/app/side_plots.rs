@@ -29,6 +29,15 @@ fn hover_point<'a>(hover: &egui_plot::HoverPosition<'a>) -> (&'a str, egui_plot:
     }
 }
 
+/// One visible row's loss curves, in (step, log₁₀ f).
+struct LossCurve {
+    id: super::state::RowId,
+    color: Color32,
+    name: String,
+    base: Vec<[f64; 2]>,
+    branch: Option<Vec<[f64; 2]>>,
+}
+
 /// How the loss plot chooses its view.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum LossView {
@@ -47,12 +56,12 @@ pub enum LossView {
 /// no lower than 10⁻¹⁶ × f₀ — a run that converges to 1e−300 leaves the
 /// others readable. `curves` hold log₁₀ f per step; f₀ is the largest
 /// starting value.
-pub fn fitted_loss_view(curves: &[Vec<[f64; 2]>], steps: usize) -> PlotBounds {
+pub fn fitted_loss_view(curves: &[&[[f64; 2]]], steps: usize) -> PlotBounds {
     let x = [0.0, steps.max(1) as f64];
     let values = || {
         curves
             .iter()
-            .flatten()
+            .flat_map(|c| c.iter())
             .map(|p| p[1])
             .filter(|v| v.is_finite())
     };
@@ -178,8 +187,9 @@ impl TeleportApp {
         });
     }
 
-    /// log₁₀ f per step of each visible run, base and branch.
-    fn loss_curves(&self) -> Vec<Vec<[f64; 2]>> {
+    /// log₁₀ f per step of each visible run, base and branch, computed once
+    /// per frame for the view and the drawing.
+    fn loss_curves(&self) -> Vec<LossCurve> {
         let points = |tr: &crate::optim::Trajectory| -> Vec<[f64; 2]> {
             // f = 0 exactly is drawn at 1e-300.
             tr.records
@@ -189,8 +199,12 @@ impl TeleportApp {
         };
         self.visible_runs()
             .into_iter()
-            .flat_map(|(_, _, run)| {
-                std::iter::once(points(&run.base)).chain(run.branch.as_ref().map(points))
+            .map(|(entry, name, run)| LossCurve {
+                id: entry.id,
+                color: row_color(entry),
+                name,
+                base: points(&run.base),
+                branch: run.branch.as_ref().map(points),
             })
             .collect()
     }
@@ -198,10 +212,14 @@ impl TeleportApp {
     fn loss_plot_ui(&mut self, ui: &mut egui::Ui, height: f32) {
         let t = self.state.playback.t;
         let curves = self.loss_curves();
-        let fitted = fitted_loss_view(&curves, self.state.steps);
-        let (lowest, highest) = curves
+        let all: Vec<&[[f64; 2]]> = curves
             .iter()
-            .flatten()
+            .flat_map(|c| std::iter::once(c.base.as_slice()).chain(c.branch.as_deref()))
+            .collect();
+        let fitted = fitted_loss_view(&all, self.state.steps);
+        let (lowest, highest) = all
+            .iter()
+            .flat_map(|c| c.iter())
             .map(|p| p[1])
             .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), v| {
                 (lo.min(v), hi.max(v))
@@ -239,25 +257,19 @@ impl TeleportApp {
                     LossView::User if lost => plot_ui.set_plot_bounds(fitted),
                     LossView::User => super::keep_view_sane(plot_ui, 1e6, Some(fitted)),
                 }
-                for (entry, name, run) in self.visible_runs() {
-                    let c = row_color(entry);
-                    let points = |tr: &crate::optim::Trajectory| -> Vec<[f64; 2]> {
-                        tr.records
-                            .iter()
-                            .map(|r| [r.t as f64, r.f.max(1e-300).log10()])
-                            .collect()
-                    };
+                for curve in curves {
+                    let name = curve.name;
                     plot_ui.line(
-                        Line::new(name.clone(), points(&run.base))
-                            .id(("loss", entry.id))
-                            .color(c)
+                        Line::new(name.clone(), curve.base)
+                            .id(("loss", curve.id))
+                            .color(curve.color)
                             .width(1.5),
                     );
-                    if let Some(branch) = &run.branch {
+                    if let Some(branch) = curve.branch {
                         plot_ui.line(
-                            Line::new(format!("{name} (teleported by hand)"), points(branch))
-                                .id(("loss-branch", entry.id))
-                                .color(c)
+                            Line::new(format!("{name} (teleported by hand)"), branch)
+                                .id(("loss-branch", curve.id))
+                                .color(curve.color)
                                 .style(egui_plot::LineStyle::dashed_dense())
                                 .width(1.5),
                         );
@@ -312,7 +324,7 @@ mod tests {
     fn a_run_at_1e_minus_300_does_not_squash_the_others() {
         let slow = curve(&[10.0, 5.0, 2.0, 1.0, 0.5]);
         let fast = curve(&[10.0, 1e-3, 1e-150, 1e-300, 1e-300]);
-        let view = fitted_loss_view(&[slow, fast], 4);
+        let view = fitted_loss_view(&[&slow, &fast], 4);
         // The floor is 1e−16 × f₀ = 1e−15 (plus a margin), far above 1e−300.
         assert!(view.min()[1] > -17.0 && view.min()[1] < -15.0, "{view:?}");
         assert!(view.max()[1] >= 1.0 && view.max()[1] < 2.0, "{view:?}");
@@ -323,7 +335,7 @@ mod tests {
     fn a_diverging_run_is_capped_at_a_million_times_f0() {
         let slow = curve(&[10.0, 5.0, 2.0]);
         let boom = curve(&[10.0, 1e50, 1e200]);
-        let view = fitted_loss_view(&[slow, boom], 2);
+        let view = fitted_loss_view(&[&slow, &boom], 2);
         assert!(
             view.max()[1] <= 7.0 + 1.2 && view.max()[1] >= 7.0,
             "{view:?}"
@@ -334,7 +346,7 @@ mod tests {
     #[test]
     fn slow_runs_get_a_tight_view() {
         let a = curve(&[4.0, 3.0, 2.5]);
-        let view = fitted_loss_view(&[a], 2);
+        let view = fitted_loss_view(&[&a], 2);
         // At least one decade tall, around the data.
         assert!(view.max()[1] - view.min()[1] >= 1.0);
         assert!(view.min()[1] <= 2.5f64.log10() && view.max()[1] >= 4f64.log10());

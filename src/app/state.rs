@@ -48,7 +48,27 @@ impl AppTeleport {
         }
     }
 
-    /// The schedule.
+    /// The app's form of a schedule (a scene's or a lab file's).
+    pub fn from_schedule(t: &crate::optim::TeleportSchedule) -> Self {
+        match &t.when {
+            crate::optim::When::Every(k) => Self::every(t.strategy, *k),
+            crate::optim::When::At(at) => Self {
+                strategy: t.strategy,
+                every: 1,
+                at: at.clone(),
+            },
+        }
+    }
+
+    /// The schedule to run.
+    pub fn schedule(&self) -> crate::optim::TeleportSchedule {
+        crate::optim::TeleportSchedule {
+            strategy: self.strategy,
+            when: self.when(),
+        }
+    }
+
+    /// When it teleports.
     pub fn when(&self) -> crate::optim::When {
         if self.at.is_empty() {
             crate::optim::When::Every(self.every.max(1))
@@ -144,17 +164,11 @@ impl OptimizerEntry {
             return label.clone();
         }
         match &self.kind {
-            EntryKind::Classical { spec, teleport } => {
-                let mut name = spec.label();
-                if let Some(t) = teleport {
-                    name.push_str(&format!(
-                        " + teleport ({}, {})",
-                        t.strategy.label(),
-                        t.describe()
-                    ));
-                }
-                name
-            }
+            // The same name a lab file's row gets in `eval`.
+            EntryKind::Classical { spec, teleport } => crate::io::lab::default_label(
+                &crate::io::lab::RowKind::Classical(*spec),
+                teleport.as_ref().map(AppTeleport::schedule).as_ref(),
+            ),
             EntryKind::Learned(v) => v.label().to_owned(),
             EntryKind::Live(v) => format!("{} — live", v.label()),
             EntryKind::Loaded { label, .. } => label.clone(),
