@@ -36,6 +36,47 @@ pub struct Cli {
     /// Test hook: panic on the UI thread after this many frames.
     #[arg(long, hide = true)]
     pub inject_panic_after_frames: Option<u64>,
+    /// Record the playback from step 0 to the last step as an animated
+    /// GIF (`.gif`) or APNG (`.png`) here and exit. Needs a display
+    /// (`xvfb-run` on a headless machine).
+    #[arg(long, value_name = "OUT")]
+    pub animate: Option<PathBuf>,
+    /// Frames per second of `--animate`.
+    #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u32).range(1..=60))]
+    pub fps: u32,
+    /// Frames each step stays on screen in `--animate`.
+    #[arg(long, default_value_t = 2, value_parser = clap::value_parser!(u32).range(1..=60))]
+    pub frames_per_step: u32,
+    /// `--animate` records the level-set plot alone (filling the window)
+    /// instead of the whole window.
+    #[arg(long)]
+    pub plot_only: bool,
+    /// The window's inner size, e.g. 1280x800 (also the size of
+    /// `--animate` and `--screenshot`).
+    #[arg(long, value_name = "WxH", value_parser = parse_size)]
+    pub size: Option<[u32; 2]>,
+    /// Present a folder of lab files (in name order; Page Down / Page Up).
+    #[arg(long, value_name = "DIR", conflicts_with_all = ["scene", "file"])]
+    pub lesson: Option<PathBuf>,
+}
+
+/// Parses `WxH`, each side 64 to 8192 pixels.
+fn parse_size(text: &str) -> Result<[u32; 2], String> {
+    let (w, h) = text
+        .split_once(['x', 'X', '×'])
+        .ok_or_else(|| format!("'{text}' is not a size like 1280x800"))?;
+    let side = |v: &str| -> Result<u32, String> {
+        let n: u32 = v
+            .trim()
+            .parse()
+            .map_err(|_| format!("'{text}' is not a size like 1280x800"))?;
+        if (64..=8192).contains(&n) {
+            Ok(n)
+        } else {
+            Err(format!("'{text}': each side must be 64 to 8192 pixels"))
+        }
+    };
+    Ok([side(w)?, side(h)?])
 }
 
 /// The subcommands.
@@ -308,13 +349,35 @@ pub fn main() -> ExitCode {
 /// Runs a parsed command line.
 pub fn run(cli: Cli) -> Result<(), Failure> {
     match cli.command {
-        None => open_app(AppArgs {
-            scene: cli.scene.or(cli.file),
-            screenshot: cli.screenshot,
-            fresh: cli.fresh,
-            data_dir: cli.data_dir,
-            panic_after: cli.inject_panic_after_frames,
-        }),
+        None => {
+            // A folder given as FILE is a lesson.
+            let file = cli.scene.or(cli.file);
+            let (scene, lesson) = match (file, cli.lesson) {
+                (Some(f), _) if f.is_dir() => (None, Some(f)),
+                (f, lesson) => (f, lesson),
+            };
+            let animate = cli.animate.map(|path| {
+                (
+                    path,
+                    crate::app::animation::AnimationSettings {
+                        plot_only: cli.plot_only,
+                        fps: cli.fps,
+                        frames_per_step: cli.frames_per_step,
+                        ..Default::default()
+                    },
+                )
+            });
+            open_app(AppArgs {
+                scene,
+                screenshot: cli.screenshot,
+                fresh: cli.fresh,
+                data_dir: cli.data_dir,
+                panic_after: cli.inject_panic_after_frames,
+                animate,
+                size: cli.size,
+                lesson,
+            })
+        }
         Some(Command::Eval { scene, format }) => {
             use crate::io::lab::{self, AnyScene};
             let text = match lab::load(&scene).map_err(Failure::input)? {
@@ -626,6 +689,20 @@ struct AppArgs {
     fresh: bool,
     data_dir: Option<PathBuf>,
     panic_after: Option<u64>,
+    animate: Option<(PathBuf, crate::app::animation::AnimationSettings)>,
+    size: Option<[u32; 2]>,
+    lesson: Option<PathBuf>,
+}
+
+/// Refuses an output path whose folder does not exist.
+fn check_out_dir(flag: &str, out: &std::path::Path) -> Result<(), Failure> {
+    match out.parent().filter(|d| !d.as_os_str().is_empty()) {
+        Some(dir) if !dir.is_dir() => Err(Failure::input(format!(
+            "{flag}: folder {} does not exist",
+            dir.display()
+        ))),
+        _ => Ok(()),
+    }
 }
 
 fn open_app(args: AppArgs) -> Result<(), Failure> {
@@ -635,6 +712,9 @@ fn open_app(args: AppArgs) -> Result<(), Failure> {
         fresh,
         data_dir,
         panic_after,
+        animate,
+        size,
+        lesson,
     } = args;
     let scene = scene
         .map(|path| {
@@ -642,32 +722,70 @@ fn open_app(args: AppArgs) -> Result<(), Failure> {
                 .map_err(|e| Failure::input(format!("--scene {}: {e}", path.display())))
         })
         .transpose()?;
-    if let Some(out) = &screenshot
-        && let Some(dir) = out.parent().filter(|d| !d.as_os_str().is_empty())
-        && !dir.is_dir()
-    {
-        return Err(Failure::input(format!(
-            "--screenshot: folder {} does not exist",
-            dir.display()
-        )));
+    if let Some(out) = &screenshot {
+        check_out_dir("--screenshot", out)?;
     }
+    if let Some(dir) = &lesson {
+        crate::app::presentation::Lesson::open(dir)
+            .map_err(|e| Failure::input(format!("--lesson: {e}")))?;
+    }
+    let animate = match animate {
+        Some((path, mut settings)) => {
+            settings.format = crate::anim::AnimFormat::from_path(&path)
+                .map_err(|e| Failure::input(format!("--animate {e}")))?;
+            check_out_dir("--animate", &path)?;
+            Some(crate::app::animation::AnimationRequest {
+                path,
+                settings,
+                result: Default::default(),
+            })
+        }
+        None => None,
+    };
+    let scripted = screenshot.is_some() || animate.is_some();
     let options = crate::app::Options {
         scene,
         screenshot: screenshot.clone(),
         export_dir: None,
         dialogs: crate::app::export_dialogs_available(),
-        fresh: fresh || screenshot.is_some(),
-        // A scripted screenshot must not touch the user's session.
-        session_dir: screenshot
-            .is_none()
-            .then(|| data_dir.unwrap_or_else(crate::app::session::default_dir)),
+        fresh: fresh || scripted,
+        // A scripted screenshot or animation must not touch the user's
+        // session.
+        session_dir: (!scripted).then(|| data_dir.unwrap_or_else(crate::app::session::default_dir)),
         hooks: true,
         panic_after_frames: panic_after,
+        animate: animate.clone(),
+        lesson,
+        window_size: size.map(|[w, h]| [w as f32, h as f32]),
     };
     let result = crate::app::run_native(options).map_err(|e| Failure {
         message: e,
         code: 1,
     });
+    if let (Ok(()), Some(req)) = (&result, &animate) {
+        let outcome = req
+            .result
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .take();
+        return match outcome {
+            Some(Ok(summary)) => {
+                println!("{summary}");
+                Ok(())
+            }
+            Some(Err(e)) => Err(Failure {
+                message: format!("--animate: {e}"),
+                code: 1,
+            }),
+            None => Err(Failure {
+                message: format!(
+                    "the window closed before the animation {} was written",
+                    req.path.display()
+                ),
+                code: 1,
+            }),
+        };
+    }
     match (&result, screenshot) {
         (Ok(()), Some(path)) if !path.is_file() => Err(Failure {
             message: format!(

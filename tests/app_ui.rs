@@ -793,7 +793,17 @@ fn every_shortcut_does_what_its_command_says() {
         assert_eq!(files(&dir_a), files(&dir_b), "{name}");
         let did_something =
             sa.state != before || sa.rt.export.prompt.is_some() || !files(&dir_a).is_empty();
-        assert!(did_something, "{name} ({:?}) did nothing", command.label());
+        // Page Down / Page Up move through a lesson and Ctrl 0 resets a
+        // zoom: at the start there is neither (tests/presentation.rs).
+        let lesson_only = matches!(
+            command,
+            UiCommand::NextSlide | UiCommand::PreviousSlide | UiCommand::ZoomReset
+        );
+        assert!(
+            did_something || lesson_only,
+            "{name} ({:?}) did nothing",
+            command.label()
+        );
         tested += 1;
     }
     assert!(tested >= 10, "only {tested} commands have shortcuts");

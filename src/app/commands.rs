@@ -20,6 +20,8 @@ pub enum UiCommand {
     ScreenshotPlot,
     /// The visible runs as CSV.
     ExportCsv,
+    /// The playback as GIF or APNG.
+    ExportAnimation,
     /// Forget everything.
     ResetDefaults,
     /// The Algorithm 2 window.
@@ -30,6 +32,20 @@ pub enum UiCommand {
     ToggleTraining,
     /// Fit the plot to x₀, the minimum and the runs.
     ResetView,
+    /// Presentation mode.
+    Presentation,
+    /// Open a folder of lab files as a lesson.
+    OpenLesson,
+    /// The next lab file of the lesson.
+    NextSlide,
+    /// The previous lab file of the lesson.
+    PreviousSlide,
+    /// Larger text and lines.
+    ZoomIn,
+    /// Smaller text and lines.
+    ZoomOut,
+    /// The mode's default zoom.
+    ZoomReset,
     /// The help window.
     ToggleHelp,
     /// Play or pause the timeline.
@@ -63,17 +79,25 @@ pub enum Menu {
 
 impl UiCommand {
     /// Every command, in menu and help order.
-    pub const ALL: [Self; 19] = [
+    pub const ALL: [Self; 27] = [
         Self::Open,
         Self::SaveLab,
         Self::ScreenshotWindow,
         Self::ScreenshotPlot,
         Self::ExportCsv,
+        Self::ExportAnimation,
         Self::ResetDefaults,
         Self::ToggleAlg2,
         Self::ToggleNewton,
         Self::ToggleTraining,
         Self::ResetView,
+        Self::Presentation,
+        Self::OpenLesson,
+        Self::NextSlide,
+        Self::PreviousSlide,
+        Self::ZoomIn,
+        Self::ZoomOut,
+        Self::ZoomReset,
         Self::ToggleHelp,
         Self::PlayPause,
         Self::StepForward,
@@ -93,11 +117,19 @@ impl UiCommand {
             Self::ScreenshotWindow => "Screenshot window",
             Self::ScreenshotPlot => "Screenshot plot",
             Self::ExportCsv => "Export trajectories (CSV)",
+            Self::ExportAnimation => "Export animation…",
             Self::ResetDefaults => "Reset to defaults",
             Self::ToggleAlg2 => "Algorithm 2",
             Self::ToggleNewton => "Newton vs teleport",
             Self::ToggleTraining => "Live meta-training",
             Self::ResetView => "Reset view",
+            Self::Presentation => "Presentation",
+            Self::OpenLesson => "Open lesson…",
+            Self::NextSlide => "Next lab file",
+            Self::PreviousSlide => "Previous lab file",
+            Self::ZoomIn => "Zoom in",
+            Self::ZoomOut => "Zoom out",
+            Self::ZoomReset => "Reset zoom",
             Self::ToggleHelp => "Help",
             Self::PlayPause => "Play / pause",
             Self::StepForward => "Step forward",
@@ -122,6 +154,9 @@ impl UiCommand {
             Self::ScreenshotWindow => "Save the whole window as PNG.",
             Self::ScreenshotPlot => "Save only the level-set plot as PNG.",
             Self::ExportCsv => "Every visible run: optimizer, t, x, f, ∇f, teleported.",
+            Self::ExportAnimation => {
+                "The playback from step 0 to the last step as an animated GIF or APNG, of the plot or the whole window; each frame is a real render."
+            }
             Self::ResetDefaults => "Forget all settings and show the default task.",
             Self::ToggleAlg2 => "Learn one teleport rotation on the fly (section 4.2, Appendix B).",
             Self::ToggleNewton => {
@@ -131,6 +166,17 @@ impl UiCommand {
                 "Train a meta-optimizer (Algorithm 1) and watch its trajectory change."
             }
             Self::ResetView => "Fit the plot to x₀, the minimum and the runs.",
+            Self::Presentation => {
+                "Full screen: the level-set plot with the loss plot beside it, larger text, no panels. Esc leaves."
+            }
+            Self::OpenLesson => {
+                "Present a folder of lab files in name order; Page Down / Page Up move through it, each with its caption."
+            }
+            Self::NextSlide => "The lesson's next lab file.",
+            Self::PreviousSlide => "The lesson's previous lab file.",
+            Self::ZoomIn => "Larger text and thicker lines (kept per mode, between runs).",
+            Self::ZoomOut => "Smaller text and thinner lines.",
+            Self::ZoomReset => "Back to 100 % (150 % when presenting).",
             Self::ToggleHelp => "Shortcuts and a short tour.",
             Self::PlayPause => "Play or pause the timeline.",
             Self::StepForward => "One step forward.",
@@ -165,7 +211,15 @@ impl UiCommand {
             Self::NudgeThetaUp => key(Key::CloseBracket),
             Self::ThetaToOracle => key(Key::O),
             Self::TeleportHere => key(Key::T),
+            Self::Presentation => key(Key::F11),
+            Self::NextSlide => key(Key::PageDown),
+            Self::PreviousSlide => key(Key::PageUp),
+            Self::ZoomIn => command(Key::Plus),
+            Self::ZoomOut => command(Key::Minus),
+            Self::ZoomReset => command(Key::Num0),
             Self::ScreenshotPlot
+            | Self::ExportAnimation
+            | Self::OpenLesson
             | Self::ExportCsv
             | Self::ResetDefaults
             | Self::ToggleAlg2
@@ -183,10 +237,17 @@ impl UiCommand {
             | Self::ScreenshotWindow
             | Self::ScreenshotPlot
             | Self::ExportCsv
+            | Self::ExportAnimation
             | Self::ResetDefaults => Menu::File,
-            Self::ToggleAlg2 | Self::ToggleNewton | Self::ToggleTraining | Self::ResetView => {
-                Menu::View
-            }
+            Self::ToggleAlg2
+            | Self::ToggleNewton
+            | Self::ToggleTraining
+            | Self::ResetView
+            | Self::Presentation
+            | Self::OpenLesson
+            | Self::ZoomIn
+            | Self::ZoomOut
+            | Self::ZoomReset => Menu::View,
             _ => Menu::None,
         }
     }
@@ -195,7 +256,7 @@ impl UiCommand {
     /// the keyboard (typing "r" in a number field must not rewind).
     fn plain_key(self) -> bool {
         self.shortcut()
-            .is_some_and(|s| s.modifiers.is_none() && s.logical_key != Key::F1)
+            .is_some_and(|s| s.modifiers.is_none() && !matches!(s.logical_key, Key::F1 | Key::F11))
     }
 
     /// The shortcut as text, e.g. `Ctrl+S` (`⌘S` on a Mac).
@@ -223,6 +284,18 @@ impl TeleportApp {
             UiCommand::ScreenshotWindow => self.command(Command::ScreenshotWindow),
             UiCommand::ScreenshotPlot => self.command(Command::ScreenshotPlot),
             UiCommand::ExportCsv => self.command(Command::ExportCsv),
+            UiCommand::ExportAnimation => self.command(Command::ExportAnimation),
+            UiCommand::Presentation => {
+                self.command(Command::SetPresenting(!self.state.view.presenting));
+            }
+            UiCommand::OpenLesson => self.command(Command::OpenLesson),
+            UiCommand::NextSlide => self.command(Command::LessonStep(1)),
+            UiCommand::PreviousSlide => self.command(Command::LessonStep(-1)),
+            UiCommand::ZoomIn => self.command(Command::Zoom(Some(super::presentation::ZOOM_STEP))),
+            UiCommand::ZoomOut => {
+                self.command(Command::Zoom(Some(1.0 / super::presentation::ZOOM_STEP)))
+            }
+            UiCommand::ZoomReset => self.command(Command::Zoom(None)),
             UiCommand::ResetDefaults => self.command(Command::ResetDefaults),
             UiCommand::ToggleAlg2 => self.state.panels.alg2 ^= true,
             UiCommand::ToggleNewton => self.state.panels.newton ^= true,
@@ -257,7 +330,13 @@ impl TeleportApp {
             if command.plain_key() && typing {
                 continue;
             }
-            if ctx.input_mut(|i| i.consume_shortcut(&shortcut)) {
+            // Ctrl = zooms in too: it is the + key without Shift.
+            let also = (command == UiCommand::ZoomIn)
+                .then(|| KeyboardShortcut::new(Modifiers::COMMAND, Key::Equals));
+            let pressed = ctx.input_mut(|i| {
+                i.consume_shortcut(&shortcut) || also.is_some_and(|s| i.consume_shortcut(&s))
+            });
+            if pressed {
                 self.run_ui_command(command);
             }
         }
@@ -270,6 +349,7 @@ impl TeleportApp {
             UiCommand::ToggleAlg2 => Some(self.state.panels.alg2),
             UiCommand::ToggleNewton => Some(self.state.panels.newton),
             UiCommand::ToggleTraining => Some(self.state.panels.training),
+            UiCommand::Presentation => Some(self.state.view.presenting),
             _ => None,
         };
         let clicked = match flag {

@@ -67,6 +67,8 @@ pub enum PromptKind {
     Scene,
     /// Weights (safetensors).
     Weights,
+    /// A lesson: a folder of lab files.
+    Lesson,
 }
 
 /// The in-app prompt for a path to open.
@@ -122,6 +124,22 @@ impl ExportRuntime {
             }
         }
         Some(unique_path(&self.dir, name))
+    }
+
+    /// A folder to open, from a dialog; as [`Self::open_path`].
+    #[allow(clippy::result_unit_err, reason = "the only failure is 'no dialog'")]
+    pub fn open_folder(&mut self) -> Result<Option<PathBuf>, ()> {
+        if !self.dialogs {
+            return Err(());
+        }
+        match dialog(|| rfd::FileDialog::new().pick_folder()) {
+            Chosen::Path(path) => Ok(Some(path)),
+            Chosen::Cancelled => Ok(None),
+            Chosen::Unavailable => {
+                self.dialogs_failed();
+                Err(())
+            }
+        }
     }
 
     /// A file to open, from a dialog. `Err(())` when no dialog can open
@@ -371,6 +389,15 @@ impl TeleportApp {
         }
     }
 
+    /// View → Open lesson…: a folder from a dialog or the path prompt.
+    pub(super) fn ask_for_lesson(&mut self, ctx: &egui::Context) {
+        match self.rt.export.open_folder() {
+            Ok(Some(dir)) => self.open_lesson(ctx, &dir),
+            Ok(None) => {}
+            Err(()) => self.open_prompt(PromptKind::Lesson),
+        }
+    }
+
     /// Asks for a path in a window of the app's own.
     pub(super) fn open_prompt(&mut self, kind: PromptKind) {
         let text = self.rt.export.dir.display().to_string() + "/";
@@ -386,7 +413,9 @@ impl TeleportApp {
         let (title, extension) = match prompt.kind {
             PromptKind::Scene => ("Open a scene", "json"),
             PromptKind::Weights => ("Load weights", "safetensors"),
+            PromptKind::Lesson => ("Open a lesson", ""),
         };
+        let folders = prompt.kind == PromptKind::Lesson;
         let mut open = true;
         let mut chosen = None;
         let mut cancel = false;
@@ -396,9 +425,14 @@ impl TeleportApp {
             .default_width(460.0)
             .anchor(egui::Align2::CENTER_TOP, egui::vec2(0.0, 80.0))
             .show(ctx, |ui| {
-                ui.label(format!(
-                    "No file dialog is available here. Type the path of a .{extension} file:"
-                ));
+                ui.label(if folders {
+                    "No file dialog is available here. Type the path of a folder of lab files:"
+                        .to_owned()
+                } else {
+                    format!(
+                        "No file dialog is available here. Type the path of a .{extension} file:"
+                    )
+                });
                 let field = ui.add(
                     egui::TextEdit::singleline(&mut prompt.text)
                         .desired_width(f32::INFINITY)
@@ -411,7 +445,13 @@ impl TeleportApp {
                     .into_iter()
                     .flatten()
                     .filter_map(|e| e.ok().map(|e| e.path()))
-                    .filter(|p| p.extension().is_some_and(|e| e == extension))
+                    .filter(|p| {
+                        if folders {
+                            p.is_dir()
+                        } else {
+                            p.extension().is_some_and(|e| e == extension)
+                        }
+                    })
                     .collect();
                 files.sort();
                 if !files.is_empty() {
@@ -443,6 +483,7 @@ impl TeleportApp {
             Some(path) => match prompt.kind {
                 PromptKind::Scene => self.open_file(ctx, &path),
                 PromptKind::Weights => self.load_weights_from(ctx, &path),
+                PromptKind::Lesson => self.open_lesson(ctx, &path),
             },
             None if open && !cancel => self.rt.export.prompt = Some(prompt),
             None => {}

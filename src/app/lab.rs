@@ -314,8 +314,23 @@ impl TeleportApp {
 
     /// Opens a scene or lab file; a bad file is reported and changes nothing.
     pub fn open_file(&mut self, ctx: &egui::Context, path: &Path) {
+        if path.is_dir() {
+            self.open_lesson(ctx, path);
+            return;
+        }
+        match self.load_file(path) {
+            Ok(()) => {
+                self.state.remember_recent(path);
+                self.notify(ctx, format!("Opened {}", path.display()), false);
+            }
+            Err(e) => self.notify(ctx, format!("Cannot open {}: {e}", path.display()), true),
+        }
+    }
+
+    /// Shows a scene or lab file; a bad file changes nothing.
+    pub fn load_file(&mut self, path: &Path) -> Result<(), String> {
         use crate::io::lab::AnyScene;
-        let result = match crate::io::lab::load(path) {
+        match crate::io::lab::load(path) {
             Ok(AnyScene::V1(scene)) => {
                 self.apply_scene(&scene);
                 self.rt.level_set.invalidate();
@@ -324,13 +339,6 @@ impl TeleportApp {
             }
             Ok(AnyScene::V2(lab)) => self.apply_lab(&lab),
             Err(e) => Err(e.to_string()),
-        };
-        match result {
-            Ok(()) => {
-                self.state.remember_recent(path);
-                self.notify(ctx, format!("Opened {}", path.display()), false);
-            }
-            Err(e) => self.notify(ctx, format!("Cannot open {}: {e}", path.display()), true),
         }
     }
 }

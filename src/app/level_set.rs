@@ -260,11 +260,14 @@ impl TeleportApp {
         if let Some(caption) = &self.state.caption {
             ui.label(egui::RichText::new(caption).heading());
         }
-        ui.horizontal(|ui| {
-            ui.label(hover_text.unwrap_or_else(|| {
-                "Hover the plot for x, f(x), ‖∇f(x)‖. Click or drag to set x₀.".to_owned()
-            }));
-        });
+        // A recording or a presentation shows the plot, not the hints.
+        if self.rt.animation.is_none() && !self.state.view.presenting {
+            ui.horizontal(|ui| {
+                ui.label(hover_text.unwrap_or_else(|| {
+                    "Hover the plot for x, f(x), ‖∇f(x)‖. Click or drag to set x₀.".to_owned()
+                }));
+            });
+        }
 
         let plot = Plot::new("level_set")
             .data_aspect(1.0)

@@ -6,6 +6,7 @@
 //! that touch several parts go through [`Command`]s handled once per frame.
 
 mod alg2_view;
+pub mod animation;
 mod axes;
 pub mod commands;
 mod controls;
@@ -14,6 +15,7 @@ mod help;
 pub mod lab;
 mod level_set;
 mod newton_view;
+pub mod presentation;
 mod runs;
 pub mod session;
 pub mod side_plots;
@@ -84,6 +86,13 @@ pub struct Options {
     pub hooks: bool,
     /// Test hook: panic on the UI thread after this many frames.
     pub panic_after_frames: Option<u64>,
+    /// Record the playback as an animation once rendered, then close
+    /// (`--animate`).
+    pub animate: Option<animation::AnimationRequest>,
+    /// Open this folder of lab files as a lesson, presenting.
+    pub lesson: Option<PathBuf>,
+    /// The window's inner size in points (default 1440 × 900).
+    pub window_size: Option<[f32; 2]>,
 }
 
 /// A message shown for a few seconds in the corner.
@@ -128,6 +137,16 @@ pub enum Command {
     ExportScene,
     /// Open a scene file.
     OpenScene,
+    /// The options of File → Export animation….
+    ExportAnimation,
+    /// Enter or leave presentation mode.
+    SetPresenting(bool),
+    /// Multiply the zoom of the current mode; `None` resets it.
+    Zoom(Option<f32>),
+    /// Ask for a lesson folder.
+    OpenLesson,
+    /// Move through the lesson.
+    LessonStep(i64),
 }
 
 /// The live-trained model.
@@ -171,7 +190,7 @@ pub struct Runtime {
     /// Frames drawn (for the scripted screenshot).
     pub frames: u64,
     /// The central panel's rectangle: floating windows open inside it.
-    central_rect: egui::Rect,
+    pub central_rect: egui::Rect,
     /// egui's time at the last frame, for playback.
     last_frame_time: Option<f64>,
     /// Fractions of a step carried to the next frame (timeline, Algorithm 2).
@@ -191,6 +210,18 @@ pub struct Runtime {
     /// θ* at the current point, found once per frame for the scrubber and
     /// the θ plot.
     pub oracle: crate::symmetry::OracleResult,
+    /// The animation being recorded.
+    pub animation: Option<animation::AnimationJob>,
+    /// Whether the options of File → Export animation… are open.
+    pub animation_dialog: bool,
+    /// The last animation options.
+    pub animation_settings: animation::AnimationSettings,
+    /// `--animate`, until the window has settled.
+    pub animate_request: Option<animation::AnimationRequest>,
+    /// The lesson being presented.
+    pub lesson: Option<presentation::Lesson>,
+    /// `--lesson`, opened at the first frame.
+    lesson_request: Option<PathBuf>,
 }
 
 /// The app.
@@ -303,6 +334,12 @@ impl TeleportApp {
                     theta: 0.0,
                     grad_norm: 0.0,
                 },
+                animation: None,
+                animation_dialog: false,
+                animation_settings: animation::AnimationSettings::default(),
+                animate_request: options.animate.clone(),
+                lesson: None,
+                lesson_request: options.lesson.clone(),
             },
             state,
         };
@@ -604,6 +641,11 @@ impl TeleportApp {
                 Command::ExportCsv => self.export_csv(ctx),
                 Command::ExportScene => self.save_lab(ctx),
                 Command::OpenScene => self.open_scene(ctx),
+                Command::ExportAnimation => self.rt.animation_dialog = true,
+                Command::SetPresenting(on) => self.set_presenting(ctx, on),
+                Command::Zoom(factor) => self.zoom_by(ctx, factor),
+                Command::OpenLesson => self.ask_for_lesson(ctx),
+                Command::LessonStep(delta) => self.lesson_step(ctx, delta),
             }
         }
     }
@@ -653,13 +695,68 @@ impl TeleportApp {
     pub fn ui_body(&mut self, ui: &mut egui::Ui) {
         let ctx = ui.ctx().clone();
         self.rt.frames += 1;
+        if self.rt.frames == 1 {
+            // Ctrl + / Ctrl − / Ctrl 0 go through the command table, which
+            // keeps a zoom per mode.
+            ctx.options_mut(|o| o.zoom_with_keyboard = false);
+            if let Some(dir) = self.rt.lesson_request.take() {
+                self.open_lesson(&ctx, &dir);
+            }
+        }
         self.poll_trainer(&ctx);
         self.take_dropped_files(&ctx);
-        self.shortcuts(&ctx);
+        if self.rt.animation.is_none() {
+            self.shortcuts(&ctx);
+            self.presentation_keys(&ctx);
+        }
         self.advance_playback(&ctx);
+        self.scripted_animation(&ctx);
+        self.animation_before_frame(&ctx);
+        self.apply_zoom(&ctx);
         self.recompute_if_needed();
         self.rt.oracle = crate::symmetry::oracle(&self.rt.objective, &self.current_point());
 
+        let recording_plot = self
+            .rt
+            .animation
+            .as_ref()
+            .is_some_and(animation::AnimationJob::plot_only);
+        if recording_plot {
+            // The plot alone fills the window: the frame is the plot.
+            self.rt.central_rect = egui::CentralPanel::default()
+                .show(ui, |ui| self.level_set_ui(ui))
+                .response
+                .rect;
+        } else if self.state.view.presenting {
+            self.presentation_ui(ui);
+        } else {
+            self.normal_ui(ui);
+        }
+        if !recording_plot {
+            self.prompt_window(&ctx);
+            self.notifications_ui(&ctx);
+        }
+        self.animation_progress_ui(&ctx);
+
+        self.handle_commands(&ctx);
+        self.recompute_if_needed();
+        self.poll_screenshot(&ctx);
+        self.animation_after_frame(&ctx);
+        if let Some(saver) = &mut self.rt.session {
+            saver.publish(&self.state);
+            if let Some(live) = &self.rt.live {
+                saver.publish_live(&live.model, live.generation);
+            }
+        }
+        if self.rt.panic_after_frames == Some(self.rt.frames) {
+            panic!("injected UI panic (--inject-panic-after-frames)");
+        }
+    }
+
+    /// The usual layout: menus, controls, timeline, side plots, the
+    /// level-set plot and the floating windows.
+    fn normal_ui(&mut self, ui: &mut egui::Ui) {
+        let ctx = ui.ctx().clone();
         egui::Panel::top("menu").show(ui, |ui| self.menu_ui(ui));
         egui::Panel::left("controls")
             .resizable(true)
@@ -683,21 +780,7 @@ impl TeleportApp {
         self.newton_window(&ctx);
         self.training_window(&ctx);
         self.help_window(&ctx);
-        self.prompt_window(&ctx);
-        self.notifications_ui(&ctx);
-
-        self.handle_commands(&ctx);
-        self.recompute_if_needed();
-        self.poll_screenshot(&ctx);
-        if let Some(saver) = &mut self.rt.session {
-            saver.publish(&self.state);
-            if let Some(live) = &self.rt.live {
-                saver.publish_live(&live.model, live.generation);
-            }
-        }
-        if self.rt.panic_after_frames == Some(self.rt.frames) {
-            panic!("injected UI panic (--inject-panic-after-frames)");
-        }
+        self.animation_window(&ctx);
     }
 
     /// Files dropped on the window: scenes and lab files open, weights load
@@ -778,7 +861,10 @@ impl eframe::App for TeleportApp {
     }
 
     fn on_exit(&mut self) {
-        // Stop and join the training thread, then write the session.
+        // Stop and join the training thread, then write the session. An
+        // unfinished animation is dropped: its encoder sees the channel
+        // close and writes nothing.
+        self.rt.animation = None;
         self.rt.training.stop();
         if let Some(saver) = &mut self.rt.session {
             saver.publish(&self.state);
@@ -792,11 +878,13 @@ impl eframe::App for TeleportApp {
 pub fn run_native(options: Options) -> Result<(), String> {
     let viewport = egui::ViewportBuilder::default()
         .with_title("teleport-lab")
-        .with_inner_size([1440.0, 900.0])
-        .with_min_inner_size([900.0, 600.0]);
+        .with_inner_size(options.window_size.unwrap_or([1440.0, 900.0]))
+        .with_min_inner_size([320.0, 240.0]);
     let native = eframe::NativeOptions {
         viewport,
-        persist_window: options.screenshot.is_none(),
+        persist_window: options.screenshot.is_none()
+            && options.animate.is_none()
+            && options.window_size.is_none(),
         ..Default::default()
     };
     eframe::run_native(

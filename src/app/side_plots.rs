@@ -173,7 +173,7 @@ impl TeleportApp {
 
     /// The loss plot's key, above it: one entry per visible row in row
     /// order, so no curve is ever under it.
-    fn loss_legend_ui(&self, ui: &mut egui::Ui) {
+    pub(super) fn loss_legend_ui(&self, ui: &mut egui::Ui) {
         ui.horizontal_wrapped(|ui| {
             ui.spacing_mut().item_spacing.x = 4.0;
             for (entry, name, run) in self.visible_runs() {
@@ -209,7 +209,7 @@ impl TeleportApp {
             .collect()
     }
 
-    fn loss_plot_ui(&mut self, ui: &mut egui::Ui, height: f32) {
+    pub(super) fn loss_plot_ui(&mut self, ui: &mut egui::Ui, height: f32) {
         let t = self.state.playback.t;
         let curves = self.loss_curves();
         let all: Vec<&[[f64; 2]]> = curves

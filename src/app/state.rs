@@ -405,6 +405,64 @@ pub struct AppState {
     pub embed_weights: bool,
     /// Files opened or saved lately, newest first.
     pub recent: Vec<std::path::PathBuf>,
+    /// Presentation mode and the zoom of each mode.
+    pub view: ViewMode,
+}
+
+/// Presentation mode (View → Presentation, F11) and the zoom factor of
+/// each mode, kept between runs.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct ViewMode {
+    /// Whether the plots fill the screen, panels and windows hidden.
+    pub presenting: bool,
+    /// The zoom in the normal layout (Ctrl + / Ctrl − / Ctrl 0).
+    pub zoom: f32,
+    /// The zoom while presenting: larger text and thicker lines.
+    pub presentation_zoom: f32,
+}
+
+impl Default for ViewMode {
+    fn default() -> Self {
+        Self {
+            presenting: false,
+            zoom: 1.0,
+            presentation_zoom: 1.5,
+        }
+    }
+}
+
+impl ViewMode {
+    /// The smallest and largest zoom.
+    pub const ZOOM_RANGE: std::ops::RangeInclusive<f32> = 0.5..=3.0;
+
+    /// The zoom of the current mode.
+    pub fn current_zoom(&self) -> f32 {
+        let z = if self.presenting {
+            self.presentation_zoom
+        } else {
+            self.zoom
+        };
+        if z.is_finite() {
+            z.clamp(*Self::ZOOM_RANGE.start(), *Self::ZOOM_RANGE.end())
+        } else {
+            1.0
+        }
+    }
+
+    /// Sets the zoom of the current mode (clamped to [`Self::ZOOM_RANGE`]).
+    pub fn set_zoom(&mut self, zoom: f32) {
+        let z = if zoom.is_finite() {
+            zoom.clamp(*Self::ZOOM_RANGE.start(), *Self::ZOOM_RANGE.end())
+        } else {
+            1.0
+        };
+        if self.presenting {
+            self.presentation_zoom = z;
+        } else {
+            self.zoom = z;
+        }
+    }
 }
 
 impl Default for AppState {
@@ -436,6 +494,7 @@ impl Default for AppState {
             caption: None,
             embed_weights: true,
             recent: Vec::new(),
+            view: ViewMode::default(),
         }
     }
 }

@@ -7,6 +7,7 @@
 //! are two fronts over this crate; nothing here depends on a GUI toolkit
 //! (`.ci/run` checks the dependency tree).
 
+pub mod anim;
 pub mod contour;
 pub mod eval;
 pub mod figures;

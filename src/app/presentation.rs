@@ -1,0 +1,230 @@
+//! Presentation mode and lessons.
+//!
+//! View → Presentation (F11) fills the screen with the level-set plot and
+//! the loss plot beside it, hides the side panel and the windows, and uses
+//! a zoom of its own (Ctrl + / Ctrl − / Ctrl 0 change the zoom of the
+//! current mode; both are kept between runs). A **lesson** is a folder of
+//! lab files played in name order: Page Down and Page Up move through it,
+//! each file's caption above the plot. Esc leaves.
+
+use std::path::{Path, PathBuf};
+
+use super::TeleportApp;
+use super::state::ViewMode;
+
+/// A folder of lab files, played in name order.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Lesson {
+    /// The folder.
+    pub dir: PathBuf,
+    /// Its scene and lab files (`*.json`), sorted by name.
+    pub files: Vec<PathBuf>,
+    /// The file on screen.
+    pub index: usize,
+}
+
+impl Lesson {
+    /// The lab files of `dir` in name order; an error when it is not a
+    /// folder or holds none.
+    pub fn open(dir: &Path) -> Result<Self, String> {
+        let entries = std::fs::read_dir(dir)
+            .map_err(|e| format!("{} is not a readable folder: {e}", dir.display()))?;
+        let mut files: Vec<PathBuf> = entries
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| {
+                p.is_file()
+                    && p.extension()
+                        .is_some_and(|e| e.eq_ignore_ascii_case("json"))
+            })
+            .collect();
+        files.sort();
+        if files.is_empty() {
+            return Err(format!("{} holds no lab files (*.json)", dir.display()));
+        }
+        Ok(Self {
+            dir: dir.to_owned(),
+            files,
+            index: 0,
+        })
+    }
+
+    /// "2 / 5 · name".
+    pub fn position(&self) -> String {
+        let name = self
+            .files
+            .get(self.index)
+            .and_then(|p| p.file_stem())
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        format!("{} / {} · {name}", self.index + 1, self.files.len())
+    }
+}
+
+/// A zoom step of Ctrl + and Ctrl −.
+pub const ZOOM_STEP: f32 = 1.1;
+
+impl TeleportApp {
+    /// Enters or leaves presentation mode.
+    pub fn set_presenting(&mut self, ctx: &egui::Context, on: bool) {
+        if self.state.view.presenting == on {
+            return;
+        }
+        self.state.view.presenting = on;
+        ctx.send_viewport_cmd(egui::ViewportCommand::Fullscreen(on));
+        ctx.set_zoom_factor(self.state.view.current_zoom());
+        self.rt.level_set.reset_view = true;
+    }
+
+    /// Ctrl + / Ctrl − / Ctrl 0: `Some(factor)` multiplies the zoom,
+    /// `None` resets it (to 1, or 1.5 when presenting).
+    pub fn zoom_by(&mut self, ctx: &egui::Context, factor: Option<f32>) {
+        let z = match factor {
+            Some(f) => self.state.view.current_zoom() * f,
+            None if self.state.view.presenting => ViewMode::default().presentation_zoom,
+            None => 1.0,
+        };
+        self.state.view.set_zoom(z);
+        ctx.set_zoom_factor(self.state.view.current_zoom());
+    }
+
+    /// Keeps egui's zoom on the current mode's (a restored session, a
+    /// reset): once per frame, before drawing.
+    pub(super) fn apply_zoom(&mut self, ctx: &egui::Context) {
+        let want = self.state.view.current_zoom();
+        if (ctx.zoom_factor() - want).abs() > 1e-4 {
+            ctx.set_zoom_factor(want);
+        }
+    }
+
+    /// Opens a lesson at its first file and starts presenting.
+    pub fn open_lesson(&mut self, ctx: &egui::Context, dir: &Path) {
+        match Lesson::open(dir) {
+            Ok(lesson) => {
+                self.rt.lesson = Some(lesson);
+                self.show_lesson_file(ctx);
+                self.set_presenting(ctx, true);
+            }
+            Err(e) => self.notify(ctx, format!("Cannot open the lesson: {e}"), true),
+        }
+    }
+
+    /// Moves through the lesson by `delta` files (Page Down / Page Up).
+    pub fn lesson_step(&mut self, ctx: &egui::Context, delta: i64) {
+        let Some(lesson) = &mut self.rt.lesson else {
+            return;
+        };
+        let last = lesson.files.len() as i64 - 1;
+        let next = (lesson.index as i64 + delta).clamp(0, last) as usize;
+        if next == lesson.index {
+            return;
+        }
+        lesson.index = next;
+        self.show_lesson_file(ctx);
+    }
+
+    /// Shows the lesson's current file. A bad file is reported and the
+    /// previous demo stays, so the next key still moves on.
+    fn show_lesson_file(&mut self, ctx: &egui::Context) {
+        let Some(path) = self
+            .rt
+            .lesson
+            .as_ref()
+            .and_then(|l| l.files.get(l.index).cloned())
+        else {
+            return;
+        };
+        let presenting = self.state.view.presenting;
+        if let Err(e) = self.load_file(&path) {
+            self.notify(ctx, format!("Cannot show {}: {e}", path.display()), true);
+        }
+        // A lab file carries its own display settings, not the mode.
+        self.state.view.presenting = presenting;
+        self.state.playback.t = 0;
+        self.state.playback.playing = false;
+    }
+
+    /// The layout of presentation mode: the level-set plot with the loss
+    /// plot beside it and the timeline below; no side panel, no windows.
+    pub(super) fn presentation_ui(&mut self, ui: &mut egui::Ui) {
+        egui::Panel::top("presentation-bar").show(ui, |ui| {
+            ui.horizontal(|ui| {
+                if let Some(lesson) = &self.rt.lesson {
+                    ui.label(egui::RichText::new(format!("Lesson {}", lesson.position())).strong());
+                    ui.separator();
+                }
+                ui.label(
+                    egui::RichText::new(
+                        "Esc leaves · Page Down / Page Up: next / previous · Space plays · Ctrl + / Ctrl − zoom",
+                    )
+                    .weak(),
+                );
+            });
+        });
+        egui::Panel::bottom("timeline").show(ui, |ui| self.timeline_ui(ui));
+        // The level-set plot is the subject: the loss plot takes a third.
+        let width = ui.available_width();
+        egui::Panel::right("presentation-loss")
+            .resizable(true)
+            .default_size(width * 0.32)
+            .size_range(160.0..=width * 0.5)
+            .show(ui, |ui| {
+                ui.label("f(x_t) per step (log scale)");
+                self.loss_legend_ui(ui);
+                let rest = (ui.available_height() - 6.0).max(120.0);
+                self.loss_plot_ui(ui, rest);
+            });
+        self.rt.central_rect = egui::CentralPanel::default()
+            .show(ui, |ui| self.level_set_ui(ui))
+            .response
+            .rect;
+    }
+
+    /// Esc leaves presentation mode (Page Down and Page Up are in the
+    /// command table).
+    pub(super) fn presentation_keys(&mut self, ctx: &egui::Context) {
+        if self.state.view.presenting
+            && ctx.input_mut(|i| i.consume_key(egui::Modifiers::NONE, egui::Key::Escape))
+        {
+            self.set_presenting(ctx, false);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_lesson_is_its_json_files_in_name_order() {
+        let dir = std::env::temp_dir().join(format!("teleport-lesson-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(dir.join("03-folder.json")).expect("dir");
+        for name in ["02-b.json", "01-a.JSON", "notes.txt", "10-c.json"] {
+            std::fs::write(dir.join(name), "{}").expect("write");
+        }
+        let lesson = Lesson::open(&dir).expect("a lesson");
+        let names: Vec<String> = lesson
+            .files
+            .iter()
+            .filter_map(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
+            .collect();
+        assert_eq!(names, ["01-a.JSON", "02-b.json", "10-c.json"]);
+        assert_eq!(lesson.position(), "1 / 3 · 01-a");
+        std::fs::remove_dir_all(&dir).expect("clean up");
+        assert!(Lesson::open(&dir).is_err());
+    }
+
+    #[test]
+    fn each_mode_keeps_its_own_clamped_zoom() {
+        let mut v = ViewMode::default();
+        v.set_zoom(2.0);
+        v.presenting = true;
+        assert_eq!(v.current_zoom(), 1.5);
+        v.set_zoom(9.0);
+        assert_eq!(v.current_zoom(), 3.0);
+        v.presenting = false;
+        assert_eq!(v.current_zoom(), 2.0);
+        v.set_zoom(f32::NAN);
+        assert_eq!(v.current_zoom(), 1.0);
+    }
+}

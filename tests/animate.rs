@@ -1,0 +1,206 @@
+//! `teleport-lab FILE --animate OUT` in a real window under Xvfb: the
+//! playback recorded frame by frame, decoded again and checked.
+//!
+//! Needs `xvfb-run`; `.ci/run` installs it. Without it the tests are
+//! skipped locally but fail under CI.
+#![allow(clippy::unwrap_used, clippy::expect_used, reason = "test setup")]
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use image::AnimationDecoder;
+
+const STEPS: usize = 6;
+
+fn lab(dir: &Path) -> PathBuf {
+    let path = dir.join("demo.json");
+    std::fs::write(
+        &path,
+        format!(
+            r#"{{"version": 2,
+              "objective": {{"family": "ellipse", "A": [[0.5, 0.0], [0.0, 3.0]], "b": [0.0, 0.0]}},
+              "x0": [-5.0, 3.5], "steps": {STEPS}, "caption": "GD and GD + teleport",
+              "optimizers": [
+                {{"kind": "gd", "lr": 0.05}},
+                {{"kind": "gd", "lr": 0.05, "teleport": {{"strategy": "oracle", "every": 2}}}}
+              ]}}"#
+        ),
+    )
+    .unwrap();
+    path
+}
+
+fn run(dir: &Path, args: &[&str]) -> Output {
+    let mut child = Command::new("xvfb-run")
+        .args(["-a", "-s", "-screen 0 1600x1000x24"])
+        .arg(env!("CARGO_BIN_EXE_teleport-lab"))
+        .args(args)
+        .env("XDG_RUNTIME_DIR", dir)
+        .env("HOME", dir)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let start = Instant::now();
+    while child.try_wait().unwrap().is_none() {
+        if start.elapsed() > Duration::from_secs(240) {
+            let _ = child.kill();
+            panic!("the recording did not finish within 240 s");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    child.wait_with_output().unwrap()
+}
+
+/// Every frame as a viewer composes it, with its delay in ms.
+fn frames(path: &Path) -> Vec<(image::RgbaImage, u32)> {
+    let bytes = std::fs::read(path).unwrap();
+    let cursor = std::io::Cursor::new(bytes);
+    let frames = if path.extension().is_some_and(|e| e == "gif") {
+        image::codecs::gif::GifDecoder::new(cursor)
+            .unwrap()
+            .into_frames()
+    } else {
+        image::codecs::png::PngDecoder::new(cursor)
+            .unwrap()
+            .apng()
+            .unwrap()
+            .into_frames()
+    };
+    frames
+        .map(|f| {
+            let f = f.unwrap();
+            let (num, den) = f.delay().numer_denom_ms();
+            (f.into_buffer(), num / den.max(1))
+        })
+        .collect()
+}
+
+fn differing_pixels(a: &image::RgbaImage, b: &image::RgbaImage) -> usize {
+    a.pixels().zip(b.pixels()).filter(|(p, q)| p != q).count()
+}
+
+fn temp_dir(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("tl-animate-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+#[test]
+fn a_gif_of_the_plot_has_one_frame_per_step_at_the_asked_size() {
+    if !common::xvfb_available() {
+        return;
+    }
+    let dir = temp_dir("gif");
+    let scene = lab(&dir);
+    let out = dir.join("plot.gif");
+    let output = run(
+        &dir,
+        &[
+            scene.to_str().unwrap(),
+            "--animate",
+            out.to_str().unwrap(),
+            "--size",
+            "640x400",
+            "--plot-only",
+            "--fps",
+            "5",
+            "--frames-per-step",
+            "2",
+        ],
+    );
+    assert!(
+        output.status.success(),
+        "exit {:?}: {}",
+        output.status,
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        stdout.contains(&format!("{} frames", STEPS + 1)),
+        "{stdout}"
+    );
+    let frames = frames(&out);
+    assert_eq!(
+        frames.len(),
+        STEPS + 1,
+        "one frame per step, step 0 included"
+    );
+    for (img, _) in &frames {
+        assert_eq!((img.width(), img.height()), (640, 400));
+    }
+    // 2 frames per step at 5 fps: 400 ms a step; the last one holds longer.
+    for (_, delay) in &frames[..STEPS] {
+        assert_eq!(*delay, 400);
+    }
+    assert!(frames[STEPS].1 > 400);
+    // Each step moves the trajectories: consecutive frames differ, and by
+    // far less than the whole plot (the colour map stays).
+    let n = 640 * 400;
+    for pair in frames.windows(2) {
+        let d = differing_pixels(&pair[0].0, &pair[1].0);
+        assert!(d > 20 && d < n / 2, "{d} pixels changed between steps");
+    }
+    // The plot alone: the colour map reaches the frame's corners region
+    // (no side panel or menu around it).
+    let (last, _) = &frames[STEPS];
+    let colours: std::collections::HashSet<[u8; 4]> = last.pixels().map(|p| p.0).collect();
+    assert!(colours.len() > 100, "{} colours", colours.len());
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn an_apng_of_the_window_keeps_every_colour_and_a_bad_name_is_refused() {
+    if !common::xvfb_available() {
+        return;
+    }
+    let dir = temp_dir("apng");
+    let scene = lab(&dir);
+    let out = dir.join("window.png");
+    let output = run(
+        &dir,
+        &[
+            scene.to_str().unwrap(),
+            "--animate",
+            out.to_str().unwrap(),
+            "--size",
+            "1000x700",
+            "--fps",
+            "10",
+            "--frames-per-step",
+            "1",
+        ],
+    );
+    assert!(
+        output.status.success(),
+        "exit {:?}: {}",
+        output.status,
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let frames = frames(&out);
+    assert_eq!(frames.len(), STEPS + 1);
+    for (img, delay) in &frames[..STEPS] {
+        assert_eq!((img.width(), img.height()), (1000, 700));
+        assert_eq!(*delay, 100);
+    }
+    for pair in frames.windows(2) {
+        assert!(differing_pixels(&pair[0].0, &pair[1].0) > 20);
+    }
+
+    // Not .gif or .png: exit 2 before any window, nothing written.
+    let bad = dir.join("movie.mp4");
+    let output = Command::new(env!("CARGO_BIN_EXE_teleport-lab"))
+        .arg(&scene)
+        .arg("--animate")
+        .arg(&bad)
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&output.stderr).contains(".gif or .png"));
+    assert!(!bad.exists());
+    std::fs::remove_dir_all(&dir).unwrap();
+}

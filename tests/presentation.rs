@@ -1,0 +1,210 @@
+//! Presentation mode, lessons and the animation recorder's cancel path,
+//! driven headless by egui_kittest.
+#![allow(clippy::unwrap_used, reason = "test helpers panic on setup failures")]
+
+use std::path::{Path, PathBuf};
+
+use egui::{Key, Modifiers};
+use egui_kittest::Harness;
+use egui_kittest::kittest::Queryable as _;
+use teleport_lab::app::state::AppState;
+use teleport_lab::app::{Options, TeleportApp};
+
+fn temp_dir(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("tl-present-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+fn harness(options: &Options) -> Harness<'static, TeleportApp> {
+    let app = TeleportApp::new(AppState::default(), options);
+    let mut h = Harness::builder()
+        .with_size(egui::vec2(1440.0, 900.0))
+        .with_context_setup(teleport_lab::app::install_fonts)
+        .build_ui_state(|ui, app: &mut TeleportApp| app.ui_body(ui), app);
+    h.run_steps(4);
+    h
+}
+
+fn options(dir: &Path) -> Options {
+    Options {
+        export_dir: Some(dir.to_owned()),
+        dialogs: false,
+        fresh: true,
+        ..Options::default()
+    }
+}
+
+fn lab(caption: &str, x0: [f64; 2], steps: usize) -> String {
+    format!(
+        r#"{{"version": 2, "caption": "{caption}",
+            "objective": {{"family": "ellipse", "A": [[0.5, 0.0], [0.0, 3.0]], "b": [0.0, 0.0]}},
+            "x0": [{}, {}], "steps": {steps},
+            "optimizers": [{{"kind": "gd", "lr": 0.05}}]}}"#,
+        x0[0], x0[1]
+    )
+}
+
+#[test]
+fn f11_presents_the_plots_alone_with_their_own_zoom_and_esc_leaves() {
+    let dir = temp_dir("f11");
+    let mut h = harness(&options(&dir));
+    let normal = h.state().rt.central_rect;
+    assert!(normal.min.x > 200.0, "the controls are left of the plot");
+    h.state_mut().state.panels.alg2 = true;
+    h.key_press(Key::F11);
+    h.run_steps(4);
+    assert!(h.state().state.view.presenting);
+    assert!((h.ctx.zoom_factor() - 1.5).abs() < 1e-6);
+    // No side panel: the plot starts at the window's left edge.
+    let presenting = h.state().rt.central_rect;
+    assert!(presenting.min.x < 20.0, "{presenting:?}");
+    // Ctrl + zooms this mode only.
+    h.key_press_modifiers(Modifiers::COMMAND, Key::Plus);
+    h.run_steps(2);
+    let zoomed = h.state().state.view.presentation_zoom;
+    assert!((zoomed - 1.65).abs() < 1e-4, "{zoomed}");
+    assert!((h.ctx.zoom_factor() - zoomed).abs() < 1e-6);
+    h.key_press(Key::Escape);
+    h.run_steps(4);
+    let s = &h.state().state;
+    assert!(!s.view.presenting);
+    assert!(
+        (h.ctx.zoom_factor() - 1.0).abs() < 1e-6,
+        "the normal zoom is back"
+    );
+    assert!(
+        (s.view.presentation_zoom - zoomed).abs() < 1e-6,
+        "kept for next time"
+    );
+    assert!(s.panels.alg2, "windows hidden while presenting stay open");
+    // Both zooms travel with the saved state.
+    let text = ron::to_string(s).unwrap();
+    let back: AppState = ron::from_str(&text).unwrap();
+    assert_eq!(back.view, s.view);
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn a_lesson_plays_its_lab_files_in_name_order_and_a_bad_one_is_reported() {
+    let dir = temp_dir("lesson");
+    let lesson = dir.join("lesson");
+    std::fs::create_dir_all(&lesson).unwrap();
+    std::fs::write(lesson.join("01-start.json"), lab("one", [-5.0, 3.5], 12)).unwrap();
+    std::fs::write(lesson.join("02-next.json"), lab("two", [4.0, -2.0], 30)).unwrap();
+    std::fs::write(
+        lesson.join("03-broken.json"),
+        "{\"version\": 2, \"objective\": ",
+    )
+    .unwrap();
+    std::fs::write(lesson.join("04-last.json"), lab("three", [1.0, 1.0], 8)).unwrap();
+    std::fs::write(lesson.join("notes.txt"), "not a slide").unwrap();
+    let mut h = harness(&Options {
+        lesson: Some(lesson.clone()),
+        ..options(&dir)
+    });
+    let caption = |h: &Harness<'_, TeleportApp>| h.state().state.caption.clone();
+    assert!(h.state().state.view.presenting, "a lesson opens presenting");
+    assert_eq!(caption(&h).as_deref(), Some("one"));
+    assert_eq!(h.state().state.x0, [-5.0, 3.5]);
+    // The caption is on screen.
+    assert!(h.query_by_label("one").is_some());
+
+    h.state_mut().state.playback.t = 7;
+    h.key_press(Key::PageDown);
+    h.run_steps(3);
+    assert_eq!(caption(&h).as_deref(), Some("two"));
+    assert_eq!((h.state().state.steps, h.state().state.playback.t), (30, 0));
+
+    // The broken file: one error, the last demo stays, the next key moves on.
+    let errors = |h: &Harness<'_, TeleportApp>| {
+        h.state()
+            .rt
+            .notifications
+            .iter()
+            .filter(|n| n.error)
+            .count()
+    };
+    let before = errors(&h);
+    h.key_press(Key::PageDown);
+    h.run_steps(3);
+    assert_eq!(errors(&h), before + 1);
+    assert_eq!(caption(&h).as_deref(), Some("two"));
+    assert_eq!(h.state().state.x0, [4.0, -2.0]);
+    h.key_press(Key::PageDown);
+    h.run_steps(3);
+    assert_eq!(caption(&h).as_deref(), Some("three"));
+    // Past the end stays at the end; Page Up goes back.
+    h.key_press(Key::PageDown);
+    h.run_steps(2);
+    assert_eq!(caption(&h).as_deref(), Some("three"));
+    for _ in 0..3 {
+        h.key_press(Key::PageUp);
+        h.run_steps(2);
+    }
+    assert_eq!(caption(&h).as_deref(), Some("one"));
+    assert_eq!(h.state().rt.lesson.as_ref().map(|l| l.index), Some(0));
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn a_folder_that_is_no_lesson_is_an_error_that_changes_nothing() {
+    let dir = temp_dir("nolesson");
+    let empty = dir.join("empty");
+    std::fs::create_dir_all(&empty).unwrap();
+    let mut h = harness(&options(&dir));
+    let before = h.state().state.clone();
+    let ctx = h.ctx.clone();
+    h.state_mut().open_lesson(&ctx, &empty);
+    h.state_mut().open_lesson(&ctx, &dir.join("missing"));
+    h.run_steps(2);
+    assert_eq!(h.state().state, before);
+    let errors: Vec<&str> = h
+        .state()
+        .rt
+        .notifications
+        .iter()
+        .filter(|n| n.error)
+        .map(|n| n.text.as_str())
+        .collect();
+    assert_eq!(errors.len(), 2, "{errors:?}");
+    assert!(errors[0].contains("no lab files"), "{errors:?}");
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn cancelling_a_recording_writes_nothing_and_restores_the_timeline() {
+    let dir = temp_dir("cancel");
+    let mut h = harness(&options(&dir));
+    h.state_mut().state.playback.t = 5;
+    let out = dir.join("never.gif");
+    let ctx = h.ctx.clone();
+    let settings = teleport_lab::app::animation::AnimationSettings::default();
+    h.state_mut()
+        .start_animation(&ctx, out.clone(), settings.clone(), None);
+    h.run_steps(3);
+    // Recording: the timeline is on step 0 and the plot fills the window.
+    assert!(h.state().rt.animation.is_some());
+    assert_eq!(h.state().state.playback.t, 0);
+    assert!(h.state().rt.central_rect.min.x < 20.0);
+    h.key_press(Key::Escape);
+    h.run_steps(3);
+    assert!(h.state().rt.animation.is_none());
+    assert_eq!(h.state().state.playback.t, 5);
+    assert!(!out.exists());
+    assert!(
+        std::fs::read_dir(&dir).unwrap().next().is_none(),
+        "no temporary file left"
+    );
+
+    // Changing the number of steps mid-recording cancels it too.
+    h.state_mut()
+        .start_animation(&ctx, out.clone(), settings, None);
+    h.run_steps(2);
+    h.state_mut().state.steps += 5;
+    h.run_steps(3);
+    assert!(h.state().rt.animation.is_none());
+    assert!(!out.exists());
+    std::fs::remove_dir_all(&dir).unwrap();
+}
