@@ -366,8 +366,56 @@ fn generated_scenes(dir: &Path) -> Vec<Case> {
         .collect()
 }
 
+/// The lab files (version 2) in `tests/hostile/labs`, by name without
+/// `.json`; the weights they point to are in `tests/hostile/lab-weights`.
+const LAB_FILES: &[(&str, Expect)] = &[
+    ("version-3", Rejected(&["`version`", "version 3"])),
+    ("unknown-top-level-field", Rejected(&["colour_scheme"])),
+    (
+        "optimizers-not-a-list",
+        Rejected(&["`optimizers`", "sequence"]),
+    ),
+    ("unknown-row-kind", Rejected(&["optimizers[1]", "lbfgs"])),
+    (
+        "unknown-row-field",
+        Rejected(&["optimizers[1]", "momentum"]),
+    ),
+    ("unknown-variant", Rejected(&["optimizers[1]", "gpt"])),
+    ("row-lr-negative", Rejected(&["optimizers[1]", "`lr`"])),
+    (
+        "row-teleport-every-zero",
+        Rejected(&["optimizers[1].teleport.every"]),
+    ),
+    (
+        "missing-weights",
+        Rejected(&["optimizers[1].weights", "nope.safetensors"]),
+    ),
+    (
+        "corrupt-weights",
+        Rejected(&["optimizers[1].weights", "not a safetensors file"]),
+    ),
+    (
+        "weights-claim-2gb",
+        Rejected(&["optimizers[1].weights", "2147483648 bytes"]),
+    ),
+    (
+        "weights-path-is-a-folder",
+        Rejected(&["optimizers[1].weights", "folder"]),
+    ),
+    (
+        "embedded-base64-garbage",
+        Rejected(&["weights.embedded", "base64"]),
+    ),
+    ("embedded-empty", Rejected(&["weights.embedded", "empty"])),
+    (
+        "variant-does-not-match-weights",
+        Rejected(&["optimizers[1].weights", "l2o-tele"]),
+    ),
+];
+
 fn all_scene_cases(dir: &Path) -> Vec<Case> {
     let mut cases = file_cases("scenes", SCENE_FILES, "json");
+    cases.extend(file_cases("labs", LAB_FILES, "json"));
     cases.extend(generated_scenes(dir));
     cases
 }
@@ -1166,7 +1214,11 @@ fn the_corpus_is_large_and_every_file_is_a_case() {
         .count();
     assert!(rejected >= 40, "only {rejected} rejected cases");
     // Every committed file is in a table, and every table entry has a file.
-    for (folder, table) in [("scenes", SCENE_FILES), ("weights", WEIGHTS_FILES)] {
+    for (folder, table) in [
+        ("scenes", SCENE_FILES),
+        ("labs", LAB_FILES),
+        ("weights", WEIGHTS_FILES),
+    ] {
         let on_disk: BTreeSet<String> = std::fs::read_dir(Path::new(CORPUS).join(folder))
             .unwrap()
             .map(|e| {

@@ -427,7 +427,14 @@ impl LabFile {
                             };
                             let model = crate::io::weights::load(&path)
                                 .map_err(|e| {
-                                    invalid(at("weights"), format!("{}: {e}", path.display()))
+                                    // Name the file once: some errors name it already.
+                                    let (msg, shown) = (e.to_string(), path.display().to_string());
+                                    let msg = if msg.starts_with(&shown) {
+                                        msg
+                                    } else {
+                                        format!("{shown}: {msg}")
+                                    };
+                                    invalid(at("weights"), msg)
                                 })?
                                 .0;
                             weights_path = Some(path);
