@@ -330,3 +330,95 @@ impl LevelSetPlot {
         figure
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::objective::Preset;
+
+    #[test]
+    fn the_colour_map_is_lightest_blue_at_the_minimum() {
+        let obj = Preset::ElliFixed.objective();
+        let m = obj.minimizer();
+        let Item::Image {
+            width,
+            height,
+            rgba,
+            ..
+        } = log_f_image(&obj, (m.x - 2.0, m.x + 2.0), (m.y - 1.0, m.y + 1.0), 41, 21)
+        else {
+            panic!("not an image");
+        };
+        assert_eq!((width, height, rgba.len()), (41, 21, 41 * 21 * 4));
+        let at = |i: usize, j: usize| &rgba[(j * 41 + i) * 4..][..4];
+        // The centre pixel sits on the minimizer: the low end of the ramp.
+        let low = log_ramp(0.0);
+        assert_eq!(at(20, 10), [low.r, low.g, low.b, 255]);
+        // The corners are the warmest (largest f).
+        assert!(at(0, 0)[0] > 240 && at(0, 0)[2] < 200, "{:?}", at(0, 0));
+        assert_eq!(log_ramp(f64::NAN), low);
+        assert_eq!(log_ramp(7.0), log_ramp(1.0));
+    }
+
+    #[test]
+    fn a_row_from_a_trajectory_breaks_at_its_jumps() {
+        let obj = Preset::ElliFixed.objective();
+        let mut run = crate::optim::Trajectory::default();
+        let rec = |t, x: [f64; 2], from: Option<[f64; 2]>| crate::optim::Record {
+            t,
+            x,
+            f: obj.f(&Vec2::from(x)),
+            grad: [0.0; 2],
+            teleported: from.is_some(),
+            theta: None,
+            from,
+        };
+        run.records = vec![
+            rec(0, [3.0, 1.0], None),
+            rec(1, [1.0, 2.0], Some([2.0, 0.5])),
+            rec(2, [0.5, 1.0], None),
+        ];
+        let row = LevelSetRow::from_trajectory("GD", Color::BLACK, &run);
+        assert_eq!(row.jumps, [[[2.0, 0.5], [1.0, 2.0]]]);
+        assert_eq!(row.points.len(), 5);
+        assert_eq!(row.points[1], [2.0, 0.5]);
+        assert!(row.points[2][0].is_nan());
+        assert_eq!(row.points[3..], [[1.0, 2.0], [0.5, 1.0]]);
+    }
+
+    /// The colour map and the contours cover the view as drawn, which the
+    /// equal aspect widens beyond the requested one.
+    #[test]
+    fn the_background_covers_the_widened_view() {
+        let obj = Preset::ElliFixed.objective();
+        let mut plot = LevelSetPlot::new(obj, (-2.0, 2.0), (-2.0, 2.0));
+        (plot.width, plot.height) = (900, 400);
+        plot.x0 = Some([1.0, 1.0]);
+        let figure = plot.figure();
+        let chart = &figure.panels[0];
+        let Some(Item::Image { x, y, .. }) = chart.items.first() else {
+            panic!("the colour map comes first: {:?}", chart.items.first());
+        };
+        assert_eq!(chart.x_range, Some(*x));
+        assert_eq!(chart.y_range, Some(*y));
+        assert!(x.0 < -3.0 && x.1 > 3.0, "x widened to {x:?}");
+        assert!(
+            (y.0 + 2.0).abs() < 1e-9 && (y.1 - 2.0).abs() < 1e-9,
+            "{y:?}"
+        );
+        let contour_x = chart.items.iter().filter_map(|item| match item {
+            Item::Segments { segments, .. } => Some(segments.iter().flatten().map(|p| p[0])),
+            _ => None,
+        });
+        let widest = contour_x.flatten().fold(0.0f64, |m, v| m.max(v.abs()));
+        assert!(widest > 2.5, "contours reach {widest}");
+        // Markers are drawn last, over the background.
+        assert!(matches!(chart.items.last(), Some(Item::Markers { .. })));
+        let plain = LevelSetPlot {
+            color_map: false,
+            contours: 0,
+            ..plot
+        };
+        assert_eq!(plain.figure().panels[0].items.len(), 1);
+    }
+}

@@ -664,6 +664,60 @@ mod tests {
         assert!(!red_rows(&pixmap, areas[0]).is_empty());
     }
 
+    /// A 2 × 2 red image over [1, 3] × [1, 3] of a [0, 4] × [0, 4] plot fills
+    /// the middle quarter of the plot area; one with a wrong pixel count or a
+    /// reversed range is not drawn.
+    #[test]
+    fn an_image_fills_its_data_rectangle() {
+        let image = |x, rgba: Vec<u8>| Item::Image {
+            x,
+            y: (1.0, 3.0),
+            width: 2,
+            height: 2,
+            rgba,
+        };
+        let red = [255, 0, 0, 255].repeat(4);
+        let chart = |item| {
+            Chart::new("", "", "")
+                .legend(false)
+                .x_range(0.0, 4.0)
+                .y_range(0.0, 4.0)
+                .push(item)
+        };
+        let (pixmap, areas) = Figure::new(400, 400, vec![chart(image((1.0, 3.0), red.clone()))])
+            .render_with_areas()
+            .unwrap();
+        let a = areas[0];
+        let (rows, cols) = (
+            red_rows(&pixmap, a),
+            (a.l as u32..a.r as u32)
+                .filter(|&x| {
+                    (a.t as u32..a.b as u32).any(|y| pixmap.pixel(x, y).is_some_and(is_red))
+                })
+                .collect::<Vec<u32>>(),
+        );
+        let frac = |v: u32, lo: f64, hi: f64| (f64::from(v) - lo) / (hi - lo);
+        let (top, bottom) = (rows[0], rows[rows.len() - 1] + 1);
+        let (left, right) = (cols[0], cols[cols.len() - 1] + 1);
+        for (v, lo, hi, want) in [
+            (top, a.t, a.b, 0.25),
+            (bottom, a.t, a.b, 0.75),
+            (left, a.l, a.r, 0.25),
+            (right, a.l, a.r, 0.75),
+        ] {
+            assert!((frac(v, lo, hi) - want).abs() < 0.01, "{v} in {lo}..{hi}");
+        }
+        for bad in [
+            image((1.0, 3.0), red[..12].to_vec()),
+            image((3.0, 1.0), red),
+        ] {
+            let (pixmap, areas) = Figure::new(200, 200, vec![chart(bad)])
+                .render_with_areas()
+                .unwrap();
+            assert!(red_rows(&pixmap, areas[0]).is_empty());
+        }
+    }
+
     #[test]
     fn equal_aspect_draws_a_circle_square() {
         let circle = (0..=100).map(|i| {
