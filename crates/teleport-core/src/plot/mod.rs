@@ -1,9 +1,12 @@
-//! Headless raster charts: chart descriptions in, PNG bytes out.
+//! Headless charts: chart descriptions in, PNG bytes or SVG text out.
 //!
 //! `teleport-lab figures` reproduces the paper's figures on machines without a
 //! GPU or system fonts. This module therefore draws with [`tiny_skia`]
 //! (anti-aliased paths, dashes, clip masks) and rasterizes text with
 //! [`ab_glyph`] from a font embedded in the binary by [`epaint_default_fonts`].
+//! [`Figure::to_svg`] runs the same layout and drawing code into SVG
+//! elements instead, with text kept as text. [`LevelSetPlot`] builds the
+//! app's level-set plot as a figure.
 //!
 //! A [`Figure`] holds one or more [`Chart`] panels laid out left to right, and
 //! each chart is a list of [`Item`]s in data coordinates. Axis ranges follow the
