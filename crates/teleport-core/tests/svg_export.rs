@@ -59,6 +59,7 @@ fn level_set_figure() -> Figure {
     plot.current = Some(Orbit {
         point: [x.x, x.y],
         ring: orbit(&obj, &x, 128).iter().map(|p| [p.x, p.y]).collect(),
+        image: Some([1.2, -0.6]),
     });
     plot.x0 = Some([-5.0, 3.5]);
     let m = obj.minimizer();
@@ -260,6 +261,7 @@ fn labels_stay_text() {
         "x₀",
         "minimum",
         "orbit (level set of x)",
+        "g_θ(x)",
         "x",
         "y",
         "-4",

@@ -118,6 +118,8 @@ pub struct Orbit {
     /// The level set through it as a closed polyline (closed here if the
     /// last point is not the first), drawn dashed; may be empty.
     pub ring: Vec<[f64; 2]>,
+    /// Its teleported image g_θ(x), drawn as a purple diamond, if any.
+    pub image: Option<[f64; 2]>,
 }
 
 /// Everything the app's level-set plot shows, for [`LevelSetPlot::figure`].
@@ -184,8 +186,9 @@ impl LevelSetPlot {
     /// From the bottom up: the colour map, the contours (both over the view
     /// as drawn, after the equal-aspect widening), the minimizer, each shown
     /// row's trajectory (2 px) and its jumps (dashed, diamond at the landing
-    /// point), the orbit (dashed), the current point and x₀. Axes are
-    /// labelled "x" and "y".
+    /// point), the orbit (dashed), the current point, its teleported image
+    /// and x₀. Axes are labelled "x" and "y". Anything else (the app's −∇f
+    /// arrows, say) can be pushed onto `figure.panels[0].items` afterwards.
     ///
     /// ```
     /// use teleport_core::objective::Preset;
@@ -207,6 +210,7 @@ impl LevelSetPlot {
     /// plot.current = Some(Orbit {
     ///     point: [-2.0, -2.0],
     ///     ring: vec![[-2.0, -2.0], [2.0, -2.0], [2.0, 2.0], [-2.0, 2.0]],
+    ///     image: Some([2.0, 2.0]),
     /// });
     /// plot.minimizer = Some([0.0, 0.0]);
     /// let figure = plot.figure();
@@ -284,6 +288,10 @@ impl LevelSetPlot {
                 Marker::Circle,
                 10.0,
             ));
+            if let Some(image) = current.image {
+                let purple = ORBIT_COLOR;
+                chart = chart.push(marker("g_θ(x)", purple, vec![image], Marker::Diamond, 11.0));
+            }
         }
         if let Some(x0) = self.x0 {
             let dark = Color::rgb(20, 20, 20);
