@@ -13,7 +13,7 @@ use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use crate::contour::{Grid, auto_levels, contours};
+use crate::contour::Grid;
 use crate::eval::{AnyOptimizer, StepStats, evaluate};
 use crate::l2o::{Control, ModelConfig, TrainConfig, Trainer, Variant};
 use crate::objective::{Mat2, Objective, Preset, Quadratic, TaskDist, Vec2, rotation};
@@ -483,15 +483,13 @@ fn pad_bounds(min: [f64; 2], max: [f64; 2]) -> ([f64; 2], [f64; 2]) {
     (lo, hi)
 }
 
+/// The paper figures' contours: 14 levels in a light slate, made as the
+/// level-set plot makes its own ([`crate::plot::LevelSetPlot`]).
 fn push_contours(chart: &mut Chart, grid: &Grid) {
-    let levels = auto_levels(grid, 14);
-    for c in contours(grid, &levels) {
-        chart.items.push(Item::Segments {
-            color: Color::rgb(170, 178, 196),
-            width: 1.0,
-            segments: c.segments,
-        });
-    }
+    let color = Color::rgb(170, 178, 196);
+    chart
+        .items
+        .extend(crate::plot::contour_items(grid, 14, color));
 }
 
 fn figure1(w: &Writer<'_>) -> Result<(), FiguresError> {

@@ -70,6 +70,21 @@ pub fn log_f_image(obj: &Objective, x: (f64, f64), y: (f64, f64), width: u32, he
     }
 }
 
+/// The contours of `grid` at `n` [`auto_levels`], one 1 px
+/// [`Item::Segments`] per level: the level-set plot's and the paper
+/// figures' (`figures`), which differ only in grid, count and colour.
+pub(crate) fn contour_items(grid: &Grid, n: usize, color: Color) -> Vec<Item> {
+    let levels = auto_levels(grid, n);
+    contours(grid, &levels)
+        .into_iter()
+        .map(|c| Item::Segments {
+            color,
+            width: 1.0,
+            segments: c.segments,
+        })
+        .collect()
+}
+
 /// One optimizer row of the level-set plot.
 #[derive(Clone, Debug, PartialEq)]
 pub struct LevelSetRow {
@@ -322,16 +337,7 @@ impl LevelSetPlot {
         }
         if self.contours > 0 {
             let grid = Grid::of_objective(&self.objective, [x.0, y.0], [x.1, y.1], 200, 200);
-            let levels = auto_levels(&grid, self.contours);
-            background.extend(
-                contours(&grid, &levels)
-                    .into_iter()
-                    .map(|c| Item::Segments {
-                        color: CONTOUR_COLOR,
-                        width: 1.0,
-                        segments: c.segments,
-                    }),
-            );
+            background.extend(contour_items(&grid, self.contours, CONTOUR_COLOR));
         }
         let on_top = std::mem::replace(&mut chart.items, background);
         chart.items.extend(on_top);

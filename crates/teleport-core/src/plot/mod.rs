@@ -44,6 +44,7 @@ mod ticks;
 use canvas::*;
 use chart::*;
 use legend::*;
+pub(crate) use level_set::contour_items;
 pub use level_set::{
     CONTOUR_COLOR, LevelSetPlot, LevelSetRow, ORBIT_COLOR, Orbit, log_f_image, log_ramp,
 };
