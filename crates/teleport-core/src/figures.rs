@@ -1,5 +1,6 @@
 //! `teleport-lab figures`: the paper's experiments, reproduced headless as
-//! CSV and PNG, with a Markdown summary of the final-step statistics.
+//! CSV and PNG (and SVG, with [`Formats::svg`]), with a Markdown summary of
+//! the final-step statistics.
 //!
 //! - Figure 1: Proposition 4.1's vectors at a point of a convex quadratic.
 //! - Figure 2: Algorithm 2's iterates and its angle θ_t.
@@ -12,7 +13,7 @@ use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use crate::contour::{Grid, auto_levels, contours};
+use crate::contour::Grid;
 use crate::eval::{AnyOptimizer, StepStats, evaluate};
 use crate::l2o::{Control, ModelConfig, TrainConfig, Trainer, Variant};
 use crate::objective::{Mat2, Objective, Preset, Quadratic, TaskDist, Vec2, rotation};
@@ -37,6 +38,29 @@ pub struct FiguresConfig {
     pub steps: usize,
     /// Seed of training; test tasks use `seed + 1`.
     pub seed: u64,
+    /// Which image files each figure is written as (default: PNG only).
+    pub formats: Formats,
+}
+
+/// The image formats a figure is written in, each as `NAME.png` / `NAME.svg`
+/// side by side. Both come from the same drawing ([`Figure::to_png`],
+/// [`Figure::to_svg`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Formats {
+    /// Write `NAME.png`.
+    pub png: bool,
+    /// Write `NAME.svg` (text kept as text).
+    pub svg: bool,
+}
+
+impl Default for Formats {
+    /// PNG only.
+    fn default() -> Self {
+        Formats {
+            png: true,
+            svg: false,
+        }
+    }
 }
 
 impl FiguresConfig {
@@ -50,6 +74,7 @@ impl FiguresConfig {
             runs: 200,
             steps: 12,
             seed: 0,
+            formats: Formats::default(),
         }
     }
 }
@@ -103,6 +128,7 @@ pub enum FiguresError {
 
 struct Writer<'a> {
     dir: &'a Path,
+    formats: Formats,
 }
 
 impl Writer<'_> {
@@ -115,11 +141,19 @@ impl Writer<'_> {
     }
 
     fn figure(&self, name: &str, figure: &Figure) -> Result<(), FiguresError> {
-        let png = figure.to_png().map_err(|e| FiguresError::Plot {
+        let plot_error = |e: crate::plot::PlotError| FiguresError::Plot {
             figure: name.to_owned(),
             message: e.to_string(),
-        })?;
-        self.file(&format!("{name}.png"), &png)
+        };
+        if self.formats.png {
+            let png = figure.to_png().map_err(plot_error)?;
+            self.file(&format!("{name}.png"), &png)?;
+        }
+        if self.formats.svg {
+            let svg = figure.to_svg().map_err(plot_error)?;
+            self.file(&format!("{name}.svg"), svg.as_bytes())?;
+        }
+        Ok(())
     }
 }
 
@@ -132,7 +166,10 @@ pub fn run(
         path: config.out.display().to_string(),
         source,
     })?;
-    let w = Writer { dir: &config.out };
+    let w = Writer {
+        dir: &config.out,
+        formats: config.formats,
+    };
     let mut summary = Vec::new();
 
     on_event(Event::Start("Figure 1: Proposition 4.1".into()));
@@ -446,15 +483,13 @@ fn pad_bounds(min: [f64; 2], max: [f64; 2]) -> ([f64; 2], [f64; 2]) {
     (lo, hi)
 }
 
+/// The paper figures' contours: 14 levels in a light slate, made as the
+/// level-set plot makes its own ([`crate::plot::LevelSetPlot`]).
 fn push_contours(chart: &mut Chart, grid: &Grid) {
-    let levels = auto_levels(grid, 14);
-    for c in contours(grid, &levels) {
-        chart.items.push(Item::Segments {
-            color: Color::rgb(170, 178, 196),
-            width: 1.0,
-            segments: c.segments,
-        });
-    }
+    let color = Color::rgb(170, 178, 196);
+    chart
+        .items
+        .extend(crate::plot::contour_items(grid, 14, color));
 }
 
 fn figure1(w: &Writer<'_>) -> Result<(), FiguresError> {
@@ -661,4 +696,52 @@ pub fn summary_markdown(rows: &[SummaryRow]) -> String {
         );
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn temp_dir(tag: &str) -> PathBuf {
+        let dir = std::env::temp_dir().join(format!("figures-{tag}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        dir
+    }
+
+    /// `--format svg` adds `NAME.svg` beside an unchanged `NAME.png`.
+    #[test]
+    fn svg_format_writes_beside_the_same_png() {
+        let (png_only, both, svg_only) = (temp_dir("png"), temp_dir("both"), temp_dir("svg"));
+        let formats = |png, svg| Formats { png, svg };
+        for (dir, formats) in [
+            (&png_only, Formats::default()),
+            (&both, formats(true, true)),
+            (&svg_only, formats(false, true)),
+        ] {
+            figure1(&Writer { dir, formats }).unwrap();
+        }
+        let name = "fig1_proposition_4_1";
+        let png = std::fs::read(png_only.join(format!("{name}.png"))).unwrap();
+        assert_eq!(
+            std::fs::read(both.join(format!("{name}.png"))).unwrap(),
+            png
+        );
+        assert!(!png_only.join(format!("{name}.svg")).exists());
+        assert!(!svg_only.join(format!("{name}.png")).exists());
+        let svg = std::fs::read_to_string(both.join(format!("{name}.svg"))).unwrap();
+        assert_eq!(
+            std::fs::read_to_string(svg_only.join(format!("{name}.svg"))).unwrap(),
+            svg
+        );
+        assert!(svg.starts_with("<?xml") && svg.ends_with("</svg>\n"));
+        assert!(
+            svg.contains(">Proposition 4.1: v_perp · <"),
+            "title as text"
+        );
+        assert!(svg.contains(">v_par</text>"), "legend as text");
+        for dir in [png_only, both, svg_only] {
+            let _ = std::fs::remove_dir_all(dir);
+        }
+    }
 }

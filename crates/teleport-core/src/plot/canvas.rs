@@ -29,6 +29,7 @@ impl Area {
 }
 
 /// Maps data to pixels; `x` and `y` are ranges in axis space.
+#[derive(Clone, Copy, Debug, PartialEq)]
 pub(super) struct Frame {
     pub(super) area: Area,
     pub(super) x: (f64, f64),
@@ -86,68 +87,178 @@ pub(super) const fn style(px: f32) -> Style {
     }
 }
 
-/// The pixmap being drawn, the fonts and the current plot area's clip mask.
+/// Where a figure is drawn: the one layout and drawing code in
+/// [`Chart::draw`] goes through a [`Canvas`], which hands each primitive to
+/// its surface.
+pub(super) enum Surface {
+    /// Pixels (premultiplied RGBA) with the current plot area's clip mask.
+    Raster {
+        /// The pixels drawn so far.
+        pixmap: Pixmap,
+        /// The clip of the current plot area, if any.
+        mask: Option<Mask>,
+    },
+    /// SVG elements.
+    Svg(SvgDoc),
+    /// Nothing: only the layout is wanted (text sizes, plot areas, ranges).
+    Layout,
+}
+
+/// The pixel surface, the fonts, and the figure's size.
 ///
 /// Text is set in Ubuntu Light; characters it lacks (such as ∇, ⁻ and ‖) come
 /// from Hack, and characters neither has show as the missing-glyph box.
 pub(super) struct Canvas<'f> {
-    pub(super) pixmap: Pixmap,
+    pub(super) surface: Surface,
     pub(super) fonts: [FontRef<'f>; 2],
-    pub(super) mask: Option<Mask>,
+    /// The figure's width and height in pixels.
+    pub(super) size: [u32; 2],
+}
+
+/// The stroke width actually used for a pen: finite, positive, at most 100.
+fn stroke_width(pen: Pen) -> f32 {
+    if pen.width.is_finite() && pen.width > 0.0 {
+        pen.width.min(100.0)
+    } else {
+        1.0
+    }
+}
+
+/// The dash and gap lengths of a dashed pen of this width.
+fn dash_pattern(width: f32) -> [f32; 2] {
+    let unit = width.max(1.5);
+    [4.0 * unit, 2.5 * unit]
 }
 
 impl Canvas<'_> {
+    /// Clips later `clip` drawing to `area` (a plot area), or stops clipping.
+    pub(super) fn set_clip(&mut self, area: Option<Area>) {
+        let [w, h] = self.size;
+        match &mut self.surface {
+            Surface::Raster { mask, .. } => {
+                *mask = area.and_then(Area::path).and_then(|path| {
+                    let mut m = Mask::new(w, h)?;
+                    m.fill_path(&path, FillRule::Winding, false, Transform::identity());
+                    Some(m)
+                });
+            }
+            Surface::Svg(doc) => doc.set_clip(area),
+            Surface::Layout => {}
+        }
+    }
+
     /// Strokes `path` (if any) anti-aliased with round joins, clipped to the plot if `clip`.
     pub(super) fn stroke(&mut self, path: Option<Path>, pen: Pen, clip: bool) {
         let Some(path) = path else { return };
-        let width = if pen.width.is_finite() && pen.width > 0.0 {
-            pen.width.min(100.0)
-        } else {
-            1.0
-        };
-        let unit = width.max(1.5);
-        let stroke = Stroke {
-            width,
-            line_cap: if pen.dashed {
-                LineCap::Butt
-            } else {
-                LineCap::Round
-            },
-            line_join: LineJoin::Round,
-            dash: pen
-                .dashed
-                .then(|| StrokeDash::new(vec![4.0 * unit, 2.5 * unit], 0.0))
-                .flatten(),
-            ..Stroke::default()
-        };
-        let mask = self.mask.as_ref().filter(|_| clip);
-        self.pixmap.stroke_path(
-            &path,
-            &paint(pen.color),
-            &stroke,
-            Transform::identity(),
-            mask,
-        );
+        let width = stroke_width(pen);
+        let dash = pen.dashed.then(|| dash_pattern(width));
+        match &mut self.surface {
+            Surface::Raster { pixmap, mask } => {
+                let stroke = Stroke {
+                    width,
+                    line_cap: if pen.dashed {
+                        LineCap::Butt
+                    } else {
+                        LineCap::Round
+                    },
+                    line_join: LineJoin::Round,
+                    dash: dash.and_then(|d| StrokeDash::new(d.to_vec(), 0.0)),
+                    ..Stroke::default()
+                };
+                let mask = mask.as_ref().filter(|_| clip);
+                pixmap.stroke_path(
+                    &path,
+                    &paint(pen.color),
+                    &stroke,
+                    Transform::identity(),
+                    mask,
+                );
+            }
+            Surface::Svg(doc) => doc.stroke(&path, pen.color, width, dash, clip),
+            Surface::Layout => {}
+        }
     }
 
     /// Fills `path` (if any), clipped to the plot if `clip`.
     pub(super) fn fill(&mut self, path: Option<Path>, color: Color, clip: bool) {
-        let (Some(path), mask) = (path, self.mask.as_ref().filter(|_| clip)) else {
+        let Some(path) = path else { return };
+        match &mut self.surface {
+            Surface::Raster { pixmap, mask } => {
+                let mask = mask.as_ref().filter(|_| clip);
+                pixmap.fill_path(
+                    &path,
+                    &paint(color),
+                    FillRule::Winding,
+                    Transform::identity(),
+                    mask,
+                );
+            }
+            Surface::Svg(doc) => doc.fill(&path, color, clip),
+            Surface::Layout => {}
+        }
+    }
+
+    /// Draws an RGBA8 image (straight alpha, rows top to bottom) scaled into
+    /// the pixel rectangle `rect`, smoothed (bicubic), clipped to the plot if `clip`.
+    pub(super) fn image(&mut self, rect: Area, size: [u32; 2], rgba: &[u8], clip: bool) {
+        let [w, h] = size;
+        let valid = w > 0
+            && h > 0
+            && w <= MAX_SIDE
+            && h <= MAX_SIDE
+            && rgba.len() as u64 == u64::from(w) * u64::from(h) * 4
+            && [rect.l, rect.t, rect.r, rect.b]
+                .iter()
+                .all(|v| v.is_finite() && v.abs() < 1e7)
+            && rect.r > rect.l
+            && rect.b > rect.t;
+        if !valid {
             return;
-        };
-        let paint = paint(color);
-        self.pixmap.fill_path(
-            &path,
-            &paint,
-            FillRule::Winding,
-            Transform::identity(),
-            mask,
-        );
+        }
+        match &mut self.surface {
+            Surface::Raster { pixmap, mask } => {
+                let Some(source) = premultiplied(size, rgba) else {
+                    return;
+                };
+                let Some(unit) = tiny_skia::Rect::from_xywh(0.0, 0.0, w as f32, h as f32) else {
+                    return;
+                };
+                let paint = Paint {
+                    shader: tiny_skia::Pattern::new(
+                        source.as_ref(),
+                        tiny_skia::SpreadMode::Pad,
+                        tiny_skia::FilterQuality::Bicubic,
+                        1.0,
+                        Transform::identity(),
+                    ),
+                    ..Paint::default()
+                };
+                let transform = Transform::from_row(
+                    ((rect.r - rect.l) / f64::from(w)) as f32,
+                    0.0,
+                    0.0,
+                    ((rect.b - rect.t) / f64::from(h)) as f32,
+                    rect.l as f32,
+                    rect.t as f32,
+                );
+                let mask = mask.as_ref().filter(|_| clip);
+                pixmap.fill_rect(unit, &paint, transform, mask);
+            }
+            Surface::Svg(doc) => doc.image(rect, size, rgba, clip),
+            Surface::Layout => {}
+        }
     }
 
     /// Positions the glyphs of one line of text, which starts 1 px inside its box,
     /// with superscripts raised ([`spans`]). Returns the glyphs and the box size.
     pub(super) fn layout(&self, text: &str, px: f32) -> (Vec<(usize, Glyph)>, [f64; 2]) {
+        let (glyphs, size, _) = self.layout_runs(text, px);
+        (glyphs, size)
+    }
+
+    /// [`Canvas::layout`], plus the runs of characters that share a font and a
+    /// height (for SVG `<tspan>`s) and the baseline.
+    fn layout_runs(&self, text: &str, px: f32) -> (Vec<(usize, Glyph)>, [f64; 2], TextRuns) {
         let scaled = self.fonts[0].as_scaled(PxScale::from(px));
         let (ascent, descent) = (scaled.ascent(), scaled.descent());
         let (sup_px, rise) = (0.7 * px, 0.45 * px);
@@ -159,6 +270,7 @@ impl Canvas<'_> {
         };
         let baseline = 1.0 + headroom + ascent;
         let (mut caret, mut glyphs) = (1.0, vec![]);
+        let mut runs: Vec<TextRun> = vec![];
         for (c, sup) in spans
             .iter()
             .flat_map(|s| s.text.chars().map(move |c| (c, s.raised)))
@@ -176,15 +288,34 @@ impl Canvas<'_> {
             let scaled = self.fonts[k].as_scaled(PxScale::from(size));
             let mut glyph = scaled.scaled_glyph(c);
             glyph.position = point(caret, y);
-            caret += scaled.h_advance(glyph.id);
+            let advance = scaled.h_advance(glyph.id);
             glyphs.push((k, glyph));
+            match runs.last_mut() {
+                Some(run) if run.font == k && run.raised == sup => run.text.push(c),
+                _ => runs.push(TextRun {
+                    text: c.to_string(),
+                    font: k,
+                    raised: sup,
+                    em: em_size(&self.fonts[k], size),
+                    x: f64::from(caret),
+                }),
+            }
+            caret += advance;
         }
+        let runs = TextRuns {
+            runs,
+            advance: f64::from(caret - 1.0),
+            baseline: f64::from(baseline),
+            em: em_size(&self.fonts[0], px),
+            rise,
+        };
         (
             glyphs,
             [
                 f64::from(caret + 1.0).ceil(),
                 f64::from(baseline - descent + 1.0).ceil(),
             ],
+            runs,
         )
     }
 
@@ -196,20 +327,31 @@ impl Canvas<'_> {
     /// Draws one line of text so that the point `align` (fractions of its box,
     /// after rotation) lands on `at`; a vertical style reads bottom to top.
     pub(super) fn text(&mut self, text: &str, style: Style, at: [f64; 2], align: [f64; 2]) {
-        if text.is_empty() || text.len() > 10_000 {
+        if text.is_empty() || text.len() > 10_000 || matches!(self.surface, Surface::Layout) {
             return;
         }
-        let (glyphs, [w, h]) = self.layout(text, style.px);
+        let (glyphs, [w, h], runs) = self.layout_runs(text, style.px);
         let (w, h) = (w as i64, h as i64);
         let (bw, bh) = if style.vertical { (h, w) } else { (w, h) };
         let x0 = (at[0] - align[0] * bw as f64).round() as i64;
         let y0 = (at[1] - align[1] * bh as f64).round() as i64;
-        let (pw, ph) = (
-            i64::from(self.pixmap.width()),
-            i64::from(self.pixmap.height()),
-        );
-        let mask = self.mask.as_ref().filter(|_| style.clip).map(Mask::data);
-        let pixels = self.pixmap.pixels_mut();
+        let (pixmap, mask) = match &mut self.surface {
+            Surface::Raster { pixmap, mask } => (pixmap, mask),
+            Surface::Svg(doc) => {
+                // Along the text, the fraction of its box that `at` marks.
+                let along = if style.vertical {
+                    1.0 - align[1]
+                } else {
+                    align[0]
+                };
+                doc.text(&runs, style, [x0 as f64, y0 as f64], w as f64, along);
+                return;
+            }
+            Surface::Layout => return,
+        };
+        let (pw, ph) = (i64::from(pixmap.width()), i64::from(pixmap.height()));
+        let mask = mask.as_ref().filter(|_| style.clip).map(Mask::data);
+        let pixels = pixmap.pixels_mut();
         for outlined in glyphs
             .into_iter()
             .filter_map(|(k, g)| self.fonts[k].outline_glyph(g))
@@ -230,6 +372,52 @@ impl Canvas<'_> {
             });
         }
     }
+}
+
+/// The em size (CSS `font-size`) of `font` drawn at ab_glyph's pixel scale
+/// `px`, which sets the ascent-to-descent height rather than the em.
+fn em_size(font: &FontRef<'_>, px: f32) -> f32 {
+    let height = font.height_unscaled();
+    match font.units_per_em() {
+        Some(em) if height > 0.0 => px * em / height,
+        _ => px,
+    }
+}
+
+/// Straight RGBA8 rows as a premultiplied pixmap.
+fn premultiplied([w, h]: [u32; 2], rgba: &[u8]) -> Option<Pixmap> {
+    let mut pixmap = Pixmap::new(w, h)?;
+    for (dst, src) in pixmap.pixels_mut().iter_mut().zip(rgba.chunks_exact(4)) {
+        *dst = tiny_skia::ColorU8::from_rgba(src[0], src[1], src[2], src[3]).premultiply();
+    }
+    Some(pixmap)
+}
+
+/// Characters of one line of text that share a font and a height.
+#[derive(Clone, Debug, PartialEq)]
+pub(super) struct TextRun {
+    pub(super) text: String,
+    /// 0 for Ubuntu Light, 1 for Hack.
+    pub(super) font: usize,
+    pub(super) raised: bool,
+    /// The em size of its characters in pixels (CSS `font-size`).
+    pub(super) em: f32,
+    /// Where it starts, from the left of the text's box.
+    pub(super) x: f64,
+}
+
+/// A laid-out line of text as runs, with the metrics SVG needs.
+#[derive(Clone, Debug, PartialEq)]
+pub(super) struct TextRuns {
+    pub(super) runs: Vec<TextRun>,
+    /// The advance of the whole line (without the 1 px margins).
+    pub(super) advance: f64,
+    /// The baseline below the box's top.
+    pub(super) baseline: f64,
+    /// The em size of the line's base font at the line's size.
+    pub(super) em: f32,
+    /// How far superscripts are raised.
+    pub(super) rise: f32,
 }
 
 /// A run of text drawn at one height.

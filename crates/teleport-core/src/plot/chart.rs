@@ -24,6 +24,10 @@ impl Chart {
                 Item::HLine { y, .. } if axis == 1 => f(*y),
                 Item::HLine { .. } => {}
                 Item::Text { at, .. } => f(at[axis]),
+                Item::Image { x, y, .. } => {
+                    let (lo, hi) = if axis == 0 { *x } else { *y };
+                    [lo, hi].into_iter().for_each(&mut f);
+                }
             }
         }
     }
@@ -86,8 +90,8 @@ impl Chart {
         }
     }
 
-    /// Draws the chart inside `cell` and returns its plot area.
-    pub(super) fn draw(&self, canvas: &mut Canvas, cell: Area) -> Area {
+    /// Draws the chart inside `cell` and returns its plot area and axis ranges.
+    pub(super) fn draw(&self, canvas: &mut Canvas, cell: Area) -> Frame {
         let log_y = self.log_y;
         let (base_x, base_y) = (self.range(0), self.range(1));
         let x_target = ((cell.r - cell.l - 80.0) / 90.0).clamp(2.0, 8.0) as usize;
@@ -114,11 +118,7 @@ impl Chart {
         let tick_y = |v: f64| frame.fy(v).round() - 0.5;
 
         // Grid, items and legend, clipped to the plot area.
-        canvas.mask = area.path().and_then(|path| {
-            let mut mask = Mask::new(canvas.pixmap.width(), canvas.pixmap.height())?;
-            mask.fill_path(&path, FillRule::Winding, false, Transform::identity());
-            Some(mask)
-        });
+        canvas.set_clip(Some(area));
         let mut grid = PathBuilder::new();
         xt.iter()
             .for_each(|&(v, _)| segment(&mut grid, [tick_x(v), area.t], [tick_x(v), area.b]));
@@ -170,8 +170,8 @@ impl Chart {
             ..style(LABEL_PX)
         };
         canvas.text(&self.y_label, vertical, [cell.l + PAD, mid[1]], [0.0, 0.5]);
-        canvas.mask = None;
-        area
+        canvas.set_clip(None);
+        frame
     }
 }
 
@@ -344,8 +344,8 @@ pub(super) fn draw_arrow(
     let screen = Area {
         l: 0.0,
         t: 0.0,
-        r: canvas.pixmap.width().into(),
-        b: canvas.pixmap.height().into(),
+        r: canvas.size[0].into(),
+        b: canvas.size[1].into(),
     };
     if len <= 0.5 || clip_segment(a, b, screen.grow(100.0)).is_none() {
         return;
@@ -462,6 +462,25 @@ pub(super) fn draw_item(canvas: &mut Canvas, frame: &Frame, item: &Item) {
                 },
                 true,
             );
+        }
+        Item::Image {
+            x,
+            y,
+            width,
+            height,
+            rgba,
+        } => {
+            // The corners land on their data points; between them the image
+            // is stretched evenly in pixels (also on a log axis).
+            if let (Some(tl), Some(br)) = (frame.px([x.0, y.1]), frame.px([x.1, y.0])) {
+                let rect = Area {
+                    l: tl[0],
+                    t: tl[1],
+                    r: br[0],
+                    b: br[1],
+                };
+                canvas.image(rect, [*width, *height], rgba, true);
+            }
         }
         Item::Text { at, text, color } => {
             if let Some(p) = frame.px(*at) {

@@ -15,7 +15,7 @@ pub(super) fn draw_legend(canvas: &mut Canvas, items: &[Item], area: Area) {
             | Item::HLine { name, .. } => {
                 name.as_deref().filter(|n| !n.is_empty()).map(|n| (n, item))
             }
-            Item::Segments { .. } | Item::Text { .. } => None,
+            Item::Segments { .. } | Item::Text { .. } | Item::Image { .. } => None,
         })
         .collect();
     if named.is_empty() {
@@ -101,7 +101,7 @@ pub(super) fn draw_legend(canvas: &mut Canvas, items: &[Item], area: Area) {
             Item::Arrow { color, width, .. } => {
                 draw_arrow(canvas, [x0, cy], [x1, cy], *color, width.min(2.0), false)
             }
-            Item::Segments { .. } | Item::Text { .. } => {}
+            Item::Segments { .. } | Item::Text { .. } | Item::Image { .. } => {}
         }
         canvas.text(name, style(TICK_PX), [x1 + inner, cy], [0.0, 0.5]);
     }

@@ -1,9 +1,12 @@
-//! Headless raster charts: chart descriptions in, PNG bytes out.
+//! Headless charts: chart descriptions in, PNG bytes or SVG text out.
 //!
 //! `teleport-lab figures` reproduces the paper's figures on machines without a
 //! GPU or system fonts. This module therefore draws with [`tiny_skia`]
 //! (anti-aliased paths, dashes, clip masks) and rasterizes text with
 //! [`ab_glyph`] from a font embedded in the binary by [`epaint_default_fonts`].
+//! [`Figure::to_svg`] runs the same layout and drawing code into SVG
+//! elements instead, with text kept as text. [`LevelSetPlot`] builds the
+//! app's level-set plot as a figure.
 //!
 //! A [`Figure`] holds one or more [`Chart`] panels laid out left to right, and
 //! each chart is a list of [`Item`]s in data coordinates. Axis ranges follow the
@@ -34,11 +37,18 @@ use tiny_skia::{PremultipliedColorU8, Stroke, StrokeDash, Transform};
 mod canvas;
 mod chart;
 mod legend;
+mod level_set;
+mod svg;
 mod ticks;
 
 use canvas::*;
 use chart::*;
 use legend::*;
+pub(crate) use level_set::contour_items;
+pub use level_set::{
+    CONTOUR_COLOR, LevelSetPlot, LevelSetRow, ORBIT_COLOR, Orbit, log_f_image, log_ramp,
+};
+use svg::*;
 use ticks::*;
 pub use ticks::{format_tick, linear_ticks, log_ticks};
 
@@ -206,6 +216,25 @@ pub enum Item {
         /// Whether to stroke with dashes.
         dashed: bool,
     },
+    /// A raster image, such as a colour map, stretched over a data rectangle;
+    /// put it first so that the lines are drawn over it. Drawn smoothed
+    /// (bicubic) in PNG and embedded as a PNG `<image>` in SVG. An image whose
+    /// pixel count does not match, whose range is empty or reversed, or that
+    /// has a side above [`MAX_SIDE`], is not drawn. On a log axis its corners
+    /// land on their data points and the rows between are spread evenly.
+    Image {
+        /// The data range of the left and right edges, left first.
+        x: (f64, f64),
+        /// The data range of the bottom and top edges, bottom first.
+        y: (f64, f64),
+        /// The width in pixels.
+        width: u32,
+        /// The height in pixels.
+        height: u32,
+        /// The pixels: RGBA8 with straight alpha, rows from the top down,
+        /// `width * height * 4` bytes.
+        rgba: Vec<u8>,
+    },
     /// One line of text whose left edge and vertical centre sit at `at`.
     Text {
         /// The anchor.
@@ -362,27 +391,82 @@ impl Figure {
             .map_err(|e| PlotError::Encode(e.to_string()))
     }
 
+    /// The same figure as an SVG 1.1 document, laid out and drawn by the same
+    /// code as [`Figure::to_png`]: `width`, `height` and the `viewBox` are the
+    /// figure's pixels, text stays `<text>` (Ubuntu Light, falling back to
+    /// sans-serif; Hack for the characters Ubuntu lacks), superscripts are
+    /// smaller `<tspan>`s shifted with `dy`, plot areas clip with
+    /// `<clipPath>`, dashes use `stroke-dasharray` and [`Item::Image`]s are
+    /// embedded PNGs. Coordinates have at most two decimals, so the same
+    /// figure always gives the same bytes.
+    ///
+    /// ```
+    /// use teleport_core::plot::{Chart, Figure, Item, PALETTE};
+    ///
+    /// let chart = Chart::new("Loss", "step", "f").push(Item::Line {
+    ///     name: Some("GD".into()),
+    ///     color: PALETTE[0],
+    ///     width: 2.0,
+    ///     points: vec![[0.0, 1.0], [1.0, 0.5], [2.0, 0.2]],
+    ///     dashed: false,
+    /// });
+    /// let svg = Figure::new(400, 300, vec![chart]).to_svg()?;
+    /// assert!(svg.contains(r#"viewBox="0 0 400 300""#) && svg.contains(">GD</text>"));
+    /// # Ok::<(), teleport_core::plot::PlotError>(())
+    /// ```
+    pub fn to_svg(&self) -> Result<String, PlotError> {
+        self.check_size()?;
+        match self.draw(Surface::Svg(SvgDoc::new(self.width, self.height)))? {
+            (Surface::Svg(doc), _) => Ok(doc.finish()),
+            _ => Err(PlotError::Encode("the SVG surface was lost".into())),
+        }
+    }
+
+    /// Each panel's plot area and ranges, from a layout pass that draws nothing.
+    fn layout_frames(&self) -> Result<Vec<Frame>, PlotError> {
+        self.check_size()?;
+        Ok(self.draw(Surface::Layout)?.1)
+    }
+
+    fn check_size(&self) -> Result<(), PlotError> {
+        let (w, h) = (self.width, self.height);
+        if w == 0 || h == 0 || w > MAX_SIDE || h > MAX_SIDE {
+            return Err(PlotError::Size {
+                width: w,
+                height: h,
+            });
+        }
+        Ok(())
+    }
+
     /// Renders the figure and also returns each panel's plot area (for tests).
     fn render_with_areas(&self) -> Result<(Pixmap, Vec<Area>), PlotError> {
-        let (w, h) = (self.width, self.height);
-        let size_error = PlotError::Size {
-            width: w,
-            height: h,
-        };
-        if w == 0 || h == 0 || w > MAX_SIDE || h > MAX_SIDE {
-            return Err(size_error);
-        }
-        let mut pixmap = Pixmap::new(w, h).ok_or(size_error)?;
+        self.check_size()?;
+        let mut pixmap = Pixmap::new(self.width, self.height).ok_or(PlotError::Size {
+            width: self.width,
+            height: self.height,
+        })?;
         pixmap.fill(tiny_skia::Color::WHITE);
+        match self.draw(Surface::Raster { pixmap, mask: None })? {
+            (Surface::Raster { pixmap, .. }, frames) => {
+                Ok((pixmap, frames.iter().map(|f| f.area).collect()))
+            }
+            _ => Err(PlotError::Encode("the pixmap was lost".into())),
+        }
+    }
+
+    /// Lays out and draws the figure on `surface` (of the figure's size).
+    fn draw(&self, surface: Surface) -> Result<(Surface, Vec<Frame>), PlotError> {
+        let (w, h) = (self.width, self.height);
         let font = |data| FontRef::try_from_slice(data).map_err(|_| PlotError::Font);
         let fonts = [
             font(epaint_default_fonts::UBUNTU_LIGHT)?,
             font(epaint_default_fonts::HACK_REGULAR)?,
         ];
         let mut canvas = Canvas {
-            pixmap,
+            surface,
             fonts,
-            mask: None,
+            size: [w, h],
         };
         let mut top = 0.0;
         if let Some(title) = self.title.as_deref().filter(|t| !t.is_empty()) {
@@ -395,13 +479,13 @@ impl Figure {
             top = PAD + canvas.text_size(title, FIG_TITLE_PX)[1];
         }
         let n = self.panels.len() as f64;
-        let mut areas = Vec::with_capacity(self.panels.len());
+        let mut frames = Vec::with_capacity(self.panels.len());
         for (i, chart) in self.panels.iter().enumerate() {
             let (l, r) = (
                 f64::from(w) * i as f64 / n,
                 f64::from(w) * (i + 1) as f64 / n,
             );
-            areas.push(chart.draw(
+            frames.push(chart.draw(
                 &mut canvas,
                 Area {
                     l,
@@ -411,7 +495,7 @@ impl Figure {
                 },
             ));
         }
-        Ok((canvas.pixmap, areas))
+        Ok((canvas.surface, frames))
     }
 }
 
@@ -584,6 +668,60 @@ mod tests {
         assert!(!red_rows(&pixmap, areas[0]).is_empty());
     }
 
+    /// A 2 × 2 red image over [1, 3] × [1, 3] of a [0, 4] × [0, 4] plot fills
+    /// the middle quarter of the plot area; one with a wrong pixel count or a
+    /// reversed range is not drawn.
+    #[test]
+    fn an_image_fills_its_data_rectangle() {
+        let image = |x, rgba: Vec<u8>| Item::Image {
+            x,
+            y: (1.0, 3.0),
+            width: 2,
+            height: 2,
+            rgba,
+        };
+        let red = [255, 0, 0, 255].repeat(4);
+        let chart = |item| {
+            Chart::new("", "", "")
+                .legend(false)
+                .x_range(0.0, 4.0)
+                .y_range(0.0, 4.0)
+                .push(item)
+        };
+        let (pixmap, areas) = Figure::new(400, 400, vec![chart(image((1.0, 3.0), red.clone()))])
+            .render_with_areas()
+            .unwrap();
+        let a = areas[0];
+        let (rows, cols) = (
+            red_rows(&pixmap, a),
+            (a.l as u32..a.r as u32)
+                .filter(|&x| {
+                    (a.t as u32..a.b as u32).any(|y| pixmap.pixel(x, y).is_some_and(is_red))
+                })
+                .collect::<Vec<u32>>(),
+        );
+        let frac = |v: u32, lo: f64, hi: f64| (f64::from(v) - lo) / (hi - lo);
+        let (top, bottom) = (rows[0], rows[rows.len() - 1] + 1);
+        let (left, right) = (cols[0], cols[cols.len() - 1] + 1);
+        for (v, lo, hi, want) in [
+            (top, a.t, a.b, 0.25),
+            (bottom, a.t, a.b, 0.75),
+            (left, a.l, a.r, 0.25),
+            (right, a.l, a.r, 0.75),
+        ] {
+            assert!((frac(v, lo, hi) - want).abs() < 0.01, "{v} in {lo}..{hi}");
+        }
+        for bad in [
+            image((1.0, 3.0), red[..12].to_vec()),
+            image((3.0, 1.0), red),
+        ] {
+            let (pixmap, areas) = Figure::new(200, 200, vec![chart(bad)])
+                .render_with_areas()
+                .unwrap();
+            assert!(red_rows(&pixmap, areas[0]).is_empty());
+        }
+    }
+
     #[test]
     fn equal_aspect_draws_a_circle_square() {
         let circle = (0..=100).map(|i| {
@@ -735,12 +873,12 @@ mod tests {
     fn only_the_superscript_is_drawn_small() {
         let font = |data| FontRef::try_from_slice(data).unwrap();
         let canvas = Canvas {
-            pixmap: Pixmap::new(1, 1).unwrap(),
+            surface: Surface::Layout,
             fonts: [
                 font(epaint_default_fonts::UBUNTU_LIGHT),
                 font(epaint_default_fonts::HACK_REGULAR),
             ],
-            mask: None,
+            size: [1, 1],
         };
         let text = "‖∇f‖^2 = 7.881 ≥ 0";
         let (glyphs, _) = canvas.layout(text, 20.0);
@@ -760,9 +898,9 @@ mod tests {
             font(epaint_default_fonts::HACK_REGULAR),
         ];
         let canvas = Canvas {
-            pixmap: Pixmap::new(1, 1).unwrap(),
+            surface: Surface::Layout,
             fonts,
-            mask: None,
+            size: [1, 1],
         };
         let (glyphs, _) = canvas.layout("x∇", 12.0);
         let sources: Vec<usize> = glyphs.iter().map(|(k, _)| *k).collect();
