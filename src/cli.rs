@@ -55,6 +55,11 @@ pub struct Cli {
     /// `--animate` and `--screenshot`).
     #[arg(long, value_name = "WxH", value_parser = parse_size)]
     pub size: Option<[u32; 2]>,
+    /// Write the level-set plot of FILE (or of the default task) as SVG
+    /// (`.svg`, text kept as text) or PNG (`.png`) and exit, without a
+    /// window. `--size` sets its pixels (default 1200x900).
+    #[arg(long, value_name = "OUT")]
+    pub export_plot: Option<PathBuf>,
     /// Present a folder of lab files (in name order; Page Down / Page Up).
     #[arg(long, value_name = "DIR", conflicts_with_all = ["scene", "file"])]
     pub lesson: Option<PathBuf>,
@@ -103,6 +108,9 @@ pub enum Command {
         /// A fast, smaller run (100 trajectories, 50 test tasks, H = 32/64) to check the pipeline.
         #[arg(long)]
         quick: bool,
+        /// `svg` writes every figure as SVG (text kept as text) beside its PNG.
+        #[arg(long, value_enum, default_value_t = FigureFormat::Png)]
+        format: FigureFormat,
     },
     /// Retrain the pretrained weights shipped in assets/weights (deterministic).
     Pretrain {
@@ -217,6 +225,15 @@ pub struct EvaluateArgs {
     /// (t = 0 is x₀).
     #[arg(long, value_enum, default_value_t = StatsFormat::Json)]
     pub format: StatsFormat,
+}
+
+/// Output formats of `figures`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum FigureFormat {
+    /// PNG only.
+    Png,
+    /// SVG beside every PNG.
+    Svg,
 }
 
 /// Output formats of `eval`.
@@ -349,6 +366,10 @@ pub fn main() -> ExitCode {
 /// Runs a parsed command line.
 pub fn run(cli: Cli) -> Result<(), Failure> {
     match cli.command {
+        None if cli.export_plot.is_some() => {
+            let out = cli.export_plot.unwrap_or_default();
+            export_plot(cli.scene.or(cli.file), &out, cli.size)
+        }
         None => {
             // A folder given as FILE is a lesson.
             let file = cli.scene.or(cli.file);
@@ -401,7 +422,7 @@ pub fn run(cli: Cli) -> Result<(), Failure> {
         }
         Some(Command::Train(args)) => train(args),
         Some(Command::Pretrain { out }) => pretrain(&out),
-        Some(Command::Figures { out, quick }) => figures(out, quick),
+        Some(Command::Figures { out, quick, format }) => figures(out, quick, format),
         Some(Command::Evaluate(args)) => evaluate(args),
         Some(Command::Bench {
             target,
@@ -694,6 +715,53 @@ struct AppArgs {
     lesson: Option<PathBuf>,
 }
 
+/// `--export-plot`: the app's plot of a file, drawn by the core's chart
+/// renderer, without a window.
+fn export_plot(
+    file: Option<PathBuf>,
+    out: &std::path::Path,
+    size: Option<[u32; 2]>,
+) -> Result<(), Failure> {
+    use crate::app::plot_export::{DEFAULT_SIZE, PlotFormat};
+    let format =
+        PlotFormat::from_path(out).map_err(|e| Failure::input(format!("--export-plot {e}")))?;
+    check_out_dir("--export-plot", out)?;
+    let scene = file
+        .map(|path| {
+            crate::io::lab::load(&path)
+                .map_err(|e| Failure::input(format!("{}: {e}", path.display())))
+        })
+        .transpose()?;
+    let options = crate::app::Options {
+        scene,
+        fresh: true,
+        ..Default::default()
+    };
+    let app = crate::app::TeleportApp::new(crate::app::AppState::default(), &options);
+    if let Some(n) = app.rt.notifications.iter().find(|n| n.error) {
+        return Err(Failure::input(n.text.clone()));
+    }
+    let size = size.unwrap_or(DEFAULT_SIZE);
+    let bytes = app
+        .level_set_plot_bytes(format, size)
+        .map_err(|e| Failure {
+            message: format!("--export-plot: {e}"),
+            code: 1,
+        })?;
+    crate::io::write_atomic(out, &bytes).map_err(|e| Failure {
+        message: format!("cannot write {}: {e}", out.display()),
+        code: 1,
+    })?;
+    println!(
+        "wrote {} ({}x{}, {:.0} kB)",
+        out.display(),
+        size[0],
+        size[1],
+        bytes.len() as f64 / 1e3
+    );
+    Ok(())
+}
+
 /// Refuses an output path whose folder does not exist.
 fn check_out_dir(flag: &str, out: &std::path::Path) -> Result<(), Failure> {
     match out.parent().filter(|d| !d.as_os_str().is_empty()) {
@@ -798,9 +866,10 @@ fn open_app(args: AppArgs) -> Result<(), Failure> {
     }
 }
 
-fn figures(out: PathBuf, quick: bool) -> Result<(), Failure> {
+fn figures(out: PathBuf, quick: bool, format: FigureFormat) -> Result<(), Failure> {
     use crate::figures::{Event, FiguresConfig, UNITS, run, summary_markdown};
     let mut config = FiguresConfig::paper(out.clone());
+    config.formats.svg = format == FigureFormat::Svg;
     if quick {
         config.trajectories = 100;
         config.runs = 50;
@@ -825,7 +894,12 @@ fn figures(out: PathBuf, quick: bool) -> Result<(), Failure> {
     bar.finish_and_clear();
     println!("{}", summary_markdown(&rows));
     println!(
-        "wrote Figures 1–7 (CSV + PNG) and summary.md to {} in {:.1} s",
+        "wrote Figures 1–7 (CSV + PNG{}) and summary.md to {} in {:.1} s",
+        if format == FigureFormat::Svg {
+            " + SVG"
+        } else {
+            ""
+        },
         out.display(),
         start.elapsed().as_secs_f64()
     );

@@ -20,6 +20,8 @@ pub enum UiCommand {
     ScreenshotPlot,
     /// The visible runs as CSV.
     ExportCsv,
+    /// The level-set plot as SVG.
+    ExportPlotSvg,
     /// The playback as GIF or APNG.
     ExportAnimation,
     /// Forget everything.
@@ -79,12 +81,13 @@ pub enum Menu {
 
 impl UiCommand {
     /// Every command, in menu and help order.
-    pub const ALL: [Self; 27] = [
+    pub const ALL: [Self; 28] = [
         Self::Open,
         Self::SaveLab,
         Self::ScreenshotWindow,
         Self::ScreenshotPlot,
         Self::ExportCsv,
+        Self::ExportPlotSvg,
         Self::ExportAnimation,
         Self::ResetDefaults,
         Self::ToggleAlg2,
@@ -117,6 +120,7 @@ impl UiCommand {
             Self::ScreenshotWindow => "Screenshot window",
             Self::ScreenshotPlot => "Screenshot plot",
             Self::ExportCsv => "Export trajectories (CSV)",
+            Self::ExportPlotSvg => "Export plot as SVG",
             Self::ExportAnimation => "Export animation…",
             Self::ResetDefaults => "Reset to defaults",
             Self::ToggleAlg2 => "Algorithm 2",
@@ -154,6 +158,9 @@ impl UiCommand {
             Self::ScreenshotWindow => "Save the whole window as PNG.",
             Self::ScreenshotPlot => "Save only the level-set plot as PNG.",
             Self::ExportCsv => "Every visible run: optimizer, t, x, f, ∇f, teleported.",
+            Self::ExportPlotSvg => {
+                "The level-set plot as a vector figure for a paper: colour map, contours, every run with its teleport jumps, markers, legend and axes, text kept as text."
+            }
             Self::ExportAnimation => {
                 "The playback from step 0 to the last step as an animated GIF or APNG, of the plot or the whole window; each frame is a real render."
             }
@@ -219,6 +226,7 @@ impl UiCommand {
             Self::ZoomReset => command(Key::Num0),
             Self::ScreenshotPlot
             | Self::ExportAnimation
+            | Self::ExportPlotSvg
             | Self::OpenLesson
             | Self::ExportCsv
             | Self::ResetDefaults
@@ -237,6 +245,7 @@ impl UiCommand {
             | Self::ScreenshotWindow
             | Self::ScreenshotPlot
             | Self::ExportCsv
+            | Self::ExportPlotSvg
             | Self::ExportAnimation
             | Self::ResetDefaults => Menu::File,
             Self::ToggleAlg2
@@ -285,6 +294,7 @@ impl TeleportApp {
             UiCommand::ScreenshotPlot => self.command(Command::ScreenshotPlot),
             UiCommand::ExportCsv => self.command(Command::ExportCsv),
             UiCommand::ExportAnimation => self.command(Command::ExportAnimation),
+            UiCommand::ExportPlotSvg => self.command(Command::ExportPlotSvg),
             UiCommand::Presentation => {
                 self.command(Command::SetPresenting(!self.state.view.presenting));
             }

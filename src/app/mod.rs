@@ -15,6 +15,7 @@ mod help;
 pub mod lab;
 mod level_set;
 mod newton_view;
+pub mod plot_export;
 pub mod presentation;
 mod runs;
 pub mod session;
@@ -139,6 +140,8 @@ pub enum Command {
     OpenScene,
     /// The options of File → Export animation….
     ExportAnimation,
+    /// Export: the level-set plot as SVG.
+    ExportPlotSvg,
     /// Enter or leave presentation mode.
     SetPresenting(bool),
     /// Multiply the zoom of the current mode; `None` resets it.
@@ -642,6 +645,7 @@ impl TeleportApp {
                 Command::ExportScene => self.save_lab(ctx),
                 Command::OpenScene => self.open_scene(ctx),
                 Command::ExportAnimation => self.rt.animation_dialog = true,
+                Command::ExportPlotSvg => self.export_plot_svg(ctx),
                 Command::SetPresenting(on) => self.set_presenting(ctx, on),
                 Command::Zoom(factor) => self.zoom_by(ctx, factor),
                 Command::OpenLesson => self.ask_for_lesson(ctx),

@@ -1,0 +1,130 @@
+//! File → Export plot as SVG and `teleport-lab FILE --export-plot OUT`:
+//! the level-set plot as a figure of the core's chart renderer
+//! ([`crate::plot::LevelSetPlot`]), so that the SVG (text kept as text) and
+//! the PNG of an export are one drawing. The figure holds what the central
+//! plot shows: the colour map and contours of the current view, every
+//! visible row's whole run with its teleport jumps (and hand-applied
+//! branches), x₀, the minimum, the current point with its orbit and g_θ(x).
+
+use std::path::Path;
+
+use crate::plot::{Color, LevelSetPlot, LevelSetRow, Orbit};
+use crate::symmetry::{orbit, teleport};
+
+use super::TeleportApp;
+
+/// The size of an exported plot when the window's is unknown (headless).
+pub const DEFAULT_SIZE: [u32; 2] = [1200, 900];
+
+fn rgb(c: egui::Color32) -> Color {
+    Color::rgb(c.r(), c.g(), c.b())
+}
+
+/// The format an export path asks for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PlotFormat {
+    /// Scalable Vector Graphics, text as text.
+    Svg,
+    /// A raster image.
+    Png,
+}
+
+impl PlotFormat {
+    /// `.svg` or `.png`; anything else is an error naming the path.
+    pub fn from_path(path: &Path) -> Result<Self, String> {
+        match path
+            .extension()
+            .and_then(|e| e.to_str())
+            .map(str::to_ascii_lowercase)
+            .as_deref()
+        {
+            Some("svg") => Ok(Self::Svg),
+            Some("png") => Ok(Self::Png),
+            _ => Err(format!(
+                "{}: a plot is exported as .svg or .png",
+                path.display()
+            )),
+        }
+    }
+}
+
+impl TeleportApp {
+    /// The view the plot shows: the last drawn one, else the one a lab file
+    /// asked for, else the fitted one.
+    pub fn plot_view(&self) -> ([f64; 2], [f64; 2]) {
+        let cache = &self.rt.level_set;
+        cache
+            .view
+            .or(cache.pending_view)
+            .unwrap_or_else(|| self.default_view())
+    }
+
+    /// The level-set plot as the core's figure description, `size` pixels.
+    pub fn level_set_plot(&self, size: [u32; 2]) -> LevelSetPlot {
+        let obj = &self.rt.objective;
+        let (min, max) = self.plot_view();
+        let mut plot = LevelSetPlot::new(obj.clone(), (min[0], max[0]), (min[1], max[1]));
+        [plot.width, plot.height] = size;
+        plot.title = self.state.caption.clone().unwrap_or_default();
+        plot.color_map = self.state.show.filled;
+        for (entry, name, run) in self.visible_runs() {
+            let color = rgb(super::row_color(entry));
+            plot.rows
+                .push(LevelSetRow::from_trajectory(&name, color, &run.base));
+            if let Some(branch) = &run.branch {
+                let name = format!("{name} (teleported by hand)");
+                plot.rows
+                    .push(LevelSetRow::from_trajectory(name, color, branch));
+            }
+        }
+        plot.x0 = Some(self.state.x0);
+        let m = obj.minimizer();
+        plot.minimizer = Some([m.x, m.y]);
+        if self.state.show.orbit {
+            let x = self.current_point();
+            let y = teleport(obj, &x, self.state.theta);
+            plot.current = Some(Orbit {
+                point: [x.x, x.y],
+                ring: orbit(obj, &x, 256).iter().map(|p| [p.x, p.y]).collect(),
+                image: Some([y.x, y.y]),
+            });
+        }
+        plot
+    }
+
+    /// The plot's bytes in `format`: SVG text or PNG.
+    pub fn level_set_plot_bytes(
+        &self,
+        format: PlotFormat,
+        size: [u32; 2],
+    ) -> Result<Vec<u8>, String> {
+        let figure = self.level_set_plot(size).figure();
+        match format {
+            PlotFormat::Svg => figure.to_svg().map(String::into_bytes),
+            PlotFormat::Png => figure.to_png(),
+        }
+        .map_err(|e| e.to_string())
+    }
+
+    /// File → Export plot as SVG: the plot at the size it has on screen.
+    pub(super) fn export_plot_svg(&mut self, ctx: &egui::Context) {
+        let size = self
+            .rt
+            .level_set
+            .plot_rect
+            .map(|r| {
+                let ppp = ctx.pixels_per_point();
+                [(r.width() * ppp) as u32, (r.height() * ppp) as u32]
+            })
+            .filter(|[w, h]| *w >= 64 && *h >= 64)
+            .unwrap_or(DEFAULT_SIZE);
+        match self.level_set_plot_bytes(PlotFormat::Svg, size) {
+            Ok(bytes) => {
+                if let Some(path) = self.rt.export.save_path("level-set.svg", "svg") {
+                    self.write_file(ctx, &path, &bytes, "the plot (SVG)");
+                }
+            }
+            Err(e) => self.notify(ctx, format!("Cannot export the plot: {e}"), true),
+        }
+    }
+}
