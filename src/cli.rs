@@ -268,6 +268,10 @@ pub enum BenchTarget {
     /// Random user actions on the app with its invariants checked after
     /// each (`--actions`, `--seed`, `--seeds`); exits 1 on the first failure.
     Monkey,
+    /// `--animate` of a 20-step demo, the plot alone at 1280x800 (`--samples`
+    /// runs, default 3); needs a display (`xvfb-run`; `taskset -c 0` for one
+    /// core).
+    Animate,
 }
 
 /// `bench monkey`: runs the seeds one after another and reports each.
@@ -436,6 +440,19 @@ pub fn run(cli: Cli) -> Result<(), Failure> {
         }) => {
             match target {
                 BenchTarget::Monkey => return monkey(actions, seed, seeds),
+                BenchTarget::Animate => {
+                    let m = crate::bench::app::animate(samples.unwrap_or(3), [1280, 800])
+                        .map_err(|message| Failure { message, code: 1 })?;
+                    let median = crate::stats::quantile(&mut m.seconds.clone(), 0.5);
+                    println!("| measurement | value |\n|---|---:|");
+                    println!(
+                        "| 20-step animation of the plot, 1280x800, {} frames | {:.1} s (median of {}) |",
+                        m.frames,
+                        median,
+                        m.seconds.len()
+                    );
+                    println!("| file size | {:.2} MB |", m.bytes as f64 / 1e6);
+                }
                 BenchTarget::Soak => {
                     if !(minutes.is_finite() && minutes > 0.0 && minutes <= 24.0 * 60.0) {
                         return Err(Failure::input("--minutes must be in (0, 1440]"));

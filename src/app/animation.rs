@@ -310,7 +310,8 @@ impl TeleportApp {
             job.held = Some((frame, delay));
             job.requested = false;
             job.step += 1;
-            job.settle = 1;
+            // The step is set before this frame draws: it can be captured at once.
+            job.settle = 0;
             if let Some(tx) = &job.sender
                 && let Some((frame, delay)) = job.held.take()
             {

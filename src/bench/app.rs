@@ -278,3 +278,73 @@ fn thread_cpu_secs() -> f64 {
         })
         .unwrap_or(0.0)
 }
+
+/// What `bench animate` measured.
+#[derive(Clone, Debug)]
+pub struct AnimateMeasurement {
+    /// Wall time of each `--animate` run, seconds (window start included).
+    pub seconds: Vec<f64>,
+    /// The file's size, bytes.
+    pub bytes: u64,
+    /// Frames in the file.
+    pub frames: usize,
+}
+
+/// The lab file `bench animate` records: the issue's demo with shipped
+/// weights, 20 steps.
+pub const ANIMATE_LAB: &str = r#"{"version": 2,
+  "objective": {"family": "ellipse", "A": [[0.5, 0.0], [0.0, 3.0]], "b": [0.0, 0.0]},
+  "x0": [-5.0, 3.5], "steps": 20,
+  "optimizers": [
+    {"kind": "gd", "lr": 0.05},
+    {"kind": "gd", "lr": 0.05, "teleport": {"strategy": "oracle", "every": 5}},
+    {"kind": "adam", "lr": 0.3},
+    {"kind": "learned", "variant": "l2o", "weights": "pretrained"},
+    {"kind": "learned", "variant": "l2o-tele", "weights": "pretrained"}
+  ]}"#;
+
+/// `bench animate`: runs this binary's `--animate` on [`ANIMATE_LAB`]
+/// (the plot alone, `size`) `samples` times. Needs a display.
+pub fn animate(samples: usize, size: [u32; 2]) -> Result<AnimateMeasurement, String> {
+    let exe = std::env::current_exe().map_err(|e| format!("cannot find this binary: {e}"))?;
+    let dir =
+        std::env::temp_dir().join(format!("teleport-lab-bench-animate-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    let lab = dir.join("demo.json");
+    crate::io::write_atomic(&lab, ANIMATE_LAB.as_bytes()).map_err(|e| e.to_string())?;
+    let out = dir.join("demo.gif");
+    let mut seconds = Vec::new();
+    let mut summary = String::new();
+    for _ in 0..samples.max(1) {
+        let start = std::time::Instant::now();
+        let run = std::process::Command::new(&exe)
+            .arg(&lab)
+            .arg("--animate")
+            .arg(&out)
+            .args(["--plot-only", "--size", &format!("{}x{}", size[0], size[1])])
+            .output()
+            .map_err(|e| format!("cannot run {}: {e}", exe.display()))?;
+        seconds.push(start.elapsed().as_secs_f64());
+        if !run.status.success() {
+            let _ = std::fs::remove_dir_all(&dir);
+            return Err(format!(
+                "--animate failed (a display is needed: run under xvfb-run): {}",
+                String::from_utf8_lossy(&run.stderr).trim()
+            ));
+        }
+        summary = String::from_utf8_lossy(&run.stdout).into_owned();
+    }
+    let bytes = std::fs::metadata(&out).map(|m| m.len()).unwrap_or(0);
+    let frames = summary
+        .split_whitespace()
+        .zip(summary.split_whitespace().skip(1))
+        .find(|(_, w)| w.starts_with("frames"))
+        .and_then(|(n, _)| n.parse().ok())
+        .unwrap_or(0);
+    let _ = std::fs::remove_dir_all(&dir);
+    Ok(AnimateMeasurement {
+        seconds,
+        bytes,
+        frames,
+    })
+}
