@@ -769,3 +769,93 @@ fn a_scene_with_a_custom_objective_runs_and_round_trips() {
     let stats = teleport_core::eval::evaluate(&opt, &tasks, 10);
     assert_eq!(stats.len(), 11);
 }
+
+/// The custom-h cases of the app's hostile corpus (`tests/hostile/scenes`),
+/// with the phrases `tests/hostile_corpus.rs` expects of their messages.
+const HOSTILE: &[(&str, &[&str])] = &[
+    (
+        "custom-empty-formula",
+        &["`objective.h[0]`", "column 1", "empty"],
+    ),
+    (
+        "custom-unknown-function",
+        &["`objective.h[0]`", "column 5", "unknown name `foo`"],
+    ),
+    (
+        "custom-unclosed-parenthesis",
+        &["`objective.h[0]`", "missing `)`"],
+    ),
+    (
+        "custom-division-by-zero-everywhere",
+        &["`objective.h[0]`", "not a finite number", "divides by zero"],
+    ),
+    (
+        "custom-nan-constant",
+        &["`objective.h[0]`", "column 6", "NaN"],
+    ),
+    (
+        "custom-deep-nesting-300",
+        &["`objective.h[1]`", "deeper than 200"],
+    ),
+    (
+        "custom-singular-jacobian",
+        &["`objective.h`", "det J_h = 0"],
+    ),
+    (
+        "custom-not-bijective-x-squared",
+        &["`objective.h`", "fold", "not a bijection"],
+    ),
+    (
+        "custom-wrong-inverse",
+        &["`objective.h_inv`", "not the inverse", "at u = ("],
+    ),
+    (
+        "custom-not-finite-at-x0",
+        &["`objective.h`", "not finite at x0"],
+    ),
+];
+
+#[test]
+fn the_hostile_corpus_custom_scenes_are_refused_in_one_line() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/hostile/scenes");
+    for (name, needles) in HOSTILE {
+        let e = Scene::load(&dir.join(format!("{name}.json"))).unwrap_err();
+        let message = e.to_string();
+        assert_eq!(message.lines().count(), 1, "{name}: {message}");
+        assert!(message.chars().count() < 1000, "{name}: {message}");
+        for needle in *needles {
+            assert!(
+                message.contains(needle),
+                "{name}: {needle:?} not in {message}"
+            );
+        }
+    }
+    let accepted = Scene::load(&dir.join("accept-custom-spiral-oracle.json")).unwrap();
+    let t = accepted.run();
+    assert!(t.stop.is_none(), "{:?}", t.stop);
+    assert!(t.records[4].teleported && t.records[10].teleported);
+    // The corpus's generated cases: 10⁵ characters, 10⁴ and 4999 nested
+    // parentheses.
+    let generated = |h0: String| {
+        let text = serde_json::json!({
+            "objective": {"family": "custom", "h": [h0, "y"]},
+            "x0": [1.0, 1.0], "steps": 5, "optimizer": {"kind": "gd", "lr": 0.1}
+        });
+        Scene::from_json(&text.to_string()).unwrap_err().to_string()
+    };
+    let e = generated("x+".repeat(49_999) + "xx");
+    assert!(
+        e.contains("`objective.h[0]`") && e.contains("100000 characters"),
+        "{e}"
+    );
+    let e = generated(format!("{}x{}", "(".repeat(10_000), ")".repeat(10_000)));
+    assert!(
+        e.contains("20001 characters") && e.contains("at most 10000"),
+        "{e}"
+    );
+    let e = generated(format!("{}x{}", "(".repeat(4_999), ")".repeat(4_999)));
+    assert!(
+        e.contains("column 201") && e.contains("deeper than 200"),
+        "{e}"
+    );
+}
