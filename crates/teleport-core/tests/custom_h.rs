@@ -859,3 +859,37 @@ fn the_hostile_corpus_custom_scenes_are_refused_in_one_line() {
         "{e}"
     );
 }
+
+#[test]
+fn a_lab_file_with_a_custom_objective_runs_every_row() {
+    let text = r#"{
+        "version": 2,
+        "objective": {"family": "custom", "h": ["0.5*x", "y - sin(2*x)"],
+                      "h_inv": ["2*x", "y + sin(4*x)"]},
+        "x0": [2.0, 1.5],
+        "steps": 12,
+        "optimizers": [
+            {"kind": "gd", "lr": 0.05},
+            {"kind": "gd", "lr": 0.05, "teleport": {"strategy": "oracle", "every": 4}},
+            {"kind": "newton"},
+            {"kind": "learned", "variant": "l2o-tele", "weights": "pretrained"}
+        ]
+    }"#;
+    let teleport_core::io::lab::AnyScene::V2(lab) =
+        teleport_core::io::lab::from_json(text, None).unwrap()
+    else {
+        panic!("a lab file");
+    };
+    assert_eq!(lab.objective.family(), "custom");
+    let runs = lab.run();
+    assert_eq!(runs.len(), 4);
+    for (name, t) in &runs {
+        assert_eq!(t.records.len(), 13, "{name}: {:?}", t.stop);
+        assert!(t.records.iter().all(|r| r.f.is_finite()), "{name}");
+    }
+    assert!(runs[1].1.records[4].teleported);
+    // A wrong inverse in a lab file is refused like in a scene.
+    let bad = text.replace("y + sin(4*x)", "y + sin(2*x)");
+    let e = teleport_core::io::lab::from_json(&bad, None).unwrap_err();
+    assert!(e.to_string().contains("`objective.h_inv`"), "{e}");
+}
