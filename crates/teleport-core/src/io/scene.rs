@@ -11,6 +11,15 @@
 //!   "teleport": {"strategy": "oracle", "at": [4]}
 //! }
 //! ```
+//!
+//! A custom `h` is two formulas in `x` and `y` (`+ - * / ^`, parentheses,
+//! numbers such as `1e-3`, `sin cos tan exp ln sqrt abs tanh sinh cosh atan`,
+//! `pi`, `e`), with an optional inverse written in `x` and `y` standing for
+//! `u₁`, `u₂` (checked against `h` on sample points):
+//!
+//! ```json
+//! {"family": "custom", "h": ["x + 0.5*y^3", "y"], "h_inv": ["x - 0.5*y^3", "y"]}
+//! ```
 
 use serde::{Deserialize, Serialize};
 

@@ -340,9 +340,21 @@ pub fn dense_scan(obj: &Objective, x: &Vec2, n: usize) -> OracleResult {
         theta: 0.0,
         grad_norm: f64::NEG_INFINITY,
     };
+    let walker = Walker::new(obj, x);
+    let mut near = None;
     for k in 0..n {
         let theta = TAU * k as f64 / n as f64;
-        let grad_norm = grad_norm_at(obj, x, theta);
+        // A custom h walks the orbit by continuation, each angle from the
+        // last; a point that cannot be reached scores NaN (never the best).
+        let y = walker
+            .as_ref()
+            .map_err(|e| *e)
+            .and_then(|w| w.point(theta, near))
+            .unwrap_or(NAN2);
+        if y.iter().all(|v| v.is_finite()) {
+            near = Some((theta, y));
+        }
+        let grad_norm = obj.grad(&y).norm();
         if grad_norm > best.grad_norm {
             best = OracleResult { theta, grad_norm };
         }
