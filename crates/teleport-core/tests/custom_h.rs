@@ -479,7 +479,7 @@ fn a_fold_is_detected_and_teleports_across_it_stop() {
     // …a quarter turn needs h₀ = x² < 0: across the fold.
     let e = symmetry::try_teleport(&obj, &x, std::f64::consts::FRAC_PI_2).unwrap_err();
     assert!(matches!(e, InverseError::Fold { .. }), "{e}");
-    assert!(e.to_string().contains("fold of h near x = ("), "{e}");
+    assert!(e.to_string().starts_with("h folds near x = ("), "{e}");
     assert!(symmetry::try_orbit(&obj, &x, 64).is_err());
     assert!(symmetry::try_oracle(&obj, &x).is_err());
     // A run teleporting across it stops with that message, records finite.
@@ -892,4 +892,27 @@ fn a_lab_file_with_a_custom_objective_runs_every_row() {
     let bad = text.replace("y + sin(4*x)", "y + sin(2*x)");
     let e = teleport_core::io::lab::from_json(&bad, None).unwrap_err();
     assert!(e.to_string().contains("`objective.h_inv`"), "{e}");
+}
+
+#[test]
+fn the_inverse_starts_elsewhere_when_h_is_singular_at_the_origin() {
+    // J_h(0) is singular (d/dx x³ = 0 there), yet h is a bijection.
+    let obj = custom(["x^3 + 0.1*y", "y"]);
+    let c = obj.as_custom().unwrap();
+    assert_eq!(c.det_jacobian(&Vec2::zeros()), 0.0);
+    let x = Vec2::new(1.2, -0.7);
+    let y = obj.try_h_inv(&obj.h(&x)).unwrap();
+    close_v("h⁻¹(h(x))", &y, &x, 1e-9);
+    // No preimage at all: exp(x) > 0 never equals −1.
+    let obj = custom(["exp(x)", "y"]);
+    let e = obj.try_h_inv(&Vec2::new(-1.0, 0.0)).unwrap_err();
+    assert!(
+        e.to_string().starts_with("h folds near")
+            || matches!(
+                e,
+                InverseError::NoConvergence { .. } | InverseError::NotInvertible { .. }
+            ),
+        "{e}"
+    );
+    assert!(obj.minimizer().x.is_nan());
 }

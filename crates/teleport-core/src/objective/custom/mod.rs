@@ -106,7 +106,7 @@ pub enum InverseError {
     },
     /// The path would cross a fold of `h`, where `det J_h` changes sign.
     #[error(
-        "the teleport would cross a fold of h near x = ({x}, {y}), where det J_h changes sign or vanishes: h is not a bijection there",
+        "h folds near x = ({x}, {y}): det J_h changes sign or vanishes there, so h is not a bijection and the path (a teleport, or h⁻¹) cannot continue (a fold)",
         x = fmt(near.x), y = fmt(near.y)
     )]
     Fold {
@@ -526,9 +526,18 @@ impl Custom {
         )
     }
 
-    /// `h⁻¹(u)` from the origin (or the user's inverse).
+    /// `h⁻¹(u)` (the user's inverse, or by continuation from the origin;
+    /// where that fails, from the first few construction sample points).
     pub fn h_inv(&self, u: &Vec2) -> Result<Vec2, InverseError> {
-        self.h_inv_from(u, Vec2::zeros())
+        let first = self.h_inv_from(u, Vec2::zeros());
+        if first.is_ok() || self.h_inv.is_some() {
+            return first;
+        }
+        check_points()
+            .into_iter()
+            .take(8)
+            .find_map(|start| self.h_inv_from(u, start).ok())
+            .ok_or_else(|| first.err().unwrap_or(InverseError::NotFinite { near: *u }))
     }
 }
 
