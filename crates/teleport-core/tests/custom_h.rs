@@ -554,6 +554,12 @@ fn hostile_formulas_are_typed_errors() {
         "{e}"
     );
     assert!(e.to_string().contains("divides by zero"), "{e}");
+    let long_nan = format!("ln(-1 - x^2){}", " + x".repeat(2_000));
+    let e = parse_err([&long_nan, "y"]);
+    assert!(
+        e.to_string().chars().count() < 400 && e.to_string().contains('…'),
+        "{e}"
+    );
     let e = parse_err(["x", "sqrt(-1 - x^2)"]);
     assert!(
         matches!(

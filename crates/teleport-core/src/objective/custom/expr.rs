@@ -264,11 +264,23 @@ enum Tok {
     End,
 }
 
+/// `text` cut to 40 characters (an ellipsis marking the cut): names and
+/// numbers quoted in one-line messages.
+fn quote(text: &str) -> String {
+    if text.chars().count() <= 40 {
+        text.to_owned()
+    } else {
+        let mut out: String = text.chars().take(39).collect();
+        out.push('…');
+        out
+    }
+}
+
 impl Tok {
     fn describe(&self) -> String {
         match self {
-            Self::Num(_, s) => format!("number `{s}`"),
-            Self::Ident(s) => format!("`{s}`"),
+            Self::Num(_, s) => format!("number `{}`", quote(s)),
+            Self::Ident(s) => format!("`{}`", quote(s)),
             Self::Sym(c) => format!("`{c}`"),
             Self::End => "the end of the formula".to_owned(),
         }
@@ -451,7 +463,7 @@ fn lex(source: &str) -> Result<Vec<(Tok, usize)>, Fail> {
             let text: String = chars[start..i].iter().collect();
             match text.parse::<f64>() {
                 Ok(v) if v.is_finite() => out.push((Tok::Num(v, text), col)),
-                _ => return Err((col, ParseErrorKind::BadNumber(text))),
+                _ => return Err((col, ParseErrorKind::BadNumber(quote(&text)))),
             }
         } else if c.is_alphabetic() || c == '_' {
             let start = i;
@@ -584,7 +596,7 @@ impl Parser {
                     "e" => self.tape.push(Op::Const(std::f64::consts::E)),
                     _ => {
                         let Some(&(_, f)) = Func::ALL.iter().find(|(n, _)| *n == name) else {
-                            return Err((col, ParseErrorKind::UnknownName(name)));
+                            return Err((col, ParseErrorKind::UnknownName(quote(&name))));
                         };
                         let (next, open_col) = self.peek();
                         if *next != Tok::Sym('(') {
@@ -757,6 +769,22 @@ mod tests {
             );
         }
         assert_eq!(p("x + 0/0").unwrap_err().column, 6);
+    }
+
+    #[test]
+    fn quoted_text_in_errors_is_short() {
+        for s in [
+            "a".repeat(9_000),
+            "9".repeat(9_000),
+            format!("x {}", "y".repeat(9_000)),
+        ] {
+            let e = p(&s).unwrap_err();
+            assert!(
+                e.to_string().chars().count() < 300,
+                "{}",
+                e.to_string().len()
+            );
+        }
     }
 
     #[test]

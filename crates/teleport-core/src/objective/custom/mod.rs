@@ -50,7 +50,7 @@ pub enum CustomError {
     NowhereFinite {
         /// Which formula.
         expr: ExprName,
-        /// The formula.
+        /// The formula (cut to 60 characters).
         source_text: String,
         /// The first sample point.
         at: Vec2,
@@ -113,8 +113,19 @@ pub enum InverseError {
         /// The last point reached.
         near: Vec2,
     },
-    /// `h` or its Jacobian is not finite.
-    #[error("h or its Jacobian is not finite near x = ({x}, {y})", x = fmt(near.x), y = fmt(near.y))]
+    /// The path is too long or winding to follow.
+    #[error(
+        "the level set winds too much to follow in {steps} continuation steps (stopped near x = ({x}, {y}))",
+        x = fmt(near.x), y = fmt(near.y)
+    )]
+    TooWinding {
+        /// The steps taken.
+        steps: usize,
+        /// Where the path stopped.
+        near: Vec2,
+    },
+    /// `h`, its Jacobian or a Newton step is not finite.
+    #[error("h, its Jacobian or a Newton step is not finite (overflow?) near x = ({x}, {y})", x = fmt(near.x), y = fmt(near.y))]
     NotFinite {
         /// Where.
         near: Vec2,
@@ -141,6 +152,18 @@ fn fmt(v: f64) -> String {
         s.to_owned()
     } else {
         format!("{v:.3e}")
+    }
+}
+
+/// `text` cut to `max` characters (an ellipsis marking the cut), for
+/// one-line messages.
+fn shorten(text: &str, max: usize) -> String {
+    if text.chars().count() <= max {
+        text.to_owned()
+    } else {
+        let mut out: String = text.chars().take(max.saturating_sub(1)).collect();
+        out.push('…');
+        out
     }
 }
 
@@ -190,7 +213,7 @@ impl Custom {
             if !points.iter().any(|p| e.eval(p.x, p.y).is_finite()) {
                 return Err(CustomError::NowhereFinite {
                     expr: ExprName::H(i),
-                    source_text: e.source().to_owned(),
+                    source_text: shorten(e.source(), 60),
                     at: points[0],
                 });
             }
@@ -432,6 +455,7 @@ impl Custom {
                     }
                 }
             } else {
+                last_err = Some(InverseError::NotFinite { near: y });
                 None
             };
             match ok {
@@ -455,7 +479,7 @@ impl Custom {
                 }
             }
         }
-        Err(InverseError::NoConvergence {
+        Err(InverseError::TooWinding {
             steps: MAX_CONTINUATION_STEPS,
             near: y,
         })
