@@ -183,6 +183,48 @@ const SCENE_FILES: &[(&str, Expect)] = &[
         "quadratic-1e308-overflows-inside",
         Rejected(&["`objective.A`", "too large", "overflow"]),
     ),
+    // Custom h: formulas that do not parse, divide by zero everywhere, hold
+    // NaN constants, or describe an h that is not a bijection.
+    (
+        "custom-empty-formula",
+        Rejected(&["`objective.h[0]`", "column 1", "empty"]),
+    ),
+    (
+        "custom-unknown-function",
+        Rejected(&["`objective.h[0]`", "column 5", "unknown name `foo`"]),
+    ),
+    (
+        "custom-unclosed-parenthesis",
+        Rejected(&["`objective.h[0]`", "missing `)`"]),
+    ),
+    (
+        "custom-division-by-zero-everywhere",
+        Rejected(&["`objective.h[0]`", "not a finite number", "divides by zero"]),
+    ),
+    (
+        "custom-nan-constant",
+        Rejected(&["`objective.h[0]`", "column 6", "NaN"]),
+    ),
+    (
+        "custom-deep-nesting-300",
+        Rejected(&["`objective.h[1]`", "deeper than 200"]),
+    ),
+    (
+        "custom-singular-jacobian",
+        Rejected(&["`objective.h`", "det J_h = 0"]),
+    ),
+    (
+        "custom-not-bijective-x-squared",
+        Rejected(&["`objective.h`", "fold", "not a bijection"]),
+    ),
+    (
+        "custom-wrong-inverse",
+        Rejected(&["`objective.h_inv`", "not the inverse", "at u = ("]),
+    ),
+    (
+        "custom-not-finite-at-x0",
+        Rejected(&["`objective.h`", "not finite at x0"]),
+    ),
     // Optimizer and teleport settings.
     ("lr-negative", Rejected(&["`optimizer`", "`lr`", "-0.1"])),
     ("lr-zero", Rejected(&["`optimizer`", "`lr`", "got 0"])),
@@ -224,6 +266,8 @@ const SCENE_FILES: &[(&str, Expect)] = &[
     ("accept-alg2-theta-lr-1e300", Completes),
     // A byte-order mark from a Windows editor is not an error.
     ("accept-utf8-bom", Completes),
+    // A custom h (the gallery's spiral, no h_inv): oracle teleports by Newton.
+    ("accept-custom-spiral-oracle", Completes),
 ];
 
 /// The weights files in `tests/hostile/weights`, by name without extension.
@@ -313,6 +357,15 @@ fn generated_scenes(dir: &Path) -> Vec<Case> {
     let deep_objects = format!("{}1{}", "{\"a\": ".repeat(100_000), "}".repeat(100_000));
     let mut padded = serde_json::to_string_pretty(&valid_scene()).unwrap();
     padded.push_str(&" ".repeat(2 * 1024 * 1024 - padded.len()));
+    let custom = |h0: String| {
+        json!({
+            "objective": {"family": "custom", "h": [h0, "y"]},
+            "x0": [1.0, 1.0],
+            "steps": 5,
+            "optimizer": {"kind": "gd", "lr": 0.1}
+        })
+        .to_string()
+    };
     let mut many_teleports = valid_scene();
     many_teleports["teleport"]["at"] = json!(vec![1; 100_001]);
     let cases: Vec<(&str, String, Expect)> = vec![
@@ -345,6 +398,21 @@ fn generated_scenes(dir: &Path) -> Vec<Case> {
             "two-megabytes",
             padded,
             Rejected(&["2097152 bytes", "at most 1048576 bytes"]),
+        ),
+        (
+            "custom-formula-100000-chars",
+            custom("x+".repeat(49_999) + "xx"),
+            Rejected(&["`objective.h[0]`", "100000 characters", "at most 10000"]),
+        ),
+        (
+            "custom-10000-nested-parentheses",
+            custom(format!("{}x{}", "(".repeat(10_000), ")".repeat(10_000))),
+            Rejected(&["`objective.h[0]`", "20001 characters"]),
+        ),
+        (
+            "custom-4999-nested-parentheses",
+            custom(format!("{}x{}", "(".repeat(4_999), ")".repeat(4_999))),
+            Rejected(&["`objective.h[0]`", "column 201", "deeper than 200"]),
         ),
         (
             "teleport-at-100001-steps",

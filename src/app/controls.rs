@@ -82,6 +82,7 @@ impl TeleportApp {
                     ObjectiveSpec::Ellipse { .. } => "ellipse",
                     ObjectiveSpec::Rosenbrock { .. } => "rosenbrock",
                     ObjectiveSpec::Quadratic { .. } => "quadratic",
+                    ObjectiveSpec::Custom { .. } => "h",
                 }
             ),
         }
@@ -207,6 +208,7 @@ impl TeleportApp {
             ObjectiveSpec::Ellipse { .. } => 0,
             ObjectiveSpec::Rosenbrock { .. } => 1,
             ObjectiveSpec::Quadratic { .. } => 2,
+            ObjectiveSpec::Custom { .. } => 3,
         };
         ui.horizontal(|ui| {
             ui.radio_value(&mut family, 0, "ellipse")
@@ -220,6 +222,7 @@ impl TeleportApp {
             ObjectiveSpec::Ellipse { .. } => 0,
             ObjectiveSpec::Rosenbrock { .. } => 1,
             ObjectiveSpec::Quadratic { .. } => 2,
+            ObjectiveSpec::Custom { .. } => 3,
         };
         if family != current_family {
             self.rt.draft = match family {
@@ -313,6 +316,24 @@ impl TeleportApp {
                     a[0][1] = v;
                     a[1][0] = v;
                 }
+            }),
+            // Read-only until the formula editor lands: a custom h comes
+            // from a scene or lab file.
+            ObjectiveSpec::Custom { h, h_inv } => field_frame(ui, &mut |ui| {
+                egui::Grid::new("custom-h").show(ui, |ui| {
+                    for (i, formula) in h.iter().enumerate() {
+                        ui.label(format!("h[{i}]"));
+                        ui.label(RichText::new(formula.as_str()).monospace());
+                        ui.end_row();
+                    }
+                    if let Some(inv) = h_inv {
+                        for (i, formula) in inv.iter().enumerate() {
+                            ui.label(format!("h_inv[{i}]"));
+                            ui.label(RichText::new(formula.as_str()).monospace());
+                            ui.end_row();
+                        }
+                    }
+                });
             }),
         }
         if let Some(e) = &self.rt.task_error {

@@ -11,9 +11,10 @@ use std::hint::black_box;
 use std::time::Duration;
 
 use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
+use teleport_core::contour::Grid;
 use teleport_core::l2o::{Control, ModelConfig, TrainConfig, Trainer, Variant};
-use teleport_core::objective::{Preset, Task, TaskDist, Vec2};
-use teleport_core::symmetry::{dense_scan, oracle, teleport};
+use teleport_core::objective::{Custom, GALLERY, Objective, Preset, Task, TaskDist, Vec2};
+use teleport_core::symmetry::{dense_scan, oracle, orbit, teleport};
 
 /// The tasks of `teleport-lab bench core`: 32 of each random family.
 fn tasks() -> Vec<Task> {
@@ -76,6 +77,43 @@ fn math(c: &mut Criterion) {
     group.finish();
 }
 
+/// A custom `h` (the gallery's cubic shear), compiled once, beside the
+/// closed-form Rosenbrock preset: `f + ∇f`, a 200 × 200 contour grid of
+/// `f`, one orbit of 512 points (Newton continuation without `h_inv`, and
+/// with it), one oracle search.
+fn custom(c: &mut Criterion) {
+    let shear = GALLERY[0];
+    let newton = Objective::Custom(std::sync::Arc::new(
+        Custom::new(shear.h, None)
+            .unwrap_or_else(|e| panic!("the gallery's formulas are valid: {e}")),
+    ));
+    let closed_inverse = shear
+        .objective()
+        .unwrap_or_else(|e| panic!("the gallery's formulas are valid: {e}"));
+    let rosen = Preset::Rosenbrock.objective();
+    let x0 = Vec2::from(shear.x0);
+    let mut group = c.benchmark_group("custom h");
+    for (name, obj) in [
+        ("custom (Newton)", &newton),
+        ("custom (h_inv)", &closed_inverse),
+        ("rosenbrock", &rosen),
+    ] {
+        group.bench_function(format!("{name}: f + grad f"), |b| {
+            b.iter(|| obj.f_grad(black_box(&x0)));
+        });
+        group.bench_function(format!("{name}: f on a 200x200 grid"), |b| {
+            b.iter(|| Grid::of_objective(obj, [-3.0, -2.0], [3.0, 2.0], 200, 200));
+        });
+        group.bench_function(format!("{name}: orbit of 512 points"), |b| {
+            b.iter(|| orbit(obj, black_box(&x0), 512));
+        });
+        group.bench_function(format!("{name}: oracle theta*"), |b| {
+            b.iter(|| oracle(obj, black_box(&x0)));
+        });
+    }
+    group.finish();
+}
+
 /// One meta-training run from seed 0 on `elli_vary`: 20 trajectories × 21
 /// steps, unroll 5, H = 16 (the paper's run is 500 trajectories at H = 100;
 /// `teleport-lab bench train` times that).
@@ -101,5 +139,5 @@ fn training(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, math, training);
+criterion_group!(benches, math, custom, training);
 criterion_main!(benches);

@@ -20,10 +20,12 @@ pub enum Family {
 }
 
 impl Family {
-    /// The family that suits an objective (quadratics are ellipses).
+    /// The family that suits an objective (quadratics are ellipses; a
+    /// custom `h` is out of both distributions and gets the Rosenbrock
+    /// models, trained on the nonconvex family).
     pub fn of(obj: &Objective) -> Self {
         match obj {
-            Objective::Rosenbrock(_) => Self::Rosenbrock,
+            Objective::Rosenbrock(_) | Objective::Custom(_) => Self::Rosenbrock,
             Objective::Ellipse(_) | Objective::Quadratic(_) => Self::Ellipse,
         }
     }

@@ -123,3 +123,19 @@ fn gradient_matches_with_log_sign_inputs_on_sampled_tasks() {
         assert!(err < 1e-4, "task {i}: {err}");
     }
 }
+
+/// A custom `h` (no `h_inv`: teleports by Newton continuation) backpropagates
+/// through the same teleport jets: the meta-gradient matches finite
+/// differences, so a learned optimizer can be meta-trained on it.
+#[test]
+fn gradient_matches_on_custom_formulas() {
+    use teleport_core::objective::{Custom, GALLERY};
+    for entry in [GALLERY[0], GALLERY[1], GALLERY[2]] {
+        let obj = Objective::Custom(std::sync::Arc::new(Custom::new(entry.h, None).unwrap()));
+        let x0 = Vec2::from(entry.x0) * 0.5;
+        for variant in [Variant::L2oTele, Variant::LrTeleMomentum] {
+            let err = max_relative_error(config(variant, When::Every(1)), &obj, x0, 2, 4, 21);
+            assert!(err < 1e-4, "{} {variant}: {err}", entry.name);
+        }
+    }
+}

@@ -11,10 +11,19 @@
 //!   "teleport": {"strategy": "oracle", "at": [4]}
 //! }
 //! ```
+//!
+//! A custom `h` is two formulas in `x` and `y` (`+ - * / ^`, parentheses,
+//! numbers such as `1e-3`, `sin cos tan exp ln sqrt abs tanh sinh cosh atan`,
+//! `pi`, `e`), with an optional inverse written in `x` and `y` standing for
+//! `u₁`, `u₂` (checked against `h` on sample points):
+//!
+//! ```json
+//! {"family": "custom", "h": ["x + 0.5*y^3", "y"], "h_inv": ["x - 0.5*y^3", "y"]}
+//! ```
 
 use serde::{Deserialize, Serialize};
 
-use crate::objective::{Ellipse, Mat2, Objective, Quadratic, Rosenbrock, Vec2};
+use crate::objective::{Custom, Ellipse, Mat2, Objective, Quadratic, Rosenbrock, Vec2};
 use crate::optim::{OptimizerSpec, TeleportSchedule, Trajectory, When, run};
 use crate::symmetry::Strategy;
 
@@ -58,6 +67,15 @@ pub enum ObjectiveSpec {
         #[serde(rename = "A")]
         a: [[f64; 2]; 2],
     },
+    /// `h` as two formulas in `x` and `y`, e.g. `["x + 0.5*y^3", "y"]`,
+    /// with an optional inverse (formulas in `x`, `y` standing for `u₁`, `u₂`).
+    Custom {
+        /// `h₀`, `h₁`.
+        h: [String; 2],
+        /// `h⁻¹`, when known; checked against `h` on sample points.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        h_inv: Option<[String; 2]>,
+    },
 }
 
 fn mat(a: [[f64; 2]; 2]) -> Mat2 {
@@ -71,10 +89,17 @@ fn rows(a: Mat2) -> [[f64; 2]; 2] {
 impl ObjectiveSpec {
     /// Builds the objective, or says why the parameters are invalid.
     pub fn build(&self) -> Result<Objective, crate::objective::ParamError> {
-        Ok(match *self {
-            Self::Ellipse { a, b } => Objective::Ellipse(Ellipse::new(mat(a), Vec2::from(b))?),
-            Self::Rosenbrock { a, b, c, d } => Objective::Rosenbrock(Rosenbrock::new(a, b, c, d)?),
-            Self::Quadratic { a } => Objective::Quadratic(Quadratic::new(mat(a))?),
+        Ok(match self {
+            Self::Ellipse { a, b } => Objective::Ellipse(Ellipse::new(mat(*a), Vec2::from(*b))?),
+            Self::Rosenbrock { a, b, c, d } => {
+                Objective::Rosenbrock(Rosenbrock::new(*a, *b, *c, *d)?)
+            }
+            Self::Quadratic { a } => Objective::Quadratic(Quadratic::new(mat(*a))?),
+            Self::Custom { h, h_inv } => {
+                let h_inv = h_inv.as_ref().map(|v| [v[0].as_str(), v[1].as_str()]);
+                let custom = Custom::new([h[0].as_str(), h[1].as_str()], h_inv)?;
+                Objective::Custom(std::sync::Arc::new(custom))
+            }
         })
     }
 
@@ -90,6 +115,10 @@ impl ObjectiveSpec {
                 Self::Rosenbrock { a, b, c, d }
             }
             Objective::Quadratic(q) => Self::Quadratic { a: rows(q.a()) },
+            Objective::Custom(c) => Self::Custom {
+                h: c.sources().map(str::to_owned),
+                h_inv: c.inverse_sources().map(|s| s.map(str::to_owned)),
+            },
         }
     }
 }
@@ -435,6 +464,7 @@ impl Scene {
                 crate::objective::ParamError::ZeroCoefficient { name } => {
                     format!("objective.{name}")
                 }
+                crate::objective::ParamError::Custom(e) => format!("objective.{}", e.field()),
             };
             let message = match e {
                 // The singularity test compares det A with the entries
@@ -459,6 +489,7 @@ impl Scene {
             ObjectiveSpec::Ellipse { a, b } => ("objective", [a[0], a[1], b].concat()),
             ObjectiveSpec::Quadratic { a } => ("objective.A", [a[0], a[1]].concat()),
             ObjectiveSpec::Rosenbrock { a, b, c, d } => ("objective", [[a, b, c], d].concat()),
+            ObjectiveSpec::Custom { .. } => ("objective", Vec::new()),
         };
         if !built.iter().all(|v| v.is_finite()) {
             return Err(invalid(
@@ -469,6 +500,10 @@ impl Scene {
         }
         if !self.x0.iter().all(|v| v.is_finite()) {
             return Err(invalid("x0", format!("must be finite, got {:?}", self.x0)));
+        }
+        if let Objective::Custom(_) = &objective {
+            check_custom_orbit(&objective, Vec2::from(self.x0))
+                .map_err(|message| invalid("objective.h", message))?;
         }
         if self.steps > MAX_STEPS {
             return Err(invalid(
@@ -496,6 +531,26 @@ impl Scene {
             teleport,
         })
     }
+}
+
+/// The points [`check_custom_orbit`] follows around the orbit.
+pub const ORBIT_CHECK_POINTS: usize = 128;
+
+/// A custom `h` must be finite at `x0` and its orbit through `x0` must be
+/// followable (no fold, Newton converging, back to `x0` after a full turn):
+/// otherwise `f`'s level set there is not an orbit of the teleport, and
+/// every teleport would fail. Returns the message of what is wrong.
+pub fn check_custom_orbit(obj: &Objective, x0: Vec2) -> Result<(), String> {
+    let u = obj.h(&x0);
+    if !u.iter().all(|v| v.is_finite()) {
+        return Err(format!(
+            "h is not finite at x0 = ({}, {}): h(x0) = ({}, {})",
+            x0.x, x0.y, u.x, u.y
+        ));
+    }
+    crate::symmetry::try_orbit(obj, &x0, ORBIT_CHECK_POINTS)
+        .map(|_| ())
+        .map_err(|e| format!("the level set through x0 is not an orbit of the teleport: {e}"))
 }
 
 impl LoadedScene {

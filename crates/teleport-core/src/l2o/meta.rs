@@ -9,9 +9,10 @@ use serde::{Deserialize, Serialize};
 
 use super::lstm::{Net, NetShape, NetState, Tape};
 use super::real::Real;
+use crate::objective::InverseError;
 use crate::objective::{Mat2, Objective, Vec2};
 use crate::optim::{Stop, Trajectory, When, record};
-use crate::symmetry::teleport_jet;
+use crate::symmetry::{TeleportJet, try_teleport_jet};
 
 /// The meta-optimizer variants.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -365,6 +366,9 @@ pub struct StepOutcome {
     pub alpha: Option<f64>,
     /// The momentum output (momentum variant).
     pub beta: Option<f64>,
+    /// Why the teleport could not be computed (a custom `h`: a fold, or
+    /// Newton failing); `x` is then NaN.
+    pub teleport_error: Option<InverseError>,
 }
 
 /// The optimizee-level record of one step, for the backward pass.
@@ -559,8 +563,12 @@ impl<T: Real> MetaOptimizer<T> {
                 (roll.x + roll.v, angle(th.of(&raw)), Some(a), Some(b))
             }
         };
+        let mut teleport_error = None;
         let (x, dy_dx, dy_dtheta) = if teleported {
-            let jet = teleport_jet(obj, &pre, theta);
+            let jet = try_teleport_jet(obj, &pre, theta).unwrap_or_else(|e| {
+                teleport_error = Some(e);
+                TeleportJet::nan()
+            });
             (jet.y, jet.dy_dx, jet.dy_dtheta)
         } else {
             (pre, Mat2::identity(), Vec2::zeros())
@@ -586,6 +594,7 @@ impl<T: Real> MetaOptimizer<T> {
             theta: if teleported { theta } else { 0.0 },
             alpha,
             beta,
+            teleport_error,
         }
     }
 
@@ -700,17 +709,34 @@ impl<T: Real> MetaOptimizer<T> {
         };
         for t in 0..=steps {
             let (mut from, mut theta) = (None, None);
+            let mut failed = None;
             if t > 0 {
                 let o = self.step(obj, &mut roll, None);
                 if o.teleported {
                     from = Some(o.pre_teleport);
                     theta = Some(o.theta);
                 }
+                failed = o.teleport_error;
             }
             for &(_, angle) in manual.iter().filter(|(step, _)| *step == t) {
-                from = from.or(Some(roll.x));
-                roll.x = crate::symmetry::teleport(obj, &roll.x, angle);
-                theta = Some(angle);
+                if failed.is_some() {
+                    break;
+                }
+                match crate::symmetry::try_teleport(obj, &roll.x, angle) {
+                    Ok(y) => {
+                        from = from.or(Some(roll.x));
+                        roll.x = y;
+                        theta = Some(angle);
+                    }
+                    Err(e) => failed = Some(e),
+                }
+            }
+            if let Some(e) = failed {
+                out.stop = Some(Stop::Failed {
+                    step: t,
+                    message: e.to_string(),
+                });
+                break;
             }
             match record(obj, t, &roll.x, from, theta) {
                 Some(rec) => out.records.push(rec),

@@ -246,6 +246,8 @@ pub struct Trainer {
     batch_grads: Vec<Vec<f32>>,
     weights: Vec<f64>,
     progress: Progress,
+    /// A fixed task that replaces draws from [`TrainConfig::dist`].
+    task: Option<Task>,
 }
 
 /// `Σ gᵢ²` in eight f64 lanes (vectorizes; fixed summation order).
@@ -306,7 +308,21 @@ impl Trainer {
             weights,
             model,
             config,
+            task: None,
         })
+    }
+
+    /// Trains on this one task (any objective, a custom `h` included)
+    /// instead of drawing tasks from [`TrainConfig::dist`]; every trajectory
+    /// starts again from its `x0`.
+    pub fn with_task(mut self, task: Task) -> Self {
+        self.task = Some(task);
+        self
+    }
+
+    /// The fixed task set by [`Self::with_task`], if any.
+    pub fn task(&self) -> Option<&Task> {
+        self.task.as_ref()
     }
 
     /// The model being trained.
@@ -351,7 +367,10 @@ impl Trainer {
             return Control::Stop;
         }
         let tasks: Vec<Task> = (0..batch)
-            .map(|_| self.config.dist.sample(&mut self.rng, self.config.sampling))
+            .map(|_| match &self.task {
+                Some(task) => task.clone(),
+                None => self.config.dist.sample(&mut self.rng, self.config.sampling),
+            })
             .collect();
         let mut rolls: Vec<Rollout<f32>> = tasks.iter().map(|t| self.model.start(t.x0)).collect();
         let mut loss_sum = 0.0;

@@ -4,9 +4,13 @@
 //! Hessian of `f` in closed form. Because `f` only depends on `‖h(x)‖`, every
 //! family has the SO(2) symmetry `x ↦ h⁻¹(R_θ h(x))` used by [`crate::symmetry`].
 
+pub mod custom;
 mod sample;
 
+pub use custom::{Custom, CustomError, FoldScan, GALLERY, GalleryEntry, InverseError, fold_scan};
 pub use sample::{Sampling, Task, TaskDist};
+
+use std::sync::Arc;
 
 use nalgebra::{Matrix2, Vector2};
 use serde::{Deserialize, Serialize};
@@ -44,6 +48,9 @@ pub enum ParamError {
         /// Why the check failed.
         reason: String,
     },
+    /// A custom `h` that does not parse or is not usable.
+    #[error(transparent)]
+    Custom(#[from] CustomError),
 }
 
 fn singular_message(det: f64) -> String {
@@ -227,7 +234,13 @@ pub enum Objective {
     Rosenbrock(Rosenbrock),
     /// `f(x) = xᵀ A x`.
     Quadratic(Quadratic),
+    /// `h` given as two formulas (shared: cloning is cheap).
+    Custom(Arc<Custom>),
 }
+
+/// A vector of NaNs: what the infallible methods return for a custom `h`
+/// where the `try_` methods return an error.
+const NAN2: Vec2 = Vec2::new(f64::NAN, f64::NAN);
 
 /// The named tasks of the paper and of Zhao et al. 2022.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -341,10 +354,28 @@ impl Objective {
             Self::Ellipse(e) => e.a * x + e.b,
             Self::Rosenbrock(r) => Vec2::new(r.c * x.y + r.d_of(x.x), r.a * x.x + r.b),
             Self::Quadratic(q) => q.b * x,
+            Self::Custom(c) => c.h(x),
         }
     }
 
-    /// `h⁻¹(u)`.
+    /// The custom `h`, if this is one.
+    pub fn as_custom(&self) -> Option<&Custom> {
+        match self {
+            Self::Custom(c) => Some(c),
+            _ => None,
+        }
+    }
+
+    /// `h⁻¹(u)`, or why it could not be computed (only a custom `h` without
+    /// a given inverse can fail: Newton continued from the origin).
+    pub fn try_h_inv(&self, u: &Vec2) -> Result<Vec2, InverseError> {
+        match self {
+            Self::Custom(c) => c.h_inv(u),
+            _ => Ok(self.h_inv(u)),
+        }
+    }
+
+    /// `h⁻¹(u)`. For a custom `h` this is [`Self::try_h_inv`], NaN on failure.
     #[inline]
     pub fn h_inv(&self, u: &Vec2) -> Vec2 {
         match self {
@@ -354,6 +385,7 @@ impl Objective {
                 Vec2::new(x, (u.x - r.d_of(x)) / r.c)
             }
             Self::Quadratic(q) => q.b_inv * u,
+            Self::Custom(c) => c.h_inv(u).unwrap_or(NAN2),
         }
     }
 
@@ -364,10 +396,22 @@ impl Objective {
             Self::Ellipse(e) => e.a,
             Self::Rosenbrock(r) => Mat2::new(r.d_prime(x.x), r.c, r.a, 0.0),
             Self::Quadratic(q) => q.b,
+            Self::Custom(c) => c.h_jacobian(x).1,
         }
     }
 
-    /// The inverse Jacobian `J_h(x)⁻¹` (always exists: `h` is a diffeomorphism).
+    /// `det J_h(x)`: constant for the linear families; where it changes
+    /// sign or vanishes, a custom `h` folds.
+    #[inline]
+    pub fn det_jacobian(&self, x: &Vec2) -> f64 {
+        match self {
+            Self::Custom(c) => c.det_jacobian(x),
+            _ => self.jacobian(x).determinant(),
+        }
+    }
+
+    /// The inverse Jacobian `J_h(x)⁻¹` (always exists for the closed-form
+    /// families: `h` is a diffeomorphism; NaN where a custom `J_h` is singular).
     #[inline]
     pub fn jacobian_inv(&self, x: &Vec2) -> Mat2 {
         match self {
@@ -378,6 +422,11 @@ impl Objective {
                 Mat2::new(0.0, 1.0 / r.a, 1.0 / r.c, -dp / (r.a * r.c))
             }
             Self::Quadratic(q) => q.b_inv,
+            Self::Custom(c) => c
+                .h_jacobian(x)
+                .1
+                .try_inverse()
+                .unwrap_or(Mat2::from_element(f64::NAN)),
         }
     }
 
@@ -390,12 +439,22 @@ impl Objective {
     /// `∇f(x) = 2 J_h(x)ᵀ h(x)`.
     #[inline]
     pub fn grad(&self, x: &Vec2) -> Vec2 {
-        2.0 * self.jacobian(x).tr_mul(&self.h(x))
+        match self {
+            Self::Custom(c) => {
+                let (u, j) = c.h_jacobian(x);
+                2.0 * j.tr_mul(&u)
+            }
+            _ => 2.0 * self.jacobian(x).tr_mul(&self.h(x)),
+        }
     }
 
     /// `f(x)` and `∇f(x)` together, sharing `h(x)`.
     #[inline]
     pub fn f_grad(&self, x: &Vec2) -> (f64, Vec2) {
+        if let Self::Custom(c) = self {
+            let (u, j) = c.h_jacobian(x);
+            return (u.norm_squared(), 2.0 * j.tr_mul(&u));
+        }
         let u = self.h(x);
         (u.norm_squared(), 2.0 * self.jacobian(x).tr_mul(&u))
     }
@@ -403,6 +462,9 @@ impl Objective {
     /// The Hessian `∇²f(x) = 2 J_hᵀ J_h + 2 Σᵢ hᵢ ∇²hᵢ`.
     #[inline]
     pub fn hessian(&self, x: &Vec2) -> Mat2 {
+        if let Self::Custom(c) = self {
+            return c.hessian(x);
+        }
         let j = self.jacobian(x);
         let gauss_newton = 2.0 * j.tr_mul(&j);
         match self {
@@ -412,12 +474,19 @@ impl Objective {
                 let h1 = r.c * x.y + r.d_of(x.x);
                 gauss_newton + Mat2::new(4.0 * h1 * r.d[2], 0.0, 0.0, 0.0)
             }
+            Self::Custom(_) => unreachable!("handled above"),
         }
     }
 
-    /// A global minimizer: `h⁻¹(0)`, where `f = 0`.
+    /// A global minimizer: `h⁻¹(0)`, where `f = 0`. NaN for a custom `h`
+    /// whose zero Newton cannot reach ([`Self::try_minimizer`] says why).
     pub fn minimizer(&self) -> Vec2 {
         self.h_inv(&Vec2::zeros())
+    }
+
+    /// [`Self::minimizer`], or why it could not be found.
+    pub fn try_minimizer(&self) -> Result<Vec2, InverseError> {
+        self.try_h_inv(&Vec2::zeros())
     }
 
     /// The family's name, as in scene files.
@@ -426,14 +495,16 @@ impl Objective {
             Self::Ellipse(_) => "ellipse",
             Self::Rosenbrock(_) => "rosenbrock",
             Self::Quadratic(_) => "quadratic",
+            Self::Custom(_) => "custom",
         }
     }
 
-    /// Whether `f` is convex everywhere.
+    /// Whether `f` is convex everywhere (not known, so `false`, for a custom `h`).
     pub fn is_convex(&self) -> bool {
         match self {
             Self::Ellipse(_) | Self::Quadratic(_) => true,
             Self::Rosenbrock(r) => r.d[2] == 0.0,
+            Self::Custom(_) => false,
         }
     }
 }

@@ -221,7 +221,9 @@ mod tests {
                     let (a, _, c, _) = r.coefficients();
                     assert!(a.abs() >= 0.05 && c.abs() >= 0.05);
                 }
-                Objective::Quadratic(_) => panic!("mixed never draws quadratics"),
+                Objective::Quadratic(_) | Objective::Custom(_) => {
+                    panic!("mixed never draws quadratics or custom h")
+                }
             }
         }
         // Mixed is 50/50: 500 draws land within ±5σ of 250.

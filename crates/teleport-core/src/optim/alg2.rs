@@ -10,8 +10,8 @@
 //! family; [`closed_form_theta_grad`] is Appendix B's closed form for
 //! `f(x) = xᵀAx`.
 
-use crate::objective::{Mat2, Objective, Quadratic, Vec2, rotation};
-use crate::symmetry::teleport_jet;
+use crate::objective::{InverseError, Mat2, Objective, Quadratic, Vec2, rotation};
+use crate::symmetry::{TeleportJet, teleport_jet, try_teleport_jet};
 
 /// One step of Algorithm 2.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -30,7 +30,27 @@ pub struct Alg2Step {
 /// `β = theta_lr`, differentiating `f(x_{t+1})` through the gradient step and
 /// the teleport: `∂f/∂θ = ∇f(x_{t+1})ᵀ (I − α∇²f(y)) ∂g/∂θ`.
 pub fn step(obj: &Objective, x: &Vec2, theta: f64, lr: f64, theta_lr: f64) -> Alg2Step {
-    let jet = teleport_jet(obj, x, theta);
+    step_from(obj, teleport_jet(obj, x, theta), theta, lr, theta_lr)
+}
+
+/// [`step`], or why the teleport cannot be computed (a custom `h` only).
+pub fn try_step(
+    obj: &Objective,
+    x: &Vec2,
+    theta: f64,
+    lr: f64,
+    theta_lr: f64,
+) -> Result<Alg2Step, InverseError> {
+    Ok(step_from(
+        obj,
+        try_teleport_jet(obj, x, theta)?,
+        theta,
+        lr,
+        theta_lr,
+    ))
+}
+
+fn step_from(obj: &Objective, jet: TeleportJet, theta: f64, lr: f64, theta_lr: f64) -> Alg2Step {
     let y = jet.y;
     let x_next = y - lr * obj.grad(&y);
     let dx_next_dy = Mat2::identity() - lr * obj.hessian(&y);

@@ -6,7 +6,7 @@ pub mod alg2;
 use serde::{Deserialize, Serialize};
 
 use crate::objective::{Objective, Vec2};
-use crate::symmetry::{Strategy, teleport};
+use crate::symmetry::{Strategy, try_teleport};
 
 /// An optimizer and its hyperparameters, as written in a scene file.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
@@ -188,6 +188,10 @@ pub enum StepError {
         /// `det H`.
         det: f64,
     },
+    /// A teleport could not be computed (a custom `h`: a fold, or Newton
+    /// failing on `h(y) = u`).
+    #[error("{0}")]
+    Teleport(#[from] crate::objective::InverseError),
 }
 
 /// An optimizer with its running state (velocity, moments, step count, θ).
@@ -262,7 +266,7 @@ impl Optimizer {
                 }
             }
             OptimizerSpec::Alg2 { lr, theta_lr, .. } => {
-                let step = alg2::step(obj, x, self.theta, lr, theta_lr);
+                let step = alg2::try_step(obj, x, self.theta, lr, theta_lr)?;
                 self.theta = step.theta_next;
                 Ok(step.x_next)
             }
@@ -443,15 +447,42 @@ pub fn run_with_teleports(
             && let Some(schedule) = teleport_schedule
             && schedule.when.fires(t)
         {
-            let angle = schedule.strategy.angle(obj, &x);
-            from = Some(x);
-            x = teleport(obj, &x, angle);
-            theta = theta.or(Some(angle));
+            let teleported = schedule
+                .strategy
+                .try_angle(obj, &x)
+                .and_then(|angle| Ok((angle, try_teleport(obj, &x, angle)?)));
+            match teleported {
+                Ok((angle, y)) => {
+                    from = Some(x);
+                    x = y;
+                    theta = theta.or(Some(angle));
+                }
+                Err(e) => {
+                    out.stop = Some(Stop::Failed {
+                        step: t,
+                        message: e.to_string(),
+                    });
+                    break;
+                }
+            }
         }
+        let mut failed = None;
         for &(_, angle) in manual.iter().filter(|(step, _)| *step == t) {
-            from = from.or(Some(x));
-            x = teleport(obj, &x, angle);
-            theta = Some(angle);
+            match try_teleport(obj, &x, angle) {
+                Ok(y) => {
+                    from = from.or(Some(x));
+                    x = y;
+                    theta = Some(angle);
+                }
+                Err(e) => {
+                    failed = Some(e.to_string());
+                    break;
+                }
+            }
+        }
+        if let Some(message) = failed {
+            out.stop = Some(Stop::Failed { step: t, message });
+            break;
         }
         let Some(rec) = record(obj, t, &x, from, theta) else {
             out.stop = Some(Stop::Diverged { step: t });

@@ -9,12 +9,94 @@ use std::f64::consts::{PI, TAU};
 
 use serde::{Deserialize, Serialize};
 
-use crate::objective::{Mat2, Objective, Vec2, rotation, rotation_derivative};
+use crate::objective::{InverseError, Mat2, Objective, Vec2, rotation, rotation_derivative};
 
-/// `g_θ(x) = h⁻¹(R_θ h(x))`.
+/// `g_θ(x) = h⁻¹(R_θ h(x))`. For a custom `h` this is [`try_teleport`],
+/// NaN where that fails.
 #[inline]
 pub fn teleport(obj: &Objective, x: &Vec2, theta: f64) -> Vec2 {
-    obj.h_inv(&(rotation(theta) * obj.h(x)))
+    match obj {
+        Objective::Custom(_) => try_teleport(obj, x, theta).unwrap_or(NAN2),
+        _ => obj.h_inv(&(rotation(theta) * obj.h(x))),
+    }
+}
+
+const NAN2: Vec2 = Vec2::new(f64::NAN, f64::NAN);
+
+/// `g_θ(x)`, or why it cannot be computed: for a custom `h` without a given
+/// inverse, `h(y) = R_θ h(x)` is solved by continuation in θ from `y = x`,
+/// and fails where the path meets a fold or Newton's method fails.
+pub fn try_teleport(obj: &Objective, x: &Vec2, theta: f64) -> Result<Vec2, InverseError> {
+    Walker::new(obj, x)?.point(theta, None)
+}
+
+/// Walks the orbit of `x`: points `g_θ(x)` for any θ, continued from the
+/// nearest known point for a custom `h`.
+struct Walker<'a> {
+    obj: &'a Objective,
+    x: Vec2,
+    u: Vec2,
+    /// `det J_h(x)` (custom `h` only): the orientation to keep.
+    det0: f64,
+}
+
+impl<'a> Walker<'a> {
+    fn new(obj: &'a Objective, x: &Vec2) -> Result<Self, InverseError> {
+        let det0 = match obj {
+            Objective::Custom(c) if !c.has_inverse() => c.orientation(x)?,
+            _ => 1.0,
+        };
+        Ok(Self {
+            obj,
+            x: *x,
+            u: obj.h(x),
+            det0,
+        })
+    }
+
+    /// `g_θ(x)`, continued from `near = (θ', g_θ'(x))` when given (else
+    /// from `(0, x)`); the closed-form families ignore `near`.
+    #[inline]
+    fn point(&self, theta: f64, near: Option<(f64, Vec2)>) -> Result<Vec2, InverseError> {
+        match self.obj {
+            Objective::Custom(c) => {
+                let y = match c.given_inverse(&(rotation(theta) * self.u)) {
+                    Some(y) => y,
+                    None => {
+                        let from = near.unwrap_or((0.0, self.x));
+                        c.rotate_from(&self.u, from, theta, self.det0)?
+                    }
+                };
+                if y.iter().all(|v| v.is_finite()) {
+                    Ok(y)
+                } else {
+                    Err(InverseError::NotFinite { near: self.x })
+                }
+            }
+            _ => Ok(self.obj.h_inv(&(rotation(theta) * self.u))),
+        }
+    }
+
+    /// The jet of `g_θ` at `x`, given `y = g_θ(x)`.
+    #[inline]
+    fn jet(&self, theta: f64, y: Vec2) -> TeleportJet {
+        let r = rotation(theta);
+        let j_inv_y = self.obj.jacobian_inv(&y);
+        TeleportJet {
+            y,
+            dy_dx: j_inv_y * r * self.obj.jacobian(&self.x),
+            dy_dtheta: j_inv_y * (rotation_derivative(theta) * self.u),
+        }
+    }
+
+    /// `G(θ) = ‖∇f(g_θ x)‖²` and `G'(θ)` given `y = g_θ(x)`.
+    #[inline]
+    fn grad_norm_sq(&self, theta: f64, y: Vec2) -> (f64, f64) {
+        let jet = self.jet(theta, y);
+        let g = self.obj.grad(&jet.y);
+        let h = self.obj.hessian(&jet.y);
+        (g.norm_squared(), 2.0 * g.dot(&(h * jet.dy_dtheta)))
+    }
 }
 
 /// `g_θ(x)` with its derivatives with respect to `x` and θ.
@@ -28,19 +110,35 @@ pub struct TeleportJet {
     pub dy_dtheta: Vec2,
 }
 
+impl TeleportJet {
+    /// A jet of NaNs: a teleport that could not be computed.
+    pub fn nan() -> Self {
+        Self {
+            y: NAN2,
+            dy_dx: Mat2::from_element(f64::NAN),
+            dy_dtheta: NAN2,
+        }
+    }
+}
+
 /// `g_θ(x)` and its first derivatives, as needed to backpropagate through a
-/// teleport.
+/// teleport. For a custom `h` this is [`try_teleport_jet`], NaN where that
+/// fails.
 #[inline]
 pub fn teleport_jet(obj: &Objective, x: &Vec2, theta: f64) -> TeleportJet {
-    let u = obj.h(x);
-    let r = rotation(theta);
-    let y = obj.h_inv(&(r * u));
-    let j_inv_y = obj.jacobian_inv(&y);
-    TeleportJet {
-        y,
-        dy_dx: j_inv_y * r * obj.jacobian(x),
-        dy_dtheta: j_inv_y * (rotation_derivative(theta) * u),
-    }
+    try_teleport_jet(obj, x, theta).unwrap_or_else(|_| TeleportJet::nan())
+}
+
+/// [`teleport_jet`], or why the teleport cannot be computed.
+#[inline]
+pub fn try_teleport_jet(
+    obj: &Objective,
+    x: &Vec2,
+    theta: f64,
+) -> Result<TeleportJet, InverseError> {
+    let walker = Walker::new(obj, x)?;
+    let y = walker.point(theta, None)?;
+    Ok(walker.jet(theta, y))
 }
 
 /// `‖∇f(g_θ x)‖` as a function of θ.
@@ -58,12 +156,51 @@ pub fn grad_norm_sq_and_derivative(obj: &Objective, x: &Vec2, theta: f64) -> (f6
     (g.norm_squared(), 2.0 * g.dot(&(h * jet.dy_dtheta)))
 }
 
-/// `n` points of the orbit of `x` (its level set), at angles `2πk/n`.
+/// `n` points of the orbit of `x` (its level set), at angles `2πk/n`. For
+/// a custom `h` the points up to the first that cannot be computed
+/// ([`try_orbit`] says why).
 pub fn orbit(obj: &Objective, x: &Vec2, n: usize) -> Vec<Vec2> {
-    let u = obj.h(x);
-    (0..n)
-        .map(|k| obj.h_inv(&(rotation(TAU * k as f64 / n as f64) * u)))
-        .collect()
+    if !matches!(obj, Objective::Custom(_)) {
+        let u = obj.h(x);
+        return (0..n)
+            .map(|k| obj.h_inv(&(rotation(TAU * k as f64 / n as f64) * u)))
+            .collect();
+    }
+    let mut out = Vec::with_capacity(n);
+    let _ = walk_orbit(obj, x, n, &mut out);
+    out
+}
+
+/// [`orbit`], or why the orbit cannot be followed: a fold, a failed Newton
+/// solve, or (custom `h`) a full turn that does not return to `x`.
+pub fn try_orbit(obj: &Objective, x: &Vec2, n: usize) -> Result<Vec<Vec2>, InverseError> {
+    let mut out = Vec::with_capacity(n);
+    walk_orbit(obj, x, n, &mut out)?;
+    Ok(out)
+}
+
+fn walk_orbit(
+    obj: &Objective,
+    x: &Vec2,
+    n: usize,
+    out: &mut Vec<Vec2>,
+) -> Result<(), InverseError> {
+    let walker = Walker::new(obj, x)?;
+    let mut near = None;
+    for k in 0..n {
+        let theta = TAU * k as f64 / n as f64;
+        let y = walker.point(theta, near)?;
+        out.push(y);
+        near = Some((theta, y));
+    }
+    // Once around must come back to x, or h is not injective.
+    if let (Objective::Custom(_), Some(last)) = (obj, near) {
+        let end = walker.point(TAU, Some(last))?;
+        if (end - x).norm() > 1e-6 * (1.0 + x.norm()) {
+            return Err(InverseError::NotInjective { start: *x, end });
+        }
+    }
+    Ok(())
 }
 
 /// How a teleport picks its angle.
@@ -99,6 +236,15 @@ impl Strategy {
         }
     }
 
+    /// [`Self::angle`], or why the orbit of `x` cannot be searched.
+    pub fn try_angle(&self, obj: &Objective, x: &Vec2) -> Result<f64, InverseError> {
+        match *self {
+            Self::Angle { theta } => Ok(theta),
+            Self::Oracle => try_oracle(obj, x).map(|o| o.theta),
+            Self::Ascent { theta0, lr, iters } => try_ascent(obj, x, theta0, lr, iters),
+        }
+    }
+
     /// A short label for legends, e.g. `oracle` or `ascent(10×1e-3)`.
     pub fn label(&self) -> String {
         match *self {
@@ -128,10 +274,28 @@ const ORACLE_SCAN: usize = 256;
 /// derivative to machine precision, and the best is kept. When `‖∇f‖` is
 /// constant on the orbit (a circle, or `x` at the minimum) θ* = 0.
 pub fn oracle(obj: &Objective, x: &Vec2) -> OracleResult {
+    try_oracle(obj, x).unwrap_or(OracleResult {
+        theta: 0.0,
+        grad_norm: f64::NAN,
+    })
+}
+
+/// [`oracle`], or why the orbit of `x` cannot be followed (custom `h` only).
+/// The scan walks the orbit by continuation; each bisection continues from
+/// its lower bracket's point.
+pub fn try_oracle(obj: &Objective, x: &Vec2) -> Result<OracleResult, InverseError> {
+    let walker = Walker::new(obj, x)?;
     let step = TAU / ORACLE_SCAN as f64;
-    let samples: Vec<(f64, f64)> = (0..=ORACLE_SCAN)
-        .map(|k| grad_norm_sq_and_derivative(obj, x, step * k as f64))
-        .collect();
+    let mut points = Vec::with_capacity(ORACLE_SCAN + 1);
+    let mut samples = Vec::with_capacity(ORACLE_SCAN + 1);
+    let mut near = None;
+    for k in 0..=ORACLE_SCAN {
+        let theta = step * k as f64;
+        let y = walker.point(theta, near)?;
+        near = Some((theta, y));
+        points.push(y);
+        samples.push(walker.grad_norm_sq(theta, y));
+    }
     let (g0, _) = samples[0];
     let scale = samples.iter().fold(0.0_f64, |m, s| m.max(s.0.abs()));
     let mut best = (0.0, g0);
@@ -143,26 +307,27 @@ pub fn oracle(obj: &Objective, x: &Vec2) -> OracleResult {
     }
     let spread = samples.iter().fold(0.0_f64, |m, s| m.max((s.0 - g0).abs()));
     if !scale.is_finite() || spread <= 1e-13 * scale {
-        return OracleResult {
+        return Ok(OracleResult {
             theta: 0.0,
             grad_norm: g0.max(0.0).sqrt(),
-        };
+        });
     }
     for k in 0..ORACLE_SCAN {
         let (_, d_lo) = samples[k];
         let (_, d_hi) = samples[k + 1];
         if d_lo > 0.0 && d_hi <= 0.0 {
-            let theta = bisect_derivative(obj, x, step * k as f64, step * (k + 1) as f64);
-            let (g, _) = grad_norm_sq_and_derivative(obj, x, theta);
+            let lo = (step * k as f64, points[k]);
+            let (theta, y) = bisect_derivative(&walker, lo, step * (k + 1) as f64)?;
+            let (g, _) = walker.grad_norm_sq(theta, y);
             if g > best.1 {
                 best = (theta, g);
             }
         }
     }
-    OracleResult {
+    Ok(OracleResult {
         theta: best.0.rem_euclid(TAU),
         grad_norm: best.1.max(0.0).sqrt(),
-    }
+    })
 }
 
 /// The baseline [`oracle`] replaces: `‖∇f(g_θ x)‖` at the `n` angles
@@ -175,9 +340,21 @@ pub fn dense_scan(obj: &Objective, x: &Vec2, n: usize) -> OracleResult {
         theta: 0.0,
         grad_norm: f64::NEG_INFINITY,
     };
+    let walker = Walker::new(obj, x);
+    let mut near = None;
     for k in 0..n {
         let theta = TAU * k as f64 / n as f64;
-        let grad_norm = grad_norm_at(obj, x, theta);
+        // A custom h walks the orbit by continuation, each angle from the
+        // last; a point that cannot be reached scores NaN (never the best).
+        let y = walker
+            .as_ref()
+            .map_err(|e| *e)
+            .and_then(|w| w.point(theta, near))
+            .unwrap_or(NAN2);
+        if y.iter().all(|v| v.is_finite()) {
+            near = Some((theta, y));
+        }
+        let grad_norm = obj.grad(&y).norm();
         if grad_norm > best.grad_norm {
             best = OracleResult { theta, grad_norm };
         }
@@ -185,30 +362,53 @@ pub fn dense_scan(obj: &Objective, x: &Vec2, n: usize) -> OracleResult {
     best
 }
 
-/// Finds a root of `G'` in `[lo, hi]` where `G'(lo) > 0 ≥ G'(hi)`.
-fn bisect_derivative(obj: &Objective, x: &Vec2, mut lo: f64, mut hi: f64) -> f64 {
+/// Finds a root of `G'` in `[lo, hi]` where `G'(lo) > 0 ≥ G'(hi)`, given
+/// the point at `lo`; returns the angle and its point.
+fn bisect_derivative(
+    walker: &Walker<'_>,
+    (mut lo, mut y_lo): (f64, Vec2),
+    mut hi: f64,
+) -> Result<(f64, Vec2), InverseError> {
     // 60 halvings of an interval of 2π/256 reach below 1e-19: past f64 spacing.
     for _ in 0..60 {
         let mid = 0.5 * (lo + hi);
         if mid <= lo || mid >= hi {
             break;
         }
-        let (_, d) = grad_norm_sq_and_derivative(obj, x, mid);
+        let y = walker.point(mid, Some((lo, y_lo)))?;
+        let (_, d) = walker.grad_norm_sq(mid, y);
         if d > 0.0 {
             lo = mid;
+            y_lo = y;
         } else {
             hi = mid;
         }
     }
-    0.5 * (lo + hi)
+    let theta = 0.5 * (lo + hi);
+    Ok((theta, walker.point(theta, Some((lo, y_lo)))?))
 }
 
 /// Gradient ascent on `G(θ) = ‖∇f(g_θ x)‖²`: `θ ← θ + lr·G'(θ)`, `iters` times
 /// from `theta0`. Stops early if the angle stops being finite.
 pub fn ascent(obj: &Objective, x: &Vec2, theta0: f64, lr: f64, iters: usize) -> f64 {
+    try_ascent(obj, x, theta0, lr, iters).unwrap_or(theta0)
+}
+
+/// [`ascent`], or why the orbit of `x` cannot be followed (custom `h` only).
+pub fn try_ascent(
+    obj: &Objective,
+    x: &Vec2,
+    theta0: f64,
+    lr: f64,
+    iters: usize,
+) -> Result<f64, InverseError> {
+    let walker = Walker::new(obj, x)?;
     let mut theta = theta0;
+    let mut near = None;
     for _ in 0..iters {
-        let (_, d) = grad_norm_sq_and_derivative(obj, x, theta);
+        let y = walker.point(theta, near)?;
+        near = Some((theta, y));
+        let (_, d) = walker.grad_norm_sq(theta, y);
         let next = theta + lr * d;
         if !next.is_finite() {
             break;
@@ -216,7 +416,7 @@ pub fn ascent(obj: &Objective, x: &Vec2, theta0: f64, lr: f64, iters: usize) -> 
         // Keep θ in a bounded range so long ascents keep full precision.
         theta = (next + PI).rem_euclid(TAU) - PI;
     }
-    theta
+    Ok(theta)
 }
 
 #[cfg(test)]
