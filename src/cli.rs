@@ -198,6 +198,10 @@ pub struct TrainArgs {
     /// Draw tasks as the paper does, without rejecting ill-conditioned ones.
     #[arg(long)]
     pub raw_sampling: bool,
+    /// Train on this one task instead of the distribution: the objective
+    /// and x₀ of a scene or lab file (a custom h included).
+    #[arg(long, value_name = "FILE", conflicts_with = "raw_sampling")]
+    pub task: Option<PathBuf>,
 }
 
 /// `teleport-lab evaluate`.
@@ -557,6 +561,10 @@ fn train(args: TrainArgs) -> Result<(), Failure> {
         config.sampling = crate::objective::Sampling::Raw;
     }
     let mut trainer = Trainer::new(model, config.clone()).map_err(Failure::input)?;
+    if let Some(path) = &args.task {
+        let task = task_of(path)?;
+        trainer = trainer.with_task(task);
+    }
     // Fail before training, not after, if the output cannot be written: it
     // must be a regular file (or a link to one) or not exist yet, and its
     // folder is created when missing.
@@ -730,6 +738,20 @@ struct AppArgs {
     animate: Option<(PathBuf, crate::app::animation::AnimationSettings)>,
     size: Option<[u32; 2]>,
     lesson: Option<PathBuf>,
+}
+
+/// `train --task FILE`: the objective and x₀ of a scene or lab file.
+fn task_of(path: &std::path::Path) -> Result<crate::objective::Task, Failure> {
+    use crate::io::lab::AnyScene;
+    let bad = |e: String| Failure::input(format!("--task {}: {e}", path.display()));
+    let (objective, x0) = match crate::io::lab::load(path).map_err(|e| bad(e.to_string()))? {
+        AnyScene::V1(scene) => (scene.objective, scene.scene.x0),
+        AnyScene::V2(lab) => (lab.objective, lab.lab.x0),
+    };
+    Ok(crate::objective::Task {
+        objective,
+        x0: crate::objective::Vec2::from(x0),
+    })
 }
 
 /// `--export-plot`: the app's plot of a file, drawn by the core's chart

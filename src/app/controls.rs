@@ -217,6 +217,9 @@ impl TeleportApp {
                 .on_hover_text("h(x, y) = (c·y + d(x), a·x + b), d(x) = d0 + d1·x + d2·x².");
             ui.radio_value(&mut family, 2, "quadratic")
                 .on_hover_text("f(x) = xᵀAx, A symmetric positive definite.");
+            ui.radio_value(&mut family, 3, "your h").on_hover_text(
+                "Type h as two formulas in x and y: f = ‖h(x)‖², teleports g_θ(x) = h⁻¹(R_θ h(x)).",
+            );
         });
         let current_family = match &self.rt.draft {
             ObjectiveSpec::Ellipse { .. } => 0,
@@ -224,6 +227,12 @@ impl TeleportApp {
             ObjectiveSpec::Quadratic { .. } => 2,
             ObjectiveSpec::Custom { .. } => 3,
         };
+        if family == 3 && current_family != 3 {
+            // "your h" starts from the gallery's first example, shown from
+            // its start point.
+            self.show_gallery_entry(0);
+            return;
+        }
         if family != current_family {
             self.rt.draft = match family {
                 0 => ObjectiveSpec::Ellipse {
@@ -236,9 +245,10 @@ impl TeleportApp {
                     c: -2.0,
                     d: [0.0, 0.0, 0.4],
                 },
-                _ => ObjectiveSpec::Quadratic {
+                2 => ObjectiveSpec::Quadratic {
                     a: [[1.0, 0.0], [0.0, 4.0]],
                 },
+                _ => gallery_spec(&crate::objective::GALLERY[0]),
             };
         }
         let num = |ui: &mut egui::Ui, v: &mut f64, tip: &str| {
@@ -317,24 +327,50 @@ impl TeleportApp {
                     a[1][0] = v;
                 }
             }),
-            // Read-only until the formula editor lands: a custom h comes
-            // from a scene or lab file.
-            ObjectiveSpec::Custom { h, h_inv } => field_frame(ui, &mut |ui| {
-                egui::Grid::new("custom-h").show(ui, |ui| {
-                    for (i, formula) in h.iter().enumerate() {
-                        ui.label(format!("h[{i}]"));
-                        ui.label(RichText::new(formula.as_str()).monospace());
+            ObjectiveSpec::Custom { h, h_inv } => {
+                // The field the error names is outlined in red.
+                let bad = |name: &str| error.as_deref().is_some_and(|e| e.contains(name));
+                let formula = |ui: &mut egui::Ui, text: &mut String, name: &str, tip: &str| {
+                    let edit = egui::TextEdit::singleline(text)
+                        .font(egui::TextStyle::Monospace)
+                        .desired_width(f32::INFINITY);
+                    let edit = if bad(name) {
+                        edit.background_color(ui.visuals().error_fg_color.gamma_multiply(0.15))
+                    } else {
+                        edit
+                    };
+                    ui.add(edit).on_hover_text(tip);
+                };
+                egui::Grid::new("custom-h").num_columns(2).show(ui, |ui| {
+                    ui.label("h₁ =");
+                    formula(ui, &mut h[0], "h[0]", "The first component of h, in x and y: + − * / ^, ( ), numbers, sin cos tan exp ln sqrt abs tanh sinh cosh atan, pi, e.");
+                    ui.end_row();
+                    ui.label("h₂ =");
+                    formula(ui, &mut h[1], "h[1]", "The second component of h.");
+                    ui.end_row();
+                    let mut known = h_inv.is_some();
+                    ui.label("");
+                    if ui
+                        .checkbox(&mut known, "I know h⁻¹")
+                        .on_hover_text("Without it, h⁻¹ is found by Newton's method along the orbit. A given h⁻¹ is checked against h.")
+                        .changed()
+                    {
+                        *h_inv = known.then(|| ["x".to_owned(), "y".to_owned()]);
+                    }
+                    ui.end_row();
+                    if let Some(inv) = h_inv {
+                        ui.label("h⁻¹₁ =");
+                        formula(ui, &mut inv[0], "h_inv[0]", "h⁻¹(u): x and y stand for u₁ and u₂.");
+                        ui.end_row();
+                        ui.label("h⁻¹₂ =");
+                        formula(ui, &mut inv[1], "h_inv[1]", "The second component of h⁻¹.");
                         ui.end_row();
                     }
-                    if let Some(inv) = h_inv {
-                        for (i, formula) in inv.iter().enumerate() {
-                            ui.label(format!("h_inv[{i}]"));
-                            ui.label(RichText::new(formula.as_str()).monospace());
-                            ui.end_row();
-                        }
-                    }
                 });
-            }),
+            }
+        }
+        if matches!(self.rt.draft, ObjectiveSpec::Custom { .. }) {
+            self.gallery_ui(ui);
         }
         if let Some(e) = &self.rt.task_error {
             ui.label(
@@ -344,6 +380,45 @@ impl TeleportApp {
         }
         if self.rt.draft != before {
             self.edit_custom(self.rt.draft.clone());
+        }
+    }
+
+    /// Six example formulas, each a different shape: choosing one shows it
+    /// from its start point and view.
+    fn gallery_ui(&mut self, ui: &mut egui::Ui) {
+        let mut chosen = None;
+        egui::ComboBox::from_id_salt("gallery")
+            .selected_text("gallery: try an example h")
+            .width(ui.available_width().min(260.0))
+            .show_ui(ui, |ui| {
+                for (i, entry) in crate::objective::GALLERY.iter().enumerate() {
+                    if ui
+                        .selectable_label(false, entry.name)
+                        .on_hover_text(entry.description)
+                        .clicked()
+                    {
+                        chosen = Some(i);
+                    }
+                }
+            });
+        if let Some(i) = chosen {
+            self.show_gallery_entry(i);
+        }
+    }
+
+    /// Shows the gallery's entry `i`: its h, start point and view.
+    pub fn show_gallery_entry(&mut self, i: usize) {
+        let Some(entry) = crate::objective::GALLERY.get(i) else {
+            return;
+        };
+        match self.set_source(TaskSource::Custom(gallery_spec(entry))) {
+            Ok(()) => {
+                self.state.x0 = entry.x0;
+                self.state.playback.t = 0;
+                let [min, max] = entry.view;
+                self.rt.level_set.pending_view = Some((min, max));
+            }
+            Err(e) => self.rt.task_error = Some(e),
         }
     }
 
@@ -639,5 +714,13 @@ fn preset_help(p: Preset) -> &'static str {
         Preset::RosFixed => {
             "The paper's fixed Rosenbrock (Figure 5): a = 1, b = −1, c = −2, d(x) = 0.4x²."
         }
+    }
+}
+
+/// A gallery entry as an editable task.
+fn gallery_spec(entry: &crate::objective::GalleryEntry) -> ObjectiveSpec {
+    ObjectiveSpec::Custom {
+        h: entry.h.map(str::to_owned),
+        h_inv: entry.h_inv.map(|inv| inv.map(str::to_owned)),
     }
 }

@@ -72,6 +72,10 @@ pub struct LevelSetCache {
     texture_key: Option<CacheKey>,
     newton_key: Option<CacheKey>,
     newton_cells: Vec<[[f64; 2]; 4]>,
+    fold_key: Option<CacheKey>,
+    /// Cells of the view where `h` folds (det J_h changes sign or
+    /// vanishes); only a custom h can fold.
+    pub fold_cells: Vec<[[f64; 2]; 4]>,
     /// The plot's screen rect in the last frame (for plot-only screenshots).
     pub plot_rect: Option<egui::Rect>,
     /// Whether x₀ is being dragged.
@@ -102,6 +106,7 @@ impl LevelSetCache {
         self.key = None;
         self.texture_key = None;
         self.newton_key = None;
+        self.fold_key = None;
     }
 }
 
@@ -213,7 +218,11 @@ impl TeleportApp {
         }
         if self.state.show.newton_overlay && cache.newton_key.as_ref() != Some(&key) {
             cache.newton_cells = newton_violations(&self.rt.objective, min, max, 60);
-            cache.newton_key = Some(key);
+            cache.newton_key = Some(key.clone());
+        }
+        if cache.fold_key.as_ref() != Some(&key) {
+            cache.fold_cells = fold_cells(&self.rt.objective, min, max, 64);
+            cache.fold_key = Some(key);
         }
     }
 
@@ -259,6 +268,15 @@ impl TeleportApp {
         });
         if let Some(caption) = &self.state.caption {
             ui.label(egui::RichText::new(caption).heading());
+        }
+        if !self.rt.level_set.fold_cells.is_empty() {
+            ui.label(
+                egui::RichText::new(
+                    "⚠ h folds in this view (det J_h changes sign or vanishes in the shaded cells): \
+                     f's level sets there are not single orbits, and teleports that cross a fold stop.",
+                )
+                .color(ui.visuals().warn_fg_color),
+            );
         }
         // A recording or a presentation shows the plot, not the hints.
         if self.rt.animation.is_none() && !self.state.view.presenting {
@@ -335,6 +353,14 @@ impl TeleportApp {
                             .allow_hover(false),
                     );
                 }
+            }
+            for cell in &cache.fold_cells {
+                plot_ui.polygon(
+                    Polygon::new("h folds here (det J_h changes sign)", cell.to_vec())
+                        .fill_color(Color32::from_rgba_unmultiplied(200, 30, 120, 70))
+                        .stroke(Stroke::NONE)
+                        .allow_hover(false),
+                );
             }
             if self.state.show.newton_overlay {
                 for cell in &cache.newton_cells {
@@ -584,6 +610,44 @@ fn newton_violations(
                 && d.directional < 0.0
             {
                 cells.push([[x0, y0], [x0 + dx, y0], [x0 + dx, y0 + dy], [x0, y0 + dy]]);
+            }
+        }
+    }
+    cells
+}
+
+/// The cells of an `n × n` grid over the view where `h` folds: det J_h
+/// vanishes at a corner, or the corners' signs differ. Empty for the
+/// closed-form families, which never fold.
+fn fold_cells(obj: &Objective, min: [f64; 2], max: [f64; 2], n: usize) -> Vec<[[f64; 2]; 4]> {
+    if !matches!(obj, Objective::Custom(_)) {
+        return Vec::new();
+    }
+    let scan = crate::objective::fold_scan(obj, min, max, n);
+    if !scan.folds() {
+        return Vec::new();
+    }
+    let n = scan.n;
+    let at = |i: usize, j: usize| scan.det.get(j * n + i).copied().unwrap_or(f64::NAN);
+    let coord = |i: usize, j: usize| {
+        [
+            min[0] + (max[0] - min[0]) * i as f64 / (n - 1) as f64,
+            min[1] + (max[1] - min[1]) * j as f64 / (n - 1) as f64,
+        ]
+    };
+    let mut cells = Vec::new();
+    for j in 0..n - 1 {
+        for i in 0..n - 1 {
+            let d = [at(i, j), at(i + 1, j), at(i + 1, j + 1), at(i, j + 1)];
+            let degenerate = d.iter().any(|v| !v.is_finite() || *v == 0.0);
+            let mixed = d.iter().any(|v| *v > 0.0) && d.iter().any(|v| *v < 0.0);
+            if degenerate || mixed {
+                cells.push([
+                    coord(i, j),
+                    coord(i + 1, j),
+                    coord(i + 1, j + 1),
+                    coord(i, j + 1),
+                ]);
             }
         }
     }

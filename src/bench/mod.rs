@@ -70,17 +70,26 @@ pub struct CoreMeasurements {
     pub dense_scan: Measurement,
     /// The oracle on the Rosenbrock preset, a hard orbit.
     pub oracle_rosenbrock: Measurement,
+    /// `f` and `∇f` of a typed `h` (the gallery's cubic shear).
+    pub custom_f_grad: Measurement,
+    /// A 200 × 200 grid of `f` of the same `h` (the contours' input).
+    pub custom_grid: Measurement,
+    /// One orbit of 512 points of the same `h`, by Newton's method.
+    pub custom_orbit: Measurement,
 }
 
 impl CoreMeasurements {
     /// The rows in table order.
-    pub fn rows(&self) -> [&Measurement; 5] {
+    pub fn rows(&self) -> [&Measurement; 8] {
         [
             &self.f_grad,
             &self.teleport,
             &self.oracle,
             &self.dense_scan,
             &self.oracle_rosenbrock,
+            &self.custom_f_grad,
+            &self.custom_grid,
+            &self.custom_orbit,
         ]
     }
 
@@ -98,6 +107,14 @@ pub fn core(samples: usize) -> CoreMeasurements {
     tasks.extend(TaskDist::RosVary.sample_many(12, 32, Default::default()));
     let rosen = Preset::Rosenbrock.objective();
     let n = tasks.len();
+    // The gallery's first h without its closed-form inverse: orbits by
+    // Newton's method, as for any formula a user types.
+    let shear = crate::objective::Custom::new(crate::objective::GALLERY[0].h, None)
+        .map(|c| crate::objective::Objective::Custom(std::sync::Arc::new(c)))
+        .unwrap_or_else(|_| rosen.clone());
+    let shear_points: Vec<Vec2> = (0..64)
+        .map(|k| Vec2::new(-2.0 + 0.0625 * k as f64, 1.5 - 0.05 * k as f64))
+        .collect();
     CoreMeasurements {
         f_grad: measure("f + ∇f (mixed families)", samples, 4096, |i| {
             let t = &tasks[i % n];
@@ -123,6 +140,30 @@ pub fn core(samples: usize) -> CoreMeasurements {
         oracle_rosenbrock: measure("oracle θ* on Rosenbrock preset", samples, 16, |_| {
             black_box(oracle(&rosen, black_box(&Vec2::new(-1.0, -1.0))));
         }),
+        custom_f_grad: measure("your h (cubic shear): f + ∇f", samples, 4096, |i| {
+            black_box(shear.f_grad(black_box(&shear_points[i % 64])));
+        }),
+        custom_grid: measure("your h: 200×200 grid of f", samples.min(41), 1, |_| {
+            black_box(crate::contour::Grid::of_objective(
+                &shear,
+                [-3.0, -2.0],
+                [3.0, 2.0],
+                200,
+                200,
+            ));
+        }),
+        custom_orbit: measure(
+            "your h: orbit of 512 points (Newton)",
+            samples.min(41),
+            2,
+            |i| {
+                black_box(crate::symmetry::orbit(
+                    &shear,
+                    black_box(&shear_points[i % 64]),
+                    512,
+                ));
+            },
+        ),
     }
 }
 

@@ -1,0 +1,240 @@
+//! Your own h in the app: the formula editor, the gallery and fold
+//! shading, driven headless by egui_kittest.
+#![allow(clippy::unwrap_used, reason = "test helpers panic on setup failures")]
+
+use std::path::PathBuf;
+
+use egui::{Key, Modifiers};
+use egui_kittest::Harness;
+use egui_kittest::kittest::Queryable as _;
+use teleport_lab::app::state::AppState;
+use teleport_lab::app::{Options, TeleportApp};
+use teleport_lab::io::scene::ObjectiveSpec;
+use teleport_lab::objective::{Custom, GALLERY, Objective, Vec2};
+
+fn harness(name: &str) -> Harness<'static, TeleportApp> {
+    let dir: PathBuf =
+        std::env::temp_dir().join(format!("tl-custom-{name}-{}", std::process::id()));
+    let options = Options {
+        export_dir: Some(dir),
+        dialogs: false,
+        fresh: true,
+        ..Options::default()
+    };
+    let app = TeleportApp::new(AppState::default(), &options);
+    let mut h = Harness::builder()
+        .with_size(egui::vec2(1440.0, 900.0))
+        .with_context_setup(teleport_lab::app::install_fonts)
+        .build_ui_state(|ui, app: &mut TeleportApp| app.ui_body(ui), app);
+    h.run_steps(4);
+    h
+}
+
+fn custom(h: [&str; 2]) -> Objective {
+    Objective::Custom(std::sync::Arc::new(Custom::new(h, None).unwrap()))
+}
+
+/// Replaces the text of the field labelled `label` by typing.
+fn retype(h: &mut Harness<'_, TeleportApp>, label: &str, text: &str) {
+    h.get_by_label(label).click();
+    h.run_steps(1);
+    h.key_press_modifiers(Modifiers::COMMAND, Key::A);
+    h.get_by_label(label).type_text(text);
+    h.run_steps(4);
+}
+
+#[test]
+fn typing_a_formula_redraws_the_plot_and_a_typo_keeps_the_last_task() {
+    let mut h = harness("typing");
+    h.get_by_label("your h").click();
+    h.run_steps(4);
+    // "your h" opens the gallery's first example from its start point.
+    let first = &GALLERY[0];
+    assert_eq!(h.state().state.x0, first.x0);
+    assert_eq!(h.state().rt.objective, first.objective().unwrap());
+    let lines_before = h.state().rt.level_set.lines.clone();
+    let row = h.state().state.optimizers[0].id;
+    // Its h⁻¹ is known in closed form; a new h needs Newton's instead.
+    h.get_by_label("I know h⁻¹").click();
+    h.run_steps(2);
+
+    retype(&mut h, "The second component of h.", "y - 0.5*sin(x)");
+    let want = custom(["x + 0.5*y^3", "y - 0.5*sin(x)"]);
+    assert_eq!(h.state().rt.objective, want, "the typed h is the task");
+    assert!(h.state().rt.task_error.is_none());
+    assert_ne!(
+        h.state().rt.level_set.lines,
+        lines_before,
+        "the contours follow"
+    );
+    let x0 = Vec2::from(h.state().state.x0);
+    let run = &h.state().run(row).unwrap().base;
+    assert_eq!(run.records[0].f, want.f(&x0), "and so do the runs");
+
+    // A typo: flagged at its field with the column, the last task stays.
+    retype(&mut h, "The second component of h.", "y - 0.5*sin(x");
+    let error = h.state().rt.task_error.clone().unwrap_or_default();
+    assert!(
+        error.contains("h[1]") && error.contains("column"),
+        "{error}"
+    );
+    assert_eq!(h.state().rt.objective, want);
+    assert!(
+        h.query_by_label_contains("keeping the last valid task")
+            .is_some()
+    );
+    // Fixing it clears the error.
+    retype(&mut h, "The second component of h.", "y - 0.25*sin(x)");
+    assert!(h.state().rt.task_error.is_none());
+    assert_eq!(
+        h.state().rt.objective,
+        custom(["x + 0.5*y^3", "y - 0.25*sin(x)"])
+    );
+}
+
+#[test]
+fn every_gallery_example_draws_without_folds_and_its_runs_are_finite() {
+    let mut h = harness("gallery");
+    h.get_by_label("your h").click();
+    h.run_steps(2);
+    for (i, entry) in GALLERY.iter().enumerate() {
+        h.state_mut().show_gallery_entry(i);
+        h.run_steps(4);
+        let app = h.state();
+        assert_eq!(
+            app.rt.objective,
+            entry.objective().unwrap(),
+            "{}",
+            entry.name
+        );
+        assert!(
+            app.rt.level_set.fold_cells.is_empty(),
+            "{} folds",
+            entry.name
+        );
+        assert!(
+            !app.rt.level_set.lines.is_empty(),
+            "{}: no contours",
+            entry.name
+        );
+        // The entry's view, widened along one axis to the plot's shape.
+        let (min, max) = app.rt.level_set.view.unwrap();
+        let [want_min, want_max] = entry.view;
+        for k in 0..2 {
+            assert!(
+                min[k] <= want_min[k] + 1e-9 && max[k] >= want_max[k] - 1e-9,
+                "{}: view {min:?}..{max:?} misses {:?}",
+                entry.name,
+                entry.view
+            );
+        }
+        let gd = &app.run(app.state.optimizers[0].id).unwrap().base;
+        assert!(
+            gd.records.iter().all(|r| r.f.is_finite()),
+            "{}: GD is not finite",
+            entry.name
+        );
+    }
+}
+
+#[test]
+fn a_folding_h_is_shaded_and_said_above_the_plot() {
+    let mut h = harness("fold");
+    h.state_mut().edit_custom(ObjectiveSpec::Custom {
+        h: ["x^2 - 0.5*x".into(), "y".into()],
+        h_inv: None,
+    });
+    h.state_mut().state.x0 = [1.0, 1.0];
+    h.state_mut().rt.level_set.reset_view = true;
+    h.run_steps(4);
+    assert!(matches!(h.state().rt.objective, Objective::Custom(_)));
+    let cells = h.state().rt.level_set.fold_cells.clone();
+    assert!(
+        !cells.is_empty(),
+        "det J = 2x − 0.5 changes sign at x = 0.25; error {:?}, view {:?}",
+        h.state().rt.task_error,
+        h.state().rt.level_set.view
+    );
+    // Every shaded cell straddles the fold line x = 0.25.
+    for cell in &cells {
+        let (lo, hi) = cell
+            .iter()
+            .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), p| {
+                (lo.min(p[0]), hi.max(p[0]))
+            });
+        assert!(lo <= 0.25 && hi >= 0.25, "{cell:?}");
+    }
+    assert!(h.query_by_label_contains("h folds in this view").is_some());
+    // A closed-form task never folds.
+    h.state_mut().edit_custom(ObjectiveSpec::Ellipse {
+        a: [[0.5, 0.0], [0.0, 3.0]],
+        b: [0.0, 0.0],
+    });
+    h.run_steps(3);
+    assert!(h.state().rt.level_set.fold_cells.is_empty());
+    assert!(h.query_by_label_contains("h folds in this view").is_none());
+}
+
+#[test]
+fn train_task_file_meta_trains_on_a_typed_h_and_refuses_a_bad_file() {
+    let dir = std::env::temp_dir().join(format!("tl-custom-train-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let task = dir.join("task.json");
+    std::fs::write(
+        &task,
+        r#"{"version": 2, "objective": {"family": "custom", "h": ["x + 0.5*y^3", "y - 0.2*sin(x)"]},
+            "x0": [1.0, 1.0], "steps": 10, "optimizers": [{"kind": "gd", "lr": 0.05}]}"#,
+    )
+    .unwrap();
+    let out = dir.join("mine.safetensors");
+    let train = |task: &std::path::Path| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_teleport-lab"))
+            .args([
+                "train",
+                "--variant",
+                "l2o-tele",
+                "--trajectories",
+                "4",
+                "--steps",
+                "6",
+            ])
+            .args(["--unroll", "3", "--hidden", "8", "--task"])
+            .arg(task)
+            .arg("--out")
+            .arg(&out)
+            .output()
+            .unwrap()
+    };
+    let run = train(&task);
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    let (model, _) = teleport_lab::io::weights::load(&out).unwrap();
+    assert_eq!(model.variant(), teleport_lab::l2o::Variant::L2oTele);
+    // The trained model runs on the typed h from the file's x₀.
+    let obj = custom(["x + 0.5*y^3", "y - 0.2*sin(x)"]);
+    let run = model.trajectory(&obj, Vec2::new(1.0, 1.0), 6);
+    assert_eq!(run.records.len(), 7);
+    assert!(run.records.iter().all(|r| r.f.is_finite()));
+
+    std::fs::remove_file(&out).unwrap();
+    let bad = dir.join("bad.json");
+    std::fs::write(
+        &bad,
+        r#"{"version": 2, "objective": {"family": "custom", "h": ["x + sin(", "y"]},
+            "x0": [1.0, 1.0], "steps": 10, "optimizers": []}"#,
+    )
+    .unwrap();
+    let run = train(&bad);
+    assert_eq!(run.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&run.stderr);
+    assert!(
+        stderr.contains("--task") && stderr.contains("h[0]"),
+        "{stderr}"
+    );
+    assert!(!out.exists(), "nothing written");
+    std::fs::remove_dir_all(&dir).unwrap();
+}
