@@ -252,7 +252,9 @@ pub enum Format {
 /// Output formats of `evaluate`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 pub enum StatsFormat {
-    /// `{"optimizers": [{"name", "steps": [{"t", "mean", "median", "std", "q25", "q75", "runs", "diverged"}, ...]}, ...]}`.
+    /// `{"optimizers": [{"name", "steps": [{"t", "mean", "median", "std", "q25", "q75", "runs", "diverged"}, ...]}, ...]}`;
+    /// a step at which runs teleported adds `"teleport_efficiency": {"mean", "median", "q25", "q75", "n"}`,
+    /// η = ‖∇f(g_θ x)‖ / ‖∇f(g_θ* x)‖ over those runs (the oracle scores exactly 1).
     Json,
     /// `optimizer,t,mean,median,std,q25,q75,runs,diverged`, a row per optimizer and step.
     Csv,

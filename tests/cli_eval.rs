@@ -1022,3 +1022,66 @@ fn training_that_cannot_learn_exits_2_and_says_why() {
     assert!(!out_path.exists(), "a refused run wrote weights");
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// `evaluate` reports how well each teleporting optimizer chose its angle:
+/// the oracle exactly 1, a fixed-budget ascent below it, plain GD nothing.
+#[test]
+fn evaluate_reports_teleport_efficiency_per_step() {
+    let out = teleport_lab(&[
+        "evaluate",
+        "--baseline",
+        "gd:lr=0.05,teleport=oracle,every=2",
+        "--baseline",
+        "gd:lr=0.05,teleport=ascent,every=2,ascent_iters=1",
+        "--baseline",
+        "gd:lr=0.05",
+        "--runs",
+        "12",
+        "--steps",
+        "6",
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let steps = |i: usize| {
+        json["optimizers"][i]["steps"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default()
+    };
+    let with_eta = |i: usize| -> Vec<serde_json::Value> {
+        steps(i)
+            .into_iter()
+            .filter_map(|s| s.get("teleport_efficiency").cloned())
+            .collect()
+    };
+    let oracle = with_eta(0);
+    assert!(oracle.len() >= 2, "{oracle:?}");
+    for e in &oracle {
+        for key in ["mean", "median", "q25", "q75"] {
+            assert_eq!(e[key], 1.0, "{e}");
+        }
+        assert!(
+            e["n"].as_u64().is_some_and(|n| (1..=12).contains(&n)),
+            "{e}"
+        );
+    }
+    let ascent = with_eta(1);
+    assert!(!ascent.is_empty());
+    assert!(
+        ascent.iter().all(|e| e["median"]
+            .as_f64()
+            .is_some_and(|m| m > 0.0 && m <= 1.0 + 1e-8)),
+        "{ascent:?}"
+    );
+    assert!(
+        ascent
+            .iter()
+            .any(|e| e["mean"].as_f64().is_some_and(|m| m < 0.999)),
+        "one ascent step is not the oracle: {ascent:?}"
+    );
+    assert!(with_eta(2).is_empty(), "GD does not teleport");
+}

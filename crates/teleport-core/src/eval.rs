@@ -222,6 +222,69 @@ pub struct StepStats {
     pub runs: usize,
     /// Runs that diverged at or before this step.
     pub diverged: usize,
+    /// How well the runs that teleported at this step chose their angle
+    /// (see [`teleport_efficiency`]); absent where none teleported.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub teleport_efficiency: Option<Summary>,
+}
+
+/// Mean, median and quartiles of a sample.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+pub struct Summary {
+    /// Mean.
+    pub mean: f64,
+    /// Median.
+    pub median: f64,
+    /// First quartile.
+    pub q25: f64,
+    /// Third quartile.
+    pub q75: f64,
+    /// Values summarized.
+    pub n: usize,
+}
+
+impl Summary {
+    /// The summary of the finite values; `None` when there are none.
+    pub fn of(values: &[f64]) -> Option<Self> {
+        let mut v: Vec<f64> = values.iter().copied().filter(|x| x.is_finite()).collect();
+        if v.is_empty() {
+            return None;
+        }
+        v.sort_by(f64::total_cmp);
+        let n = v.len();
+        Some(Summary {
+            mean: v.iter().sum::<f64>() / n as f64,
+            median: quantile(&mut v, 0.5),
+            q25: quantile(&mut v, 0.25),
+            q75: quantile(&mut v, 0.75),
+            n,
+        })
+    }
+}
+
+/// The efficiency of one teleport from `x` by the angle `theta`:
+/// `η = ‖∇f(g_θ x)‖ / ‖∇f(g_θ* x)‖`, where θ* is the oracle's angle (the
+/// steepest point of the orbit), so η ≤ 1 up to the oracle's 1e−8 and the
+/// oracle itself scores exactly 1. `None` where the orbit is flat (θ* has
+/// no gradient to beat) or cannot be followed.
+pub fn teleport_efficiency(obj: &Objective, x: &Vec2, theta: f64) -> Option<f64> {
+    let best = crate::symmetry::try_oracle(obj, x).ok()?;
+    let chosen = crate::symmetry::grad_norm_at(obj, x, theta);
+    let best_norm = crate::symmetry::grad_norm_at(obj, x, best.theta);
+    (best_norm > 0.0 && best_norm.is_finite() && chosen.is_finite()).then(|| chosen / best_norm)
+}
+
+/// η of every teleport of a run, by step: `(t, η)`.
+pub fn run_teleport_efficiency(obj: &Objective, run: &Trajectory) -> Vec<(usize, f64)> {
+    run.records
+        .iter()
+        .filter(|r| r.teleported)
+        .filter_map(|r| {
+            let from = r.from?;
+            let theta = r.theta?;
+            Some((r.t, teleport_efficiency(obj, &Vec2::from(from), theta)?))
+        })
+        .collect()
 }
 
 /// Per-step statistics of trajectories of `steps` steps.
@@ -247,6 +310,7 @@ pub fn stats(trajectories: &[Trajectory], steps: usize) -> Vec<StepStats> {
                 q75: quantile(&mut values, 0.75),
                 runs: n,
                 diverged: trajectories.len() - n,
+                teleport_efficiency: None,
             }
         })
         .collect()
@@ -259,7 +323,20 @@ pub fn evaluate(opt: &AnyOptimizer, tasks: &[Task], steps: usize) -> Vec<StepSta
         .iter()
         .map(|task| opt.trajectory(&task.objective, task.x0, steps))
         .collect();
-    stats(&runs, steps)
+    let mut out = stats(&runs, steps);
+    // η of every teleport, gathered per step over the runs that teleported.
+    let mut by_step: Vec<Vec<f64>> = vec![Vec::new(); steps + 1];
+    for (task, run) in tasks.iter().zip(&runs) {
+        for (t, eta) in run_teleport_efficiency(&task.objective, run) {
+            if let Some(v) = by_step.get_mut(t) {
+                v.push(eta);
+            }
+        }
+    }
+    for (s, etas) in out.iter_mut().zip(&by_step) {
+        s.teleport_efficiency = Summary::of(etas);
+    }
+    out
 }
 
 #[cfg(test)]
@@ -320,5 +397,84 @@ mod tests {
             refusal("gd:lr=0.1,teleport=oracle,every=0.5").reason,
             BaselineFault::EveryNotPositive
         );
+    }
+
+    #[test]
+    fn the_oracle_teleports_with_efficiency_exactly_one() {
+        let tasks = crate::objective::TaskDist::ElliVary.sample_many(3, 20, Default::default());
+        let oracle = AnyOptimizer::parse_baseline("gd:lr=0.05,teleport=oracle,every=3").unwrap();
+        let steps = evaluate(&oracle, &tasks, 9);
+        // The steps at which runs teleported, and how many did.
+        let mut teleports = vec![0; 10];
+        for task in &tasks {
+            for r in oracle.trajectory(&task.objective, task.x0, 9).records {
+                teleports[r.t] += usize::from(r.teleported);
+            }
+        }
+        for s in &steps {
+            match &s.teleport_efficiency {
+                Some(e) => {
+                    assert_eq!(
+                        (e.mean, e.median, e.q25, e.q75),
+                        (1.0, 1.0, 1.0, 1.0),
+                        "t = {}",
+                        s.t
+                    );
+                    assert_eq!(e.n, teleports[s.t], "t = {}", s.t);
+                }
+                None => assert_eq!(teleports[s.t], 0, "t = {} has no η", s.t),
+            }
+        }
+        assert!(
+            steps
+                .iter()
+                .filter(|s| s.teleport_efficiency.is_some())
+                .count()
+                >= 2,
+            "teleports by step: {teleports:?}"
+        );
+        // Plain GD never teleports.
+        let gd = AnyOptimizer::parse_baseline("gd:lr=0.05").unwrap();
+        assert!(
+            evaluate(&gd, &tasks, 9)
+                .iter()
+                .all(|s| s.teleport_efficiency.is_none())
+        );
+    }
+
+    #[test]
+    fn a_learned_teleports_efficiency_matches_a_dense_angle_scan() {
+        let model = crate::pretrained::load(
+            crate::l2o::Variant::L2oTele,
+            crate::pretrained::Family::Ellipse,
+        )
+        .unwrap();
+        let opt = AnyOptimizer::Learned {
+            name: "l2o-tele".into(),
+            model: Arc::new(model),
+        };
+        let tasks = crate::objective::TaskDist::ElliVary.sample_many(5, 6, Default::default());
+        let mut checked = 0;
+        let mut below_one = 0;
+        for task in &tasks {
+            let run = opt.trajectory(&task.objective, task.x0, 10);
+            for (t, eta) in run_teleport_efficiency(&task.objective, &run) {
+                let r = &run.records[t];
+                let x = Vec2::from(r.from.unwrap());
+                // An independent answer: the steepest of 65,536 angles.
+                let best = crate::symmetry::dense_scan(&task.objective, &x, 65_536).grad_norm;
+                let chosen = crate::symmetry::grad_norm_at(&task.objective, &x, r.theta.unwrap());
+                let want = chosen / best;
+                assert!(
+                    (eta - want).abs() <= 1e-6 * want.max(1e-12),
+                    "t = {t}: {eta} vs {want}"
+                );
+                assert!(eta <= 1.0 + 1e-8, "η = {eta} beats the oracle");
+                below_one += usize::from(eta < 0.999);
+                checked += 1;
+            }
+        }
+        assert!(checked >= 10, "only {checked} teleports");
+        assert!(below_one > 0, "a learned angle is not always the oracle's");
     }
 }
