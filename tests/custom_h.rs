@@ -238,3 +238,28 @@ fn train_task_file_meta_trains_on_a_typed_h_and_refuses_a_bad_file() {
     assert!(!out.exists(), "nothing written");
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// The θ plot's curve comes from one walk around the orbit; it must equal
+/// teleporting to each angle separately.
+#[test]
+fn the_theta_curve_from_one_orbit_walk_equals_teleporting_to_each_angle() {
+    use teleport_lab::app::side_plots::theta_curve;
+    use teleport_lab::symmetry::grad_norm_at;
+    let spiral = GALLERY[1].objective().unwrap();
+    let ellipse = teleport_lab::objective::Preset::ElliFixed.objective();
+    for (obj, x, tol) in [
+        (&ellipse, Vec2::new(-5.0, 3.5), 1e-12),
+        (&spiral, Vec2::new(1.5, 0.5), 1e-7),
+    ] {
+        let curve = theta_curve(obj, &x);
+        assert_eq!(curve.len(), 241);
+        assert_eq!(curve[0][0], -std::f64::consts::PI);
+        for &[theta, norm] in &curve {
+            let want = grad_norm_at(obj, &x, theta);
+            assert!(
+                (norm - want).abs() <= tol * want.max(1.0),
+                "θ = {theta}: {norm} vs {want}"
+            );
+        }
+    }
+}

@@ -210,9 +210,13 @@ pub struct Runtime {
     session: Option<session::SessionSaver>,
     /// Panic after this many frames (test hook).
     panic_after_frames: Option<u64>,
-    /// θ* at the current point, found once per frame for the scrubber and
-    /// the θ plot.
+    /// θ* at the current point, for the scrubber and the θ plot; found
+    /// again only when the point or the task changes.
     pub oracle: crate::symmetry::OracleResult,
+    /// The θ plot's curve at the current point, kept with the oracle.
+    theta_curve: Vec<[f64; 2]>,
+    /// The task and point the oracle and the θ curve belong to.
+    orbit_key: Option<(Objective, [f64; 2])>,
     /// The animation being recorded.
     pub animation: Option<animation::AnimationJob>,
     /// Whether the options of File → Export animation… are open.
@@ -337,6 +341,8 @@ impl TeleportApp {
                     theta: 0.0,
                     grad_norm: 0.0,
                 },
+                theta_curve: Vec::new(),
+                orbit_key: None,
                 animation: None,
                 animation_dialog: false,
                 animation_settings: animation::AnimationSettings::default(),
@@ -718,7 +724,7 @@ impl TeleportApp {
         self.animation_before_frame(&ctx);
         self.apply_zoom(&ctx);
         self.recompute_if_needed();
-        self.rt.oracle = crate::symmetry::oracle(&self.rt.objective, &self.current_point());
+        self.update_orbit_cache();
 
         let recording_plot = self
             .rt
@@ -785,6 +791,24 @@ impl TeleportApp {
         self.training_window(&ctx);
         self.help_window(&ctx);
         self.animation_window(&ctx);
+    }
+
+    /// Finds θ* and the θ curve when the task or the current point changed
+    /// (a custom h walks its orbit by Newton's method: not every frame).
+    fn update_orbit_cache(&mut self) {
+        let x = self.current_point();
+        let key = (self.rt.objective.clone(), [x.x, x.y]);
+        if self.rt.orbit_key.as_ref() == Some(&key) {
+            return;
+        }
+        self.rt.oracle = crate::symmetry::oracle(&self.rt.objective, &x);
+        self.rt.theta_curve = side_plots::theta_curve(&self.rt.objective, &x);
+        self.rt.orbit_key = Some(key);
+    }
+
+    /// The θ plot's curve at the current point.
+    pub fn theta_curve(&self) -> Vec<[f64; 2]> {
+        self.rt.theta_curve.clone()
     }
 
     /// Files dropped on the window: scenes and lab files open, weights load

@@ -92,6 +92,8 @@ struct Driver {
     targets: Vec<Target>,
     frames: usize,
     nan_drawn: Option<String>,
+    /// Where exports go.
+    dir: PathBuf,
 }
 
 impl Driver {
@@ -101,7 +103,7 @@ impl Driver {
         ctx.set_theme(egui::Theme::Light);
         ctx.enable_accesskit();
         let options = Options {
-            export_dir: Some(export_dir),
+            export_dir: Some(export_dir.clone()),
             dialogs: false,
             fresh: true,
             ..Options::default()
@@ -118,6 +120,7 @@ impl Driver {
             targets: Vec::new(),
             frames: 0,
             nan_drawn: None,
+            dir: export_dir,
         }
     }
 
@@ -346,7 +349,10 @@ fn junk_text(rng: &mut crate::Rng) -> String {
     s
 }
 
-const KEYS: [Key; 16] = [
+const KEYS: [Key; 19] = [
+    Key::F11,
+    Key::PageDown,
+    Key::PageUp,
     Key::T,
     Key::O,
     Key::Space,
@@ -570,7 +576,7 @@ fn act(d: &mut Driver, rng: &mut crate::Rng) -> (&'static str, String) {
 fn panel_action(d: &mut Driver, rng: &mut crate::Rng) -> (&'static str, String) {
     let app = &mut d.app;
     let n = app.state.optimizers.len();
-    let (kind, description) = match rng.random_range(0..12) {
+    let (kind, description) = match rng.random_range(0..16) {
         0 | 1 => {
             let rows = default_optimizers();
             let row = rows[rng.random_range(0..rows.len())].clone();
@@ -672,6 +678,62 @@ fn panel_action(d: &mut Driver, rng: &mut crate::Rng) -> (&'static str, String) 
             let text = format!("{kind:?}");
             app.command(kind);
             ("command", text)
+        }
+        12 => {
+            let command = match rng.random_range(0..4) {
+                0 => Command::SetPresenting(!app.state.view.presenting),
+                1 => Command::Zoom(Some(1.1)),
+                2 => Command::Zoom(Some(1.0 / 1.1)),
+                _ => Command::Zoom(None),
+            };
+            let text = format!("{command:?}");
+            app.command(command);
+            ("view", text)
+        }
+        13 => {
+            // Your own h: a gallery entry, or a formula as users type them
+            // (half-typed, folding, dividing by zero).
+            const FORMULAS: [[&str; 2]; 8] = [
+                ["x + 0.5*y^3", "y - 0.2*sin(x)"],
+                ["x^2", "y"],
+                ["x + sin(", "y"],
+                ["1/(x-x)", "y"],
+                ["exp(x)", "y + x"],
+                [
+                    "x*cos(x^2+y^2) - y*sin(x^2+y^2)",
+                    "x*sin(x^2+y^2) + y*cos(x^2+y^2)",
+                ],
+                ["x^2 - 0.5*x", "y"],
+                ["1e308*x", "y"],
+            ];
+            if rng.random_bool(0.4) {
+                let i = rng.random_range(0..crate::objective::GALLERY.len());
+                app.show_gallery_entry(i);
+                ("task", format!("gallery entry {i}"))
+            } else {
+                let f = FORMULAS[rng.random_range(0..FORMULAS.len())];
+                app.edit_custom(crate::io::scene::ObjectiveSpec::Custom {
+                    h: f.map(str::to_owned),
+                    h_inv: None,
+                });
+                ("task", format!("type h = {f:?}"))
+            }
+        }
+        14 => {
+            app.command(Command::ExportPlotSvg);
+            ("export", "export the plot as SVG".to_owned())
+        }
+        15 => {
+            // A recording waits for screenshots, which a headless run never
+            // delivers: Esc (a monkey key) or a changed step count cancels it.
+            let ctx = d.ctx.clone();
+            let path = d.dir.join("monkey.gif");
+            let settings = crate::app::animation::AnimationSettings {
+                plot_only: rng.random_bool(0.5),
+                ..Default::default()
+            };
+            app.start_animation(&ctx, path, settings, None);
+            ("export", "start recording an animation".to_owned())
         }
         _ => {
             // Row settings a user edits in the row's header.
