@@ -297,6 +297,31 @@ impl TeleportApp {
     }
 }
 
+/// `‖∇f(g_θ x)‖` at `THETA_SAMPLES + 1` angles from −π to π, from one walk
+/// around the orbit: a custom `h` follows its orbit by continuation, so
+/// teleporting from `x` to each angle separately would cost a walk per
+/// angle.
+pub fn theta_curve(obj: &crate::objective::Objective, x: &crate::objective::Vec2) -> Vec<[f64; 2]> {
+    let n = THETA_SAMPLES;
+    // Points at 2πk/n; angle −π + 2πk/n is point (k + n/2) mod n.
+    let ring = crate::symmetry::orbit(obj, x, n);
+    (0..=n)
+        .filter_map(|k| {
+            let th = -PI + 2.0 * PI * k as f64 / n as f64;
+            let p = ring.get((k + n / 2) % n)?;
+            Some([th, obj.grad(p).norm()])
+        })
+        // ‖∇f‖ can overflow on the orbit of a far-away point; values
+        // beyond 1e100 would give the plot unusable bounds.
+        .filter(|p| p[1].is_finite() && p[1].abs() < 1e100)
+        .collect()
+}
+
+const _: () = assert!(
+    THETA_SAMPLES.is_multiple_of(2),
+    "θ = −π must be a sample of the orbit"
+);
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -341,28 +366,3 @@ mod tests {
         assert!(view.min()[1] <= 2.5f64.log10() && view.max()[1] >= 4f64.log10());
     }
 }
-
-/// `‖∇f(g_θ x)‖` at `THETA_SAMPLES + 1` angles from −π to π, from one walk
-/// around the orbit: a custom `h` follows its orbit by continuation, so
-/// teleporting from `x` to each angle separately would cost a walk per
-/// angle.
-pub fn theta_curve(obj: &crate::objective::Objective, x: &crate::objective::Vec2) -> Vec<[f64; 2]> {
-    let n = THETA_SAMPLES;
-    // Points at 2πk/n; angle −π + 2πk/n is point (k + n/2) mod n.
-    let ring = crate::symmetry::orbit(obj, x, n);
-    (0..=n)
-        .filter_map(|k| {
-            let th = -PI + 2.0 * PI * k as f64 / n as f64;
-            let p = ring.get((k + n / 2) % n)?;
-            Some([th, obj.grad(p).norm()])
-        })
-        // ‖∇f‖ can overflow on the orbit of a far-away point; values
-        // beyond 1e100 would give the plot unusable bounds.
-        .filter(|p| p[1].is_finite() && p[1].abs() < 1e100)
-        .collect()
-}
-
-const _: () = assert!(
-    THETA_SAMPLES % 2 == 0,
-    "θ = −π must be a sample of the orbit"
-);
