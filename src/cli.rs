@@ -499,6 +499,11 @@ pub fn run(cli: Cli) -> Result<(), Failure> {
                         m.contour_ms
                     );
                     println!("| sampling f on that grid, median | {:.2} ms |", m.grid_ms);
+                    let c = crate::bench::app::ui_custom(frames);
+                    println!(
+                        "| frame CPU time on a typed h (gallery spiral), median / p99 | {:.2} / {:.2} ms |",
+                        c.median_ms, c.p99_ms
+                    );
                     println!(
                         "\n{} frames at 1440×900 after 30 warm-up frames: default task, all {} optimizers, 100 steps, playback and live training ({} snapshots received).",
                         m.frames,

@@ -29,11 +29,34 @@ pub struct UiMeasurement {
 /// is the egui pass plus tessellation, as the UI thread does before handing
 /// triangles to the GPU.
 pub fn ui(frames: usize) -> UiMeasurement {
+    ui_on(frames, None)
+}
+
+/// [`ui`] on the gallery's spiral, a typed h whose orbits are walked by
+/// Newton's method: playback moves the current point every frame, so θ*,
+/// the θ curve and the orbit are found again in every frame.
+pub fn ui_custom(frames: usize) -> UiMeasurement {
+    let entry = &crate::objective::GALLERY[1];
+    let spec = crate::io::scene::ObjectiveSpec::Custom {
+        h: entry.h.map(str::to_owned),
+        h_inv: entry.h_inv.map(|inv| inv.map(str::to_owned)),
+    };
+    ui_on(frames, Some((spec, entry.x0)))
+}
+
+fn ui_on(
+    frames: usize,
+    task: Option<(crate::io::scene::ObjectiveSpec, [f64; 2])>,
+) -> UiMeasurement {
     use crate::app::{Options, TeleportApp, state::AppState};
     let ctx = egui::Context::default();
     crate::app::install_fonts(&ctx);
     ctx.set_theme(egui::Theme::Light);
     let mut state = AppState::default();
+    if let Some((spec, x0)) = task {
+        state.source = crate::app::state::TaskSource::Custom(spec);
+        state.x0 = x0;
+    }
     for e in &mut state.optimizers {
         e.enabled = true;
     }
@@ -65,7 +88,9 @@ pub fn ui(frames: usize) -> UiMeasurement {
             ..Default::default()
         };
         let start = Instant::now();
-        let output = ctx.run_ui(input, |ui| app.ui_body(ui));
+        let mut output = ctx.run_ui(input, |ui| app.ui_body(ui));
+        // No GPU takes the texture updates here.
+        output.textures_delta.clear();
         let primitives = ctx.tessellate(output.shapes, output.pixels_per_point);
         black_box(primitives);
         let elapsed = start.elapsed().as_secs_f64() * 1e3;
@@ -216,7 +241,8 @@ pub fn soak(minutes: f64, mut on_progress: impl FnMut(f64)) -> SoakMeasurement {
         };
         let t0 = Instant::now();
         let cpu0 = thread_cpu_secs();
-        let output = ctx.run_ui(input, |ui| app.ui_body(ui));
+        let mut output = ctx.run_ui(input, |ui| app.ui_body(ui));
+        output.textures_delta.clear();
         black_box(ctx.tessellate(output.shapes, output.pixels_per_point));
         let frame_ms = t0.elapsed().as_secs_f64() * 1e3;
         let cpu_ms = (thread_cpu_secs() - cpu0) * 1e3;
