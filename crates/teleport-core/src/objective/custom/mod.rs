@@ -285,13 +285,17 @@ impl Custom {
     }
 
     /// `h(p)`.
-    #[inline]
+    // Not inlined: the closed-form families' arms of `Objective`'s
+    // methods must stay small enough to inline into the oracle's loops.
+    #[inline(never)]
     pub fn h(&self, p: &Vec2) -> Vec2 {
         Vec2::new(self.h[0].eval(p.x, p.y), self.h[1].eval(p.x, p.y))
     }
 
     /// `h(p)` and `J_h(p)` by forward duals.
-    #[inline]
+    // Not inlined: the closed-form families' arms of `Objective`'s
+    // methods must stay small enough to inline into the oracle's loops.
+    #[inline(never)]
     pub fn h_jacobian(&self, p: &Vec2) -> (Vec2, Mat2) {
         let (x, y) = (Dual::var(p.x, 0), Dual::var(p.y, 1));
         let a = self.h[0].eval(x, y);
@@ -317,7 +321,9 @@ impl Custom {
     }
 
     /// The Hessian of `f = ‖h‖²`: `2 (J_hᵀ J_h + Σᵢ hᵢ ∇²hᵢ)`.
-    #[inline]
+    // Not inlined: the closed-form families' arms of `Objective`'s
+    // methods must stay small enough to inline into the oracle's loops.
+    #[inline(never)]
     pub fn hessian(&self, p: &Vec2) -> Mat2 {
         let (u, j, [h0, h1]) = self.h_second(p);
         2.0 * (j.tr_mul(&j) + u.x * h0 + u.y * h1)
@@ -330,7 +336,9 @@ impl Custom {
     }
 
     /// The user's `h⁻¹(u)`, if given.
-    #[inline]
+    // Not inlined: the closed-form families' arms of `Objective`'s
+    // methods must stay small enough to inline into the oracle's loops.
+    #[inline(never)]
     pub fn given_inverse(&self, u: &Vec2) -> Option<Vec2> {
         self.h_inv
             .as_ref()
