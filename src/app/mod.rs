@@ -32,7 +32,7 @@ use egui::Color32;
 
 use crate::io::scene::{LoadedScene, ObjectiveSpec};
 use crate::l2o::{MetaOptimizer, Variant};
-use crate::objective::{Objective, Preset};
+use crate::objective::{Objective, Preset, Vec2};
 use crate::pretrained::Family;
 pub use runs::RunResult;
 pub use state::AppState;
@@ -152,6 +152,17 @@ pub enum Command {
     LessonStep(i64),
 }
 
+/// How well a teleport chose its angle (see [`crate::eval::teleport_efficiency`]).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct TeleportQuality {
+    /// The angle it chose, from the point it started at.
+    pub theta: f64,
+    /// η = ‖∇f(g_θt x)‖ / ‖∇f(g_θ* x)‖.
+    pub efficiency: f64,
+    /// ‖∇f‖ where it landed (the current point).
+    pub landed_norm: f64,
+}
+
 /// The live-trained model.
 #[derive(Clone, Debug)]
 pub struct LiveModel {
@@ -215,6 +226,9 @@ pub struct Runtime {
     pub oracle: crate::symmetry::OracleResult,
     /// The θ plot's curve at the current point, kept with the oracle.
     theta_curve: Vec<[f64; 2]>,
+    /// How well the teleport that landed on the current point chose its
+    /// angle, when the selected row teleported at this step.
+    pub teleport_quality: Option<TeleportQuality>,
     /// The task and point the oracle and the θ curve belong to.
     orbit_key: Option<(Objective, [f64; 2])>,
     /// The animation being recorded.
@@ -342,6 +356,7 @@ impl TeleportApp {
                     grad_norm: 0.0,
                 },
                 theta_curve: Vec::new(),
+                teleport_quality: None,
                 orbit_key: None,
                 animation: None,
                 animation_dialog: false,
@@ -803,7 +818,24 @@ impl TeleportApp {
         }
         self.rt.oracle = crate::symmetry::oracle(&self.rt.objective, &x);
         self.rt.theta_curve = side_plots::theta_curve(&self.rt.objective, &x);
+        self.rt.teleport_quality = self.teleport_quality_here();
         self.rt.orbit_key = Some(key);
+    }
+
+    /// η of the selected row's teleport at the current step, if it
+    /// teleported there.
+    fn teleport_quality_here(&self) -> Option<TeleportQuality> {
+        let t = self.state.playback.t;
+        let run = self.run(self.state.selected)?.shown();
+        let r = run.records.get(t).filter(|r| r.teleported)?;
+        let (from, theta) = (Vec2::from(r.from?), r.theta?);
+        let obj = &self.rt.objective;
+        let efficiency = crate::eval::teleport_efficiency(obj, &from, theta)?;
+        Some(TeleportQuality {
+            theta,
+            efficiency,
+            landed_norm: obj.grad(&Vec2::from(r.x)).norm(),
+        })
     }
 
     /// The θ plot's curve at the current point.

@@ -13,6 +13,9 @@ use crate::numfmt::{full, short};
 /// Samples of the θ curve.
 const THETA_SAMPLES: usize = 240;
 
+/// The colour of the teleport-quality marker and readout.
+const TELEPORT_COLOR: Color32 = Color32::from_rgb(200, 110, 20);
+
 /// Where the oracle marker and its label are drawn.
 const ORACLE_COLOR: Color32 = Color32::from_rgb(200, 40, 40);
 
@@ -104,6 +107,7 @@ impl TeleportApp {
         let oracle_drawable =
             best_theta.is_finite() && best.grad_norm.is_finite() && best.grad_norm < 1e100;
         let theta = self.state.theta;
+        let quality = self.rt.teleport_quality;
         let mut clicked = None;
         // The bounds must stay finite even when every sample overflowed
         // (a vertical line alone has no vertical extent).
@@ -131,6 +135,16 @@ impl TeleportApp {
                         .width(2.0),
                 );
                 plot_ui.vline(VLine::new("current θ", theta).color(Color32::from_rgb(40, 40, 40)));
+                // A teleport landed on the current point: it sits at θ = 0
+                // of its own orbit, to be compared with θ*.
+                if let Some(q) = quality.filter(|q| q.landed_norm.is_finite()) {
+                    plot_ui.points(
+                        Points::new("teleport landed here", vec![[0.0, q.landed_norm]])
+                            .shape(MarkerShape::Circle)
+                            .radius(5.0)
+                            .color(TELEPORT_COLOR),
+                    );
+                }
                 if oracle_drawable {
                     plot_ui.points(
                         Points::new("oracle θ*", vec![[best_theta, best.grad_norm]])
@@ -153,6 +167,20 @@ impl TeleportApp {
             ui.label(RichText::new(format!("│ current θ = {}", short(theta))).small())
                 .on_hover_text(full(theta));
         });
+        if let Some(q) = quality {
+            ui.label(
+                RichText::new(format!(
+                    "● this step teleported by θ_t = {}: efficiency η = {} (‖∇f‖ reached / best on the orbit)",
+                    short(wrap_angle(q.theta)),
+                    short(q.efficiency)
+                ))
+                .color(TELEPORT_COLOR)
+                .small(),
+            )
+            .on_hover_text(
+                "η = ‖∇f(g_θt x)‖ / ‖∇f(g_θ* x)‖ at the point the teleport started from: 1 is the oracle's choice.",
+            );
+        }
         if let Some(p) = clicked
             && p.x.is_finite()
         {

@@ -1,0 +1,60 @@
+//! The instruments that explain why a teleport helps: teleport quality in
+//! the app (issue 9), driven headless by egui_kittest.
+#![allow(clippy::unwrap_used, reason = "test helpers panic on setup failures")]
+
+use egui_kittest::Harness;
+use egui_kittest::kittest::Queryable as _;
+use teleport_lab::app::state::{AppState, EntryKind};
+use teleport_lab::app::{Options, TeleportApp};
+use teleport_lab::symmetry::Strategy;
+
+#[test]
+fn the_theta_plot_says_how_well_the_selected_rows_teleport_chose() {
+    let options = Options {
+        dialogs: false,
+        fresh: true,
+        export_dir: Some(std::env::temp_dir().join("tl-instruments")),
+        ..Options::default()
+    };
+    let app = TeleportApp::new(AppState::default(), &options);
+    let mut h = Harness::builder()
+        .with_size(egui::vec2(1440.0, 900.0))
+        .with_context_setup(teleport_lab::app::install_fonts)
+        .build_ui_state(|ui, app: &mut TeleportApp| app.ui_body(ui), app);
+    h.run_steps(3);
+    // The default rows include GD + oracle teleport.
+    let oracle_row = h
+        .state()
+        .state
+        .optimizers
+        .iter()
+        .find(|r| {
+            matches!(&r.kind, EntryKind::Classical { teleport: Some(t), .. }
+                if t.schedule().strategy == Strategy::Oracle)
+        })
+        .map(|r| r.id)
+        .unwrap();
+    h.state_mut().state.selected = oracle_row;
+    let records = h.state().run(oracle_row).unwrap().base.records.clone();
+    let teleport_step = records.iter().find(|r| r.teleported).unwrap().t;
+    let plain_step = records.iter().find(|r| !r.teleported && r.t > 0).unwrap().t;
+
+    h.state_mut().state.playback.t = plain_step;
+    h.run_steps(2);
+    assert!(h.state().rt.teleport_quality.is_none());
+    assert!(h.query_by_label_contains("efficiency η").is_none());
+
+    h.state_mut().state.playback.t = teleport_step;
+    h.run_steps(2);
+    let q = h.state().rt.teleport_quality.unwrap();
+    // The oracle's own teleport is the best on its orbit: exactly 1.
+    assert_eq!(q.efficiency, 1.0);
+    // It landed where the θ curve is highest: ‖∇f‖ there is θ*'s.
+    let best = h.state().rt.oracle.grad_norm;
+    assert!(
+        (q.landed_norm - best).abs() <= 1e-9 * best,
+        "{} vs {best}",
+        q.landed_norm
+    );
+    assert!(h.query_by_label_contains("efficiency η = 1").is_some());
+}
