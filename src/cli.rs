@@ -117,6 +117,10 @@ pub enum Command {
         /// Output folder.
         #[arg(long, default_value = "assets/weights")]
         out: PathBuf,
+        /// Threads training the eight models (default: every core); the
+        /// weights are the same whatever the count.
+        #[arg(long, value_parser = clap::value_parser!(u64).range(1..=256))]
+        threads: Option<u64>,
     },
     /// Measure the speed of the core operations.
     Bench {
@@ -229,6 +233,15 @@ pub struct EvaluateArgs {
     /// (t = 0 is x₀).
     #[arg(long, value_enum, default_value_t = StatsFormat::Json)]
     pub format: StatsFormat,
+    /// Threads running the test tasks (default: every core); the numbers
+    /// are the same whatever the count.
+    #[arg(long, value_parser = clap::value_parser!(u64).range(1..=256))]
+    pub threads: Option<u64>,
+}
+
+/// Every core this process may use.
+fn all_cores() -> usize {
+    std::thread::available_parallelism().map_or(1, std::num::NonZero::get)
 }
 
 /// Output formats of `figures`.
@@ -431,7 +444,9 @@ pub fn run(cli: Cli) -> Result<(), Failure> {
             emit(&text)
         }
         Some(Command::Train(args)) => train(args),
-        Some(Command::Pretrain { out }) => pretrain(&out),
+        Some(Command::Pretrain { out, threads }) => {
+            pretrain(&out, threads.map_or_else(all_cores, |t| t as usize))
+        }
         Some(Command::Figures { out, quick, format }) => figures(out, quick, format),
         Some(Command::Evaluate(args)) => evaluate(args),
         Some(Command::Bench {
@@ -633,7 +648,8 @@ fn progress_bar(len: u64) -> indicatif::ProgressBar {
 }
 
 fn evaluate(args: EvaluateArgs) -> Result<(), Failure> {
-    use crate::eval::{AnyOptimizer, StepStats, evaluate};
+    use crate::eval::{AnyOptimizer, StepStats, evaluate_threads};
+    let threads = args.threads.map_or_else(all_cores, |t| t as usize);
     if args.steps > 100_000 || args.runs > 1_000_000 {
         return Err(Failure::input(
             "--steps must be ≤ 100000 and --runs ≤ 1000000",
@@ -666,7 +682,7 @@ fn evaluate(args: EvaluateArgs) -> Result<(), Failure> {
         .iter()
         .map(|o| Entry {
             name: o.name(),
-            steps: evaluate(o, &tasks, args.steps),
+            steps: evaluate_threads(o, &tasks, args.steps, threads),
         })
         .collect();
     match args.format {
@@ -716,13 +732,36 @@ fn emit(text: &str) -> Result<(), Failure> {
     }
 }
 
-fn pretrain(out: &std::path::Path) -> Result<(), Failure> {
+fn pretrain(out: &std::path::Path, threads: usize) -> Result<(), Failure> {
     use crate::pretrained::{Family, file_name, train};
     std::fs::create_dir_all(out)
         .map_err(|e| Failure::input(format!("--out {}: {e}", out.display())))?;
-    for variant in Variant::ALL {
-        for family in [Family::Ellipse, Family::Rosenbrock] {
-            let (model, config) = train(variant, family).map_err(Failure::input)?;
+    let jobs: Vec<(Variant, Family)> = Variant::ALL
+        .into_iter()
+        .flat_map(|v| [Family::Ellipse, Family::Rosenbrock].map(|f| (v, f)))
+        .collect();
+    // Each model trains alone from its own seed: the same weights
+    // whatever the thread count.
+    let chunk = jobs.len().div_ceil(threads.clamp(1, jobs.len()));
+    let trained: Vec<_> = std::thread::scope(|scope| {
+        let handles: Vec<_> = jobs
+            .chunks(chunk)
+            .map(|part| {
+                scope.spawn(move || {
+                    part.iter()
+                        .map(|&(v, f)| (v, f, train(v, f)))
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
+            .collect()
+    });
+    for (variant, family, result) in trained {
+        {
+            let (model, config) = result.map_err(Failure::input)?;
             let path = out.join(file_name(variant, family));
             let info = crate::io::weights::WeightsInfo {
                 trajectories_trained: config.trajectories,

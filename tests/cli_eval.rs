@@ -1085,3 +1085,43 @@ fn evaluate_reports_teleport_efficiency_per_step() {
     );
     assert!(with_eta(2).is_empty(), "GD does not teleport");
 }
+
+/// `evaluate --threads N` prints the same bytes for every N.
+#[test]
+fn evaluate_gives_the_same_numbers_on_any_number_of_threads() {
+    let weights = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/assets/weights/l2o-tele-elli_vary.safetensors"
+    );
+    let run = |threads: &str| {
+        let out = teleport_lab(&[
+            "evaluate",
+            "--weights",
+            weights,
+            "--baseline",
+            "gd:lr=0.05,teleport=oracle,every=3",
+            "--runs",
+            "37",
+            "--steps",
+            "8",
+            "--threads",
+            threads,
+        ]);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        out.stdout
+    };
+    let one = run("1");
+    assert!(String::from_utf8_lossy(&one).contains("teleport_efficiency"));
+    for threads in ["2", "3", "8"] {
+        assert!(
+            run(threads) == one,
+            "--threads {threads} differs from --threads 1"
+        );
+    }
+    let zero = teleport_lab(&["evaluate", "--baseline", "gd:lr=0.05", "--threads", "0"]);
+    assert_eq!(zero.status.code(), Some(2));
+}

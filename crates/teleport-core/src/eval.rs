@@ -319,18 +319,48 @@ pub fn stats(trajectories: &[Trajectory], steps: usize) -> Vec<StepStats> {
 /// Runs `opt` on every task (a full run each, with its own teleports) and
 /// summarizes `f` per step.
 pub fn evaluate(opt: &AnyOptimizer, tasks: &[Task], steps: usize) -> Vec<StepStats> {
-    let runs: Vec<Trajectory> = tasks
-        .iter()
-        .map(|task| opt.trajectory(&task.objective, task.x0, steps))
-        .collect();
+    evaluate_threads(opt, tasks, steps, 1)
+}
+
+/// [`evaluate`] on `threads` threads (at least one), each running a
+/// contiguous share of the tasks. The numbers are the same bit for bit
+/// whatever the thread count: every run is computed alone, results are
+/// gathered in task order, and the statistics sort their values first.
+pub fn evaluate_threads(
+    opt: &AnyOptimizer,
+    tasks: &[Task],
+    steps: usize,
+    threads: usize,
+) -> Vec<StepStats> {
+    let one = |task: &Task| {
+        let run = opt.trajectory(&task.objective, task.x0, steps);
+        let etas = run_teleport_efficiency(&task.objective, &run);
+        (run, etas)
+    };
+    let threads = threads.clamp(1, tasks.len().max(1));
+    let results: Vec<(Trajectory, Vec<(usize, f64)>)> = if threads == 1 {
+        tasks.iter().map(one).collect()
+    } else {
+        let chunk = tasks.len().div_ceil(threads);
+        std::thread::scope(|scope| {
+            let handles: Vec<_> = tasks
+                .chunks(chunk)
+                .map(|part| scope.spawn(move || part.iter().map(one).collect::<Vec<_>>()))
+                .collect();
+            handles
+                .into_iter()
+                // A panic in a worker is a bug in the math: pass it on.
+                .flat_map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
+                .collect()
+        })
+    };
+    let (runs, etas): (Vec<Trajectory>, Vec<Vec<(usize, f64)>>) = results.into_iter().unzip();
     let mut out = stats(&runs, steps);
     // η of every teleport, gathered per step over the runs that teleported.
     let mut by_step: Vec<Vec<f64>> = vec![Vec::new(); steps + 1];
-    for (task, run) in tasks.iter().zip(&runs) {
-        for (t, eta) in run_teleport_efficiency(&task.objective, run) {
-            if let Some(v) = by_step.get_mut(t) {
-                v.push(eta);
-            }
+    for (t, eta) in etas.into_iter().flatten() {
+        if let Some(v) = by_step.get_mut(t) {
+            v.push(eta);
         }
     }
     for (s, etas) in out.iter_mut().zip(&by_step) {
