@@ -266,7 +266,7 @@ pub enum Format {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 pub enum StatsFormat {
     /// `{"optimizers": [{"name", "steps": [{"t", "mean", "median", "std", "q25", "q75", "runs", "diverged"}, ...]}, ...]}`;
-    /// a step at which runs teleported adds `"teleport_efficiency": {"mean", "median", "q25", "q75", "n"}`,
+    /// a step at which runs teleported adds `"teleport_efficiency": {"mean", "median", "q25", "q75", "n"}` and `"harmful_teleports"` (the fraction that moved away from x*),
     /// η = ‖∇f(g_θ x)‖ / ‖∇f(g_θ* x)‖ over those runs (the oracle scores exactly 1).
     Json,
     /// `optimizer,t,mean,median,std,q25,q75,runs,diverged`, a row per optimizer and step.

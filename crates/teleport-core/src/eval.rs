@@ -226,6 +226,11 @@ pub struct StepStats {
     /// (see [`teleport_efficiency`]); absent where none teleported.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub teleport_efficiency: Option<Summary>,
+    /// The fraction of the teleports at this step that moved the iterate
+    /// farther from the minimizer x* (see [`harmful_teleports`]); absent
+    /// where none teleported.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub harmful_teleports: Option<f64>,
 }
 
 /// Mean, median and quartiles of a sample.
@@ -274,6 +279,26 @@ pub fn teleport_efficiency(obj: &Objective, x: &Vec2, theta: f64) -> Option<f64>
     (best_norm > 0.0 && best_norm.is_finite() && chosen.is_finite()).then(|| chosen / best_norm)
 }
 
+/// The teleports of a run that moved the iterate farther from the
+/// minimizer x* (where `h(x*) = 0`), by step: `(t, harmful)` for every
+/// teleport — the paper's discussion proposes a distance-to-optimum cost
+/// against exactly these.
+pub fn harmful_teleports(obj: &Objective, run: &Trajectory) -> Vec<(usize, bool)> {
+    let Ok(star) = obj.try_minimizer() else {
+        return Vec::new();
+    };
+    run.records
+        .iter()
+        .filter(|r| r.teleported)
+        .filter_map(|r| {
+            let from = Vec2::from(r.from?);
+            let to = Vec2::from(r.x);
+            let (before, after) = ((from - star).norm(), (to - star).norm());
+            (before.is_finite() && after.is_finite()).then_some((r.t, after > before))
+        })
+        .collect()
+}
+
 /// η of every teleport of a run, by step: `(t, η)`.
 pub fn run_teleport_efficiency(obj: &Objective, run: &Trajectory) -> Vec<(usize, f64)> {
     run.records
@@ -311,6 +336,7 @@ pub fn stats(trajectories: &[Trajectory], steps: usize) -> Vec<StepStats> {
                 runs: n,
                 diverged: trajectories.len() - n,
                 teleport_efficiency: None,
+                harmful_teleports: None,
             }
         })
         .collect()
@@ -335,10 +361,12 @@ pub fn evaluate_threads(
     let one = |task: &Task| {
         let run = opt.trajectory(&task.objective, task.x0, steps);
         let etas = run_teleport_efficiency(&task.objective, &run);
-        (run, etas)
+        let harm = harmful_teleports(&task.objective, &run);
+        (run, (etas, harm))
     };
     let threads = threads.clamp(1, tasks.len().max(1));
-    let results: Vec<(Trajectory, Vec<(usize, f64)>)> = if threads == 1 {
+    type PerRun = (Trajectory, (Vec<(usize, f64)>, Vec<(usize, bool)>));
+    let results: Vec<PerRun> = if threads == 1 {
         tasks.iter().map(one).collect()
     } else {
         let chunk = tasks.len().div_ceil(threads);
@@ -354,7 +382,8 @@ pub fn evaluate_threads(
                 .collect()
         })
     };
-    let (runs, etas): (Vec<Trajectory>, Vec<Vec<(usize, f64)>>) = results.into_iter().unzip();
+    let (runs, extras): (Vec<Trajectory>, Vec<_>) = results.into_iter().unzip();
+    let (etas, harms): (Vec<_>, Vec<_>) = extras.into_iter().unzip();
     let mut out = stats(&runs, steps);
     // η of every teleport, gathered per step over the runs that teleported.
     let mut by_step: Vec<Vec<f64>> = vec![Vec::new(); steps + 1];
@@ -362,6 +391,17 @@ pub fn evaluate_threads(
         if let Some(v) = by_step.get_mut(t) {
             v.push(eta);
         }
+    }
+    // Harmful teleports per step: (harmful, all).
+    let mut harm_by_step = vec![(0usize, 0usize); steps + 1];
+    for (t, harmful) in harms.into_iter().flatten() {
+        if let Some(c) = harm_by_step.get_mut(t) {
+            c.0 += usize::from(harmful);
+            c.1 += 1;
+        }
+    }
+    for (s, (harmful, all)) in out.iter_mut().zip(harm_by_step) {
+        s.harmful_teleports = (all > 0).then(|| harmful as f64 / all as f64);
     }
     for (s, etas) in out.iter_mut().zip(&by_step) {
         s.teleport_efficiency = Summary::of(etas);
@@ -506,5 +546,47 @@ mod tests {
         }
         assert!(checked >= 10, "only {checked} teleports");
         assert!(below_one > 0, "a learned angle is not always the oracle's");
+    }
+
+    #[test]
+    fn oracle_teleports_on_the_fixed_ellipse_never_move_away_from_the_minimum() {
+        // f = 0.25 x² + 9 y²: the steepest points of a level set are the
+        // ends of its minor axis, the points nearest the minimum, so an
+        // oracle teleport can only come closer. On the Rosenbrock preset
+        // the steepest points lie far out and it often moves away.
+        let oracle = AnyOptimizer::parse_baseline("gd:lr=0.01,teleport=oracle,every=2").unwrap();
+        let starts = [
+            (-5.0, 3.5),
+            (2.0, -1.0),
+            (4.0, 0.5),
+            (-1.0, -2.0),
+            (3.0, 3.0),
+        ];
+        let tasks = |preset: crate::objective::Preset| -> Vec<Task> {
+            starts
+                .iter()
+                .map(|&(x, y)| Task {
+                    objective: preset.objective(),
+                    x0: Vec2::new(x, y),
+                })
+                .collect()
+        };
+        let ellipse = evaluate(&oracle, &tasks(crate::objective::Preset::ElliFixed), 8);
+        let seen: Vec<f64> = ellipse.iter().filter_map(|s| s.harmful_teleports).collect();
+        assert!(!seen.is_empty());
+        assert!(seen.iter().all(|h| *h == 0.0), "{seen:?}");
+        let rosen = evaluate(&oracle, &tasks(crate::objective::Preset::RosFixed), 8);
+        let seen: Vec<f64> = rosen.iter().filter_map(|s| s.harmful_teleports).collect();
+        assert!(seen.iter().any(|h| *h > 0.0), "{seen:?}");
+        assert!(seen.iter().all(|h| (0.0..=1.0).contains(h)));
+        // Steps without teleports report nothing.
+        for s in &rosen {
+            assert_eq!(
+                s.harmful_teleports.is_some(),
+                s.teleport_efficiency.is_some(),
+                "t = {}",
+                s.t
+            );
+        }
     }
 }
