@@ -20,9 +20,23 @@ fn legend_name(name: impl Into<String>) -> Option<String> {
     Some(name.into()).filter(|n| !n.is_empty())
 }
 
+/// Implements setters that each replace one field: `name => field: Type`.
+macro_rules! setters {
+    ($builder:ident { $($(#[$doc:meta])* $name:ident => $field:ident: $ty:ty,)* }) => {
+        impl $builder {
+            $(
+                $(#[$doc])*
+                pub fn $name(self, $field: $ty) -> Self {
+                    $builder { $field, ..self }
+                }
+            )*
+        }
+    };
+}
+
 /// Implements `From<$builder> for Item` by moving the same-named fields.
 macro_rules! into_item {
-    ($builder:ident { $($field:ident),* }) => {
+    ($builder:ident: $($field:ident),*) => {
         impl From<$builder> for Item {
             fn from(b: $builder) -> Item {
                 Item::$builder { $($field: b.$field),* }
@@ -55,16 +69,6 @@ impl Line {
         }
     }
 
-    /// The stroke colour.
-    pub fn color(self, color: Color) -> Self {
-        Line { color, ..self }
-    }
-
-    /// The stroke width in pixels.
-    pub fn width(self, width: f32) -> Self {
-        Line { width, ..self }
-    }
-
     /// Stroked with dashes.
     pub fn dashed(self) -> Self {
         Line {
@@ -74,13 +78,13 @@ impl Line {
     }
 }
 
-into_item!(Line {
-    name,
-    color,
-    width,
-    points,
-    dashed
+setters!(Line {
+    /// The stroke colour.
+    color => color: Color,
+    /// The stroke width in pixels.
+    width => width: f32,
 });
+into_item!(Line: name, color, width, points, dashed);
 
 /// Builds an [`Item::Markers`]: black 5 px circles unless set otherwise.
 #[derive(Clone, Debug, PartialEq)]
@@ -105,30 +109,17 @@ impl Markers {
             size,
         }
     }
-
-    /// The marker colour.
-    pub fn color(self, color: Color) -> Self {
-        Markers { color, ..self }
-    }
-
-    /// The marker shape.
-    pub fn shape(self, marker: Marker) -> Self {
-        Markers { marker, ..self }
-    }
-
-    /// The marker diameter in pixels.
-    pub fn size(self, size: f32) -> Self {
-        Markers { size, ..self }
-    }
 }
 
-into_item!(Markers {
-    name,
-    color,
-    points,
-    marker,
-    size
+setters!(Markers {
+    /// The marker colour.
+    color => color: Color,
+    /// The marker shape.
+    shape => marker: Marker,
+    /// The marker diameter in pixels.
+    size => size: f32,
 });
+into_item!(Markers: name, color, points, marker, size);
 
 /// Builds an [`Item::Band`]: black (drawn at 25 % opacity) unless set otherwise.
 #[derive(Clone, Debug, PartialEq)]
@@ -152,20 +143,13 @@ impl Band {
             hi,
         }
     }
-
-    /// The fill colour; its alpha is the fill's opacity.
-    pub fn color(self, color: Color) -> Self {
-        Band { color, ..self }
-    }
 }
 
-into_item!(Band {
-    name,
-    color,
-    x,
-    lo,
-    hi
+setters!(Band {
+    /// The fill colour; its alpha is the fill's opacity.
+    color => color: Color,
 });
+into_item!(Band: name, color, x, lo, hi);
 
 /// Builds an [`Item::Arrow`]: black, 1 px unless set otherwise.
 #[derive(Clone, Debug, PartialEq)]
@@ -189,25 +173,15 @@ impl Arrow {
             width,
         }
     }
-
-    /// The arrow colour.
-    pub fn color(self, color: Color) -> Self {
-        Arrow { color, ..self }
-    }
-
-    /// The shaft width in pixels.
-    pub fn width(self, width: f32) -> Self {
-        Arrow { width, ..self }
-    }
 }
 
-into_item!(Arrow {
-    name,
-    color,
-    from,
-    to,
-    width
+setters!(Arrow {
+    /// The arrow colour.
+    color => color: Color,
+    /// The shaft width in pixels.
+    width => width: f32,
 });
+into_item!(Arrow: name, color, from, to, width);
 
 /// Builds an [`Item::Segments`]: black, 1 px unless set otherwise.
 #[derive(Clone, Debug, PartialEq)]
@@ -227,23 +201,15 @@ impl Segments {
             segments,
         }
     }
-
-    /// The stroke colour.
-    pub fn color(self, color: Color) -> Self {
-        Segments { color, ..self }
-    }
-
-    /// The stroke width in pixels.
-    pub fn width(self, width: f32) -> Self {
-        Segments { width, ..self }
-    }
 }
 
-into_item!(Segments {
-    color,
-    width,
-    segments
+setters!(Segments {
+    /// The stroke colour.
+    color => color: Color,
+    /// The stroke width in pixels.
+    width => width: f32,
 });
+into_item!(Segments: color, width, segments);
 
 /// Builds an [`Item::HLine`]: black and solid unless set otherwise.
 #[derive(Clone, Debug, PartialEq)]
@@ -266,11 +232,6 @@ impl HLine {
         }
     }
 
-    /// The stroke colour.
-    pub fn color(self, color: Color) -> Self {
-        HLine { color, ..self }
-    }
-
     /// Stroked with dashes.
     pub fn dashed(self) -> Self {
         HLine {
@@ -280,12 +241,11 @@ impl HLine {
     }
 }
 
-into_item!(HLine {
-    name,
-    color,
-    y,
-    dashed
+setters!(HLine {
+    /// The stroke colour.
+    color => color: Color,
 });
+into_item!(HLine: name, color, y, dashed);
 
 /// Builds an [`Item::Text`]: black unless set otherwise.
 #[derive(Clone, Debug, PartialEq)]
@@ -301,14 +261,13 @@ impl Text {
         let (text, color) = (text.into(), Color::BLACK);
         Text { at, text, color }
     }
-
-    /// The text colour.
-    pub fn color(self, color: Color) -> Self {
-        Text { color, ..self }
-    }
 }
 
-into_item!(Text { at, text, color });
+setters!(Text {
+    /// The text colour.
+    color => color: Color,
+});
+into_item!(Text: at, text, color);
 
 /// Builds an [`Item::Image`].
 #[derive(Clone, Debug, PartialEq)]
@@ -334,10 +293,4 @@ impl Image {
     }
 }
 
-into_item!(Image {
-    x,
-    y,
-    width,
-    height,
-    rgba
-});
+into_item!(Image: x, y, width, height, rgba);
