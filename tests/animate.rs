@@ -7,9 +7,11 @@
 
 mod common;
 
+use common::temp_dir;
+
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
-use std::time::{Duration, Instant};
+use std::process::{Command, Output};
+use std::time::Duration;
 
 use image::AnimationDecoder;
 
@@ -34,25 +36,12 @@ fn lab(dir: &Path) -> PathBuf {
 }
 
 fn run(dir: &Path, args: &[&str]) -> Output {
-    let mut child = Command::new("xvfb-run")
-        .args(["-a", "-s", "-screen 0 1600x1000x24"])
-        .arg(env!("CARGO_BIN_EXE_teleport-lab"))
+    let mut cmd = common::xvfb_command();
+    cmd.arg(env!("CARGO_BIN_EXE_teleport-lab"))
         .args(args)
         .env("XDG_RUNTIME_DIR", dir)
-        .env("HOME", dir)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let start = Instant::now();
-    while child.try_wait().unwrap().is_none() {
-        if start.elapsed() > Duration::from_secs(240) {
-            let _ = child.kill();
-            panic!("the recording did not finish within 240 s");
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    child.wait_with_output().unwrap()
+        .env("HOME", dir);
+    common::run_with_timeout(cmd, Duration::from_secs(240))
 }
 
 /// Every frame as a viewer composes it, with its delay in ms.
@@ -81,13 +70,6 @@ fn frames(path: &Path) -> Vec<(image::RgbaImage, u32)> {
 
 fn differing_pixels(a: &image::RgbaImage, b: &image::RgbaImage) -> usize {
     a.pixels().zip(b.pixels()).filter(|(p, q)| p != q).count()
-}
-
-fn temp_dir(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("tl-animate-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
 }
 
 #[test]

@@ -4,6 +4,10 @@
 //! the library itself. Bad scenes must exit with status 2, name the field and
 //! never panic.
 
+mod common;
+
+use common::temp_dir;
+
 use std::f64::consts::PI;
 use std::path::PathBuf;
 use std::process::{Command, Output};
@@ -777,15 +781,6 @@ fn bench_core_names_its_rows_and_compares_the_oracle_with_the_scan() {
 }
 
 // ---- files that are not what they seem (issue 11, item 6) -----------------
-
-/// A fresh, empty folder for one test.
-fn temp_dir(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("teleport-lab-cli-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir)
-        .unwrap_or_else(|e| panic!("cannot create {}: {e}", dir.display()));
-    dir
-}
 
 /// Runs the binary, killing it and failing the test if it has not exited
 /// within 10 s (a FIFO opened for reading would block it forever).

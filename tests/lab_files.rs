@@ -3,6 +3,10 @@
 //! weights that travel alone, and hostile lab files refused with a reason.
 #![allow(clippy::unwrap_used, reason = "test setup")]
 
+mod common;
+
+use common::temp_dir;
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -13,13 +17,6 @@ use teleport_lab::io::weights::{self, WeightsInfo};
 use teleport_lab::l2o::{MetaOptimizer, ModelConfig, Variant};
 
 const BIN: &str = env!("CARGO_BIN_EXE_teleport-lab");
-
-fn temp_dir(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("tl-lab-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
 
 fn small_model(variant: Variant, seed: u64) -> MetaOptimizer<f32> {
     MetaOptimizer::init(

@@ -5,7 +5,9 @@
 
 mod common;
 
-use std::path::{Path, PathBuf};
+use common::temp_dir;
+
+use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -14,13 +16,6 @@ use teleport_lab::app::state::{AppState, EntryKind, TaskSource};
 use teleport_lab::app::{Options, TeleportApp};
 use teleport_lab::io::scene::ObjectiveSpec;
 use teleport_lab::l2o::Variant;
-
-fn temp_dir(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("tl-session-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
 
 fn fixture() -> AppState {
     let text = include_str!("fixtures/state-before-row-ids.ron");
@@ -185,8 +180,8 @@ fn launch(dir: &Path, extra: &[&str]) -> (Child, u32) {
         "\"$0\" --data-dir \"$1\" --scene \"$2\" {} & echo $! > \"$3\"; wait $!",
         extra.join(" ")
     );
-    let mut child = Command::new("xvfb-run")
-        .args(["-a", "-s", "-screen 0 1600x1000x24", "sh", "-c", &script])
+    let mut child = common::xvfb_command()
+        .args(["sh", "-c", &script])
         .arg(env!("CARGO_BIN_EXE_teleport-lab"))
         .arg(dir.join("data"))
         .arg(&scene)
