@@ -12,6 +12,7 @@ use super::{TeleportApp, row_color};
 use crate::contour::{Grid, auto_levels, contours, polylines};
 use crate::numfmt::short;
 use crate::objective::{Objective, Vec2};
+use crate::plot::log_ramp;
 use crate::symmetry::{orbit, teleport};
 
 /// A line through points of the plane: never aggregated into a band (that
@@ -110,24 +111,11 @@ impl LevelSetCache {
     }
 }
 
-/// A blue-to-yellow ramp for log f, light enough for lines on top.
-fn ramp(t: f32) -> Color32 {
-    let t = t.clamp(0.0, 1.0);
-    let stops = [
-        (0.0, [237.0, 244.0, 252.0]),
-        (0.35, [205.0, 226.0, 240.0]),
-        (0.7, [236.0, 231.0, 200.0]),
-        (1.0, [250.0, 222.0, 190.0]),
-    ];
-    for w in stops.windows(2) {
-        let ((a, ca), (b, cb)) = (w[0], w[1]);
-        if t <= b {
-            let s = (t - a) / (b - a);
-            let mix = |k: usize| (ca[k] + (cb[k] - ca[k]) * s) as u8;
-            return Color32::from_rgb(mix(0), mix(1), mix(2));
-        }
-    }
-    Color32::from_rgb(250, 222, 190)
+/// The core's colour map ramp for log f ([`log_ramp`]), as an egui colour,
+/// so that the app and File → Export plot shade alike.
+fn ramp(t: f64) -> Color32 {
+    let c = log_ramp(t);
+    Color32::from_rgba_unmultiplied(c.r, c.g, c.b, c.a)
 }
 
 impl TeleportApp {
@@ -206,7 +194,7 @@ impl TeleportApp {
                 for i in 0..COLORMAP {
                     let v = logs[j * COLORMAP + i];
                     pixels.push(if v.is_finite() {
-                        ramp(((v - lo) / span) as f32)
+                        ramp((v - lo) / span)
                     } else {
                         Color32::WHITE
                     });
