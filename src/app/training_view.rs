@@ -9,7 +9,7 @@ use egui_plot::{Line, Plot};
 use super::state::{EntryKind, OptimizerEntry};
 use super::trainer::{FaultInjection, TrainerHandle};
 use super::{LiveModel, TeleportApp};
-use crate::l2o::{ModelConfig, Preprocess, TrainConfig, Variant};
+use crate::l2o::{ModelConfig, Preprocess, TrainConfig, TrainSetup, Variant};
 use crate::objective::TaskDist;
 
 /// The training thread and what the UI knows of it.
@@ -53,15 +53,17 @@ impl TeleportApp {
     /// The model and training settings from the window's fields.
     pub fn training_configs(&self) -> (ModelConfig, TrainConfig) {
         let s = &self.state.training;
-        let model = ModelConfig {
+        let (model, mut train) = TrainSetup {
+            variant: s.variant,
             hidden: s.hidden,
             preprocess: s.preprocess,
-            ..ModelConfig::paper(s.variant)
-        };
-        let mut train = TrainConfig::paper(&model, s.dist, s.seed);
-        train.trajectories = s.trajectories;
-        train.steps = s.steps;
-        train.unroll = s.unroll;
+            dist: s.dist,
+            seed: s.seed,
+            trajectories: s.trajectories,
+            steps: s.steps,
+            unroll: s.unroll,
+        }
+        .configs();
         train.meta_lr = match s.variant {
             Variant::LrTeleMomentum => vec![s.meta_lr, 10.0 * s.meta_lr],
             _ => vec![s.meta_lr],
@@ -164,19 +166,7 @@ impl TeleportApp {
         }
     }
 
-    pub(super) fn training_window(&mut self, ctx: &egui::Context) {
-        let mut open = self.state.panels.training;
-        self.floating_window(
-            "Live meta-training",
-            super::WindowSlot::BottomLeft,
-            egui::vec2(360.0, 420.0),
-            &mut open,
-        )
-        .show(ctx, |ui| self.training_ui(ui));
-        self.state.panels.training = open;
-    }
-
-    fn training_ui(&mut self, ui: &mut egui::Ui) {
+    pub(super) fn training_ui(&mut self, ui: &mut egui::Ui) {
         let ctx = ui.ctx().clone();
         let running = self.rt.training.running();
         ui.add_enabled_ui(!running, |ui| {
