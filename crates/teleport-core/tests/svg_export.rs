@@ -184,6 +184,14 @@ fn log_chart_svg_renders_like_the_png() {
 }
 
 /// The text of every `<text>` element, as resvg's parser reads it (chunks joined).
+/// Fails unless one of `texts` is `label`.
+fn assert_text(texts: &[String], label: &str) {
+    assert!(
+        texts.iter().any(|t| t == label),
+        "{label:?} not in {texts:?}"
+    );
+}
+
 fn parsed_texts(svg: &str) -> Vec<String> {
     fn walk(group: &resvg::usvg::Group, out: &mut Vec<String>) {
         for node in group.children() {
@@ -224,10 +232,7 @@ fn labels_stay_text() {
         "0",
         "6",
     ] {
-        assert!(
-            texts.iter().any(|t| t == label),
-            "{label:?} not in {texts:?}"
-        );
+        assert_text(&texts, label);
     }
     assert!(
         !texts.iter().any(|t| t == "hidden row"),
@@ -250,10 +255,7 @@ fn labels_stay_text() {
         "L2O ± 1σ",
         "x*",
     ] {
-        assert!(
-            texts.iter().any(|t| t == label),
-            "{label:?} not in {texts:?}"
-        );
+        assert_text(&texts, label);
     }
     // The y label reads bottom to top.
     assert!(log.contains("rotate(-90)\" font-family=\"Ubuntu, sans-serif\""));

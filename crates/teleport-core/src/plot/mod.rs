@@ -527,6 +527,15 @@ mod tests {
         (mean - a.t) / (a.b - a.t)
     }
 
+    /// Each `(y, want)`: a line at `y` on `chart` lands `want` of the plot
+    /// height down from the top.
+    fn assert_hlines_land(chart: &Chart, cases: &[(f64, f64)]) {
+        for &(y, want) in cases {
+            let got = hline_height(chart.clone(), y);
+            assert!((got - want).abs() < 0.01, "y = {y} at {got}, want {want}");
+        }
+    }
+
     #[test]
     fn png_decodes_to_the_requested_size() {
         let line = Line::new("line", vec![[0.0, 0.0], [1.0, 1.0]]).color(PALETTE[0]);
@@ -554,20 +563,14 @@ mod tests {
 
     #[test]
     fn hline_lands_at_its_data_height() {
-        let chart = || Chart::new("", "", "").y_range(0.0, 2.0);
-        let middle = hline_height(chart(), 1.0);
-        assert!((middle - 0.5).abs() < 0.01, "y = 1 at {middle}");
-        let upper = hline_height(chart(), 1.5);
-        assert!((upper - 0.25).abs() < 0.01, "y = 1.5 at {upper}");
+        let chart = Chart::new("", "", "").y_range(0.0, 2.0);
+        assert_hlines_land(&chart, &[(1.0, 0.5), (1.5, 0.25)]);
     }
 
     #[test]
     fn log_axis_puts_one_halfway_between_1e_minus_2_and_1e2() {
-        let chart = || Chart::new("", "", "").log_y().y_range(1e-2, 1e2);
-        let one = hline_height(chart(), 1.0);
-        assert!((one - 0.5).abs() < 0.01, "y = 1 at {one}");
-        let ten = hline_height(chart(), 10.0);
-        assert!((ten - 0.25).abs() < 0.01, "y = 10 at {ten}");
+        let chart = Chart::new("", "", "").log_y().y_range(1e-2, 1e2);
+        assert_hlines_land(&chart, &[(1.0, 0.5), (10.0, 0.25)]);
     }
 
     #[test]
