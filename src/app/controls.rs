@@ -255,6 +255,15 @@ impl TeleportApp {
             ui.add(DragValue::new(v).speed(0.01).max_decimals(4))
                 .on_hover_text(tip);
         };
+        // A 2 × 2 matrix `A` as two grid rows, with a tooltip per entry.
+        let matrix = |ui: &mut egui::Ui, a: &mut [[f64; 2]; 2], tips: [&str; 4]| {
+            for (r, label) in ["A", ""].into_iter().enumerate() {
+                ui.label(label);
+                num(ui, &mut a[r][0], tips[2 * r]);
+                num(ui, &mut a[r][1], tips[2 * r + 1]);
+                ui.end_row();
+            }
+        };
         let error = self.rt.task_error.clone();
         let field_frame = |ui: &mut egui::Ui, add: &mut dyn FnMut(&mut egui::Ui)| {
             if error.is_some() {
@@ -269,14 +278,7 @@ impl TeleportApp {
         match &mut self.rt.draft {
             ObjectiveSpec::Ellipse { a, b } => field_frame(ui, &mut |ui| {
                 egui::Grid::new("ellipse").show(ui, |ui| {
-                    ui.label("A");
-                    num(ui, &mut a[0][0], "A₁₁");
-                    num(ui, &mut a[0][1], "A₁₂");
-                    ui.end_row();
-                    ui.label("");
-                    num(ui, &mut a[1][0], "A₂₁");
-                    num(ui, &mut a[1][1], "A₂₂");
-                    ui.end_row();
+                    matrix(ui, a, ["A₁₁", "A₁₂", "A₂₁", "A₂₂"]);
                     ui.label("b");
                     num(ui, &mut b[0], "b₁");
                     num(ui, &mut b[1], "b₂");
@@ -301,14 +303,13 @@ impl TeleportApp {
             }),
             ObjectiveSpec::Quadratic { a } => field_frame(ui, &mut |ui| {
                 egui::Grid::new("quadratic").show(ui, |ui| {
-                    ui.label("A");
-                    num(ui, &mut a[0][0], "A₁₁");
-                    num(ui, &mut a[0][1], "A₁₂ (kept equal to A₂₁)");
-                    ui.end_row();
-                    ui.label("");
-                    num(ui, &mut a[1][0], "A₂₁ (kept equal to A₁₂)");
-                    num(ui, &mut a[1][1], "A₂₂");
-                    ui.end_row();
+                    let tips = [
+                        "A₁₁",
+                        "A₁₂ (kept equal to A₂₁)",
+                        "A₂₁ (kept equal to A₁₂)",
+                        "A₂₂",
+                    ];
+                    matrix(ui, a, tips);
                 });
                 // Keep the matrix symmetric: the corner being edited wins
                 // and the other follows (comparing with the last frame's
