@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{app_with, harness, temp_dir};
+use common::{app_with, harness, temp_dir, test_options};
 
 use std::time::{Duration, Instant};
 
@@ -16,6 +16,14 @@ use teleport_lab::io::scene::ObjectiveSpec;
 use teleport_lab::l2o::Variant;
 use teleport_lab::objective::Vec2;
 use teleport_lab::symmetry::teleport;
+
+/// The default state with every floating window open.
+fn every_window_open() -> AppState {
+    let mut state = AppState::default();
+    let p = &mut state.panels;
+    (p.alg2, p.newton, p.training, p.help) = (true, true, true, true);
+    state
+}
 
 fn click(h: &mut Harness<'_, TeleportApp>, pos: Pos2) {
     h.hover_at(pos);
@@ -375,19 +383,9 @@ fn a_panicking_trainer_is_reported_and_the_last_good_weights_stay() {
 
 #[test]
 fn every_window_has_accessible_names_and_settles() {
-    let mut state = AppState::default();
-    state.panels.alg2 = true;
-    state.panels.newton = true;
-    state.panels.training = true;
-    state.panels.help = true;
+    let mut state = every_window_open();
     state.show.newton_overlay = true;
-    let options = Options {
-        export_dir: Some(temp_dir("a11y")),
-        dialogs: false,
-        fresh: true,
-        ..Options::default()
-    };
-    let app = TeleportApp::new(state, &options);
+    let app = TeleportApp::new(state, &test_options(&temp_dir("a11y")));
     let mut h = Harness::builder()
         .with_size(egui::vec2(1440.0, 900.0))
         .with_context_setup(teleport_lab::app::install_fonts)
@@ -545,22 +543,7 @@ fn files_open_and_save_without_a_file_dialog() {
     assert!(h.state().rt.export.prompt.is_none(), "the prompt closes");
     // Load weights the same way; the model gets a live row of its own.
     let weights = root.join("mine.safetensors");
-    let model = teleport_lab::l2o::MetaOptimizer::<f32>::init(
-        teleport_lab::l2o::ModelConfig {
-            hidden: 8,
-            ..teleport_lab::l2o::ModelConfig::paper(Variant::L2oTele)
-        },
-        5,
-    );
-    teleport_lab::io::weights::save(
-        &weights,
-        &model,
-        &teleport_lab::io::weights::WeightsInfo {
-            train: None,
-            trajectories_trained: 0,
-        },
-    )
-    .unwrap();
+    common::save_model(&weights, &common::small_model(Variant::L2oTele, 5));
     h.state_mut().state.panels.training = true;
     h.run_steps(2);
     h.get_by_label("Load weights…").click();
@@ -647,18 +630,8 @@ fn choosing_the_stiff_rosenbrock_preset_gives_step_sizes_that_converge() {
 
 #[test]
 fn floating_windows_open_inside_the_plot_area() {
-    let mut state = AppState::default();
-    state.panels.alg2 = true;
-    state.panels.newton = true;
-    state.panels.training = true;
-    state.panels.help = true;
-    let options = Options {
-        export_dir: Some(temp_dir("windows")),
-        dialogs: false,
-        fresh: true,
-        ..Options::default()
-    };
-    let mut h = harness(TeleportApp::new(state, &options));
+    let options = test_options(&temp_dir("windows"));
+    let mut h = harness(TeleportApp::new(every_window_open(), &options));
     h.run_steps(3);
     let plot = h.state().rt.level_set.plot_rect.unwrap();
     for title in [

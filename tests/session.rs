@@ -116,22 +116,8 @@ fn a_change_is_saved_and_restored_with_the_live_model() {
     app.state.steps = 33;
     // A live model, as training or "Load weights" gives.
     let model_path = dir.join("model.safetensors");
-    let model = teleport_lab::l2o::MetaOptimizer::<f32>::init(
-        teleport_lab::l2o::ModelConfig {
-            hidden: 8,
-            ..teleport_lab::l2o::ModelConfig::paper(Variant::L2o)
-        },
-        3,
-    );
-    teleport_lab::io::weights::save(
-        &model_path,
-        &model,
-        &teleport_lab::io::weights::WeightsInfo {
-            train: None,
-            trajectories_trained: 0,
-        },
-    )
-    .unwrap();
+    let model = common::small_model(Variant::L2o, 3);
+    common::save_model(&model_path, &model);
     app.load_weights_from(&ctx, &model_path);
     let mut out = ctx.run_ui(egui::RawInput::default(), |ui| app.ui_body(ui));
     out.textures_delta.clear();
@@ -209,16 +195,8 @@ fn launch(dir: &Path, extra: &[&str]) -> (Child, u32) {
     }
 }
 
-fn wait(mut child: Child, limit: Duration) -> String {
-    let start = Instant::now();
-    while child.try_wait().unwrap().is_none() {
-        if start.elapsed() > limit {
-            let _ = child.kill();
-            panic!("the app did not end within {limit:?}");
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    let out = child.wait_with_output().unwrap();
+fn wait(child: Child, limit: Duration) -> String {
+    let out = common::wait_with_timeout(child, limit);
     String::from_utf8_lossy(&out.stderr).into_owned()
 }
 

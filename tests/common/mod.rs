@@ -7,12 +7,14 @@
 pub mod svg;
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
 use egui_kittest::Harness;
 use teleport_lab::app::state::AppState;
 use teleport_lab::app::{Options, TeleportApp};
+use teleport_lab::io::weights::{self, WeightsInfo};
+use teleport_lab::l2o::{MetaOptimizer, ModelConfig, Variant};
 
 /// A fresh, empty folder for one test, under the system's temporary folder
 /// and named after the test crate, `name` and this process.
@@ -52,6 +54,28 @@ pub fn harness(app: TeleportApp) -> Harness<'static, TeleportApp> {
     h
 }
 
+/// An untrained model of `variant` with hidden size 8: small and quick.
+pub fn small_model(variant: Variant, seed: u64) -> MetaOptimizer<f32> {
+    MetaOptimizer::init(
+        ModelConfig {
+            hidden: 8,
+            ..ModelConfig::paper(variant)
+        },
+        seed,
+    )
+}
+
+/// Writes `model` to `path` as a weights file without training metadata,
+/// creating its folder.
+pub fn save_model(path: &Path, model: &MetaOptimizer<f32>) {
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    let info = WeightsInfo {
+        train: None,
+        trajectories_trained: 0,
+    };
+    weights::save(path, model, &info).unwrap();
+}
+
 /// Whether `xvfb-run` is here. Under CI (`CI` set) it must be: `.ci/run`
 /// installs it, so its absence is a failure, not a skip.
 pub fn xvfb_available() -> bool {
@@ -81,11 +105,17 @@ pub fn xvfb_command() -> Command {
 /// Runs `cmd` with its output captured, killing it and failing the test if
 /// it has not exited within `limit`.
 pub fn run_with_timeout(mut cmd: Command, limit: Duration) -> Output {
-    let mut child = cmd
+    let child = cmd
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
+    wait_with_timeout(child, limit)
+}
+
+/// Waits for `child` and collects its output, killing it and failing the
+/// test if it has not exited within `limit`.
+pub fn wait_with_timeout(mut child: Child, limit: Duration) -> Output {
     let start = Instant::now();
     while child.try_wait().unwrap().is_none() {
         if start.elapsed() > limit {
