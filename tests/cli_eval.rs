@@ -6,6 +6,7 @@
 
 mod common;
 
+use common::files::{is_fifo, mkfifo};
 use common::temp_dir;
 
 use std::f64::consts::PI;
@@ -785,31 +786,9 @@ fn bench_core_names_its_rows_and_compares_the_oracle_with_the_scan() {
 /// Runs the binary, killing it and failing the test if it has not exited
 /// within 10 s (a FIFO opened for reading would block it forever).
 fn teleport_lab_within_10s(args: &[&str]) -> Output {
-    use std::process::Stdio;
-    use std::time::{Duration, Instant};
-    let mut child = Command::new(BIN)
-        .args(args)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap_or_else(|e| panic!("cannot run {BIN}: {e}"));
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while child
-        .try_wait()
-        .unwrap_or_else(|e| panic!("cannot wait for {BIN}: {e}"))
-        .is_none()
-    {
-        if Instant::now() > deadline {
-            let _ = child.kill();
-            let _ = child.wait();
-            panic!("teleport-lab {args:?} still running after 10 s");
-        }
-        std::thread::sleep(Duration::from_millis(10));
-    }
-    child
-        .wait_with_output()
-        .unwrap_or_else(|e| panic!("cannot read the output of {BIN}: {e}"))
+    let mut cmd = Command::new(BIN);
+    cmd.args(args).stdin(std::process::Stdio::null());
+    common::run_with_timeout(cmd, std::time::Duration::from_secs(10))
 }
 
 /// Like `assert_rejected`, within 10 s.
@@ -824,25 +803,6 @@ fn assert_rejected_within_10s(name: &str, args: &[&str], expect: &[&str]) {
     for e in expect {
         assert!(stderr.contains(e), "{name}: stderr lacks {e:?}: {stderr}");
     }
-}
-
-/// Makes a FIFO, or returns `false` (with a note) when `mkfifo` is missing.
-fn mkfifo(path: &std::path::Path) -> bool {
-    match Command::new("mkfifo").arg(path).status() {
-        Ok(s) => {
-            assert!(s.success(), "mkfifo {} failed", path.display());
-            true
-        }
-        Err(e) => {
-            eprintln!("note: mkfifo is not available ({e}); skipping the FIFO cases");
-            false
-        }
-    }
-}
-
-fn is_fifo(path: &std::path::Path) -> bool {
-    use std::os::unix::fs::FileTypeExt as _;
-    std::fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_fifo())
 }
 
 /// The smallest training run the CLI accepts: one trajectory of 5 steps.

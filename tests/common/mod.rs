@@ -3,6 +3,8 @@
 #![allow(dead_code, reason = "each test crate uses some of these")]
 #![allow(clippy::unwrap_used, reason = "test setup panics on failure")]
 
+#[path = "../../crates/teleport-core/tests/common/files.rs"]
+pub mod files;
 #[path = "../../crates/teleport-core/tests/common/svg.rs"]
 pub mod svg;
 
@@ -120,6 +122,7 @@ pub fn wait_with_timeout(mut child: Child, limit: Duration) -> Output {
     while child.try_wait().unwrap().is_none() {
         if start.elapsed() > limit {
             let _ = child.kill();
+            let _ = child.wait();
             panic!("the program did not finish within {limit:?}");
         }
         std::thread::sleep(Duration::from_millis(50));

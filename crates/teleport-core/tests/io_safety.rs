@@ -21,6 +21,7 @@ use teleport_core::io::{FileKind, ReadError, check_replaceable, read_capped, wri
 use teleport_core::l2o::{ModelConfig, Preprocess, TrainConfig, TrainError, Trainer, Variant};
 use teleport_core::objective::TaskDist;
 
+use common::files::{is_fifo, mkfifo};
 use common::temp_dir;
 
 /// How long a call that must return at once may take before the test fails
@@ -48,25 +49,6 @@ fn within_timeout<T: Send + 'static>(what: &str, f: impl FnOnce() -> T + Send + 
         Ok(v) => v,
         Err(_) => panic!("{what}: still blocked after {TIMEOUT:?}"),
     }
-}
-
-/// Makes a FIFO, or returns `None` (with a note) when `mkfifo` is missing.
-fn mkfifo(path: &Path) -> Option<()> {
-    match Command::new("mkfifo").arg(path).status() {
-        Ok(s) if s.success() => Some(()),
-        Ok(s) => panic!("mkfifo {} failed: {s}", path.display()),
-        Err(e) => {
-            eprintln!("note: mkfifo is not available ({e}); skipping the FIFO case");
-            None
-        }
-    }
-}
-
-fn is_fifo(path: &Path) -> bool {
-    std::fs::symlink_metadata(path)
-        .unwrap()
-        .file_type()
-        .is_fifo()
 }
 
 fn is_root() -> bool {
@@ -171,7 +153,7 @@ fn a_link_loop_is_an_error_not_a_hang() {
 fn a_fifo_is_refused_and_left_alone() {
     let dir = temp_dir("fifo");
     let fifo = dir.join("pipe");
-    if mkfifo(&fifo).is_none() {
+    if !mkfifo(&fifo) {
         return;
     }
     let before = names(&dir);
@@ -334,7 +316,7 @@ fn reading_dev_zero_is_refused_at_once() {
 fn reading_a_fifo_is_refused_without_blocking() {
     let dir = temp_dir("read-fifo");
     let fifo = dir.join("pipe");
-    if mkfifo(&fifo).is_none() {
+    if !mkfifo(&fifo) {
         return;
     }
     let path = fifo.clone();
@@ -449,7 +431,7 @@ fn scene_and_weights_loaders_refuse_dev_zero_and_fifos_at_once() {
 
     let dir = temp_dir("load-fifo");
     let fifo = dir.join("pipe");
-    if mkfifo(&fifo).is_none() {
+    if !mkfifo(&fifo) {
         return;
     }
     let path = fifo.clone();
