@@ -44,6 +44,17 @@ fn run(dir: &Path, args: &[&str]) -> Output {
     common::run_with_timeout(cmd, Duration::from_secs(240))
 }
 
+/// A fresh folder `name` holding the demo lab file, or `None` (the test
+/// skips) without `xvfb-run`.
+fn xvfb_and_lab(name: &str) -> Option<(PathBuf, PathBuf)> {
+    if !common::xvfb_available() {
+        return None;
+    }
+    let dir = temp_dir(name);
+    let scene = lab(&dir);
+    Some((dir, scene))
+}
+
 /// Records `scene --animate out` with `extra` options under Xvfb, checks
 /// that it succeeded and returns its standard output.
 fn record(dir: &Path, scene: &Path, out: &Path, extra: &[&str]) -> String {
@@ -112,11 +123,9 @@ fn differing_pixels(a: &image::RgbaImage, b: &image::RgbaImage) -> usize {
 
 #[test]
 fn a_gif_of_the_plot_has_one_frame_per_step_at_the_asked_size() {
-    if !common::xvfb_available() {
+    let Some((dir, scene)) = xvfb_and_lab("gif") else {
         return;
-    }
-    let dir = temp_dir("gif");
-    let scene = lab(&dir);
+    };
     let out = dir.join("plot.gif");
     let stdout = record(
         &dir,
@@ -156,11 +165,9 @@ fn a_gif_of_the_plot_has_one_frame_per_step_at_the_asked_size() {
 
 #[test]
 fn an_apng_of_the_window_keeps_every_colour_and_a_bad_name_is_refused() {
-    if !common::xvfb_available() {
+    let Some((dir, scene)) = xvfb_and_lab("apng") else {
         return;
-    }
-    let dir = temp_dir("apng");
-    let scene = lab(&dir);
+    };
     let out = dir.join("window.png");
     record(
         &dir,

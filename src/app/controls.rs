@@ -99,24 +99,20 @@ impl TeleportApp {
                     let label = ui.label("x₀").id;
                     // Never clamp an x₀ that came from a scene into the
                     // editable range.
-                    ui.add(
-                        DragValue::new(&mut self.state.x0[0])
-                            .speed(0.05)
-                            .range(-1e4..=1e4)
-                            .clamp_existing_to_range(false),
-                    )
-                    .labelled_by(label)
-                    .on_hover_text(
+                    let tips = [
                         "First coordinate of the start point. Click or drag on the plot too.",
-                    );
-                    ui.add(
-                        DragValue::new(&mut self.state.x0[1])
-                            .speed(0.05)
-                            .range(-1e4..=1e4)
-                            .clamp_existing_to_range(false),
-                    )
-                    .labelled_by(label)
-                    .on_hover_text("Second coordinate of the start point.");
+                        "Second coordinate of the start point.",
+                    ];
+                    for (v, tip) in self.state.x0.iter_mut().zip(tips) {
+                        ui.add(
+                            DragValue::new(v)
+                                .speed(0.05)
+                                .range(-1e4..=1e4)
+                                .clamp_existing_to_range(false),
+                        )
+                        .labelled_by(label)
+                        .on_hover_text(tip);
+                    }
                 });
                 ui.horizontal(|ui| {
                     let label = ui.label("steps").id;
