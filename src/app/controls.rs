@@ -89,61 +89,61 @@ impl TeleportApp {
     }
 
     pub(super) fn controls_ui(&mut self, ui: &mut egui::Ui) {
-        egui::CollapsingHeader::new("Task")
-            .default_open(true)
-            .show(ui, |ui| self.task_ui(ui));
-        egui::CollapsingHeader::new("Start point")
-            .default_open(true)
-            .show(ui, |ui| {
-                ui.horizontal(|ui| {
-                    let label = ui.label("x₀").id;
-                    // Never clamp an x₀ that came from a scene into the
-                    // editable range.
-                    let tips = [
-                        "First coordinate of the start point. Click or drag on the plot too.",
-                        "Second coordinate of the start point.",
-                    ];
-                    for (v, tip) in self.state.x0.iter_mut().zip(tips) {
-                        ui.add(
-                            DragValue::new(v)
-                                .speed(0.05)
-                                .range(-1e4..=1e4)
-                                .clamp_existing_to_range(false),
-                        )
-                        .labelled_by(label)
-                        .on_hover_text(tip);
-                    }
-                });
-                ui.horizontal(|ui| {
-                    let label = ui.label("steps").id;
-                    ui.add(DragValue::new(&mut self.state.steps).range(1..=2000))
-                        .labelled_by(label)
-                        .on_hover_text("Optimizer steps per trajectory.");
-                });
-            });
-        egui::CollapsingHeader::new("Teleport scrubber")
-            .default_open(true)
-            .show(ui, |ui| self.scrubber_controls_ui(ui));
-        egui::CollapsingHeader::new("Optimizers")
-            .default_open(true)
-            .show(ui, |ui| self.optimizers_ui(ui));
-        egui::CollapsingHeader::new("Display")
-            .default_open(false)
-            .show(ui, |ui| {
-                ui.checkbox(&mut self.state.show.filled, "filled colour map of log f")
-                    .on_hover_text("Shade the plane by log f under the contour lines.");
-                ui.checkbox(&mut self.state.show.orbit, "orbit of the current point")
-                    .on_hover_text(
-                        "The level set {g_θ(x) : θ ∈ [0, 2π)} that teleports move along.",
-                    );
-                ui.checkbox(&mut self.state.show.arrows, "−∇f arrows")
-                    .on_hover_text("The descent direction at x and at g_θ(x), on one scale.");
-                ui.checkbox(
-                    &mut self.state.show.newton_overlay,
-                    "where Proposition 4.1 fails",
+        // Title, open at first, and body of each collapsible section.
+        let sections: [(&str, bool, super::UiBody); 5] = [
+            ("Task", true, Self::task_ui),
+            ("Start point", true, Self::start_point_ui),
+            ("Teleport scrubber", true, Self::scrubber_controls_ui),
+            ("Optimizers", true, Self::optimizers_ui),
+            ("Display", false, Self::display_ui),
+        ];
+        for (title, open, body) in sections {
+            egui::CollapsingHeader::new(title)
+                .default_open(open)
+                .show(ui, |ui| body(self, ui));
+        }
+    }
+
+    fn start_point_ui(&mut self, ui: &mut egui::Ui) {
+        ui.horizontal(|ui| {
+            let label = ui.label("x₀").id;
+            // Never clamp an x₀ that came from a scene into the
+            // editable range.
+            let tips = [
+                "First coordinate of the start point. Click or drag on the plot too.",
+                "Second coordinate of the start point.",
+            ];
+            for (v, tip) in self.state.x0.iter_mut().zip(tips) {
+                ui.add(
+                    DragValue::new(v)
+                        .speed(0.05)
+                        .range(-1e4..=1e4)
+                        .clamp_existing_to_range(false),
                 )
-                .on_hover_text("Shade points where v⊥·∇‖∇f‖² < 0, which needs a non-convex f.");
-            });
+                .labelled_by(label)
+                .on_hover_text(tip);
+            }
+        });
+        ui.horizontal(|ui| {
+            let label = ui.label("steps").id;
+            ui.add(DragValue::new(&mut self.state.steps).range(1..=2000))
+                .labelled_by(label)
+                .on_hover_text("Optimizer steps per trajectory.");
+        });
+    }
+
+    fn display_ui(&mut self, ui: &mut egui::Ui) {
+        ui.checkbox(&mut self.state.show.filled, "filled colour map of log f")
+            .on_hover_text("Shade the plane by log f under the contour lines.");
+        ui.checkbox(&mut self.state.show.orbit, "orbit of the current point")
+            .on_hover_text("The level set {g_θ(x) : θ ∈ [0, 2π)} that teleports move along.");
+        ui.checkbox(&mut self.state.show.arrows, "−∇f arrows")
+            .on_hover_text("The descent direction at x and at g_θ(x), on one scale.");
+        ui.checkbox(
+            &mut self.state.show.newton_overlay,
+            "where Proposition 4.1 fails",
+        )
+        .on_hover_text("Shade points where v⊥·∇‖∇f‖² < 0, which needs a non-convex f.");
     }
 
     fn task_ui(&mut self, ui: &mut egui::Ui) {

@@ -942,6 +942,9 @@ pub(crate) enum WindowSlot {
     Middle,
 }
 
+/// A part of the UI drawn by a method of the app: a window's or a section's body.
+pub(crate) type UiBody = fn(&mut TeleportApp, &mut egui::Ui);
+
 /// One of the floating windows of the View menu: its title, where it first
 /// opens, its size, its flag in [`state::Panels`] and its body.
 struct FloatingWindow {
@@ -949,7 +952,7 @@ struct FloatingWindow {
     slot: WindowSlot,
     size: [f32; 2],
     open: fn(&mut state::Panels) -> &mut bool,
-    body: fn(&mut TeleportApp, &mut egui::Ui),
+    body: UiBody,
 }
 
 /// The floating windows, drawn in this order (later ones on top).
