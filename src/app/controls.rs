@@ -338,13 +338,20 @@ impl TeleportApp {
                     };
                     ui.add(edit).on_hover_text(tip);
                 };
+                // Two formulas, one grid row each: (label, field name, tooltip).
+                let formulas =
+                    |ui: &mut egui::Ui, texts: &mut [String; 2], rows: [(&str, &str, &str); 2]| {
+                        for (text, (label, name, tip)) in texts.iter_mut().zip(rows) {
+                            ui.label(label);
+                            formula(ui, text, name, tip);
+                            ui.end_row();
+                        }
+                    };
                 egui::Grid::new("custom-h").num_columns(2).show(ui, |ui| {
-                    ui.label("h₁ =");
-                    formula(ui, &mut h[0], "h[0]", "The first component of h, in x and y: + − * / ^, ( ), numbers, sin cos tan exp ln sqrt abs tanh sinh cosh atan, pi, e.");
-                    ui.end_row();
-                    ui.label("h₂ =");
-                    formula(ui, &mut h[1], "h[1]", "The second component of h.");
-                    ui.end_row();
+                    formulas(ui, h, [
+                        ("h₁ =", "h[0]", "The first component of h, in x and y: + − * / ^, ( ), numbers, sin cos tan exp ln sqrt abs tanh sinh cosh atan, pi, e."),
+                        ("h₂ =", "h[1]", "The second component of h."),
+                    ]);
                     let mut known = h_inv.is_some();
                     ui.label("");
                     if ui
@@ -356,12 +363,10 @@ impl TeleportApp {
                     }
                     ui.end_row();
                     if let Some(inv) = h_inv {
-                        ui.label("h⁻¹₁ =");
-                        formula(ui, &mut inv[0], "h_inv[0]", "h⁻¹(u): x and y stand for u₁ and u₂.");
-                        ui.end_row();
-                        ui.label("h⁻¹₂ =");
-                        formula(ui, &mut inv[1], "h_inv[1]", "The second component of h⁻¹.");
-                        ui.end_row();
+                        formulas(ui, inv, [
+                            ("h⁻¹₁ =", "h_inv[0]", "h⁻¹(u): x and y stand for u₁ and u₂."),
+                            ("h⁻¹₂ =", "h_inv[1]", "The second component of h⁻¹."),
+                        ]);
                     }
                 });
             }
