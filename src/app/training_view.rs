@@ -173,26 +173,12 @@ impl TeleportApp {
             let s = &mut self.state.training;
             egui::Grid::new("train-settings").num_columns(2).show(ui, |ui| {
                 ui.label("variant");
-                egui::ComboBox::from_id_salt("train-variant")
-                    .selected_text(s.variant.label())
-                    .show_ui(ui, |ui| {
-                        for v in Variant::ALL {
-                            ui.selectable_value(&mut s.variant, v, v.label());
-                        }
-                    })
-                    .response
-                    .on_hover_text("Which meta-optimizer to train (Algorithm 1; Algorithm 3 for momentum).");
+                let tip = "Which meta-optimizer to train (Algorithm 1; Algorithm 3 for momentum).";
+                choice(ui, "train-variant", &mut s.variant, Variant::ALL, Variant::label, tip);
                 ui.end_row();
                 ui.label("tasks");
-                egui::ComboBox::from_id_salt("train-dist")
-                    .selected_text(s.dist.name())
-                    .show_ui(ui, |ui| {
-                        for d in TaskDist::ALL {
-                            ui.selectable_value(&mut s.dist, d, d.name());
-                        }
-                    })
-                    .response
-                    .on_hover_text("The task distribution T that (f, x₀) are drawn from.");
+                let tip = "The task distribution T that (f, x₀) are drawn from.";
+                choice(ui, "train-dist", &mut s.dist, TaskDist::ALL, TaskDist::name, tip);
                 ui.end_row();
                 ui.label("trajectories R");
                 ui.add(DragValue::new(&mut s.trajectories).range(1..=1_000_000))
@@ -358,4 +344,24 @@ impl TeleportApp {
             Err(e) => self.notify(ctx, format!("Cannot load {}: {e}", path.display()), true),
         }
     }
+}
+
+/// A combo box that sets `value` to one of `options`, each shown as `text(option)`.
+fn choice<T: Copy + PartialEq>(
+    ui: &mut egui::Ui,
+    id: &str,
+    value: &mut T,
+    options: impl IntoIterator<Item = T>,
+    text: fn(T) -> &'static str,
+    tip: &str,
+) {
+    egui::ComboBox::from_id_salt(id)
+        .selected_text(text(*value))
+        .show_ui(ui, |ui| {
+            for option in options {
+                ui.selectable_value(value, option, text(option));
+            }
+        })
+        .response
+        .on_hover_text(tip);
 }
