@@ -118,6 +118,24 @@ fn ramp(t: f64) -> Color32 {
     Color32::from_rgba_unmultiplied(c.r, c.g, c.b, c.a)
 }
 
+/// Fills each grid cell (a quadrilateral) with `fill`, without outline or
+/// hover, under one legend entry `name`.
+fn shade_cells(
+    plot_ui: &mut egui_plot::PlotUi<'_>,
+    name: &str,
+    cells: &[[[f64; 2]; 4]],
+    fill: Color32,
+) {
+    for cell in cells {
+        plot_ui.polygon(
+            Polygon::new(name, cell.to_vec())
+                .fill_color(fill)
+                .stroke(Stroke::NONE)
+                .allow_hover(false),
+        );
+    }
+}
+
 impl TeleportApp {
     /// A view that shows x₀, the minimum and the trajectories' sane part
     /// (points far beyond the start and the minimum are ignored, so a
@@ -342,23 +360,13 @@ impl TeleportApp {
                     );
                 }
             }
-            for cell in &cache.fold_cells {
-                plot_ui.polygon(
-                    Polygon::new("h folds here (det J_h changes sign)", cell.to_vec())
-                        .fill_color(Color32::from_rgba_unmultiplied(200, 30, 120, 70))
-                        .stroke(Stroke::NONE)
-                        .allow_hover(false),
-                );
-            }
+            let folds = "h folds here (det J_h changes sign)";
+            let magenta = Color32::from_rgba_unmultiplied(200, 30, 120, 70);
+            shade_cells(plot_ui, folds, &cache.fold_cells, magenta);
             if self.state.show.newton_overlay {
-                for cell in &cache.newton_cells {
-                    plot_ui.polygon(
-                        Polygon::new("Prop. 4.1 fails (v⊥·∇‖∇f‖² < 0)", cell.to_vec())
-                            .fill_color(Color32::from_rgba_unmultiplied(220, 50, 50, 50))
-                            .stroke(Stroke::NONE)
-                            .allow_hover(false),
-                    );
-                }
+                let fails = "Prop. 4.1 fails (v⊥·∇‖∇f‖² < 0)";
+                let red = Color32::from_rgba_unmultiplied(220, 50, 50, 50);
+                shade_cells(plot_ui, fails, &cache.newton_cells, red);
             }
 
             // Trajectories: the whole run faint, the part up to t strong,

@@ -165,25 +165,25 @@ fn svg_matches_png(name: &str, figure: &Figure) -> (f64, f64) {
 const MEAN_BOUND: f64 = 0.25;
 const CLOSE_BOUND: f64 = 0.998;
 
-#[test]
-fn level_set_svg_renders_like_the_png() {
-    let (mean, close) = svg_matches_png("level_set", &level_set_figure());
+/// The figure's SVG, rendered by resvg, is within the bounds of its PNG.
+fn assert_svg_renders_like_the_png(name: &str, figure: &Figure) {
+    let (mean, close) = svg_matches_png(name, figure);
     assert!(
         mean < MEAN_BOUND && close > CLOSE_BOUND,
-        "mean {mean}, close {close}"
+        "{name}: mean {mean}, close {close}"
     );
+}
+
+#[test]
+fn level_set_svg_renders_like_the_png() {
+    assert_svg_renders_like_the_png("level_set", &level_set_figure());
 }
 
 #[test]
 fn log_chart_svg_renders_like_the_png() {
-    let (mean, close) = svg_matches_png("log_chart", &log_chart_figure());
-    assert!(
-        mean < MEAN_BOUND && close > CLOSE_BOUND,
-        "mean {mean}, close {close}"
-    );
+    assert_svg_renders_like_the_png("log_chart", &log_chart_figure());
 }
 
-/// The text of every `<text>` element, as resvg's parser reads it (chunks joined).
 /// Fails unless one of `texts` is `label`.
 fn assert_text(texts: &[String], label: &str) {
     assert!(
@@ -192,6 +192,7 @@ fn assert_text(texts: &[String], label: &str) {
     );
 }
 
+/// The text of every `<text>` element, as resvg's parser reads it (chunks joined).
 fn parsed_texts(svg: &str) -> Vec<String> {
     fn walk(group: &resvg::usvg::Group, out: &mut Vec<String>) {
         for node in group.children() {
@@ -320,11 +321,7 @@ fn unshowable_points_are_skipped_as_in_the_png() {
     assert_eq!(red.len(), 2, "one line and one marker: {red:?}");
     assert_eq!(red[0].matches('M').count(), 3, "three runs: {}", red[0]);
     assert_eq!(red[1].matches('M').count(), 1, "one marker: {}", red[1]);
-    let (mean, close) = svg_matches_png("unshowable", &figure);
-    assert!(
-        mean < MEAN_BOUND && close > CLOSE_BOUND,
-        "mean {mean}, close {close}"
-    );
+    assert_svg_renders_like_the_png("unshowable", &figure);
 }
 
 #[test]
