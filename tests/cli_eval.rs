@@ -6,7 +6,7 @@
 
 mod common;
 
-use common::files::{is_fifo, mkfifo};
+use common::files::{folder_with_a_file, is_fifo, is_link, temp_fifo};
 use common::temp_dir;
 
 use std::f64::consts::PI;
@@ -843,11 +843,9 @@ fn dev_zero_is_refused_at_once() {
 
 #[test]
 fn a_fifo_is_refused_without_blocking() {
-    let dir = temp_dir("fifo");
-    let fifo = dir.join("pipe");
-    if !mkfifo(&fifo) {
+    let Some((dir, fifo)) = temp_fifo("fifo") else {
         return;
-    }
+    };
     let path = fifo.to_str().unwrap();
     assert_rejected_within_10s(
         "eval FIFO",
@@ -878,9 +876,7 @@ fn a_fifo_is_refused_without_blocking() {
 #[test]
 fn train_out_a_folder_is_refused_and_left_alone() {
     let dir = temp_dir("out-dir");
-    let folder = dir.join("weights");
-    std::fs::create_dir(&folder).unwrap();
-    std::fs::write(folder.join("keep.txt"), b"keep").unwrap();
+    let folder = folder_with_a_file(&dir, "weights", "keep.txt");
     let mut args = TINY_TRAIN.to_vec();
     args.push(folder.to_str().unwrap());
     assert_rejected_within_10s(
@@ -906,13 +902,7 @@ fn train_out_a_symlink_keeps_the_link_and_creates_folders() {
     let out = teleport_lab_within_10s(&args);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "stderr: {stderr}");
-    assert!(
-        std::fs::symlink_metadata(&link)
-            .unwrap()
-            .file_type()
-            .is_symlink(),
-        "the link was replaced by a file"
-    );
+    assert!(is_link(&link), "the link was replaced by a file");
     assert_eq!(std::fs::read_link(&link).unwrap(), target);
     let first = std::fs::read(&target).unwrap();
     assert!(teleport_lab::io::weights::from_bytes(&first).is_ok());
@@ -923,12 +913,7 @@ fn train_out_a_symlink_keeps_the_link_and_creates_folders() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    assert!(
-        std::fs::symlink_metadata(&link)
-            .unwrap()
-            .file_type()
-            .is_symlink()
-    );
+    assert!(is_link(&link));
     assert_eq!(
         std::fs::read_dir(dir.join("real/weights")).unwrap().count(),
         1
