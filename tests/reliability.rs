@@ -124,12 +124,7 @@ fn every_optimizer_stops_cleanly_when_it_blows_up() {
             lr: 50.0,
             beta: 0.99,
         },
-        OptimizerSpec::Adam {
-            lr: 1e5,
-            beta1: 0.9,
-            beta2: 0.999,
-            eps: 1e-8,
-        },
+        OptimizerSpec::adam(1e5),
         OptimizerSpec::Newton { lr: 1e6 },
         OptimizerSpec::Alg2 {
             lr: 50.0,

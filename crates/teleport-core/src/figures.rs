@@ -234,12 +234,7 @@ fn gd_baseline(dist: TaskDist) -> AnyOptimizer {
 }
 
 fn baselines(dist: TaskDist) -> Vec<AnyOptimizer> {
-    let adam = OptimizerSpec::Adam {
-        lr: 0.3,
-        beta1: 0.9,
-        beta2: 0.999,
-        eps: 1e-8,
-    };
+    let adam = OptimizerSpec::adam(0.3);
     vec![
         gd_baseline(dist),
         AnyOptimizer::Classical {
