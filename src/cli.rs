@@ -561,18 +561,20 @@ pub fn run(cli: Cli) -> Result<(), Failure> {
 }
 
 fn train(args: TrainArgs) -> Result<(), Failure> {
-    use crate::l2o::{Control, ModelConfig, TrainConfig, Trainer};
-    let model = ModelConfig {
+    use crate::l2o::{Control, TrainSetup, Trainer};
+    let (mut model, mut config) = TrainSetup {
+        variant: args.variant,
         hidden: args.hidden,
         preprocess: args.preprocess,
-        teleport: args.teleport_at.clone(),
-        max_lr: args.max_lr,
-        ..ModelConfig::paper(args.variant)
-    };
-    let mut config = TrainConfig::paper(&model, args.dist, args.seed);
-    config.trajectories = args.trajectories;
-    config.steps = args.steps;
-    config.unroll = args.unroll;
+        dist: args.dist,
+        seed: args.seed,
+        trajectories: args.trajectories,
+        steps: args.steps,
+        unroll: args.unroll,
+    }
+    .configs();
+    model.teleport = args.teleport_at.clone();
+    model.max_lr = args.max_lr;
     config.batch = args.batch;
     config.clip = args.clip;
     config.skip_loss_above = args.skip_loss_above;

@@ -7,9 +7,11 @@
 
 mod common;
 
+use common::temp_dir;
+
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
-use std::time::{Duration, Instant};
+use std::process::{Command, Output};
+use std::time::Duration;
 
 use image::AnimationDecoder;
 
@@ -34,25 +36,38 @@ fn lab(dir: &Path) -> PathBuf {
 }
 
 fn run(dir: &Path, args: &[&str]) -> Output {
-    let mut child = Command::new("xvfb-run")
-        .args(["-a", "-s", "-screen 0 1600x1000x24"])
-        .arg(env!("CARGO_BIN_EXE_teleport-lab"))
+    let mut cmd = common::xvfb_command();
+    cmd.arg(env!("CARGO_BIN_EXE_teleport-lab"))
         .args(args)
         .env("XDG_RUNTIME_DIR", dir)
-        .env("HOME", dir)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let start = Instant::now();
-    while child.try_wait().unwrap().is_none() {
-        if start.elapsed() > Duration::from_secs(240) {
-            let _ = child.kill();
-            panic!("the recording did not finish within 240 s");
-        }
-        std::thread::sleep(Duration::from_millis(50));
+        .env("HOME", dir);
+    common::run_with_timeout(cmd, Duration::from_secs(240))
+}
+
+/// A fresh folder `name` holding the demo lab file, or `None` (the test
+/// skips) without `xvfb-run`.
+fn xvfb_and_lab(name: &str) -> Option<(PathBuf, PathBuf)> {
+    if !common::xvfb_available() {
+        return None;
     }
-    child.wait_with_output().unwrap()
+    let dir = temp_dir(name);
+    let scene = lab(&dir);
+    Some((dir, scene))
+}
+
+/// Records `scene --animate out` with `extra` options under Xvfb, checks
+/// that it succeeded and returns its standard output.
+fn record(dir: &Path, scene: &Path, out: &Path, extra: &[&str]) -> String {
+    let mut args = vec![scene.to_str().unwrap(), "--animate", out.to_str().unwrap()];
+    args.extend(extra);
+    let output = run(dir, &args);
+    assert!(
+        output.status.success(),
+        "exit {:?}: {}",
+        output.status,
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8_lossy(&output.stdout).into_owned()
 }
 
 /// Every frame as a viewer composes it, with its delay in ms.
@@ -79,31 +94,44 @@ fn frames(path: &Path) -> Vec<(image::RgbaImage, u32)> {
         .collect()
 }
 
+/// The frames of `path`, checked: one per step (step 0 included), each
+/// `size`, each step's but the last shown `delay` ms, and consecutive ones
+/// differing in more than 20 pixels (each step moves the trajectories).
+fn checked_frames(path: &Path, size: (u32, u32), delay: u32) -> Vec<(image::RgbaImage, u32)> {
+    let frames = frames(path);
+    assert_eq!(
+        frames.len(),
+        STEPS + 1,
+        "one frame per step, step 0 included"
+    );
+    for (img, _) in &frames {
+        assert_eq!((img.width(), img.height()), size);
+    }
+    for (_, d) in &frames[..STEPS] {
+        assert_eq!(*d, delay);
+    }
+    for pair in frames.windows(2) {
+        let d = differing_pixels(&pair[0].0, &pair[1].0);
+        assert!(d > 20, "{d} pixels changed between steps");
+    }
+    frames
+}
+
 fn differing_pixels(a: &image::RgbaImage, b: &image::RgbaImage) -> usize {
     a.pixels().zip(b.pixels()).filter(|(p, q)| p != q).count()
 }
 
-fn temp_dir(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("tl-animate-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
-
 #[test]
 fn a_gif_of_the_plot_has_one_frame_per_step_at_the_asked_size() {
-    if !common::xvfb_available() {
+    let Some((dir, scene)) = xvfb_and_lab("gif") else {
         return;
-    }
-    let dir = temp_dir("gif");
-    let scene = lab(&dir);
+    };
     let out = dir.join("plot.gif");
-    let output = run(
+    let stdout = record(
         &dir,
+        &scene,
+        &out,
         &[
-            scene.to_str().unwrap(),
-            "--animate",
-            out.to_str().unwrap(),
             "--size",
             "640x400",
             "--plot-only",
@@ -114,29 +142,11 @@ fn a_gif_of_the_plot_has_one_frame_per_step_at_the_asked_size() {
         ],
     );
     assert!(
-        output.status.success(),
-        "exit {:?}: {}",
-        output.status,
-        String::from_utf8_lossy(&output.stderr)
-    );
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    assert!(
         stdout.contains(&format!("{} frames", STEPS + 1)),
         "{stdout}"
     );
-    let frames = frames(&out);
-    assert_eq!(
-        frames.len(),
-        STEPS + 1,
-        "one frame per step, step 0 included"
-    );
-    for (img, _) in &frames {
-        assert_eq!((img.width(), img.height()), (640, 400));
-    }
     // 2 frames per step at 5 fps: 400 ms a step; the last one holds longer.
-    for (_, delay) in &frames[..STEPS] {
-        assert_eq!(*delay, 400);
-    }
+    let frames = checked_frames(&out, (640, 400), 400);
     assert!(frames[STEPS].1 > 400);
     // Each step moves the trajectories: consecutive frames differ, and by
     // far less than the whole plot (the colour map stays).
@@ -155,18 +165,15 @@ fn a_gif_of_the_plot_has_one_frame_per_step_at_the_asked_size() {
 
 #[test]
 fn an_apng_of_the_window_keeps_every_colour_and_a_bad_name_is_refused() {
-    if !common::xvfb_available() {
+    let Some((dir, scene)) = xvfb_and_lab("apng") else {
         return;
-    }
-    let dir = temp_dir("apng");
-    let scene = lab(&dir);
+    };
     let out = dir.join("window.png");
-    let output = run(
+    record(
         &dir,
+        &scene,
+        &out,
         &[
-            scene.to_str().unwrap(),
-            "--animate",
-            out.to_str().unwrap(),
             "--size",
             "1000x700",
             "--fps",
@@ -175,21 +182,7 @@ fn an_apng_of_the_window_keeps_every_colour_and_a_bad_name_is_refused() {
             "1",
         ],
     );
-    assert!(
-        output.status.success(),
-        "exit {:?}: {}",
-        output.status,
-        String::from_utf8_lossy(&output.stderr)
-    );
-    let frames = frames(&out);
-    assert_eq!(frames.len(), STEPS + 1);
-    for (img, delay) in &frames[..STEPS] {
-        assert_eq!((img.width(), img.height()), (1000, 700));
-        assert_eq!(*delay, 100);
-    }
-    for pair in frames.windows(2) {
-        assert!(differing_pixels(&pair[0].0, &pair[1].0) > 20);
-    }
+    checked_frames(&out, (1000, 700), 100);
 
     // Not .gif or .png: exit 2 before any window, nothing written.
     let bad = dir.join("movie.mp4");

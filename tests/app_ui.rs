@@ -1,7 +1,10 @@
 //! The real app, driven headless by egui_kittest.
 #![allow(clippy::unwrap_used, reason = "test helpers panic on setup failures")]
 
-use std::path::PathBuf;
+mod common;
+
+use common::{app_with, harness, temp_dir, test_options};
+
 use std::time::{Duration, Instant};
 
 use egui::{Key, Modifiers, Pos2};
@@ -14,31 +17,12 @@ use teleport_lab::l2o::Variant;
 use teleport_lab::objective::Vec2;
 use teleport_lab::symmetry::teleport;
 
-fn temp_dir(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("tl-ui-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
-
-fn app_with(export_dir: PathBuf) -> TeleportApp {
-    let options = Options {
-        export_dir: Some(export_dir),
-        dialogs: false,
-        fresh: true,
-        ..Options::default()
-    };
-    TeleportApp::new(AppState::default(), &options)
-}
-
-fn harness(app: TeleportApp) -> Harness<'static, TeleportApp> {
-    let mut h = Harness::builder()
-        .with_size(egui::vec2(1440.0, 900.0))
-        .with_context_setup(teleport_lab::app::install_fonts)
-        .build_ui_state(|ui, app: &mut TeleportApp| app.ui_body(ui), app);
-    // Let the plot fit its view.
-    h.run_steps(4);
-    h
+/// The default state with every floating window open.
+fn every_window_open() -> AppState {
+    let mut state = AppState::default();
+    let p = &mut state.panels;
+    (p.alg2, p.newton, p.training, p.help) = (true, true, true, true);
+    state
 }
 
 fn click(h: &mut Harness<'_, TeleportApp>, pos: Pos2) {
@@ -61,7 +45,7 @@ fn click(h: &mut Harness<'_, TeleportApp>, pos: Pos2) {
 
 #[test]
 fn clicking_the_plot_moves_x0_and_every_trajectory_follows() {
-    let mut h = harness(app_with(temp_dir("click")));
+    let mut h = harness(app_with(&temp_dir("click")));
     let rect = h.state().rt.level_set.plot_rect.unwrap();
     let before = h.state().state.x0;
     let first = h.state().state.optimizers[0].id;
@@ -86,7 +70,7 @@ fn clicking_the_plot_moves_x0_and_every_trajectory_follows() {
 
 #[test]
 fn nudging_theta_moves_the_teleported_point_along_the_level_set() {
-    let mut h = harness(app_with(temp_dir("theta")));
+    let mut h = harness(app_with(&temp_dir("theta")));
     let app = h.state();
     let x = app.current_point();
     let obj = app.rt.objective.clone();
@@ -119,7 +103,7 @@ fn nudging_theta_moves_the_teleported_point_along_the_level_set() {
 
 #[test]
 fn play_and_step_advance_the_timeline() {
-    let mut h = harness(app_with(temp_dir("play")));
+    let mut h = harness(app_with(&temp_dir("play")));
     let t0 = h.state().state.playback.t;
     h.key_press(Key::ArrowRight);
     h.run_steps(1);
@@ -154,7 +138,7 @@ fn play_and_step_advance_the_timeline() {
 
 #[test]
 fn teleport_here_branches_and_keeps_the_original_run() {
-    let mut h = harness(app_with(temp_dir("branch")));
+    let mut h = harness(app_with(&temp_dir("branch")));
     h.state_mut().state.theta = 1.0;
     h.state_mut().state.playback.t = 3;
     h.run_steps(1);
@@ -179,7 +163,7 @@ fn teleport_here_branches_and_keeps_the_original_run() {
 
 #[test]
 fn an_invalid_parameter_is_flagged_and_the_last_task_stays() {
-    let mut h = harness(app_with(temp_dir("invalid")));
+    let mut h = harness(app_with(&temp_dir("invalid")));
     h.state_mut().edit_custom(ObjectiveSpec::Ellipse {
         a: [[1.0, 2.0], [0.5, 1.0]],
         b: [0.0, 1.0],
@@ -227,7 +211,7 @@ fn an_invalid_parameter_is_flagged_and_the_last_task_stays() {
 
 #[test]
 fn state_survives_a_save_and_restore_round_trip() {
-    let mut h = harness(app_with(temp_dir("persist")));
+    let mut h = harness(app_with(&temp_dir("persist")));
     {
         let app = h.state_mut();
         app.state.x0 = [1.25, -0.5];
@@ -256,7 +240,7 @@ fn state_survives_a_save_and_restore_round_trip() {
 #[test]
 fn exports_write_png_csv_and_lab_without_a_dialog() {
     let dir = temp_dir("export");
-    let mut h = harness(app_with(dir.clone()));
+    let mut h = harness(app_with(&dir));
     h.key_press_modifiers(Modifiers::COMMAND, Key::S);
     h.run_steps(4);
     let png = dir.join("teleport-lab.png");
@@ -304,7 +288,7 @@ fn exports_write_png_csv_and_lab_without_a_dialog() {
 
 #[test]
 fn live_training_raises_the_weights_version_and_changes_a_learned_trajectory() {
-    let mut h = harness(app_with(temp_dir("train")));
+    let mut h = harness(app_with(&temp_dir("train")));
     let shipped = h
         .state()
         .state
@@ -362,7 +346,7 @@ fn live_training_raises_the_weights_version_and_changes_a_learned_trajectory() {
 
 #[test]
 fn a_panicking_trainer_is_reported_and_the_last_good_weights_stay() {
-    let mut app = app_with(temp_dir("fault"));
+    let mut app = app_with(&temp_dir("fault"));
     app.rt.training.fault.panic_after_updates = Some(30);
     let mut h = harness(app);
     {
@@ -399,19 +383,9 @@ fn a_panicking_trainer_is_reported_and_the_last_good_weights_stay() {
 
 #[test]
 fn every_window_has_accessible_names_and_settles() {
-    let mut state = AppState::default();
-    state.panels.alg2 = true;
-    state.panels.newton = true;
-    state.panels.training = true;
-    state.panels.help = true;
+    let mut state = every_window_open();
     state.show.newton_overlay = true;
-    let options = Options {
-        export_dir: Some(temp_dir("a11y")),
-        dialogs: false,
-        fresh: true,
-        ..Options::default()
-    };
-    let app = TeleportApp::new(state, &options);
+    let app = TeleportApp::new(state, &test_options(&temp_dir("a11y")));
     let mut h = Harness::builder()
         .with_size(egui::vec2(1440.0, 900.0))
         .with_context_setup(teleport_lab::app::install_fonts)
@@ -433,7 +407,7 @@ fn every_window_has_accessible_names_and_settles() {
 /// index is 10`) because the runs vector outlived the rows.
 #[test]
 fn removing_a_row_with_every_row_enabled_does_not_crash() {
-    let mut h = harness(app_with(temp_dir("remove-all-enabled")));
+    let mut h = harness(app_with(&temp_dir("remove-all-enabled")));
     for row in &mut h.state_mut().state.optimizers {
         row.enabled = true;
     }
@@ -475,7 +449,7 @@ fn removing_a_row_with_every_row_enabled_does_not_crash() {
 
 #[test]
 fn rows_keep_their_colours_and_new_rows_get_unused_ones() {
-    let mut h = harness(app_with(temp_dir("colours")));
+    let mut h = harness(app_with(&temp_dir("colours")));
     let colours = |h: &Harness<'_, TeleportApp>| -> Vec<_> {
         h.state()
             .state
@@ -517,7 +491,7 @@ fn rows_keep_their_colours_and_new_rows_get_unused_ones() {
 
 #[test]
 fn the_quadratic_editor_keeps_what_is_typed() {
-    let mut h = harness(app_with(temp_dir("quadratic")));
+    let mut h = harness(app_with(&temp_dir("quadratic")));
     h.get_by_label("quadratic").click();
     h.run_steps(2);
     // Type into A₁₂: the value stays and A₂₁ follows (it used to snap back
@@ -542,7 +516,7 @@ fn files_open_and_save_without_a_file_dialog() {
     let root = temp_dir("no-portal");
     // A fresh install: the export folder does not exist yet.
     let exports = root.join("fresh").join("exports");
-    let mut h = harness(app_with(exports.clone()));
+    let mut h = harness(app_with(&exports));
     let scene = root.join("lecture.json");
     std::fs::write(
         &scene,
@@ -569,22 +543,7 @@ fn files_open_and_save_without_a_file_dialog() {
     assert!(h.state().rt.export.prompt.is_none(), "the prompt closes");
     // Load weights the same way; the model gets a live row of its own.
     let weights = root.join("mine.safetensors");
-    let model = teleport_lab::l2o::MetaOptimizer::<f32>::init(
-        teleport_lab::l2o::ModelConfig {
-            hidden: 8,
-            ..teleport_lab::l2o::ModelConfig::paper(Variant::L2oTele)
-        },
-        5,
-    );
-    teleport_lab::io::weights::save(
-        &weights,
-        &model,
-        &teleport_lab::io::weights::WeightsInfo {
-            train: None,
-            trajectories_trained: 0,
-        },
-    )
-    .unwrap();
+    common::save_model(&weights, &common::small_model(Variant::L2oTele, 5));
     h.state_mut().state.panels.training = true;
     h.run_steps(2);
     h.get_by_label("Load weights…").click();
@@ -610,7 +569,7 @@ fn files_open_and_save_without_a_file_dialog() {
 
 #[test]
 fn a_run_at_1e_minus_300_does_not_squash_the_loss_plot() {
-    let mut h = harness(app_with(temp_dir("loss-view")));
+    let mut h = harness(app_with(&temp_dir("loss-view")));
     h.run_steps(3);
     let app = h.state();
     let lowest = app
@@ -645,7 +604,7 @@ fn a_run_at_1e_minus_300_does_not_squash_the_loss_plot() {
 
 #[test]
 fn choosing_the_stiff_rosenbrock_preset_gives_step_sizes_that_converge() {
-    let mut h = harness(app_with(temp_dir("preset")));
+    let mut h = harness(app_with(&temp_dir("preset")));
     h.get_all_by_label("rosenbrock")
         .find(|n| n.accesskit_node().role() == egui::accesskit::Role::Button)
         .unwrap()
@@ -671,18 +630,8 @@ fn choosing_the_stiff_rosenbrock_preset_gives_step_sizes_that_converge() {
 
 #[test]
 fn floating_windows_open_inside_the_plot_area() {
-    let mut state = AppState::default();
-    state.panels.alg2 = true;
-    state.panels.newton = true;
-    state.panels.training = true;
-    state.panels.help = true;
-    let options = Options {
-        export_dir: Some(temp_dir("windows")),
-        dialogs: false,
-        fresh: true,
-        ..Options::default()
-    };
-    let mut h = harness(TeleportApp::new(state, &options));
+    let options = test_options(&temp_dir("windows"));
+    let mut h = harness(TeleportApp::new(every_window_open(), &options));
     h.run_steps(3);
     let plot = h.state().rt.level_set.plot_rect.unwrap();
     for title in [
@@ -711,7 +660,7 @@ fn floating_windows_open_inside_the_plot_area() {
 
 #[test]
 fn playback_follows_wall_time_when_frames_are_slow() {
-    let mut app = app_with(temp_dir("playback"));
+    let mut app = app_with(&temp_dir("playback"));
     app.state.playback.t = 0;
     app.state.playback.speed = 8.0;
     app.state.playback.playing = true;
@@ -760,8 +709,8 @@ fn every_shortcut_does_what_its_command_says() {
             temp_dir(&format!("cmd-a-{name}")),
             temp_dir(&format!("cmd-b-{name}")),
         );
-        let mut a = harness(app_with(dir_a.clone()));
-        let mut b = harness(app_with(dir_b.clone()));
+        let mut a = harness(app_with(&dir_a));
+        let mut b = harness(app_with(&dir_b));
         let before = b.state().state.clone();
         a.key_press_modifiers(shortcut.modifiers, shortcut.logical_key);
         a.run_steps(4);
@@ -814,7 +763,7 @@ fn every_shortcut_does_what_its_command_says() {
 #[test]
 fn the_first_fit_on_every_preset_shows_x0() {
     for preset in teleport_lab::objective::Preset::ALL {
-        let mut h = harness(app_with(temp_dir("fit")));
+        let mut h = harness(app_with(&temp_dir("fit")));
         h.get_all_by_label(preset.name())
             .find(|n| n.accesskit_node().role() == egui::accesskit::Role::Button)
             .unwrap()

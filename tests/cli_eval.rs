@@ -4,6 +4,11 @@
 //! the library itself. Bad scenes must exit with status 2, name the field and
 //! never panic.
 
+mod common;
+
+use common::files::{folder_with_a_file, is_fifo, is_link, temp_fifo};
+use common::temp_dir;
+
 use std::f64::consts::PI;
 use std::path::PathBuf;
 use std::process::{Command, Output};
@@ -778,43 +783,12 @@ fn bench_core_names_its_rows_and_compares_the_oracle_with_the_scan() {
 
 // ---- files that are not what they seem (issue 11, item 6) -----------------
 
-/// A fresh, empty folder for one test.
-fn temp_dir(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("teleport-lab-cli-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir)
-        .unwrap_or_else(|e| panic!("cannot create {}: {e}", dir.display()));
-    dir
-}
-
 /// Runs the binary, killing it and failing the test if it has not exited
 /// within 10 s (a FIFO opened for reading would block it forever).
 fn teleport_lab_within_10s(args: &[&str]) -> Output {
-    use std::process::Stdio;
-    use std::time::{Duration, Instant};
-    let mut child = Command::new(BIN)
-        .args(args)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap_or_else(|e| panic!("cannot run {BIN}: {e}"));
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while child
-        .try_wait()
-        .unwrap_or_else(|e| panic!("cannot wait for {BIN}: {e}"))
-        .is_none()
-    {
-        if Instant::now() > deadline {
-            let _ = child.kill();
-            let _ = child.wait();
-            panic!("teleport-lab {args:?} still running after 10 s");
-        }
-        std::thread::sleep(Duration::from_millis(10));
-    }
-    child
-        .wait_with_output()
-        .unwrap_or_else(|e| panic!("cannot read the output of {BIN}: {e}"))
+    let mut cmd = Command::new(BIN);
+    cmd.args(args).stdin(std::process::Stdio::null());
+    common::run_with_timeout(cmd, std::time::Duration::from_secs(10))
 }
 
 /// Like `assert_rejected`, within 10 s.
@@ -829,25 +803,6 @@ fn assert_rejected_within_10s(name: &str, args: &[&str], expect: &[&str]) {
     for e in expect {
         assert!(stderr.contains(e), "{name}: stderr lacks {e:?}: {stderr}");
     }
-}
-
-/// Makes a FIFO, or returns `false` (with a note) when `mkfifo` is missing.
-fn mkfifo(path: &std::path::Path) -> bool {
-    match Command::new("mkfifo").arg(path).status() {
-        Ok(s) => {
-            assert!(s.success(), "mkfifo {} failed", path.display());
-            true
-        }
-        Err(e) => {
-            eprintln!("note: mkfifo is not available ({e}); skipping the FIFO cases");
-            false
-        }
-    }
-}
-
-fn is_fifo(path: &std::path::Path) -> bool {
-    use std::os::unix::fs::FileTypeExt as _;
-    std::fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_fifo())
 }
 
 /// The smallest training run the CLI accepts: one trajectory of 5 steps.
@@ -888,11 +843,9 @@ fn dev_zero_is_refused_at_once() {
 
 #[test]
 fn a_fifo_is_refused_without_blocking() {
-    let dir = temp_dir("fifo");
-    let fifo = dir.join("pipe");
-    if !mkfifo(&fifo) {
+    let Some((dir, fifo)) = temp_fifo("fifo") else {
         return;
-    }
+    };
     let path = fifo.to_str().unwrap();
     assert_rejected_within_10s(
         "eval FIFO",
@@ -923,9 +876,7 @@ fn a_fifo_is_refused_without_blocking() {
 #[test]
 fn train_out_a_folder_is_refused_and_left_alone() {
     let dir = temp_dir("out-dir");
-    let folder = dir.join("weights");
-    std::fs::create_dir(&folder).unwrap();
-    std::fs::write(folder.join("keep.txt"), b"keep").unwrap();
+    let folder = folder_with_a_file(&dir, "weights", "keep.txt");
     let mut args = TINY_TRAIN.to_vec();
     args.push(folder.to_str().unwrap());
     assert_rejected_within_10s(
@@ -951,13 +902,7 @@ fn train_out_a_symlink_keeps_the_link_and_creates_folders() {
     let out = teleport_lab_within_10s(&args);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "stderr: {stderr}");
-    assert!(
-        std::fs::symlink_metadata(&link)
-            .unwrap()
-            .file_type()
-            .is_symlink(),
-        "the link was replaced by a file"
-    );
+    assert!(is_link(&link), "the link was replaced by a file");
     assert_eq!(std::fs::read_link(&link).unwrap(), target);
     let first = std::fs::read(&target).unwrap();
     assert!(teleport_lab::io::weights::from_bytes(&first).is_ok());
@@ -968,12 +913,7 @@ fn train_out_a_symlink_keeps_the_link_and_creates_folders() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    assert!(
-        std::fs::symlink_metadata(&link)
-            .unwrap()
-            .file_type()
-            .is_symlink()
-    );
+    assert!(is_link(&link));
     assert_eq!(
         std::fs::read_dir(dir.join("real/weights")).unwrap().count(),
         1

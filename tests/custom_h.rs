@@ -2,32 +2,19 @@
 //! shading, driven headless by egui_kittest.
 #![allow(clippy::unwrap_used, reason = "test helpers panic on setup failures")]
 
-use std::path::PathBuf;
+mod common;
+
+use common::temp_dir;
 
 use egui::{Key, Modifiers};
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable as _;
-use teleport_lab::app::state::AppState;
-use teleport_lab::app::{Options, TeleportApp};
+use teleport_lab::app::TeleportApp;
 use teleport_lab::io::scene::ObjectiveSpec;
 use teleport_lab::objective::{Custom, GALLERY, Objective, Vec2};
 
 fn harness(name: &str) -> Harness<'static, TeleportApp> {
-    let dir: PathBuf =
-        std::env::temp_dir().join(format!("tl-custom-{name}-{}", std::process::id()));
-    let options = Options {
-        export_dir: Some(dir),
-        dialogs: false,
-        fresh: true,
-        ..Options::default()
-    };
-    let app = TeleportApp::new(AppState::default(), &options);
-    let mut h = Harness::builder()
-        .with_size(egui::vec2(1440.0, 900.0))
-        .with_context_setup(teleport_lab::app::install_fonts)
-        .build_ui_state(|ui, app: &mut TeleportApp| app.ui_body(ui), app);
-    h.run_steps(4);
-    h
+    common::harness(common::app_with(&temp_dir(name)))
 }
 
 fn custom(h: [&str; 2]) -> Objective {
@@ -177,9 +164,7 @@ fn a_folding_h_is_shaded_and_said_above_the_plot() {
 
 #[test]
 fn train_task_file_meta_trains_on_a_typed_h_and_refuses_a_bad_file() {
-    let dir = std::env::temp_dir().join(format!("tl-custom-train-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = temp_dir("train");
     let task = dir.join("task.json");
     std::fs::write(
         &task,

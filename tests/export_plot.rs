@@ -3,6 +3,11 @@
 //! same scene, and holds the plot's labels as text.
 #![allow(clippy::unwrap_used, clippy::expect_used, reason = "test setup")]
 
+mod common;
+
+use common::svg::{compare, render_svg};
+use common::temp_dir;
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -11,13 +16,6 @@ use teleport_lab::app::state::AppState;
 use teleport_lab::app::{Options, TeleportApp};
 
 const BIN: &str = env!("CARGO_BIN_EXE_teleport-lab");
-
-fn temp_dir(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("tl-export-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
 
 fn lab(dir: &Path) -> PathBuf {
     let path = dir.join("demo.json");
@@ -44,20 +42,6 @@ fn export(scene: &Path, out: &Path, size: &str) -> std::process::Output {
         .args(["--size", size])
         .output()
         .unwrap()
-}
-
-fn render_svg(svg: &str) -> resvg::tiny_skia::Pixmap {
-    let mut options = resvg::usvg::Options::default();
-    let db = options.fontdb_mut();
-    db.load_font_data(epaint_default_fonts::UBUNTU_LIGHT.to_vec());
-    db.load_font_data(epaint_default_fonts::HACK_REGULAR.to_vec());
-    db.set_sans_serif_family("Ubuntu");
-    db.set_monospace_family("Hack");
-    let tree = resvg::usvg::Tree::from_str(svg, &options).expect("the SVG parses");
-    let size = tree.size().to_int_size();
-    let mut pixmap = resvg::tiny_skia::Pixmap::new(size.width(), size.height()).unwrap();
-    resvg::render(&tree, Default::default(), &mut pixmap.as_mut());
-    pixmap
 }
 
 /// Every `<text>` element's characters, in document order.
@@ -106,18 +90,7 @@ fn the_svg_export_draws_what_the_png_export_draws_with_text_as_text() {
     assert_eq!((drawn.width(), drawn.height()), (960, 640));
     // tiny-skia stores premultiplied colours; the figure is opaque.
     let (a, b) = (drawn.data(), png.as_raw());
-    let total: u64 = a
-        .iter()
-        .zip(b)
-        .map(|(x, y)| u64::from(x.abs_diff(*y)))
-        .sum();
-    let mean = total as f64 / a.len() as f64;
-    let close = a
-        .chunks_exact(4)
-        .zip(b.chunks_exact(4))
-        .filter(|(p, q)| p.iter().zip(*q).all(|(x, y)| x.abs_diff(*y) <= 32))
-        .count() as f64
-        / f64::from(960 * 640);
+    let (mean, close) = compare(a, b, 32);
     // Measured: ≈ 0.1 and 99.98 %; glyph edges are what differs.
     assert!(
         mean < 0.5 && close > 0.995,

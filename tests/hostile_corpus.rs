@@ -13,6 +13,10 @@
 //! stop as diverged with finite records.
 #![allow(clippy::unwrap_used, reason = "test helpers panic on setup failures")]
 
+mod common;
+
+use common::temp_dir;
+
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -321,13 +325,6 @@ const WEIGHTS_FILES: &[(&str, Expect)] = &[
         Rejected(&["not a safetensors file", "invalid offset for tensor `b`"]),
     ),
 ];
-
-fn temp_dir(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("tl-hostile-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
 
 fn file_cases(folder: &str, table: &[(&str, Expect)], ext: &str) -> Vec<Case> {
     table

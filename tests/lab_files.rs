@@ -3,42 +3,20 @@
 //! weights that travel alone, and hostile lab files refused with a reason.
 #![allow(clippy::unwrap_used, reason = "test setup")]
 
+mod common;
+
+use common::{save_model, small_model, temp_dir};
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use serde_json::{Value, json};
 use teleport_lab::app::state::{AppState, EntryKind};
 use teleport_lab::app::{Options, TeleportApp};
-use teleport_lab::io::weights::{self, WeightsInfo};
-use teleport_lab::l2o::{MetaOptimizer, ModelConfig, Variant};
+
+use teleport_lab::l2o::Variant;
 
 const BIN: &str = env!("CARGO_BIN_EXE_teleport-lab");
-
-fn temp_dir(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("tl-lab-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
-
-fn small_model(variant: Variant, seed: u64) -> MetaOptimizer<f32> {
-    MetaOptimizer::init(
-        ModelConfig {
-            hidden: 8,
-            ..ModelConfig::paper(variant)
-        },
-        seed,
-    )
-}
-
-fn save_model(path: &Path, model: &MetaOptimizer<f32>) {
-    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-    let info = WeightsInfo {
-        train: None,
-        trajectories_trained: 0,
-    };
-    weights::save(path, model, &info).unwrap();
-}
 
 /// The example, with a real weights file beside it.
 fn example(dir: &Path) -> PathBuf {

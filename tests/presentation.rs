@@ -2,7 +2,9 @@
 //! driven headless by egui_kittest.
 #![allow(clippy::unwrap_used, reason = "test helpers panic on setup failures")]
 
-use std::path::{Path, PathBuf};
+mod common;
+
+use common::{temp_dir, test_options};
 
 use egui::{Key, Modifiers};
 use egui_kittest::Harness;
@@ -10,30 +12,8 @@ use egui_kittest::kittest::Queryable as _;
 use teleport_lab::app::state::AppState;
 use teleport_lab::app::{Options, TeleportApp};
 
-fn temp_dir(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("tl-present-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
-
 fn harness(options: &Options) -> Harness<'static, TeleportApp> {
-    let app = TeleportApp::new(AppState::default(), options);
-    let mut h = Harness::builder()
-        .with_size(egui::vec2(1440.0, 900.0))
-        .with_context_setup(teleport_lab::app::install_fonts)
-        .build_ui_state(|ui, app: &mut TeleportApp| app.ui_body(ui), app);
-    h.run_steps(4);
-    h
-}
-
-fn options(dir: &Path) -> Options {
-    Options {
-        export_dir: Some(dir.to_owned()),
-        dialogs: false,
-        fresh: true,
-        ..Options::default()
-    }
+    common::harness(TeleportApp::new(AppState::default(), options))
 }
 
 fn lab(caption: &str, x0: [f64; 2], steps: usize) -> String {
@@ -49,7 +29,7 @@ fn lab(caption: &str, x0: [f64; 2], steps: usize) -> String {
 #[test]
 fn f11_presents_the_plots_alone_with_their_own_zoom_and_esc_leaves() {
     let dir = temp_dir("f11");
-    let mut h = harness(&options(&dir));
+    let mut h = harness(&test_options(&dir));
     let normal = h.state().rt.central_rect;
     assert!(normal.min.x > 200.0, "the controls are left of the plot");
     h.state_mut().state.panels.alg2 = true;
@@ -102,7 +82,7 @@ fn a_lesson_plays_its_lab_files_in_name_order_and_a_bad_one_is_reported() {
     std::fs::write(lesson.join("notes.txt"), "not a slide").unwrap();
     let mut h = harness(&Options {
         lesson: Some(lesson.clone()),
-        ..options(&dir)
+        ..test_options(&dir)
     });
     let caption = |h: &Harness<'_, TeleportApp>| h.state().state.caption.clone();
     assert!(h.state().state.view.presenting, "a lesson opens presenting");
@@ -153,7 +133,7 @@ fn a_folder_that_is_no_lesson_is_an_error_that_changes_nothing() {
     let dir = temp_dir("nolesson");
     let empty = dir.join("empty");
     std::fs::create_dir_all(&empty).unwrap();
-    let mut h = harness(&options(&dir));
+    let mut h = harness(&test_options(&dir));
     let before = h.state().state.clone();
     let ctx = h.ctx.clone();
     h.state_mut().open_lesson(&ctx, &empty);
@@ -176,7 +156,7 @@ fn a_folder_that_is_no_lesson_is_an_error_that_changes_nothing() {
 #[test]
 fn cancelling_a_recording_writes_nothing_and_restores_the_timeline() {
     let dir = temp_dir("cancel");
-    let mut h = harness(&options(&dir));
+    let mut h = harness(&test_options(&dir));
     h.state_mut().state.playback.t = 5;
     let out = dir.join("never.gif");
     let ctx = h.ctx.clone();

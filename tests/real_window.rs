@@ -6,37 +6,17 @@
 
 mod common;
 
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use common::{run_with_timeout, temp_dir};
 
-fn xvfb_run() -> Option<&'static str> {
-    common::xvfb_available().then_some("xvfb-run")
-}
-
-fn run_with_timeout(mut cmd: Command, limit: Duration) -> std::process::Output {
-    let mut child = cmd
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let start = Instant::now();
-    loop {
-        if child.try_wait().unwrap().is_some() {
-            return child.wait_with_output().unwrap();
-        }
-        if start.elapsed() > limit {
-            let _ = child.kill();
-            panic!("the window did not close within {limit:?}");
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
-}
+use std::process::Command;
+use std::time::Duration;
 
 #[test]
 fn screenshot_of_a_real_window_shows_the_plot() {
-    let Some(xvfb) = xvfb_run() else { return };
-    let dir = std::env::temp_dir().join(format!("tl-window-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
+    if !common::xvfb_available() {
+        return;
+    }
+    let dir = temp_dir("window");
     let scene = dir.join("scene.json");
     std::fs::write(
         &scene,
@@ -46,9 +26,8 @@ fn screenshot_of_a_real_window_shows_the_plot() {
     )
     .unwrap();
     let out = dir.join("window.png");
-    let mut cmd = Command::new(xvfb);
-    cmd.args(["-a", "-s", "-screen 0 1600x1000x24"])
-        .arg(env!("CARGO_BIN_EXE_teleport-lab"))
+    let mut cmd = common::xvfb_command();
+    cmd.arg(env!("CARGO_BIN_EXE_teleport-lab"))
         .arg("--scene")
         .arg(&scene)
         .arg("--screenshot")
@@ -98,8 +77,7 @@ fn screenshot_of_a_real_window_shows_the_plot() {
 
 #[test]
 fn a_bad_scene_is_a_clear_error_without_a_window() {
-    let dir = std::env::temp_dir().join(format!("tl-window-bad-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = temp_dir("window-bad");
     let scene = dir.join("bad.json");
     std::fs::write(&scene, r#"{"objective": {"family": "ellipse", "A": [[1, 2], [2, 4]], "b": [0, 0]}, "x0": [0, 0], "steps": 5, "optimizer": {"kind": "gd", "lr": 0.1}}"#).unwrap();
     let output = Command::new(env!("CARGO_BIN_EXE_teleport-lab"))

@@ -2,6 +2,10 @@
 //! optimizer, and trainer faults.
 #![allow(clippy::unwrap_used, reason = "test setup")]
 
+mod common;
+
+use common::temp_dir;
+
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -10,13 +14,6 @@ use teleport_lab::l2o::{Control, MetaOptimizer, ModelConfig, TrainConfig, Traine
 use teleport_lab::objective::{Objective, Preset, Rosenbrock, TaskDist, Vec2};
 use teleport_lab::optim::{OptimizerSpec, Stop, TeleportSchedule, When, run};
 use teleport_lab::symmetry::Strategy;
-
-fn temp_dir(name: &str) -> std::path::PathBuf {
-    let dir = std::env::temp_dir().join(format!("tl-rel-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
 
 #[test]
 fn killing_a_process_mid_write_leaves_the_old_file_intact() {
@@ -127,12 +124,7 @@ fn every_optimizer_stops_cleanly_when_it_blows_up() {
             lr: 50.0,
             beta: 0.99,
         },
-        OptimizerSpec::Adam {
-            lr: 1e5,
-            beta1: 0.9,
-            beta2: 0.999,
-            eps: 1e-8,
-        },
+        OptimizerSpec::adam(1e5),
         OptimizerSpec::Newton { lr: 1e6 },
         OptimizerSpec::Alg2 {
             lr: 50.0,

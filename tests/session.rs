@@ -5,7 +5,9 @@
 
 mod common;
 
-use std::path::{Path, PathBuf};
+use common::temp_dir;
+
+use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -14,13 +16,6 @@ use teleport_lab::app::state::{AppState, EntryKind, TaskSource};
 use teleport_lab::app::{Options, TeleportApp};
 use teleport_lab::io::scene::ObjectiveSpec;
 use teleport_lab::l2o::Variant;
-
-fn temp_dir(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("tl-session-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
 
 fn fixture() -> AppState {
     let text = include_str!("fixtures/state-before-row-ids.ron");
@@ -121,22 +116,8 @@ fn a_change_is_saved_and_restored_with_the_live_model() {
     app.state.steps = 33;
     // A live model, as training or "Load weights" gives.
     let model_path = dir.join("model.safetensors");
-    let model = teleport_lab::l2o::MetaOptimizer::<f32>::init(
-        teleport_lab::l2o::ModelConfig {
-            hidden: 8,
-            ..teleport_lab::l2o::ModelConfig::paper(Variant::L2o)
-        },
-        3,
-    );
-    teleport_lab::io::weights::save(
-        &model_path,
-        &model,
-        &teleport_lab::io::weights::WeightsInfo {
-            train: None,
-            trajectories_trained: 0,
-        },
-    )
-    .unwrap();
+    let model = common::small_model(Variant::L2o, 3);
+    common::save_model(&model_path, &model);
     app.load_weights_from(&ctx, &model_path);
     let mut out = ctx.run_ui(egui::RawInput::default(), |ui| app.ui_body(ui));
     out.textures_delta.clear();
@@ -185,8 +166,8 @@ fn launch(dir: &Path, extra: &[&str]) -> (Child, u32) {
         "\"$0\" --data-dir \"$1\" --scene \"$2\" {} & echo $! > \"$3\"; wait $!",
         extra.join(" ")
     );
-    let mut child = Command::new("xvfb-run")
-        .args(["-a", "-s", "-screen 0 1600x1000x24", "sh", "-c", &script])
+    let mut child = common::xvfb_command()
+        .args(["sh", "-c", &script])
         .arg(env!("CARGO_BIN_EXE_teleport-lab"))
         .arg(dir.join("data"))
         .arg(&scene)
@@ -214,16 +195,8 @@ fn launch(dir: &Path, extra: &[&str]) -> (Child, u32) {
     }
 }
 
-fn wait(mut child: Child, limit: Duration) -> String {
-    let start = Instant::now();
-    while child.try_wait().unwrap().is_none() {
-        if start.elapsed() > limit {
-            let _ = child.kill();
-            panic!("the app did not end within {limit:?}");
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    let out = child.wait_with_output().unwrap();
+fn wait(child: Child, limit: Duration) -> String {
+    let out = common::wait_with_timeout(child, limit);
     String::from_utf8_lossy(&out.stderr).into_owned()
 }
 

@@ -58,19 +58,7 @@ pub fn alg2_rows(
 }
 
 impl TeleportApp {
-    pub(super) fn alg2_window(&mut self, ctx: &egui::Context) {
-        let mut open = self.state.panels.alg2;
-        self.floating_window(
-            "Algorithm 2: learning a rotation on the fly",
-            super::WindowSlot::TopLeft,
-            egui::vec2(700.0, 420.0),
-            &mut open,
-        )
-        .show(ctx, |ui| self.alg2_ui(ui));
-        self.state.panels.alg2 = open;
-    }
-
-    fn alg2_ui(&mut self, ui: &mut egui::Ui) {
+    pub(super) fn alg2_ui(&mut self, ui: &mut egui::Ui) {
         let s = &mut self.state.alg2;
         ui.horizontal(|ui| {
             let label = ui.label("A =").id;

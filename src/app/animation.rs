@@ -177,15 +177,10 @@ fn encoder_thread(
 /// Scales an image by `scale` (≤ 1) with a triangle filter.
 fn scaled(image: &egui::ColorImage, scale: f32) -> RgbaFrame {
     let [w, h] = image.size;
-    let raw: Vec<u8> = image
-        .pixels
-        .iter()
-        .flat_map(|c| c.to_srgba_unmultiplied())
-        .collect();
     let frame = RgbaFrame {
         width: w as u32,
         height: h as u32,
-        data: raw,
+        data: super::export::rgba_bytes(image),
     };
     if !(0.05..0.999).contains(&scale) {
         return frame;

@@ -89,65 +89,61 @@ impl TeleportApp {
     }
 
     pub(super) fn controls_ui(&mut self, ui: &mut egui::Ui) {
-        egui::CollapsingHeader::new("Task")
-            .default_open(true)
-            .show(ui, |ui| self.task_ui(ui));
-        egui::CollapsingHeader::new("Start point")
-            .default_open(true)
-            .show(ui, |ui| {
-                ui.horizontal(|ui| {
-                    let label = ui.label("x₀").id;
-                    // Never clamp an x₀ that came from a scene into the
-                    // editable range.
-                    ui.add(
-                        DragValue::new(&mut self.state.x0[0])
-                            .speed(0.05)
-                            .range(-1e4..=1e4)
-                            .clamp_existing_to_range(false),
-                    )
-                    .labelled_by(label)
-                    .on_hover_text(
-                        "First coordinate of the start point. Click or drag on the plot too.",
-                    );
-                    ui.add(
-                        DragValue::new(&mut self.state.x0[1])
-                            .speed(0.05)
-                            .range(-1e4..=1e4)
-                            .clamp_existing_to_range(false),
-                    )
-                    .labelled_by(label)
-                    .on_hover_text("Second coordinate of the start point.");
-                });
-                ui.horizontal(|ui| {
-                    let label = ui.label("steps").id;
-                    ui.add(DragValue::new(&mut self.state.steps).range(1..=2000))
-                        .labelled_by(label)
-                        .on_hover_text("Optimizer steps per trajectory.");
-                });
-            });
-        egui::CollapsingHeader::new("Teleport scrubber")
-            .default_open(true)
-            .show(ui, |ui| self.scrubber_controls_ui(ui));
-        egui::CollapsingHeader::new("Optimizers")
-            .default_open(true)
-            .show(ui, |ui| self.optimizers_ui(ui));
-        egui::CollapsingHeader::new("Display")
-            .default_open(false)
-            .show(ui, |ui| {
-                ui.checkbox(&mut self.state.show.filled, "filled colour map of log f")
-                    .on_hover_text("Shade the plane by log f under the contour lines.");
-                ui.checkbox(&mut self.state.show.orbit, "orbit of the current point")
-                    .on_hover_text(
-                        "The level set {g_θ(x) : θ ∈ [0, 2π)} that teleports move along.",
-                    );
-                ui.checkbox(&mut self.state.show.arrows, "−∇f arrows")
-                    .on_hover_text("The descent direction at x and at g_θ(x), on one scale.");
-                ui.checkbox(
-                    &mut self.state.show.newton_overlay,
-                    "where Proposition 4.1 fails",
+        // Title, open at first, and body of each collapsible section.
+        let sections: [(&str, bool, super::UiBody); 5] = [
+            ("Task", true, Self::task_ui),
+            ("Start point", true, Self::start_point_ui),
+            ("Teleport scrubber", true, Self::scrubber_controls_ui),
+            ("Optimizers", true, Self::optimizers_ui),
+            ("Display", false, Self::display_ui),
+        ];
+        for (title, open, body) in sections {
+            egui::CollapsingHeader::new(title)
+                .default_open(open)
+                .show(ui, |ui| body(self, ui));
+        }
+    }
+
+    fn start_point_ui(&mut self, ui: &mut egui::Ui) {
+        ui.horizontal(|ui| {
+            let label = ui.label("x₀").id;
+            // Never clamp an x₀ that came from a scene into the
+            // editable range.
+            let tips = [
+                "First coordinate of the start point. Click or drag on the plot too.",
+                "Second coordinate of the start point.",
+            ];
+            for (v, tip) in self.state.x0.iter_mut().zip(tips) {
+                ui.add(
+                    DragValue::new(v)
+                        .speed(0.05)
+                        .range(-1e4..=1e4)
+                        .clamp_existing_to_range(false),
                 )
-                .on_hover_text("Shade points where v⊥·∇‖∇f‖² < 0, which needs a non-convex f.");
-            });
+                .labelled_by(label)
+                .on_hover_text(tip);
+            }
+        });
+        ui.horizontal(|ui| {
+            let label = ui.label("steps").id;
+            ui.add(DragValue::new(&mut self.state.steps).range(1..=2000))
+                .labelled_by(label)
+                .on_hover_text("Optimizer steps per trajectory.");
+        });
+    }
+
+    fn display_ui(&mut self, ui: &mut egui::Ui) {
+        ui.checkbox(&mut self.state.show.filled, "filled colour map of log f")
+            .on_hover_text("Shade the plane by log f under the contour lines.");
+        ui.checkbox(&mut self.state.show.orbit, "orbit of the current point")
+            .on_hover_text("The level set {g_θ(x) : θ ∈ [0, 2π)} that teleports move along.");
+        ui.checkbox(&mut self.state.show.arrows, "−∇f arrows")
+            .on_hover_text("The descent direction at x and at g_θ(x), on one scale.");
+        ui.checkbox(
+            &mut self.state.show.newton_overlay,
+            "where Proposition 4.1 fails",
+        )
+        .on_hover_text("Shade points where v⊥·∇‖∇f‖² < 0, which needs a non-convex f.");
     }
 
     fn task_ui(&mut self, ui: &mut egui::Ui) {
@@ -255,6 +251,15 @@ impl TeleportApp {
             ui.add(DragValue::new(v).speed(0.01).max_decimals(4))
                 .on_hover_text(tip);
         };
+        // A 2 × 2 matrix `A` as two grid rows, with a tooltip per entry.
+        let matrix = |ui: &mut egui::Ui, a: &mut [[f64; 2]; 2], tips: [&str; 4]| {
+            for (r, label) in ["A", ""].into_iter().enumerate() {
+                ui.label(label);
+                num(ui, &mut a[r][0], tips[2 * r]);
+                num(ui, &mut a[r][1], tips[2 * r + 1]);
+                ui.end_row();
+            }
+        };
         let error = self.rt.task_error.clone();
         let field_frame = |ui: &mut egui::Ui, add: &mut dyn FnMut(&mut egui::Ui)| {
             if error.is_some() {
@@ -269,14 +274,7 @@ impl TeleportApp {
         match &mut self.rt.draft {
             ObjectiveSpec::Ellipse { a, b } => field_frame(ui, &mut |ui| {
                 egui::Grid::new("ellipse").show(ui, |ui| {
-                    ui.label("A");
-                    num(ui, &mut a[0][0], "A₁₁");
-                    num(ui, &mut a[0][1], "A₁₂");
-                    ui.end_row();
-                    ui.label("");
-                    num(ui, &mut a[1][0], "A₂₁");
-                    num(ui, &mut a[1][1], "A₂₂");
-                    ui.end_row();
+                    matrix(ui, a, ["A₁₁", "A₁₂", "A₂₁", "A₂₂"]);
                     ui.label("b");
                     num(ui, &mut b[0], "b₁");
                     num(ui, &mut b[1], "b₂");
@@ -301,14 +299,13 @@ impl TeleportApp {
             }),
             ObjectiveSpec::Quadratic { a } => field_frame(ui, &mut |ui| {
                 egui::Grid::new("quadratic").show(ui, |ui| {
-                    ui.label("A");
-                    num(ui, &mut a[0][0], "A₁₁");
-                    num(ui, &mut a[0][1], "A₁₂ (kept equal to A₂₁)");
-                    ui.end_row();
-                    ui.label("");
-                    num(ui, &mut a[1][0], "A₂₁ (kept equal to A₁₂)");
-                    num(ui, &mut a[1][1], "A₂₂");
-                    ui.end_row();
+                    let tips = [
+                        "A₁₁",
+                        "A₁₂ (kept equal to A₂₁)",
+                        "A₂₁ (kept equal to A₁₂)",
+                        "A₂₂",
+                    ];
+                    matrix(ui, a, tips);
                 });
                 // Keep the matrix symmetric: the corner being edited wins
                 // and the other follows (comparing with the last frame's
@@ -341,13 +338,20 @@ impl TeleportApp {
                     };
                     ui.add(edit).on_hover_text(tip);
                 };
+                // Two formulas, one grid row each: (label, field name, tooltip).
+                let formulas =
+                    |ui: &mut egui::Ui, texts: &mut [String; 2], rows: [(&str, &str, &str); 2]| {
+                        for (text, (label, name, tip)) in texts.iter_mut().zip(rows) {
+                            ui.label(label);
+                            formula(ui, text, name, tip);
+                            ui.end_row();
+                        }
+                    };
                 egui::Grid::new("custom-h").num_columns(2).show(ui, |ui| {
-                    ui.label("h₁ =");
-                    formula(ui, &mut h[0], "h[0]", "The first component of h, in x and y: + − * / ^, ( ), numbers, sin cos tan exp ln sqrt abs tanh sinh cosh atan, pi, e.");
-                    ui.end_row();
-                    ui.label("h₂ =");
-                    formula(ui, &mut h[1], "h[1]", "The second component of h.");
-                    ui.end_row();
+                    formulas(ui, h, [
+                        ("h₁ =", "h[0]", "The first component of h, in x and y: + − * / ^, ( ), numbers, sin cos tan exp ln sqrt abs tanh sinh cosh atan, pi, e."),
+                        ("h₂ =", "h[1]", "The second component of h."),
+                    ]);
                     let mut known = h_inv.is_some();
                     ui.label("");
                     if ui
@@ -359,12 +363,10 @@ impl TeleportApp {
                     }
                     ui.end_row();
                     if let Some(inv) = h_inv {
-                        ui.label("h⁻¹₁ =");
-                        formula(ui, &mut inv[0], "h_inv[0]", "h⁻¹(u): x and y stand for u₁ and u₂.");
-                        ui.end_row();
-                        ui.label("h⁻¹₂ =");
-                        formula(ui, &mut inv[1], "h_inv[1]", "The second component of h⁻¹.");
-                        ui.end_row();
+                        formulas(ui, inv, [
+                            ("h⁻¹₁ =", "h_inv[0]", "h⁻¹(u): x and y stand for u₁ and u₂."),
+                            ("h⁻¹₂ =", "h_inv[1]", "The second component of h⁻¹."),
+                        ]);
                     }
                 });
             }

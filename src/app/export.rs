@@ -214,14 +214,19 @@ fn unique_path(dir: &Path, name: &str) -> PathBuf {
         .unwrap_or(first)
 }
 
-/// Encodes an egui image as PNG bytes.
-pub fn png_bytes(image: &egui::ColorImage) -> Result<Vec<u8>, String> {
-    let [w, h] = image.size;
-    let raw: Vec<u8> = image
+/// An egui image's pixels as straight-alpha sRGBA bytes, rows from the top.
+pub(super) fn rgba_bytes(image: &egui::ColorImage) -> Vec<u8> {
+    image
         .pixels
         .iter()
         .flat_map(|c| c.to_srgba_unmultiplied())
-        .collect();
+        .collect()
+}
+
+/// Encodes an egui image as PNG bytes.
+pub fn png_bytes(image: &egui::ColorImage) -> Result<Vec<u8>, String> {
+    let [w, h] = image.size;
+    let raw = rgba_bytes(image);
     let buffer =
         image::RgbaImage::from_raw(w as u32, h as u32, raw).ok_or("image size mismatch")?;
     let mut out = std::io::Cursor::new(Vec::new());

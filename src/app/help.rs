@@ -14,45 +14,37 @@ const GESTURES: [(&str, &str); 3] = [
 ];
 
 impl TeleportApp {
-    pub(super) fn help_window(&mut self, ctx: &egui::Context) {
-        let mut open = self.state.panels.help;
-        let window = self.floating_window(
-            "Help: shortcuts and a short tour",
-            super::WindowSlot::Middle,
-            egui::vec2(460.0, 380.0),
-            &mut open,
-        );
-        window.show(ctx, |ui| {
-            ui.heading("Shortcuts");
-            egui::Grid::new("shortcuts").striped(true).show(ui, |ui| {
-                // Generated from the command table, so it cannot go stale.
-                for command in UiCommand::ALL {
-                    if let Some(keys) = command.shortcut_text(ctx) {
-                        ui.monospace(keys);
-                        ui.label(command.label()).on_hover_text(command.tooltip());
-                        ui.end_row();
-                    }
-                }
-                for (gesture, what) in GESTURES {
-                    ui.monospace(gesture);
-                    ui.label(what);
+    /// The help window's body: the shortcuts and a short tour.
+    pub(super) fn help_ui(&mut self, ui: &mut egui::Ui) {
+        let ctx = ui.ctx().clone();
+        ui.heading("Shortcuts");
+        egui::Grid::new("shortcuts").striped(true).show(ui, |ui| {
+            // Generated from the command table, so it cannot go stale.
+            for command in UiCommand::ALL {
+                if let Some(keys) = command.shortcut_text(&ctx) {
+                    ui.monospace(keys);
+                    ui.label(command.label()).on_hover_text(command.tooltip());
                     ui.end_row();
                 }
-            });
-            ui.separator();
-            ui.heading("A short tour");
-            ui.label(
-                "Every task here is f(x) = ‖h(x)‖² with h invertible, so rotating h(x) keeps f: \
-                 the teleport g_θ(x) = h⁻¹(R_θ h(x)) moves x along its level set (the dashed orbit). \
-                 Drag θ and watch f stay put while ‖∇f‖ changes; the right plot shows ‖∇f(g_θ x)‖ \
-                 over the whole orbit, and its maximum θ* is where classical teleportation jumps.",
-            );
-            ui.label(
-                "\"Teleport here\" applies θ at the current step and continues; the original run stays \
-                 for comparison. Learned optimizers (L2O, with teleport, with learned lr and momentum) \
-                 use shipped weights until you train your own in View → Live meta-training.",
-            );
+            }
+            for (gesture, what) in GESTURES {
+                ui.monospace(gesture);
+                ui.label(what);
+                ui.end_row();
+            }
         });
-        self.state.panels.help = open;
+        ui.separator();
+        ui.heading("A short tour");
+        ui.label(
+            "Every task here is f(x) = ‖h(x)‖² with h invertible, so rotating h(x) keeps f: \
+             the teleport g_θ(x) = h⁻¹(R_θ h(x)) moves x along its level set (the dashed orbit). \
+             Drag θ and watch f stay put while ‖∇f‖ changes; the right plot shows ‖∇f(g_θ x)‖ \
+             over the whole orbit, and its maximum θ* is where classical teleportation jumps.",
+        );
+        ui.label(
+            "\"Teleport here\" applies θ at the current step and continues; the original run stays \
+             for comparison. Learned optimizers (L2O, with teleport, with learned lr and momentum) \
+             use shipped weights until you train your own in View → Live meta-training.",
+        );
     }
 }

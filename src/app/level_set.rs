@@ -12,6 +12,7 @@ use super::{TeleportApp, row_color};
 use crate::contour::{Grid, auto_levels, contours, polylines};
 use crate::numfmt::short;
 use crate::objective::{Objective, Vec2};
+use crate::plot::log_ramp;
 use crate::symmetry::{orbit, teleport};
 
 /// A line through points of the plane: never aggregated into a band (that
@@ -110,24 +111,29 @@ impl LevelSetCache {
     }
 }
 
-/// A blue-to-yellow ramp for log f, light enough for lines on top.
-fn ramp(t: f32) -> Color32 {
-    let t = t.clamp(0.0, 1.0);
-    let stops = [
-        (0.0, [237.0, 244.0, 252.0]),
-        (0.35, [205.0, 226.0, 240.0]),
-        (0.7, [236.0, 231.0, 200.0]),
-        (1.0, [250.0, 222.0, 190.0]),
-    ];
-    for w in stops.windows(2) {
-        let ((a, ca), (b, cb)) = (w[0], w[1]);
-        if t <= b {
-            let s = (t - a) / (b - a);
-            let mix = |k: usize| (ca[k] + (cb[k] - ca[k]) * s) as u8;
-            return Color32::from_rgb(mix(0), mix(1), mix(2));
-        }
+/// The core's colour map ramp for log f ([`log_ramp`]), as an egui colour,
+/// so that the app and File → Export plot shade alike.
+fn ramp(t: f64) -> Color32 {
+    let c = log_ramp(t);
+    Color32::from_rgba_unmultiplied(c.r, c.g, c.b, c.a)
+}
+
+/// Fills each grid cell (a quadrilateral) with `fill`, without outline or
+/// hover, under one legend entry `name`.
+fn shade_cells(
+    plot_ui: &mut egui_plot::PlotUi<'_>,
+    name: &str,
+    cells: &[[[f64; 2]; 4]],
+    fill: Color32,
+) {
+    for cell in cells {
+        plot_ui.polygon(
+            Polygon::new(name, cell.to_vec())
+                .fill_color(fill)
+                .stroke(Stroke::NONE)
+                .allow_hover(false),
+        );
     }
-    Color32::from_rgb(250, 222, 190)
 }
 
 impl TeleportApp {
@@ -206,7 +212,7 @@ impl TeleportApp {
                 for i in 0..COLORMAP {
                     let v = logs[j * COLORMAP + i];
                     pixels.push(if v.is_finite() {
-                        ramp(((v - lo) / span) as f32)
+                        ramp((v - lo) / span)
                     } else {
                         Color32::WHITE
                     });
@@ -354,23 +360,13 @@ impl TeleportApp {
                     );
                 }
             }
-            for cell in &cache.fold_cells {
-                plot_ui.polygon(
-                    Polygon::new("h folds here (det J_h changes sign)", cell.to_vec())
-                        .fill_color(Color32::from_rgba_unmultiplied(200, 30, 120, 70))
-                        .stroke(Stroke::NONE)
-                        .allow_hover(false),
-                );
-            }
+            let folds = "h folds here (det J_h changes sign)";
+            let magenta = Color32::from_rgba_unmultiplied(200, 30, 120, 70);
+            shade_cells(plot_ui, folds, &cache.fold_cells, magenta);
             if self.state.show.newton_overlay {
-                for cell in &cache.newton_cells {
-                    plot_ui.polygon(
-                        Polygon::new("Prop. 4.1 fails (v⊥·∇‖∇f‖² < 0)", cell.to_vec())
-                            .fill_color(Color32::from_rgba_unmultiplied(220, 50, 50, 50))
-                            .stroke(Stroke::NONE)
-                            .allow_hover(false),
-                    );
-                }
+                let fails = "Prop. 4.1 fails (v⊥·∇‖∇f‖² < 0)";
+                let red = Color32::from_rgba_unmultiplied(220, 50, 50, 50);
+                shade_cells(plot_ui, fails, &cache.newton_cells, red);
             }
 
             // Trajectories: the whole run faint, the part up to t strong,

@@ -801,10 +801,7 @@ impl TeleportApp {
             .response
             .rect;
 
-        self.alg2_window(&ctx);
-        self.newton_window(&ctx);
-        self.training_window(&ctx);
-        self.help_window(&ctx);
+        self.floating_windows(&ctx);
         self.animation_window(&ctx);
     }
 
@@ -1001,7 +998,64 @@ pub(crate) enum WindowSlot {
     Middle,
 }
 
+/// A part of the UI drawn by a method of the app: a window's or a section's body.
+pub(crate) type UiBody = fn(&mut TeleportApp, &mut egui::Ui);
+
+/// One of the floating windows of the View menu: its title, where it first
+/// opens, its size, its flag in [`state::Panels`] and its body.
+struct FloatingWindow {
+    title: &'static str,
+    slot: WindowSlot,
+    size: [f32; 2],
+    open: fn(&mut state::Panels) -> &mut bool,
+    body: UiBody,
+}
+
+/// The floating windows, drawn in this order (later ones on top).
+const FLOATING_WINDOWS: [FloatingWindow; 4] = [
+    FloatingWindow {
+        title: "Algorithm 2: learning a rotation on the fly",
+        slot: WindowSlot::TopLeft,
+        size: [700.0, 420.0],
+        open: |p| &mut p.alg2,
+        body: TeleportApp::alg2_ui,
+    },
+    FloatingWindow {
+        title: "Newton vs teleport (Proposition 4.1)",
+        slot: WindowSlot::TopRight,
+        size: [380.0, 420.0],
+        open: |p| &mut p.newton,
+        body: TeleportApp::newton_ui,
+    },
+    FloatingWindow {
+        title: "Live meta-training",
+        slot: WindowSlot::BottomLeft,
+        size: [360.0, 420.0],
+        open: |p| &mut p.training,
+        body: TeleportApp::training_ui,
+    },
+    FloatingWindow {
+        title: "Help: shortcuts and a short tour",
+        slot: WindowSlot::Middle,
+        size: [460.0, 380.0],
+        open: |p| &mut p.help,
+        body: TeleportApp::help_ui,
+    },
+];
+
 impl TeleportApp {
+    /// Shows each of [`FLOATING_WINDOWS`] that is open; closing one clears
+    /// its flag.
+    fn floating_windows(&mut self, ctx: &egui::Context) {
+        for window in &FLOATING_WINDOWS {
+            let mut open = *(window.open)(&mut self.state.panels);
+            let size = egui::Vec2::from(window.size);
+            self.floating_window(window.title, window.slot, size, &mut open)
+                .show(ctx, |ui| (window.body)(self, ui));
+            *(window.open)(&mut self.state.panels) = open;
+        }
+    }
+
     /// A floating window that first opens in `slot` of the central plot
     /// (later the user's position is kept).
     pub(crate) fn floating_window<'a>(

@@ -10,19 +10,7 @@ use super::TeleportApp;
 use crate::theory::decompose;
 
 impl TeleportApp {
-    pub(super) fn newton_window(&mut self, ctx: &egui::Context) {
-        let mut open = self.state.panels.newton;
-        self.floating_window(
-            "Newton vs teleport (Proposition 4.1)",
-            super::WindowSlot::TopRight,
-            egui::vec2(380.0, 420.0),
-            &mut open,
-        )
-        .show(ctx, |ui| self.newton_ui(ui));
-        self.state.panels.newton = open;
-    }
-
-    fn newton_ui(&mut self, ui: &mut egui::Ui) {
+    pub(super) fn newton_ui(&mut self, ui: &mut egui::Ui) {
         let obj = &self.rt.objective;
         let x = self.current_point();
         ui.label(format!(

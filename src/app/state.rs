@@ -192,16 +192,7 @@ pub fn default_optimizers() -> Vec<OptimizerEntry> {
             None,
             false,
         ),
-        classical(
-            OptimizerSpec::Adam {
-                lr: 0.3,
-                beta1: 0.9,
-                beta2: 0.999,
-                eps: 1e-8,
-            },
-            None,
-            false,
-        ),
+        classical(OptimizerSpec::adam(0.3), None, false),
         classical(OptimizerSpec::Newton { lr: 1.0 }, None, false),
         classical(
             OptimizerSpec::Gd { lr: 0.05 },

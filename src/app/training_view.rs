@@ -9,7 +9,7 @@ use egui_plot::{Line, Plot};
 use super::state::{EntryKind, OptimizerEntry};
 use super::trainer::{FaultInjection, TrainerHandle};
 use super::{LiveModel, TeleportApp};
-use crate::l2o::{ModelConfig, Preprocess, TrainConfig, Variant};
+use crate::l2o::{ModelConfig, Preprocess, TrainConfig, TrainSetup, Variant};
 use crate::objective::TaskDist;
 
 /// The training thread and what the UI knows of it.
@@ -53,15 +53,17 @@ impl TeleportApp {
     /// The model and training settings from the window's fields.
     pub fn training_configs(&self) -> (ModelConfig, TrainConfig) {
         let s = &self.state.training;
-        let model = ModelConfig {
+        let (model, mut train) = TrainSetup {
+            variant: s.variant,
             hidden: s.hidden,
             preprocess: s.preprocess,
-            ..ModelConfig::paper(s.variant)
-        };
-        let mut train = TrainConfig::paper(&model, s.dist, s.seed);
-        train.trajectories = s.trajectories;
-        train.steps = s.steps;
-        train.unroll = s.unroll;
+            dist: s.dist,
+            seed: s.seed,
+            trajectories: s.trajectories,
+            steps: s.steps,
+            unroll: s.unroll,
+        }
+        .configs();
         train.meta_lr = match s.variant {
             Variant::LrTeleMomentum => vec![s.meta_lr, 10.0 * s.meta_lr],
             _ => vec![s.meta_lr],
@@ -164,45 +166,19 @@ impl TeleportApp {
         }
     }
 
-    pub(super) fn training_window(&mut self, ctx: &egui::Context) {
-        let mut open = self.state.panels.training;
-        self.floating_window(
-            "Live meta-training",
-            super::WindowSlot::BottomLeft,
-            egui::vec2(360.0, 420.0),
-            &mut open,
-        )
-        .show(ctx, |ui| self.training_ui(ui));
-        self.state.panels.training = open;
-    }
-
-    fn training_ui(&mut self, ui: &mut egui::Ui) {
+    pub(super) fn training_ui(&mut self, ui: &mut egui::Ui) {
         let ctx = ui.ctx().clone();
         let running = self.rt.training.running();
         ui.add_enabled_ui(!running, |ui| {
             let s = &mut self.state.training;
             egui::Grid::new("train-settings").num_columns(2).show(ui, |ui| {
                 ui.label("variant");
-                egui::ComboBox::from_id_salt("train-variant")
-                    .selected_text(s.variant.label())
-                    .show_ui(ui, |ui| {
-                        for v in Variant::ALL {
-                            ui.selectable_value(&mut s.variant, v, v.label());
-                        }
-                    })
-                    .response
-                    .on_hover_text("Which meta-optimizer to train (Algorithm 1; Algorithm 3 for momentum).");
+                let tip = "Which meta-optimizer to train (Algorithm 1; Algorithm 3 for momentum).";
+                choice(ui, "train-variant", &mut s.variant, Variant::ALL, Variant::label, tip);
                 ui.end_row();
                 ui.label("tasks");
-                egui::ComboBox::from_id_salt("train-dist")
-                    .selected_text(s.dist.name())
-                    .show_ui(ui, |ui| {
-                        for d in TaskDist::ALL {
-                            ui.selectable_value(&mut s.dist, d, d.name());
-                        }
-                    })
-                    .response
-                    .on_hover_text("The task distribution T that (f, x₀) are drawn from.");
+                let tip = "The task distribution T that (f, x₀) are drawn from.";
+                choice(ui, "train-dist", &mut s.dist, TaskDist::ALL, TaskDist::name, tip);
                 ui.end_row();
                 ui.label("trajectories R");
                 ui.add(DragValue::new(&mut s.trajectories).range(1..=1_000_000))
@@ -368,4 +344,24 @@ impl TeleportApp {
             Err(e) => self.notify(ctx, format!("Cannot load {}: {e}", path.display()), true),
         }
     }
+}
+
+/// A combo box that sets `value` to one of `options`, each shown as `text(option)`.
+fn choice<T: Copy + PartialEq>(
+    ui: &mut egui::Ui,
+    id: &str,
+    value: &mut T,
+    options: impl IntoIterator<Item = T>,
+    text: fn(T) -> &'static str,
+    tip: &str,
+) {
+    egui::ComboBox::from_id_salt(id)
+        .selected_text(text(*value))
+        .show_ui(ui, |ui| {
+            for option in options {
+                ui.selectable_value(value, option, text(option));
+            }
+        })
+        .response
+        .on_hover_text(tip);
 }

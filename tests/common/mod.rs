@@ -1,7 +1,82 @@
-//! Helpers shared by the top-level tests that run the real binary.
+//! Helpers shared by the top-level tests (`mod common;` in each): temporary
+//! folders, the headless app harness, and running the real binary.
 #![allow(dead_code, reason = "each test crate uses some of these")]
+#![allow(clippy::unwrap_used, reason = "test setup panics on failure")]
 
-use std::process::{Command, Stdio};
+#[path = "../../crates/teleport-core/tests/common/files.rs"]
+pub mod files;
+#[path = "../../crates/teleport-core/tests/common/svg.rs"]
+pub mod svg;
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use egui_kittest::Harness;
+use teleport_lab::app::state::AppState;
+use teleport_lab::app::{Options, TeleportApp};
+use teleport_lab::io::weights::{self, WeightsInfo};
+use teleport_lab::l2o::{MetaOptimizer, ModelConfig, Variant};
+
+/// A fresh, empty folder for one test, under the system's temporary folder
+/// and named after the test crate, `name` and this process.
+pub fn temp_dir(name: &str) -> PathBuf {
+    let crate_name = env!("CARGO_CRATE_NAME");
+    let pid = std::process::id();
+    let dir = std::env::temp_dir().join(format!("tl-{crate_name}-{name}-{pid}"));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// The app's options for a test: exports go to `dir`, no file dialogs, no
+/// saved session.
+pub fn test_options(dir: &Path) -> Options {
+    Options {
+        export_dir: Some(dir.to_owned()),
+        dialogs: false,
+        fresh: true,
+        ..Options::default()
+    }
+}
+
+/// A fresh app with [`test_options`].
+pub fn app_with(dir: &Path) -> TeleportApp {
+    TeleportApp::new(AppState::default(), &test_options(dir))
+}
+
+/// `app` in a 1440 × 900 headless harness with the app's fonts, run four
+/// frames so that the plot has fitted its view.
+pub fn harness(app: TeleportApp) -> Harness<'static, TeleportApp> {
+    let mut h = Harness::builder()
+        .with_size(egui::vec2(1440.0, 900.0))
+        .with_context_setup(teleport_lab::app::install_fonts)
+        .build_ui_state(|ui, app: &mut TeleportApp| app.ui_body(ui), app);
+    h.run_steps(4);
+    h
+}
+
+/// An untrained model of `variant` with hidden size 8: small and quick.
+pub fn small_model(variant: Variant, seed: u64) -> MetaOptimizer<f32> {
+    MetaOptimizer::init(
+        ModelConfig {
+            hidden: 8,
+            ..ModelConfig::paper(variant)
+        },
+        seed,
+    )
+}
+
+/// Writes `model` to `path` as a weights file without training metadata,
+/// creating its folder.
+pub fn save_model(path: &Path, model: &MetaOptimizer<f32>) {
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    let info = WeightsInfo {
+        train: None,
+        trajectories_trained: 0,
+    };
+    weights::save(path, model, &info).unwrap();
+}
 
 /// Whether `xvfb-run` is here. Under CI (`CI` set) it must be: `.ci/run`
 /// installs it, so its absence is a failure, not a skip.
@@ -20,4 +95,37 @@ pub fn xvfb_available() -> bool {
         eprintln!("xvfb-run not found: skipping a real-window test");
     }
     found
+}
+
+/// `xvfb-run` with a 1600 × 1000 screen, ready for the command to run in it.
+pub fn xvfb_command() -> Command {
+    let mut cmd = Command::new("xvfb-run");
+    cmd.args(["-a", "-s", "-screen 0 1600x1000x24"]);
+    cmd
+}
+
+/// Runs `cmd` with its output captured, killing it and failing the test if
+/// it has not exited within `limit`.
+pub fn run_with_timeout(mut cmd: Command, limit: Duration) -> Output {
+    let child = cmd
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    wait_with_timeout(child, limit)
+}
+
+/// Waits for `child` and collects its output, killing it and failing the
+/// test if it has not exited within `limit`.
+pub fn wait_with_timeout(mut child: Child, limit: Duration) -> Output {
+    let start = Instant::now();
+    while child.try_wait().unwrap().is_none() {
+        if start.elapsed() > limit {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("the program did not finish within {limit:?}");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    child.wait_with_output().unwrap()
 }

@@ -18,7 +18,7 @@ use crate::eval::{AnyOptimizer, StepStats, evaluate};
 use crate::l2o::{Control, ModelConfig, TrainConfig, Trainer, Variant};
 use crate::objective::{Mat2, Objective, Preset, Quadratic, TaskDist, Vec2, rotation};
 use crate::optim::{OptimizerSpec, Trajectory, alg2};
-use crate::plot::{Chart, Color, Figure, Item, Marker, PALETTE};
+use crate::plot::{Arrow, Band, Chart, Color, Figure, HLine, Line, Marker, Markers, PALETTE};
 use crate::theory::decompose;
 
 /// Settings of a reproduction run.
@@ -234,12 +234,7 @@ fn gd_baseline(dist: TaskDist) -> AnyOptimizer {
 }
 
 fn baselines(dist: TaskDist) -> Vec<AnyOptimizer> {
-    let adam = OptimizerSpec::Adam {
-        lr: 0.3,
-        beta1: 0.9,
-        beta2: 0.999,
-        eps: 1e-8,
-    };
+    let adam = OptimizerSpec::adam(0.3);
     vec![
         gd_baseline(dist),
         AnyOptimizer::Classical {
@@ -351,13 +346,8 @@ fn comparison(
     );
     for (k, (o, r)) in opts.iter().zip(&runs).enumerate() {
         let color = PALETTE[k % PALETTE.len()];
-        left.items.push(Item::Line {
-            name: Some(o.name().to_owned()),
-            color,
-            width: 2.0,
-            points: r.records.iter().map(|rec| rec.x).collect(),
-            dashed: false,
-        });
+        let points = r.records.iter().map(|rec| rec.x).collect();
+        left = left.push(Line::new(o.name(), points).color(color).width(2.0));
         let jumps: Vec<[f64; 2]> = r
             .records
             .iter()
@@ -365,22 +355,12 @@ fn comparison(
             .map(|rec| rec.x)
             .collect();
         if !jumps.is_empty() {
-            left.items.push(Item::Markers {
-                name: None,
-                color,
-                points: jumps,
-                marker: Marker::Diamond,
-                size: 7.0,
-            });
+            let jumps = Markers::new("", jumps).color(color);
+            left = left.push(jumps.shape(Marker::Diamond).size(7.0));
         }
     }
-    left.items.push(Item::Markers {
-        name: Some("x0".into()),
-        color: Color::rgb(0, 0, 0),
-        points: vec![[x0.x, x0.y]],
-        marker: Marker::Cross,
-        size: 9.0,
-    });
+    let start = Markers::new("x0", vec![[x0.x, x0.y]]).color(Color::BLACK);
+    left = left.push(start.shape(Marker::Cross).size(9.0));
     let mut right = Chart::new(
         format!(
             "{name}: f over {} test tasks (mean, quartile band)",
@@ -388,26 +368,17 @@ fn comparison(
         ),
         "step",
         "f(x_t)",
-    );
-    right.log_y = true;
-    right.legend = true;
+    )
+    .log_y();
     for (k, (o, s)) in opts.iter().zip(&stats).enumerate() {
         let color = PALETTE[k % PALETTE.len()];
         let x: Vec<f64> = s.iter().map(|st| st.t as f64).collect();
-        right.items.push(Item::Band {
-            name: None,
-            color: Color::rgba(color.r, color.g, color.b, 40),
-            x: x.clone(),
-            lo: s.iter().map(|st| st.q25).collect(),
-            hi: s.iter().map(|st| st.q75).collect(),
-        });
-        right.items.push(Item::Line {
-            name: Some(o.name().to_owned()),
-            color,
-            width: 2.0,
-            points: s.iter().map(|st| [st.t as f64, st.mean]).collect(),
-            dashed: false,
-        });
+        let lo = s.iter().map(|st| st.q25).collect();
+        let hi = s.iter().map(|st| st.q75).collect();
+        let means = s.iter().map(|st| [st.t as f64, st.mean]).collect();
+        right = right
+            .push(Band::new("", x, lo, hi).color(color.with_alpha(40)))
+            .push(Line::new(o.name(), means).color(color).width(2.0));
     }
     w.figure(
         name,
@@ -449,20 +420,8 @@ fn level_set_chart(obj: &Objective, runs: &[Trajectory], title: &str) -> Chart {
     let m = obj.minimizer();
     include([m.x, m.y]);
     let (min, max) = pad_bounds(min, max);
-    let mut chart = Chart::new(title, "x", "y");
-    chart.equal_aspect = true;
-    chart.legend = true;
-    chart.x_range = Some((min[0], max[0]));
-    chart.y_range = Some((min[1], max[1]));
-    push_contours(&mut chart, &Grid::of_objective(obj, min, max, 300, 300));
-    chart.items.push(Item::Markers {
-        name: Some("minimum".into()),
-        color: Color::rgb(30, 30, 30),
-        points: vec![[m.x, m.y]],
-        marker: Marker::Circle,
-        size: 5.0,
-    });
-    chart
+    let chart = contour_chart(title, "x", "y", obj, (min, max), 300);
+    chart.push(Markers::new("minimum", vec![[m.x, m.y]]).color(Color::rgb(30, 30, 30)))
 }
 
 /// Widens a bounding box by 15 % and to at least 1 × 1, and caps it at ±1e4.
@@ -483,13 +442,27 @@ fn pad_bounds(min: [f64; 2], max: [f64; 2]) -> ([f64; 2], [f64; 2]) {
     (lo, hi)
 }
 
-/// The paper figures' contours: 14 levels in a light slate, made as the
-/// level-set plot makes its own ([`crate::plot::LevelSetPlot`]).
-fn push_contours(chart: &mut Chart, grid: &Grid) {
+/// An equal-aspect chart of the view `min`..`max` with the paper figures'
+/// contours of `obj` on a `side` × `side` grid: 14 levels in a light slate,
+/// made as the level-set plot makes its own ([`crate::plot::LevelSetPlot`]).
+fn contour_chart(
+    title: impl Into<String>,
+    x_label: &str,
+    y_label: &str,
+    obj: &Objective,
+    (min, max): ([f64; 2], [f64; 2]),
+    side: usize,
+) -> Chart {
+    let mut chart = Chart::new(title, x_label, y_label)
+        .equal_aspect()
+        .x_range(min[0], max[0])
+        .y_range(min[1], max[1]);
+    let grid = Grid::of_objective(obj, min, max, side, side);
     let color = Color::rgb(170, 178, 196);
     chart
         .items
-        .extend(crate::plot::contour_items(grid, 14, color));
+        .extend(crate::plot::contour_items(&grid, 14, color));
+    chart
 }
 
 fn figure1(w: &Writer<'_>) -> Result<(), FiguresError> {
@@ -525,38 +498,22 @@ fn figure1(w: &Writer<'_>) -> Result<(), FiguresError> {
 
     // Scale −∇f down to the Newton step's length so both fit the picture.
     let scale = d.v2.norm() / d.v1.norm();
-    let mut chart = Chart::new(
-        format!(
-            "Proposition 4.1: v_perp · ∇‖∇f‖^2 = {:.3} ≥ 0",
-            d.directional
-        ),
-        "w1",
-        "w2",
+    let title = format!(
+        "Proposition 4.1: v_perp · ∇‖∇f‖^2 = {:.3} ≥ 0",
+        d.directional
     );
-    chart.equal_aspect = true;
-    chart.legend = true;
-    chart.x_range = Some((-2.0, 2.0));
-    chart.y_range = Some((-1.6, 1.6));
-    push_contours(
-        &mut chart,
-        &Grid::of_objective(&obj, [-2.0, -1.6], [2.0, 1.6], 200, 200),
-    );
+    let view = ([-2.0, -1.6], [2.0, 1.6]);
+    let mut chart = contour_chart(title, "w1", "w2", &obj, view, 200);
     let from = [p.x, p.y];
-    let arrow = |name: &str, v: Vec2, color: Color| Item::Arrow {
-        name: Some(name.to_owned()),
-        color,
-        from,
-        to: [p.x + v.x, p.y + v.y],
-        width: 2.5,
-    };
-    chart
-        .items
-        .push(arrow("v1 = −∇f (scaled)", d.v1 * scale, PALETTE[0]));
-    chart
-        .items
-        .push(arrow("v2 = −H⁻¹∇f (Newton)", d.v2, PALETTE[1]));
-    chart.items.push(arrow("v_par", d.v_par, PALETTE[2]));
-    chart.items.push(arrow("v_perp", d.v_perp, PALETTE[3]));
+    for (name, v, color) in [
+        ("v1 = −∇f (scaled)", d.v1 * scale, PALETTE[0]),
+        ("v2 = −H⁻¹∇f (Newton)", d.v2, PALETTE[1]),
+        ("v_par", d.v_par, PALETTE[2]),
+        ("v_perp", d.v_perp, PALETTE[3]),
+    ] {
+        let arrow = Arrow::new(name, from, [p.x + v.x, p.y + v.y]);
+        chart = chart.push(arrow.color(color).width(2.5));
+    }
     w.figure(
         "fig1_proposition_4_1",
         &Figure {
@@ -612,59 +569,36 @@ fn figure2(w: &Writer<'_>) -> Result<(), FiguresError> {
     }
     w.file("fig2_algorithm_2.csv", csv.as_bytes())?;
 
-    let mut left = Chart::new("Algorithm 2: x_t and y_t = g_θt(x_t)", "x", "y");
-    left.equal_aspect = true;
-    left.legend = true;
-    left.x_range = Some((-2.6, 2.6));
-    left.y_range = Some((-2.0, 2.0));
-    push_contours(
-        &mut left,
-        &Grid::of_objective(&obj, [-2.6, -2.0], [2.6, 2.0], 200, 200),
-    );
+    let title = "Algorithm 2: x_t and y_t = g_θt(x_t)";
+    let left = contour_chart(title, "x", "y", &obj, ([-2.6, -2.0], [2.6, 2.0]), 200);
     let (c, s) = (axis.cos(), axis.sin());
-    left.items.push(Item::Line {
-        name: Some("principal axis (largest eigenvalue)".into()),
-        color: Color::rgb(120, 120, 120),
-        width: 1.0,
-        points: vec![[-3.0 * c, -3.0 * s], [3.0 * c, 3.0 * s]],
-        dashed: true,
-    });
-    left.items.push(Item::Markers {
-        name: Some("x_t".into()),
-        color: PALETTE[0],
-        points: xs,
-        marker: Marker::Circle,
-        size: 5.0,
-    });
-    left.items.push(Item::Markers {
-        name: Some("y_t (teleported)".into()),
-        color: PALETTE[1],
-        points: ys,
-        marker: Marker::Diamond,
-        size: 6.0,
-    });
-    let mut right = Chart::new("θ_t and the direction of y_t", "step t", "radians");
-    right.legend = true;
-    right.items.push(Item::Line {
-        name: Some("θ_t".into()),
-        color: PALETTE[2],
-        width: 2.0,
-        points: thetas,
-        dashed: false,
-    });
-    right.items.push(Item::Line {
-        name: Some("angle of y_t (mod π)".into()),
-        color: PALETTE[1],
-        width: 2.0,
-        points: angles,
-        dashed: false,
-    });
-    right.items.push(Item::HLine {
-        name: Some("principal axis".into()),
-        color: Color::rgb(120, 120, 120),
-        y: axis,
-        dashed: true,
-    });
+    let axis_color = Color::rgb(120, 120, 120);
+    let axis_line = vec![[-3.0 * c, -3.0 * s], [3.0 * c, 3.0 * s]];
+    let left = left
+        .push(
+            Line::new("principal axis (largest eigenvalue)", axis_line)
+                .color(axis_color)
+                .dashed(),
+        )
+        .push(Markers::new("x_t", xs).color(PALETTE[0]))
+        .push(
+            Markers::new("y_t (teleported)", ys)
+                .color(PALETTE[1])
+                .shape(Marker::Diamond)
+                .size(6.0),
+        );
+    let right = Chart::new("θ_t and the direction of y_t", "step t", "radians")
+        .push(Line::new("θ_t", thetas).color(PALETTE[2]).width(2.0))
+        .push(
+            Line::new("angle of y_t (mod π)", angles)
+                .color(PALETTE[1])
+                .width(2.0),
+        )
+        .push(
+            HLine::new("principal axis", axis)
+                .color(axis_color)
+                .dashed(),
+        );
     w.figure(
         "fig2_algorithm_2",
         &Figure {

@@ -1390,12 +1390,7 @@ fn preset_step_sizes_descend_without_diverging() {
                 lr: s.momentum,
                 beta: 0.6,
             },
-            OptimizerSpec::Adam {
-                lr: s.adam,
-                beta1: 0.9,
-                beta2: 0.999,
-                eps: 1e-8,
-            },
+            OptimizerSpec::adam(s.adam),
         ];
         for spec in specs {
             let tr = optim::run(&obj, x0, 100, spec, None);

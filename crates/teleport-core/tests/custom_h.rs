@@ -254,12 +254,7 @@ fn every_optimizer_runs_the_same_on_formula_and_closed_form() {
             lr: 0.001,
             beta: 0.6,
         },
-        OptimizerSpec::Adam {
-            lr: 0.1,
-            beta1: 0.9,
-            beta2: 0.999,
-            eps: 1e-8,
-        },
+        OptimizerSpec::adam(0.1),
         OptimizerSpec::Newton { lr: 0.5 },
         OptimizerSpec::Alg2 {
             lr: 5e-4,

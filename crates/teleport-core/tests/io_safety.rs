@@ -21,6 +21,7 @@ use teleport_core::io::{FileKind, ReadError, check_replaceable, read_capped, wri
 use teleport_core::l2o::{ModelConfig, Preprocess, TrainConfig, TrainError, Trainer, Variant};
 use teleport_core::objective::TaskDist;
 
+use common::files::{folder_with_a_file, is_fifo, is_link, temp_fifo};
 use common::temp_dir;
 
 /// How long a call that must return at once may take before the test fails
@@ -48,25 +49,6 @@ fn within_timeout<T: Send + 'static>(what: &str, f: impl FnOnce() -> T + Send + 
         Ok(v) => v,
         Err(_) => panic!("{what}: still blocked after {TIMEOUT:?}"),
     }
-}
-
-/// Makes a FIFO, or returns `None` (with a note) when `mkfifo` is missing.
-fn mkfifo(path: &Path) -> Option<()> {
-    match Command::new("mkfifo").arg(path).status() {
-        Ok(s) if s.success() => Some(()),
-        Ok(s) => panic!("mkfifo {} failed: {s}", path.display()),
-        Err(e) => {
-            eprintln!("note: mkfifo is not available ({e}); skipping the FIFO case");
-            None
-        }
-    }
-}
-
-fn is_fifo(path: &Path) -> bool {
-    std::fs::symlink_metadata(path)
-        .unwrap()
-        .file_type()
-        .is_fifo()
 }
 
 fn is_root() -> bool {
@@ -101,13 +83,7 @@ fn writing_through_a_symlink_replaces_the_target_and_keeps_the_link() {
     std::os::unix::fs::symlink(&target, &link).unwrap();
 
     write_atomic(&link, b"new").unwrap();
-    assert!(
-        std::fs::symlink_metadata(&link)
-            .unwrap()
-            .file_type()
-            .is_symlink(),
-        "the link was replaced by a file"
-    );
+    assert!(is_link(&link), "the link was replaced by a file");
     assert_eq!(std::fs::read_link(&link).unwrap(), target);
     assert_eq!(std::fs::read(&target).unwrap(), b"new");
     // The temporary file went in the target's folder and is gone.
@@ -142,12 +118,7 @@ fn a_dangling_link_gets_its_target_created() {
     let link = dir.join("link");
     std::os::unix::fs::symlink(dir.join("new-folder/file.txt"), &link).unwrap();
     write_atomic(&link, b"hello").unwrap();
-    assert!(
-        std::fs::symlink_metadata(&link)
-            .unwrap()
-            .file_type()
-            .is_symlink()
-    );
+    assert!(is_link(&link));
     assert_eq!(
         std::fs::read(dir.join("new-folder/file.txt")).unwrap(),
         b"hello"
@@ -169,11 +140,9 @@ fn a_link_loop_is_an_error_not_a_hang() {
 
 #[test]
 fn a_fifo_is_refused_and_left_alone() {
-    let dir = temp_dir("fifo");
-    let fifo = dir.join("pipe");
-    if mkfifo(&fifo).is_none() {
+    let Some((dir, fifo)) = temp_fifo("fifo") else {
         return;
-    }
+    };
     let before = names(&dir);
     let path = fifo.clone();
     let e = within_timeout("write to a FIFO", move || write_atomic(&path, b"x")).unwrap_err();
@@ -192,21 +161,14 @@ fn a_fifo_is_refused_and_left_alone() {
     assert_refused(&e, "FIFO", &dir, &before);
     assert!(e.to_string().contains(&fifo.display().to_string()), "{e}");
     assert!(is_fifo(&fifo));
-    assert!(
-        std::fs::symlink_metadata(&link)
-            .unwrap()
-            .file_type()
-            .is_symlink()
-    );
+    assert!(is_link(&link));
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
 #[test]
 fn a_folder_is_refused_and_left_alone() {
     let dir = temp_dir("folder");
-    let folder = dir.join("sub");
-    std::fs::create_dir(&folder).unwrap();
-    std::fs::write(folder.join("inside.txt"), b"keep").unwrap();
+    let folder = folder_with_a_file(&dir, "sub", "inside.txt");
     let before = names(&dir);
     let e = write_atomic(&folder, b"x").unwrap_err();
     assert_refused(&e, "a folder", &dir, &before);
@@ -332,11 +294,9 @@ fn reading_dev_zero_is_refused_at_once() {
 
 #[test]
 fn reading_a_fifo_is_refused_without_blocking() {
-    let dir = temp_dir("read-fifo");
-    let fifo = dir.join("pipe");
-    if mkfifo(&fifo).is_none() {
+    let Some((dir, fifo)) = temp_fifo("read-fifo") else {
         return;
-    }
+    };
     let path = fifo.clone();
     let e = within_timeout("read a FIFO", move || read_capped(&path, 1024)).unwrap_err();
     assert!(
@@ -447,11 +407,9 @@ fn scene_and_weights_loaders_refuse_dev_zero_and_fifos_at_once() {
     assert!(matches!(e, WeightsError::Read { .. }), "{e:?}");
     assert!(e.to_string().contains("character device"), "{e}");
 
-    let dir = temp_dir("load-fifo");
-    let fifo = dir.join("pipe");
-    if mkfifo(&fifo).is_none() {
+    let Some((dir, fifo)) = temp_fifo("load-fifo") else {
         return;
-    }
+    };
     let path = fifo.clone();
     let e = within_timeout("Scene::load(FIFO)", move || Scene::load(&path)).unwrap_err();
     assert!(e.to_string().contains("FIFO"), "{e}");
@@ -546,12 +504,7 @@ fn saving_weights_creates_the_folder_and_keeps_a_link() {
     let link = dir.join("latest.safetensors");
     std::os::unix::fs::symlink(&target, &link).unwrap();
     weights::save(&link, trainer.model(), &info).unwrap();
-    assert!(
-        std::fs::symlink_metadata(&link)
-            .unwrap()
-            .file_type()
-            .is_symlink()
-    );
+    assert!(is_link(&link));
     assert!(weights::load(&link).is_ok());
     std::fs::remove_dir_all(&dir).unwrap();
 }

@@ -4,9 +4,14 @@
 
 #![allow(clippy::expect_used, clippy::unwrap_used, reason = "tests")]
 
+mod common;
+
+use common::svg::{compare, render_svg};
+
 use teleport_core::objective::{Preset, Vec2};
 use teleport_core::plot::{
-    Chart, Color, Figure, Item, LevelSetPlot, LevelSetRow, Marker, Orbit, PALETTE,
+    Arrow, Band, Chart, Color, Figure, HLine, LevelSetPlot, LevelSetRow, Line, Marker, Markers,
+    Orbit, PALETTE, Text,
 };
 use teleport_core::symmetry::orbit;
 
@@ -74,93 +79,44 @@ fn log_chart_figure() -> Figure {
     let decay = |r: f64| steps.iter().map(move |&t| [t, 30.0 * r.powf(t)]);
     let chart = Chart::new("Loss on ellipse objectives", "iteration", "f(x) − f*")
         .log_y()
-        .push(Item::Band {
-            name: Some("L2O ± 1σ".into()),
-            color: PALETTE[1],
-            x: steps.clone(),
-            lo: decay(0.9).map(|p| p[1] * 0.5).collect(),
-            hi: decay(0.9).map(|p| p[1] * 2.0).collect(),
-        })
-        .push(Item::Line {
-            name: Some("GD".into()),
-            color: PALETTE[0],
-            width: 2.0,
-            points: decay(0.95).collect(),
-            dashed: false,
-        })
-        .push(Item::Line {
-            name: Some("L2O + teleport".into()),
-            color: PALETTE[1],
-            width: 2.0,
-            points: decay(0.9).collect(),
-            dashed: true,
-        })
-        .push(Item::HLine {
-            name: Some("tolerance".into()),
-            color: Color::GRAY,
-            y: 1e-2,
-            dashed: true,
-        })
-        .push(Item::Arrow {
-            name: Some("teleport".into()),
-            color: PALETTE[3],
-            from: [10.0, 1e-2],
-            to: [25.0, 1e-1],
-            width: 2.0,
-        })
-        .push(Item::Markers {
-            name: Some("restarts".into()),
-            color: PALETTE[2],
-            points: vec![[20.0, 1.0], [40.0, 0.05]],
-            marker: Marker::Circle,
-            size: 8.0,
-        })
-        .push(Item::Text {
-            at: [45.0, 3.0],
-            text: "x*".into(),
-            color: Color::BLACK,
-        });
+        .push(
+            Band::new(
+                "L2O ± 1σ",
+                steps.clone(),
+                decay(0.9).map(|p| p[1] * 0.5).collect(),
+                decay(0.9).map(|p| p[1] * 2.0).collect(),
+            )
+            .color(PALETTE[1]),
+        )
+        .push(
+            Line::new("GD", decay(0.95).collect())
+                .color(PALETTE[0])
+                .width(2.0),
+        )
+        .push(
+            Line::new("L2O + teleport", decay(0.9).collect())
+                .color(PALETTE[1])
+                .width(2.0)
+                .dashed(),
+        )
+        .push(HLine::new("tolerance", 1e-2).color(Color::GRAY).dashed())
+        .push(
+            Arrow::new("teleport", [10.0, 1e-2], [25.0, 1e-1])
+                .color(PALETTE[3])
+                .width(2.0),
+        )
+        .push(
+            Markers::new("restarts", vec![[20.0, 1.0], [40.0, 0.05]])
+                .color(PALETTE[2])
+                .size(8.0),
+        )
+        .push(Text::new([45.0, 3.0], "x*"));
     Figure {
         width: 700,
         height: 450,
         title: Some("A log axis".into()),
         panels: vec![chart],
     }
-}
-
-/// Renders SVG text with resvg, with the plot's embedded fonts only.
-fn render_svg(svg: &str) -> resvg::tiny_skia::Pixmap {
-    let mut options = resvg::usvg::Options::default();
-    let db = options.fontdb_mut();
-    db.load_font_data(epaint_default_fonts::UBUNTU_LIGHT.to_vec());
-    db.load_font_data(epaint_default_fonts::HACK_REGULAR.to_vec());
-    db.set_sans_serif_family("Ubuntu");
-    db.set_monospace_family("Hack");
-    let tree = resvg::usvg::Tree::from_str(svg, &options).expect("the SVG parses");
-    let size = tree.size().to_int_size();
-    let mut pixmap = resvg::tiny_skia::Pixmap::new(size.width(), size.height()).unwrap();
-    resvg::render(&tree, Default::default(), &mut pixmap.as_mut());
-    pixmap
-}
-
-/// The mean absolute difference per channel (0–255) and the share of
-/// pixels whose channels all differ by at most `tolerance`.
-fn compare(a: &[u8], b: &[u8], tolerance: u8) -> (f64, f64) {
-    assert_eq!(a.len(), b.len());
-    let total: u64 = a
-        .iter()
-        .zip(b)
-        .map(|(x, y)| u64::from(x.abs_diff(*y)))
-        .sum();
-    let close = a
-        .chunks_exact(4)
-        .zip(b.chunks_exact(4))
-        .filter(|(p, q)| p.iter().zip(*q).all(|(x, y)| x.abs_diff(*y) <= tolerance))
-        .count();
-    (
-        total as f64 / a.len() as f64,
-        close as f64 / (a.len() / 4) as f64,
-    )
 }
 
 fn svg_matches_png(name: &str, figure: &Figure) -> (f64, f64) {
@@ -209,21 +165,30 @@ fn svg_matches_png(name: &str, figure: &Figure) -> (f64, f64) {
 const MEAN_BOUND: f64 = 0.25;
 const CLOSE_BOUND: f64 = 0.998;
 
-#[test]
-fn level_set_svg_renders_like_the_png() {
-    let (mean, close) = svg_matches_png("level_set", &level_set_figure());
+/// The figure's SVG, rendered by resvg, is within the bounds of its PNG.
+fn assert_svg_renders_like_the_png(name: &str, figure: &Figure) {
+    let (mean, close) = svg_matches_png(name, figure);
     assert!(
         mean < MEAN_BOUND && close > CLOSE_BOUND,
-        "mean {mean}, close {close}"
+        "{name}: mean {mean}, close {close}"
     );
 }
 
 #[test]
+fn level_set_svg_renders_like_the_png() {
+    assert_svg_renders_like_the_png("level_set", &level_set_figure());
+}
+
+#[test]
 fn log_chart_svg_renders_like_the_png() {
-    let (mean, close) = svg_matches_png("log_chart", &log_chart_figure());
+    assert_svg_renders_like_the_png("log_chart", &log_chart_figure());
+}
+
+/// Fails unless one of `texts` is `label`.
+fn assert_text(texts: &[String], label: &str) {
     assert!(
-        mean < MEAN_BOUND && close > CLOSE_BOUND,
-        "mean {mean}, close {close}"
+        texts.iter().any(|t| t == label),
+        "{label:?} not in {texts:?}"
     );
 }
 
@@ -268,10 +233,7 @@ fn labels_stay_text() {
         "0",
         "6",
     ] {
-        assert!(
-            texts.iter().any(|t| t == label),
-            "{label:?} not in {texts:?}"
-        );
+        assert_text(&texts, label);
     }
     assert!(
         !texts.iter().any(|t| t == "hidden row"),
@@ -294,10 +256,7 @@ fn labels_stay_text() {
         "L2O ± 1σ",
         "x*",
     ] {
-        assert!(
-            texts.iter().any(|t| t == label),
-            "{label:?} not in {texts:?}"
-        );
+        assert_text(&texts, label);
     }
     // The y label reads bottom to top.
     assert!(log.contains("rotate(-90)\" font-family=\"Ubuntu, sans-serif\""));
@@ -306,13 +265,8 @@ fn labels_stay_text() {
 #[test]
 fn special_characters_are_escaped() {
     let name = r#"a<b & "c">'d'"#;
-    let chart = Chart::new(name, "x & y", "").push(Item::Line {
-        name: Some(name.into()),
-        color: PALETTE[0],
-        width: 2.0,
-        points: vec![[0.0, 0.0], [1.0, 1.0]],
-        dashed: false,
-    });
+    let line = Line::new(name, vec![[0.0, 0.0], [1.0, 1.0]]).color(PALETTE[0]);
+    let chart = Chart::new(name, "x & y", "").push(line.width(2.0));
     let svg = Figure::new(400, 300, vec![chart]).to_svg().unwrap();
     let escaped = "a&lt;b &amp; &quot;c&quot;&gt;&apos;d&apos;";
     assert_eq!(svg.matches(escaped).count(), 2, "title and legend: {svg}");
@@ -334,32 +288,32 @@ fn unshowable_points_are_skipped_as_in_the_png() {
         .legend(false)
         .x_range(0.0, 10.0)
         .y_range(0.1, 100.0)
-        .push(Item::Line {
-            name: None,
-            color: Color::rgb(255, 0, 0),
-            width: 2.0,
-            // Three runs: 0–1, 3–4 and 6–7; NaN, ∞ and a non-positive y on
-            // the log axis each break the line.
-            points: vec![
-                [0.0, 1.0],
-                [1.0, 2.0],
-                [2.0, nan],
-                [3.0, 5.0],
-                [4.0, 10.0],
-                [inf, 5.0],
-                [6.0, 20.0],
-                [7.0, 50.0],
-                [8.0, -1.0],
-            ],
-            dashed: false,
-        })
-        .push(Item::Markers {
-            name: None,
-            color: Color::rgb(255, 0, 0),
-            points: vec![[nan, 1.0], [5.0, 0.0], [9.0, 30.0]],
-            marker: Marker::Square,
-            size: 6.0,
-        });
+        // Three runs: 0–1, 3–4 and 6–7; NaN, ∞ and a non-positive y on
+        // the log axis each break the line.
+        .push(
+            Line::new(
+                "",
+                vec![
+                    [0.0, 1.0],
+                    [1.0, 2.0],
+                    [2.0, nan],
+                    [3.0, 5.0],
+                    [4.0, 10.0],
+                    [inf, 5.0],
+                    [6.0, 20.0],
+                    [7.0, 50.0],
+                    [8.0, -1.0],
+                ],
+            )
+            .color(Color::rgb(255, 0, 0))
+            .width(2.0),
+        )
+        .push(
+            Markers::new("", vec![[nan, 1.0], [5.0, 0.0], [9.0, 30.0]])
+                .color(Color::rgb(255, 0, 0))
+                .shape(Marker::Square)
+                .size(6.0),
+        );
     let figure = Figure::new(500, 300, vec![chart]);
     let svg = figure.to_svg().unwrap();
     assert!(!svg.contains("NaN") && !svg.contains("inf"), "{svg}");
@@ -367,11 +321,7 @@ fn unshowable_points_are_skipped_as_in_the_png() {
     assert_eq!(red.len(), 2, "one line and one marker: {red:?}");
     assert_eq!(red[0].matches('M').count(), 3, "three runs: {}", red[0]);
     assert_eq!(red[1].matches('M').count(), 1, "one marker: {}", red[1]);
-    let (mean, close) = svg_matches_png("unshowable", &figure);
-    assert!(
-        mean < MEAN_BOUND && close > CLOSE_BOUND,
-        "mean {mean}, close {close}"
-    );
+    assert_svg_renders_like_the_png("unshowable", &figure);
 }
 
 #[test]

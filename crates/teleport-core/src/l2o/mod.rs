@@ -11,4 +11,6 @@ pub mod real;
 pub mod train;
 
 pub use meta::{MetaOptimizer, ModelConfig, ModelConfigError, Preprocess, Variant};
-pub use train::{Control, Progress, TrainConfig, TrainConfigError, TrainError, Trainer};
+pub use train::{
+    Control, Progress, TrainConfig, TrainConfigError, TrainError, TrainSetup, Trainer,
+};

@@ -7,7 +7,9 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::meta::{MetaOptimizer, MetaTape, ModelConfig, ModelConfigError, Rollout, Variant};
+use super::meta::{
+    MetaOptimizer, MetaTape, ModelConfig, ModelConfigError, Preprocess, Rollout, Variant,
+};
 use crate::objective::{Sampling, Task, TaskDist};
 
 /// Training settings. The defaults are the paper's configuration.
@@ -33,6 +35,47 @@ pub struct TrainConfig {
     pub batch: usize,
     /// The seed of the initial weights and of the tasks.
     pub seed: u64,
+}
+
+/// The settings that both the app's training window and `teleport-lab
+/// train` ask for; everything else is the paper's ([`ModelConfig::paper`],
+/// [`TrainConfig::paper`]).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct TrainSetup {
+    /// The optimizer variant.
+    pub variant: Variant,
+    /// The LSTM hidden size.
+    pub hidden: usize,
+    /// How gradients are fed to the networks.
+    pub preprocess: Preprocess,
+    /// The task distribution.
+    pub dist: TaskDist,
+    /// The seed of the initial weights and of the tasks.
+    pub seed: u64,
+    /// `R`: trajectories to train on.
+    pub trajectories: usize,
+    /// `N`: optimizee steps per trajectory.
+    pub steps: usize,
+    /// `T`: a meta-update every `T` steps.
+    pub unroll: usize,
+}
+
+impl TrainSetup {
+    /// The paper's model and training configurations with these settings.
+    pub fn configs(&self) -> (ModelConfig, TrainConfig) {
+        let model = ModelConfig {
+            hidden: self.hidden,
+            preprocess: self.preprocess,
+            ..ModelConfig::paper(self.variant)
+        };
+        let train = TrainConfig {
+            trajectories: self.trajectories,
+            steps: self.steps,
+            unroll: self.unroll,
+            ..TrainConfig::paper(&model, self.dist, self.seed)
+        };
+        (model, train)
+    }
 }
 
 impl TrainConfig {

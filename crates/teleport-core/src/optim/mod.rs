@@ -79,6 +79,17 @@ fn default_one() -> f64 {
 }
 
 impl OptimizerSpec {
+    /// Adam at step size `lr` with the usual β₁ = 0.9, β₂ = 0.999 and
+    /// ε = 1e−8, the values a scene file that names only `lr` gets.
+    pub fn adam(lr: f64) -> Self {
+        Self::Adam {
+            lr,
+            beta1: default_beta1(),
+            beta2: default_beta2(),
+            eps: default_eps(),
+        }
+    }
+
     /// The name used in files and legends.
     pub fn kind(&self) -> &'static str {
         match self {
@@ -517,12 +528,7 @@ mod tests {
         let obj = Preset::Booth.objective();
         let x = Vec2::new(3.0, -2.0);
         let g = obj.grad(&x);
-        let mut adam = Optimizer::new(OptimizerSpec::Adam {
-            lr: 0.1,
-            beta1: 0.9,
-            beta2: 0.999,
-            eps: 1e-8,
-        });
+        let mut adam = Optimizer::new(OptimizerSpec::adam(0.1));
         let next = adam.step(&obj, &x).unwrap();
         for i in 0..2 {
             assert!((x[i] - next[i] - 0.1 * g[i].signum()).abs() < 1e-8);

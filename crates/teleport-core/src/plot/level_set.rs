@@ -2,7 +2,7 @@
 //! trajectories with their teleport jumps, the orbit of the current point,
 //! markers and a legend. For File → Export plot and `--export-plot`.
 
-use super::{Chart, Color, Figure, Item, MAX_SIDE, Marker};
+use super::{Chart, Color, Figure, Image, Item, Line, MAX_SIDE, Marker, Markers, Segments};
 use crate::contour::{Grid, auto_levels, contours};
 use crate::objective::{Objective, Vec2};
 use crate::optim::Trajectory;
@@ -61,13 +61,7 @@ pub fn log_f_image(obj: &Objective, x: (f64, f64), y: (f64, f64), width: u32, he
         };
         rgba.extend([c.r, c.g, c.b, c.a]);
     }
-    Item::Image {
-        x,
-        y,
-        width: w,
-        height: h,
-        rgba,
-    }
+    Image::new(x, y, [w, h], rgba).into()
 }
 
 /// The contours of `grid` at `n` [`auto_levels`], one 1 px
@@ -77,11 +71,7 @@ pub(crate) fn contour_items(grid: &Grid, n: usize, color: Color) -> Vec<Item> {
     let levels = auto_levels(grid, n);
     contours(grid, &levels)
         .into_iter()
-        .map(|c| Item::Segments {
-            color,
-            width: 1.0,
-            segments: c.segments,
-        })
+        .map(|c| Segments::new(c.segments).color(color).into())
         .collect()
 }
 
@@ -240,42 +230,32 @@ impl LevelSetPlot {
         chart.equal_aspect = self.equal_aspect;
         chart.x_range = Some(self.x_range);
         chart.y_range = Some(self.y_range);
-        let marker = |name: &str, color, points, marker, size| Item::Markers {
-            name: Some(name.to_owned()),
-            color,
-            points,
-            marker,
-            size,
+        let marker = |name: &str, color, point, shape| {
+            Markers::new(name, vec![point]).color(color).shape(shape)
         };
         if let Some(m) = self.minimizer {
             let dark = Color::rgb(30, 30, 30);
-            chart = chart.push(marker("minimum", dark, vec![m], Marker::Cross, 10.0));
+            chart = chart.push(marker("minimum", dark, m, Marker::Cross).size(10.0));
         }
         for row in self.rows.iter().filter(|r| r.shown) {
-            chart = chart.push(Item::Line {
-                name: Some(row.name.clone()),
-                color: row.color,
-                width: 2.0,
-                points: row.points.clone(),
-                dashed: false,
-            });
+            let line = Line::new(row.name.clone(), row.points.clone());
+            chart = chart.push(line.color(row.color).width(2.0));
             if !row.jumps.is_empty() {
                 let broken = row.jumps.iter().flat_map(|[a, b]| [*a, *b, [f64::NAN; 2]]);
+                let landings = row.jumps.iter().map(|j| j[1]).collect();
                 chart = chart
-                    .push(Item::Line {
-                        name: None,
-                        color: row.color,
-                        width: 1.5,
-                        points: broken.collect(),
-                        dashed: true,
-                    })
-                    .push(Item::Markers {
-                        name: None,
-                        color: row.color,
-                        points: row.jumps.iter().map(|j| j[1]).collect(),
-                        marker: Marker::Diamond,
-                        size: 8.0,
-                    });
+                    .push(
+                        Line::new("", broken.collect())
+                            .color(row.color)
+                            .width(1.5)
+                            .dashed(),
+                    )
+                    .push(
+                        Markers::new("", landings)
+                            .color(row.color)
+                            .shape(Marker::Diamond)
+                            .size(8.0),
+                    );
             }
         }
         if let Some(current) = &self.current {
@@ -286,31 +266,20 @@ impl LevelSetPlot {
                 ring.push(first);
             }
             if !ring.is_empty() {
-                chart = chart.push(Item::Line {
-                    name: Some("orbit (level set of x)".into()),
-                    color: ORBIT_COLOR,
-                    width: 1.5,
-                    points: ring,
-                    dashed: true,
-                });
+                let orbit = Line::new("orbit (level set of x)", ring).color(ORBIT_COLOR);
+                chart = chart.push(orbit.width(1.5).dashed());
             }
             let black = Color::BLACK;
-            let point = vec![current.point];
-            chart = chart.push(marker(
-                "x (current point)",
-                black,
-                point,
-                Marker::Circle,
-                10.0,
-            ));
+            let point = marker("x (current point)", black, current.point, Marker::Circle);
+            chart = chart.push(point.size(10.0));
             if let Some(image) = current.image {
                 let purple = ORBIT_COLOR;
-                chart = chart.push(marker("g_θ(x)", purple, vec![image], Marker::Diamond, 11.0));
+                chart = chart.push(marker("g_θ(x)", purple, image, Marker::Diamond).size(11.0));
             }
         }
         if let Some(x0) = self.x0 {
             let dark = Color::rgb(20, 20, 20);
-            chart = chart.push(marker("x₀", dark, vec![x0], Marker::Square, 10.0));
+            chart = chart.push(marker("x₀", dark, x0, Marker::Square).size(10.0));
         }
         let mut figure = Figure::new(self.width, self.height, vec![chart]);
         // The background covers the view as drawn, which the layout decides.

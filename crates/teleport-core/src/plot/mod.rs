@@ -16,16 +16,11 @@
 //! ‖∇f‖² = 7.9 and `"10^{-3}"` as 10⁻³.
 //!
 //! ```no_run
-//! use teleport_core::plot::{Chart, Figure, Item, PALETTE};
+//! use teleport_core::plot::{Chart, Figure, Line, PALETTE};
 //!
 //! let points = (0..100).map(|i| [i as f64, 0.9f64.powi(i)]).collect();
-//! let chart = Chart::new("Loss", "step", "f(x)").log_y().push(Item::Line {
-//!     name: Some("GD".into()),
-//!     color: PALETTE[0],
-//!     width: 2.0,
-//!     points,
-//!     dashed: false,
-//! });
+//! let line = Line::new("GD", points).color(PALETTE[0]).width(2.0);
+//! let chart = Chart::new("Loss", "step", "f(x)").log_y().push(line);
 //! let png = Figure::new(640, 480, vec![chart]).to_png()?;
 //! # Ok::<(), teleport_core::plot::PlotError>(())
 //! ```
@@ -36,6 +31,7 @@ use tiny_skia::{PremultipliedColorU8, Stroke, StrokeDash, Transform};
 
 mod canvas;
 mod chart;
+mod items;
 mod legend;
 mod level_set;
 mod svg;
@@ -43,6 +39,7 @@ mod ticks;
 
 use canvas::*;
 use chart::*;
+pub use items::{Arrow, Band, HLine, Image, Line, Markers, Segments, Text};
 use legend::*;
 pub(crate) use level_set::contour_items;
 pub use level_set::{
@@ -328,9 +325,10 @@ impl Chart {
         Chart { legend, ..self }
     }
 
-    /// The same chart with one more item on top.
-    pub fn push(mut self, item: Item) -> Self {
-        self.items.push(item);
+    /// The same chart with one more item on top: an [`Item`] or a builder
+    /// such as [`Line`].
+    pub fn push(mut self, item: impl Into<Item>) -> Self {
+        self.items.push(item.into());
         self
     }
 }
@@ -401,15 +399,10 @@ impl Figure {
     /// figure always gives the same bytes.
     ///
     /// ```
-    /// use teleport_core::plot::{Chart, Figure, Item, PALETTE};
+    /// use teleport_core::plot::{Chart, Figure, Line, PALETTE};
     ///
-    /// let chart = Chart::new("Loss", "step", "f").push(Item::Line {
-    ///     name: Some("GD".into()),
-    ///     color: PALETTE[0],
-    ///     width: 2.0,
-    ///     points: vec![[0.0, 1.0], [1.0, 0.5], [2.0, 0.2]],
-    ///     dashed: false,
-    /// });
+    /// let points = vec![[0.0, 1.0], [1.0, 0.5], [2.0, 0.2]];
+    /// let chart = Chart::new("Loss", "step", "f").push(Line::new("GD", points).color(PALETTE[0]));
     /// let svg = Figure::new(400, 300, vec![chart]).to_svg()?;
     /// assert!(svg.contains(r#"viewBox="0 0 400 300""#) && svg.contains(">GD</text>"));
     /// # Ok::<(), teleport_core::plot::PlotError>(())
@@ -521,13 +514,7 @@ mod tests {
     /// Renders a lone red horizontal line at `y` and returns where it lands, as
     /// a fraction of the plot height measured from the top.
     fn hline_height(chart: Chart, y: f64) -> f64 {
-        let (name, dashed) = (None, false);
-        let chart = chart.legend(false).push(Item::HLine {
-            name,
-            color: RED,
-            y,
-            dashed,
-        });
+        let chart = chart.legend(false).push(HLine::new("", y).color(RED));
         let (pixmap, areas) = Figure::new(400, 300, vec![chart])
             .render_with_areas()
             .unwrap();
@@ -540,15 +527,19 @@ mod tests {
         (mean - a.t) / (a.b - a.t)
     }
 
+    /// Each `(y, want)`: a line at `y` on `chart` lands `want` of the plot
+    /// height down from the top.
+    fn assert_hlines_land(chart: &Chart, cases: &[(f64, f64)]) {
+        for &(y, want) in cases {
+            let got = hline_height(chart.clone(), y);
+            assert!((got - want).abs() < 0.01, "y = {y} at {got}, want {want}");
+        }
+    }
+
     #[test]
     fn png_decodes_to_the_requested_size() {
-        let chart = Chart::new("t", "x", "y").push(Item::Line {
-            name: Some("line".into()),
-            color: PALETTE[0],
-            width: 2.0,
-            points: vec![[0.0, 0.0], [1.0, 1.0]],
-            dashed: true,
-        });
+        let line = Line::new("line", vec![[0.0, 0.0], [1.0, 1.0]]).color(PALETTE[0]);
+        let chart = Chart::new("t", "x", "y").push(line.width(2.0).dashed());
         let png = Figure::new(321, 123, vec![chart.clone(), chart])
             .to_png()
             .unwrap();
@@ -572,20 +563,14 @@ mod tests {
 
     #[test]
     fn hline_lands_at_its_data_height() {
-        let chart = || Chart::new("", "", "").y_range(0.0, 2.0);
-        let middle = hline_height(chart(), 1.0);
-        assert!((middle - 0.5).abs() < 0.01, "y = 1 at {middle}");
-        let upper = hline_height(chart(), 1.5);
-        assert!((upper - 0.25).abs() < 0.01, "y = 1.5 at {upper}");
+        let chart = Chart::new("", "", "").y_range(0.0, 2.0);
+        assert_hlines_land(&chart, &[(1.0, 0.5), (1.5, 0.25)]);
     }
 
     #[test]
     fn log_axis_puts_one_halfway_between_1e_minus_2_and_1e2() {
-        let chart = || Chart::new("", "", "").log_y().y_range(1e-2, 1e2);
-        let one = hline_height(chart(), 1.0);
-        assert!((one - 0.5).abs() < 0.01, "y = 1 at {one}");
-        let ten = hline_height(chart(), 10.0);
-        assert!((ten - 0.25).abs() < 0.01, "y = 10 at {ten}");
+        let chart = Chart::new("", "", "").log_y().y_range(1e-2, 1e2);
+        assert_hlines_land(&chart, &[(1.0, 0.5), (10.0, 0.25)]);
     }
 
     #[test]
@@ -731,13 +716,7 @@ mod tests {
         let chart = Chart::new("", "", "")
             .equal_aspect()
             .legend(false)
-            .push(Item::Line {
-                name: None,
-                color: RED,
-                width: 2.0,
-                points: circle.collect(),
-                dashed: false,
-            });
+            .push(Line::new("", circle.collect()).color(RED).width(2.0));
         let (pixmap, areas) = Figure::new(700, 300, vec![chart])
             .render_with_areas()
             .unwrap();
@@ -924,33 +903,23 @@ mod tests {
             .collect();
         let loss = Chart::new("Loss on ellipse objectives", "iteration", "f(x) − f*")
             .log_y()
-            .push(Item::Band {
-                name: Some("L2O ± 1σ".into()),
-                color: PALETTE[1],
-                x: steps.clone(),
-                lo: l2o.iter().map(|p| p[1] * 0.5).collect(),
-                hi: l2o.iter().map(|p| p[1] * 2.0).collect(),
-            })
-            .push(Item::Line {
-                name: Some("GD".into()),
-                color: PALETTE[0],
-                width: 2.0,
-                points: gd,
-                dashed: false,
-            })
-            .push(Item::Line {
-                name: Some("L2O + teleport".into()),
-                color: PALETTE[1],
-                width: 2.0,
-                points: l2o,
-                dashed: true,
-            })
-            .push(Item::HLine {
-                name: Some("tolerance".into()),
-                color: Color::GRAY,
-                y: 1e-3,
-                dashed: true,
-            });
+            .push(
+                Band::new(
+                    "L2O ± 1σ",
+                    steps.clone(),
+                    l2o.iter().map(|p| p[1] * 0.5).collect(),
+                    l2o.iter().map(|p| p[1] * 2.0).collect(),
+                )
+                .color(PALETTE[1]),
+            )
+            .push(Line::new("GD", gd).color(PALETTE[0]).width(2.0))
+            .push(
+                Line::new("L2O + teleport", l2o)
+                    .color(PALETTE[1])
+                    .width(2.0)
+                    .dashed(),
+            )
+            .push(HLine::new("tolerance", 1e-3).color(Color::GRAY).dashed());
         let mut level_sets = Chart::new("Level sets, ∇f and v∥", "x₁", "x₂").equal_aspect();
         for level in [0.5, 1.0, 2.0, 3.0] {
             let ring: Vec<[[f64; 2]; 2]> = (0..64)
@@ -962,46 +931,31 @@ mod tests {
                     [p(i), p(i + 1)]
                 })
                 .collect();
-            level_sets = level_sets.push(Item::Segments {
-                color: Color::rgb(170, 170, 170),
-                width: 1.0,
-                segments: ring,
-            });
+            level_sets = level_sets.push(Segments::new(ring).color(Color::rgb(170, 170, 170)));
         }
         let level_sets = level_sets
-            .push(Item::Arrow {
-                name: Some("gradient step".into()),
-                color: PALETTE[0],
-                from: [2.0, 1.0],
-                to: [1.0, 0.2],
-                width: 2.0,
-            })
-            .push(Item::Arrow {
-                name: Some("teleport".into()),
-                color: PALETTE[3],
-                from: [2.0, 1.0],
-                to: [-0.5, 1.4],
-                width: 2.0,
-            })
-            .push(Item::Markers {
-                name: Some("x₀".into()),
-                color: Color::BLACK,
-                points: vec![[2.0, 1.0]],
-                marker: Marker::Diamond,
-                size: 9.0,
-            })
-            .push(Item::Markers {
-                name: Some("minimum".into()),
-                color: PALETTE[2],
-                points: vec![[0.0, 0.0]],
-                marker: Marker::Cross,
-                size: 10.0,
-            })
-            .push(Item::Text {
-                at: [0.1, -0.3],
-                text: "x*".into(),
-                color: Color::BLACK,
-            });
+            .push(
+                Arrow::new("gradient step", [2.0, 1.0], [1.0, 0.2])
+                    .color(PALETTE[0])
+                    .width(2.0),
+            )
+            .push(
+                Arrow::new("teleport", [2.0, 1.0], [-0.5, 1.4])
+                    .color(PALETTE[3])
+                    .width(2.0),
+            )
+            .push(
+                Markers::new("x₀", vec![[2.0, 1.0]])
+                    .shape(Marker::Diamond)
+                    .size(9.0),
+            )
+            .push(
+                Markers::new("minimum", vec![[0.0, 0.0]])
+                    .color(PALETTE[2])
+                    .shape(Marker::Cross)
+                    .size(10.0),
+            )
+            .push(Text::new([0.1, -0.3], "x*"));
         let figure = Figure {
             width: 1200,
             height: 480,

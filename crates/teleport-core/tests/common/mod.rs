@@ -3,6 +3,9 @@
 #![allow(dead_code, reason = "each test file uses a subset")]
 #![allow(clippy::unwrap_used, reason = "test setup panics on failure")]
 
+pub mod files;
+pub mod svg;
+
 use std::path::PathBuf;
 
 use teleport_core::objective::{Mat2, Vec2};

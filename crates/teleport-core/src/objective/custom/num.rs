@@ -92,33 +92,12 @@ impl Dual {
         Self { v, d }
     }
 
+    /// `φ(self)` given `φ` and `φ'` at `self.v`.
     #[inline]
     fn chain(self, f: f64, df: f64) -> Self {
         Self {
             v: f,
             d: [df * self.d[0], df * self.d[1]],
-        }
-    }
-}
-
-impl Add for Dual {
-    type Output = Self;
-    #[inline]
-    fn add(self, o: Self) -> Self {
-        Self {
-            v: self.v + o.v,
-            d: [self.d[0] + o.d[0], self.d[1] + o.d[1]],
-        }
-    }
-}
-
-impl Sub for Dual {
-    type Output = Self;
-    #[inline]
-    fn sub(self, o: Self) -> Self {
-        Self {
-            v: self.v - o.v,
-            d: [self.d[0] - o.d[0], self.d[1] - o.d[1]],
         }
     }
 }
@@ -152,43 +131,6 @@ impl Div for Dual {
     }
 }
 
-impl Neg for Dual {
-    type Output = Self;
-    #[inline]
-    fn neg(self) -> Self {
-        Self {
-            v: -self.v,
-            d: [-self.d[0], -self.d[1]],
-        }
-    }
-}
-
-impl Scalar for Dual {
-    #[inline]
-    fn cst(v: f64) -> Self {
-        Self { v, d: [0.0; 2] }
-    }
-    #[inline]
-    fn value(self) -> f64 {
-        self.v
-    }
-    #[inline]
-    fn func(self, f: Func) -> Self {
-        let (v, d1) = f.derivs1(self.v);
-        self.chain(v, d1)
-    }
-    #[inline]
-    fn powi(self, n: i32) -> Self {
-        let (v, d1, _) = powi_derivs(self.v, n);
-        self.chain(v, d1)
-    }
-    #[inline]
-    fn powc(self, c: f64) -> Self {
-        let (v, d1, _) = powc_derivs(self.v, c);
-        self.chain(v, d1)
-    }
-}
-
 /// A value with its gradient and Hessian in `(x, y)`: forward-mode second
 /// order (a hyper-dual number).
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -205,8 +147,7 @@ impl Hyper {
     /// The variable `x` (`i = 0`) or `y` (`i = 1`) at `v`.
     #[inline]
     pub fn var(v: f64, i: usize) -> Self {
-        let mut d = [0.0; 2];
-        d[i] = 1.0;
+        let Dual { v, d } = Dual::var(v, i);
         Self { v, d, h: [0.0; 3] }
     }
 
@@ -223,26 +164,6 @@ impl Hyper {
                 df * self.h[2] + d2f * b * b,
             ],
         }
-    }
-}
-
-impl Add for Hyper {
-    type Output = Self;
-    #[inline]
-    fn add(self, o: Self) -> Self {
-        Self {
-            v: self.v + o.v,
-            d: [self.d[0] + o.d[0], self.d[1] + o.d[1]],
-            h: [self.h[0] + o.h[0], self.h[1] + o.h[1], self.h[2] + o.h[2]],
-        }
-    }
-}
-
-impl Sub for Hyper {
-    type Output = Self;
-    #[inline]
-    fn sub(self, o: Self) -> Self {
-        self + (-o)
     }
 }
 
@@ -273,44 +194,97 @@ impl Div for Hyper {
     }
 }
 
-impl Neg for Hyper {
-    type Output = Self;
+/// A number's parts (value, gradient, Hessian entries): zero, added and
+/// negated component-wise.
+trait Parts: Copy {
+    const ZERO: Self;
+    fn plus(self, o: Self) -> Self;
+    fn minus(self) -> Self;
+}
+
+impl Parts for f64 {
+    const ZERO: Self = 0.0;
     #[inline]
-    fn neg(self) -> Self {
-        Self {
-            v: -self.v,
-            d: [-self.d[0], -self.d[1]],
-            h: [-self.h[0], -self.h[1], -self.h[2]],
-        }
+    fn plus(self, o: Self) -> Self {
+        self + o
+    }
+    #[inline]
+    fn minus(self) -> Self {
+        -self
     }
 }
 
-impl Scalar for Hyper {
+impl<const N: usize> Parts for [f64; N] {
+    const ZERO: Self = [0.0; N];
     #[inline]
-    fn cst(v: f64) -> Self {
-        Self {
-            v,
-            d: [0.0; 2],
-            h: [0.0; 3],
-        }
+    fn plus(self, o: Self) -> Self {
+        std::array::from_fn(|i| self[i] + o[i])
     }
     #[inline]
-    fn value(self) -> f64 {
-        self.v
-    }
-    #[inline]
-    fn func(self, f: Func) -> Self {
-        let (v, d1, d2) = f.derivs2(self.v);
-        self.chain(v, d1, d2)
-    }
-    #[inline]
-    fn powi(self, n: i32) -> Self {
-        let (v, d1, d2) = powi_derivs(self.v, n);
-        self.chain(v, d1, d2)
-    }
-    #[inline]
-    fn powc(self, c: f64) -> Self {
-        let (v, d1, d2) = powc_derivs(self.v, c);
-        self.chain(v, d1, d2)
+    fn minus(self) -> Self {
+        self.map(|x| -x)
     }
 }
+
+/// `Add`, `Neg` and `Sub` (as `a + (-b)`, which IEEE makes exact) for a
+/// number type whose every part is linear in it, and the [`Scalar`] impl
+/// (constants have zero derivatives)
+/// whose functions and powers go through its `chain` with the first
+/// `$d` derivatives from `$derivs` (`derivs1` or `derivs2`).
+macro_rules! forward_number {
+    ($t:ident { $($part:ident),+ }, $derivs:ident ($($d:ident),+)) => {
+        impl Add for $t {
+            type Output = Self;
+            #[inline]
+            fn add(self, o: Self) -> Self {
+                Self { $($part: self.$part.plus(o.$part)),+ }
+            }
+        }
+
+        impl Neg for $t {
+            type Output = Self;
+            #[inline]
+            fn neg(self) -> Self {
+                Self { $($part: self.$part.minus()),+ }
+            }
+        }
+
+        impl Sub for $t {
+            type Output = Self;
+            #[inline]
+            fn sub(self, o: Self) -> Self {
+                self + (-o)
+            }
+        }
+
+        impl Scalar for $t {
+            #[inline]
+            fn cst(v: f64) -> Self {
+                let zero = Self { $($part: Parts::ZERO),+ };
+                Self { v, ..zero }
+            }
+            #[inline]
+            fn value(self) -> f64 {
+                self.v
+            }
+            #[inline]
+            fn func(self, f: Func) -> Self {
+                let (v, $($d),+) = f.$derivs(self.v);
+                self.chain(v, $($d),+)
+            }
+            #[inline]
+            fn powi(self, n: i32) -> Self {
+                let (v, $($d),+, ..) = powi_derivs(self.v, n);
+                self.chain(v, $($d),+)
+            }
+            #[inline]
+            fn powc(self, c: f64) -> Self {
+                let (v, $($d),+, ..) = powc_derivs(self.v, c);
+                self.chain(v, $($d),+)
+            }
+        }
+    };
+}
+
+forward_number!(Dual { v, d }, derivs1(d1));
+forward_number!(Hyper { v, d, h }, derivs2(d1, d2));
