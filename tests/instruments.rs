@@ -58,3 +58,62 @@ fn the_theta_plot_says_how_well_the_selected_rows_teleport_chose() {
     );
     assert!(h.query_by_label_contains("efficiency η = 1").is_some());
 }
+
+#[test]
+fn the_newton_window_splits_the_selected_rows_move_and_jump() {
+    let options = Options {
+        dialogs: false,
+        fresh: true,
+        export_dir: Some(std::env::temp_dir().join("tl-instruments-anatomy")),
+        ..Options::default()
+    };
+    let mut state = AppState::default();
+    state.panels.newton = true;
+    state.playback.t = 0;
+    let app = TeleportApp::new(state, &options);
+    let mut h = Harness::builder()
+        .with_size(egui::vec2(1440.0, 900.0))
+        .with_context_setup(teleport_lab::app::install_fonts)
+        .build_ui_state(|ui, app: &mut TeleportApp| app.ui_body(ui), app);
+    h.run_steps(3);
+    assert!(
+        h.query_by_label_contains("Step to t ≥ 1").is_some(),
+        "step 0 has no move"
+    );
+    let rows = h.state().state.optimizers.clone();
+    let gd = rows
+        .iter()
+        .find(|r| matches!(&r.kind, EntryKind::Classical { teleport: None, .. }))
+        .unwrap()
+        .id;
+    let oracle = rows
+        .iter()
+        .find(|r| {
+            matches!(&r.kind, EntryKind::Classical { teleport: Some(t), .. }
+            if t.schedule().strategy == Strategy::Oracle)
+        })
+        .unwrap()
+        .id;
+    h.state_mut().state.selected = gd;
+    h.state_mut().state.playback.t = 3;
+    h.run_steps(2);
+    assert!(h.query_by_label_contains("its move Δx").is_some());
+    assert!(
+        h.query_by_label_contains("teleport jump").is_none(),
+        "GD does not teleport"
+    );
+    let jump_step = h
+        .state()
+        .run(oracle)
+        .unwrap()
+        .base
+        .records
+        .iter()
+        .find(|r| r.teleported)
+        .unwrap()
+        .t;
+    h.state_mut().state.selected = oracle;
+    h.state_mut().state.playback.t = jump_step;
+    h.run_steps(2);
+    assert!(h.query_by_label_contains("teleport jump").is_some());
+}

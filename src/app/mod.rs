@@ -1023,7 +1023,7 @@ const FLOATING_WINDOWS: [FloatingWindow; 4] = [
     FloatingWindow {
         title: "Newton vs teleport (Proposition 4.1)",
         slot: WindowSlot::TopRight,
-        size: [380.0, 420.0],
+        size: [420.0, 640.0],
         open: |p| &mut p.newton,
         body: TeleportApp::newton_ui,
     },

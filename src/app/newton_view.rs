@@ -11,6 +11,8 @@ use crate::theory::decompose;
 
 impl TeleportApp {
     pub(super) fn newton_ui(&mut self, ui: &mut egui::Ui) {
+        self.update_anatomy_ui(ui);
+        ui.separator();
         let obj = &self.rt.objective;
         let x = self.current_point();
         ui.label(format!(
@@ -104,6 +106,88 @@ impl TeleportApp {
                             .tip_length(12.0),
                     );
                 }
+            });
+    }
+}
+
+impl TeleportApp {
+    /// The anatomy of the selected row's update at the current step (its
+    /// move and its teleport jump, each split along ∇f and along the level
+    /// set), and the symmetry share of every visible row per step.
+    fn update_anatomy_ui(&mut self, ui: &mut egui::Ui) {
+        use crate::theory::step_anatomy;
+        let obj = &self.rt.objective;
+        let t = self.state.playback.t;
+        ui.label(RichText::new("Update anatomy").strong())
+            .on_hover_text(
+                "Each move split into v∥ (along ∇f) and v⊥ (along the level set, the symmetry \
+             component). Proposition 4.1: Newton's step has a v⊥ that raises ‖∇f‖, as a \
+             teleport does. Does a learned optimizer move like Newton?",
+            );
+        let selected = self
+            .state
+            .optimizers
+            .iter()
+            .zip(self.state.row_labels())
+            .find(|(r, _)| r.id == self.state.selected)
+            .map(|(_, name)| name);
+        let anatomy = self
+            .run(self.state.selected)
+            .and_then(|r| step_anatomy(obj, r.shown(), t));
+        match (selected, anatomy) {
+            (Some(name), Some(a)) => {
+                ui.label(format!("{name}, step {t}:"));
+                egui::Grid::new("anatomy").num_columns(4).show(ui, |ui| {
+                    ui.label("");
+                    ui.label("v∥");
+                    ui.label("v⊥");
+                    ui.label("‖v⊥‖/‖Δx‖");
+                    ui.end_row();
+                    for (what, part) in [("its move Δx", a.local), ("teleport jump", a.jump)] {
+                        let Some(p) = part else { continue };
+                        ui.label(what);
+                        let vec =
+                            |v: crate::objective::Vec2| format!("({}, {})", short(v.x), short(v.y));
+                        ui.monospace(vec(p.v_par));
+                        ui.monospace(vec(p.v_perp));
+                        ui.monospace(short(p.symmetry_share()));
+                        ui.end_row();
+                    }
+                });
+            }
+            _ => {
+                ui.label(RichText::new("Step to t ≥ 1 to see the selected row's update.").weak());
+            }
+        }
+        // The symmetry share of every visible row's own moves, per step.
+        let lines: Vec<(String, Color32, Vec<[f64; 2]>)> = self
+            .visible_runs()
+            .into_iter()
+            .map(|(entry, name, run)| {
+                let tr = run.shown();
+                let points = (1..tr.records.len())
+                    .filter_map(|k| {
+                        let share = step_anatomy(obj, tr, k)?.local?.symmetry_share();
+                        share.is_finite().then_some([k as f64, share])
+                    })
+                    .collect();
+                (name, super::row_color(entry), points)
+            })
+            .collect();
+        Plot::new("symmetry-share")
+            .height(140.0)
+            .include_y(0.0)
+            .include_y(1.0)
+            .x_axis_label("step")
+            .y_axis_label("‖v⊥‖/‖Δx‖")
+            // Lines in the rows' colours, as everywhere: a legend would
+            // cover the small plot.
+            .show(ui, |p| {
+                super::keep_view_sane(p, 1e9, None);
+                for (name, color, points) in lines {
+                    p.line(egui_plot::Line::new(name, points).color(color).width(1.5));
+                }
+                p.vline(egui_plot::VLine::new("step", t as f64).color(Color32::GRAY));
             });
     }
 }

@@ -90,3 +90,133 @@ fn matrix_power(a: Mat2, p: i32) -> Option<Mat2> {
     }
     Some(out)
 }
+
+/// A move `Δx` split along the gradient and along the level set: the
+/// anatomy of an update (Proposition 4.1 for any optimizer).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Anatomy {
+    /// The move.
+    pub dx: Vec2,
+    /// Its component along `∇f`: `(Δx·∇f / ‖∇f‖²) ∇f`.
+    pub v_par: Vec2,
+    /// Its component along the level set (orthogonal to `∇f`): the
+    /// "symmetry component", `Δx − v∥`.
+    pub v_perp: Vec2,
+}
+
+impl Anatomy {
+    /// `‖v⊥‖ / ‖Δx‖`: 0 for a move straight down the gradient, 1 for one
+    /// along the level set.
+    pub fn symmetry_share(&self) -> f64 {
+        self.v_perp.norm() / self.dx.norm()
+    }
+}
+
+/// Splits `dx` made at a point with gradient `grad`; `None` at a critical
+/// point, for a zero or non-finite move.
+pub fn anatomy(grad: Vec2, dx: Vec2) -> Option<Anatomy> {
+    let g2 = grad.norm_squared();
+    let d2 = dx.norm_squared();
+    if !(g2 > 0.0 && g2.is_finite() && d2 > 0.0 && d2.is_finite()) {
+        return None;
+    }
+    let v_par = dx.dot(&grad) / g2 * grad;
+    Some(Anatomy {
+        dx,
+        v_par,
+        v_perp: dx - v_par,
+    })
+}
+
+/// The anatomy of step `t ≥ 1` of a run: its local move from `x_{t−1}`
+/// (split at `x_{t−1}`) and, when it teleported, its jump (split at the
+/// point the jump started from).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct StepAnatomy {
+    /// The optimizer's own move.
+    pub local: Option<Anatomy>,
+    /// The teleport jump, if the step teleported.
+    pub jump: Option<Anatomy>,
+}
+
+/// [`StepAnatomy`] of step `t` of `run` on `obj`; `None` for step 0 or past
+/// the run's end.
+pub fn step_anatomy(
+    obj: &crate::objective::Objective,
+    run: &crate::optim::Trajectory,
+    t: usize,
+) -> Option<StepAnatomy> {
+    let prev = run.records.get(t.checked_sub(1)?)?;
+    let rec = run.records.get(t)?;
+    let start = Vec2::from(prev.x);
+    let landed = rec.from.map_or(Vec2::from(rec.x), Vec2::from);
+    let local = anatomy(Vec2::from(prev.grad), landed - start);
+    let jump = rec.from.and_then(|from| {
+        anatomy(
+            obj.grad(&Vec2::from(from)),
+            Vec2::from(rec.x) - Vec2::from(from),
+        )
+    });
+    Some(StepAnatomy { local, jump })
+}
+
+#[cfg(test)]
+mod anatomy_tests {
+    use super::*;
+    use crate::objective::Preset;
+    use crate::optim::{OptimizerSpec, TeleportSchedule, When, run};
+    use crate::symmetry::Strategy;
+
+    #[test]
+    fn the_split_sums_to_the_move_and_its_symmetry_part_is_along_the_level_set() {
+        let mut rng = crate::rng(7);
+        for _ in 0..200 {
+            use rand::RngExt as _;
+            let g = Vec2::new(rng.random_range(-5.0..5.0), rng.random_range(-5.0..5.0));
+            let dx = Vec2::new(rng.random_range(-5.0..5.0), rng.random_range(-5.0..5.0));
+            let a = anatomy(g, dx).unwrap();
+            assert!((a.v_par + a.v_perp - dx).norm() <= 1e-12 * dx.norm());
+            assert!(a.v_perp.dot(&g).abs() <= 1e-12 * g.norm() * dx.norm());
+            // v∥ is parallel to ∇f.
+            assert!((a.v_par.x * g.y - a.v_par.y * g.x).abs() <= 1e-12 * g.norm() * dx.norm());
+            assert!((0.0..=1.0 + 1e-15).contains(&a.symmetry_share()));
+        }
+        assert!(anatomy(Vec2::zeros(), Vec2::new(1.0, 0.0)).is_none());
+        assert!(anatomy(Vec2::new(1.0, 0.0), Vec2::zeros()).is_none());
+    }
+
+    #[test]
+    fn gd_moves_straight_down_newton_has_its_proposition_share_and_teleports_move_along() {
+        let obj = Preset::RosFixed.objective();
+        let x0 = Vec2::new(-1.5, 1.0);
+        // GD's move is −lr ∇f: no symmetry component.
+        let gd = run(&obj, x0, 5, OptimizerSpec::Gd { lr: 0.01 }, None);
+        for t in 1..=5 {
+            let a = step_anatomy(&obj, &gd, t).unwrap().local.unwrap();
+            assert!(a.symmetry_share() < 1e-12, "t = {t}");
+        }
+        // Newton's move is −H⁻¹∇f: its share is Proposition 4.1's v⊥ / v2.
+        let newton = run(&obj, x0, 3, OptimizerSpec::Newton { lr: 1.0 }, None);
+        for t in 1..=3 {
+            let prev = Vec2::from(newton.records[t - 1].x);
+            let d = decompose(obj.grad(&prev), obj.hessian(&prev)).unwrap();
+            let a = step_anatomy(&obj, &newton, t).unwrap().local.unwrap();
+            let want = d.v_perp.norm() / d.v2.norm();
+            assert!((a.symmetry_share() - want).abs() <= 1e-9, "t = {t}");
+        }
+        // A teleport keeps f: its jump is a chord of the level set, so for
+        // a short one almost all of it is along the level set.
+        let tele = TeleportSchedule {
+            strategy: Strategy::Angle { theta: 1e-4 },
+            when: When::Every(1),
+        };
+        let gd_tele = run(&obj, x0, 3, OptimizerSpec::Gd { lr: 0.01 }, Some(&tele));
+        let jumps: Vec<_> = (1..=3)
+            .filter_map(|t| step_anatomy(&obj, &gd_tele, t).and_then(|s| s.jump))
+            .collect();
+        assert!(!jumps.is_empty());
+        for j in jumps {
+            assert!(j.symmetry_share() > 0.999, "{}", j.symmetry_share());
+        }
+    }
+}
