@@ -2,26 +2,16 @@
 //! the app (issue 9), driven headless by egui_kittest.
 #![allow(clippy::unwrap_used, reason = "test helpers panic on setup failures")]
 
-use egui_kittest::Harness;
+mod common;
+
 use egui_kittest::kittest::Queryable as _;
+use teleport_lab::app::TeleportApp;
 use teleport_lab::app::state::{AppState, EntryKind};
-use teleport_lab::app::{Options, TeleportApp};
 use teleport_lab::symmetry::Strategy;
 
 #[test]
 fn the_theta_plot_says_how_well_the_selected_rows_teleport_chose() {
-    let options = Options {
-        dialogs: false,
-        fresh: true,
-        export_dir: Some(std::env::temp_dir().join("tl-instruments")),
-        ..Options::default()
-    };
-    let app = TeleportApp::new(AppState::default(), &options);
-    let mut h = Harness::builder()
-        .with_size(egui::vec2(1440.0, 900.0))
-        .with_context_setup(teleport_lab::app::install_fonts)
-        .build_ui_state(|ui, app: &mut TeleportApp| app.ui_body(ui), app);
-    h.run_steps(3);
+    let mut h = common::harness(common::app_with(&common::temp_dir("quality")));
     // The default rows include GD + oracle teleport.
     let oracle_row = h
         .state()
@@ -61,21 +51,11 @@ fn the_theta_plot_says_how_well_the_selected_rows_teleport_chose() {
 
 #[test]
 fn the_newton_window_splits_the_selected_rows_move_and_jump() {
-    let options = Options {
-        dialogs: false,
-        fresh: true,
-        export_dir: Some(std::env::temp_dir().join("tl-instruments-anatomy")),
-        ..Options::default()
-    };
     let mut state = AppState::default();
     state.panels.newton = true;
     state.playback.t = 0;
-    let app = TeleportApp::new(state, &options);
-    let mut h = Harness::builder()
-        .with_size(egui::vec2(1440.0, 900.0))
-        .with_context_setup(teleport_lab::app::install_fonts)
-        .build_ui_state(|ui, app: &mut TeleportApp| app.ui_body(ui), app);
-    h.run_steps(3);
+    let dir = common::temp_dir("anatomy");
+    let mut h = common::harness(TeleportApp::new(state, &common::test_options(&dir)));
     assert!(
         h.query_by_label_contains("Step to t ≥ 1").is_some(),
         "step 0 has no move"
