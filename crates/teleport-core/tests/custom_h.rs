@@ -917,3 +917,23 @@ fn the_inverse_starts_elsewhere_when_h_is_singular_at_the_origin() {
     );
     assert!(obj.minimizer().x.is_nan());
 }
+
+/// Error messages are drawn in the app, which draws no NaN text: a wrong
+/// inverse that gives NaN or ∞ says "overflow" instead.
+#[test]
+fn a_wrong_inverse_with_non_finite_values_never_prints_nan() {
+    for inv in [
+        ["x", "sqrt(x - 100)"],
+        ["x", "1e300*exp(1000*y)"],
+        ["x*1e308*1e308", "y"],
+    ] {
+        let Err(e) = Custom::new(["x", "y"], Some(inv)) else {
+            panic!("{inv:?} was accepted as the inverse of the identity");
+        };
+        let message = e.to_string();
+        assert!(
+            !message.contains("NaN") && !message.contains("inf"),
+            "{inv:?}: {message}"
+        );
+    }
+}

@@ -62,8 +62,8 @@ pub enum CustomError {
     Singular,
     /// The user's `h_inv` is not the inverse of `h`.
     #[error(
-        "h_inv is not the inverse of h: at u = ({ux}, {uy}), h(h_inv(u)) = ({hx}, {hy}) (error {err:.3e})",
-        ux = fmt(u.x), uy = fmt(u.y), hx = fmt(got.x), hy = fmt(got.y)
+        "h_inv is not the inverse of h: at u = ({ux}, {uy}), h(h_inv(u)) = ({hx}, {hy}) (error {e})",
+        ux = fmt(u.x), uy = fmt(u.y), hx = fmt(got.x), hy = fmt(got.y), e = fmt(*err)
     )]
     WrongInverse {
         /// The worst sample point.
@@ -146,6 +146,10 @@ pub enum InverseError {
 
 /// A number for a message: 4 significant digits.
 fn fmt(v: f64) -> String {
+    // A message never reads "NaN" or "inf": the app draws no NaN text.
+    if !v.is_finite() {
+        return crate::numfmt::short(v);
+    }
     if v == 0.0 || (1e-3..1e5).contains(&v.abs()) {
         let s = format!("{v:.4}");
         let s = s.trim_end_matches('0').trim_end_matches('.');
