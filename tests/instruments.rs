@@ -97,3 +97,69 @@ fn the_newton_window_splits_the_selected_rows_move_and_jump() {
     h.run_steps(2);
     assert!(h.query_by_label_contains("teleport jump").is_some());
 }
+
+/// Runs frames until the across-tasks statistics are in (at most 60 s).
+fn wait_for_across(h: &mut egui_kittest::Harness<'_, TeleportApp>) {
+    let start = std::time::Instant::now();
+    while h.state().rt.across.result.is_none() {
+        assert!(
+            start.elapsed().as_secs() < 60,
+            "no across-tasks result within 60 s"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+        h.run_steps(1);
+    }
+}
+
+/// The test tasks, built here as the module documents them: on a fixed
+/// task, the seeded N(0, I) start points of `elli_vary`'s draws.
+fn fixed_task_tasks(preset: teleport_lab::objective::Preset) -> Vec<teleport_lab::objective::Task> {
+    teleport_lab::objective::TaskDist::ElliVary
+        .sample_many(1, 200, Default::default())
+        .into_iter()
+        .map(|t| teleport_lab::objective::Task {
+            objective: preset.objective(),
+            x0: t.x0,
+        })
+        .collect()
+}
+
+#[test]
+fn across_tasks_draws_each_rows_median_and_quartiles_and_a_change_recomputes() {
+    use teleport_lab::app::state::TaskSource;
+    use teleport_lab::objective::Preset;
+    let dir = common::temp_dir("across");
+    let mut state = AppState::default();
+    state.steps = 20;
+    let mut h = common::harness(TeleportApp::new(state, &common::test_options(&dir)));
+    h.get_by_label("across 200 tasks").click();
+    h.run_steps(2);
+    assert!(h.state().state.across_tasks);
+    // Change the task while the first computation runs: it is dropped.
+    h.state_mut().state.source = TaskSource::Preset(Preset::RosFixed);
+    let _ = h
+        .state_mut()
+        .set_source(TaskSource::Preset(Preset::RosFixed));
+    h.run_steps(2);
+    wait_for_across(&mut h);
+    assert!(
+        h.state().rt.across.started >= 2,
+        "the change started a new computation"
+    );
+    let app = h.state();
+    let result = app.rt.across.result.clone().unwrap();
+    let visible: Vec<_> = app.visible_runs().iter().map(|(e, _, _)| e.id).collect();
+    assert_eq!(result.iter().map(|r| r.id).collect::<Vec<_>>(), visible);
+    // Each row's numbers are `evaluate` on the same tasks.
+    let tasks = fixed_task_tasks(Preset::RosFixed);
+    for row in &result {
+        let opt = app.optimizer_of(row.id).unwrap();
+        let want = teleport_lab::eval::evaluate(&opt, &tasks, 20);
+        assert_eq!(row.stats, want, "row {:?}", row.id);
+    }
+    // Back to this task: nothing is computed.
+    h.get_by_label("this task").click();
+    h.run_steps(2);
+    assert!(h.state().rt.across.result.is_none());
+    assert!(!h.state().rt.across.computing());
+}

@@ -5,6 +5,7 @@
 //! live one per file and draw with `*_ui(&mut self, ui)` methods; actions
 //! that touch several parts go through [`Command`]s handled once per frame.
 
+pub mod across;
 mod alg2_view;
 pub mod animation;
 mod axes;
@@ -239,6 +240,8 @@ pub struct Runtime {
     pub animation_settings: animation::AnimationSettings,
     /// `--animate`, until the window has settled.
     pub animate_request: Option<animation::AnimationRequest>,
+    /// The loss plot across test tasks.
+    pub across: across::AcrossRuntime,
     /// The lesson being presented.
     pub lesson: Option<presentation::Lesson>,
     /// `--lesson`, opened at the first frame.
@@ -362,6 +365,7 @@ impl TeleportApp {
                 animation_dialog: false,
                 animation_settings: animation::AnimationSettings::default(),
                 animate_request: options.animate.clone(),
+                across: across::AcrossRuntime::default(),
                 lesson: None,
                 lesson_request: options.lesson.clone(),
             },
@@ -765,6 +769,7 @@ impl TeleportApp {
 
         self.handle_commands(&ctx);
         self.recompute_if_needed();
+        self.update_across(&ctx);
         self.poll_screenshot(&ctx);
         self.animation_after_frame(&ctx);
         if let Some(saver) = &mut self.rt.session {

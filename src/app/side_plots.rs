@@ -94,6 +94,7 @@ impl TeleportApp {
             "Loss of every visible optimizer; click to move the timeline. \
              Drag or scroll to look around; double-click for every value, again for the fitted view.",
         );
+        self.loss_mode_ui(ui);
         self.loss_legend_ui(ui);
         // Whatever the key left: the plot and its axis always fit.
         let rest = (ui.available_height() - 6.0).max(120.0);
@@ -204,6 +205,69 @@ impl TeleportApp {
         });
     }
 
+    /// "this task" or "across tasks" for the loss plot.
+    pub(super) fn loss_mode_ui(&mut self, ui: &mut egui::Ui) {
+        ui.horizontal(|ui| {
+            ui.selectable_value(&mut self.state.across_tasks, false, "this task")
+                .on_hover_text("f along each row's run from x₀ on the task shown.");
+            ui.selectable_value(
+                &mut self.state.across_tasks,
+                true,
+                format!("across {} tasks", super::across::ACROSS_TASKS),
+            )
+            .on_hover_text(
+                "Every visible row on the same seeded test tasks (draws from the current \
+                 distribution, or start points x₀ ~ N(0, I) on a fixed task): the median \
+                 per step with a band from the first to the third quartile.",
+            );
+            if self.state.across_tasks && self.rt.across.computing() {
+                ui.spinner();
+                ui.label(RichText::new("computing…").small().weak());
+            }
+        });
+    }
+
+    /// The across-tasks curves: per visible row, log₁₀ of the median and of
+    /// the quartiles per step, and the runs diverged by the last step.
+    fn across_curves(&self) -> Vec<(LossCurve, Vec<[f64; 2]>, Vec<[f64; 2]>, usize)> {
+        let Some(result) = &self.rt.across.result else {
+            return Vec::new();
+        };
+        let log = |v: f64| v.max(1e-300).log10();
+        self.visible_runs()
+            .into_iter()
+            .filter_map(|(entry, name, _)| {
+                let row = result.iter().find(|r| r.id == entry.id)?;
+                let pick = |f: fn(&crate::eval::StepStats) -> f64| -> Vec<[f64; 2]> {
+                    row.stats
+                        .iter()
+                        .filter(|s| s.runs > 0)
+                        .map(|s| [s.t as f64, log(f(s))])
+                        .filter(|p| p[1].is_finite())
+                        .collect()
+                };
+                let diverged = row.stats.last().map_or(0, |s| s.diverged);
+                let label = if diverged > 0 {
+                    format!("{name} ({diverged} diverged)")
+                } else {
+                    name
+                };
+                Some((
+                    LossCurve {
+                        id: entry.id,
+                        color: row_color(entry),
+                        name: label,
+                        base: pick(|s| s.median),
+                        branch: None,
+                    },
+                    pick(|s| s.q25),
+                    pick(|s| s.q75),
+                    diverged,
+                ))
+            })
+            .collect()
+    }
+
     /// log₁₀ f per step of each visible run, base and branch, computed once
     /// per frame for the view and the drawing.
     fn loss_curves(&self) -> Vec<LossCurve> {
@@ -228,10 +292,23 @@ impl TeleportApp {
 
     pub(super) fn loss_plot_ui(&mut self, ui: &mut egui::Ui, height: f32) {
         let t = self.state.playback.t;
-        let curves = self.loss_curves();
+        let across = self.state.across_tasks;
+        let (curves, bands): (Vec<LossCurve>, Vec<(Vec<[f64; 2]>, Vec<[f64; 2]>)>) = if across {
+            self.across_curves()
+                .into_iter()
+                .map(|(c, lo, hi, _)| (c, (lo, hi)))
+                .unzip()
+        } else {
+            (self.loss_curves(), Vec::new())
+        };
         let all: Vec<&[[f64; 2]]> = curves
             .iter()
             .flat_map(|c| std::iter::once(c.base.as_slice()).chain(c.branch.as_deref()))
+            .chain(
+                bands
+                    .iter()
+                    .flat_map(|(lo, hi)| [lo.as_slice(), hi.as_slice()]),
+            )
             .collect();
         let fitted = fitted_loss_view(&all, self.state.steps);
         let (lowest, highest) = all
@@ -273,6 +350,23 @@ impl TeleportApp {
                     LossView::Full => plot_ui.set_auto_bounds(true),
                     LossView::User if lost => plot_ui.set_plot_bounds(fitted),
                     LossView::User => super::keep_view_sane(plot_ui, 1e6, Some(fitted)),
+                }
+                // Quartile bands under the medians, across tasks: one
+                // quad per step interval (plot polygons must be convex).
+                for (curve, (lo, hi)) in curves.iter().zip(&bands) {
+                    let fill = curve.color.gamma_multiply(0.18);
+                    for (k, (l, h)) in lo.windows(2).zip(hi.windows(2)).enumerate() {
+                        if l[0][0] != h[0][0] || l[1][0] != h[1][0] {
+                            continue;
+                        }
+                        plot_ui.polygon(
+                            egui_plot::Polygon::new("", vec![l[0], l[1], h[1], h[0]])
+                                .id(("loss-band", curve.id, k))
+                                .fill_color(fill)
+                                .stroke(egui::Stroke::NONE)
+                                .allow_hover(false),
+                        );
+                    }
                 }
                 for curve in curves {
                     let name = curve.name;

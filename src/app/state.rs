@@ -398,6 +398,9 @@ pub struct AppState {
     pub recent: Vec<std::path::PathBuf>,
     /// Presentation mode and the zoom of each mode.
     pub view: ViewMode,
+    /// The loss plot shows every row across test tasks (median and
+    /// quartiles) instead of on this task.
+    pub across_tasks: bool,
 }
 
 /// Presentation mode (View → Presentation, F11) and the zoom factor of
@@ -486,6 +489,7 @@ impl Default for AppState {
             embed_weights: true,
             recent: Vec::new(),
             view: ViewMode::default(),
+            across_tasks: false,
         }
     }
 }
