@@ -129,8 +129,10 @@ fn across_tasks_draws_each_rows_median_and_quartiles_and_a_change_recomputes() {
     use teleport_lab::app::state::TaskSource;
     use teleport_lab::objective::Preset;
     let dir = common::temp_dir("across");
-    let mut state = AppState::default();
-    state.steps = 20;
+    let state = AppState {
+        steps: 20,
+        ..AppState::default()
+    };
     let mut h = common::harness(TeleportApp::new(state, &common::test_options(&dir)));
     h.get_by_label("across 200 tasks").click();
     h.run_steps(2);

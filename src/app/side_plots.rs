@@ -13,6 +13,10 @@ use crate::numfmt::{full, short};
 /// Samples of the θ curve.
 const THETA_SAMPLES: usize = 240;
 
+/// The lower and upper edges of a quartile band: log₁₀ of the first and
+/// third quartiles per step.
+type Band = (Vec<[f64; 2]>, Vec<[f64; 2]>);
+
 /// The colour of the teleport-quality marker and readout.
 const TELEPORT_COLOR: Color32 = Color32::from_rgb(200, 110, 20);
 
@@ -229,7 +233,7 @@ impl TeleportApp {
 
     /// The across-tasks curves: per visible row, log₁₀ of the median and of
     /// the quartiles per step, and the runs diverged by the last step.
-    fn across_curves(&self) -> Vec<(LossCurve, Vec<[f64; 2]>, Vec<[f64; 2]>, usize)> {
+    fn across_curves(&self) -> Vec<(LossCurve, Band)> {
         let Some(result) = &self.rt.across.result else {
             return Vec::new();
         };
@@ -260,9 +264,7 @@ impl TeleportApp {
                         base: pick(|s| s.median),
                         branch: None,
                     },
-                    pick(|s| s.q25),
-                    pick(|s| s.q75),
-                    diverged,
+                    (pick(|s| s.q25), pick(|s| s.q75)),
                 ))
             })
             .collect()
@@ -293,11 +295,8 @@ impl TeleportApp {
     pub(super) fn loss_plot_ui(&mut self, ui: &mut egui::Ui, height: f32) {
         let t = self.state.playback.t;
         let across = self.state.across_tasks;
-        let (curves, bands): (Vec<LossCurve>, Vec<(Vec<[f64; 2]>, Vec<[f64; 2]>)>) = if across {
-            self.across_curves()
-                .into_iter()
-                .map(|(c, lo, hi, _)| (c, (lo, hi)))
-                .unzip()
+        let (curves, bands): (Vec<LossCurve>, Vec<Band>) = if across {
+            self.across_curves().into_iter().unzip()
         } else {
             (self.loss_curves(), Vec::new())
         };
