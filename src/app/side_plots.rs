@@ -198,12 +198,41 @@ impl TeleportApp {
     pub(super) fn loss_legend_ui(&self, ui: &mut egui::Ui) {
         ui.horizontal_wrapped(|ui| {
             ui.spacing_mut().item_spacing.x = 4.0;
+            // Across tasks, the key counts each row's diverged runs.
+            let across = self
+                .rt
+                .across
+                .result
+                .as_ref()
+                .filter(|_| self.state.across_tasks);
             for (entry, name, run) in self.visible_runs() {
                 let (rect, _) = ui.allocate_exact_size(egui::vec2(12.0, 3.0), egui::Sense::hover());
                 ui.painter().rect_filled(rect, 0.0, row_color(entry));
-                let last = run.shown().records.last().map_or(f64::NAN, |r| r.f);
-                ui.label(RichText::new(name).small())
-                    .on_hover_text(format!("f at the last step: {}", full(last)));
+                let stats = across
+                    .and_then(|rows| rows.iter().find(|r| r.id == entry.id))
+                    .and_then(|r| r.stats.last());
+                match stats {
+                    Some(s) => {
+                        let text = if s.diverged > 0 {
+                            format!(
+                                "{name} ({} of {} diverged)",
+                                s.diverged,
+                                s.runs + s.diverged
+                            )
+                        } else {
+                            name
+                        };
+                        ui.label(RichText::new(text).small()).on_hover_text(format!(
+                            "median f at the last step over the test tasks: {}",
+                            full(s.median)
+                        ));
+                    }
+                    None => {
+                        let last = run.shown().records.last().map_or(f64::NAN, |r| r.f);
+                        ui.label(RichText::new(name).small())
+                            .on_hover_text(format!("f at the last step: {}", full(last)));
+                    }
+                }
                 ui.add_space(6.0);
             }
         });
