@@ -111,6 +111,10 @@ pub enum Command {
         /// `svg` writes every figure as SVG (text kept as text) beside its PNG.
         #[arg(long, value_enum, default_value_t = FigureFormat::Png)]
         format: FigureFormat,
+        /// Threads running Figures 3–7's experiments (default: every core);
+        /// the files are the same whatever the count.
+        #[arg(long, value_parser = clap::value_parser!(u64).range(1..=256))]
+        threads: Option<u64>,
     },
     /// Retrain the pretrained weights shipped in assets/weights (deterministic).
     Pretrain {
@@ -447,7 +451,17 @@ pub fn run(cli: Cli) -> Result<(), Failure> {
         Some(Command::Pretrain { out, threads }) => {
             pretrain(&out, threads.map_or_else(all_cores, |t| t as usize))
         }
-        Some(Command::Figures { out, quick, format }) => figures(out, quick, format),
+        Some(Command::Figures {
+            out,
+            quick,
+            format,
+            threads,
+        }) => figures(
+            out,
+            quick,
+            format,
+            threads.map_or_else(all_cores, |t| t as usize),
+        ),
         Some(Command::Evaluate(args)) => evaluate(args),
         Some(Command::Bench {
             target,
@@ -953,10 +967,11 @@ fn open_app(args: AppArgs) -> Result<(), Failure> {
     }
 }
 
-fn figures(out: PathBuf, quick: bool, format: FigureFormat) -> Result<(), Failure> {
+fn figures(out: PathBuf, quick: bool, format: FigureFormat, threads: usize) -> Result<(), Failure> {
     use crate::figures::{Event, FiguresConfig, UNITS, run, summary_markdown};
     let mut config = FiguresConfig::paper(out.clone());
     config.formats.svg = format == FigureFormat::Svg;
+    config.threads = threads;
     if quick {
         config.trajectories = 100;
         config.runs = 50;

@@ -1065,3 +1065,49 @@ fn evaluate_gives_the_same_numbers_on_any_number_of_threads() {
     let zero = teleport_lab(&["evaluate", "--baseline", "gd:lr=0.05", "--threads", "0"]);
     assert_eq!(zero.status.code(), Some(2));
 }
+
+/// `figures --threads N` writes the same files, byte for byte, for every N.
+#[test]
+fn figures_are_the_same_on_any_number_of_threads() {
+    let dir = std::env::temp_dir().join(format!("tl-figures-threads-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let run = |threads: &str| {
+        let out = dir.join(threads);
+        let output = teleport_lab(&[
+            "figures",
+            "--quick",
+            "--format",
+            "svg",
+            "--out",
+            out.to_str().unwrap(),
+            "--threads",
+            threads,
+        ]);
+        assert!(
+            output.status.success(),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        let mut files: Vec<(String, Vec<u8>)> = std::fs::read_dir(&out)
+            .unwrap()
+            .map(|e| {
+                let path = e.unwrap().path();
+                let name = path.file_name().unwrap().to_string_lossy().into_owned();
+                (name, std::fs::read(&path).unwrap())
+            })
+            .collect();
+        files.sort();
+        files
+    };
+    let one = run("1");
+    assert!(one.len() >= 30, "{} files", one.len());
+    let three = run("3");
+    assert_eq!(
+        one.iter().map(|f| &f.0).collect::<Vec<_>>(),
+        three.iter().map(|f| &f.0).collect::<Vec<_>>()
+    );
+    for ((name, a), (_, b)) in one.iter().zip(&three) {
+        assert!(a == b, "{name} differs between 1 and 3 threads");
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
+}

@@ -40,6 +40,9 @@ pub struct FiguresConfig {
     pub seed: u64,
     /// Which image files each figure is written as (default: PNG only).
     pub formats: Formats,
+    /// Threads running the experiments (at least one); the files are the
+    /// same bit for bit whatever the count.
+    pub threads: usize,
 }
 
 /// The image formats a figure is written in, each as `NAME.png` / `NAME.svg`
@@ -75,6 +78,7 @@ impl FiguresConfig {
             steps: 12,
             seed: 0,
             formats: Formats::default(),
+            threads: 1,
         }
     }
 }
@@ -179,38 +183,95 @@ pub fn run(
     figure2(&w)?;
     on_event(Event::Done);
 
-    let experiments = [
-        ("fig3_elli_fixed", TaskDist::ElliFixed),
-        ("fig4_elli_vary", TaskDist::ElliVary),
-        ("fig5_ros_fixed", TaskDist::RosFixed),
-        ("fig6_ros_vary", TaskDist::RosVary),
+    // Figures 3–7 are six independent experiments: each trains its own
+    // models from its own seeds and writes its own files, so they run on
+    // `config.threads` threads with the same results as on one. Progress
+    // events come back through a channel to `on_event`, on this thread.
+    let mut jobs: Vec<(&str, TaskDist, bool)> = vec![
+        ("fig3_elli_fixed", TaskDist::ElliFixed, false),
+        ("fig4_elli_vary", TaskDist::ElliVary, false),
+        ("fig5_ros_fixed", TaskDist::RosFixed, false),
+        ("fig6_ros_vary", TaskDist::RosVary, false),
+        ("fig7_elli_vary", TaskDist::ElliVary, true),
+        ("fig7_ros_vary", TaskDist::RosVary, true),
     ];
-    for (name, dist) in experiments {
-        let mut opts = Vec::new();
-        for variant in [Variant::L2o, Variant::L2oTele] {
-            on_event(Event::Start(format!("{name}: training {variant}")));
-            opts.push(train(config, variant, config.hidden, dist)?);
-            on_event(Event::Done);
+    let experiment = |name: &str,
+                      dist: TaskDist,
+                      momentum: bool,
+                      events: &dyn Fn(Event)|
+     -> Result<Vec<SummaryRow>, FiguresError> {
+        let (variants, hidden, mut opts) = if momentum {
+            (
+                [Variant::LrTele, Variant::LrTeleMomentum],
+                config.hidden_momentum,
+                vec![gd_baseline(dist)],
+            )
+        } else {
+            ([Variant::L2o, Variant::L2oTele], config.hidden, Vec::new())
+        };
+        for variant in variants {
+            events(Event::Start(format!("{name}: training {variant}")));
+            opts.push(train(config, variant, hidden, dist)?);
+            events(Event::Done);
         }
-        opts.extend(baselines(dist));
-        on_event(Event::Start(format!("{name}: evaluating")));
-        summary.extend(comparison(&w, config, name, dist, &opts)?);
-        on_event(Event::Done);
+        if !momentum {
+            opts.extend(baselines(dist));
+        }
+        events(Event::Start(format!("{name}: evaluating")));
+        let rows = comparison(&w, config, name, dist, &opts)?;
+        events(Event::Done);
+        Ok(rows)
+    };
+    let threads = config.threads.clamp(1, jobs.len());
+    let mut results: Vec<Option<Result<Vec<SummaryRow>, FiguresError>>> =
+        (0..jobs.len()).map(|_| None).collect();
+    if threads == 1 {
+        for (i, (name, dist, momentum)) in jobs.drain(..).enumerate() {
+            let forward = |e: Event| on_event(e);
+            // `on_event` is FnMut: events go through a cell on one thread.
+            let cell = std::cell::RefCell::new(forward);
+            results[i] = Some(experiment(name, dist, momentum, &|e| {
+                (cell.borrow_mut())(e)
+            }));
+        }
+    } else {
+        let (tx, rx) = std::sync::mpsc::channel::<Event>();
+        std::thread::scope(|scope| {
+            let experiment = &experiment;
+            let handles: Vec<_> = (0..threads)
+                .map(|k| {
+                    let tx = tx.clone();
+                    let mine: Vec<(usize, (&str, TaskDist, bool))> = jobs
+                        .iter()
+                        .copied()
+                        .enumerate()
+                        .filter(|(i, _)| i % threads == k)
+                        .collect();
+                    scope.spawn(move || {
+                        mine.into_iter()
+                            .map(|(i, (name, dist, momentum))| {
+                                let send = |e: Event| {
+                                    let _ = tx.send(e);
+                                };
+                                (i, experiment(name, dist, momentum, &send))
+                            })
+                            .collect::<Vec<_>>()
+                    })
+                })
+                .collect();
+            drop(tx);
+            for event in rx {
+                on_event(event);
+            }
+            for h in handles {
+                for (i, result) in h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)) {
+                    results[i] = Some(result);
+                }
+            }
+        });
     }
-
-    for (name, dist) in [
-        ("fig7_elli_vary", TaskDist::ElliVary),
-        ("fig7_ros_vary", TaskDist::RosVary),
-    ] {
-        let mut opts = vec![gd_baseline(dist)];
-        for variant in [Variant::LrTele, Variant::LrTeleMomentum] {
-            on_event(Event::Start(format!("{name}: training {variant}")));
-            opts.push(train(config, variant, config.hidden_momentum, dist)?);
-            on_event(Event::Done);
-        }
-        on_event(Event::Start(format!("{name}: evaluating")));
-        summary.extend(comparison(&w, config, name, dist, &opts)?);
-        on_event(Event::Done);
+    for result in results.into_iter().flatten() {
+        summary.extend(result?);
     }
 
     w.file("summary.md", summary_markdown(&summary).as_bytes())?;
