@@ -126,6 +126,20 @@ impl AnimationJob {
         self.settings.plot_only
     }
 
+    /// Hands the held frame to the encoder if the channel has room; a full
+    /// channel keeps it for the next frame, a closed one (the encoder
+    /// stopped) drops the sender.
+    fn offer_held(&mut self) {
+        let (Some(tx), Some((frame, delay))) = (&self.sender, self.held.take()) else {
+            return;
+        };
+        match tx.try_send(ToEncoder::Frame(frame, delay)) {
+            Ok(()) => self.captured += 1,
+            Err(TrySendError::Full(ToEncoder::Frame(f, d))) => self.held = Some((f, d)),
+            Err(_) => self.sender = None,
+        }
+    }
+
     /// Progress in [0, 1] and a one-line status.
     pub fn progress(&self) -> (f32, String) {
         let total = self.last + 1;
@@ -279,15 +293,7 @@ impl TeleportApp {
         self.state.playback.playing = false;
         // The step count may not change under a recording.
         let steps_changed = job.last != self.state.steps;
-        if let Some((frame, delay)) = job.held.take()
-            && let Some(tx) = &job.sender
-        {
-            match tx.try_send(ToEncoder::Frame(frame, delay)) {
-                Ok(()) => job.captured += 1,
-                Err(TrySendError::Full(ToEncoder::Frame(f, d))) => job.held = Some((f, d)),
-                Err(_) => job.sender = None,
-            }
-        }
+        job.offer_held();
         let arrived = job
             .mailbox
             .lock()
@@ -307,15 +313,7 @@ impl TeleportApp {
             job.step += 1;
             // The step is set before this frame draws: it can be captured at once.
             job.settle = 0;
-            if let Some(tx) = &job.sender
-                && let Some((frame, delay)) = job.held.take()
-            {
-                match tx.try_send(ToEncoder::Frame(frame, delay)) {
-                    Ok(()) => job.captured += 1,
-                    Err(TrySendError::Full(ToEncoder::Frame(f, d))) => job.held = Some((f, d)),
-                    Err(_) => job.sender = None,
-                }
-            }
+            job.offer_held();
         }
         // The sender is gone once every frame is in (asking the encoder to
         // finish) or when the encoder stopped early (it failed).
