@@ -758,34 +758,16 @@ fn pretrain(out: &std::path::Path, threads: usize) -> Result<(), Failure> {
         .collect();
     // Each model trains alone from its own seed: the same weights
     // whatever the thread count.
-    let chunk = jobs.len().div_ceil(threads.clamp(1, jobs.len()));
-    let trained: Vec<_> = std::thread::scope(|scope| {
-        let handles: Vec<_> = jobs
-            .chunks(chunk)
-            .map(|part| {
-                scope.spawn(move || {
-                    part.iter()
-                        .map(|&(v, f)| (v, f, train(v, f)))
-                        .collect::<Vec<_>>()
-                })
-            })
-            .collect();
-        handles
-            .into_iter()
-            .flat_map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
-            .collect()
-    });
+    let trained = crate::eval::map_in_order(&jobs, threads, |&(v, f)| (v, f, train(v, f)));
     for (variant, family, result) in trained {
-        {
-            let (model, config) = result.map_err(Failure::input)?;
-            let path = out.join(file_name(variant, family));
-            let info = crate::io::weights::WeightsInfo {
-                trajectories_trained: config.trajectories,
-                train: Some(config),
-            };
-            crate::io::weights::save(&path, &model, &info).map_err(Failure::input)?;
-            println!("wrote {}", path.display());
-        }
+        let (model, config) = result.map_err(Failure::input)?;
+        let path = out.join(file_name(variant, family));
+        let info = crate::io::weights::WeightsInfo {
+            trajectories_trained: config.trajectories,
+            train: Some(config),
+        };
+        crate::io::weights::save(&path, &model, &info).map_err(Failure::input)?;
+        println!("wrote {}", path.display());
     }
     Ok(())
 }

@@ -348,6 +348,33 @@ pub fn evaluate(opt: &AnyOptimizer, tasks: &[Task], steps: usize) -> Vec<StepSta
     evaluate_threads(opt, tasks, steps, 1)
 }
 
+/// `f` of every item, in the items' order, computed on `threads` threads
+/// (at least one), each taking a contiguous share. The result does not
+/// depend on the thread count as long as `f` depends only on its item.
+pub fn map_in_order<T: Sync, R: Send>(
+    items: &[T],
+    threads: usize,
+    f: impl Fn(&T) -> R + Sync,
+) -> Vec<R> {
+    let threads = threads.clamp(1, items.len().max(1));
+    if threads == 1 {
+        return items.iter().map(f).collect();
+    }
+    let chunk = items.len().div_ceil(threads);
+    let f = &f;
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = items
+            .chunks(chunk)
+            .map(|part| scope.spawn(move || part.iter().map(f).collect::<Vec<_>>()))
+            .collect();
+        handles
+            .into_iter()
+            // A panic in a worker is a bug in `f`: pass it on.
+            .flat_map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
+            .collect()
+    })
+}
+
 /// [`evaluate`] on `threads` threads (at least one), each running a
 /// contiguous share of the tasks. The numbers are the same bit for bit
 /// whatever the thread count: every run is computed alone, results are
@@ -364,24 +391,7 @@ pub fn evaluate_threads(
         let harm = harmful_teleports(&task.objective, &run);
         (run, (etas, harm))
     };
-    let threads = threads.clamp(1, tasks.len().max(1));
-    type PerRun = (Trajectory, (Vec<(usize, f64)>, Vec<(usize, bool)>));
-    let results: Vec<PerRun> = if threads == 1 {
-        tasks.iter().map(one).collect()
-    } else {
-        let chunk = tasks.len().div_ceil(threads);
-        std::thread::scope(|scope| {
-            let handles: Vec<_> = tasks
-                .chunks(chunk)
-                .map(|part| scope.spawn(move || part.iter().map(one).collect::<Vec<_>>()))
-                .collect();
-            handles
-                .into_iter()
-                // A panic in a worker is a bug in the math: pass it on.
-                .flat_map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
-                .collect()
-        })
-    };
+    let results = map_in_order(tasks, threads, one);
     let (runs, extras): (Vec<Trajectory>, Vec<_>) = results.into_iter().unzip();
     let (etas, harms): (Vec<_>, Vec<_>) = extras.into_iter().unzip();
     let mut out = stats(&runs, steps);
