@@ -416,6 +416,12 @@ impl LabFile {
                     })?;
                     (loaded.teleport, None)
                 }
+                // Where the shipped weights are not in the binary (the web),
+                // the app fetches them when it shows the row.
+                RowKind::Learned {
+                    weights: WeightsRef::Pretrained,
+                    ..
+                } if !crate::pretrained::EMBEDDED => (None, None),
                 RowKind::Learned { variant, weights } => {
                     let model = match weights {
                         WeightsRef::Pretrained => crate::pretrained::load(*variant, family)

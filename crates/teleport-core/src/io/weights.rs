@@ -32,7 +32,7 @@ pub const FORMAT_VERSION: u32 = 1;
 pub const MAX_WEIGHTS_BYTES: u64 = 256 << 20;
 
 /// What a weights file carries besides the tensors.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct WeightsInfo {
     /// How the weights were trained, when known.
     pub train: Option<TrainConfig>,
