@@ -269,3 +269,107 @@ fn a_reader_that_stops_early_is_not_a_crash() {
     assert_eq!(output.status.code(), Some(0), "{stderr}");
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// The web trains time-sliced on the UI thread; it must learn exactly what
+/// the native training thread learns, pause between slices and stop.
+#[test]
+fn the_time_sliced_trainer_learns_what_the_thread_learns() {
+    use std::sync::Arc;
+    use teleport_lab::app::trainer::{FaultInjection, Mode, Snapshot, TrainerHandle};
+    let model = ModelConfig {
+        hidden: 16,
+        ..ModelConfig::paper(Variant::L2oTele)
+    };
+    let mut config = TrainConfig::paper(&model, TaskDist::ElliVary, 7);
+    config.trajectories = 60;
+    let wake: Arc<dyn Fn() + Send + Sync> = Arc::new(|| {});
+    let last = |handle: &TrainerHandle, last: &mut Option<Snapshot>| {
+        while let Some(s) = handle.take_latest() {
+            *last = Some(s);
+        }
+    };
+
+    // The thread.
+    let thread = TrainerHandle::spawn(
+        model.clone(),
+        config.clone(),
+        None,
+        Arc::clone(&wake),
+        FaultInjection::default(),
+    )
+    .unwrap();
+    assert!(!thread.is_sliced());
+    let deadline = Instant::now() + Duration::from_secs(120);
+    let mut threaded = None;
+    while threaded.as_ref().is_none_or(|s: &Snapshot| !s.finished) {
+        assert!(Instant::now() < deadline, "the thread did not finish");
+        last(&thread, &mut threaded);
+        std::thread::sleep(Duration::from_millis(2));
+    }
+    let threaded = threaded.unwrap();
+
+    // Slices of a millisecond: many pumps, with a pause in the middle.
+    let mut sliced = TrainerHandle::start(
+        model.clone(),
+        config.clone(),
+        None,
+        wake,
+        FaultInjection::default(),
+        Mode::Sliced,
+    )
+    .unwrap();
+    assert!(sliced.is_sliced() && sliced.is_running());
+    let mut pumps = 0;
+    let mut seen = None;
+    while sliced.pump(Duration::from_millis(1)) {
+        pumps += 1;
+        last(&sliced, &mut seen);
+        if pumps == 3 {
+            sliced.set_paused(true);
+            let before = seen.as_ref().map(|s| s.progress.trajectories_done);
+            assert!(
+                !sliced.pump(Duration::from_millis(50)),
+                "a paused trainer trains"
+            );
+            last(&sliced, &mut seen);
+            assert_eq!(
+                seen.as_ref().map(|s| s.progress.trajectories_done),
+                before,
+                "progress while paused"
+            );
+            assert!(sliced.is_running(), "paused is not finished");
+            sliced.set_paused(false);
+        }
+        assert!(pumps < 100_000, "the sliced trainer never finished");
+    }
+    last(&sliced, &mut seen);
+    let seen = seen.unwrap();
+    assert!(pumps > 3, "one slice did everything ({pumps} pumps)");
+    assert!(seen.finished && !sliced.is_running());
+    assert_eq!(seen.progress, threaded.progress);
+    for (a, b) in seen.model.nets().iter().zip(threaded.model.nets()) {
+        let same = a
+            .params()
+            .iter()
+            .zip(b.params())
+            .all(|(x, y)| x.to_bits() == y.to_bits());
+        assert!(same, "the sliced trainer learned other weights");
+    }
+
+    // Stopping a sliced trainer publishes a last, finished snapshot.
+    let mut stopped = TrainerHandle::start(
+        model,
+        config,
+        None,
+        Arc::new(|| {}),
+        FaultInjection::default(),
+        Mode::Sliced,
+    )
+    .unwrap();
+    assert!(stopped.pump(Duration::from_millis(1)));
+    stopped.stop();
+    let mut end = None;
+    last(&stopped, &mut end);
+    assert!(end.is_some_and(|s| s.finished && s.progress.trajectories_done < 60));
+    assert!(!stopped.is_running() && !stopped.pump(Duration::from_millis(5)));
+}

@@ -1,4 +1,5 @@
-//! Meta-training on a named background thread.
+//! Meta-training on a named background thread (or, on the web, in slices
+//! of a few milliseconds per frame on the UI thread).
 //!
 //! The thread owns the [`Trainer`]. After every meta-update it may publish a
 //! [`Snapshot`] (weights and progress) into a latest-value slot — at most a
@@ -10,7 +11,9 @@
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Condvar, Mutex, PoisonError};
 use std::thread::JoinHandle;
-use std::time::{Duration, Instant};
+use std::time::Duration;
+
+use web_time::Instant;
 
 use crate::l2o::{Control, MetaOptimizer, ModelConfig, Progress, TrainConfig, Trainer};
 
@@ -42,15 +45,25 @@ struct Shared {
     resume: Condvar,
 }
 
-/// A handle to a running training thread.
+/// Where the training runs.
+enum Worker {
+    /// A thread named `trainer` (native).
+    Thread(Option<JoinHandle<()>>),
+    /// Time-sliced on the UI thread: each [`TrainerHandle::pump`] trains for
+    /// a few milliseconds. The web has no threads; this is its trainer.
+    Sliced(Box<Sliced>),
+}
+
+/// A handle to a running training thread (or time-sliced trainer).
 pub struct TrainerHandle {
     shared: Arc<Shared>,
-    thread: Option<JoinHandle<()>>,
+    worker: Worker,
 }
 
 impl std::fmt::Debug for TrainerHandle {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("TrainerHandle")
+            .field("sliced", &self.is_sliced())
             .field("running", &self.is_running())
             .finish()
     }
@@ -63,8 +76,23 @@ pub struct FaultInjection {
     pub panic_after_updates: Option<usize>,
 }
 
+/// How the trainer runs.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Mode {
+    /// On a thread where there are threads, else time-sliced.
+    #[default]
+    Auto,
+    /// Time-sliced on the caller's thread (what the web does; native tests
+    /// use it to compare the two).
+    Sliced,
+}
+
 /// The smallest time between two published snapshots.
 pub const PUBLISH_INTERVAL: Duration = Duration::from_millis(200);
+
+/// How long one [`TrainerHandle::pump`] trains by default: a quarter of a
+/// 60 Hz frame, so that the page stays smooth while it trains.
+pub const SLICE_BUDGET: Duration = Duration::from_millis(4);
 
 fn finite(model: &MetaOptimizer<f32>) -> bool {
     model
@@ -73,10 +101,126 @@ fn finite(model: &MetaOptimizer<f32>) -> bool {
         .all(|n| n.params().iter().all(|p| p.is_finite()))
 }
 
+/// Publishes snapshots into the shared slot: versions, the last good
+/// weights, the rate limit and the training clock (pauses excluded).
+struct Publisher {
+    shared: Arc<Shared>,
+    wake: Arc<dyn Fn() + Send + Sync>,
+    version: u64,
+    last_publish: Option<Instant>,
+    last_good: Arc<MetaOptimizer<f32>>,
+    /// Training time before the current stretch.
+    elapsed: Duration,
+    /// When the current stretch of training started (`None` while paused
+    /// or between slices).
+    since: Option<Instant>,
+}
+
+impl Publisher {
+    fn new(
+        shared: Arc<Shared>,
+        wake: Arc<dyn Fn() + Send + Sync>,
+        model: &MetaOptimizer<f32>,
+    ) -> Self {
+        Self {
+            shared,
+            wake,
+            version: 0,
+            last_publish: None,
+            last_good: Arc::new(model.clone()),
+            elapsed: Duration::ZERO,
+            since: None,
+        }
+    }
+
+    fn resume_clock(&mut self) {
+        self.since.get_or_insert_with(Instant::now);
+    }
+
+    fn pause_clock(&mut self) {
+        if let Some(since) = self.since.take() {
+            self.elapsed += since.elapsed();
+        }
+    }
+
+    fn elapsed(&self) -> Duration {
+        self.elapsed + self.since.map_or(Duration::ZERO, |s| s.elapsed())
+    }
+
+    /// Publishes at most every [`PUBLISH_INTERVAL`].
+    fn maybe_publish(&mut self, model: &MetaOptimizer<f32>, progress: &Progress) {
+        if self
+            .last_publish
+            .is_none_or(|t| t.elapsed() >= PUBLISH_INTERVAL)
+        {
+            self.last_publish = Some(Instant::now());
+            self.publish(model, progress, false, None);
+        }
+    }
+
+    fn publish(
+        &mut self,
+        model: &MetaOptimizer<f32>,
+        progress: &Progress,
+        finished: bool,
+        error: Option<String>,
+    ) {
+        // Keep the last finite weights; publish them if the new ones are not
+        // finite or the training failed (its weights may be half-updated).
+        let healthy = error.is_none() && finite(model);
+        if healthy {
+            self.last_good = Arc::new(model.clone());
+        }
+        self.version += 1;
+        let snapshot = Snapshot {
+            model: Arc::clone(&self.last_good),
+            progress: progress.clone(),
+            version: self.version,
+            healthy,
+            elapsed_secs: self.elapsed().as_secs_f64(),
+            finished,
+            error,
+        };
+        *self
+            .shared
+            .latest
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner) = Some(snapshot);
+        // Wake the UI thread.
+        (self.wake)();
+    }
+}
+
+/// The message of a caught panic.
+fn panic_message(panic: &(dyn std::any::Any + Send)) -> String {
+    panic
+        .downcast_ref::<&str>()
+        .map(|s| (*s).to_owned())
+        .or_else(|| panic.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "unknown panic".to_owned())
+}
+
+fn check_fault(fault: FaultInjection, progress: &Progress) {
+    if let Some(n) = fault.panic_after_updates
+        && progress.meta_updates >= n
+    {
+        panic!("injected trainer fault after {n} meta-updates");
+    }
+}
+
+/// The time-sliced trainer's state.
+struct Sliced {
+    trainer: Trainer,
+    publisher: Publisher,
+    fault: FaultInjection,
+    finished: bool,
+}
+
 impl TrainerHandle {
     /// Starts training `model` with `config` (from fresh weights when
-    /// `start` is `None`) on a thread named `trainer`. `wake` is called after
-    /// each published snapshot (e.g. `ctx.request_repaint()`).
+    /// `start` is `None`) on a thread named `trainer`, or time-sliced where
+    /// there are no threads (see [`Mode`]). `wake` is called after each
+    /// published snapshot (e.g. `ctx.request_repaint()`).
     pub fn spawn(
         model: ModelConfig,
         config: TrainConfig,
@@ -84,21 +228,101 @@ impl TrainerHandle {
         wake: Arc<dyn Fn() + Send + Sync>,
         fault: FaultInjection,
     ) -> Result<Self, String> {
+        Self::start(model, config, start, wake, fault, Mode::Auto)
+    }
+
+    /// As [`Self::spawn`], choosing how it runs.
+    pub fn start(
+        model: ModelConfig,
+        config: TrainConfig,
+        start: Option<MetaOptimizer<f32>>,
+        wake: Arc<dyn Fn() + Send + Sync>,
+        fault: FaultInjection,
+        mode: Mode,
+    ) -> Result<Self, String> {
         let trainer = match start {
             Some(m) => Trainer::resume(m, config),
             None => Trainer::new(model, config),
         }
         .map_err(|e| e.to_string())?;
         let shared = Arc::new(Shared::default());
-        let thread_shared = Arc::clone(&shared);
-        let thread = std::thread::Builder::new()
-            .name("trainer".to_owned())
-            .spawn(move || train_thread(trainer, &thread_shared, &*wake, fault))
-            .map_err(|e| format!("cannot start the training thread: {e}"))?;
-        Ok(Self {
-            shared,
-            thread: Some(thread),
-        })
+        let publisher = Publisher::new(Arc::clone(&shared), wake, trainer.model());
+        let sliced = mode == Mode::Sliced || cfg!(target_arch = "wasm32");
+        let worker = if sliced {
+            Worker::Sliced(Box::new(Sliced {
+                trainer,
+                publisher,
+                fault,
+                finished: false,
+            }))
+        } else {
+            let thread_shared = Arc::clone(&shared);
+            let thread = std::thread::Builder::new()
+                .name("trainer".to_owned())
+                .spawn(move || train_thread(trainer, &thread_shared, publisher, fault))
+                .map_err(|e| format!("cannot start the training thread: {e}"))?;
+            Worker::Thread(Some(thread))
+        };
+        Ok(Self { shared, worker })
+    }
+
+    /// Whether the training is time-sliced (see [`Self::pump`]).
+    pub fn is_sliced(&self) -> bool {
+        matches!(self.worker, Worker::Sliced(_))
+    }
+
+    /// Trains for about `budget` on this thread if time-sliced, running and
+    /// not paused (whole batches of trajectories: a slice ends after the
+    /// batch that crosses the budget). Returns whether more work remains,
+    /// i.e. whether the caller should come back next frame. A training
+    /// thread needs no pumping: `false`.
+    pub fn pump(&mut self, budget: Duration) -> bool {
+        let Worker::Sliced(s) = &mut self.worker else {
+            return false;
+        };
+        if s.finished || self.shared.stop.load(Ordering::SeqCst) {
+            return false;
+        }
+        if *self
+            .shared
+            .paused
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+        {
+            // The training clock is wall time between slices too (the ETA
+            // is about wall time), but not while paused.
+            s.publisher.pause_clock();
+            return false;
+        }
+        let started = Instant::now();
+        s.publisher.resume_clock();
+        let Sliced {
+            trainer,
+            publisher,
+            fault,
+            finished,
+        } = &mut **s;
+        let fault = *fault;
+        let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            while !trainer.finished() && started.elapsed() < budget {
+                let mut control = |progress: &Progress, model: &MetaOptimizer<f32>| {
+                    check_fault(fault, progress);
+                    publisher.maybe_publish(model, progress);
+                    Control::Continue
+                };
+                trainer.train_batch(&mut control);
+            }
+        }));
+        let error = result
+            .err()
+            .map(|p| format!("the training failed: {}", panic_message(&*p)));
+        if error.is_some() || trainer.finished() {
+            publisher.pause_clock();
+            *finished = true;
+            publisher.publish(trainer.model(), trainer.progress(), true, error);
+            return false;
+        }
+        true
     }
 
     /// Takes the newest snapshot, if one arrived since the last call.
@@ -129,18 +353,35 @@ impl TrainerHandle {
             .unwrap_or_else(PoisonError::into_inner)
     }
 
-    /// Whether the thread is still running.
+    /// Whether training is still going (paused counts as going).
     pub fn is_running(&self) -> bool {
-        self.thread.as_ref().is_some_and(|t| !t.is_finished())
+        match &self.worker {
+            Worker::Thread(thread) => thread.as_ref().is_some_and(|t| !t.is_finished()),
+            Worker::Sliced(s) => !s.finished,
+        }
     }
 
-    /// Asks the thread to stop after the current meta-update and waits for it.
+    /// Asks the training to stop after the current meta-update and waits
+    /// for it; the last snapshot then says it finished.
     pub fn stop(&mut self) {
         self.shared.stop.store(true, Ordering::SeqCst);
         self.set_paused(false);
-        if let Some(thread) = self.thread.take() {
-            // A panic was already reported through the snapshot.
-            let _ = thread.join();
+        match &mut self.worker {
+            Worker::Thread(thread) => {
+                if let Some(thread) = thread.take() {
+                    // A panic was already reported through the snapshot.
+                    let _ = thread.join();
+                }
+            }
+            Worker::Sliced(s) => {
+                if !s.finished {
+                    s.finished = true;
+                    let Sliced {
+                        trainer, publisher, ..
+                    } = &mut **s;
+                    publisher.publish(trainer.model(), trainer.progress(), true, None);
+                }
+            }
         }
     }
 }
@@ -154,66 +395,24 @@ impl Drop for TrainerHandle {
 fn train_thread(
     mut trainer: Trainer,
     shared: &Shared,
-    wake: &(dyn Fn() + Send + Sync),
+    mut publisher: Publisher,
     fault: FaultInjection,
 ) {
-    let start = Instant::now();
-    let mut paused_for = Duration::ZERO;
-    let mut version = 0_u64;
-    let mut last_publish: Option<Instant> = None;
-    let mut last_good = Arc::new(trainer.model().clone());
-    let mut publish = |model: &MetaOptimizer<f32>,
-                       progress: &Progress,
-                       finished: bool,
-                       error: Option<String>,
-                       elapsed: Duration| {
-        // Keep the last finite weights; publish them if the new ones are not
-        // finite or the thread failed (its weights may be half-updated).
-        let healthy = error.is_none() && finite(model);
-        if healthy {
-            last_good = Arc::new(model.clone());
-        }
-        version += 1;
-        let snapshot = Snapshot {
-            model: Arc::clone(&last_good),
-            progress: progress.clone(),
-            version,
-            healthy,
-            elapsed_secs: elapsed.as_secs_f64(),
-            finished,
-            error,
-        };
-        *shared.latest.lock().unwrap_or_else(PoisonError::into_inner) = Some(snapshot);
-        // Wake the UI thread.
-        wake();
-    };
+    publisher.resume_clock();
     let mut on_update = |progress: &Progress, model: &MetaOptimizer<f32>| -> Control {
-        if let Some(n) = fault.panic_after_updates
-            && progress.meta_updates >= n
-        {
-            panic!("injected trainer fault after {n} meta-updates");
-        }
-        if last_publish.is_none_or(|t| t.elapsed() >= PUBLISH_INTERVAL) {
-            last_publish = Some(Instant::now());
-            publish(
-                model,
-                progress,
-                false,
-                None,
-                start.elapsed().saturating_sub(paused_for),
-            );
-        }
+        check_fault(fault, progress);
+        publisher.maybe_publish(model, progress);
         // Pause between meta-updates until resumed or stopped.
         let mut paused = shared.paused.lock().unwrap_or_else(PoisonError::into_inner);
         if *paused {
-            let since = Instant::now();
+            publisher.pause_clock();
             while *paused && !shared.stop.load(Ordering::SeqCst) {
                 paused = shared
                     .resume
                     .wait(paused)
                     .unwrap_or_else(PoisonError::into_inner);
             }
-            paused_for += since.elapsed();
+            publisher.resume_clock();
         }
         drop(paused);
         if shared.stop.load(Ordering::SeqCst) {
@@ -224,16 +423,11 @@ fn train_thread(
     };
     let result =
         std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| trainer.run(&mut on_update)));
-    let elapsed = start.elapsed().saturating_sub(paused_for);
-    let error = result.err().map(|panic| {
-        let message = panic
-            .downcast_ref::<&str>()
-            .map(|s| (*s).to_owned())
-            .or_else(|| panic.downcast_ref::<String>().cloned())
-            .unwrap_or_else(|| "unknown panic".to_owned());
-        format!("the training thread failed: {message}")
-    });
+    publisher.pause_clock();
+    let error = result
+        .err()
+        .map(|p| format!("the training thread failed: {}", panic_message(&*p)));
     // After a panic the trainer's model may be half-updated: `publish` keeps
     // the last good weights unless these are finite, and marks the snapshot.
-    publish(trainer.model(), trainer.progress(), true, error, elapsed);
+    publisher.publish(trainer.model(), trainer.progress(), true, error);
 }
