@@ -7,8 +7,11 @@
 //! them.
 
 pub mod app;
+#[cfg(not(target_arch = "wasm32"))]
 pub mod bench;
+#[cfg(not(target_arch = "wasm32"))]
 pub use bench::monkey;
+#[cfg(not(target_arch = "wasm32"))]
 pub mod cli;
 
 pub use teleport_core::{

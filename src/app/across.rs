@@ -147,27 +147,39 @@ impl TeleportApp {
             let tasks = test_tasks(&self.state.source, &self.rt.objective);
             let steps = self.state.steps;
             let cancel = Arc::new(AtomicBool::new(false));
-            let (tx, rx) = std::sync::mpsc::channel();
             let flag = Arc::clone(&cancel);
-            let repaint = ctx.clone();
-            let handle = std::thread::Builder::new()
-                .name("across-tasks".into())
-                .spawn(move || {
-                    if let Some(result) = work(optimizers, &tasks, steps, &flag) {
-                        let _ = tx.send(result);
-                        repaint.request_repaint();
-                    }
-                });
-            match handle {
-                Ok(handle) => {
-                    self.rt.across.job = Some(Job {
-                        rx,
-                        cancel,
-                        handle: Some(handle),
+            let job = move || work(optimizers, &tasks, steps, &flag);
+            // No threads on the web: the frame that needs it computes it
+            // (about 200 × steps optimizer steps per row).
+            #[cfg(target_arch = "wasm32")]
+            {
+                drop(cancel);
+                self.rt.across.result = job();
+                self.rt.across.started += 1;
+            }
+            #[cfg(not(target_arch = "wasm32"))]
+            {
+                let (tx, rx) = std::sync::mpsc::channel();
+                let repaint = ctx.clone();
+                let handle = std::thread::Builder::new()
+                    .name("across-tasks".into())
+                    .spawn(move || {
+                        if let Some(result) = job() {
+                            let _ = tx.send(result);
+                            repaint.request_repaint();
+                        }
                     });
-                    self.rt.across.started += 1;
+                match handle {
+                    Ok(handle) => {
+                        self.rt.across.job = Some(Job {
+                            rx,
+                            cancel,
+                            handle: Some(handle),
+                        });
+                        self.rt.across.started += 1;
+                    }
+                    Err(e) => self.notify(ctx, format!("Cannot compute across tasks: {e}"), true),
                 }
-                Err(e) => self.notify(ctx, format!("Cannot compute across tasks: {e}"), true),
             }
             self.rt.across.key = Some(key);
         }

@@ -104,7 +104,7 @@ pub struct AnimationJob {
     encoder: Option<JoinHandle<Result<Encoded, String>>>,
     /// Where the timeline was, restored afterwards.
     restore_step: usize,
-    started: std::time::Instant,
+    started: web_time::Instant,
     result: Option<Outcome>,
     /// Frames handed to the encoder.
     pub captured: usize,
@@ -259,7 +259,7 @@ impl TeleportApp {
             sender: Some(tx),
             encoder: Some(handle),
             restore_step: self.state.playback.t,
-            started: std::time::Instant::now(),
+            started: web_time::Instant::now(),
             result,
             captured: 0,
         });

@@ -14,6 +14,8 @@ pub enum UiCommand {
     Open,
     /// Save the demo as a lab file.
     SaveLab,
+    /// Put the demo in the page's address and copy it (the web build).
+    CopyLink,
     /// The window as PNG.
     ScreenshotWindow,
     /// The level-set plot as PNG.
@@ -81,9 +83,10 @@ pub enum Menu {
 
 impl UiCommand {
     /// Every command, in menu and help order.
-    pub const ALL: [Self; 28] = [
+    pub const ALL: [Self; 29] = [
         Self::Open,
         Self::SaveLab,
+        Self::CopyLink,
         Self::ScreenshotWindow,
         Self::ScreenshotPlot,
         Self::ExportCsv,
@@ -117,6 +120,7 @@ impl UiCommand {
         match self {
             Self::Open => "Open…",
             Self::SaveLab => "Save lab…",
+            Self::CopyLink => "Copy link to this demo",
             Self::ScreenshotWindow => "Screenshot window",
             Self::ScreenshotPlot => "Screenshot plot",
             Self::ExportCsv => "Export trajectories (CSV)",
@@ -154,6 +158,9 @@ impl UiCommand {
             }
             Self::SaveLab => {
                 "Write the whole demo — task, x₀, steps, every row with its weights, θ, the step, the view, toggles, windows, caption — as a lab file that File → Open, `teleport-lab FILE` and `teleport-lab eval --scene FILE` read."
+            }
+            Self::CopyLink => {
+                "Put the demo (task, x₀, rows, θ, step, view, caption) in the page's address as #lab=… and copy the link: whoever opens it sees this demo. Live-trained weights stay out (the link would be large); shipped models travel by name."
             }
             Self::ScreenshotWindow => "Save the whole window as PNG.",
             Self::ScreenshotPlot => "Save only the level-set plot as PNG.",
@@ -225,6 +232,7 @@ impl UiCommand {
             Self::ZoomOut => command(Key::Minus),
             Self::ZoomReset => command(Key::Num0),
             Self::ScreenshotPlot
+            | Self::CopyLink
             | Self::ExportAnimation
             | Self::ExportPlotSvg
             | Self::OpenLesson
@@ -242,6 +250,7 @@ impl UiCommand {
         match self {
             Self::Open
             | Self::SaveLab
+            | Self::CopyLink
             | Self::ScreenshotWindow
             | Self::ScreenshotPlot
             | Self::ExportCsv
@@ -258,6 +267,18 @@ impl UiCommand {
             | Self::ZoomOut
             | Self::ZoomReset => Menu::View,
             _ => Menu::None,
+        }
+    }
+
+    /// Whether this build offers it: the web build has no folders (lessons)
+    /// and no encoder thread (animations); only it has an address to put a
+    /// demo in.
+    pub fn available(self) -> bool {
+        let web = cfg!(target_arch = "wasm32");
+        match self {
+            Self::ExportAnimation | Self::OpenLesson => !web,
+            Self::CopyLink => web,
+            _ => true,
         }
     }
 
@@ -290,6 +311,7 @@ impl TeleportApp {
         match command {
             UiCommand::Open => self.command(Command::OpenScene),
             UiCommand::SaveLab => self.command(Command::ExportScene),
+            UiCommand::CopyLink => self.command(Command::CopyLink),
             UiCommand::ScreenshotWindow => self.command(Command::ScreenshotWindow),
             UiCommand::ScreenshotPlot => self.command(Command::ScreenshotPlot),
             UiCommand::ExportCsv => self.command(Command::ExportCsv),
@@ -337,7 +359,7 @@ impl TeleportApp {
             let Some(shortcut) = command.shortcut() else {
                 continue;
             };
-            if command.plain_key() && typing {
+            if !command.available() || command.plain_key() && typing {
                 continue;
             }
             // Ctrl = zooms in too: it is the + key without Shift.
@@ -355,6 +377,9 @@ impl TeleportApp {
     /// A menu item (a checkbox for the windows) for `command`, from the
     /// table.
     pub(super) fn menu_item(&mut self, ui: &mut egui::Ui, command: UiCommand) {
+        if !command.available() {
+            return;
+        }
         let flag = match command {
             UiCommand::ToggleAlg2 => Some(self.state.panels.alg2),
             UiCommand::ToggleNewton => Some(self.state.panels.newton),

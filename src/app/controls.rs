@@ -15,33 +15,42 @@ use crate::optim::OptimizerSpec;
 use crate::symmetry::Strategy;
 
 impl TeleportApp {
+    /// File → Recent: the last lab files opened or saved.
+    fn recent_menu(&mut self, ui: &mut egui::Ui) {
+        let mut open_recent = None;
+        ui.add_enabled_ui(!self.state.recent.is_empty(), |ui| {
+            ui.menu_button("Recent", |ui| {
+                for path in &self.state.recent {
+                    let name = path
+                        .file_name()
+                        .map(|n| n.to_string_lossy().into_owned())
+                        .unwrap_or_default();
+                    if ui
+                        .button(name)
+                        .on_hover_text(path.display().to_string())
+                        .clicked()
+                    {
+                        open_recent = Some(path.clone());
+                    }
+                }
+            });
+        });
+        if let Some(path) = open_recent {
+            let ctx = ui.ctx().clone();
+            self.open_file(&ctx, &path);
+        }
+    }
+
     pub(super) fn menu_ui(&mut self, ui: &mut egui::Ui) {
         ui.horizontal(|ui| {
             ui.menu_button("File", |ui| {
                 self.menu_item(ui, UiCommand::Open);
-                let mut open_recent = None;
-                ui.add_enabled_ui(!self.state.recent.is_empty(), |ui| {
-                    ui.menu_button("Recent", |ui| {
-                        for path in &self.state.recent {
-                            let name = path
-                                .file_name()
-                                .map(|n| n.to_string_lossy().into_owned())
-                                .unwrap_or_default();
-                            if ui
-                                .button(name)
-                                .on_hover_text(path.display().to_string())
-                                .clicked()
-                            {
-                                open_recent = Some(path.clone());
-                            }
-                        }
-                    });
-                });
-                if let Some(path) = open_recent {
-                    let ctx = ui.ctx().clone();
-                    self.open_file(&ctx, &path);
+                // Recent files are paths: the web has none.
+                if !cfg!(target_arch = "wasm32") {
+                    self.recent_menu(ui);
                 }
                 self.menu_item(ui, UiCommand::SaveLab);
+                self.menu_item(ui, UiCommand::CopyLink);
                 ui.checkbox(&mut self.state.embed_weights, "embed learned weights")
                     .on_hover_text(
                         "Put live-trained and loaded weights inside the lab file (base64), \
@@ -52,6 +61,8 @@ impl TeleportApp {
                     UiCommand::ScreenshotWindow,
                     UiCommand::ScreenshotPlot,
                     UiCommand::ExportCsv,
+                    UiCommand::ExportPlotSvg,
+                    UiCommand::ExportAnimation,
                 ] {
                     self.menu_item(ui, command);
                 }

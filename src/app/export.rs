@@ -112,12 +112,7 @@ impl ExportRuntime {
     /// [`Self::take_fallback_note`] says why). `None` if the user cancelled.
     pub fn save_path(&mut self, name: &str, extension: &str) -> Option<PathBuf> {
         if self.dialogs {
-            match dialog(|| {
-                rfd::FileDialog::new()
-                    .set_file_name(name)
-                    .add_filter(extension, &[extension])
-                    .save_file()
-            }) {
+            match dialog(|| native_dialog::save(name, extension)) {
                 Chosen::Path(path) => return Some(path),
                 Chosen::Cancelled => return None,
                 Chosen::Unavailable => self.dialogs_failed(),
@@ -132,7 +127,7 @@ impl ExportRuntime {
         if !self.dialogs {
             return Err(());
         }
-        match dialog(|| rfd::FileDialog::new().pick_folder()) {
+        match dialog(native_dialog::folder) {
             Chosen::Path(path) => Ok(Some(path)),
             Chosen::Cancelled => Ok(None),
             Chosen::Unavailable => {
@@ -150,11 +145,7 @@ impl ExportRuntime {
         if !self.dialogs {
             return Err(());
         }
-        match dialog(|| {
-            rfd::FileDialog::new()
-                .add_filter(extension, &[extension])
-                .pick_file()
-        }) {
+        match dialog(|| native_dialog::file(extension)) {
             Chosen::Path(path) => Ok(Some(path)),
             Chosen::Cancelled => Ok(None),
             Chosen::Unavailable => {
@@ -182,6 +173,48 @@ impl ExportRuntime {
     }
 }
 
+/// The desktop's file dialogs (rfd, through the desktop portal).
+#[cfg(not(target_arch = "wasm32"))]
+mod native_dialog {
+    use std::path::PathBuf;
+
+    pub fn save(name: &str, extension: &str) -> Option<PathBuf> {
+        rfd::FileDialog::new()
+            .set_file_name(name)
+            .add_filter(extension, &[extension])
+            .save_file()
+    }
+
+    pub fn folder() -> Option<PathBuf> {
+        rfd::FileDialog::new().pick_folder()
+    }
+
+    pub fn file(extension: &str) -> Option<PathBuf> {
+        rfd::FileDialog::new()
+            .add_filter(extension, &[extension])
+            .pick_file()
+    }
+}
+
+/// The web has no native dialogs ([`ExportRuntime::dialogs`] is off there):
+/// it picks files with the browser's own and saves as downloads.
+#[cfg(target_arch = "wasm32")]
+mod native_dialog {
+    use std::path::PathBuf;
+
+    pub fn save(_: &str, _: &str) -> Option<PathBuf> {
+        None
+    }
+
+    pub fn folder() -> Option<PathBuf> {
+        None
+    }
+
+    pub fn file(_: &str) -> Option<PathBuf> {
+        None
+    }
+}
+
 /// What a native dialog gave.
 enum Chosen {
     Path(PathBuf),
@@ -193,7 +226,7 @@ enum Chosen {
 }
 
 fn dialog(show: impl FnOnce() -> Option<PathBuf>) -> Chosen {
-    let start = std::time::Instant::now();
+    let start = web_time::Instant::now();
     match show() {
         Some(path) => Chosen::Path(path),
         None if start.elapsed() < std::time::Duration::from_millis(100) => Chosen::Unavailable,
@@ -259,6 +292,35 @@ fn crop(image: &egui::ColorImage, rect: egui::Rect, pixels_per_point: f32) -> eg
 }
 
 impl TeleportApp {
+    /// Saves `bytes` as a new file named like `name`: where the dialog
+    /// says, or in the export folder; on the web, as a download. Returns
+    /// the path written, if any.
+    pub(super) fn save_bytes(
+        &mut self,
+        ctx: &egui::Context,
+        name: &str,
+        extension: &str,
+        bytes: &[u8],
+        what: &str,
+    ) -> Option<PathBuf> {
+        #[cfg(target_arch = "wasm32")]
+        {
+            let _ = extension;
+            match super::web::download(name, bytes) {
+                Ok(()) => self.notify(ctx, format!("Downloaded {what} as {name}"), false),
+                Err(e) => self.notify(ctx, format!("Cannot download {what}: {e}"), true),
+            }
+            None
+        }
+        #[cfg(not(target_arch = "wasm32"))]
+        {
+            let path = self.rt.export.save_path(name, extension)?;
+            self.write_file(ctx, &path, bytes, what);
+            (self.rt.export.last_written.as_deref() == Some(path.as_path())).then_some(path)
+        }
+    }
+
+    #[cfg_attr(target_arch = "wasm32", allow(dead_code, reason = "the web downloads"))]
     pub(super) fn write_file(
         &mut self,
         ctx: &egui::Context,
@@ -334,9 +396,7 @@ impl TeleportApp {
         } else {
             "teleport-lab.png"
         };
-        if let Some(path) = self.rt.export.save_path(name, "png") {
-            self.write_file(ctx, &path, &png, "the screenshot");
-        }
+        self.save_bytes(ctx, name, "png", &png, "the screenshot");
     }
 
     /// The visible runs as CSV.
@@ -364,9 +424,13 @@ impl TeleportApp {
 
     pub(super) fn export_csv(&mut self, ctx: &egui::Context) {
         let csv = self.trajectories_csv();
-        if let Some(path) = self.rt.export.save_path("trajectories.csv", "csv") {
-            self.write_file(ctx, &path, csv.as_bytes(), "the trajectories");
-        }
+        self.save_bytes(
+            ctx,
+            "trajectories.csv",
+            "csv",
+            csv.as_bytes(),
+            "the trajectories",
+        );
     }
 
     /// The current task, start point, steps and selected optimizer as a scene.
@@ -387,6 +451,12 @@ impl TeleportApp {
     }
 
     pub(super) fn open_scene(&mut self, ctx: &egui::Context) {
+        #[cfg(target_arch = "wasm32")]
+        {
+            super::web::pick_file(ctx, &self.rt.inbox, ".json");
+            return;
+        }
+        #[allow(unreachable_code, reason = "the web returned above")]
         match self.rt.export.open_path("json") {
             Ok(Some(path)) => self.open_file(ctx, &path),
             Ok(None) => {}

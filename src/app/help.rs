@@ -20,7 +20,7 @@ impl TeleportApp {
         ui.heading("Shortcuts");
         egui::Grid::new("shortcuts").striped(true).show(ui, |ui| {
             // Generated from the command table, so it cannot go stale.
-            for command in UiCommand::ALL {
+            for command in UiCommand::ALL.into_iter().filter(|c| c.available()) {
                 if let Some(keys) = command.shortcut_text(&ctx) {
                     ui.monospace(keys);
                     ui.label(command.label()).on_hover_text(command.tooltip());

@@ -304,11 +304,8 @@ impl TeleportApp {
                 return;
             }
         };
-        if let Some(path) = self.rt.export.save_path("lab.json", "json") {
-            self.write_file(ctx, &path, json.as_bytes(), "the lab");
-            if self.rt.export.last_written.as_deref() == Some(path.as_path()) {
-                self.state.remember_recent(&path);
-            }
+        if let Some(path) = self.save_bytes(ctx, "lab.json", "json", json.as_bytes(), "the lab") {
+            self.state.remember_recent(&path);
         }
     }
 
@@ -329,16 +326,22 @@ impl TeleportApp {
 
     /// Shows a scene or lab file; a bad file changes nothing.
     pub fn load_file(&mut self, path: &Path) -> Result<(), String> {
+        let scene = crate::io::lab::load(path).map_err(|e| e.to_string())?;
+        self.show_scene(scene)
+    }
+
+    /// Shows a parsed scene or lab file; one that cannot be shown changes
+    /// nothing.
+    pub fn show_scene(&mut self, scene: crate::io::lab::AnyScene) -> Result<(), String> {
         use crate::io::lab::AnyScene;
-        match crate::io::lab::load(path) {
-            Ok(AnyScene::V1(scene)) => {
+        match scene {
+            AnyScene::V1(scene) => {
                 self.apply_scene(&scene);
                 self.rt.level_set.invalidate();
                 self.rt.level_set.reset_view = true;
                 Ok(())
             }
-            Ok(AnyScene::V2(lab)) => self.apply_lab(&lab),
-            Err(e) => Err(e.to_string()),
+            AnyScene::V2(lab) => self.apply_lab(&lab),
         }
     }
 }

@@ -13,6 +13,7 @@ pub mod commands;
 mod controls;
 mod export;
 mod help;
+pub mod inbox;
 pub mod lab;
 mod level_set;
 mod newton_view;
@@ -24,6 +25,8 @@ pub mod side_plots;
 pub mod state;
 pub mod trainer;
 mod training_view;
+#[cfg(target_arch = "wasm32")]
+pub mod web;
 
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -151,6 +154,8 @@ pub enum Command {
     OpenLesson,
     /// Move through the lesson.
     LessonStep(i64),
+    /// Put the demo in the page's address and copy the link (web).
+    CopyLink,
 }
 
 /// How well a teleport chose its angle (see [`crate::eval::teleport_efficiency`]).
@@ -246,6 +251,10 @@ pub struct Runtime {
     pub lesson: Option<presentation::Lesson>,
     /// `--lesson`, opened at the first frame.
     lesson_request: Option<PathBuf>,
+    /// Files and links that arrived between frames (the web build).
+    pub inbox: inbox::Inbox,
+    /// Shipped models already asked for (the web fetches them on demand).
+    shipped_requested: std::collections::HashSet<(Variant, Family)>,
 }
 
 /// The app.
@@ -262,6 +271,11 @@ type Pretrained = HashMap<(Variant, Family), Arc<MetaOptimizer<f32>>>;
 fn load_pretrained() -> (Pretrained, Vec<String>) {
     let mut models = HashMap::new();
     let mut errors = Vec::new();
+    if !crate::pretrained::EMBEDDED {
+        // The web fetches each model when a row needs it
+        // (`request_shipped_models`).
+        return (models, errors);
+    }
     for variant in Variant::ALL {
         for family in [Family::Ellipse, Family::Rosenbrock] {
             match crate::pretrained::load(variant, family) {
@@ -368,6 +382,8 @@ impl TeleportApp {
                 across: across::AcrossRuntime::default(),
                 lesson: None,
                 lesson_request: options.lesson.clone(),
+                inbox: inbox::Inbox::default(),
+                shipped_requested: std::collections::HashSet::new(),
             },
             state,
         };
@@ -675,6 +691,7 @@ impl TeleportApp {
                 Command::Zoom(factor) => self.zoom_by(ctx, factor),
                 Command::OpenLesson => self.ask_for_lesson(ctx),
                 Command::LessonStep(delta) => self.lesson_step(ctx, delta),
+                Command::CopyLink => self.copy_link(ctx),
             }
         }
     }
@@ -734,6 +751,8 @@ impl TeleportApp {
         }
         self.poll_trainer(&ctx);
         self.take_dropped_files(&ctx);
+        self.take_arrivals(&ctx);
+        self.request_shipped_models(&ctx);
         if self.rt.animation.is_none() {
             self.shortcuts(&ctx);
             self.presentation_keys(&ctx);
@@ -778,6 +797,8 @@ impl TeleportApp {
                 saver.publish_live(&live.model, live.generation);
             }
         }
+        #[cfg(target_arch = "wasm32")]
+        self.publish_to_page();
         if self.rt.panic_after_frames == Some(self.rt.frames) {
             panic!("injected UI panic (--inject-panic-after-frames)");
         }
@@ -848,21 +869,90 @@ impl TeleportApp {
     /// Files dropped on the window: scenes and lab files open, weights load
     /// into their learned row.
     fn take_dropped_files(&mut self, ctx: &egui::Context) {
-        let dropped: Vec<PathBuf> = ctx.input(|i| {
-            i.raw
-                .dropped_files
-                .iter()
-                .map(|f| f.path().to_path_buf())
-                .filter(|p| !p.as_os_str().is_empty())
-                .collect()
-        });
-        for path in dropped {
-            let weights = path.extension().is_some_and(|e| e == "safetensors");
-            if weights {
-                self.load_weights_from(ctx, &path);
-            } else {
-                self.open_file(ctx, &path);
+        let dropped = ctx.input(|i| i.raw.dropped_files.clone());
+        for file in dropped {
+            // The browser reads a file asynchronously; its contents come
+            // back through the inbox.
+            #[cfg(target_arch = "wasm32")]
+            web::read_dropped(ctx, &self.rt.inbox, file);
+            #[cfg(not(target_arch = "wasm32"))]
+            {
+                let path = file.path().to_path_buf();
+                if path.as_os_str().is_empty() {
+                    continue;
+                }
+                if path.extension().is_some_and(|e| e == "safetensors") {
+                    self.load_weights_from(ctx, &path);
+                } else {
+                    self.open_file(ctx, &path);
+                }
             }
+        }
+    }
+
+    /// Where the shipped weights are not in the binary (the web), fetches
+    /// the models the enabled learned rows need, once each.
+    fn request_shipped_models(&mut self, ctx: &egui::Context) {
+        if crate::pretrained::EMBEDDED {
+            return;
+        }
+        let family = Family::of(&self.rt.objective);
+        let needed: Vec<Variant> = self
+            .state
+            .optimizers
+            .iter()
+            .filter(|r| r.enabled)
+            .filter_map(|r| match r.kind {
+                EntryKind::Learned(v) => Some(v),
+                _ => None,
+            })
+            .filter(|v| !self.rt.pretrained.contains_key(&(*v, family)))
+            .collect();
+        for variant in needed {
+            if self.rt.shipped_requested.insert((variant, family)) {
+                #[cfg(target_arch = "wasm32")]
+                web::fetch_shipped(ctx, &self.rt.inbox, variant, family);
+                #[cfg(not(target_arch = "wasm32"))]
+                let _ = ctx;
+            }
+        }
+    }
+
+    /// File → Copy link to this demo: the lab file in the page's address
+    /// (`#lab=…`) and on the clipboard.
+    fn copy_link(&mut self, ctx: &egui::Context) {
+        let json = match self
+            .lab_file(false)
+            .and_then(|lab| serde_json::to_string(&lab).map_err(|e| e.to_string()))
+        {
+            Ok(json) => json,
+            Err(e) => {
+                self.notify(ctx, format!("Cannot make the link: {e}"), true);
+                return;
+            }
+        };
+        let fragment = crate::io::link::fragment(&json);
+        #[cfg(target_arch = "wasm32")]
+        match web::set_fragment(&fragment) {
+            Ok(url) => {
+                let chars = url.len();
+                ctx.copy_text(url);
+                self.notify(
+                    ctx,
+                    format!("Link to this demo copied ({chars} characters); the address bar shows it too."),
+                    false,
+                );
+            }
+            Err(e) => self.notify(ctx, format!("Cannot make the link: {e}"), true),
+        }
+        #[cfg(not(target_arch = "wasm32"))]
+        {
+            ctx.copy_text(format!("#{fragment}"));
+            self.notify(
+                ctx,
+                "The demo's link fragment is on the clipboard (add it to the web app's address).",
+                false,
+            );
         }
     }
 
@@ -914,18 +1004,42 @@ impl eframe::App for TeleportApp {
         self.ui_body(ui);
     }
 
-    fn save(&mut self, _storage: &mut dyn eframe::Storage) {
-        // The session has its own file (see `session`); eframe's storage
-        // keeps only the window geometry now.
+    fn save(&mut self, storage: &mut dyn eframe::Storage) {
+        // On the desktop the session has its own file (see `session`) and
+        // eframe's storage keeps only the window geometry; the browser's
+        // storage is the web's session.
+        #[cfg(target_arch = "wasm32")]
+        self.save_to_browser(storage);
+        #[cfg(not(target_arch = "wasm32"))]
+        let _ = storage;
         if let Some(saver) = &self.rt.session {
             saver.flush();
         }
     }
 
+    fn auto_save_interval(&self) -> std::time::Duration {
+        // A closed tab gets no last word: save often.
+        std::time::Duration::from_secs(if cfg!(target_arch = "wasm32") { 5 } else { 30 })
+    }
+
+    #[cfg(not(target_arch = "wasm32"))]
     fn on_exit(&mut self) {
-        // Stop and join the training thread, then write the session. An
-        // unfinished animation is dropped: its encoder sees the channel
-        // close and writes nothing.
+        self.shut_down();
+    }
+
+    // The web build draws with glow (WebGL 2), whose exit hook gets its
+    // context.
+    #[cfg(target_arch = "wasm32")]
+    fn on_exit(&mut self, _gl: Option<&eframe::glow::Context>) {
+        self.shut_down();
+    }
+}
+
+impl TeleportApp {
+    /// Stops and joins the training thread, then writes the session. An
+    /// unfinished animation is dropped: its encoder sees the channel close
+    /// and writes nothing.
+    fn shut_down(&mut self) {
         self.rt.animation = None;
         self.rt.training.stop();
         if let Some(saver) = &mut self.rt.session {
@@ -937,6 +1051,7 @@ impl eframe::App for TeleportApp {
 }
 
 /// Opens the window (the binary's default action).
+#[cfg(not(target_arch = "wasm32"))]
 pub fn run_native(options: Options) -> Result<(), String> {
     let viewport = egui::ViewportBuilder::default()
         .with_title("teleport-lab")

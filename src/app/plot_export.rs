@@ -120,9 +120,7 @@ impl TeleportApp {
             .unwrap_or(DEFAULT_SIZE);
         match self.level_set_plot_bytes(PlotFormat::Svg, size) {
             Ok(bytes) => {
-                if let Some(path) = self.rt.export.save_path("level-set.svg", "svg") {
-                    self.write_file(ctx, &path, &bytes, "the plot (SVG)");
-                }
+                self.save_bytes(ctx, "level-set.svg", "svg", &bytes, "the plot (SVG)");
             }
             Err(e) => self.notify(ctx, format!("Cannot export the plot: {e}"), true),
         }

@@ -32,7 +32,9 @@ impl RunResult {
 #[derive(Clone, Debug, PartialEq)]
 enum Weights {
     None,
-    Shipped(Family),
+    /// The family's shipped model, and whether it is here yet (the web
+    /// fetches it on demand).
+    Shipped(Family, bool),
     Live(Option<(crate::l2o::Variant, u64)>),
     Loaded(String, bool),
 }
@@ -132,7 +134,11 @@ impl TeleportApp {
             EntryKind::Live(_) => {
                 Weights::Live(self.rt.live.as_ref().map(|l| (l.variant, l.generation)))
             }
-            EntryKind::Learned(_) => Weights::Shipped(Family::of(&self.rt.objective)),
+            EntryKind::Learned(variant) => {
+                let family = Family::of(&self.rt.objective);
+                let here = self.rt.pretrained.contains_key(&(*variant, family));
+                Weights::Shipped(family, here)
+            }
             EntryKind::Classical { .. } => Weights::None,
         };
         RowInputs {

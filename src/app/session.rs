@@ -36,6 +36,7 @@ const MAX_DELAY: Duration = Duration::from_millis(4000);
 
 /// The folder sessions live in: eframe's data folder for the app (on Linux
 /// `~/.local/share/teleport-lab`), or the working folder as a last resort.
+#[cfg(not(target_arch = "wasm32"))]
 pub fn default_dir() -> PathBuf {
     eframe::storage_dir("teleport-lab").unwrap_or_else(|| PathBuf::from("teleport-lab-data"))
 }

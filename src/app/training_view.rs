@@ -9,7 +9,7 @@ use egui_plot::{Line, Plot};
 use super::state::{EntryKind, OptimizerEntry};
 use super::trainer::{FaultInjection, TrainerHandle};
 use super::{LiveModel, TeleportApp};
-use crate::l2o::{ModelConfig, Preprocess, TrainConfig, TrainSetup, Variant};
+use crate::l2o::{MetaOptimizer, ModelConfig, Preprocess, TrainConfig, TrainSetup, Variant};
 use crate::objective::TaskDist;
 
 /// The training thread and what the UI knows of it.
@@ -107,8 +107,14 @@ impl TeleportApp {
         }
     }
 
-    /// Takes the trainer's newest snapshot, if any (never waits).
+    /// Takes the trainer's newest snapshot, if any (never waits). A
+    /// time-sliced trainer (the web's) trains its slice here first.
     pub(super) fn poll_trainer(&mut self, ctx: &egui::Context) {
+        if let Some(handle) = &mut self.rt.training.handle
+            && handle.pump(super::trainer::SLICE_BUDGET)
+        {
+            ctx.request_repaint();
+        }
         let Some(snapshot) = self
             .rt
             .training
@@ -296,23 +302,25 @@ impl TeleportApp {
             return;
         };
         let name = format!("{}-live.safetensors", live.variant);
-        let Some(path) = self.rt.export.save_path(&name, "safetensors") else {
-            return;
-        };
-        if let Some(note) = self.rt.export.take_fallback_note() {
-            self.notify(ctx, note, true);
-        }
         let info = crate::io::weights::WeightsInfo {
             train: Some(self.training_configs().1),
             trajectories_trained: self.rt.training.done.0,
         };
-        match crate::io::weights::save(&path, &live.model, &info) {
-            Ok(()) => self.notify(ctx, format!("Saved weights to {}", path.display()), false),
+        match crate::io::weights::to_bytes(&live.model, &info) {
+            Ok(bytes) => {
+                self.save_bytes(ctx, &name, "safetensors", &bytes, "the weights");
+            }
             Err(e) => self.notify(ctx, format!("Cannot save weights: {e}"), true),
         }
     }
 
     fn load_weights(&mut self, ctx: &egui::Context) {
+        #[cfg(target_arch = "wasm32")]
+        {
+            super::web::pick_file(ctx, &self.rt.inbox, ".safetensors");
+            return;
+        }
+        #[allow(unreachable_code, reason = "the web returned above")]
         match self.rt.export.open_path("safetensors") {
             Ok(Some(path)) => self.load_weights_from(ctx, &path),
             Ok(None) => {}
@@ -323,26 +331,43 @@ impl TeleportApp {
     /// Loads weights from a file as the live model; a bad file changes nothing.
     pub fn load_weights_from(&mut self, ctx: &egui::Context, path: &std::path::Path) {
         match crate::io::weights::load(path) {
-            Ok((model, _)) => {
-                let variant = model.variant();
-                self.rt.training.stop();
-                let version = self.rt.live.as_ref().map_or(1, |l| l.version + 1);
-                let generation = self.rt.live.as_ref().map_or(1, |l| l.generation + 1);
-                self.rt.live = Some(LiveModel {
-                    variant,
-                    model: Arc::new(model),
-                    version,
-                    generation,
-                });
-                self.show_live_row(variant);
-                self.notify(
-                    ctx,
-                    format!("Loaded {variant} weights from {}", path.display()),
-                    false,
-                );
-            }
+            Ok((model, _)) => self.set_live_model(ctx, model, &path.display().to_string()),
             Err(e) => self.notify(ctx, format!("Cannot load {}: {e}", path.display()), true),
         }
+    }
+
+    /// Loads weights from a file's contents (picked or dropped in the
+    /// browser) as the live model; bad contents change nothing.
+    pub fn load_weights_bytes(&mut self, ctx: &egui::Context, name: &str, bytes: &[u8]) {
+        let limit = crate::io::weights::MAX_WEIGHTS_BYTES;
+        if bytes.len() as u64 > limit {
+            let mb = limit >> 20;
+            self.notify(
+                ctx,
+                format!("Cannot load {name}: larger than {mb} MB"),
+                true,
+            );
+            return;
+        }
+        match crate::io::weights::from_bytes(bytes) {
+            Ok((model, _)) => self.set_live_model(ctx, model, name),
+            Err(e) => self.notify(ctx, format!("Cannot load {name}: {e}"), true),
+        }
+    }
+
+    fn set_live_model(&mut self, ctx: &egui::Context, model: MetaOptimizer<f32>, from: &str) {
+        let variant = model.variant();
+        self.rt.training.stop();
+        let version = self.rt.live.as_ref().map_or(1, |l| l.version + 1);
+        let generation = self.rt.live.as_ref().map_or(1, |l| l.generation + 1);
+        self.rt.live = Some(LiveModel {
+            variant,
+            model: Arc::new(model),
+            version,
+            generation,
+        });
+        self.show_live_row(variant);
+        self.notify(ctx, format!("Loaded {variant} weights from {from}"), false);
     }
 }
 

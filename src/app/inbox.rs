@@ -1,0 +1,151 @@
+//! Files that arrive between frames: picked in the browser, dropped on the
+//! page, a link the address bar changed to, or a shipped model fetched on
+//! demand (the web build). Whatever delivers them pushes into the
+//! [`Inbox`] from a callback; the next frame opens them like any file.
+
+use std::sync::{Arc, Mutex, PoisonError};
+
+use super::TeleportApp;
+use crate::l2o::Variant;
+use crate::pretrained::Family;
+
+/// What arrived.
+#[derive(Debug)]
+pub enum Arrival {
+    /// A file by name and contents: a lab or scene file, or weights
+    /// (`.safetensors`).
+    File {
+        /// Its name (no folder: the browser gives none).
+        name: String,
+        /// Its contents.
+        bytes: Vec<u8>,
+    },
+    /// A lab file's JSON text from a `#lab=` link.
+    Link(Result<String, String>),
+    /// A shipped model's file, or why it could not be fetched.
+    Shipped {
+        /// Its variant.
+        variant: Variant,
+        /// Its task family.
+        family: Family,
+        /// The file, or the error.
+        bytes: Result<Vec<u8>, String>,
+    },
+}
+
+/// A queue that callbacks fill and the frame empties.
+#[derive(Clone, Debug, Default)]
+pub struct Inbox(Arc<Mutex<Vec<Arrival>>>);
+
+impl Inbox {
+    /// Queues an arrival (from any callback).
+    pub fn push(&self, arrival: Arrival) {
+        self.0
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .push(arrival);
+    }
+
+    /// Everything queued since the last call, oldest first.
+    pub fn take(&self) -> Vec<Arrival> {
+        std::mem::take(&mut *self.0.lock().unwrap_or_else(PoisonError::into_inner))
+    }
+}
+
+impl TeleportApp {
+    /// Opens what arrived since the last frame.
+    pub(super) fn take_arrivals(&mut self, ctx: &egui::Context) {
+        for arrival in self.rt.inbox.take() {
+            match arrival {
+                Arrival::File { name, bytes } => self.open_bytes(ctx, &name, &bytes),
+                Arrival::Link(Ok(json)) => {
+                    self.open_json(ctx, "the link", &json);
+                }
+                Arrival::Link(Err(e)) => {
+                    self.notify(ctx, format!("Cannot open the link: {e}"), true)
+                }
+                Arrival::Shipped {
+                    variant,
+                    family,
+                    bytes,
+                } => {
+                    let model = bytes.and_then(|b| {
+                        crate::io::weights::from_bytes(&b)
+                            .map(|(m, _)| m)
+                            .map_err(|e| e.to_string())
+                    });
+                    match model {
+                        Ok(model) if model.variant() == variant => {
+                            // The first copy stays: its runs are computed.
+                            self.rt
+                                .pretrained
+                                .entry((variant, family))
+                                .or_insert_with(|| Arc::new(model));
+                            self.recompute_if_needed();
+                        }
+                        Ok(model) => self.notify(
+                            ctx,
+                            format!(
+                                "The shipped {variant} weights for {family:?} hold a {} model.",
+                                model.variant()
+                            ),
+                            true,
+                        ),
+                        Err(e) => self.notify(
+                            ctx,
+                            format!(
+                                "Cannot load the shipped {variant} weights for {family:?}: {e}"
+                            ),
+                            true,
+                        ),
+                    }
+                }
+            }
+        }
+    }
+
+    /// Opens a file given by name and contents: weights load into their
+    /// learned row, anything else opens as a scene or lab file. A bad file
+    /// is reported and changes nothing.
+    pub fn open_bytes(&mut self, ctx: &egui::Context, name: &str, bytes: &[u8]) {
+        if name.to_ascii_lowercase().ends_with(".safetensors") {
+            self.load_weights_bytes(ctx, name, bytes);
+            return;
+        }
+        if bytes.len() > crate::io::lab::MAX_LAB_BYTES {
+            self.notify(
+                ctx,
+                format!(
+                    "Cannot open {name}: larger than {} MB",
+                    crate::io::lab::MAX_LAB_BYTES >> 20
+                ),
+                true,
+            );
+            return;
+        }
+        match std::str::from_utf8(bytes) {
+            Ok(text) => {
+                self.open_json(ctx, name, text);
+            }
+            Err(_) => self.notify(ctx, format!("Cannot open {name}: not UTF-8 text"), true),
+        }
+    }
+
+    /// Shows a scene or lab file from its JSON text; `what` names it in
+    /// the notification. Returns whether it opened.
+    pub fn open_json(&mut self, ctx: &egui::Context, what: &str, json: &str) -> bool {
+        let shown = crate::io::lab::from_json(json, None)
+            .map_err(|e| e.to_string())
+            .and_then(|scene| self.show_scene(scene));
+        match shown {
+            Ok(()) => {
+                self.notify(ctx, format!("Opened {what}"), false);
+                true
+            }
+            Err(e) => {
+                self.notify(ctx, format!("Cannot open {what}: {e}"), true);
+                false
+            }
+        }
+    }
+}
