@@ -90,9 +90,56 @@ pub enum Mode {
 /// The smallest time between two published snapshots.
 pub const PUBLISH_INTERVAL: Duration = Duration::from_millis(200);
 
-/// How long one [`TrainerHandle::pump`] trains by default: a quarter of a
-/// 60 Hz frame, so that the page stays smooth while it trains.
-pub const SLICE_BUDGET: Duration = Duration::from_millis(4);
+/// The frame time a time-sliced trainer leaves the page: 60 Hz.
+pub const FRAME_TARGET: Duration = Duration::from_micros(16_667);
+
+/// The least a slice trains, however slow the frames are already.
+pub const MIN_SLICE: Duration = Duration::from_millis(2);
+
+/// The most a slice trains.
+pub const MAX_SLICE: Duration = Duration::from_millis(12);
+
+/// How long the next slice may train, given what the rest of the frame
+/// (the UI, painting, waiting) took last time: what is left of a 60 Hz
+/// frame after it and a millisecond of margin, within
+/// [`MIN_SLICE`]..=[`MAX_SLICE`]. A light UI gets most of the frame for
+/// training; a frame that is slow anyway (software rendering) still trains
+/// [`MIN_SLICE`].
+pub fn slice_budget(rest_of_frame: Duration) -> Duration {
+    FRAME_TARGET
+        .saturating_sub(rest_of_frame)
+        .saturating_sub(Duration::from_millis(1))
+        .clamp(MIN_SLICE, MAX_SLICE)
+}
+
+/// Times a time-sliced trainer's frames: from one pump to the next, minus
+/// the pump itself, is the rest of the frame.
+#[derive(Debug, Default)]
+pub struct SliceClock {
+    last: Option<(Instant, Duration)>,
+}
+
+impl SliceClock {
+    /// The budget for a pump starting now.
+    pub fn budget(&self) -> Duration {
+        match self.last {
+            Some((started, used)) => slice_budget(started.elapsed().saturating_sub(used)),
+            // The first slice: a quarter of a frame.
+            None => Duration::from_millis(4),
+        }
+    }
+
+    /// Records a pump that started at `started` and trained for `used`.
+    pub fn record(&mut self, started: Instant, used: Duration) {
+        self.last = Some((started, used));
+    }
+
+    /// Forgets the last pump (training paused or ended: the next frame is
+    /// not a continuation).
+    pub fn reset(&mut self) {
+        self.last = None;
+    }
+}
 
 fn finite(model: &MetaOptimizer<f32>) -> bool {
     model
@@ -430,4 +477,21 @@ fn train_thread(
     // After a panic the trainer's model may be half-updated: `publish` keeps
     // the last good weights unless these are finite, and marks the snapshot.
     publisher.publish(trainer.model(), trainer.progress(), true, error);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_slice_fills_what_the_frame_leaves_of_60_hz() {
+        let ms = Duration::from_millis;
+        // A 3 ms UI leaves 16.7 − 3 − 1 = 12.7 ms: capped at 12.
+        assert_eq!(slice_budget(ms(3)), MAX_SLICE);
+        // An 8 ms UI leaves about 7.7 ms.
+        let b = slice_budget(ms(8));
+        assert!(b > ms(7) && b < ms(8), "{b:?}");
+        // Software rendering at 150 ms a frame: the least slice.
+        assert_eq!(slice_budget(ms(150)), MIN_SLICE);
+    }
 }

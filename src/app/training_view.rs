@@ -33,6 +33,8 @@ pub struct TrainingRuntime {
     pub finished: bool,
     /// A fault to inject into the next training thread (tests only).
     pub fault: FaultInjection,
+    /// Frame timing for a time-sliced trainer (the web's).
+    pub slices: super::trainer::SliceClock,
 }
 
 impl TrainingRuntime {
@@ -110,10 +112,17 @@ impl TeleportApp {
     /// Takes the trainer's newest snapshot, if any (never waits). A
     /// time-sliced trainer (the web's) trains its slice here first.
     pub(super) fn poll_trainer(&mut self, ctx: &egui::Context) {
-        if let Some(handle) = &mut self.rt.training.handle
-            && handle.pump(super::trainer::SLICE_BUDGET)
+        let rt = &mut self.rt.training;
+        if let Some(handle) = &mut rt.handle
+            && handle.is_sliced()
         {
-            ctx.request_repaint();
+            let started = web_time::Instant::now();
+            if handle.pump(rt.slices.budget()) {
+                rt.slices.record(started, started.elapsed());
+                ctx.request_repaint();
+            } else {
+                rt.slices.reset();
+            }
         }
         let Some(snapshot) = self
             .rt
