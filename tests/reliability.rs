@@ -206,7 +206,7 @@ fn non_finite_meta_gradients_are_skipped_and_counted() {
 #[test]
 fn stopping_the_trainer_thread_joins_it() {
     use std::sync::Arc;
-    use teleport_lab::app::trainer::{FaultInjection, TrainerHandle};
+    use teleport_lab::app::trainer::{FaultInjection, Mode, TrainerHandle};
     let model = ModelConfig {
         hidden: 64,
         ..ModelConfig::paper(Variant::L2oTele)
@@ -218,8 +218,15 @@ fn stopping_the_trainer_thread_joins_it() {
     let wake: Arc<dyn Fn() + Send + Sync> = Arc::new(move || {
         w.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
     });
-    let mut handle =
-        TrainerHandle::spawn(model, config, None, wake, FaultInjection::default()).unwrap();
+    let mut handle = TrainerHandle::spawn(
+        model,
+        config,
+        None,
+        wake,
+        FaultInjection::default(),
+        Mode::Auto,
+    )
+    .unwrap();
     // Wait for the first snapshot, then pause, resume and stop.
     let deadline = Instant::now() + Duration::from_secs(30);
     while wakes.load(std::sync::atomic::Ordering::SeqCst) == 0 {
@@ -296,6 +303,7 @@ fn the_time_sliced_trainer_learns_what_the_thread_learns() {
         None,
         Arc::clone(&wake),
         FaultInjection::default(),
+        Mode::Auto,
     )
     .unwrap();
     assert!(!thread.is_sliced());
@@ -309,7 +317,7 @@ fn the_time_sliced_trainer_learns_what_the_thread_learns() {
     let threaded = threaded.unwrap();
 
     // Slices of a millisecond: many pumps, with a pause in the middle.
-    let mut sliced = TrainerHandle::start(
+    let mut sliced = TrainerHandle::spawn(
         model.clone(),
         config.clone(),
         None,
@@ -357,7 +365,7 @@ fn the_time_sliced_trainer_learns_what_the_thread_learns() {
     }
 
     // Stopping a sliced trainer publishes a last, finished snapshot.
-    let mut stopped = TrainerHandle::start(
+    let mut stopped = TrainerHandle::spawn(
         model,
         config,
         None,

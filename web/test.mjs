@@ -8,6 +8,8 @@
 //   2. A `#lab=` link opens its demo: its rows appear (the canvas's
 //      `data-rows`), a learned row's shipped weights are fetched and it
 //      runs (`data-runs`); a compressed link too.
+//      The page opened again without the link shows the same demo (the
+//      session is kept in the browser's storage).
 //   3. A broken link still starts the app, with the defaults.
 //
 // `node web/test.mjs --bench` also times the paper's l2o meta-training in
@@ -187,6 +189,19 @@ try {
     const title = await page.title();
     check(title.startsWith(lab.caption), `${kind} link: the tab shows the caption ("${title}")`);
     check(errors.length === 0, `${kind} link: no console error${errors.length ? ": " + errors.join(" / ") : ""}`);
+    if (kind === "plain") {
+      // The browser keeps the session: the page without the link, opened
+      // again, shows the same demo.
+      await page.waitForTimeout(2500);
+      await page.goto(`${origin}/`);
+      await page.waitForFunction(
+        () => document.getElementById("teleport_lab_canvas")?.hasAttribute("data-rows"),
+        null,
+        { timeout: 60_000 },
+      );
+      const again = (await attr(page, "data-rows")).split("\n");
+      check(JSON.stringify(again) === JSON.stringify(want), `reopened without the link: the session is kept (${again.join(" | ")})`);
+    }
     await context.close();
   }
 

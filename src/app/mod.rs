@@ -1018,8 +1018,9 @@ impl eframe::App for TeleportApp {
     }
 
     fn auto_save_interval(&self) -> std::time::Duration {
-        // A closed tab gets no last word: save often.
-        std::time::Duration::from_secs(if cfg!(target_arch = "wasm32") { 5 } else { 30 })
+        // A closed tab gets no last word (see `web::save_to_browser`): save
+        // every second there.
+        std::time::Duration::from_secs(if cfg!(target_arch = "wasm32") { 1 } else { 30 })
     }
 
     #[cfg(not(target_arch = "wasm32"))]

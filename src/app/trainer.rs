@@ -266,20 +266,9 @@ struct Sliced {
 impl TrainerHandle {
     /// Starts training `model` with `config` (from fresh weights when
     /// `start` is `None`) on a thread named `trainer`, or time-sliced where
-    /// there are no threads (see [`Mode`]). `wake` is called after each
-    /// published snapshot (e.g. `ctx.request_repaint()`).
+    /// there are no threads or `mode` asks for it (see [`Mode`]). `wake` is
+    /// called after each published snapshot (e.g. `ctx.request_repaint()`).
     pub fn spawn(
-        model: ModelConfig,
-        config: TrainConfig,
-        start: Option<MetaOptimizer<f32>>,
-        wake: Arc<dyn Fn() + Send + Sync>,
-        fault: FaultInjection,
-    ) -> Result<Self, String> {
-        Self::start(model, config, start, wake, fault, Mode::Auto)
-    }
-
-    /// As [`Self::spawn`], choosing how it runs.
-    pub fn start(
         model: ModelConfig,
         config: TrainConfig,
         start: Option<MetaOptimizer<f32>>,

@@ -7,7 +7,7 @@ use egui::{DragValue, RichText};
 use egui_plot::{Line, Plot};
 
 use super::state::{EntryKind, OptimizerEntry};
-use super::trainer::{FaultInjection, TrainerHandle};
+use super::trainer::{FaultInjection, Mode, TrainerHandle};
 use super::{LiveModel, TeleportApp};
 use crate::l2o::{MetaOptimizer, ModelConfig, Preprocess, TrainConfig, TrainSetup, Variant};
 use crate::objective::TaskDist;
@@ -80,7 +80,7 @@ impl TeleportApp {
         let wake_ctx = ctx.clone();
         let wake: Arc<dyn Fn() + Send + Sync> = Arc::new(move || wake_ctx.request_repaint());
         let fault = self.rt.training.fault;
-        match TrainerHandle::spawn(model, train.clone(), None, wake, fault) {
+        match TrainerHandle::spawn(model, train.clone(), None, wake, fault, Mode::Auto) {
             Ok(handle) => {
                 self.rt.training = TrainingRuntime {
                     handle: Some(handle),

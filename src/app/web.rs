@@ -350,25 +350,32 @@ impl TeleportApp {
         }
     }
 
-    /// Keeps the state and the live model in the browser's storage.
+    /// Keeps the state (a few kB of RON, every second) and the live model
+    /// (when it changed) in the browser's storage. eframe 0.37 listens for
+    /// `onbeforeunload` instead of `beforeunload`, so nothing is saved as
+    /// the page closes: the frequent save is what keeps the session.
     pub(super) fn save_to_browser(&mut self, storage: &mut dyn eframe::Storage) {
         use base64::Engine as _;
         eframe::set_value(storage, super::STORAGE_KEY, &self.state);
-        if let Some(live) = &self.rt.live
-            && let Ok(bytes) = crate::io::weights::to_bytes(
-                &live.model,
-                &crate::io::weights::WeightsInfo::default(),
-            )
+        let Some(live) = &self.rt.live else { return };
+        if SAVED_LIVE.get() == Some(live.generation) {
+            return;
+        }
+        if let Ok(bytes) =
+            crate::io::weights::to_bytes(&live.model, &crate::io::weights::WeightsInfo::default())
         {
             storage.set_string(
                 LIVE_KEY,
                 base64::engine::general_purpose::STANDARD.encode(bytes),
             );
+            SAVED_LIVE.set(Some(live.generation));
         }
     }
 }
 
 thread_local! {
+    /// The generation of the live model last written to the storage.
+    static SAVED_LIVE: std::cell::Cell<Option<u64>> = const { std::cell::Cell::new(None) };
     /// What [`TeleportApp::publish_to_page`] last wrote.
     static PAGE: std::cell::RefCell<(String, String, usize)> = const {
         std::cell::RefCell::new((String::new(), String::new(), usize::MAX))
