@@ -1017,6 +1017,19 @@ fn train_loss_takes_f_dist_and_f_plus_dist_and_refuses_anything_else() {
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
+/// `figures --seeds` takes 1 to 100 seeds; anything else exits 2 before
+/// any work.
+#[test]
+fn figures_refuses_zero_seeds() {
+    for bad in ["0", "101", "x"] {
+        let run = teleport_lab(&["figures", "--out", "/nonexistent/never", "--seeds", bad]);
+        let stderr = String::from_utf8_lossy(&run.stderr);
+        assert_eq!(run.status.code(), Some(2), "{bad}: {stderr}");
+        assert!(stderr.contains("--seeds"), "{bad}: {stderr}");
+        assert!(!stderr.contains("panicked"), "{bad}: {stderr}");
+    }
+}
+
 /// `evaluate` reports how well each teleporting optimizer chose its angle:
 /// the oracle exactly 1, a fixed-budget ascent below it, plain GD nothing.
 #[test]
@@ -1174,7 +1187,10 @@ fn figures_are_the_same_on_any_number_of_threads() {
 /// issue's schema, every claim the paper's text makes on both samplings,
 /// verdicts that follow the intervals, mean claims paired with median
 /// ones — and one estimate recomputed from the per-seed CSV.
-#[allow(clippy::unwrap_used, reason = "a test helper: a missing field fails the test")]
+#[allow(
+    clippy::unwrap_used,
+    reason = "a test helper: a missing field fails the test"
+)]
 fn check_claims(dir: &std::path::Path) {
     let text = std::fs::read_to_string(dir.join("claims.json")).unwrap();
     let json: serde_json::Value = serde_json::from_str(&text).unwrap();

@@ -519,6 +519,26 @@ pub fn evaluate_threads(
 mod tests {
     use super::*;
 
+    /// `map_pooled` hands items to whichever thread is free, yet returns
+    /// the results in the items' order, the same for any thread count,
+    /// with items of very different cost.
+    #[test]
+    fn pooled_map_keeps_the_order_whatever_the_threads() {
+        let items: Vec<u64> = (0..37).map(|i| (i * 7919) % 23).collect();
+        let work = |&n: &u64| -> u64 {
+            // Uneven work: a few items are far costlier than the others.
+            (0..n * n * 200).fold(n, |a, k| {
+                a.wrapping_mul(6364136223846793005).wrapping_add(k)
+            })
+        };
+        let one = map_pooled(&items, 1, work);
+        assert_eq!(one, items.iter().map(work).collect::<Vec<_>>());
+        for threads in [2, 3, 8, 100] {
+            assert_eq!(map_pooled(&items, threads, work), one, "{threads} threads");
+        }
+        assert!(map_pooled(&[] as &[u64], 4, work).is_empty());
+    }
+
     #[test]
     fn baselines_parse_and_reject_nonsense() {
         let gd = AnyOptimizer::parse_baseline("gd:lr=0.05").unwrap();
