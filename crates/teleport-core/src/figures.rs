@@ -10,7 +10,8 @@
 //!   Rosenbrock families.
 //!
 //! Every learned model is trained from [`FiguresConfig::seeds`] seeds; the
-//! figures draw the median over seeds of each seed's mean `f` with the
+//! figures draw the median over seeds of each seed's mean `f` (and, beside
+//! it, of each seed's median `f`) with the
 //! seeds' range as a band, and `claims.json` checks each comparison the
 //! paper's text makes with a paired bootstrap over seeds and test tasks
 //! ([`crate::claims`]), on the conditioned sampling and on the paper's raw
@@ -1200,37 +1201,45 @@ fn comparison(
     }
     let start = Markers::new("x0", vec![[x0.x, x0.y]]).color(Color::BLACK);
     left = left.push(start.shape(Marker::Cross).size(9.0));
+    // Middle: the mean over the test tasks, as the paper plots it; right:
+    // the median, which a few exploding runs cannot move. Each is a seed's
+    // statistic; the line is the median over seeds, the band their range.
     let seeds = config.seeds.max(1);
-    let mut right = Chart::new(
-        format!(
-            "{name}: mean f over {} test tasks; median of {seeds} seeds, band min–max",
-            config.runs
-        ),
-        "step",
-        "f(x_t)",
-    )
-    .log_y();
-    for (k, (e, per_seed)) in entries.iter().zip(&stats).enumerate() {
-        let color = PALETTE[k % PALETTE.len()];
-        let x: Vec<f64> = (0..=steps).map(|t| t as f64).collect();
-        let means: Vec<Vec<f64>> = per_seed
-            .iter()
-            .map(|s| s.iter().map(|st| st.mean).collect())
-            .collect();
-        let (mid, lo, hi) = across_seeds(&means, steps);
-        if per_seed.len() > 1 {
-            right = right.push(Band::new("", x.clone(), lo, hi).color(color.with_alpha(40)));
+    let panel = |stat: &str, pick: fn(&StepStats) -> f64| {
+        let mut chart = Chart::new(
+            format!(
+                "{name}: {stat} f over {} test tasks; median of {seeds} seeds, band min–max",
+                config.runs
+            ),
+            "step",
+            "f(x_t)",
+        )
+        .log_y();
+        for (k, (e, per_seed)) in entries.iter().zip(&stats).enumerate() {
+            let color = PALETTE[k % PALETTE.len()];
+            let x: Vec<f64> = (0..=steps).map(|t| t as f64).collect();
+            let values: Vec<Vec<f64>> = per_seed
+                .iter()
+                .map(|s| s.iter().map(pick).collect())
+                .collect();
+            let (mid, lo, hi) = across_seeds(&values, steps);
+            if per_seed.len() > 1 {
+                chart = chart.push(Band::new("", x.clone(), lo, hi).color(color.with_alpha(40)));
+            }
+            let line = x.iter().zip(&mid).map(|(&t, &m)| [t, m]).collect();
+            chart = chart.push(Line::new(e.name.as_str(), line).color(color).width(2.0));
         }
-        let line = x.iter().zip(&mid).map(|(&t, &m)| [t, m]).collect();
-        right = right.push(Line::new(e.name.as_str(), line).color(color).width(2.0));
-    }
+        chart
+    };
+    let mean = panel("mean", |st| st.mean);
+    let median = panel("median", |st| st.median);
     w.figure(
         name,
         &Figure {
-            width: 1400,
+            width: 2100,
             height: 600,
             title: None,
-            panels: vec![left, right],
+            panels: vec![left, mean, median],
         },
     )?;
     Ok(entries
