@@ -115,6 +115,10 @@ pub enum Command {
         /// the files are the same whatever the count.
         #[arg(long, value_parser = clap::value_parser!(u64).range(1..=256))]
         threads: Option<u64>,
+        /// Training seeds of every learned model: the figures show their
+        /// spread and claims.json bootstraps over them.
+        #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u64).range(1..=100))]
+        seeds: u64,
     },
     /// Retrain the pretrained weights shipped in assets/weights (deterministic).
     Pretrain {
@@ -210,6 +214,11 @@ pub struct TrainArgs {
     /// and x₀ of a scene or lab file (a custom h included).
     #[arg(long, value_name = "FILE", conflicts_with = "raw_sampling")]
     pub task: Option<PathBuf>,
+    /// The per-step cost of the meta-loss: `f` (the paper's), `dist`
+    /// (‖x − x*‖², x* the minimizer) or `f+dist[:λ]` (f + λ‖x − x*‖², λ = 1
+    /// by default).
+    #[arg(long, default_value = "f")]
+    pub loss: crate::l2o::MetaLoss,
 }
 
 /// `teleport-lab evaluate`.
@@ -456,11 +465,13 @@ pub fn run(cli: Cli) -> Result<(), Failure> {
             quick,
             format,
             threads,
+            seeds,
         }) => figures(
             out,
             quick,
             format,
             threads.map_or_else(all_cores, |t| t as usize),
+            seeds as usize,
         ),
         Some(Command::Evaluate(args)) => evaluate(args),
         Some(Command::Bench {
@@ -598,9 +609,19 @@ fn train(args: TrainArgs) -> Result<(), Failure> {
     if args.raw_sampling {
         config.sampling = crate::objective::Sampling::Raw;
     }
+    config.loss = args.loss;
     let mut trainer = Trainer::new(model, config.clone()).map_err(Failure::input)?;
     if let Some(path) = &args.task {
         let task = task_of(path)?;
+        if args.loss.needs_minimizer()
+            && let Err(e) = task.objective.try_minimizer()
+        {
+            return Err(Failure::input(format!(
+                "--loss {}: the minimizer of --task {} cannot be found: {e}",
+                args.loss,
+                path.display()
+            )));
+        }
         trainer = trainer.with_task(task);
     }
     // Fail before training, not after, if the output cannot be written: it
@@ -637,9 +658,10 @@ fn train(args: TrainArgs) -> Result<(), Failure> {
         .collect();
     let recent_mean = recent.iter().sum::<f64>() / recent.len().max(1) as f64;
     println!(
-        "trained {} on {}: {} trajectories, {} meta-updates ({} skipped non-finite, {} skipped large), mean loss of the last {} trajectories {:.4}, {:.2} s → {}",
+        "trained {} on {} (loss {}): {} trajectories, {} meta-updates ({} skipped non-finite, {} skipped large), mean loss of the last {} trajectories {:.4}, {:.2} s → {}",
         args.variant,
         args.dist,
+        args.loss,
         p.trajectories_done,
         p.meta_updates,
         p.skipped_nonfinite,
@@ -949,25 +971,32 @@ fn open_app(args: AppArgs) -> Result<(), Failure> {
     }
 }
 
-fn figures(out: PathBuf, quick: bool, format: FigureFormat, threads: usize) -> Result<(), Failure> {
-    use crate::figures::{Event, FiguresConfig, UNITS, run, summary_markdown};
+fn figures(
+    out: PathBuf,
+    quick: bool,
+    format: FigureFormat,
+    threads: usize,
+    seeds: usize,
+) -> Result<(), Failure> {
+    use crate::figures::{Event, FiguresConfig, claims_markdown, run, summary_markdown, units};
     let mut config = FiguresConfig::paper(out.clone());
     config.formats.svg = format == FigureFormat::Svg;
     config.threads = threads;
+    config.seeds = seeds;
     if quick {
         config.trajectories = 100;
         config.runs = 50;
         config.hidden = 32;
         config.hidden_momentum = 64;
     }
-    let bar = progress_bar(UNITS as u64);
+    let bar = progress_bar(units(&config) as u64);
     if let Ok(style) = indicatif::ProgressStyle::with_template(
         "{spinner} [{elapsed_precise}] {bar:40} {pos}/{len} {msg}",
     ) {
         bar.set_style(style);
     }
     let start = std::time::Instant::now();
-    let rows = run(&config, &mut |e| match e {
+    let (rows, claims) = run(&config, &mut |e| match e {
         Event::Start(what) => bar.set_message(what),
         Event::Done => bar.inc(1),
     })
@@ -977,8 +1006,9 @@ fn figures(out: PathBuf, quick: bool, format: FigureFormat, threads: usize) -> R
     })?;
     bar.finish_and_clear();
     println!("{}", summary_markdown(&rows));
+    println!("{}", claims_markdown(&config, &claims));
     println!(
-        "wrote Figures 1–7 (CSV + PNG{}) and summary.md to {} in {:.1} s",
+        "wrote Figures 1–7 (CSV + PNG{}), summary.md and claims.json to {} in {:.1} s",
         if format == FigureFormat::Svg {
             " + SVG"
         } else {

@@ -963,6 +963,73 @@ fn training_that_cannot_learn_exits_2_and_says_why() {
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
+/// `train --loss`: the three costs train and say which they used; a bad
+/// value exits 2 with one message naming the value and the choices, never
+/// a panic.
+#[test]
+fn train_loss_takes_f_dist_and_f_plus_dist_and_refuses_anything_else() {
+    let dir = temp_dir("train-loss");
+    let out_path = dir.join("w.safetensors");
+    let out = out_path.to_str().unwrap();
+    for (loss, shown) in [
+        ("f", "(loss f)"),
+        ("dist", "(loss dist)"),
+        ("f+dist", "(loss f+dist:1)"),
+        ("f+dist:0.25", "(loss f+dist:0.25)"),
+    ] {
+        let mut args = TINY_TRAIN.to_vec();
+        args.extend([out, "--variant", "l2o-tele", "--loss", loss]);
+        let run = teleport_lab(&args);
+        let stdout = String::from_utf8_lossy(&run.stdout);
+        assert!(
+            run.status.success(),
+            "{loss}: {}",
+            String::from_utf8_lossy(&run.stderr)
+        );
+        assert!(stdout.contains(shown), "{loss}: {stdout}");
+        assert!(out_path.is_file());
+    }
+    for (bad, expect) in [
+        ("distance", "unknown loss `distance`"),
+        ("f+dist:0", "must be a positive finite number"),
+        ("f+dist:-2", "must be a positive finite number"),
+        ("f+dist:nan", "must be a positive finite number"),
+        ("f+dist:", "must be a positive finite number"),
+        ("", "unknown loss"),
+    ] {
+        let mut args = TINY_TRAIN.to_vec();
+        args.extend([out, "--loss", bad]);
+        let run = teleport_lab(&args);
+        let stderr = String::from_utf8_lossy(&run.stderr);
+        assert_eq!(run.status.code(), Some(2), "{bad:?}: {stderr}");
+        assert!(
+            stderr.starts_with("error: invalid value"),
+            "{bad:?}: {stderr}"
+        );
+        assert!(stderr.contains("--loss"), "{bad:?}: {stderr}");
+        assert!(stderr.contains(expect), "{bad:?}: {stderr}");
+        assert!(
+            stderr.contains("f+dist:λ") || expect.contains("positive"),
+            "{stderr}"
+        );
+        assert!(!stderr.contains("panicked"), "{bad:?}: {stderr}");
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// `figures --seeds` takes 1 to 100 seeds; anything else exits 2 before
+/// any work.
+#[test]
+fn figures_refuses_zero_seeds() {
+    for bad in ["0", "101", "x"] {
+        let run = teleport_lab(&["figures", "--out", "/nonexistent/never", "--seeds", bad]);
+        let stderr = String::from_utf8_lossy(&run.stderr);
+        assert_eq!(run.status.code(), Some(2), "{bad}: {stderr}");
+        assert!(stderr.contains("--seeds"), "{bad}: {stderr}");
+        assert!(!stderr.contains("panicked"), "{bad}: {stderr}");
+    }
+}
+
 /// `evaluate` reports how well each teleporting optimizer chose its angle:
 /// the oracle exactly 1, a fixed-budget ascent below it, plain GD nothing.
 #[test]
@@ -1066,7 +1133,9 @@ fn evaluate_gives_the_same_numbers_on_any_number_of_threads() {
     assert_eq!(zero.status.code(), Some(2));
 }
 
-/// `figures --threads N` writes the same files, byte for byte, for every N.
+/// `figures --threads N` writes the same files, byte for byte, for every N
+/// — `claims.json` included: every (model, seed) is its own job and every
+/// claim its own bootstrap stream.
 #[test]
 fn figures_are_the_same_on_any_number_of_threads() {
     let dir = std::env::temp_dir().join(format!("tl-figures-threads-{}", std::process::id()));
@@ -1101,13 +1170,135 @@ fn figures_are_the_same_on_any_number_of_threads() {
     };
     let one = run("1");
     assert!(one.len() >= 30, "{} files", one.len());
-    let three = run("3");
+    assert!(one.iter().any(|(name, _)| name == "claims.json"));
+    let two = run("2");
     assert_eq!(
         one.iter().map(|f| &f.0).collect::<Vec<_>>(),
-        three.iter().map(|f| &f.0).collect::<Vec<_>>()
+        two.iter().map(|f| &f.0).collect::<Vec<_>>()
     );
-    for ((name, a), (_, b)) in one.iter().zip(&three) {
-        assert!(a == b, "{name} differs between 1 and 3 threads");
+    for ((name, a), (_, b)) in one.iter().zip(&two) {
+        assert!(a == b, "{name} differs between 1 and 2 threads");
     }
+    check_claims(&dir.join("1"));
     std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// `claims.json` of `figures --quick` (5 seeds × 50 test tasks): the
+/// issue's schema, every claim the paper's text makes on both samplings,
+/// verdicts that follow the intervals, mean claims paired with median
+/// ones — and one estimate recomputed from the per-seed CSV.
+#[allow(
+    clippy::unwrap_used,
+    reason = "a test helper: a missing field fails the test"
+)]
+fn check_claims(dir: &std::path::Path) {
+    let text = std::fs::read_to_string(dir.join("claims.json")).unwrap();
+    let json: serde_json::Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(json["seeds"], 5);
+    assert_eq!(json["test_tasks"], 50);
+    let claims = json["claims"].as_array().unwrap();
+    let ids: Vec<&str> = claims.iter().map(|c| c["id"].as_str().unwrap()).collect();
+    let mut unique = ids.clone();
+    unique.sort_unstable();
+    unique.dedup();
+    assert_eq!(unique.len(), ids.len(), "ids repeat");
+    let mut expected = Vec::new();
+    for f in 3..=6 {
+        for stem in ["vanilla-beats-teleport", "l2o-beats-gd", "l2o-beats-adam"] {
+            for stat in ["mean", "median"] {
+                expected.push(format!("fig{f}-{stem}-{stat}"));
+                if f == 4 || f == 6 {
+                    expected.push(format!("fig{f}-{stem}-{stat}-raw"));
+                }
+            }
+        }
+    }
+    for dist in ["elli_vary", "ros_vary"] {
+        for stem in ["momentum-beats-lr-tele", "momentum-beats-gd"] {
+            for stat in ["mean", "median"] {
+                expected.push(format!("fig7-{dist}-{stem}-{stat}"));
+                expected.push(format!("fig7-{dist}-{stem}-{stat}-raw"));
+            }
+        }
+        expected.push(format!("dist-{dist}-fewer-harmful-teleports"));
+        expected.push(format!("dist-{dist}-f-not-raised-mean"));
+        expected.push(format!("dist-{dist}-f-not-raised-median"));
+    }
+    for id in &expected {
+        assert!(ids.contains(&id.as_str()), "{id} missing");
+    }
+    assert_eq!(ids.len(), expected.len(), "{ids:?}");
+    for c in claims {
+        let id = c["id"].as_str().unwrap();
+        let figure = c["figure"].as_u64().unwrap();
+        assert!((3..=7).contains(&figure), "{id}");
+        assert!(c["paper_says"].as_str().unwrap().len() > 20, "{id}");
+        assert!(c["metric"].as_str().unwrap().len() > 10, "{id}");
+        let sampling = c["sampling"].as_str().unwrap();
+        assert_eq!(sampling == "raw", id.ends_with("-raw"), "{id}");
+        let ci = c["ci95"].as_array().unwrap();
+        assert_eq!(ci.len(), 2, "{id}");
+        let verdict = c["verdict"].as_str().unwrap();
+        match (ci[0].as_f64(), ci[1].as_f64()) {
+            (Some(lo), Some(hi)) => {
+                assert!(lo <= hi, "{id}");
+                let want = if lo > 0.0 {
+                    "holds"
+                } else if hi < 0.0 {
+                    "fails"
+                } else {
+                    "inconclusive"
+                };
+                assert_eq!(verdict, want, "{id}: [{lo}, {hi}]");
+            }
+            _ => assert_eq!(verdict, "inconclusive", "{id}"),
+        }
+        let diverged = c["diverged"].as_array().unwrap();
+        assert_eq!(diverged.len(), 2, "{id}");
+        for d in diverged {
+            assert!(d["diverged"].as_u64().unwrap() <= d["runs"].as_u64().unwrap());
+            let runs = d["runs"].as_u64().unwrap();
+            assert!(runs == 50 || runs == 250, "{id}: {runs} runs");
+        }
+        if id.contains("-mean") {
+            let median = c["counterpart"].as_str().unwrap();
+            assert_eq!(median, id.replace("-mean", "-median"));
+            let back = claims.iter().find(|o| o["id"] == median).unwrap();
+            assert_eq!(back["counterpart"].as_str(), Some(id));
+        }
+    }
+    // fig3-l2o-beats-gd-mean from the CSV: ln(mean f of GD / mean f of
+    // L2O over its 5 seeds), none diverged on the fixed ellipse.
+    let csv = std::fs::read_to_string(dir.join("fig3_elli_fixed.csv")).unwrap();
+    let last: Vec<Vec<&str>> = csv
+        .lines()
+        .map(|l| l.split(',').collect::<Vec<_>>())
+        .filter(|r| r[2] == "12")
+        .collect();
+    let mean_of = |name: &str| {
+        let rows: Vec<&Vec<&str>> = last.iter().filter(|r| r[0] == name).collect();
+        let runs: f64 = rows.iter().map(|r| r[8].parse::<f64>().unwrap()).sum();
+        let sum: f64 = rows
+            .iter()
+            .map(|r| r[3].parse::<f64>().unwrap() * r[8].parse::<f64>().unwrap())
+            .sum();
+        (rows.len(), sum / runs)
+    };
+    let (l2o_seeds, l2o) = mean_of("L2O");
+    let (gd_seeds, gd) = mean_of("GD lr=0.05");
+    assert_eq!((l2o_seeds, gd_seeds), (5, 1));
+    let claim = claims
+        .iter()
+        .find(|c| c["id"] == "fig3-l2o-beats-gd-mean")
+        .unwrap();
+    let estimate = claim["estimate"].as_f64().unwrap();
+    assert!(
+        (estimate - (gd / l2o).ln()).abs() < 1e-9,
+        "{estimate} vs {}",
+        (gd / l2o).ln()
+    );
+    let summary = std::fs::read_to_string(dir.join("summary.md")).unwrap();
+    assert!(summary.contains("## Claims"));
+    assert!(summary.contains("`fig4-vanilla-beats-teleport-median`"));
+    assert!(summary.contains("### Raw N(0, 1) sampling vs the conditioned default"));
 }

@@ -316,30 +316,126 @@ pub fn run_teleport_efficiency(obj: &Objective, run: &Trajectory) -> Vec<(usize,
 pub fn stats(trajectories: &[Trajectory], steps: usize) -> Vec<StepStats> {
     (0..=steps)
         .map(|t| {
-            let mut values: Vec<f64> = trajectories
+            let values: Vec<f64> = trajectories
                 .iter()
                 .filter_map(|tr| tr.records.get(t).map(|r| r.f))
                 .collect();
-            // Sorted, the sums add in an order that does not depend on the
-            // order of the tasks.
-            values.sort_by(f64::total_cmp);
-            let n = values.len();
-            let mean = values.iter().sum::<f64>() / n as f64;
-            let var = values.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / n as f64;
-            StepStats {
-                t,
-                mean: if n > 0 { mean } else { f64::NAN },
-                median: quantile(&mut values, 0.5),
-                std: if n > 0 { var.sqrt() } else { f64::NAN },
-                q25: quantile(&mut values, 0.25),
-                q75: quantile(&mut values, 0.75),
-                runs: n,
-                diverged: trajectories.len() - n,
-                teleport_efficiency: None,
-                harmful_teleports: None,
-            }
+            step_stats(t, values, trajectories.len())
         })
         .collect()
+}
+
+/// The statistics at step `t` of the `values` of the runs still finite
+/// there, out of `total` runs.
+pub fn step_stats(t: usize, mut values: Vec<f64>, total: usize) -> StepStats {
+    // Sorted, the sums add in an order that does not depend on the
+    // order of the tasks.
+    values.sort_by(f64::total_cmp);
+    let n = values.len();
+    let mean = values.iter().sum::<f64>() / n as f64;
+    let var = values.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / n as f64;
+    StepStats {
+        t,
+        mean: if n > 0 { mean } else { f64::NAN },
+        median: quantile(&mut values, 0.5),
+        std: if n > 0 { var.sqrt() } else { f64::NAN },
+        q25: quantile(&mut values, 0.25),
+        q75: quantile(&mut values, 0.75),
+        runs: n,
+        diverged: total.saturating_sub(n),
+        teleport_efficiency: None,
+        harmful_teleports: None,
+    }
+}
+
+/// What the claims read of one test run.
+#[derive(Clone, Debug, PartialEq)]
+pub struct RunOutcome {
+    /// `f(x_t)` for t = 0..=steps; NaN from the step where the run stopped
+    /// (diverged or failed).
+    pub f: Vec<f64>,
+    /// Teleports that moved the iterate farther from x* ([`harmful_teleports`]).
+    pub harmful: usize,
+    /// Teleports judged (those with a finite distance before and after).
+    pub teleports: usize,
+}
+
+impl RunOutcome {
+    /// `opt` run on `task` for `steps` steps.
+    pub fn of(opt: &AnyOptimizer, task: &Task, steps: usize) -> Self {
+        let run = opt.trajectory(&task.objective, task.x0, steps);
+        let harm = harmful_teleports(&task.objective, &run);
+        let mut f = vec![f64::NAN; steps + 1];
+        for r in &run.records {
+            if let Some(v) = f.get_mut(r.t) {
+                *v = r.f;
+            }
+        }
+        Self {
+            f,
+            harmful: harm.iter().filter(|(_, h)| *h).count(),
+            teleports: harm.len(),
+        }
+    }
+
+    /// `f` at the last step; NaN when the run stopped before it.
+    pub fn last(&self) -> f64 {
+        self.f.last().copied().unwrap_or(f64::NAN)
+    }
+}
+
+/// Per-step statistics of run outcomes of `steps` steps: the same numbers
+/// as [`stats`] of their trajectories.
+pub fn outcome_stats(outcomes: &[RunOutcome], steps: usize) -> Vec<StepStats> {
+    (0..=steps)
+        .map(|t| {
+            let values = outcomes
+                .iter()
+                .filter_map(|o| o.f.get(t).copied().filter(|v| v.is_finite()))
+                .collect();
+            step_stats(t, values, outcomes.len())
+        })
+        .collect()
+}
+
+/// Work items computed on `threads` threads (at least one) that take the
+/// next item as they become free, so that items of very different cost
+/// share the threads well; the results come back in the items' order and
+/// do not depend on the thread count as long as `f` depends only on its
+/// item.
+pub fn map_pooled<T: Sync, R: Send>(
+    items: &[T],
+    threads: usize,
+    f: impl Fn(&T) -> R + Sync,
+) -> Vec<R> {
+    let threads = threads.clamp(1, items.len().max(1));
+    if threads == 1 {
+        return items.iter().map(f).collect();
+    }
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let (f, next) = (&f, &next);
+    let mut done: Vec<(usize, R)> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..threads)
+            .map(|_| {
+                scope.spawn(move || {
+                    let mut mine = Vec::new();
+                    loop {
+                        let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                        let Some(item) = items.get(i) else { break };
+                        mine.push((i, f(item)));
+                    }
+                    mine
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            // A panic in a worker is a bug in `f`: pass it on.
+            .flat_map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
+            .collect()
+    });
+    done.sort_by_key(|(i, _)| *i);
+    done.into_iter().map(|(_, r)| r).collect()
 }
 
 /// Runs `opt` on every task (a full run each, with its own teleports) and
@@ -422,6 +518,26 @@ pub fn evaluate_threads(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// `map_pooled` hands items to whichever thread is free, yet returns
+    /// the results in the items' order, the same for any thread count,
+    /// with items of very different cost.
+    #[test]
+    fn pooled_map_keeps_the_order_whatever_the_threads() {
+        let items: Vec<u64> = (0..37).map(|i| (i * 7919) % 23).collect();
+        let work = |&n: &u64| -> u64 {
+            // Uneven work: a few items are far costlier than the others.
+            (0..n * n * 200).fold(n, |a, k| {
+                a.wrapping_mul(6364136223846793005).wrapping_add(k)
+            })
+        };
+        let one = map_pooled(&items, 1, work);
+        assert_eq!(one, items.iter().map(work).collect::<Vec<_>>());
+        for threads in [2, 3, 8, 100] {
+            assert_eq!(map_pooled(&items, threads, work), one, "{threads} threads");
+        }
+        assert!(map_pooled(&[] as &[u64], 4, work).is_empty());
+    }
 
     #[test]
     fn baselines_parse_and_reject_nonsense() {

@@ -2,7 +2,7 @@
 //! variant, on ellipse and Rosenbrock tasks, with and without teleports.
 
 use teleport_core::l2o::meta::{MetaTape, Rollout};
-use teleport_core::l2o::{MetaOptimizer, ModelConfig, Preprocess, Variant};
+use teleport_core::l2o::{MetaLoss, MetaOptimizer, ModelConfig, Preprocess, Variant};
 use teleport_core::objective::{Objective, Preset, TaskDist, Vec2};
 use teleport_core::optim::When;
 
@@ -15,13 +15,15 @@ fn unroll_loss(
     start: &Rollout<f64>,
     zs: &[Vec2],
     w: &[f64],
+    kind: &MetaLoss,
 ) -> f64 {
     let mut roll = start.clone();
     let mut tape = MetaTape::new(model);
     for z in zs {
         model.step_with_gradient(obj, &mut roll, *z, Some(&mut tape));
     }
-    model.loss(obj, &tape, w)
+    let star = obj.minimizer();
+    model.loss_with(obj, &tape, w, kind, star)
 }
 
 /// Relative error of the analytic gradient on `checks` random parameters of
@@ -33,6 +35,19 @@ fn max_relative_error(
     warmup: usize,
     len: usize,
     seed: u64,
+) -> f64 {
+    max_relative_error_of(config, obj, x0, warmup, len, seed, &MetaLoss::F)
+}
+
+/// [`max_relative_error`] of the meta-loss with per-step cost `kind`.
+fn max_relative_error_of(
+    config: ModelConfig,
+    obj: &Objective,
+    x0: Vec2,
+    warmup: usize,
+    len: usize,
+    seed: u64,
+    kind: &MetaLoss,
 ) -> f64 {
     let model = MetaOptimizer::<f64>::init(config, seed);
     let mut start = model.start(x0);
@@ -50,7 +65,7 @@ fn max_relative_error(
         .iter()
         .map(|n| vec![0.0; n.params().len()])
         .collect();
-    model.backward(obj, &mut tape, &w, &mut grads);
+    model.backward_with(obj, &mut tape, &w, kind, obj.minimizer(), &mut grads);
     let zs: Vec<Vec2> = tape.gradients().collect();
 
     let mut rng = teleport_core::rng(seed + 1);
@@ -67,8 +82,8 @@ fn max_relative_error(
             plus.nets_mut()[k].params_mut()[i] += eps;
             let mut minus = model.clone();
             minus.nets_mut()[k].params_mut()[i] -= eps;
-            let fd = (unroll_loss(&plus, obj, &start, &zs, &w)
-                - unroll_loss(&minus, obj, &start, &zs, &w))
+            let fd = (unroll_loss(&plus, obj, &start, &zs, &w, kind)
+                - unroll_loss(&minus, obj, &start, &zs, &w, kind))
                 / (2.0 * eps);
             let an = grad[i];
             // Entries far below the largest gradient are dominated by rounding
@@ -137,5 +152,47 @@ fn gradient_matches_on_custom_formulas() {
             let err = max_relative_error(config(variant, When::Every(1)), &obj, x0, 2, 4, 21);
             assert!(err < 1e-4, "{} {variant}: {err}", entry.name);
         }
+    }
+}
+
+/// `train --loss dist` and `f+dist:λ`: the meta-gradient of
+/// `Σ w_t (f(x_t) + λ‖x_t − x*‖²)` matches finite differences for every
+/// variant, with and without teleports, on both families.
+#[test]
+fn gradient_of_the_distance_losses_matches_finite_differences() {
+    let tasks = [
+        (Preset::ElliFixed.objective(), Vec2::new(-1.5, 0.8)),
+        (Preset::RosFixed.objective(), Vec2::new(0.6, -0.4)),
+    ];
+    for kind in [MetaLoss::Dist, MetaLoss::FPlusDist { lambda: 0.7 }] {
+        for variant in Variant::ALL {
+            for (obj, x0) in &tasks {
+                for teleport in [When::Every(1), When::At(vec![2, 5])] {
+                    let cfg = config(variant, teleport);
+                    let err = max_relative_error_of(cfg, obj, *x0, 3, 5, 11, &kind);
+                    assert!(err < 1e-4, "{kind} {variant}: {err}");
+                }
+            }
+        }
+    }
+}
+
+/// The distance losses' values against an independent computation:
+/// `‖x − x*‖²` from the family's closed-form minimizer, where `f = 0`.
+#[test]
+fn distance_losses_read_the_known_minimizer() {
+    for obj in [Preset::ElliFixed.objective(), Preset::RosFixed.objective()] {
+        let star = obj.minimizer();
+        assert!(obj.f(&star) < 1e-24, "{}", obj.f(&star));
+        let x = star + Vec2::new(0.3, -0.4);
+        let d2 = 0.3_f64.powi(2) + 0.4_f64.powi(2);
+        let close = |a: f64, b: f64| (a - b).abs() <= 1e-12 * b.abs().max(1.0);
+        assert!(close(MetaLoss::Dist.value(&obj, &x, &star), d2));
+        let both = MetaLoss::FPlusDist { lambda: 2.5 }.value(&obj, &x, &star);
+        assert!(close(both, obj.f(&x) + 2.5 * d2));
+        assert!(close(MetaLoss::F.value(&obj, &x, &star), obj.f(&x)));
+        let g = MetaLoss::FPlusDist { lambda: 2.5 }.grad(&obj, &x, &star);
+        let want = obj.grad(&x) + 5.0 * Vec2::new(0.3, -0.4);
+        assert!((g - want).norm() < 1e-12 * want.norm());
     }
 }

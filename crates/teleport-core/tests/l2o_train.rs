@@ -311,3 +311,53 @@ fn shipped_models_trace_their_pinned_trajectories() {
         );
     }
 }
+
+/// `train --loss f+dist:λ`: the distance term changes what is learnt, the
+/// same seed still gives the same weights bit for bit, and the loss is kept
+/// in the weights file (and left out for the paper's `f`, so files of `f`
+/// runs are byte for byte what they were).
+#[test]
+fn the_distance_loss_trains_deterministically_and_is_saved_with_the_weights() {
+    use teleport_core::l2o::MetaLoss;
+    let run = |loss: MetaLoss| {
+        let model = small(Variant::L2oTele);
+        let mut config = TrainConfig::paper(&model, TaskDist::ElliVary, 5);
+        config.trajectories = 10;
+        config.loss = loss;
+        let mut trainer = Trainer::new(model, config).unwrap();
+        trainer.run(|_, _| Control::Continue);
+        assert!(trainer.progress().meta_updates > 0, "{loss}");
+        trainer
+    };
+    let lambda = MetaLoss::FPlusDist { lambda: 0.5 };
+    let (f, d, again) = (run(MetaLoss::F), run(lambda), run(lambda));
+    assert_eq!(d.model(), again.model());
+    assert_ne!(f.model(), d.model());
+    assert_ne!(d.model(), run(MetaLoss::Dist).model());
+
+    let dir = temp_dir("weights-loss");
+    let save = |t: &Trainer, name: &str| {
+        let path = dir.join(name);
+        let info = WeightsInfo {
+            train: Some(t.config().clone()),
+            trajectories_trained: 10,
+        };
+        weights::save(&path, t.model(), &info).unwrap();
+        (
+            std::fs::read(&path).unwrap(),
+            weights::load(&path).unwrap().1,
+        )
+    };
+    let (bytes, info) = save(&d, "dist.safetensors");
+    assert_eq!(info.train.unwrap().loss, lambda);
+    assert!(String::from_utf8_lossy(&bytes).contains("f_plus_dist"));
+    let (bytes, info) = save(&f, "f.safetensors");
+    assert_eq!(info.train.unwrap().loss, MetaLoss::F);
+    assert!(!String::from_utf8_lossy(&bytes).contains("\"loss\""));
+    // λ must be positive and finite.
+    let model = small(Variant::L2oTele);
+    let mut config = TrainConfig::paper(&model, TaskDist::ElliVary, 5);
+    config.loss = MetaLoss::FPlusDist { lambda: -1.0 };
+    assert!(Trainer::new(model, config).is_err());
+    std::fs::remove_dir_all(dir).unwrap();
+}

@@ -252,6 +252,101 @@ impl Preprocess {
     }
 }
 
+/// The per-step cost a meta-optimizer is trained on: the meta-loss of an
+/// unroll is `Σ_t w_t ℓ(x_t)`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "kind")]
+pub enum MetaLoss {
+    /// `ℓ = f(x)`, the paper's.
+    #[default]
+    F,
+    /// `ℓ = ‖x − x*‖²`, the squared distance to the minimizer (`h(x*) = 0`).
+    Dist,
+    /// `ℓ = f(x) + λ‖x − x*‖²`: the paper's discussion proposes adding the
+    /// distance to the optimum "to mitigate harmful teleportation".
+    FPlusDist {
+        /// λ > 0.
+        lambda: f64,
+    },
+}
+
+impl MetaLoss {
+    /// λ of `f+dist` when none is given.
+    pub const DEFAULT_LAMBDA: f64 = 1.0;
+
+    /// Whether this is the paper's loss (`f`), which files leave unsaid.
+    pub fn is_f(&self) -> bool {
+        matches!(self, Self::F)
+    }
+
+    /// Whether the cost needs the task's minimizer x*.
+    pub fn needs_minimizer(&self) -> bool {
+        !self.is_f()
+    }
+
+    /// `ℓ(x)` for a task with minimizer `star`.
+    pub fn value(&self, obj: &Objective, x: &Vec2, star: &Vec2) -> f64 {
+        match *self {
+            Self::F => obj.f(x),
+            Self::Dist => (x - star).norm_squared(),
+            Self::FPlusDist { lambda } => obj.f(x) + lambda * (x - star).norm_squared(),
+        }
+    }
+
+    /// `∇ℓ(x)`.
+    pub fn grad(&self, obj: &Objective, x: &Vec2, star: &Vec2) -> Vec2 {
+        match *self {
+            Self::F => obj.grad(x),
+            Self::Dist => 2.0 * (x - star),
+            Self::FPlusDist { lambda } => obj.grad(x) + 2.0 * lambda * (x - star),
+        }
+    }
+}
+
+impl std::fmt::Display for MetaLoss {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::F => f.write_str("f"),
+            Self::Dist => f.write_str("dist"),
+            Self::FPlusDist { lambda } => write!(f, "f+dist:{lambda}"),
+        }
+    }
+}
+
+/// Why a `--loss` value was refused.
+#[derive(Clone, Debug, PartialEq, thiserror::Error)]
+pub enum MetaLossError {
+    /// Not one of the three forms.
+    #[error("unknown loss `{0}`; expected f, dist, f+dist or f+dist:λ (e.g. f+dist:0.5)")]
+    Unknown(String),
+    /// λ is not a number, or not a positive finite one.
+    #[error("λ of `{0}` must be a positive finite number")]
+    Lambda(String),
+}
+
+impl std::str::FromStr for MetaLoss {
+    type Err = MetaLossError;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.trim() {
+            "f" => Ok(Self::F),
+            "dist" => Ok(Self::Dist),
+            "f+dist" => Ok(Self::FPlusDist {
+                lambda: Self::DEFAULT_LAMBDA,
+            }),
+            other => match other.strip_prefix("f+dist:") {
+                Some(l) => match l.trim().parse::<f64>() {
+                    Ok(lambda) if lambda.is_finite() && lambda > 0.0 => {
+                        Ok(Self::FPlusDist { lambda })
+                    }
+                    _ => Err(MetaLossError::Lambda(other.to_owned())),
+                },
+                None => Err(MetaLossError::Unknown(other.to_owned())),
+            },
+        }
+    }
+}
+
 /// The bias added to the learning-rate head before its sigmoid, so that an
 /// untrained network starts with `α ≈ 0.047·max_lr`.
 pub const LR_HEAD_SHIFT: f64 = -3.0;
@@ -600,10 +695,24 @@ impl<T: Real> MetaOptimizer<T> {
 
     /// The meta-loss `Σ_s w_s f(x_s)` of the recorded unroll.
     pub fn loss(&self, obj: &Objective, tape: &MetaTape<T>, weights: &[f64]) -> f64 {
+        self.loss_with(obj, tape, weights, &MetaLoss::F, Vec2::zeros())
+    }
+
+    /// The meta-loss `Σ_s w_s ℓ(x_s)` of the recorded unroll, with `ℓ` the
+    /// per-step cost of `kind` and `star` the task's minimizer x* (read
+    /// only by the distance costs).
+    pub fn loss_with(
+        &self,
+        obj: &Objective,
+        tape: &MetaTape<T>,
+        weights: &[f64],
+        kind: &MetaLoss,
+        star: Vec2,
+    ) -> f64 {
         tape.steps
             .iter()
             .zip(weights)
-            .map(|(s, w)| w * obj.f(&s.x))
+            .map(|(s, w)| w * kind.value(obj, &s.x, &star))
             .sum()
     }
 
@@ -615,6 +724,19 @@ impl<T: Real> MetaOptimizer<T> {
         obj: &Objective,
         tape: &mut MetaTape<T>,
         weights: &[f64],
+        grads: &mut [Vec<T>],
+    ) {
+        self.backward_with(obj, tape, weights, &MetaLoss::F, Vec2::zeros(), grads);
+    }
+
+    /// [`Self::backward`] of the meta-loss of [`Self::loss_with`].
+    pub fn backward_with(
+        &self,
+        obj: &Objective,
+        tape: &mut MetaTape<T>,
+        weights: &[f64],
+        kind: &MetaLoss,
+        star: Vec2,
         grads: &mut [Vec<T>],
     ) {
         let n = tape.steps.len();
@@ -630,7 +752,7 @@ impl<T: Real> MetaOptimizer<T> {
         let mut dv = Vec2::zeros();
         for s in (0..n).rev() {
             let rec = tape.steps[s];
-            dx += weights.get(s).copied().unwrap_or(0.0) * obj.grad(&rec.x);
+            dx += weights.get(s).copied().unwrap_or(0.0) * kind.grad(obj, &rec.x, &star);
             let (dpre, dtheta) = if rec.teleported {
                 (rec.dy_dx.tr_mul(&dx), rec.dy_dtheta.dot(&dx))
             } else {
@@ -779,6 +901,37 @@ mod tests {
                 Head::Lr { .. } | Head::LrMomentum { .. } => true,
             };
             assert_eq!(has_angle, variant.teleports(), "{variant}");
+        }
+    }
+
+    #[test]
+    fn loss_names_parse_and_bad_ones_say_what_is_expected() {
+        let parse = |s: &str| s.parse::<MetaLoss>();
+        assert_eq!(parse("f"), Ok(MetaLoss::F));
+        assert_eq!(parse("dist"), Ok(MetaLoss::Dist));
+        assert_eq!(parse("f+dist"), Ok(MetaLoss::FPlusDist { lambda: 1.0 }));
+        assert_eq!(
+            parse("f+dist:0.25"),
+            Ok(MetaLoss::FPlusDist { lambda: 0.25 })
+        );
+        for bad in [
+            "f+dist:0",
+            "f+dist:-1",
+            "f+dist:nan",
+            "f+dist:inf",
+            "f+dist:x",
+        ] {
+            assert!(matches!(parse(bad), Err(MetaLossError::Lambda(_))), "{bad}");
+        }
+        let e = parse("distance").unwrap_err().to_string();
+        assert!(e.contains("`distance`") && e.contains("f+dist:λ"), "{e}");
+        // Display round-trips.
+        for l in [
+            MetaLoss::F,
+            MetaLoss::Dist,
+            MetaLoss::FPlusDist { lambda: 0.5 },
+        ] {
+            assert_eq!(parse(&l.to_string()), Ok(l));
         }
     }
 }

@@ -10,7 +10,9 @@ pub mod meta;
 pub mod real;
 pub mod train;
 
-pub use meta::{MetaOptimizer, ModelConfig, ModelConfigError, Preprocess, Variant};
+pub use meta::{
+    MetaLoss, MetaLossError, MetaOptimizer, ModelConfig, ModelConfigError, Preprocess, Variant,
+};
 pub use train::{
     Control, Progress, TrainConfig, TrainConfigError, TrainError, TrainSetup, Trainer,
 };

@@ -8,9 +8,9 @@
 use serde::{Deserialize, Serialize};
 
 use super::meta::{
-    MetaOptimizer, MetaTape, ModelConfig, ModelConfigError, Preprocess, Rollout, Variant,
+    MetaLoss, MetaOptimizer, MetaTape, ModelConfig, ModelConfigError, Preprocess, Rollout, Variant,
 };
-use crate::objective::{Sampling, Task, TaskDist};
+use crate::objective::{Sampling, Task, TaskDist, Vec2};
 
 /// Training settings. The defaults are the paper's configuration.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -35,6 +35,10 @@ pub struct TrainConfig {
     pub batch: usize,
     /// The seed of the initial weights and of the tasks.
     pub seed: u64,
+    /// The per-step cost of the meta-loss (default `f`, the paper's; files
+    /// written before it existed, and every `f` run, leave it out).
+    #[serde(default, skip_serializing_if = "MetaLoss::is_f")]
+    pub loss: MetaLoss,
 }
 
 /// The settings that both the app's training window and `teleport-lab
@@ -93,6 +97,7 @@ impl TrainConfig {
             skip_loss_above: None,
             batch: 1,
             seed,
+            loss: MetaLoss::F,
         }
     }
 
@@ -140,6 +145,11 @@ impl TrainConfig {
             && !(c.is_finite() && c > 0.0)
         {
             return Err(TrainConfigError::Clip(c));
+        }
+        if let MetaLoss::FPlusDist { lambda } = self.loss
+            && !(lambda.is_finite() && lambda > 0.0)
+        {
+            return Err(TrainConfigError::Lambda(lambda));
         }
         Ok(())
     }
@@ -191,6 +201,9 @@ pub enum TrainConfigError {
     /// The clip norm is not a positive finite number.
     #[error("clip must be positive, got {0}")]
     Clip(f64),
+    /// λ of `f+dist` is not a positive finite number.
+    #[error("λ of the loss f+dist must be positive, got {0}")]
+    Lambda(f64),
 }
 
 /// Why a [`Trainer`] could not start.
@@ -415,6 +428,21 @@ impl Trainer {
                 None => self.config.dist.sample(&mut self.rng, self.config.sampling),
             })
             .collect();
+        // The minimizers the distance costs read (NaN when one cannot be
+        // found: that task's unrolls have a non-finite loss and are skipped).
+        let loss = self.config.loss;
+        let stars: Vec<Vec2> = tasks
+            .iter()
+            .map(|t| {
+                if loss.needs_minimizer() {
+                    t.objective
+                        .try_minimizer()
+                        .unwrap_or(Vec2::new(f64::NAN, f64::NAN))
+                } else {
+                    Vec2::zeros()
+                }
+            })
+            .collect();
         let mut rolls: Vec<Rollout<f32>> = tasks.iter().map(|t| self.model.start(t.x0)).collect();
         let mut loss_sum = 0.0;
         let mut loss_count = 0usize;
@@ -436,19 +464,27 @@ impl Trainer {
                 g.iter_mut().for_each(|v| *v = 0.0);
             }
             let mut unroll_loss = 0.0;
-            for ((task, roll), tape) in tasks
+            for (((task, roll), tape), star) in tasks
                 .iter()
                 .zip(rolls.iter_mut())
                 .zip(self.tapes.iter_mut())
+                .zip(&stars)
             {
                 tape.clear();
                 for _ in 0..len {
                     self.model.step(&task.objective, roll, Some(tape));
                 }
-                unroll_loss += self.model.loss(&task.objective, tape, &self.weights);
+                let obj = &task.objective;
+                unroll_loss += self.model.loss_with(obj, tape, &self.weights, &loss, *star);
                 // The backward pass adds, so the batch's gradients sum in place.
-                self.model
-                    .backward(&task.objective, tape, &self.weights, &mut self.batch_grads);
+                self.model.backward_with(
+                    obj,
+                    tape,
+                    &self.weights,
+                    &loss,
+                    *star,
+                    &mut self.batch_grads,
+                );
             }
             unroll_loss /= batch as f64;
             t += len;
