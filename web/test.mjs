@@ -11,6 +11,8 @@
 //      The page opened again without the link shows the same demo (the
 //      session is kept in the browser's storage).
 //   3. A broken link still starts the app, with the defaults.
+//   4. Ctrl+O opens the browser's file picker and the picked lab file
+//      opens; a lab file dropped on the page opens.
 //
 // `node web/test.mjs --bench` also times the paper's l2o meta-training in
 // the page (`?bench=train`). Needs Debian's chromium (CHROMIUM=path to use
@@ -211,6 +213,41 @@ try {
     const rows = (await attr(page, "data-rows")).split("\n").filter(Boolean);
     check(rows.length >= 1, `broken link: the app starts with the defaults (${rows.join(" | ")})`);
     check(errors.length === 0, `broken link: no console error${errors.length ? ": " + errors.join(" / ") : ""}`);
+    await context.close();
+  }
+
+  // 4. Files through the browser: Ctrl+O opens its file picker, and a
+  //    file dropped on the page opens too.
+  {
+    const { context, page, errors } = await open(`${origin}/`);
+    const picked = { ...lab, caption: "Picked", optimizers: [{ kind: "gd", lr: 0.1, label: "picked GD" }] };
+    // Focus the canvas without touching anything (the menu bar's task label).
+    await page.mouse.click(220, 12);
+    const chooser = page.waitForEvent("filechooser", { timeout: 10_000 });
+    await page.keyboard.press("Control+o");
+    const fc = await chooser.catch(() => null);
+    check(fc !== null && (await fc.element().getAttribute("accept")) === ".json", "Ctrl+O opens the browser's file picker for .json");
+    if (fc) {
+      await fc.setFiles({ name: "picked.json", mimeType: "application/json", buffer: Buffer.from(JSON.stringify(picked)) });
+      const ok = await page
+        .waitForFunction(() => document.getElementById("teleport_lab_canvas").getAttribute("data-rows") === "picked GD", null, { timeout: 10_000 })
+        .then(() => true, () => false);
+      check(ok, `the picked lab file opens (${await attr(page, "data-rows")})`);
+    }
+    const dropped = { ...lab, caption: "Dropped", optimizers: [{ kind: "momentum", lr: 0.02, beta: 0.6, label: "dropped momentum" }] };
+    await page.evaluate((text) => {
+      const canvas = document.getElementById("teleport_lab_canvas");
+      const data = new DataTransfer();
+      data.items.add(new File([text], "dropped.json", { type: "application/json" }));
+      for (const type of ["dragenter", "dragover", "drop"]) {
+        canvas.dispatchEvent(new DragEvent(type, { dataTransfer: data, bubbles: true, cancelable: true, clientX: 700, clientY: 400 }));
+      }
+    }, JSON.stringify(dropped));
+    const ok = await page
+      .waitForFunction(() => document.getElementById("teleport_lab_canvas").getAttribute("data-rows") === "dropped momentum", null, { timeout: 10_000 })
+      .then(() => true, () => false);
+    check(ok, `a lab file dropped on the page opens (${await attr(page, "data-rows")})`);
+    check(errors.length === 0, `files: no console error${errors.length ? ": " + errors.join(" / ") : ""}`);
     await context.close();
   }
 

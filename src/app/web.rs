@@ -252,6 +252,7 @@ pub fn pick_file(ctx: &egui::Context, inbox: &Inbox, accept: &str) {
         });
         input.set_onchange(Some(on_change.as_ref().unchecked_ref()));
         on_change.forget();
+        web_sys::console::debug_1(&JsValue::from_str("teleport-lab: opening the file picker"));
         input.click();
         Ok(())
     })();
