@@ -780,7 +780,7 @@ fn pretrain(out: &std::path::Path, threads: usize) -> Result<(), Failure> {
         .collect();
     // Each model trains alone from its own seed: the same weights
     // whatever the thread count.
-    let trained = crate::eval::map_in_order(&jobs, threads, |&(v, f)| (v, f, train(v, f)));
+    let trained = crate::eval::map_pooled(&jobs, threads, |&(v, f)| (v, f, train(v, f)));
     for (variant, family, result) in trained {
         let (model, config) = result.map_err(Failure::input)?;
         let path = out.join(file_name(variant, family));

@@ -444,35 +444,8 @@ pub fn evaluate(opt: &AnyOptimizer, tasks: &[Task], steps: usize) -> Vec<StepSta
     evaluate_threads(opt, tasks, steps, 1)
 }
 
-/// `f` of every item, in the items' order, computed on `threads` threads
-/// (at least one), each taking a contiguous share. The result does not
-/// depend on the thread count as long as `f` depends only on its item.
-pub fn map_in_order<T: Sync, R: Send>(
-    items: &[T],
-    threads: usize,
-    f: impl Fn(&T) -> R + Sync,
-) -> Vec<R> {
-    let threads = threads.clamp(1, items.len().max(1));
-    if threads == 1 {
-        return items.iter().map(f).collect();
-    }
-    let chunk = items.len().div_ceil(threads);
-    let f = &f;
-    std::thread::scope(|scope| {
-        let handles: Vec<_> = items
-            .chunks(chunk)
-            .map(|part| scope.spawn(move || part.iter().map(f).collect::<Vec<_>>()))
-            .collect();
-        handles
-            .into_iter()
-            // A panic in a worker is a bug in `f`: pass it on.
-            .flat_map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
-            .collect()
-    })
-}
-
-/// [`evaluate`] on `threads` threads (at least one), each running a
-/// contiguous share of the tasks. The numbers are the same bit for bit
+/// [`evaluate`] on `threads` threads (at least one), each taking the next
+/// task as it becomes free. The numbers are the same bit for bit
 /// whatever the thread count: every run is computed alone, results are
 /// gathered in task order, and the statistics sort their values first.
 pub fn evaluate_threads(
@@ -487,7 +460,7 @@ pub fn evaluate_threads(
         let harm = harmful_teleports(&task.objective, &run);
         (run, (etas, harm))
     };
-    let results = map_in_order(tasks, threads, one);
+    let results = map_pooled(tasks, threads, one);
     let (runs, extras): (Vec<Trajectory>, Vec<_>) = results.into_iter().unzip();
     let (etas, harms): (Vec<_>, Vec<_>) = extras.into_iter().unzip();
     let mut out = stats(&runs, steps);
