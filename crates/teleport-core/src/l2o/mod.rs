@@ -5,12 +5,15 @@
 //! - [`meta`]: the four variants, their rollout and the meta-gradient.
 //! - [`train`]: Algorithm 1 with Adam, progress and stop control.
 
+pub mod batch;
 pub mod lstm;
 pub mod meta;
 pub mod real;
 pub mod train;
 
-pub use meta::{MetaOptimizer, ModelConfig, ModelConfigError, Preprocess, Variant};
+pub use meta::{
+    BatchRollout, BatchRunner, MetaOptimizer, ModelConfig, ModelConfigError, Preprocess, Variant,
+};
 pub use train::{
     Control, Progress, TrainConfig, TrainConfigError, TrainError, TrainSetup, Trainer,
 };
