@@ -55,9 +55,6 @@ fn near_view(points: Vec<[f64; 2]>, min: [f64; 2], max: [f64; 2]) -> Vec<[f64; 2
         .collect()
 }
 
-/// The largest coordinate a fitted view reaches.
-const VIEW_LIMIT: f64 = 1e12;
-
 /// Resolution of the contour grid (per side).
 pub const GRID: usize = 200;
 /// Resolution of the colour map texture (per side).
@@ -145,7 +142,7 @@ impl TeleportApp {
             Vec2::from(self.state.x0),
             self.rt.objective.minimizer(),
             self.visible_runs().into_iter().map(|(_, _, run)| &run.base),
-            VIEW_LIMIT,
+            crate::basin::VIEW_LIMIT,
         )
     }
 

@@ -261,6 +261,9 @@ fn learned_chunk(
     cells
 }
 
+/// The largest coordinate a fitted view reaches.
+pub const VIEW_LIMIT: f64 = 1e12;
+
 /// Fits a view around `x0`, the minimizer `m` and the sane part of `runs`
 /// (points farther than four times the start's distance from the centre
 /// are ignored, so a diverging run cannot zoom out to 1e100), with 15 %
@@ -300,4 +303,115 @@ pub fn fit_view<'a>(
         hi[k] = b + 0.15 * span;
     }
     (lo, hi)
+}
+
+/// The colour of a diverged run on a basin map.
+pub const DIVERGED: crate::plot::Color = crate::plot::Color::rgb(200, 40, 40);
+
+/// The basin maps' ramp for `log10 f`, at `t` in `0..=1` (clamped; NaN
+/// gives the low end): dark blue where a run ends lowest, through teal and
+/// green, to pale yellow where it ends highest — saturated, unlike the
+/// level-set plot's light background ramp, so a basin map reads at a glance
+/// on top of it.
+pub fn basin_ramp(t: f64) -> crate::plot::Color {
+    let t = if t.is_nan() { 0.0 } else { t.clamp(0.0, 1.0) };
+    let stops = [
+        (0.0, [40.0, 30.0, 110.0]),
+        (0.3, [40.0, 100.0, 150.0]),
+        (0.6, [60.0, 170.0, 120.0]),
+        (1.0, [245.0, 235.0, 150.0]),
+    ];
+    for w in stops.windows(2) {
+        let ((a, ca), (b, cb)) = (w[0], w[1]);
+        if t <= b {
+            let s = (t - a) / (b - a);
+            let mix = |k: usize| (ca[k] + (cb[k] - ca[k]) * s) as u8;
+            return crate::plot::Color::rgb(mix(0), mix(1), mix(2));
+        }
+    }
+    crate::plot::Color::rgb(245, 235, 150)
+}
+
+impl BasinMap {
+    /// The range of `log10 f` the colours span: from the lowest finite
+    /// value (but no more than 16 decades below the highest, so one run
+    /// reaching 1e−300 does not wash the others out) to the highest.
+    /// `None` when no run ended finite.
+    pub fn log_range(&self) -> Option<(f64, f64)> {
+        let logs = self.log_f();
+        let finite = || logs.iter().copied().filter(|v| v.is_finite());
+        let hi = finite().fold(f64::NEG_INFINITY, f64::max);
+        let lo = finite().fold(f64::INFINITY, f64::min).max(hi - 16.0);
+        hi.is_finite().then_some((lo, hi))
+    }
+
+    /// The map as `n × n` RGBA pixels, rows from the top (`y_max`) down:
+    /// [`basin_ramp`] over [`Self::log_range`], [`DIVERGED`] where a run
+    /// diverged, white where it failed.
+    pub fn rgba(&self) -> Vec<u8> {
+        let n = self.grid.n;
+        let logs = self.log_f();
+        let (lo, hi) = self.log_range().unwrap_or((0.0, 1.0));
+        let span = (hi - lo).max(1e-9);
+        let mut out = Vec::with_capacity(n * n * 4);
+        for j in (0..n).rev() {
+            for v in &logs[j * n..(j + 1) * n] {
+                let c = if v.is_finite() {
+                    basin_ramp((v - lo) / span)
+                } else if *v == f64::INFINITY {
+                    DIVERGED
+                } else {
+                    crate::plot::Color::rgb(255, 255, 255)
+                };
+                out.extend([c.r, c.g, c.b, c.a]);
+            }
+        }
+        out
+    }
+
+    /// The map as a figure of `size` pixels: the shaded grid over its
+    /// bounds, the minimizer and x₀ marked, and a title that names the row
+    /// and says what the colours mean.
+    pub fn figure(
+        &self,
+        row: &str,
+        size: [u32; 2],
+        minimizer: Option<Vec2>,
+        x0: Option<Vec2>,
+    ) -> crate::plot::Figure {
+        use crate::plot::{Chart, Color, Figure, Image, Marker, Markers};
+        let n = u32::try_from(self.grid.n).unwrap_or(u32::MAX);
+        let range = match self.log_range() {
+            Some((lo, hi)) => format!(
+                "log10 f from {} (dark blue) to {} (yellow)",
+                crate::numfmt::short(lo),
+                crate::numfmt::short(hi)
+            ),
+            None => "no run ended finite".to_owned(),
+        };
+        let title = format!(
+            "Basin map of {row}: f after {} steps, {range}; red: diverged",
+            self.steps
+        );
+        let (x, y) = (self.grid.x, self.grid.y);
+        let mut chart = Chart::new(title, "x₀ (first coordinate)", "x₀ (second coordinate)")
+            .x_range(x.0, x.1)
+            .y_range(y.0, y.1)
+            .push(Image::new(x, y, [n, n], self.rgba()));
+        let inside = |p: &Vec2| p.x >= x.0 && p.x <= x.1 && p.y >= y.0 && p.y <= y.1;
+        if let Some(m) = minimizer.filter(inside) {
+            let marker = Markers::new("minimum", vec![[m.x, m.y]]);
+            chart = chart.push(
+                marker
+                    .color(Color::rgb(255, 255, 255))
+                    .shape(Marker::Cross)
+                    .size(12.0),
+            );
+        }
+        if let Some(p) = x0.filter(inside) {
+            let marker = Markers::new("x₀ of the file", vec![[p.x, p.y]]);
+            chart = chart.push(marker.color(Color::BLACK).shape(Marker::Square).size(9.0));
+        }
+        Figure::new(size[0], size[1], vec![chart])
+    }
 }
