@@ -254,6 +254,9 @@ impl TeleportApp {
                 .color(ui.visuals().warn_fg_color),
             );
         }
+        if let Some(caption) = self.basin_caption() {
+            ui.label(caption);
+        }
         // A recording or a presentation shows the plot, not the hints.
         if self.rt.animation.is_none() && !self.state.view.presenting {
             ui.horizontal(|ui| {
@@ -320,6 +323,7 @@ impl TeleportApp {
                 let size = egui::vec2((max[0] - min[0]) as f32, (max[1] - min[1]) as f32);
                 plot_ui.image(PlotImage::new("", tex.id(), center, size).allow_hover(false));
             }
+            self.basin_plot_ui(plot_ui);
             for polylines in &cache.lines {
                 for line in polylines {
                     plot_ui.line(

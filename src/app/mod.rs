@@ -9,6 +9,7 @@ pub mod across;
 mod alg2_view;
 pub mod animation;
 mod axes;
+pub mod basin;
 pub mod commands;
 mod controls;
 mod export;
@@ -242,6 +243,8 @@ pub struct Runtime {
     pub animate_request: Option<animation::AnimationRequest>,
     /// The loss plot across test tasks.
     pub across: across::AcrossRuntime,
+    /// The basin map of the selected row.
+    pub basin: basin::BasinRuntime,
     /// The lesson being presented.
     pub lesson: Option<presentation::Lesson>,
     /// `--lesson`, opened at the first frame.
@@ -366,6 +369,7 @@ impl TeleportApp {
                 animation_settings: animation::AnimationSettings::default(),
                 animate_request: options.animate.clone(),
                 across: across::AcrossRuntime::default(),
+                basin: basin::BasinRuntime::default(),
                 lesson: None,
                 lesson_request: options.lesson.clone(),
             },
@@ -770,6 +774,7 @@ impl TeleportApp {
         self.handle_commands(&ctx);
         self.recompute_if_needed();
         self.update_across(&ctx);
+        self.update_basin(&ctx);
         self.poll_screenshot(&ctx);
         self.animation_after_frame(&ctx);
         if let Some(saver) = &mut self.rt.session {

@@ -401,6 +401,33 @@ pub struct AppState {
     /// The loss plot shows every row across test tasks (median and
     /// quartiles) instead of on this task.
     pub across_tasks: bool,
+    /// The basin map of the selected row over the level-set plot.
+    pub basin: BasinSettings,
+}
+
+/// The basin map (Display → basin map of the selected row): every start
+/// point of the visible view shaded by log f after `steps` steps.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct BasinSettings {
+    /// Whether the map is drawn.
+    pub shown: bool,
+    /// Steps of every run, 1 to [`BasinSettings::MAX_STEPS`].
+    pub steps: usize,
+}
+
+impl BasinSettings {
+    /// The most steps the map runs from each start.
+    pub const MAX_STEPS: usize = 200;
+}
+
+impl Default for BasinSettings {
+    fn default() -> Self {
+        Self {
+            shown: false,
+            steps: 20,
+        }
+    }
 }
 
 /// Presentation mode (View → Presentation, F11) and the zoom factor of
@@ -490,6 +517,7 @@ impl Default for AppState {
             recent: Vec::new(),
             view: ViewMode::default(),
             across_tasks: false,
+            basin: BasinSettings::default(),
         }
     }
 }
@@ -526,6 +554,7 @@ impl AppState {
         let ids: std::collections::HashSet<RowId> = self.optimizers.iter().map(|r| r.id).collect();
         self.manual_teleports.retain(|m| ids.contains(&m.row));
         self.steps = self.steps.clamp(1, 10_000);
+        self.basin.steps = self.basin.steps.clamp(1, BasinSettings::MAX_STEPS);
         self.playback.t = self.playback.t.min(self.steps);
         if !self.playback.speed.is_finite() {
             self.playback.speed = Playback::default().speed;
