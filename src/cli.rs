@@ -330,6 +330,9 @@ pub enum BenchTarget {
     Core,
     /// Meta-training in the paper's configuration, per variant.
     Train,
+    /// Basin maps: 128² starts × 20 steps per classical and learned row,
+    /// and the app's first level (`--samples`, default 5).
+    Basin,
     /// CPU time per frame of the full UI, and contour extraction.
     Ui,
     /// A long session: memory growth and the slowest frame (`--minutes`).
@@ -602,6 +605,13 @@ pub fn run(cli: Cli) -> Result<(), Failure> {
                     }
                     println!(
                         "\n500 trajectories × 21 steps, unroll 5, H = {hidden}, one thread; median of {repeats} runs."
+                    );
+                }
+                BenchTarget::Basin => {
+                    let rows = crate::bench::basin(samples.unwrap_or(5));
+                    println!("{}", crate::bench::basin_table(&rows));
+                    println!(
+                        "elli_fixed over (−6, 1.5) × (−1, 4.5), shipped elli_vary weights; `taskset -c 0` in front measures one core."
                     );
                 }
                 BenchTarget::Core => {
