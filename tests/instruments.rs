@@ -300,3 +300,80 @@ fn basin_map_refines_and_a_task_change_mid_compute_shows_nothing_stale() {
     assert!(h.state().rt.basin.shown().is_none());
     assert!(!h.state().rt.basin.computing());
 }
+
+/// Live training draws the smoothed meta-loss over the raw one and a
+/// validation curve: one point per validated snapshot, each the median f
+/// after N steps on the 64 held-out tasks — checked for the final weights
+/// against `evaluate` on tasks drawn here from the documented seed.
+#[test]
+fn training_shows_a_smoothed_loss_and_a_validation_curve_of_held_out_tasks() {
+    use std::time::{Duration, Instant};
+    use teleport_lab::app::validation::{VALIDATION_SEED, VALIDATION_TASKS};
+    use teleport_lab::l2o::Variant;
+    use teleport_lab::objective::TaskDist;
+    let dir = common::temp_dir("validation");
+    let mut h = common::harness(common::app_with(&dir));
+    {
+        let s = &mut h.state_mut().state.training;
+        s.variant = Variant::L2o;
+        s.hidden = 8;
+        s.trajectories = 300;
+        s.steps = 10;
+        s.dist = TaskDist::ElliVary;
+    }
+    h.state_mut().state.panels.training = true;
+    h.run_steps(2);
+    h.get_by_label("▶ Start").click();
+    let deadline = Instant::now() + Duration::from_secs(120);
+    // Training ends, then the validation worker catches up.
+    loop {
+        let app = h.state();
+        let done = app.rt.training.finished
+            && app
+                .rt
+                .validation
+                .points
+                .last()
+                .is_some_and(|p| p[0] == 300.0);
+        if done || Instant::now() > deadline {
+            break;
+        }
+        h.step();
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    h.run_steps(2);
+    let app = h.state();
+    assert!(app.rt.training.finished, "training did not finish in time");
+    let points = app.rt.validation.points.clone();
+    assert!(points.len() + app.rt.validation.skipped >= 2, "{points:?}");
+    assert!(points.windows(2).all(|w| w[0][0] < w[1][0]), "{points:?}");
+    let last = points.last().copied().unwrap();
+    assert_eq!(last[0], 300.0, "the final snapshot is validated");
+    // The final weights on the held-out tasks, through `evaluate`.
+    let model = std::sync::Arc::clone(&app.rt.live.as_ref().unwrap().model);
+    let tasks =
+        TaskDist::ElliVary.sample_many(VALIDATION_SEED, VALIDATION_TASKS, Default::default());
+    let opt = teleport_lab::eval::AnyOptimizer::Learned {
+        name: "live".into(),
+        model,
+    };
+    let stats = teleport_lab::eval::evaluate(&opt, &tasks, 10);
+    let end = stats.last().unwrap();
+    assert_eq!(end.diverged, 0);
+    assert!(
+        (last[1] - end.median.log10()).abs() < 1e-12,
+        "{} vs {}",
+        last[1],
+        end.median.log10()
+    );
+    // The smoothing slider is there, and both loss curves are drawn.
+    assert!(
+        h.query_all_by_label("smoothing").count() >= 2,
+        "the slider and its label"
+    );
+    assert!(
+        h.query_by_label_contains("mean unroll loss (smoothed)")
+            .is_some()
+    );
+    assert!(h.query_by_label_contains("validation: median f").is_some());
+}

@@ -25,6 +25,7 @@ pub mod side_plots;
 pub mod state;
 pub mod trainer;
 mod training_view;
+pub mod validation;
 
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -245,6 +246,8 @@ pub struct Runtime {
     pub across: across::AcrossRuntime,
     /// The basin map of the selected row.
     pub basin: basin::BasinRuntime,
+    /// The validation curve of live training.
+    pub validation: validation::ValidationRuntime,
     /// The lesson being presented.
     pub lesson: Option<presentation::Lesson>,
     /// `--lesson`, opened at the first frame.
@@ -370,6 +373,7 @@ impl TeleportApp {
                 animate_request: options.animate.clone(),
                 across: across::AcrossRuntime::default(),
                 basin: basin::BasinRuntime::default(),
+                validation: validation::ValidationRuntime::default(),
                 lesson: None,
                 lesson_request: options.lesson.clone(),
             },

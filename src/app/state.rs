@@ -340,6 +340,14 @@ pub struct TrainingSettings {
     pub preprocess: Preprocess,
     /// Seed.
     pub seed: u64,
+    /// The meta-loss curve's smoothing weight `w` (TensorBoard's slider):
+    /// 0 draws the raw losses, 0.99 a long average.
+    #[serde(default = "default_smoothing")]
+    pub smoothing: f64,
+}
+
+fn default_smoothing() -> f64 {
+    0.9
 }
 
 impl Default for TrainingSettings {
@@ -354,6 +362,7 @@ impl Default for TrainingSettings {
             meta_lr: 4e-4,
             preprocess: Preprocess::Raw,
             seed: 0,
+            smoothing: default_smoothing(),
         }
     }
 }
@@ -555,6 +564,9 @@ impl AppState {
         self.manual_teleports.retain(|m| ids.contains(&m.row));
         self.steps = self.steps.clamp(1, 10_000);
         self.basin.steps = self.basin.steps.clamp(1, BasinSettings::MAX_STEPS);
+        if !(0.0..=0.99).contains(&self.training.smoothing) {
+            self.training.smoothing = default_smoothing();
+        }
         self.playback.t = self.playback.t.min(self.steps);
         if !self.playback.speed.is_finite() {
             self.playback.speed = Playback::default().speed;
