@@ -98,6 +98,9 @@ pub enum Command {
     },
     /// Meta-train a learned optimizer (Algorithm 1) and save its weights.
     Train(TrainArgs),
+    /// Basin map: f after S steps of one row of a scene or lab file, run
+    /// from every cell of a grid of start points.
+    Basin(BasinArgs),
     /// Evaluate learned weights and classical baselines on seeded test tasks.
     Evaluate(EvaluateArgs),
     /// Reproduce the paper's Figures 1–7 as CSV and PNG, with a summary table.
@@ -221,6 +224,49 @@ pub struct TrainArgs {
     pub loss: crate::l2o::MetaLoss,
 }
 
+/// `teleport-lab basin`.
+#[derive(Debug, clap::Args)]
+pub struct BasinArgs {
+    /// A version-1 scene or a lab file; its task and row K run from every start.
+    #[arg(long)]
+    pub scene: PathBuf,
+    /// Which row of a lab file, counted from 0 in the file's order (a
+    /// version-1 scene has one, row 0).
+    #[arg(long, default_value_t = 0)]
+    pub row: usize,
+    /// Cells per side of the grid of start points (1 to 1024).
+    #[arg(long, value_parser = clap::value_parser!(u64).range(1..=crate::basin::MAX_GRID as u64))]
+    pub grid: u64,
+    /// Steps of every run.
+    #[arg(long, value_parser = clap::value_parser!(u64).range(0..=100_000))]
+    pub steps: u64,
+    /// `csv`: columns `x0,x1,f` (f after the steps; `inf` where the run
+    /// diverged, `NaN` where it failed), one row per start, x0 varying
+    /// fastest; `png`: the map shaded by log10 f (needs `--out`).
+    #[arg(long, value_enum, default_value_t = BasinFormat::Csv)]
+    pub format: BasinFormat,
+    /// The rectangle of start points, `xmin,xmax,ymin,ymax` (default: the
+    /// lab file's saved view, else the view the app fits around x₀, the
+    /// minimum and the row's run).
+    #[arg(long, allow_hyphen_values = true)]
+    pub bounds: Option<String>,
+    /// Where to write (atomically); CSV goes to standard output without it.
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// The PNG's size, `WxH` (default 900x800).
+    #[arg(long, value_parser = parse_size)]
+    pub size: Option<[u32; 2]>,
+}
+
+/// Output formats of `basin`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum BasinFormat {
+    /// `x0,x1,f`, a row per start.
+    Csv,
+    /// A shaded image of log10 f.
+    Png,
+}
+
 /// `teleport-lab evaluate`.
 #[derive(Debug, clap::Args)]
 pub struct EvaluateArgs {
@@ -293,6 +339,9 @@ pub enum BenchTarget {
     Core,
     /// Meta-training in the paper's configuration, per variant.
     Train,
+    /// Basin maps: 128² starts × 20 steps per classical and learned row,
+    /// and the app's first level (`--samples`, default 5).
+    Basin,
     /// CPU time per frame of the full UI, and contour extraction.
     Ui,
     /// A long session: memory growth and the slowest frame (`--minutes`).
@@ -457,6 +506,7 @@ pub fn run(cli: Cli) -> Result<(), Failure> {
             emit(&text)
         }
         Some(Command::Train(args)) => train(args),
+        Some(Command::Basin(args)) => basin(args),
         Some(Command::Pretrain { out, threads }) => {
             pretrain(&out, threads.map_or_else(all_cores, |t| t as usize))
         }
@@ -566,6 +616,13 @@ pub fn run(cli: Cli) -> Result<(), Failure> {
                     }
                     println!(
                         "\n500 trajectories × 21 steps, unroll 5, H = {hidden}, one thread; median of {repeats} runs."
+                    );
+                }
+                BenchTarget::Basin => {
+                    let rows = crate::bench::basin(samples.unwrap_or(5));
+                    println!("{}", crate::bench::basin_table(&rows));
+                    println!(
+                        "elli_fixed over (−6, 1.5) × (−1, 4.5), shipped elli_vary weights; `taskset -c 0` in front measures one core."
                     );
                 }
                 BenchTarget::Core => {
@@ -804,6 +861,151 @@ struct AppArgs {
     animate: Option<(PathBuf, crate::app::animation::AnimationSettings)>,
     size: Option<[u32; 2]>,
     lesson: Option<PathBuf>,
+}
+
+/// The most optimizee steps one `basin` command may take (grid² × steps):
+/// about a minute for a learned row on one core.
+const BASIN_MAX_WORK: u64 = 100_000_000;
+
+/// Parses `--bounds xmin,xmax,ymin,ymax`.
+fn parse_bounds(text: &str) -> Result<crate::basin::BasinGrid, Failure> {
+    let bad = || {
+        Failure::input(format!(
+            "--bounds `{text}`: expected four numbers xmin,xmax,ymin,ymax with xmin < xmax and ymin < ymax"
+        ))
+    };
+    let v: Vec<f64> = text
+        .split(',')
+        .map(|s| s.trim().parse::<f64>())
+        .collect::<Result<_, _>>()
+        .map_err(|_| bad())?;
+    let [x0, x1, y0, y1] = v[..] else {
+        return Err(bad());
+    };
+    let grid = crate::basin::BasinGrid {
+        x: (x0, x1),
+        y: (y0, y1),
+        n: 1,
+    };
+    grid.check().map_err(|_| bad())?;
+    Ok(grid)
+}
+
+/// `teleport-lab basin`: one row's basin map as CSV or PNG.
+fn basin(args: BasinArgs) -> Result<(), Failure> {
+    use crate::basin::{BasinGrid, basin, fit_view};
+    use crate::eval::AnyOptimizer;
+    use crate::io::lab::{AnyScene, RowKind, default_label};
+    use crate::objective::Vec2;
+    let path = &args.scene;
+    let (n, steps) = (args.grid as usize, args.steps as usize);
+    if args.grid * args.grid * args.steps.max(1) > BASIN_MAX_WORK {
+        return Err(Failure::input(format!(
+            "--grid {} with --steps {} is {} optimizee steps; at most {BASIN_MAX_WORK} (about a minute)",
+            args.grid,
+            args.steps,
+            args.grid * args.grid * args.steps
+        )));
+    }
+    if args.format == BasinFormat::Png && args.out.is_none() {
+        return Err(Failure::input("--format png needs --out FILE.png"));
+    }
+    if let Some(out) = &args.out {
+        check_out_dir("--out", out)?;
+    }
+    let given = args.bounds.as_deref().map(parse_bounds).transpose()?;
+    let loaded = crate::io::lab::load(path)
+        .map_err(|e| Failure::input(format!("{}: {e}", path.display())))?;
+    let (objective, x0, opt, saved_view) = match loaded {
+        AnyScene::V1(scene) => {
+            if args.row != 0 {
+                return Err(Failure::input(format!(
+                    "--row {}: a version-1 scene has one row, 0",
+                    args.row
+                )));
+            }
+            let name = default_label(
+                &RowKind::Classical(scene.scene.optimizer),
+                scene.teleport.as_ref(),
+            );
+            let opt = AnyOptimizer::Classical {
+                name,
+                spec: scene.scene.optimizer,
+                teleport: scene.teleport.clone(),
+            };
+            (scene.objective, scene.scene.x0, opt, None)
+        }
+        AnyScene::V2(lab) => {
+            let count = lab.rows.len();
+            let row = lab.rows.get(args.row).ok_or_else(|| {
+                Failure::input(format!(
+                    "--row {}: {} has {count} row(s), 0 to {}",
+                    args.row,
+                    path.display(),
+                    count.saturating_sub(1)
+                ))
+            })?;
+            let opt = row.optimizer().ok_or_else(|| {
+                Failure::input(format!("--row {}: the row has no weights", args.row))
+            })?;
+            // The view the app saved, when the file has a readable one.
+            let view = lab
+                .lab
+                .app
+                .as_ref()
+                .and_then(|app| app.get("view"))
+                .and_then(|v| serde_json::from_value::<[[f64; 2]; 2]>(v.clone()).ok());
+            (lab.objective, lab.lab.x0, opt, view)
+        }
+    };
+    let start = Vec2::from(x0);
+    let view = |(lo, hi): ([f64; 2], [f64; 2])| BasinGrid {
+        x: (lo[0], hi[0]),
+        y: (lo[1], hi[1]),
+        n,
+    };
+    let grid = match (given, saved_view) {
+        (Some(g), _) => BasinGrid { n, ..g },
+        (None, Some([lo, hi])) if view((lo, hi)).check().is_ok() => view((lo, hi)),
+        _ => {
+            let run = opt.trajectory(&objective, start, steps);
+            view(fit_view(
+                start,
+                objective.minimizer(),
+                [&run],
+                crate::basin::VIEW_LIMIT,
+            ))
+        }
+    };
+    grid.check().map_err(Failure::input)?;
+    let never = std::sync::atomic::AtomicBool::new(false);
+    let map = basin(&opt, &objective, &grid, steps, 0.0, &never)
+        .ok_or_else(|| Failure::input("the basin map was cancelled"))?;
+    let write = |out: &std::path::Path, bytes: &[u8]| {
+        crate::io::write_atomic(out, bytes).map_err(|e| Failure {
+            message: format!("cannot write {}: {e}", out.display()),
+            code: 1,
+        })
+    };
+    match (args.format, &args.out) {
+        (BasinFormat::Csv, None) => emit(&map.csv()),
+        (BasinFormat::Csv, Some(out)) => write(out, map.csv().as_bytes()),
+        (BasinFormat::Png, Some(out)) => {
+            let minimizer = objective.try_minimizer().ok();
+            let figure = map.figure(
+                opt.name(),
+                args.size.unwrap_or([900, 800]),
+                minimizer,
+                Some(start),
+            );
+            let bytes = figure.to_png().map_err(|e| Failure {
+                message: format!("cannot draw the basin map: {e}"),
+                code: 1,
+            })?;
+            write(out, &bytes)
+        }
+        (BasinFormat::Png, None) => Err(Failure::input("--format png needs --out FILE.png")),
+    }
 }
 
 /// `train --task FILE`: the objective and x₀ of a scene or lab file.

@@ -15,6 +15,6 @@ pub use bench::monkey;
 pub mod cli;
 
 pub use teleport_core::{
-    Rng, anim, contour, eval, figures, io, l2o, numfmt, objective, optim, plot, pretrained, rng,
-    stats, symmetry, theory,
+    Rng, anim, basin, contour, eval, figures, io, l2o, numfmt, objective, optim, plot, pretrained,
+    rng, stats, symmetry, theory,
 };

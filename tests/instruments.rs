@@ -191,3 +191,189 @@ fn across_tasks_draws_each_rows_median_and_quartiles_and_a_change_recomputes() {
     assert!(h.state().rt.across.result.is_none());
     assert!(!h.state().rt.across.computing());
 }
+
+/// Runs frames until `done` holds (at most 120 s).
+fn wait_until(
+    h: &mut egui_kittest::Harness<'_, TeleportApp>,
+    what: &str,
+    mut done: impl FnMut(&TeleportApp) -> bool,
+) {
+    let start = std::time::Instant::now();
+    while !done(h.state()) {
+        assert!(start.elapsed().as_secs() < 120, "{what}: not within 120 s");
+        std::thread::sleep(std::time::Duration::from_millis(10));
+        h.run_steps(1);
+    }
+}
+
+/// Checks every 37th cell of the shown basin map against a single run of
+/// the selected row from that cell's start on `obj` (learned rows run
+/// batched in the map: f32 round-off).
+fn assert_map_is_single_runs(app: &TeleportApp, obj: &teleport_lab::objective::Objective) {
+    use teleport_lab::basin::BasinCell;
+    let map = app.rt.basin.shown().unwrap();
+    let opt = app.optimizer_of(app.state.selected).unwrap();
+    for (k, x0) in map.grid.starts().into_iter().enumerate().step_by(37) {
+        let want = BasinCell::of(&opt.trajectory(obj, x0, map.steps), map.steps, 0.0).f;
+        let got = map.cells[k].f;
+        assert!(
+            (got - want).abs() <= 1e-3 * want.abs() + 1e-12 || got.to_bits() == want.to_bits(),
+            "cell {k} at {x0:?}: {got} vs {want}"
+        );
+    }
+}
+
+#[test]
+fn basin_map_refines_and_a_task_change_mid_compute_shows_nothing_stale() {
+    use teleport_lab::app::basin::LEVELS;
+    use teleport_lab::app::state::TaskSource;
+    use teleport_lab::l2o::Variant;
+    use teleport_lab::objective::Preset;
+    let dir = common::temp_dir("basin");
+    let mut state = AppState::default();
+    // The learned row with teleports: slow enough (a debug build) that
+    // the finer levels are still computing when the task changes.
+    let row = state
+        .optimizers
+        .iter()
+        .find(|r| r.kind == EntryKind::Learned(Variant::L2oTele))
+        .unwrap()
+        .id;
+    state.selected = row;
+    state.basin.steps = 5;
+    let mut h = common::harness(TeleportApp::new(state, &common::test_options(&dir)));
+    // The side panel's Display section starts closed.
+    h.get_by_label("Display").click();
+    h.run_steps(1);
+    h.get_by_label_contains("basin map of L2O + teleport")
+        .click();
+    h.run_steps(1);
+    assert!(h.state().state.basin.shown);
+    wait_until(&mut h, "the first level", |app| {
+        app.rt.basin.shown().is_some()
+    });
+    let app = h.state();
+    let map = app.rt.basin.shown().unwrap();
+    assert_eq!(map.grid.n, LEVELS[0]);
+    assert_eq!(map.steps, 5);
+    // The map covers the plot's view.
+    let (lo, hi) = app.rt.level_set.view.unwrap();
+    assert_eq!((map.grid.x, map.grid.y), ((lo[0], hi[0]), (lo[1], hi[1])));
+    assert_map_is_single_runs(app, &Preset::ElliFixed.objective());
+    assert!(app.rt.basin.computing(), "finer levels follow");
+    let started = app.rt.basin.started;
+    // Mid-compute, a new task: the old map goes at once, and every map
+    // shown from then on is the new task's.
+    h.state_mut()
+        .set_source(TaskSource::Preset(Preset::RosFixed))
+        .unwrap();
+    h.run_steps(1);
+    assert!(h.state().rt.basin.started > started, "a new computation");
+    let new_obj = Preset::RosFixed.objective();
+    let start = std::time::Instant::now();
+    let mut levels_seen = Vec::new();
+    loop {
+        let app = h.state();
+        if let Some(map) = app.rt.basin.shown() {
+            if levels_seen.last() != Some(&map.grid.n) {
+                assert_map_is_single_runs(app, &new_obj);
+                levels_seen.push(map.grid.n);
+            }
+            if !app.rt.basin.computing() {
+                break;
+            }
+        }
+        assert!(start.elapsed().as_secs() < 180, "levels {levels_seen:?}");
+        std::thread::sleep(std::time::Duration::from_millis(10));
+        h.run_steps(1);
+    }
+    assert_eq!(levels_seen.last(), Some(&LEVELS[2]), "{levels_seen:?}");
+    h.run_steps(1);
+    assert!(
+        h.query_by_label_contains("128² starts").is_some(),
+        "the caption names the finished level"
+    );
+    // Off: nothing is kept or computed.
+    h.get_by_label_contains("basin map of L2O + teleport")
+        .click();
+    h.run_steps(2);
+    assert!(h.state().rt.basin.shown().is_none());
+    assert!(!h.state().rt.basin.computing());
+}
+
+/// Live training draws the smoothed meta-loss over the raw one and a
+/// validation curve: one point per validated snapshot, each the median f
+/// after N steps on the 64 held-out tasks — checked for the final weights
+/// against `evaluate` on tasks drawn here from the documented seed.
+#[test]
+fn training_shows_a_smoothed_loss_and_a_validation_curve_of_held_out_tasks() {
+    use std::time::{Duration, Instant};
+    use teleport_lab::app::validation::{VALIDATION_SEED, VALIDATION_TASKS};
+    use teleport_lab::l2o::Variant;
+    use teleport_lab::objective::TaskDist;
+    let dir = common::temp_dir("validation");
+    let mut h = common::harness(common::app_with(&dir));
+    {
+        let s = &mut h.state_mut().state.training;
+        s.variant = Variant::L2o;
+        s.hidden = 8;
+        s.trajectories = 300;
+        s.steps = 10;
+        s.dist = TaskDist::ElliVary;
+    }
+    h.state_mut().state.panels.training = true;
+    h.run_steps(2);
+    h.get_by_label("▶ Start").click();
+    let deadline = Instant::now() + Duration::from_secs(120);
+    // Training ends, then the validation worker catches up.
+    loop {
+        let app = h.state();
+        let done = app.rt.training.finished
+            && app
+                .rt
+                .validation
+                .points
+                .last()
+                .is_some_and(|p| p[0] == 300.0);
+        if done || Instant::now() > deadline {
+            break;
+        }
+        h.step();
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    h.run_steps(2);
+    let app = h.state();
+    assert!(app.rt.training.finished, "training did not finish in time");
+    let points = app.rt.validation.points.clone();
+    assert!(points.len() + app.rt.validation.skipped >= 2, "{points:?}");
+    assert!(points.windows(2).all(|w| w[0][0] < w[1][0]), "{points:?}");
+    let last = points.last().copied().unwrap();
+    assert_eq!(last[0], 300.0, "the final snapshot is validated");
+    // The final weights on the held-out tasks, through `evaluate`.
+    let model = std::sync::Arc::clone(&app.rt.live.as_ref().unwrap().model);
+    let tasks =
+        TaskDist::ElliVary.sample_many(VALIDATION_SEED, VALIDATION_TASKS, Default::default());
+    let opt = teleport_lab::eval::AnyOptimizer::Learned {
+        name: "live".into(),
+        model,
+    };
+    let stats = teleport_lab::eval::evaluate(&opt, &tasks, 10);
+    let end = stats.last().unwrap();
+    assert_eq!(end.diverged, 0);
+    assert!(
+        (last[1] - end.median.log10()).abs() < 1e-12,
+        "{} vs {}",
+        last[1],
+        end.median.log10()
+    );
+    // The smoothing slider is there, and both loss curves are drawn.
+    assert!(
+        h.query_all_by_label("smoothing").count() >= 2,
+        "the slider and its label"
+    );
+    assert!(
+        h.query_by_label_contains("mean unroll loss (smoothed)")
+            .is_some()
+    );
+    assert!(h.query_by_label_contains("validation: median f").is_some());
+}

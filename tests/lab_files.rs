@@ -141,6 +141,10 @@ fn save_then_open_round_trips_the_whole_demo() {
     app.state.caption = Some("Teleporting on the fixed ellipse".into());
     app.state.show.newton_overlay = true;
     app.state.panels.newton = true;
+    app.state.basin = teleport_lab::app::state::BasinSettings {
+        shown: true,
+        steps: 33,
+    };
     app.state.optimizers[2].enabled = true;
     app.state.optimizers[0].enabled = false;
     let selected = app.state.optimizers[4].id;
@@ -191,6 +195,7 @@ fn save_then_open_round_trips_the_whole_demo() {
     assert_eq!(after.caption, before.caption);
     assert_eq!(after.show, before.show);
     assert_eq!(after.panels, before.panels);
+    assert_eq!(after.basin, before.basin);
     assert_eq!(after.optimizers.len(), before.optimizers.len());
     for (a, b) in after.optimizers.iter().zip(&before.optimizers) {
         assert_eq!(a.enabled, b.enabled);

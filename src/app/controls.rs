@@ -155,6 +155,26 @@ impl TeleportApp {
             "where Proposition 4.1 fails",
         )
         .on_hover_text("Shade points where v⊥·∇‖∇f‖² < 0, which needs a non-convex f.");
+        let row = self
+            .state
+            .row_index(self.state.selected)
+            .map(|i| self.state.row_labels().swap_remove(i))
+            .unwrap_or_default();
+        ui.horizontal(|ui| {
+            ui.checkbox(&mut self.state.basin.shown, format!("basin map of {row}"))
+                .on_hover_text(
+                    "Shade every start point of the view by log f after N steps of the selected \
+                     row: where in the plane it (and its teleports) does well. Computed on a \
+                     worker thread, coarse to fine (32², 64², 128² starts).",
+                );
+            let label = ui.label("N").id;
+            ui.add(
+                DragValue::new(&mut self.state.basin.steps)
+                    .range(1..=super::state::BasinSettings::MAX_STEPS),
+            )
+            .labelled_by(label)
+            .on_hover_text("Steps of every run of the basin map.");
+        });
     }
 
     fn task_ui(&mut self, ui: &mut egui::Ui) {

@@ -50,6 +50,8 @@ pub struct LabAppView {
     pub selected: Option<usize>,
     /// Teleports applied by hand.
     pub teleports_by_hand: Vec<HandTeleport>,
+    /// The basin map of the selected row: on or off, and its steps.
+    pub basin: Option<super::state::BasinSettings>,
 }
 
 /// A row's teleport schedule as a file writes it.
@@ -143,6 +145,7 @@ impl TeleportApp {
             view: self.rt.level_set.view.map(|(lo, hi)| [lo, hi]),
             show: Some(self.state.show.clone()),
             windows: Some(self.state.panels.clone()),
+            basin: Some(self.state.basin.clone()),
             selected: index_of.get(&self.state.selected).copied(),
             teleports_by_hand: self
                 .state
@@ -271,6 +274,9 @@ impl TeleportApp {
         }
         if let Some(windows) = view.windows {
             state.panels = windows;
+        }
+        if let Some(basin) = view.basin {
+            state.basin = basin;
         }
         state.normalize();
         self.rt.objective = lab.objective.clone();

@@ -55,9 +55,6 @@ fn near_view(points: Vec<[f64; 2]>, min: [f64; 2], max: [f64; 2]) -> Vec<[f64; 2
         .collect()
 }
 
-/// The largest coordinate a fitted view reaches.
-const VIEW_LIMIT: f64 = 1e12;
-
 /// Resolution of the contour grid (per side).
 pub const GRID: usize = 200;
 /// Resolution of the colour map texture (per side).
@@ -141,39 +138,12 @@ impl TeleportApp {
     /// (points far beyond the start and the minimum are ignored, so a
     /// diverging run cannot zoom the view out to 1e100).
     pub fn default_view(&self) -> ([f64; 2], [f64; 2]) {
-        let x0 = Vec2::from(self.state.x0);
-        let m = self.rt.objective.minimizer();
-        let radius = 4.0 * ((x0 - m).norm() + 1.0);
-        let centre = (x0 + m) / 2.0;
-        let mut min = [x0.x.min(m.x), x0.y.min(m.y)];
-        let mut max = [x0.x.max(m.x), x0.y.max(m.y)];
-        for (_, _, run) in self.visible_runs() {
-            for rec in &run.base.records {
-                let p = Vec2::from(rec.x);
-                if (p - centre).norm() <= radius {
-                    for k in 0..2 {
-                        min[k] = min[k].min(p[k]);
-                        max[k] = max[k].max(p[k]);
-                    }
-                }
-            }
-        }
-        let mut lo = [0.0; 2];
-        let mut hi = [0.0; 2];
-        for k in 0..2 {
-            // Far-out tasks (offsets of 1e300) still get a view the plot can
-            // represent: spans and centres stay well inside f64's range.
-            let (a, b) = (
-                min[k].clamp(-VIEW_LIMIT, VIEW_LIMIT),
-                max[k].clamp(-VIEW_LIMIT, VIEW_LIMIT),
-            );
-            // At least a millionth of the magnitude: at x₀ = −7e61 a span
-            // of 1 vanishes in rounding and leaves an empty view.
-            let span = (b - a).max(1.0).max(1e-6 * a.abs().max(b.abs()));
-            lo[k] = a - 0.15 * span;
-            hi[k] = b + 0.15 * span;
-        }
-        (lo, hi)
+        crate::basin::fit_view(
+            Vec2::from(self.state.x0),
+            self.rt.objective.minimizer(),
+            self.visible_runs().into_iter().map(|(_, _, run)| &run.base),
+            crate::basin::VIEW_LIMIT,
+        )
     }
 
     fn refresh_level_set(&mut self, ctx: &egui::Context, min: [f64; 2], max: [f64; 2]) {
@@ -284,6 +254,9 @@ impl TeleportApp {
                 .color(ui.visuals().warn_fg_color),
             );
         }
+        if let Some(caption) = self.basin_caption() {
+            ui.label(caption);
+        }
         // A recording or a presentation shows the plot, not the hints.
         if self.rt.animation.is_none() && !self.state.view.presenting {
             ui.horizontal(|ui| {
@@ -350,6 +323,7 @@ impl TeleportApp {
                 let size = egui::vec2((max[0] - min[0]) as f32, (max[1] - min[1]) as f32);
                 plot_ui.image(PlotImage::new("", tex.id(), center, size).allow_hover(false));
             }
+            self.basin_plot_ui(plot_ui);
             for polylines in &cache.lines {
                 for line in polylines {
                     plot_ui.line(

@@ -9,6 +9,7 @@ pub mod across;
 mod alg2_view;
 pub mod animation;
 mod axes;
+pub mod basin;
 pub mod commands;
 mod controls;
 mod export;
@@ -25,6 +26,7 @@ pub mod side_plots;
 pub mod state;
 pub mod trainer;
 mod training_view;
+pub mod validation;
 #[cfg(target_arch = "wasm32")]
 pub mod web;
 
@@ -247,6 +249,10 @@ pub struct Runtime {
     pub animate_request: Option<animation::AnimationRequest>,
     /// The loss plot across test tasks.
     pub across: across::AcrossRuntime,
+    /// The basin map of the selected row.
+    pub basin: basin::BasinRuntime,
+    /// The validation curve of live training.
+    pub validation: validation::ValidationRuntime,
     /// The lesson being presented.
     pub lesson: Option<presentation::Lesson>,
     /// `--lesson`, opened at the first frame.
@@ -380,6 +386,8 @@ impl TeleportApp {
                 animation_settings: animation::AnimationSettings::default(),
                 animate_request: options.animate.clone(),
                 across: across::AcrossRuntime::default(),
+                basin: basin::BasinRuntime::default(),
+                validation: validation::ValidationRuntime::default(),
                 lesson: None,
                 lesson_request: options.lesson.clone(),
                 inbox: inbox::Inbox::default(),
@@ -789,6 +797,7 @@ impl TeleportApp {
         self.handle_commands(&ctx);
         self.recompute_if_needed();
         self.update_across(&ctx);
+        self.update_basin(&ctx);
         self.poll_screenshot(&ctx);
         self.animation_after_frame(&ctx);
         if let Some(saver) = &mut self.rt.session {

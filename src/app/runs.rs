@@ -52,6 +52,19 @@ pub struct RowInputs {
     weights: Weights,
 }
 
+impl RowInputs {
+    /// What a basin map of the row depends on: these inputs without the
+    /// start point, the timeline's steps and the hand-applied teleports.
+    pub fn for_basin(&self) -> Self {
+        Self {
+            x0: [0.0; 2],
+            steps: 0,
+            manual: Vec::new(),
+            ..self.clone()
+        }
+    }
+}
+
 impl TeleportApp {
     /// The learned model a row uses for the current task: the shipped one
     /// for the task's family, or the live-trained one.

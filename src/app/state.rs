@@ -340,6 +340,14 @@ pub struct TrainingSettings {
     pub preprocess: Preprocess,
     /// Seed.
     pub seed: u64,
+    /// The meta-loss curve's smoothing weight `w` (TensorBoard's slider):
+    /// 0 draws the raw losses, 0.99 a long average.
+    #[serde(default = "default_smoothing")]
+    pub smoothing: f64,
+}
+
+fn default_smoothing() -> f64 {
+    0.9
 }
 
 impl Default for TrainingSettings {
@@ -354,6 +362,7 @@ impl Default for TrainingSettings {
             meta_lr: 4e-4,
             preprocess: Preprocess::Raw,
             seed: 0,
+            smoothing: default_smoothing(),
         }
     }
 }
@@ -401,6 +410,33 @@ pub struct AppState {
     /// The loss plot shows every row across test tasks (median and
     /// quartiles) instead of on this task.
     pub across_tasks: bool,
+    /// The basin map of the selected row over the level-set plot.
+    pub basin: BasinSettings,
+}
+
+/// The basin map (Display → basin map of the selected row): every start
+/// point of the visible view shaded by log f after `steps` steps.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct BasinSettings {
+    /// Whether the map is drawn.
+    pub shown: bool,
+    /// Steps of every run, 1 to [`BasinSettings::MAX_STEPS`].
+    pub steps: usize,
+}
+
+impl BasinSettings {
+    /// The most steps the map runs from each start.
+    pub const MAX_STEPS: usize = 200;
+}
+
+impl Default for BasinSettings {
+    fn default() -> Self {
+        Self {
+            shown: false,
+            steps: 20,
+        }
+    }
 }
 
 /// Presentation mode (View → Presentation, F11) and the zoom factor of
@@ -490,6 +526,7 @@ impl Default for AppState {
             recent: Vec::new(),
             view: ViewMode::default(),
             across_tasks: false,
+            basin: BasinSettings::default(),
         }
     }
 }
@@ -526,6 +563,10 @@ impl AppState {
         let ids: std::collections::HashSet<RowId> = self.optimizers.iter().map(|r| r.id).collect();
         self.manual_teleports.retain(|m| ids.contains(&m.row));
         self.steps = self.steps.clamp(1, 10_000);
+        self.basin.steps = self.basin.steps.clamp(1, BasinSettings::MAX_STEPS);
+        if !(0.0..=0.99).contains(&self.training.smoothing) {
+            self.training.smoothing = default_smoothing();
+        }
         self.playback.t = self.playback.t.min(self.steps);
         if !self.playback.speed.is_finite() {
             self.playback.speed = Playback::default().speed;

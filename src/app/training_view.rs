@@ -90,6 +90,8 @@ impl TeleportApp {
                 };
                 // The model being trained gets a row of its own.
                 self.show_live_row(self.state.training.variant);
+                let (dist, steps) = (self.state.training.dist, self.state.training.steps);
+                self.rt.validation.start(ctx, dist, steps);
             }
             Err(e) => self.notify(ctx, format!("Cannot start training: {e}"), true),
         }
@@ -124,6 +126,7 @@ impl TeleportApp {
                 rt.slices.reset();
             }
         }
+        self.rt.validation.poll();
         let Some(snapshot) = self
             .rt
             .training
@@ -150,6 +153,11 @@ impl TeleportApp {
             .map(|(i, l)| [i as f64 + 1.0, l.max(1e-300).log10()])
             .collect();
         rt.finished = snapshot.finished;
+        if snapshot.healthy && snapshot.error.is_none() {
+            let done = snapshot.progress.trajectories_done;
+            self.rt.validation.submit(done, Arc::clone(&snapshot.model));
+        }
+        let rt = &mut self.rt.training;
         let variant = snapshot.model.variant();
         let mut message = None;
         if let Some(e) = &snapshot.error {
@@ -286,15 +294,67 @@ impl TeleportApp {
             ui.label(RichText::new(p).color(ui.visuals().error_fg_color));
         }
         let losses = t.losses.clone();
+        ui.horizontal(|ui| {
+            let label = ui.label("smoothing").id;
+            ui.add(egui::Slider::new(
+                &mut self.state.training.smoothing,
+                0.0..=0.99,
+            ))
+            .labelled_by(label)
+            .on_hover_text(
+                "TensorBoard's smoothing of the meta-loss: an exponential moving average \
+                     of log10 loss with this weight, debiased at the start; the raw losses stay \
+                     drawn faintly.",
+            );
+        });
+        let logs: Vec<f64> = losses.iter().map(|p| p[1]).collect();
+        let smoothed: Vec<[f64; 2]> = losses
+            .iter()
+            .zip(crate::stats::ema(&logs, self.state.training.smoothing))
+            .map(|(p, s)| [p[0], s])
+            .collect();
+        let validation = self.rt.validation.points.clone();
+        let color = ui.visuals().text_color();
+        let validation_name = format!(
+            "validation: median f after N steps, {} held-out tasks",
+            super::validation::VALIDATION_TASKS
+        );
         Plot::new("meta-loss")
-            .height(140.0)
+            .height(160.0)
             .x_axis_label("trajectory")
             .y_grid_spacer(super::axes::decade_marks)
             .y_axis_formatter(|m, _| super::axes::decade_label(m))
+            .legend(egui_plot::Legend::default().position(egui_plot::Corner::RightTop))
             .show(ui, |plot_ui| {
                 super::keep_view_sane(plot_ui, 1e12, None);
-                plot_ui.line(Line::new("mean unroll loss (log10)", losses));
+                plot_ui.line(
+                    Line::new("mean unroll loss (raw)", losses).color(color.gamma_multiply(0.25)),
+                );
+                plot_ui.line(
+                    Line::new("mean unroll loss (smoothed)", smoothed)
+                        .color(egui::Color32::from_rgb(31, 119, 180))
+                        .width(2.0),
+                );
+                plot_ui.line(
+                    Line::new(validation_name.clone(), validation.clone())
+                        .color(egui::Color32::from_rgb(214, 39, 40))
+                        .width(2.0),
+                );
+                plot_ui.points(
+                    egui_plot::Points::new(validation_name, validation)
+                        .color(egui::Color32::from_rgb(214, 39, 40))
+                        .radius(2.5),
+                );
             });
+        if self.rt.validation.skipped > 0 {
+            ui.label(
+                RichText::new(format!(
+                    "{} snapshots not validated (the validation thread was behind)",
+                    self.rt.validation.skipped
+                ))
+                .weak(),
+            );
+        }
         if self.rt.training.running() {
             // Keep the ETA ticking even between snapshots.
             ctx.request_repaint_after(std::time::Duration::from_millis(250));

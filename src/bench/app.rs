@@ -291,7 +291,7 @@ pub fn soak(minutes: f64, mut on_progress: impl FnMut(f64)) -> SoakMeasurement {
 
 /// CPU time of the calling thread in seconds (Linux; 0 elsewhere), read from
 /// `/proc/thread-self/stat` (utime + stime, in clock ticks of 10 ms).
-fn thread_cpu_secs() -> f64 {
+pub(crate) fn thread_cpu_secs() -> f64 {
     std::fs::read_to_string("/proc/thread-self/stat")
         .ok()
         .and_then(|s| {

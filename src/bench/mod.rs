@@ -238,3 +238,191 @@ pub fn train(variant: crate::l2o::Variant, hidden: usize, repeats: usize) -> Tra
         final_loss,
     }
 }
+
+/// One row of `bench basin`: a basin map computed `samples` times.
+#[derive(Clone, Debug)]
+pub struct BasinMeasurement {
+    /// What was computed.
+    pub name: String,
+    /// Median wall time, seconds.
+    pub median_secs: f64,
+    /// Median CPU time of the computing thread, seconds (10 ms ticks;
+    /// `None` where it is not one thread's work).
+    pub median_cpu_secs: Option<f64>,
+    /// Samples timed.
+    pub samples: usize,
+}
+
+fn time_median(name: String, samples: usize, mut op: impl FnMut()) -> BasinMeasurement {
+    let samples = samples.max(1);
+    let (mut times, mut cpu): (Vec<f64>, Vec<f64>) = (0..samples)
+        .map(|_| {
+            let (start, cpu0) = (Instant::now(), app::thread_cpu_secs());
+            op();
+            (start.elapsed().as_secs_f64(), app::thread_cpu_secs() - cpu0)
+        })
+        .unzip();
+    BasinMeasurement {
+        name,
+        median_secs: quantile(&mut times, 0.5),
+        median_cpu_secs: Some(quantile(&mut cpu, 0.5)),
+        samples,
+    }
+}
+
+/// `bench basin`: basin maps of 128² starts × 20 steps on `elli_fixed`
+/// over the app's default view, for the classical optimizers, GD + oracle
+/// teleport, and every shipped learned variant (batched), with single
+/// rollouts of L2O + teleport as the baseline the batch replaces; then the
+/// app's first picture: the time from switching the map on (for L2O +
+/// teleport) to its first level on screen, through the real app headless.
+pub fn basin(samples: usize) -> Vec<BasinMeasurement> {
+    use crate::basin::{BasinCell, BasinGrid, basin};
+    use crate::eval::AnyOptimizer;
+    use crate::pretrained::Family;
+    let obj = Preset::ElliFixed.objective();
+    let grid = BasinGrid {
+        x: (-6.0, 1.5),
+        y: (-1.0, 4.5),
+        n: 128,
+    };
+    let never = std::sync::atomic::AtomicBool::new(false);
+    let mut out = Vec::new();
+    let classical = [
+        "gd:lr=0.05",
+        "momentum:lr=0.05,beta=0.9",
+        "adam:lr=0.3",
+        "newton",
+        "gd:lr=0.05,teleport=oracle,every=5",
+    ];
+    for text in classical {
+        let Ok(opt) = AnyOptimizer::parse_baseline(text) else {
+            continue;
+        };
+        let n = if text.contains("teleport") {
+            samples.min(3)
+        } else {
+            samples * 4
+        };
+        out.push(time_median(format!("128² × 20 steps, {text}"), n, || {
+            black_box(basin(&opt, &obj, &grid, 20, 0.0, &never));
+        }));
+    }
+    for variant in crate::l2o::Variant::ALL {
+        let Ok(model) = crate::pretrained::load(variant, Family::Ellipse) else {
+            continue;
+        };
+        let opt = AnyOptimizer::Learned {
+            name: variant.label().to_owned(),
+            model: std::sync::Arc::new(model),
+        };
+        out.push(time_median(
+            format!("128² × 20 steps, {} (H = 100, batched)", variant.label()),
+            samples,
+            || {
+                black_box(basin(&opt, &obj, &grid, 20, 0.0, &never));
+            },
+        ));
+        if variant == crate::l2o::Variant::L2oTele {
+            out.push(time_median(
+                "baseline: the same as 16,384 single rollouts".to_owned(),
+                1,
+                || {
+                    for x0 in grid.starts() {
+                        black_box(BasinCell::of(&opt.trajectory(&obj, x0, 20), 20, 0.0));
+                    }
+                },
+            ));
+            let first = BasinGrid { n: 32, ..grid };
+            out.push(time_median(
+                format!("first level: 32² × 20 steps, {}", variant.label()),
+                samples * 4,
+                || {
+                    black_box(basin(&opt, &obj, &first, 20, 0.0, &never));
+                },
+            ));
+        }
+    }
+    let mut latencies: Vec<f64> = (0..samples.max(1))
+        .filter_map(|_| first_picture_secs())
+        .collect();
+    if !latencies.is_empty() {
+        out.push(BasinMeasurement {
+            name: "app: switching the map on (L2O + teleport) to its first level drawn".to_owned(),
+            median_secs: quantile(&mut latencies, 0.5),
+            median_cpu_secs: None,
+            samples: latencies.len(),
+        });
+    }
+    out
+}
+
+/// The real app headless at 1440×900 on its default demo, the L2O +
+/// teleport row selected: frames at 60 per second from switching the
+/// basin map on until a frame draws its first level; `None` if none within
+/// 10 s.
+fn first_picture_secs() -> Option<f64> {
+    use crate::app::state::{AppState, EntryKind};
+    use crate::app::{Options, TeleportApp};
+    let ctx = egui::Context::default();
+    crate::app::install_fonts(&ctx);
+    let mut state = AppState::default();
+    state.selected = state
+        .optimizers
+        .iter()
+        .find(|r| r.kind == EntryKind::Learned(crate::l2o::Variant::L2oTele))?
+        .id;
+    let options = Options {
+        dialogs: false,
+        fresh: true,
+        ..Options::default()
+    };
+    let mut app = TeleportApp::new(state, &options);
+    let screen = egui::Rect::from_min_size(egui::Pos2::ZERO, egui::vec2(1440.0, 900.0));
+    let frame = |app: &mut TeleportApp, k: usize| {
+        let input = egui::RawInput {
+            screen_rect: Some(screen),
+            time: Some(k as f64 / 60.0),
+            predicted_dt: 1.0 / 60.0,
+            ..Default::default()
+        };
+        let mut output = ctx.run_ui(input, |ui| app.ui_body(ui));
+        output.textures_delta.clear();
+        black_box(ctx.tessellate(output.shapes, output.pixels_per_point));
+    };
+    // Let the plot fit its view first.
+    for k in 0..5 {
+        frame(&mut app, k);
+    }
+    app.state.basin.shown = true;
+    let start = Instant::now();
+    let mut k = 5;
+    while app.rt.basin.shown().is_none() {
+        if start.elapsed().as_secs_f64() > 10.0 {
+            return None;
+        }
+        frame(&mut app, k);
+        k += 1;
+        std::thread::sleep(std::time::Duration::from_millis(1));
+    }
+    Some(start.elapsed().as_secs_f64())
+}
+
+/// Formats `bench basin`'s rows as a Markdown table.
+pub fn basin_table(rows: &[BasinMeasurement]) -> String {
+    let mut out = String::from(
+        "| basin map | median wall time | median CPU time | samples |\n|---|---:|---:|---:|\n",
+    );
+    for m in rows {
+        let cpu = m
+            .median_cpu_secs
+            .map_or_else(|| "—".to_owned(), |s| human(s * 1e9));
+        out.push_str(&format!(
+            "| {} | {} | {cpu} | {} |\n",
+            m.name,
+            human(m.median_secs * 1e9),
+            m.samples
+        ));
+    }
+    out
+}

@@ -13,8 +13,9 @@
 //! After each action, [`check`] asserts: no panic; every enabled row that
 //! has a model has its run, and no run outlives its row; row ids are unique
 //! and every row has a colour; the selection names a row; the timeline is
-//! inside the run; nothing drawn has a NaN coordinate and no drawn text
-//! reads `NaN`; and the state serializes and deserializes to itself.
+//! inside the run; a basin map is drawn only when on, for its row's run and
+//! its steps; nothing drawn has a NaN coordinate and no drawn text reads
+//! `NaN`; and the state serializes and deserializes to itself.
 
 use std::panic::AssertUnwindSafe;
 use std::path::PathBuf;
@@ -313,6 +314,23 @@ pub fn check(app: &TeleportApp) -> Result<(), String> {
             state.theta, state.x0
         ));
     }
+    let basin = &app.rt.basin;
+    if !state.basin.shown && (basin.shown().is_some() || basin.computing()) {
+        return Err("the basin map is off but drawn or computing".to_owned());
+    }
+    if let Some(map) = basin.shown() {
+        if map.steps != state.basin.steps || map.cells.len() != map.grid.n * map.grid.n {
+            return Err(format!(
+                "a basin map of {} steps and {} cells is shown for {} steps",
+                map.steps,
+                map.cells.len(),
+                state.basin.steps
+            ));
+        }
+        if app.run(state.selected).is_none() {
+            return Err("a basin map is shown for a row without a run".to_owned());
+        }
+    }
     let text = ron::to_string(state).map_err(|e| format!("the state does not serialize: {e}"))?;
     let back: AppState =
         ron::from_str(&text).map_err(|e| format!("the state does not deserialize: {e}"))?;
@@ -576,7 +594,7 @@ fn act(d: &mut Driver, rng: &mut crate::Rng) -> (&'static str, String) {
 fn panel_action(d: &mut Driver, rng: &mut crate::Rng) -> (&'static str, String) {
     let app = &mut d.app;
     let n = app.state.optimizers.len();
-    let (kind, description) = match rng.random_range(0..16) {
+    let (kind, description) = match rng.random_range(0..17) {
         0 | 1 => {
             let rows = default_optimizers();
             let row = rows[rng.random_range(0..rows.len())].clone();
@@ -734,6 +752,27 @@ fn panel_action(d: &mut Driver, rng: &mut crate::Rng) -> (&'static str, String) 
             };
             app.start_animation(&ctx, path, settings, None);
             ("export", "start recording an animation".to_owned())
+        }
+        16 => {
+            // The basin map: on or off, its steps, or another selected row
+            // (each cancels the computation under way).
+            let basin = &mut app.state.basin;
+            match rng.random_range(0..3) {
+                0 => {
+                    basin.shown = !basin.shown;
+                    ("basin", format!("basin map shown: {}", basin.shown))
+                }
+                1 => {
+                    basin.steps = rng.random_range(1..=60);
+                    ("basin", format!("basin map steps {}", basin.steps))
+                }
+                _ if n > 0 => {
+                    let id = app.state.optimizers[rng.random_range(0..n)].id;
+                    app.state.selected = id;
+                    ("basin", format!("select row {id:?}"))
+                }
+                _ => ("idle", "idle".to_owned()),
+            }
         }
         _ => {
             // Row settings a user edits in the row's header.

@@ -8,6 +8,7 @@
 //! (`.ci/run` checks the dependency tree).
 
 pub mod anim;
+pub mod basin;
 pub mod claims;
 pub mod contour;
 pub mod eval;

@@ -23,9 +23,57 @@ pub fn quantile(values: &mut [f64], q: f64) -> f64 {
     }
 }
 
+/// TensorBoard's smoothing: the exponential moving average
+/// `s_t = w·s_{t−1} + (1 − w)·x_t` from `s_0 = 0`, divided by `1 − wᵗ` so
+/// that the first points are not pulled toward 0 (a constant series stays
+/// constant). `w` is clamped to `[0, 0.999]`; 0 returns the values. A
+/// non-finite value is passed through and skipped by the average.
+pub fn ema(values: &[f64], w: f64) -> Vec<f64> {
+    let w = if w.is_nan() { 0.0 } else { w.clamp(0.0, 0.999) };
+    let mut last = 0.0;
+    let mut n = 0;
+    values
+        .iter()
+        .map(|&x| {
+            if !x.is_finite() {
+                return x;
+            }
+            last = w * last + (1.0 - w) * x;
+            n += 1;
+            let debias = 1.0 - w.powi(n);
+            if debias > 0.0 { last / debias } else { x }
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Against the recurrence written out for three points, and the
+    /// properties the curve needs.
+    #[test]
+    fn ema_is_debiased_tensorboard_smoothing() {
+        let w = 0.6;
+        let x = [2.0, 5.0, -1.0];
+        let s1 = 0.4 * 2.0;
+        let s2 = 0.6 * s1 + 0.4 * 5.0;
+        let s3 = 0.6 * s2 - 0.4;
+        let want = [s1 / 0.4, s2 / (1.0 - 0.36), s3 / (1.0 - 0.216)];
+        for (got, want) in ema(&x, w).iter().zip(want) {
+            assert!((got - want).abs() < 1e-12, "{got} vs {want}");
+        }
+        assert!(
+            ema(&[3.0; 50], 0.99)
+                .iter()
+                .all(|v| (v - 3.0).abs() < 1e-12)
+        );
+        assert_eq!(ema(&x, 0.0), x.to_vec());
+        let with_nan = ema(&[1.0, f64::NAN, 3.0], 0.5);
+        assert!(with_nan[1].is_nan());
+        assert!((with_nan[2] - (0.25 * 1.0 + 0.5 * 3.0) / 0.75).abs() < 1e-12);
+        assert!(ema(&[], 0.5).is_empty());
+    }
 
     #[test]
     fn quantiles_match_numpy_linear() {

@@ -24,14 +24,14 @@ pub struct NetShape {
 
 /// Where one layer's parameters sit in the flat vector.
 #[derive(Clone, Copy, Debug)]
-struct LayerOffsets {
-    weight: usize,
-    bias: usize,
-    inputs: usize,
+pub(crate) struct LayerOffsets {
+    pub(crate) weight: usize,
+    pub(crate) bias: usize,
+    pub(crate) inputs: usize,
 }
 
 impl NetShape {
-    fn layer(&self, l: usize) -> LayerOffsets {
+    pub(crate) fn layer(&self, l: usize) -> LayerOffsets {
         let h = self.hidden;
         let in0 = self.input;
         let size0 = 4 * h * (in0 + h) + 4 * h;
@@ -50,7 +50,7 @@ impl NetShape {
         }
     }
 
-    fn head_offset(&self) -> usize {
+    pub(crate) fn head_offset(&self) -> usize {
         let h = self.hidden;
         4 * h * (self.input + h) + 4 * h + 4 * h * (2 * h) + 4 * h
     }

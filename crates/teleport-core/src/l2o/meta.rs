@@ -7,6 +7,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::batch::{BatchState, PackedNet};
 use super::lstm::{Net, NetShape, NetState, Tape};
 use super::real::Real;
 use crate::objective::InverseError;
@@ -632,30 +633,51 @@ impl<T: Real> MetaOptimizer<T> {
             }
         }
         let t = roll.t + 1;
+        let (outcome, rec) = self.apply_head(obj, roll.x, &mut roll.v, t, z, &raw);
+        if let Some(tape) = tape {
+            tape.steps.push(rec);
+        }
+        roll.x = outcome.x;
+        roll.t = t;
+        outcome
+    }
+
+    /// The optimizee side of step `t` (counted from 1): the update and the
+    /// teleport that the head outputs `raw` ask for at `x` with gradient
+    /// `z`; updates the velocity `v`.
+    fn apply_head(
+        &self,
+        obj: &Objective,
+        x: Vec2,
+        v: &mut Vec2,
+        t: usize,
+        z: Vec2,
+        raw: &HeadValues<f64>,
+    ) -> (StepOutcome, StepRecord) {
         let teleported = self.config.variant.teleports() && self.config.teleport.fires(t);
         let angle = |y: f64| self.config.max_angle * y.tanh();
         let lr = |y: f64| self.config.max_lr * sigmoid(y + LR_HEAD_SHIFT);
-        let v_prev = roll.v;
+        let v_prev = *v;
         let (pre, theta, alpha, beta) = match self.config.variant.head() {
             Head::Update { dx, angle: th } => (
-                roll.x + Vec2::new(dx[0].of(&raw), dx[1].of(&raw)),
-                th.map_or(0.0, |th| angle(th.of(&raw))),
+                x + Vec2::new(dx[0].of(raw), dx[1].of(raw)),
+                th.map_or(0.0, |th| angle(th.of(raw))),
                 None,
                 None,
             ),
             Head::Lr { lr: al, angle: th } => {
-                let a = lr(al.of(&raw));
-                (roll.x - a * z, angle(th.of(&raw)), Some(a), None)
+                let a = lr(al.of(raw));
+                (x - a * z, angle(th.of(raw)), Some(a), None)
             }
             Head::LrMomentum {
                 lr: al,
                 momentum: be,
                 angle: th,
             } => {
-                let a = lr(al.of(&raw));
-                let b = sigmoid(be.of(&raw));
-                roll.v = b * v_prev - a * z;
-                (roll.x + roll.v, angle(th.of(&raw)), Some(a), Some(b))
+                let a = lr(al.of(raw));
+                let b = sigmoid(be.of(raw));
+                *v = b * v_prev - a * z;
+                (x + *v, angle(th.of(raw)), Some(a), Some(b))
             }
         };
         let mut teleport_error = None;
@@ -668,21 +690,17 @@ impl<T: Real> MetaOptimizer<T> {
         } else {
             (pre, Mat2::identity(), Vec2::zeros())
         };
-        if let Some(tape) = tape {
-            tape.steps.push(StepRecord {
-                z,
-                v_prev,
-                x,
-                raw,
-                beta: beta.unwrap_or(0.0),
-                teleported,
-                dy_dx,
-                dy_dtheta,
-            });
-        }
-        roll.x = x;
-        roll.t = t;
-        StepOutcome {
+        let rec = StepRecord {
+            z,
+            v_prev,
+            x,
+            raw: *raw,
+            beta: beta.unwrap_or(0.0),
+            teleported,
+            dy_dx,
+            dy_dtheta,
+        };
+        let outcome = StepOutcome {
             x,
             pre_teleport: pre,
             teleported,
@@ -690,7 +708,8 @@ impl<T: Real> MetaOptimizer<T> {
             alpha,
             beta,
             teleport_error,
-        }
+        };
+        (outcome, rec)
     }
 
     /// The meta-loss `Σ_s w_s f(x_s)` of the recorded unroll.
@@ -869,6 +888,94 @@ impl<T: Real> MetaOptimizer<T> {
             }
         }
         out
+    }
+}
+
+/// One learned optimizer run on many optimizees at once (basin maps): the
+/// networks step as one batch ([`PackedNet`], matrix–matrix products), and
+/// each optimizee's update and teleport are [`MetaOptimizer::step`]'s. The
+/// numbers agree with single rollouts to `f32` round-off in the networks.
+#[derive(Clone, Debug)]
+pub struct BatchRunner<'a> {
+    model: &'a MetaOptimizer<f32>,
+    nets: Vec<PackedNet>,
+}
+
+/// The state of a batch of rollouts ([`BatchRunner::start`]).
+#[derive(Clone, Debug)]
+pub struct BatchRollout {
+    /// The current iterates.
+    pub x: Vec<Vec2>,
+    v: Vec<Vec2>,
+    t: usize,
+    states: Vec<BatchState>,
+    inputs: Vec<f32>,
+    outputs: Vec<Vec<f32>>,
+}
+
+impl<'a> BatchRunner<'a> {
+    /// Packs the model's weights for batches.
+    pub fn new(model: &'a MetaOptimizer<f32>) -> Self {
+        Self {
+            model,
+            nets: model.nets.iter().map(PackedNet::new).collect(),
+        }
+    }
+
+    /// Rollouts starting at each of `x0` with zero states.
+    pub fn start(&self, x0: &[Vec2]) -> BatchRollout {
+        let states: Vec<BatchState> = self.nets.iter().map(|n| n.zeros(x0.len())).collect();
+        let padded = states.first().map_or(0, BatchState::len);
+        BatchRollout {
+            x: x0.to_vec(),
+            v: vec![Vec2::zeros(); x0.len()],
+            t: 0,
+            inputs: vec![0.0; padded * self.model.config.preprocess.input_size()],
+            outputs: self
+                .nets
+                .iter()
+                .map(|n| vec![0.0; padded * n.outputs()])
+                .collect(),
+            states,
+        }
+    }
+
+    /// One step of every rollout, optimizee `i` reading the gradient
+    /// `z[i]`; `out` receives what each step did. Pass a zero gradient for
+    /// a rollout that has stopped (its numbers no longer matter).
+    pub fn step(
+        &self,
+        obj: &Objective,
+        roll: &mut BatchRollout,
+        z: &[Vec2],
+        out: &mut Vec<StepOutcome>,
+    ) {
+        let pre = self.model.config.preprocess;
+        let n_in = pre.input_size();
+        for (zi, chunk) in z.iter().zip(roll.inputs.chunks_exact_mut(n_in)) {
+            pre.apply(zi, chunk);
+        }
+        for (k, net) in self.nets.iter().enumerate() {
+            net.step(&roll.inputs, &mut roll.states[k], &mut roll.outputs[k]);
+        }
+        let t = roll.t + 1;
+        out.clear();
+        for (i, (&zi, (x, v))) in z.iter().zip(roll.x.iter_mut().zip(&mut roll.v)).enumerate() {
+            let mut raw: HeadValues<f64> = [[0.0; MAX_OUTPUTS]; MAX_NETS];
+            for (k, net) in self.nets.iter().enumerate() {
+                let n_out = net.outputs();
+                for (r, &o) in raw[k]
+                    .iter_mut()
+                    .zip(&roll.outputs[k][i * n_out..(i + 1) * n_out])
+                {
+                    *r = f64::from(o);
+                }
+            }
+            let (outcome, _) = self.model.apply_head(obj, *x, v, t, zi, &raw);
+            *x = outcome.x;
+            out.push(outcome);
+        }
+        roll.t = t;
     }
 }
 

@@ -5,13 +5,15 @@
 //! - [`meta`]: the four variants, their rollout and the meta-gradient.
 //! - [`train`]: Algorithm 1 with Adam, progress and stop control.
 
+pub mod batch;
 pub mod lstm;
 pub mod meta;
 pub mod real;
 pub mod train;
 
 pub use meta::{
-    MetaLoss, MetaLossError, MetaOptimizer, ModelConfig, ModelConfigError, Preprocess, Variant,
+    BatchRollout, BatchRunner, MetaLoss, MetaLossError, MetaOptimizer, ModelConfig,
+    ModelConfigError, Preprocess, Variant,
 };
 pub use train::{
     Control, Progress, TrainConfig, TrainConfigError, TrainError, TrainSetup, Trainer,

@@ -1,0 +1,417 @@
+//! Basin maps (issue 9 §4): one optimizer run from every cell of a grid of
+//! start points, and `f` after `S` steps of each run (and the first step
+//! reaching `f ≤ ε`) — where in the plane an optimizer, or a teleport,
+//! helps.
+//!
+//! Classical rows run [`crate::optim::run`] from each start, exactly as
+//! `eval` does. Learned rows step every start together
+//! ([`BatchRunner`]: the LSTM as matrix–matrix products), in chunks of
+//! [`CHUNK`] starts, which agrees with single runs to `f32` round-off.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use crate::eval::AnyOptimizer;
+use crate::l2o::BatchRunner;
+use crate::objective::{Objective, Vec2};
+use crate::optim::{Stop, Trajectory, record};
+
+/// Starts per batch of a learned row: large enough that each packed weight
+/// serves many starts, small enough that the batch's activations stay in
+/// the core's cache.
+pub const CHUNK: usize = 96;
+
+/// A grid of `n × n` start points over the rectangle `x × y`: the centres
+/// of its cells.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct BasinGrid {
+    /// `(x_min, x_max)`.
+    pub x: (f64, f64),
+    /// `(y_min, y_max)`.
+    pub y: (f64, f64),
+    /// Cells per side.
+    pub n: usize,
+}
+
+impl BasinGrid {
+    /// The start point of cell `(i, j)`: column `i` from `x_min`, row `j`
+    /// from `y_min`, at the cell's centre.
+    pub fn start(&self, i: usize, j: usize) -> Vec2 {
+        let n = self.n as f64;
+        Vec2::new(
+            self.x.0 + (i as f64 + 0.5) / n * (self.x.1 - self.x.0),
+            self.y.0 + (j as f64 + 0.5) / n * (self.y.1 - self.y.0),
+        )
+    }
+
+    /// Every start point in grid order: row by row from `y_min`, `x`
+    /// varying fastest.
+    pub fn starts(&self) -> Vec<Vec2> {
+        (0..self.n)
+            .flat_map(|j| (0..self.n).map(move |i| (i, j)))
+            .map(|(i, j)| self.start(i, j))
+            .collect()
+    }
+
+    /// Whether the bounds are finite and ordered and `n` is 1 to
+    /// [`MAX_GRID`].
+    pub fn check(&self) -> Result<(), BasinError> {
+        let ordered = |(a, b): (f64, f64)| a.is_finite() && b.is_finite() && a < b;
+        if !(ordered(self.x) && ordered(self.y)) {
+            return Err(BasinError::Bounds);
+        }
+        if !(1..=MAX_GRID).contains(&self.n) {
+            return Err(BasinError::Grid(self.n));
+        }
+        Ok(())
+    }
+}
+
+/// The largest grid side: 1024² runs.
+pub const MAX_GRID: usize = 1024;
+
+/// Why a basin map cannot be computed.
+#[derive(Clone, Debug, PartialEq, thiserror::Error)]
+pub enum BasinError {
+    /// Bounds that are not finite with min < max.
+    #[error("bounds must be finite with xmin < xmax and ymin < ymax")]
+    Bounds,
+    /// A grid side out of range.
+    #[error("the grid must have 1 to {MAX_GRID} cells per side, got {0}")]
+    Grid(usize),
+}
+
+/// The outcome of the run from one start point.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct BasinCell {
+    /// `f` after the steps; `+∞` when the run diverged, NaN when it failed
+    /// (a teleport across a fold of a custom `h`, a singular Hessian).
+    pub f: f64,
+    /// The first step `t` (0 is the start) with `f(x_t) ≤ ε`.
+    pub first: Option<usize>,
+}
+
+impl BasinCell {
+    /// The cell of a recorded run of `steps` steps.
+    pub fn of(run: &Trajectory, steps: usize, eps: f64) -> Self {
+        let f = match (&run.stop, run.records.get(steps)) {
+            (None, Some(rec)) => rec.f,
+            (Some(Stop::Failed { .. }), _) => f64::NAN,
+            _ => f64::INFINITY,
+        };
+        Self {
+            f,
+            first: run.records.iter().find(|r| r.f <= eps).map(|r| r.t),
+        }
+    }
+}
+
+/// A computed basin map.
+#[derive(Clone, Debug, PartialEq)]
+pub struct BasinMap {
+    /// The start points.
+    pub grid: BasinGrid,
+    /// Steps of every run.
+    pub steps: usize,
+    /// The threshold of [`BasinCell::first`].
+    pub eps: f64,
+    /// One per start, in [`BasinGrid::starts`] order.
+    pub cells: Vec<BasinCell>,
+}
+
+impl BasinMap {
+    /// The map as CSV: `x0,x1,f`, one row per start in grid order (`x0`
+    /// varying fastest); a diverged run's `f` is `inf`, a failed one's `NaN`.
+    pub fn csv(&self) -> String {
+        let mut out = String::with_capacity(self.cells.len() * 48 + 16);
+        out.push_str("x0,x1,f\n");
+        for (p, c) in self.grid.starts().iter().zip(&self.cells) {
+            out.push_str(&format!("{},{},{}\n", p.x, p.y, c.f));
+        }
+        out
+    }
+
+    /// `log10 f` of every cell (a zero `f` as 1e−300; `+∞` and NaN as
+    /// they are), in grid order.
+    pub fn log_f(&self) -> Vec<f64> {
+        self.cells
+            .iter()
+            .map(|c| {
+                if c.f.is_finite() {
+                    c.f.max(1e-300).log10()
+                } else {
+                    c.f
+                }
+            })
+            .collect()
+    }
+}
+
+/// Runs `opt` on `obj` from every start of `grid` for `steps` steps.
+/// Returns `None` when `cancel` is set (checked between chunks of starts).
+pub fn basin(
+    opt: &AnyOptimizer,
+    obj: &Objective,
+    grid: &BasinGrid,
+    steps: usize,
+    eps: f64,
+    cancel: &AtomicBool,
+) -> Option<BasinMap> {
+    let starts = grid.starts();
+    let mut cells = Vec::with_capacity(starts.len());
+    match opt {
+        AnyOptimizer::Classical { .. } => {
+            for chunk in starts.chunks(CHUNK) {
+                if cancel.load(Ordering::Relaxed) {
+                    return None;
+                }
+                cells.extend(
+                    chunk
+                        .iter()
+                        .map(|&x0| BasinCell::of(&opt.trajectory(obj, x0, steps), steps, eps)),
+                );
+            }
+        }
+        AnyOptimizer::Learned { model, .. } => {
+            let runner = BatchRunner::new(model);
+            for chunk in starts.chunks(CHUNK) {
+                if cancel.load(Ordering::Relaxed) {
+                    return None;
+                }
+                cells.extend(learned_chunk(&runner, obj, chunk, steps, eps));
+            }
+        }
+    }
+    Some(BasinMap {
+        grid: *grid,
+        steps,
+        eps,
+        cells,
+    })
+}
+
+/// The cells of a learned optimizer's runs from `starts`, stepped as one
+/// batch; each run stops as [`crate::l2o::MetaOptimizer::trajectory`]'s
+/// does (a failed teleport, then the first non-finite iterate, `f` or
+/// gradient).
+fn learned_chunk(
+    runner: &BatchRunner<'_>,
+    obj: &Objective,
+    starts: &[Vec2],
+    steps: usize,
+    eps: f64,
+) -> Vec<BasinCell> {
+    let mut roll = runner.start(starts);
+    let mut cells: Vec<BasinCell> = Vec::with_capacity(starts.len());
+    // The gradient each run reads next; zero once it has stopped.
+    let mut z = Vec::with_capacity(starts.len());
+    let mut alive = Vec::with_capacity(starts.len());
+    for &x in starts {
+        let (cell, grad) = match record(obj, 0, &x, None, None) {
+            Some(r) => (
+                BasinCell {
+                    f: r.f,
+                    first: (r.f <= eps).then_some(0),
+                },
+                Vec2::from(r.grad),
+            ),
+            None => (
+                BasinCell {
+                    f: f64::INFINITY,
+                    first: None,
+                },
+                Vec2::zeros(),
+            ),
+        };
+        alive.push(cell.f.is_finite());
+        cells.push(cell);
+        z.push(grad);
+    }
+    let mut outcomes = Vec::with_capacity(starts.len());
+    for t in 1..=steps {
+        if !alive.contains(&true) {
+            break;
+        }
+        runner.step(obj, &mut roll, &z, &mut outcomes);
+        for (i, o) in outcomes.iter().enumerate() {
+            if !alive[i] {
+                continue;
+            }
+            let stopped = if o.teleport_error.is_some() {
+                Some(f64::NAN)
+            } else {
+                match record(obj, t, &o.x, None, None) {
+                    Some(r) => {
+                        cells[i].f = r.f;
+                        if cells[i].first.is_none() && r.f <= eps {
+                            cells[i].first = Some(t);
+                        }
+                        z[i] = Vec2::from(r.grad);
+                        None
+                    }
+                    None => Some(f64::INFINITY),
+                }
+            };
+            if let Some(f) = stopped {
+                cells[i].f = f;
+                alive[i] = false;
+                z[i] = Vec2::zeros();
+            }
+        }
+    }
+    cells
+}
+
+/// The largest coordinate a fitted view reaches.
+pub const VIEW_LIMIT: f64 = 1e12;
+
+/// Fits a view around `x0`, the minimizer `m` and the sane part of `runs`
+/// (points farther than four times the start's distance from the centre
+/// are ignored, so a diverging run cannot zoom out to 1e100), with 15 %
+/// margins: the app's default view of the level-set plot, and the view of
+/// `teleport-lab basin` when a file saves none. Returns `(min, max)`.
+pub fn fit_view<'a>(
+    x0: Vec2,
+    m: Vec2,
+    runs: impl IntoIterator<Item = &'a Trajectory>,
+    limit: f64,
+) -> ([f64; 2], [f64; 2]) {
+    let radius = 4.0 * ((x0 - m).norm() + 1.0);
+    let centre = (x0 + m) / 2.0;
+    let mut min = [x0.x.min(m.x), x0.y.min(m.y)];
+    let mut max = [x0.x.max(m.x), x0.y.max(m.y)];
+    for run in runs {
+        for rec in &run.records {
+            let p = Vec2::from(rec.x);
+            if (p - centre).norm() <= radius {
+                for k in 0..2 {
+                    min[k] = min[k].min(p[k]);
+                    max[k] = max[k].max(p[k]);
+                }
+            }
+        }
+    }
+    let mut lo = [0.0; 2];
+    let mut hi = [0.0; 2];
+    for k in 0..2 {
+        // Far-out tasks (offsets of 1e300) still get a view a plot can
+        // represent: spans and centres stay well inside f64's range.
+        let (a, b) = (min[k].clamp(-limit, limit), max[k].clamp(-limit, limit));
+        // At least a millionth of the magnitude: at x₀ = −7e61 a span
+        // of 1 vanishes in rounding and leaves an empty view.
+        let span = (b - a).max(1.0).max(1e-6 * a.abs().max(b.abs()));
+        lo[k] = a - 0.15 * span;
+        hi[k] = b + 0.15 * span;
+    }
+    (lo, hi)
+}
+
+/// The colour of a diverged run on a basin map.
+pub const DIVERGED: crate::plot::Color = crate::plot::Color::rgb(200, 40, 40);
+
+/// The basin maps' ramp for `log10 f`, at `t` in `0..=1` (clamped; NaN
+/// gives the low end): dark blue where a run ends lowest, through teal and
+/// green, to pale yellow where it ends highest — saturated, unlike the
+/// level-set plot's light background ramp, so a basin map reads at a glance
+/// on top of it.
+pub fn basin_ramp(t: f64) -> crate::plot::Color {
+    let t = if t.is_nan() { 0.0 } else { t.clamp(0.0, 1.0) };
+    let stops = [
+        (0.0, [40.0, 30.0, 110.0]),
+        (0.3, [40.0, 100.0, 150.0]),
+        (0.6, [60.0, 170.0, 120.0]),
+        (1.0, [245.0, 235.0, 150.0]),
+    ];
+    for w in stops.windows(2) {
+        let ((a, ca), (b, cb)) = (w[0], w[1]);
+        if t <= b {
+            let s = (t - a) / (b - a);
+            let mix = |k: usize| (ca[k] + (cb[k] - ca[k]) * s) as u8;
+            return crate::plot::Color::rgb(mix(0), mix(1), mix(2));
+        }
+    }
+    crate::plot::Color::rgb(245, 235, 150)
+}
+
+impl BasinMap {
+    /// The range of `log10 f` the colours span: from the lowest finite
+    /// value (but no more than 16 decades below the highest, so one run
+    /// reaching 1e−300 does not wash the others out) to the highest.
+    /// `None` when no run ended finite.
+    pub fn log_range(&self) -> Option<(f64, f64)> {
+        let logs = self.log_f();
+        let finite = || logs.iter().copied().filter(|v| v.is_finite());
+        let hi = finite().fold(f64::NEG_INFINITY, f64::max);
+        let lo = finite().fold(f64::INFINITY, f64::min).max(hi - 16.0);
+        hi.is_finite().then_some((lo, hi))
+    }
+
+    /// The map as `n × n` RGBA pixels, rows from the top (`y_max`) down:
+    /// [`basin_ramp`] over [`Self::log_range`], [`DIVERGED`] where a run
+    /// diverged, white where it failed.
+    pub fn rgba(&self) -> Vec<u8> {
+        let n = self.grid.n;
+        let logs = self.log_f();
+        let (lo, hi) = self.log_range().unwrap_or((0.0, 1.0));
+        let span = (hi - lo).max(1e-9);
+        let mut out = Vec::with_capacity(n * n * 4);
+        for j in (0..n).rev() {
+            for v in &logs[j * n..(j + 1) * n] {
+                let c = if v.is_finite() {
+                    basin_ramp((v - lo) / span)
+                } else if *v == f64::INFINITY {
+                    DIVERGED
+                } else {
+                    crate::plot::Color::rgb(255, 255, 255)
+                };
+                out.extend([c.r, c.g, c.b, c.a]);
+            }
+        }
+        out
+    }
+
+    /// The map as a figure of `size` pixels: the shaded grid over its
+    /// bounds, the minimizer and x₀ marked, and a title that names the row
+    /// and says what the colours mean.
+    pub fn figure(
+        &self,
+        row: &str,
+        size: [u32; 2],
+        minimizer: Option<Vec2>,
+        x0: Option<Vec2>,
+    ) -> crate::plot::Figure {
+        use crate::plot::{Chart, Color, Figure, Image, Marker, Markers};
+        let n = u32::try_from(self.grid.n).unwrap_or(u32::MAX);
+        let range = match self.log_range() {
+            Some((lo, hi)) => format!(
+                "log10 f from {} (dark blue) to {} (yellow)",
+                crate::numfmt::short(lo),
+                crate::numfmt::short(hi)
+            ),
+            None => "no run ended finite".to_owned(),
+        };
+        let title = format!(
+            "Basin map of {row}: f after {} steps, {range}; red: diverged",
+            self.steps
+        );
+        let (x, y) = (self.grid.x, self.grid.y);
+        let mut chart = Chart::new(title, "x₀ (first coordinate)", "x₀ (second coordinate)")
+            .x_range(x.0, x.1)
+            .y_range(y.0, y.1)
+            .push(Image::new(x, y, [n, n], self.rgba()));
+        let inside = |p: &Vec2| p.x >= x.0 && p.x <= x.1 && p.y >= y.0 && p.y <= y.1;
+        if let Some(m) = minimizer.filter(inside) {
+            let marker = Markers::new("minimum", vec![[m.x, m.y]]);
+            chart = chart.push(
+                marker
+                    .color(Color::rgb(255, 255, 255))
+                    .shape(Marker::Cross)
+                    .size(12.0),
+            );
+        }
+        if let Some(p) = x0.filter(inside) {
+            let marker = Markers::new("x₀ of the file", vec![[p.x, p.y]]);
+            chart = chart.push(marker.color(Color::BLACK).shape(Marker::Square).size(9.0));
+        }
+        Figure::new(size[0], size[1], vec![chart])
+    }
+}
