@@ -311,13 +311,16 @@ fn training_shows_a_smoothed_loss_and_a_validation_curve_of_held_out_tasks() {
     use teleport_lab::app::validation::{VALIDATION_SEED, VALIDATION_TASKS};
     use teleport_lab::l2o::Variant;
     use teleport_lab::objective::TaskDist;
+    const TRAJECTORIES: usize = 20_000;
     let dir = common::temp_dir("validation");
     let mut h = common::harness(common::app_with(&dir));
     {
         let s = &mut h.state_mut().state.training;
         s.variant = Variant::L2o;
-        s.hidden = 8;
-        s.trajectories = 300;
+        // Long enough (about a second) for the UI to take several of the
+        // snapshots published every 200 ms: it only ever sees the latest.
+        s.hidden = 16;
+        s.trajectories = TRAJECTORIES;
         s.steps = 10;
         s.dist = TaskDist::ElliVary;
     }
@@ -334,7 +337,7 @@ fn training_shows_a_smoothed_loss_and_a_validation_curve_of_held_out_tasks() {
                 .validation
                 .points
                 .last()
-                .is_some_and(|p| p[0] == 300.0);
+                .is_some_and(|p| p[0] == TRAJECTORIES as f64);
         if done || Instant::now() > deadline {
             break;
         }
@@ -345,10 +348,17 @@ fn training_shows_a_smoothed_loss_and_a_validation_curve_of_held_out_tasks() {
     let app = h.state();
     assert!(app.rt.training.finished, "training did not finish in time");
     let points = app.rt.validation.points.clone();
+    eprintln!(
+        "validation points: {points:?} (skipped {})",
+        app.rt.validation.skipped
+    );
     assert!(points.len() + app.rt.validation.skipped >= 2, "{points:?}");
     assert!(points.windows(2).all(|w| w[0][0] < w[1][0]), "{points:?}");
     let last = points.last().copied().unwrap();
-    assert_eq!(last[0], 300.0, "the final snapshot is validated");
+    assert_eq!(
+        last[0], TRAJECTORIES as f64,
+        "the final snapshot is validated"
+    );
     // The final weights on the held-out tasks, through `evaluate`.
     let model = std::sync::Arc::clone(&app.rt.live.as_ref().unwrap().model);
     let tasks =
