@@ -36,7 +36,7 @@ rm -rf "$tmp"
 mkdir -p "$tmp/weights"
 echo "== wasm-bindgen"
 wasm-bindgen --target web --no-typescript --out-dir "$tmp" \
-    target/wasm32-unknown-unknown/web/teleport-lab.wasm
+    "${CARGO_TARGET_DIR:-target}/wasm32-unknown-unknown/web/teleport-lab.wasm"
 cp web/index.html "$tmp/"
 cp assets/weights/*.safetensors "$tmp/weights/"
 # Replace the previous folder only once the new one is complete.
