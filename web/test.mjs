@@ -252,6 +252,14 @@ try {
   }
 
   if (bench) {
+    const times = [];
+    for (let i = 0; i < 5; i++) {
+      const { context, firstFrameMs } = await open(`${origin}/`);
+      times.push(firstFrameMs);
+      await context.close();
+    }
+    times.sort((a, b) => a - b);
+    console.log(`bench: first frame, median of 5 loads: ${times[2].toFixed(0)} ms (${times.map((t) => t.toFixed(0)).join(", ")})`);
     const context = await browser.newContext();
     const page = await context.newPage();
     await page.goto(`${origin}/?bench=train`);
