@@ -10,7 +10,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{Receiver, TryRecvError};
 use std::thread::JoinHandle;
 
-use crate::eval::{AnyOptimizer, StepStats, evaluate_threads};
+use crate::eval::{AnyOptimizer, StepStats, evaluate_until};
 use crate::objective::{Objective, Task};
 
 use super::TeleportApp;
@@ -46,15 +46,6 @@ struct Job {
     handle: Option<JoinHandle<()>>,
 }
 
-impl Drop for Job {
-    fn drop(&mut self) {
-        self.cancel.store(true, Ordering::Relaxed);
-        if let Some(h) = self.handle.take() {
-            let _ = h.join();
-        }
-    }
-}
-
 /// The across-tasks statistics and their worker.
 #[derive(Default)]
 pub struct AcrossRuntime {
@@ -64,9 +55,23 @@ pub struct AcrossRuntime {
     pub result: Option<Vec<AcrossRow>>,
     /// Computations started (for tests: a change starts a new one).
     pub started: u64,
+    /// Cancelled workers finishing their current task; joined once done,
+    /// so a cancel never waits (a task with thousands of oracle steps can
+    /// take seconds).
+    retired: Vec<JoinHandle<()>>,
 }
 
 impl AcrossRuntime {
+    /// Cancels the computation under way without waiting for it.
+    fn retire(&mut self) {
+        if let Some(mut job) = self.job.take() {
+            job.cancel.store(true, Ordering::Relaxed);
+            if let Some(handle) = job.handle.take() {
+                self.retired.push(handle);
+            }
+        }
+    }
+
     /// Whether a computation is under way.
     pub fn computing(&self) -> bool {
         self.job.is_some()
@@ -107,7 +112,7 @@ fn work(
         // One thread: the other core keeps the UI and the trainer going.
         out.push(AcrossRow {
             id,
-            stats: evaluate_threads(&opt, tasks, steps, 1),
+            stats: evaluate_until(&opt, tasks, steps, cancel)?,
         });
     }
     Some(out)
@@ -117,8 +122,9 @@ impl TeleportApp {
     /// Starts, polls or cancels the across-tasks computation; once per
     /// frame.
     pub(super) fn update_across(&mut self, ctx: &egui::Context) {
+        self.rt.across.retired.retain(|h| !h.is_finished());
         if !self.state.across_tasks {
-            self.rt.across.job = None;
+            self.rt.across.retire();
             self.rt.across.key = None;
             self.rt.across.result = None;
             return;
@@ -136,8 +142,8 @@ impl TeleportApp {
             rows,
         };
         if self.rt.across.key.as_ref() != Some(&key) {
-            // Dropping the old job cancels it (and joins its thread).
-            self.rt.across.job = None;
+            // Cancel the old job; its thread ends at its next task.
+            self.rt.across.retire();
             self.rt.across.result = None;
             let optimizers: Vec<(RowId, AnyOptimizer)> = key
                 .rows
@@ -187,12 +193,12 @@ impl TeleportApp {
             match job.rx.try_recv() {
                 Ok(result) => {
                     self.rt.across.result = Some(result);
-                    self.rt.across.job = None;
+                    self.rt.across.retire();
                 }
                 Err(TryRecvError::Empty) => {
                     ctx.request_repaint_after(std::time::Duration::from_millis(100));
                 }
-                Err(TryRecvError::Disconnected) => self.rt.across.job = None,
+                Err(TryRecvError::Disconnected) => self.rt.across.retire(),
             }
         }
     }

@@ -454,13 +454,41 @@ pub fn evaluate_threads(
     steps: usize,
     threads: usize,
 ) -> Vec<StepStats> {
-    let one = |task: &Task| {
-        let run = opt.trajectory(&task.objective, task.x0, steps);
-        let etas = run_teleport_efficiency(&task.objective, &run);
-        let harm = harmful_teleports(&task.objective, &run);
-        (run, (etas, harm))
-    };
-    let results = map_pooled(tasks, threads, one);
+    let results = map_pooled(tasks, threads, |task| evaluate_one(opt, task, steps));
+    summarize(results, steps)
+}
+
+/// [`evaluate`] on this thread that gives up (`None`) as soon as `cancel`
+/// is set, checked before every task; otherwise the same numbers bit for
+/// bit.
+pub fn evaluate_until(
+    opt: &AnyOptimizer,
+    tasks: &[Task],
+    steps: usize,
+    cancel: &std::sync::atomic::AtomicBool,
+) -> Option<Vec<StepStats>> {
+    let mut results = Vec::with_capacity(tasks.len());
+    for task in tasks {
+        if cancel.load(std::sync::atomic::Ordering::Relaxed) {
+            return None;
+        }
+        results.push(evaluate_one(opt, task, steps));
+    }
+    Some(summarize(results, steps))
+}
+
+/// One task's run with its teleports' efficiencies and harm.
+type TaskResult = (Trajectory, (Vec<(usize, f64)>, Vec<(usize, bool)>));
+
+fn evaluate_one(opt: &AnyOptimizer, task: &Task, steps: usize) -> TaskResult {
+    let run = opt.trajectory(&task.objective, task.x0, steps);
+    let etas = run_teleport_efficiency(&task.objective, &run);
+    let harm = harmful_teleports(&task.objective, &run);
+    (run, (etas, harm))
+}
+
+/// Per-step statistics of the tasks' results, in task order.
+fn summarize(results: Vec<TaskResult>, steps: usize) -> Vec<StepStats> {
     let (runs, extras): (Vec<Trajectory>, Vec<_>) = results.into_iter().unzip();
     let (etas, harms): (Vec<_>, Vec<_>) = extras.into_iter().unzip();
     let mut out = stats(&runs, steps);
@@ -491,6 +519,26 @@ pub fn evaluate_threads(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The across-tasks worker's evaluation: the same numbers as
+    /// `evaluate`, and nothing once cancelled.
+    #[test]
+    fn evaluate_until_matches_evaluate_and_stops_when_cancelled() {
+        use std::sync::atomic::AtomicBool;
+        let tasks = crate::objective::TaskDist::ElliVary.sample_many(5, 12, Default::default());
+        let opt = AnyOptimizer::parse_baseline("gd:lr=0.05,teleport=oracle")
+            .unwrap_or_else(|e| panic!("{e}"));
+        let go = AtomicBool::new(false);
+        let until = evaluate_until(&opt, &tasks, 15, &go);
+        let all = evaluate(&opt, &tasks, 15);
+        assert_eq!(
+            format!("{until:?}"),
+            format!("{:?}", Some(all)),
+            "not the same numbers"
+        );
+        let stop = AtomicBool::new(true);
+        assert!(evaluate_until(&opt, &tasks, 15, &stop).is_none());
+    }
 
     /// `map_pooled` hands items to whichever thread is free, yet returns
     /// the results in the items' order, the same for any thread count,
