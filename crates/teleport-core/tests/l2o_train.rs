@@ -278,22 +278,23 @@ fn bad_weights_files_are_clear_errors() {
 
 /// The shipped models trace the same trajectories as when they were
 /// trained: the last iterate of a 12-step run on a fixed task, pinned from
-/// the code that wrote the weights. (A head output read from the wrong
-/// position, or a changed bound, moves these by far more than the
-/// tolerance, which only allows for another platform's `exp`/`tanh`.)
+/// the FMA build (x86-64-v3; re-pinned when the LSTM's kernels moved to FMA,
+/// by ≈ 1e−7). A head output read from the wrong position, or a changed
+/// bound, moves these by far more than the tolerance, which only allows for
+/// `f32` round-off: a build without FMA rounds every product separately.
 #[test]
 fn shipped_models_trace_their_pinned_trajectories() {
     use teleport_core::pretrained::{Family, load};
     #[rustfmt::skip]
     let pinned = [
-        (Variant::L2o, Family::Ellipse, [3.24570499732991e-1, 5.316405294525789e-1], 1.1796888379179138e-3),
-        (Variant::L2o, Family::Rosenbrock, [-6.6085746102045e-1, 1.2035792840707469e0], 4.78662569756631e-1),
-        (Variant::L2oTele, Family::Ellipse, [3.938999058630967e-1, 4.5512058212478834e-1], 1.87853934771149e-3),
-        (Variant::L2oTele, Family::Rosenbrock, [-5.413595736870095e-1, 1.6031558668584358e0], 5.231201984902749e-1),
-        (Variant::LrTele, Family::Ellipse, [3.513861237053603e-1, 4.936602369435673e-1], 1.6994558052806776e-8),
-        (Variant::LrTele, Family::Rosenbrock, [-8.717863261059723e-1, 2.322263128884448e0], 1.4951798135344413e-2),
-        (Variant::LrTeleMomentum, Family::Ellipse, [3.5156764627919895e-1, 4.9321021879725047e-1], 4.001326637174905e-7),
-        (Variant::LrTeleMomentum, Family::Rosenbrock, [-1.4174932560757134e0, 5.308592760988244e0], 2.108655361579318e0),
+        (Variant::L2o, Family::Ellipse, [3.2457042895247534e-1, 5.316406076836752e-1], 1.179693475875113e-3),
+        (Variant::L2o, Family::Rosenbrock, [-6.60857423767547e-1, 1.203579261719005e0], 4.786625963797888e-1),
+        (Variant::L2oTele, Family::Ellipse, [3.9389983386845095e-1, 4.551206377134469e-1], 1.8785328425168354e-3),
+        (Variant::L2oTele, Family::Rosenbrock, [-5.413596236584276e-1, 1.6031560213890164e0], 5.231200666299607e-1),
+        (Variant::LrTele, Family::Ellipse, [3.513861237264707e-1, 4.936602369682194e-1], 1.6994537297164508e-8),
+        (Variant::LrTele, Family::Rosenbrock, [-8.717862980658785e-1, 2.32226305788463e0], 1.4951810584168201e-2),
+        (Variant::LrTeleMomentum, Family::Ellipse, [3.5156764611736674e-1, 4.9321021875912746e-1], 4.001330168033357e-7),
+        (Variant::LrTeleMomentum, Family::Rosenbrock, [-1.4174933483829164e0, 5.308593273289845e0], 2.1086561202419687e0),
     ];
     for (variant, family, x, f) in pinned {
         let model = load(variant, family).unwrap();
@@ -303,9 +304,9 @@ fn shipped_models_trace_their_pinned_trajectories() {
         let last = traj.records.last().unwrap();
         let (got, want) = (Vec2::from(last.x), Vec2::from(x));
         let what = format!("{variant} {family:?}: x_12");
-        assert_vec_close(&what, &got, &want, 1e-9 * want.norm().max(1.0));
+        assert_vec_close(&what, &got, &want, 1e-6 * want.norm().max(1.0));
         assert!(
-            (last.f - f).abs() <= 1e-6 * f,
+            (last.f - f).abs() <= 1e-5 * f,
             "{variant} {family:?}: f = {:e}, pinned {f:e}",
             last.f
         );

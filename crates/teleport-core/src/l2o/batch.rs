@@ -11,67 +11,17 @@
 //! round-off, not bit for bit.
 
 use super::lstm::Net;
-use super::real::dot;
+pub use super::real::exp_fast;
+use super::real::{Real, dot, sigmoid_fast, tanh_fast};
 
 /// Gate columns per register tile: two 256-bit registers of `f32`.
 const STRIP: usize = 16;
 /// Optimizees per register tile (with [`STRIP`], 12 accumulators).
 pub const TILE: usize = 6;
 
-/// `a·b + c`, fused where the CPU has FMA (x86-64-v3, the default build).
 #[inline(always)]
 fn madd(a: f32, b: f32, c: f32) -> f32 {
-    #[cfg(target_feature = "fma")]
-    {
-        a.mul_add(b, c)
-    }
-    #[cfg(not(target_feature = "fma"))]
-    {
-        a * b + c
-    }
-}
-
-/// `eˣ` in `f32` without a libm call, so that loops over it vectorize:
-/// Cephes' `expf` (range reduction by ln 2, degree-6 polynomial), within
-/// about one unit in the last place on `[−87, 88]`; clamped outside, NaN
-/// stays NaN.
-#[inline(always)]
-pub fn exp_fast(x: f32) -> f32 {
-    const LOG2E: f32 = std::f32::consts::LOG2_E;
-    const LN2_HI: f32 = 0.693_359_4;
-    const LN2_LO: f32 = -2.121_944_4e-4;
-    let x = x.clamp(-87.0, 88.0);
-    let n = (x * LOG2E).round_ties_even();
-    let r = madd(n, -LN2_LO, madd(n, -LN2_HI, x));
-    let mut p = 1.987_569_1e-4_f32;
-    p = madd(p, r, 1.398_199_9e-3);
-    p = madd(p, r, 8.333_452e-3);
-    p = madd(p, r, 4.166_579_6e-2);
-    p = madd(p, r, 0.166_666_65);
-    p = madd(p, r, 0.5);
-    let y = madd(p, r * r, r) + 1.0;
-    // 2ⁿ with n in [−126, 127], a normal number, built from its biased
-    // exponent n + 127 without a float-to-int conversion (which would not
-    // vectorize): n + 127 + 2²³ is exact, and its bits minus those of 2²³
-    // are n + 127. A NaN gives 0 (and y·0 stays NaN).
-    const TWO_23: f32 = 8_388_608.0;
-    let biased = (n + (127.0 + TWO_23))
-        .to_bits()
-        .wrapping_sub(TWO_23.to_bits());
-    let scale = f32::from_bits(biased << 23);
-    y * scale
-}
-
-/// `1 / (1 + e⁻ˣ)` with [`exp_fast`].
-#[inline(always)]
-fn sigmoid_fast(x: f32) -> f32 {
-    1.0 / (1.0 + exp_fast(-x))
-}
-
-/// `tanh x = 2σ(2x) − 1` with [`exp_fast`] (absolute error ≈ 1e−7).
-#[inline(always)]
-fn tanh_fast(x: f32) -> f32 {
-    2.0 / (1.0 + exp_fast(-2.0 * x)) - 1.0
+    Real::mul_add(a, b, c)
 }
 
 /// A network's weights packed for batches: each cell's gate matrix in

@@ -9,7 +9,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::real::{Real, axpy, dot};
+use super::real::{Real, axpy, axpy_many, dot, gemv, gemv_t};
 
 /// The sizes of a network.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -318,28 +318,24 @@ impl<T: Real> Net<T> {
         let gates = &mut cache.gates[l];
         gates.copy_from_slice(&self.params[o.bias..o.bias + rows]);
         let w = &self.params[o.weight..o.weight + rows * (o.inputs + h)];
-        for (k, &xk) in cache.xin[l].iter().enumerate() {
-            if xk != T::ZERO {
-                axpy(gates, xk, &w[k * rows..(k + 1) * rows]);
-            }
-        }
+        gemv(gates, w, &cache.xin[l]);
         let (ifg, out_gate) = gates.split_at_mut(3 * h);
         for v in ifg[..2 * h].iter_mut() {
-            *v = v.sigmoid();
+            *v = v.gate_sigmoid();
         }
         for v in ifg[2 * h..].iter_mut() {
-            *v = v.tanh();
+            *v = v.gate_tanh();
         }
         for v in out_gate.iter_mut() {
-            *v = v.sigmoid();
+            *v = v.gate_sigmoid();
         }
         let c = &mut state.c[l];
         let hs = &mut state.h[l];
         let tc = &mut cache.tanh_c[l];
         for j in 0..h {
-            let cj = ifg[h + j] * cache.c_prev[l][j] + ifg[j] * ifg[2 * h + j];
+            let cj = ifg[h + j].mul_add(cache.c_prev[l][j], ifg[j] * ifg[2 * h + j]);
             c[j] = cj;
-            tc[j] = cj.tanh();
+            tc[j] = cj.gate_tanh();
             hs[j] = out_gate[j] * tc[j];
         }
     }
@@ -400,9 +396,11 @@ impl<T: Real> Net<T> {
                 let w = &self.params[o.weight..o.weight + rows * (o.inputs + h)];
                 // d[xin] = Wᵀ dpre; cell 0's own input is detached.
                 let first = if l == 0 { o.inputs } else { 0 };
-                for k in first..o.inputs + h {
-                    dxin[k] = dot(&w[k * rows..(k + 1) * rows], &cache.dpre[l]);
-                }
+                gemv_t(
+                    &mut dxin[first..o.inputs + h],
+                    &w[first * rows..],
+                    &cache.dpre[l],
+                );
                 dh_carry[l].copy_from_slice(&dxin[o.inputs..o.inputs + h]);
                 if l == 1 {
                     dh.copy_from_slice(&dxin[..h]);
@@ -410,23 +408,17 @@ impl<T: Real> Net<T> {
             }
         }
         // Weight gradients: a rank-`len` update per column, each column
-        // touched once.
+        // read and written once per four steps.
+        let steps = &tape.steps[..tape.len];
         for l in 0..2 {
             let o = self.shape.layer(l);
             let rows = 4 * h;
-            for k in 0..o.inputs + h {
-                let col = &mut grad[o.weight + k * rows..o.weight + (k + 1) * rows];
-                for cache in &tape.steps[..tape.len] {
-                    let xk = cache.xin[l][k];
-                    if xk != T::ZERO {
-                        axpy(col, xk, &cache.dpre[l]);
-                    }
-                }
+            let cols = grad[o.weight..o.bias].chunks_exact_mut(rows);
+            for (k, col) in cols.enumerate() {
+                axpy_many(col, steps.iter().map(|c| (c.xin[l][k], &c.dpre[l][..])));
             }
             let bias = &mut grad[o.bias..o.bias + rows];
-            for cache in &tape.steps[..tape.len] {
-                axpy(bias, T::ONE, &cache.dpre[l]);
-            }
+            axpy_many(bias, steps.iter().map(|c| (T::ONE, &c.dpre[l][..])));
         }
     }
 

@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 use super::meta::{
     MetaLoss, MetaOptimizer, MetaTape, ModelConfig, ModelConfigError, Preprocess, Rollout, Variant,
 };
+use super::real::{Real, all_finite};
 use crate::objective::{Sampling, Task, TaskDist, Vec2};
 
 /// Training settings. The defaults are the paper's configuration.
@@ -241,8 +242,9 @@ impl Adam {
         }
     }
 
-    /// One update of `params` along `grad`.
-    pub fn update(&mut self, params: &mut [f32], grad: &[f32]) {
+    /// One update of `params` along `grad`, leaving `grad` zero for the
+    /// next accumulation (one pass over the memory instead of two).
+    pub fn update(&mut self, params: &mut [f32], grad: &mut [f32]) {
         self.t = self.t.saturating_add(1);
         let c1 = 1.0 - Self::BETA1.powi(self.t);
         let c2 = 1.0 - Self::BETA2.powi(self.t);
@@ -250,12 +252,13 @@ impl Adam {
         let inv_c2 = 1.0 / c2;
         for (((p, g), m), v) in params
             .iter_mut()
-            .zip(grad)
+            .zip(grad.iter_mut())
             .zip(&mut self.m)
             .zip(&mut self.v)
         {
-            *m = Self::BETA1 * *m + (1.0 - Self::BETA1) * g;
-            *v = Self::BETA2 * *v + (1.0 - Self::BETA2) * g * g;
+            let gv = std::mem::take(g);
+            *m = Real::mul_add(Self::BETA1, *m, (1.0 - Self::BETA1) * gv);
+            *v = Real::mul_add(Self::BETA2, *v, (1.0 - Self::BETA2) * gv * gv);
             *p -= step * *m / ((*v * inv_c2).sqrt() + Self::EPS);
         }
     }
@@ -304,23 +307,6 @@ pub struct Trainer {
     progress: Progress,
     /// A fixed task that replaces draws from [`TrainConfig::dist`].
     task: Option<Task>,
-}
-
-/// `Σ gᵢ²` in eight f64 lanes (vectorizes; fixed summation order).
-fn norm_sq(g: &[f32]) -> f64 {
-    let mut acc = [0.0_f64; 8];
-    let chunks = g.chunks_exact(8);
-    let tail: f64 = chunks
-        .remainder()
-        .iter()
-        .map(|&v| f64::from(v) * f64::from(v))
-        .sum();
-    for c in chunks {
-        for i in 0..8 {
-            acc[i] += f64::from(c[i]) * f64::from(c[i]);
-        }
-    }
-    acc.iter().sum::<f64>() + tail
 }
 
 /// Seed offset that separates the task stream from the weight initialisation.
@@ -460,9 +446,8 @@ impl Trainer {
                 }
                 break;
             }
-            for g in self.batch_grads.iter_mut() {
-                g.iter_mut().for_each(|v| *v = 0.0);
-            }
+            // The gradients start at zero: fresh, or cleared by the last
+            // update (Adam's pass, or `clear_grads` when it was skipped).
             let mut unroll_loss = 0.0;
             for (((task, roll), tape), star) in tasks
                 .iter()
@@ -517,18 +502,17 @@ impl Trainer {
 
     fn apply_update(&mut self, loss: f64, batch: usize) {
         let scale = 1.0 / batch as f32;
-        // ‖g‖² in f64 lanes: finite exactly when every entry is finite
-        // (f32 entries cannot overflow an f64 sum of 10⁶ squares).
-        let norms_sq: Vec<f64> = self.batch_grads.iter().map(|g| norm_sq(g)).collect();
-        let finite = loss.is_finite() && norms_sq.iter().all(|n| n.is_finite());
+        let finite = loss.is_finite() && self.batch_grads.iter().all(|g| all_finite(g));
         if !finite {
             self.progress.skipped_nonfinite += 1;
+            self.clear_grads();
             return;
         }
         if let Some(limit) = self.config.skip_loss_above
             && loss > limit
         {
             self.progress.skipped_explode += 1;
+            self.clear_grads();
             return;
         }
         for ((net, adam), g) in self
@@ -549,9 +533,17 @@ impl Trainer {
             if factor != 1.0 {
                 g.iter_mut().for_each(|v| *v *= factor);
             }
+            // Adam leaves the gradient zero for the next unroll.
             adam.update(net.params_mut(), g);
         }
         self.progress.meta_updates += 1;
+    }
+
+    /// Zeroes the accumulated gradients of a skipped update.
+    fn clear_grads(&mut self) {
+        for g in self.batch_grads.iter_mut() {
+            g.fill(0.0);
+        }
     }
 
     /// Trains until all trajectories are done or `control` says stop.
