@@ -604,19 +604,26 @@ pub fn run(cli: Cli) -> Result<(), Failure> {
                 BenchTarget::Train => {
                     let repeats = samples.unwrap_or(3);
                     let variants = variant.map_or(crate::l2o::Variant::ALL.to_vec(), |v| vec![v]);
+                    let peak = crate::bench::peak_gflops();
                     println!(
-                        "| variant | median wall time | optimizee steps/s | final loss |\n|---|---:|---:|---:|"
+                        "| variant | median wall time | optimizee steps/s | GFLOP/s | of peak | final loss |\n|---|---:|---:|---:|---:|---:|"
                     );
                     for v in variants {
                         let m = crate::bench::train(v, hidden, repeats);
+                        let share = peak.as_ref().map_or("—".to_owned(), |(p, _)| {
+                            format!("{:.0} %", 100.0 * m.gflops / p)
+                        });
                         println!(
-                            "| {} | {:.3} s | {:.0} | {:.4} |",
-                            v, m.median_secs, m.steps_per_sec, m.final_loss
+                            "| {} | {:.3} s | {:.0} | {:.1} | {share} | {:.4} |",
+                            v, m.median_secs, m.steps_per_sec, m.gflops, m.final_loss
                         );
                     }
                     println!(
                         "\n500 trajectories × 21 steps, unroll 5, H = {hidden}, one thread; median of {repeats} runs."
                     );
+                    if let Some((p, how)) = peak {
+                        println!("One core's peak: {p:.1} GFLOP/s ({how}).");
+                    }
                 }
                 BenchTarget::Basin => {
                     let rows = crate::bench::basin(samples.unwrap_or(5));

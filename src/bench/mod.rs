@@ -206,6 +206,9 @@ pub struct TrainMeasurement {
     pub steps_per_sec: f64,
     /// The final mean unroll loss (so runs can be compared).
     pub final_loss: f64,
+    /// Floating-point operations per second at the median
+    /// ([`crate::l2o::arithmetic`]), in units of 10⁹.
+    pub gflops: f64,
 }
 
 /// Times `repeats` paper-configuration training runs of `variant` on
@@ -236,7 +239,35 @@ pub fn train(variant: crate::l2o::Variant, hidden: usize, repeats: usize) -> Tra
         median_secs,
         steps_per_sec: total_steps / median_secs,
         final_loss,
+        gflops: crate::l2o::arithmetic(&model, &config) / median_secs / 1e9,
     }
+}
+
+/// One core's peak in floating-point operations per second, in units of
+/// 10⁹, and how it was found: the nominal clock from `/proc/cpuinfo` times
+/// the build's multiply–adds per cycle (two 256-bit FMA units, 32 `f32`
+/// operations a cycle, where the build targets FMA; else two 128-bit
+/// multiplies and adds, 16). `None` where the clock cannot be read.
+pub fn peak_gflops() -> Option<(f64, String)> {
+    let info = std::fs::read_to_string("/proc/cpuinfo").ok()?;
+    let mhz: f64 = info
+        .lines()
+        .find(|l| l.starts_with("cpu MHz"))?
+        .split(':')
+        .nth(1)?
+        .trim()
+        .parse()
+        .ok()?;
+    let per_cycle = if cfg!(target_feature = "fma") {
+        32.0
+    } else {
+        16.0
+    };
+    let peak = mhz * 1e6 * per_cycle / 1e9;
+    Some((
+        peak,
+        format!("{mhz:.0} MHz (nominal) × {per_cycle} f32 operations per cycle"),
+    ))
 }
 
 /// One row of `bench basin`: a basin map computed `samples` times.

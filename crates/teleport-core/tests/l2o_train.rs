@@ -362,3 +362,24 @@ fn the_distance_loss_trains_deterministically_and_is_saved_with_the_weights() {
     assert!(Trainer::new(model, config).is_err());
     std::fs::remove_dir_all(dir).unwrap();
 }
+
+/// `arithmetic` of the paper's `l2o` configuration, counted by hand: the
+/// input is the 2-d gradient, H = 100, two head outputs; 500 × 21 steps
+/// forward, 500 × 4 unrolls of 5 steps backward, 2,000 Adam updates.
+#[test]
+fn arithmetic_counts_the_paper_configuration() {
+    use teleport_core::l2o::arithmetic;
+    let model = ModelConfig::paper(Variant::L2o);
+    let config = TrainConfig::paper(&model, TaskDist::ElliVary, 0);
+    let forward = 400.0 * 102.0 + 400.0 * 200.0 + 2.0 * 100.0;
+    let backward = (400.0 * 200.0 + 400.0 * 100.0 + 2.0 * 100.0) + forward;
+    let params = forward + 2.0 * 400.0 + 2.0;
+    let want = 2.0 * (forward * 10_500.0 + backward * 10_000.0) + 12.0 * params * 2_000.0;
+    let got = arithmetic(&model, &config);
+    assert!((got - want).abs() < 1.0, "{got} vs {want}");
+    assert!((10.2e9..10.4e9).contains(&got));
+    // Two networks cost more than one; a longer unroll keeps the same steps.
+    let momentum = ModelConfig::paper(Variant::LrTeleMomentum);
+    let config_m = TrainConfig::paper(&momentum, TaskDist::ElliVary, 0);
+    assert!(arithmetic(&momentum, &config_m) > 1.9 * got);
+}

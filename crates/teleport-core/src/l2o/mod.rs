@@ -16,5 +16,5 @@ pub use meta::{
     ModelConfigError, Preprocess, Variant,
 };
 pub use train::{
-    Control, Progress, TrainConfig, TrainConfigError, TrainError, TrainSetup, Trainer,
+    Control, Progress, TrainConfig, TrainConfigError, TrainError, TrainSetup, Trainer, arithmetic,
 };

@@ -156,6 +156,35 @@ impl TrainConfig {
     }
 }
 
+/// The floating-point operations of one training run of `model` under
+/// `config` (a multiply–add counts as two): the LSTM's matrix–vector
+/// products forward (every step) and backward (`Wᵀδ` and the weight
+/// gradients, every step of a completed unroll), and Adam's ≈ 12 operations
+/// per weight and meta-update (its square root and division as one each).
+/// The activations, the head's nonlinearities and the optimizee are left
+/// out (a few per cent). This is what `bench train` divides by the wall time.
+pub fn arithmetic(model: &ModelConfig, config: &TrainConfig) -> f64 {
+    let trajectories = config.trajectories as f64;
+    let unrolls = (config.steps / config.unroll.max(1)) as f64;
+    let taped_steps = trajectories * unrolls * config.unroll as f64;
+    let all_steps = trajectories * config.steps as f64;
+    model
+        .shapes()
+        .iter()
+        .map(|s| {
+            let (n, h, o) = (s.input as f64, s.hidden as f64, s.output as f64);
+            let forward = 4.0 * h * (n + h) + 4.0 * h * (2.0 * h) + o * h;
+            // Wᵀδ of cell 1 (all inputs) and of cell 0 (its recurrent part:
+            // its own input is detached), the head's Wᵀ dy, then one
+            // multiply–add per weight for the weight gradients.
+            let input_grads = 4.0 * h * (2.0 * h) + 4.0 * h * h + o * h;
+            let weight_grads = forward;
+            let adam = 12.0 * s.num_params() as f64 * trajectories * unrolls;
+            2.0 * (forward * all_steps + (input_grads + weight_grads) * taped_steps) + adam
+        })
+        .sum()
+}
+
 /// Why [`TrainConfig::validate`] refused the settings.
 #[derive(Clone, Copy, Debug, PartialEq, thiserror::Error)]
 pub enum TrainConfigError {
