@@ -98,6 +98,78 @@ fn the_newton_window_splits_the_selected_rows_move_and_jump() {
     assert!(h.query_by_label_contains("teleport jump").is_some());
 }
 
+/// The Newton window's η plot: every visible teleporting row's teleports,
+/// each η the gradient norm its angle reached over the best on the orbit
+/// found by a dense scan (an independent search); the oracle row scores 1.
+#[test]
+fn the_newton_window_plots_how_well_each_row_teleports() {
+    use teleport_lab::symmetry::{dense_scan, teleport};
+    let mut state = AppState::default();
+    state.panels.newton = true;
+    state.playback.t = 2;
+    let dir = common::temp_dir("eta-plot");
+    let mut h = common::harness(TeleportApp::new(state, &common::test_options(&dir)));
+    h.run_steps(2);
+    assert!(
+        h.query_by_label_contains("Teleport quality η per step")
+            .is_some()
+    );
+    assert!(
+        h.query_by_label_contains("No visible row teleports")
+            .is_none()
+    );
+    let app = h.state();
+    let obj = app.rt.objective.clone();
+    let mut teleporting_rows = 0;
+    for (entry, name, run) in app.visible_runs() {
+        let teleports = run.shown().records.iter().filter(|r| r.teleported).count();
+        assert_eq!(
+            run.efficiency.len(),
+            teleports,
+            "{name}: one η per teleport"
+        );
+        teleporting_rows += usize::from(teleports > 0);
+        for &(t, eta) in &run.efficiency {
+            let record = &run.shown().records[t];
+            let from = teleport_lab::objective::Vec2::from(record.from.unwrap());
+            let reached = obj
+                .grad(&teleport(&obj, &from, record.theta.unwrap()))
+                .norm();
+            let best = dense_scan(&obj, &from, 65_536).grad_norm;
+            assert!(
+                (eta - reached / best).abs() < 1e-3 && eta <= 1.0 + 1e-9,
+                "{name}, step {t}: η = {eta}, dense scan says {}",
+                reached / best
+            );
+        }
+        let oracle = matches!(&entry.kind, EntryKind::Classical { teleport: Some(t), .. }
+            if t.schedule().strategy == Strategy::Oracle);
+        if oracle {
+            assert!(!run.efficiency.is_empty(), "{name} teleports");
+            for &(t, eta) in &run.efficiency {
+                assert!((eta - 1.0).abs() < 1e-9, "{name}, step {t}: η = {eta}");
+            }
+        }
+    }
+    assert!(
+        teleporting_rows >= 2,
+        "the default rows include teleporting ones"
+    );
+    // With every teleporting row hidden, the plot says so.
+    let ids: Vec<_> = h.state().state.optimizers.iter().map(|r| r.id).collect();
+    for id in ids {
+        let app = h.state_mut();
+        if let Some(row) = app.state.optimizers.iter_mut().find(|r| r.id == id) {
+            row.enabled = matches!(&row.kind, EntryKind::Classical { teleport: None, .. });
+        }
+    }
+    h.run_steps(3);
+    assert!(
+        h.query_by_label_contains("No visible row teleports")
+            .is_some()
+    );
+}
+
 /// Runs frames until the across-tasks statistics are in (at most 60 s).
 fn wait_for_across(h: &mut egui_kittest::Harness<'_, TeleportApp>) {
     let start = std::time::Instant::now();

@@ -7,6 +7,7 @@ use egui::{Color32, RichText};
 use egui_plot::{Arrows, Plot};
 
 use super::TeleportApp;
+use super::state::RowId;
 use crate::theory::decompose;
 
 impl TeleportApp {
@@ -189,5 +190,87 @@ impl TeleportApp {
                 }
                 p.vline(egui_plot::VLine::new("step", t as f64).color(Color32::GRAY));
             });
+        self.efficiency_plot_ui(ui);
+    }
+
+    /// Teleport quality per step: η_t = ‖∇f(g_θt x)‖ / ‖∇f(g_θ* x)‖ of every
+    /// visible row that teleports — this task's teleports as points, or
+    /// across tasks the median with its quartile band.
+    fn efficiency_plot_ui(&self, ui: &mut egui::Ui) {
+        let t = self.state.playback.t;
+        let across = self
+            .rt
+            .across
+            .result
+            .as_ref()
+            .filter(|_| self.state.across_tasks);
+        ui.label(RichText::new("Teleport quality η per step").strong())
+            .on_hover_text(
+                "η = ‖∇f(g_θt x)‖ / ‖∇f(g_θ* x)‖ at the point each teleport started from: \
+                 1 is the oracle's angle, 0 a teleport that reached no gradient at all. \
+                 Across tasks: the median over the runs that teleported at that step, \
+                 with a band from the first to the third quartile.",
+            );
+        type Series = (RowId, Color32, String, Vec<[f64; 2]>, Option<Band>);
+        let series: Vec<Series> = self
+            .visible_runs()
+            .into_iter()
+            .filter_map(|(entry, name, run)| {
+                let color = super::row_color(entry);
+                if let Some(rows) = across {
+                    let stats = &rows.iter().find(|r| r.id == entry.id)?.stats;
+                    let pick = |f: fn(&crate::eval::Summary) -> f64| -> Vec<[f64; 2]> {
+                        stats
+                            .iter()
+                            .filter_map(|s| Some([s.t as f64, f(s.teleport_efficiency.as_ref()?)]))
+                            .collect()
+                    };
+                    let median = pick(|e| e.median);
+                    let band = (pick(|e| e.q25), pick(|e| e.q75));
+                    (!median.is_empty()).then_some((entry.id, color, name, median, Some(band)))
+                } else {
+                    let points: Vec<[f64; 2]> = run
+                        .efficiency
+                        .iter()
+                        .map(|&(k, eta)| [k as f64, eta])
+                        .collect();
+                    (!points.is_empty()).then_some((entry.id, color, name, points, None))
+                }
+            })
+            .collect();
+        if series.is_empty() {
+            ui.label(RichText::new("No visible row teleports.").weak());
+            return;
+        }
+        Plot::new("teleport-efficiency")
+            .height(140.0)
+            .include_y(0.0)
+            .include_y(1.0)
+            .x_axis_label("step")
+            .y_axis_label("η")
+            .show(ui, |p| {
+                super::keep_view_sane(p, 1e9, None);
+                for (id, color, name, points, band) in series {
+                    if let Some((lo, hi)) = &band {
+                        super::side_plots::draw_band(p, ("eta-band", id), color, lo, hi);
+                    }
+                    p.line(
+                        egui_plot::Line::new(name.clone(), points.clone())
+                            .id(("eta", id))
+                            .color(color)
+                            .width(1.0),
+                    );
+                    p.points(
+                        egui_plot::Points::new(name, points)
+                            .id(("eta-points", id))
+                            .color(color)
+                            .radius(2.5),
+                    );
+                }
+                p.vline(egui_plot::VLine::new("step", t as f64).color(Color32::GRAY));
+            });
     }
 }
+
+/// A quartile band: the first and the third quartile per step.
+type Band = (Vec<[f64; 2]>, Vec<[f64; 2]>);

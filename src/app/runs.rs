@@ -19,6 +19,10 @@ pub struct RunResult {
     pub base: Trajectory,
     /// The run with the hand-applied teleports, if any.
     pub branch: Option<Trajectory>,
+    /// `(t, η_t)` of every teleport of [`Self::shown`]: how close its
+    /// angle came to the oracle's ([`crate::eval::run_teleport_efficiency`],
+    /// one oracle search per teleport, so computed with the run).
+    pub efficiency: Vec<(usize, f64)>,
 }
 
 impl RunResult {
@@ -215,7 +219,13 @@ impl TeleportApp {
                 model.trajectory_with_teleports(obj, x0, steps, &manual)
             }
         });
-        Some(RunResult { base, branch })
+        let efficiency =
+            crate::eval::run_teleport_efficiency(obj, branch.as_ref().unwrap_or(&base));
+        Some(RunResult {
+            base,
+            branch,
+            efficiency,
+        })
     }
 
     /// The point the scrubber teleports: the selected row's iterate at the

@@ -379,22 +379,9 @@ impl TeleportApp {
                     LossView::User if lost => plot_ui.set_plot_bounds(fitted),
                     LossView::User => super::keep_view_sane(plot_ui, 1e6, Some(fitted)),
                 }
-                // Quartile bands under the medians, across tasks: one
-                // quad per step interval (plot polygons must be convex).
+                // Quartile bands under the medians, across tasks.
                 for (curve, (lo, hi)) in curves.iter().zip(&bands) {
-                    let fill = curve.color.gamma_multiply(0.18);
-                    for (k, (l, h)) in lo.windows(2).zip(hi.windows(2)).enumerate() {
-                        if l[0][0] != h[0][0] || l[1][0] != h[1][0] {
-                            continue;
-                        }
-                        plot_ui.polygon(
-                            egui_plot::Polygon::new("", vec![l[0], l[1], h[1], h[0]])
-                                .id(("loss-band", curve.id, k))
-                                .fill_color(fill)
-                                .stroke(egui::Stroke::NONE)
-                                .allow_hover(false),
-                        );
-                    }
+                    draw_band(plot_ui, ("loss-band", curve.id), curve.color, lo, hi);
                 }
                 for curve in curves {
                     let name = curve.name;
@@ -444,6 +431,31 @@ impl TeleportApp {
             self.state.playback.t = (p.x.round().max(0.0) as usize).min(self.state.steps);
             self.state.playback.playing = false;
         }
+    }
+}
+
+/// A quartile band `lo`–`hi` in a row's colour, faint: one quad per
+/// interval between consecutive points at the same steps (plot polygons
+/// must be convex). `id` and the interval's index name each quad.
+pub(super) fn draw_band(
+    plot_ui: &mut egui_plot::PlotUi<'_>,
+    id: impl std::hash::Hash + Copy,
+    color: Color32,
+    lo: &[[f64; 2]],
+    hi: &[[f64; 2]],
+) {
+    let fill = color.gamma_multiply(0.18);
+    for (k, (l, h)) in lo.windows(2).zip(hi.windows(2)).enumerate() {
+        if l[0][0] != h[0][0] || l[1][0] != h[1][0] {
+            continue;
+        }
+        plot_ui.polygon(
+            egui_plot::Polygon::new("", vec![l[0], l[1], h[1], h[0]])
+                .id((id, k))
+                .fill_color(fill)
+                .stroke(egui::Stroke::NONE)
+                .allow_hover(false),
+        );
     }
 }
 
