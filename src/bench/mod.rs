@@ -76,11 +76,15 @@ pub struct CoreMeasurements {
     pub custom_grid: Measurement,
     /// One orbit of 512 points of the same `h`, by Newton's method.
     pub custom_orbit: Measurement,
+    /// The loss plot's "across tasks" for the four shipped learned rows:
+    /// 200 `elli_vary` test tasks × 12 steps each, with their teleports'
+    /// efficiencies, on one thread (issue 9's floor: 200 ms).
+    pub across_tasks: Measurement,
 }
 
 impl CoreMeasurements {
     /// The rows in table order.
-    pub fn rows(&self) -> [&Measurement; 8] {
+    pub fn rows(&self) -> [&Measurement; 9] {
         [
             &self.f_grad,
             &self.teleport,
@@ -90,6 +94,7 @@ impl CoreMeasurements {
             &self.custom_f_grad,
             &self.custom_grid,
             &self.custom_orbit,
+            &self.across_tasks,
         ]
     }
 
@@ -164,7 +169,35 @@ pub fn core(samples: usize) -> CoreMeasurements {
                 ));
             },
         ),
+        across_tasks: across_tasks(samples.min(21)),
     }
+}
+
+/// Times the loss plot's "across tasks" for the four shipped `elli_vary`
+/// models together, as the app's worker computes it (one thread).
+fn across_tasks(samples: usize) -> Measurement {
+    use crate::pretrained::{Family, load};
+    let learned: Vec<crate::eval::AnyOptimizer> = crate::l2o::Variant::ALL
+        .iter()
+        .filter_map(|&v| {
+            let model = load(v, Family::Ellipse).ok()?;
+            Some(crate::eval::AnyOptimizer::Learned {
+                name: v.name().to_owned(),
+                model: std::sync::Arc::new(model),
+            })
+        })
+        .collect();
+    let tasks = TaskDist::ElliVary.sample_many(1, 200, Default::default());
+    measure(
+        "across tasks: 4 learned rows × 200 tasks × 12 steps",
+        samples,
+        1,
+        |_| {
+            for opt in &learned {
+                black_box(crate::eval::evaluate(opt, &tasks, 12));
+            }
+        },
+    )
 }
 
 /// Formats measurements as a Markdown table.
