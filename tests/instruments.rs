@@ -170,6 +170,73 @@ fn the_newton_window_plots_how_well_each_row_teleports() {
     );
 }
 
+/// For a learned row the Newton window shows its head's outputs at the
+/// step (the move the run took) and a heat strip per LSTM cell; a classical
+/// row has none, and the two-network variant shows both networks' cells.
+#[test]
+fn the_newton_window_looks_inside_a_learned_row() {
+    use teleport_lab::l2o::Variant;
+    let mut state = AppState::default();
+    state.panels.newton = true;
+    let dir = common::temp_dir("probe");
+    let mut h = common::harness(TeleportApp::new(state, &common::test_options(&dir)));
+    let find = |h: &egui_kittest::Harness<'_, TeleportApp>, want: Option<Variant>| {
+        h.state()
+            .state
+            .optimizers
+            .iter()
+            .find(|r| match (&r.kind, want) {
+                (EntryKind::Learned(v), Some(w)) => *v == w,
+                (EntryKind::Classical { .. }, None) => true,
+                _ => false,
+            })
+            .unwrap()
+            .id
+    };
+    let (gd, l2o, momentum) = (
+        find(&h, None),
+        find(&h, Some(Variant::L2o)),
+        find(&h, Some(Variant::LrTeleMomentum)),
+    );
+    h.state_mut().state.selected = gd;
+    h.state_mut().state.playback.t = 3;
+    h.run_steps(2);
+    assert!(
+        h.query_by_label_contains("Inside the learned optimizer")
+            .is_none()
+    );
+    h.state_mut().state.selected = l2o;
+    h.run_steps(2);
+    assert!(
+        h.query_by_label_contains("Inside the learned optimizer")
+            .is_some()
+    );
+    // The move shown is the run's own: x₃ − x₂ (l2o does not teleport).
+    let records = &h.state().run(l2o).unwrap().base.records;
+    let dx = teleport_lab::objective::Vec2::from(records[3].x)
+        - teleport_lab::objective::Vec2::from(records[2].x);
+    let text = format!(
+        "Δx = ({}, {})",
+        teleport_lab::numfmt::short(dx.x),
+        teleport_lab::numfmt::short(dx.y)
+    );
+    assert!(h.query_by_label_contains(&text).is_some(), "{text}");
+    assert!(h.query_by_label("cell 0").is_some() && h.query_by_label("cell 1").is_some());
+    h.state_mut().state.selected = momentum;
+    h.run_steps(2);
+    for name in ["m1 cell 0", "m1 cell 1", "m2 cell 0", "m2 cell 1"] {
+        assert!(h.query_by_label(name).is_some(), "{name}");
+    }
+    assert!(h.query_by_label_contains("β = ").is_some());
+    // Back to step 0: there is no step to look inside.
+    h.state_mut().state.playback.t = 0;
+    h.run_steps(2);
+    assert!(
+        h.query_by_label_contains("Inside the learned optimizer")
+            .is_none()
+    );
+}
+
 /// Runs frames until the across-tasks statistics are in (at most 60 s).
 fn wait_for_across(h: &mut egui_kittest::Harness<'_, TeleportApp>) {
     let start = std::time::Instant::now();

@@ -234,6 +234,9 @@ pub struct Runtime {
     pub oracle: crate::symmetry::OracleResult,
     /// The θ plot's curve at the current point, kept with the oracle.
     theta_curve: Vec<[f64; 2]>,
+    /// The selected learned row's networks at the timeline step, with the
+    /// row, step and inputs they were computed for.
+    probe: Option<newton_view::ProbeCache>,
     /// How well the teleport that landed on the current point chose its
     /// angle, when the selected row teleported at this step.
     pub teleport_quality: Option<TeleportQuality>,
@@ -379,6 +382,7 @@ impl TeleportApp {
                     grad_norm: 0.0,
                 },
                 theta_curve: Vec::new(),
+                probe: None,
                 teleport_quality: None,
                 orbit_key: None,
                 animation: None,

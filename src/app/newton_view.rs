@@ -190,6 +190,7 @@ impl TeleportApp {
                 }
                 p.vline(egui_plot::VLine::new("step", t as f64).color(Color32::GRAY));
             });
+        self.probe_ui(ui);
         self.efficiency_plot_ui(ui);
     }
 
@@ -270,6 +271,117 @@ impl TeleportApp {
                 p.vline(egui_plot::VLine::new("step", t as f64).color(Color32::GRAY));
             });
     }
+}
+
+/// [`crate::l2o::Probe`] of a row at a step, kept while the row's inputs stay.
+pub struct ProbeCache {
+    id: RowId,
+    t: usize,
+    inputs: super::runs::RowInputs,
+    probe: Option<crate::l2o::Probe>,
+}
+
+impl TeleportApp {
+    /// For a learned selected row at t ≥ 1: what its head gave (Δx, θ, α,
+    /// β) and each cell's hidden state as a heat strip.
+    fn probe_ui(&mut self, ui: &mut egui::Ui) {
+        let (id, t) = (self.state.selected, self.state.playback.t);
+        let Some(row) = self.state.row(id) else {
+            return;
+        };
+        let inputs = self.row_key(row);
+        let fresh = self
+            .rt
+            .probe
+            .as_ref()
+            .is_some_and(|c| c.id == id && c.t == t && c.inputs == inputs);
+        if !fresh {
+            let probe = match self.optimizer_of(id) {
+                Some(crate::eval::AnyOptimizer::Learned { model, .. }) if t > 0 => {
+                    let x0 = crate::objective::Vec2::from(self.state.x0);
+                    let manual = self.manual_teleports_of(id);
+                    model.probe(&self.rt.objective, x0, &manual, t)
+                }
+                _ => None,
+            };
+            self.rt.probe = Some(ProbeCache {
+                id,
+                t,
+                inputs,
+                probe,
+            });
+        }
+        let Some(p) = self.rt.probe.as_ref().and_then(|c| c.probe.as_ref()) else {
+            return;
+        };
+        ui.label(RichText::new("Inside the learned optimizer").strong())
+            .on_hover_text(
+                "What its networks output at this step, and the hidden state h of each \
+                 LSTM cell after it: one square per unit, blue −1, white 0, red +1.",
+            );
+        let o = &p.outcome;
+        let mut outputs = vec![format!("Δx = ({}, {})", short(p.dx.x), short(p.dx.y))];
+        if o.teleported {
+            outputs.push(format!("θ = {}", short(o.theta)));
+        }
+        if let Some(a) = o.alpha {
+            outputs.push(format!("α = {}", short(a)));
+        }
+        if let Some(b) = o.beta {
+            outputs.push(format!("β = {}", short(b)));
+        }
+        ui.monospace(outputs.join("   "));
+        let nets = p.hidden.len();
+        for (k, cells) in p.hidden.iter().enumerate() {
+            for (c, h) in cells.iter().enumerate() {
+                let name = if nets > 1 {
+                    format!("m{} cell {c}", k + 1)
+                } else {
+                    format!("cell {c}")
+                };
+                heat_strip(ui, &name, h);
+            }
+        }
+    }
+}
+
+/// One row of squares, one per value in [−1, 1]: blue, white, red.
+fn heat_strip(ui: &mut egui::Ui, name: &str, values: &[f64]) {
+    ui.horizontal(|ui| {
+        ui.add_sized([64.0, 12.0], egui::Label::new(RichText::new(name).small()));
+        let width = ui.available_width().max(40.0);
+        let (rect, response) =
+            ui.allocate_exact_size(egui::vec2(width, 12.0), egui::Sense::hover());
+        let n = values.len().max(1);
+        let cell = rect.width() / n as f32;
+        let painter = ui.painter_at(rect);
+        for (j, &v) in values.iter().enumerate() {
+            let x = rect.left() + cell * j as f32;
+            let r = egui::Rect::from_min_size(egui::pos2(x, rect.top()), egui::vec2(cell, 12.0));
+            painter.rect_filled(r, 0.0, diverging(v));
+        }
+        if let Some(pos) = response.hover_pos() {
+            let j = (((pos.x - rect.left()) / cell) as usize).min(n - 1);
+            if let Some(v) = values.get(j) {
+                response.on_hover_text(format!("{name}, unit {j}: h = {}", short(*v)));
+            }
+        }
+    });
+}
+
+/// A value in [−1, 1] as blue (−1), near-white (0) or red (+1); NaN grey.
+fn diverging(v: f64) -> Color32 {
+    if !v.is_finite() {
+        return Color32::GRAY;
+    }
+    let v = v.clamp(-1.0, 1.0) as f32;
+    let white = Color32::from_rgb(247, 247, 247);
+    let end = if v < 0.0 {
+        Color32::from_rgb(33, 102, 172)
+    } else {
+        Color32::from_rgb(178, 24, 43)
+    };
+    white.lerp_to_gamma(end, v.abs())
 }
 
 /// A quartile band: the first and the third quartile per step.

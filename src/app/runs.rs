@@ -136,7 +136,7 @@ impl TeleportApp {
     /// row's settings and hand-applied teleports, and for a learned row the
     /// weights it uses. Rows whose key is unchanged keep their runs, so a new
     /// training snapshot recomputes only the live row.
-    fn row_key(&self, row: &state::OptimizerEntry) -> RowInputs {
+    pub(super) fn row_key(&self, row: &state::OptimizerEntry) -> RowInputs {
         let manual = self
             .state
             .manual_teleports
@@ -197,6 +197,16 @@ impl TeleportApp {
         changed
     }
 
+    /// The teleports applied by hand to a row's run, as `(step, θ)`.
+    pub(super) fn manual_teleports_of(&self, id: RowId) -> Vec<(usize, f64)> {
+        self.state
+            .manual_teleports
+            .iter()
+            .filter(|m| m.row == id)
+            .map(|m| (m.step, m.theta))
+            .collect()
+    }
+
     fn compute_row(&self, id: RowId, x0: Vec2, steps: usize) -> Option<RunResult> {
         let obj = &self.rt.objective;
         if !self.state.row(id)?.enabled {
@@ -204,13 +214,7 @@ impl TeleportApp {
         }
         let opt = self.optimizer_of(id)?;
         let base = opt.trajectory(obj, x0, steps);
-        let manual: Vec<(usize, f64)> = self
-            .state
-            .manual_teleports
-            .iter()
-            .filter(|m| m.row == id)
-            .map(|m| (m.step, m.theta))
-            .collect();
+        let manual = self.manual_teleports_of(id);
         let branch = (!manual.is_empty()).then(|| match &opt {
             AnyOptimizer::Classical { spec, teleport, .. } => {
                 run_with_teleports(obj, x0, steps, *spec, teleport.as_ref(), &manual)

@@ -383,3 +383,46 @@ fn arithmetic_counts_the_paper_configuration() {
     let config_m = TrainConfig::paper(&momentum, TaskDist::ElliVary, 0);
     assert!(arithmetic(&momentum, &config_m) > 1.9 * got);
 }
+
+/// `probe` sees step t of the same run `trajectory` records: its move is
+/// the head's update (l2o: x_t − x_{t−1}; lr-tele: −α∇f(x_{t−1}), then the
+/// teleport), and every hidden unit is in (−1, 1).
+#[test]
+fn probe_reports_the_step_the_trajectory_took() {
+    use teleport_core::pretrained::{Family, load};
+    let task = &Family::Ellipse.dist().sample_many(7, 1, Default::default())[0];
+    let obj = &task.objective;
+    for variant in Variant::ALL {
+        let model = load(variant, Family::Ellipse).unwrap();
+        let traj = model.trajectory(obj, task.x0, 8);
+        assert!(
+            model.probe(obj, task.x0, &[], 0).is_none(),
+            "{variant}: t = 0"
+        );
+        for t in 1..=8 {
+            let p = model.probe(obj, task.x0, &[], t).unwrap();
+            let (prev, now) = (&traj.records[t - 1], &traj.records[t]);
+            assert_eq!(Vec2::from(now.x), p.outcome.x, "{variant} t = {t}");
+            let x_prev = Vec2::from(prev.x);
+            match variant {
+                Variant::L2o => assert_eq!(x_prev + p.dx, p.outcome.x),
+                Variant::LrTele => {
+                    let want = -p.outcome.alpha.unwrap() * obj.grad(&x_prev);
+                    assert_vec_close("lr-tele Δx", &p.dx, &want, 1e-12);
+                    assert_eq!(p.outcome.pre_teleport, x_prev + p.dx);
+                    assert_eq!(now.theta, Some(p.outcome.theta));
+                }
+                _ => assert_eq!(p.outcome.pre_teleport, x_prev + p.dx),
+            }
+            assert_eq!(p.hidden.len(), variant.outputs().len());
+            for cells in &p.hidden {
+                for h in cells {
+                    assert_eq!(h.len(), 100);
+                    assert!(h.iter().all(|v| v.abs() < 1.0), "{variant}: |h| < 1");
+                }
+            }
+        }
+        // Past the end of a run that stops: nothing.
+        assert!(model.probe(obj, Vec2::new(f64::NAN, 0.0), &[], 1).is_none());
+    }
+}

@@ -843,6 +843,49 @@ impl<T: Real> MetaOptimizer<T> {
         steps: usize,
         manual: &[(usize, f64)],
     ) -> Trajectory {
+        self.run_observed(obj, x0, steps, manual, |_, _, _| {})
+    }
+
+    /// What the networks said at step `t ≥ 1` of
+    /// [`Self::trajectory_with_teleports`]: the step's outputs and every
+    /// cell's hidden state after it. `None` for `t = 0` or when the run
+    /// stopped before step `t`.
+    pub fn probe(
+        &self,
+        obj: &Objective,
+        x0: Vec2,
+        manual: &[(usize, f64)],
+        t: usize,
+    ) -> Option<Probe> {
+        let mut probe = None;
+        let run = self.run_observed(obj, x0, t, manual, |s, outcome, roll| {
+            if s == t {
+                probe = Some(Probe {
+                    outcome: *outcome,
+                    dx: outcome.pre_teleport - roll.0,
+                    hidden: roll
+                        .1
+                        .states
+                        .iter()
+                        .map(|st| st.h.clone().map(|h| h.iter().map(|v| v.to_f64()).collect()))
+                        .collect(),
+                });
+            }
+        });
+        probe.filter(|_| run.records.len() > t)
+    }
+
+    /// The loop of [`Self::trajectory_with_teleports`], calling `observe`
+    /// after each network step `s ≥ 1` with its outcome, the iterate before
+    /// it and the rollout after it.
+    fn run_observed(
+        &self,
+        obj: &Objective,
+        x0: Vec2,
+        steps: usize,
+        manual: &[(usize, f64)],
+        mut observe: impl FnMut(usize, &StepOutcome, (Vec2, &Rollout<T>)),
+    ) -> Trajectory {
         let mut roll = self.start(x0);
         let mut out = Trajectory {
             records: Vec::with_capacity(steps + 1),
@@ -852,7 +895,9 @@ impl<T: Real> MetaOptimizer<T> {
             let (mut from, mut theta) = (None, None);
             let mut failed = None;
             if t > 0 {
+                let before = roll.x;
                 let o = self.step(obj, &mut roll, None);
+                observe(t, &o, (before, &roll));
                 if o.teleported {
                     from = Some(o.pre_teleport);
                     theta = Some(o.theta);
@@ -889,6 +934,19 @@ impl<T: Real> MetaOptimizer<T> {
         }
         out
     }
+}
+
+/// One step of a learned optimizer seen from inside ([`MetaOptimizer::probe`]).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Probe {
+    /// What the step did: θ, α, β as the head gave them.
+    pub outcome: StepOutcome,
+    /// The local move before any teleport, `x_pre − x_{t−1}` (the head's
+    /// update for `l2o`, `−α∇f` or the momentum step for the `lr` variants).
+    pub dx: Vec2,
+    /// Per network, the hidden state `h` of cell 0 and of cell 1 after the
+    /// step (each in (−1, 1)).
+    pub hidden: Vec<[Vec<f64>; 2]>,
 }
 
 /// One learned optimizer run on many optimizees at once (basin maps): the

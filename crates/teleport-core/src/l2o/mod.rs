@@ -13,7 +13,7 @@ pub mod train;
 
 pub use meta::{
     BatchRollout, BatchRunner, MetaLoss, MetaLossError, MetaOptimizer, ModelConfig,
-    ModelConfigError, Preprocess, Variant,
+    ModelConfigError, Preprocess, Probe, Variant,
 };
 pub use train::{
     Control, Progress, TrainConfig, TrainConfigError, TrainError, TrainSetup, Trainer, arithmetic,
