@@ -24,13 +24,11 @@ use egui::accesskit::Role;
 use egui::{Event, Key, Modifiers, PointerButton, Pos2, Rect, pos2, vec2};
 use rand::RngExt as _;
 
+use super::app::SCREEN;
 use crate::app::state::{AppState, EntryKind, OptimizerEntry, TaskSource, default_optimizers};
-use crate::app::{Command, Options, TeleportApp};
+use crate::app::{Command, TeleportApp};
 use crate::l2o::Variant;
 use crate::objective::{Preset, TaskDist};
-
-/// The window the monkey plays in.
-const SCREEN: Rect = Rect::from_min_max(Pos2::ZERO, pos2(1440.0, 900.0));
 
 /// What a monkey run did.
 #[derive(Clone, Debug, Default)]
@@ -103,12 +101,7 @@ impl Driver {
         crate::app::install_fonts(&ctx);
         ctx.set_theme(egui::Theme::Light);
         ctx.enable_accesskit();
-        let options = Options {
-            export_dir: Some(export_dir.clone()),
-            dialogs: false,
-            fresh: true,
-            ..Options::default()
-        };
+        let options = super::app::headless_options(Some(export_dir.clone()));
         let mut state = AppState::default();
         // Small enough that training finishes within a few hundred actions.
         state.training.hidden = 8;
