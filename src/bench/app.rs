@@ -38,17 +38,23 @@ impl Headless {
     /// tessellation, as the UI thread does before handing triangles to the
     /// GPU. No GPU takes the texture updates here.
     pub(crate) fn frame(&mut self, time: f64, events: Vec<egui::Event>) {
-        let input = egui::RawInput {
-            screen_rect: Some(SCREEN),
-            time: Some(time),
-            predicted_dt: 1.0 / 60.0,
-            events,
-            ..Default::default()
-        };
+        let input = frame_input(time, 1.0 / 60.0, events);
         let app = &mut self.app;
         let mut output = self.ctx.run_ui(input, |ui| app.ui_body(ui));
         output.textures_delta.clear();
         black_box(self.ctx.tessellate(output.shapes, output.pixels_per_point));
+    }
+}
+
+/// The input of one frame on [`SCREEN`] at `time` seconds, `dt` after the
+/// previous one, with `events`.
+pub(crate) fn frame_input(time: f64, dt: f32, events: Vec<egui::Event>) -> egui::RawInput {
+    egui::RawInput {
+        screen_rect: Some(SCREEN),
+        time: Some(time),
+        predicted_dt: dt,
+        events,
+        ..Default::default()
     }
 }
 
