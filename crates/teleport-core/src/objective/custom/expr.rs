@@ -513,31 +513,28 @@ impl Parser {
     }
 
     fn expr(&mut self) -> Result<(), Fail> {
-        self.term()?;
-        loop {
-            let (tok, col) = self.peek();
-            let op = match tok {
-                Tok::Sym('+') => Op::Add,
-                Tok::Sym('-') => Op::Sub,
-                _ => return Ok(()),
-            };
-            self.bump();
-            self.term()?;
-            self.emit_binary(op, col)?;
-        }
+        self.left_assoc(&[('+', Op::Add), ('-', Op::Sub)], Self::term)
     }
 
     fn term(&mut self) -> Result<(), Fail> {
-        self.unary()?;
+        self.left_assoc(&[('*', Op::Mul), ('/', Op::Div)], Self::unary)
+    }
+
+    /// `operand (sym operand)*` with each `sym` one of `ops`, grouped from
+    /// the left: each symbol emits its op.
+    fn left_assoc(
+        &mut self,
+        ops: &[(char, Op)],
+        operand: fn(&mut Self) -> Result<(), Fail>,
+    ) -> Result<(), Fail> {
+        operand(self)?;
         loop {
             let (tok, col) = self.peek();
-            let op = match tok {
-                Tok::Sym('*') => Op::Mul,
-                Tok::Sym('/') => Op::Div,
-                _ => return Ok(()),
+            let Some(&(_, op)) = ops.iter().find(|(sym, _)| *tok == Tok::Sym(*sym)) else {
+                return Ok(());
             };
             self.bump();
-            self.unary()?;
+            operand(self)?;
             self.emit_binary(op, col)?;
         }
     }
