@@ -5,6 +5,8 @@
 
 #[path = "../../crates/teleport-core/tests/common/files.rs"]
 pub mod files;
+#[path = "../../crates/teleport-core/tests/common/hostile.rs"]
+pub mod hostile;
 #[path = "../../crates/teleport-core/tests/common/svg.rs"]
 pub mod svg;
 

@@ -4,6 +4,10 @@
 //! hostile formulas are refused with clear errors; the gallery is sound.
 #![allow(clippy::unwrap_used, clippy::expect_used, reason = "tests")]
 
+mod common;
+
+use common::hostile::CUSTOM_H_REJECTED;
+
 use std::f64::consts::{PI, TAU};
 use std::sync::Arc;
 
@@ -771,55 +775,10 @@ fn a_scene_with_a_custom_objective_runs_and_round_trips() {
     assert_eq!(stats.len(), 11);
 }
 
-/// The custom-h cases of the app's hostile corpus (`tests/hostile/scenes`),
-/// with the phrases `tests/hostile_corpus.rs` expects of their messages.
-const HOSTILE: &[(&str, &[&str])] = &[
-    (
-        "custom-empty-formula",
-        &["`objective.h[0]`", "column 1", "empty"],
-    ),
-    (
-        "custom-unknown-function",
-        &["`objective.h[0]`", "column 5", "unknown name `foo`"],
-    ),
-    (
-        "custom-unclosed-parenthesis",
-        &["`objective.h[0]`", "missing `)`"],
-    ),
-    (
-        "custom-division-by-zero-everywhere",
-        &["`objective.h[0]`", "not a finite number", "divides by zero"],
-    ),
-    (
-        "custom-nan-constant",
-        &["`objective.h[0]`", "column 6", "NaN"],
-    ),
-    (
-        "custom-deep-nesting-300",
-        &["`objective.h[1]`", "deeper than 200"],
-    ),
-    (
-        "custom-singular-jacobian",
-        &["`objective.h`", "det J_h = 0"],
-    ),
-    (
-        "custom-not-bijective-x-squared",
-        &["`objective.h`", "fold", "not a bijection"],
-    ),
-    (
-        "custom-wrong-inverse",
-        &["`objective.h_inv`", "not the inverse", "at u = ("],
-    ),
-    (
-        "custom-not-finite-at-x0",
-        &["`objective.h`", "not finite at x0"],
-    ),
-];
-
 #[test]
 fn the_hostile_corpus_custom_scenes_are_refused_in_one_line() {
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/hostile/scenes");
-    for (name, needles) in HOSTILE {
+    for (name, needles) in CUSTOM_H_REJECTED {
         let e = Scene::load(&dir.join(format!("{name}.json"))).unwrap_err();
         let message = e.to_string();
         assert_eq!(message.lines().count(), 1, "{name}: {message}");
