@@ -7,7 +7,7 @@
 
 mod common;
 
-use common::temp_dir;
+use common::{success_stdout, temp_dir};
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -60,14 +60,7 @@ fn xvfb_and_lab(name: &str) -> Option<(PathBuf, PathBuf)> {
 fn record(dir: &Path, scene: &Path, out: &Path, extra: &[&str]) -> String {
     let mut args = vec![scene.to_str().unwrap(), "--animate", out.to_str().unwrap()];
     args.extend(extra);
-    let output = run(dir, &args);
-    assert!(
-        output.status.success(),
-        "exit {:?}: {}",
-        output.status,
-        String::from_utf8_lossy(&output.stderr)
-    );
-    String::from_utf8_lossy(&output.stdout).into_owned()
+    success_stdout(&run(dir, &args))
 }
 
 /// Every frame as a viewer composes it, with its delay in ms.

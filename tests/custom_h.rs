@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::temp_dir;
+use common::{assert_success, temp_dir};
 
 use egui::{Key, Modifiers};
 use egui_kittest::Harness;
@@ -192,11 +192,7 @@ fn train_task_file_meta_trains_on_a_typed_h_and_refuses_a_bad_file() {
             .unwrap()
     };
     let run = train(&task);
-    assert!(
-        run.status.success(),
-        "{}",
-        String::from_utf8_lossy(&run.stderr)
-    );
+    assert_success(&run);
     let (model, _) = teleport_lab::io::weights::load(&out).unwrap();
     assert_eq!(model.variant(), teleport_lab::l2o::Variant::L2oTele);
     // The trained model runs on the typed h from the file's x₀.

@@ -6,7 +6,7 @@
 
 mod common;
 
-use common::{run_with_timeout, temp_dir};
+use common::{assert_success, run_with_timeout, temp_dir};
 
 use std::process::Command;
 use std::time::Duration;
@@ -34,12 +34,7 @@ fn screenshot_of_a_real_window_shows_the_plot() {
         .arg(&out)
         .env("XDG_RUNTIME_DIR", &dir);
     let output = run_with_timeout(cmd, Duration::from_secs(180));
-    assert!(
-        output.status.success(),
-        "exit {:?}: {}",
-        output.status,
-        String::from_utf8_lossy(&output.stderr)
-    );
+    assert_success(&output);
     let image = image::open(&out).unwrap().to_rgba8();
     assert_eq!((image.width(), image.height()), (1440, 900));
     // The central plot: the light colour map and dark contour lines and

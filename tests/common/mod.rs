@@ -80,6 +80,24 @@ pub fn save_model(path: &Path, model: &MetaOptimizer<f32>) {
     weights::save(path, model, &info).unwrap();
 }
 
+/// Fails the test unless the program that gave `out` succeeded, with its
+/// status and standard error in the message.
+pub fn assert_success(out: &Output) {
+    assert!(
+        out.status.success(),
+        "exit {:?}: {}",
+        out.status,
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// The standard output of a program that must have succeeded (as
+/// [`assert_success`]).
+pub fn success_stdout(out: &Output) -> String {
+    assert_success(out);
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
 /// Whether `xvfb-run` is here. Under CI (`CI` set) it must be: `.ci/run`
 /// installs it, so its absence is a failure, not a skip.
 pub fn xvfb_available() -> bool {
