@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{temp_dir, test_options};
+use common::{error_texts, temp_dir, test_options};
 
 use egui::{Key, Modifiers};
 use egui_kittest::Harness;
@@ -98,14 +98,7 @@ fn a_lesson_plays_its_lab_files_in_name_order_and_a_bad_one_is_reported() {
     assert_eq!((h.state().state.steps, h.state().state.playback.t), (30, 0));
 
     // The broken file: one error, the last demo stays, the next key moves on.
-    let errors = |h: &Harness<'_, TeleportApp>| {
-        h.state()
-            .rt
-            .notifications
-            .iter()
-            .filter(|n| n.error)
-            .count()
-    };
+    let errors = |h: &Harness<'_, TeleportApp>| error_texts(h.state()).len();
     let before = errors(&h);
     h.key_press(Key::PageDown);
     h.run_steps(3);
@@ -140,14 +133,7 @@ fn a_folder_that_is_no_lesson_is_an_error_that_changes_nothing() {
     h.state_mut().open_lesson(&ctx, &dir.join("missing"));
     h.run_steps(2);
     assert_eq!(h.state().state, before);
-    let errors: Vec<&str> = h
-        .state()
-        .rt
-        .notifications
-        .iter()
-        .filter(|n| n.error)
-        .map(|n| n.text.as_str())
-        .collect();
+    let errors = error_texts(h.state());
     assert_eq!(errors.len(), 2, "{errors:?}");
     assert!(errors[0].contains("no lab files"), "{errors:?}");
     std::fs::remove_dir_all(&dir).unwrap();

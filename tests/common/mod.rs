@@ -58,6 +58,16 @@ pub fn harness(app: TeleportApp) -> Harness<'static, TeleportApp> {
     h
 }
 
+/// The texts of the app's error notifications, oldest first.
+pub fn error_texts(app: &TeleportApp) -> Vec<&str> {
+    app.rt
+        .notifications
+        .iter()
+        .filter(|n| n.error)
+        .map(|n| n.text.as_str())
+        .collect()
+}
+
 /// An untrained model of `variant` with hidden size 8: small and quick.
 pub fn small_model(variant: Variant, seed: u64) -> MetaOptimizer<f32> {
     MetaOptimizer::init(
