@@ -488,6 +488,8 @@ impl TeleportApp {
                 go = ui.button("Export…").clicked();
             });
         self.rt.animation_dialog = open && !go;
+        // The web records no animation (the command is desktop-only).
+        #[cfg(not(target_arch = "wasm32"))]
         if go {
             let settings = self.rt.animation_settings.clone();
             let ext = settings.format.extension();

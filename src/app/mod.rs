@@ -697,7 +697,11 @@ impl TeleportApp {
                 Command::ExportPlotSvg => self.export_plot_svg(ctx),
                 Command::SetPresenting(on) => self.set_presenting(ctx, on),
                 Command::Zoom(factor) => self.zoom_by(ctx, factor),
+                #[cfg(not(target_arch = "wasm32"))]
                 Command::OpenLesson => self.ask_for_lesson(ctx),
+                // The web has no folder to open a lesson from.
+                #[cfg(target_arch = "wasm32")]
+                Command::OpenLesson => {}
                 Command::LessonStep(delta) => self.lesson_step(ctx, delta),
                 Command::CopyLink => self.copy_link(ctx),
             }

@@ -384,17 +384,8 @@ impl TeleportApp {
     }
 
     fn load_weights(&mut self, ctx: &egui::Context) {
-        #[cfg(target_arch = "wasm32")]
-        {
-            super::web::pick_file(ctx, &self.rt.inbox, ".safetensors");
-            return;
-        }
-        #[allow(unreachable_code, reason = "the web returned above")]
-        match self.rt.export.open_path("safetensors") {
-            Ok(Some(path)) => self.load_weights_from(ctx, &path),
-            Ok(None) => {}
-            Err(()) => self.open_prompt(super::export::PromptKind::Weights),
-        }
+        let kind = super::export::PromptKind::Weights;
+        self.ask_for_file(ctx, "safetensors", kind, Self::load_weights_from);
     }
 
     /// Loads weights from a file as the live model; a bad file changes nothing.
