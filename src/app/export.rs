@@ -127,17 +127,7 @@ impl ExportRuntime {
     #[cfg(not(target_arch = "wasm32"))]
     #[allow(clippy::result_unit_err, reason = "the only failure is 'no dialog'")]
     pub fn open_folder(&mut self) -> Result<Option<PathBuf>, ()> {
-        if !self.dialogs {
-            return Err(());
-        }
-        match dialog(native_dialog::folder) {
-            Chosen::Path(path) => Ok(Some(path)),
-            Chosen::Cancelled => Ok(None),
-            Chosen::Unavailable => {
-                self.dialogs_failed();
-                Err(())
-            }
-        }
+        self.open_with(native_dialog::folder)
     }
 
     /// A file to open, from a dialog. `Err(())` when no dialog can open
@@ -147,10 +137,16 @@ impl ExportRuntime {
     #[cfg(not(target_arch = "wasm32"))]
     #[allow(clippy::result_unit_err, reason = "the only failure is 'no dialog'")]
     pub fn open_path(&mut self, extension: &str) -> Result<Option<PathBuf>, ()> {
+        self.open_with(|| native_dialog::file(extension))
+    }
+
+    /// What the dialog `show` chose to open, as [`Self::open_path`].
+    #[cfg(not(target_arch = "wasm32"))]
+    fn open_with(&mut self, show: impl FnOnce() -> Option<PathBuf>) -> Result<Option<PathBuf>, ()> {
         if !self.dialogs {
             return Err(());
         }
-        match dialog(|| native_dialog::file(extension)) {
+        match dialog(show) {
             Chosen::Path(path) => Ok(Some(path)),
             Chosen::Cancelled => Ok(None),
             Chosen::Unavailable => {
