@@ -53,6 +53,18 @@ fn rows() -> Value {
     ])
 }
 
+/// The cells of `basin --scene scene --grid grid --steps steps` with
+/// `extra` options, parsed from its CSV.
+fn basin_cells(scene: &Path, grid: usize, steps: usize, extra: &[&str]) -> Vec<[f64; 3]> {
+    let (grid, steps) = (grid.to_string(), steps.to_string());
+    let scene = scene.to_str().unwrap();
+    let mut args = vec![
+        "basin", "--scene", scene, "--grid", &grid, "--steps", &steps,
+    ];
+    args.extend(extra);
+    parse_csv(&success_stdout(&run(&args)))
+}
+
 /// `lab.json` in `dir`: [`objective`] from x0 = (−5, 3.5) for `steps`
 /// steps, every row of [`rows`].
 fn write_lab(dir: &Path, steps: usize) -> PathBuf {
@@ -99,20 +111,13 @@ fn csv_cells_equal_eval_runs_from_the_same_starts() {
     let steps = 12;
     let file = write_lab(&dir, steps);
     for row in 0..3 {
-        let out = success_stdout(&run(&[
-            "basin",
-            "--scene",
-            file.to_str().unwrap(),
-            "--row",
-            &row.to_string(),
-            "--grid",
-            "4",
-            "--steps",
-            &steps.to_string(),
-            "--bounds",
-            "-4,4,-2,2",
-        ]));
-        let cells = parse_csv(&out);
+        let row_arg = row.to_string();
+        let cells = basin_cells(
+            &file,
+            4,
+            steps,
+            &["--row", &row_arg, "--bounds", "-4,4,-2,2"],
+        );
         assert_eq!(cells.len(), 16);
         for (k, c) in cells.iter().enumerate() {
             // Grid order: x varies fastest, rows go up from y_min.
@@ -142,15 +147,7 @@ fn the_default_bounds_are_the_files_view() {
         "optimizer": {"kind": "gd", "lr": 0.05},
     });
     let v1 = write(&dir, "v1.json", &scene);
-    let cells = parse_csv(&success_stdout(&run(&[
-        "basin",
-        "--scene",
-        v1.to_str().unwrap(),
-        "--grid",
-        "5",
-        "--steps",
-        "3",
-    ])));
+    let cells = basin_cells(&v1, 5, 3, &[]);
     assert_eq!(cells.len(), 25);
     let (xs, ys): (Vec<f64>, Vec<f64>) = cells.iter().map(|c| (c[0], c[1])).unzip();
     let (x_lo, x_hi) = (xs[0], xs[4]);
@@ -163,15 +160,7 @@ fn the_default_bounds_are_the_files_view() {
         "optimizers": rows(), "app": {"view": [[-10.0, 0.0], [10.0, 4.0]]},
     });
     let file = write(&dir, "lab.json", &lab);
-    let cells = parse_csv(&success_stdout(&run(&[
-        "basin",
-        "--scene",
-        file.to_str().unwrap(),
-        "--grid",
-        "2",
-        "--steps",
-        "3",
-    ])));
+    let cells = basin_cells(&file, 2, 3, &[]);
     let points: Vec<[f64; 2]> = cells.iter().map(|c| [c[0], c[1]]).collect();
     assert_eq!(
         points,
