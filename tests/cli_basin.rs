@@ -9,7 +9,7 @@ mod common;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-use common::{success_stdout, temp_dir};
+use common::{success_stdout, temp_dir, write_file};
 use serde_json::{Value, json};
 
 const BIN: &str = env!("CARGO_BIN_EXE_teleport-lab");
@@ -22,9 +22,7 @@ fn run(args: &[&str]) -> Output {
 }
 
 fn write(dir: &Path, name: &str, value: &Value) -> PathBuf {
-    let path = dir.join(name);
-    std::fs::write(&path, value.to_string()).unwrap();
-    path
+    write_file(dir, name, value.to_string())
 }
 
 /// The CSV's rows as `[x0, x1, f]`.

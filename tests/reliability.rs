@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::temp_dir;
+use common::{temp_dir, write_file};
 
 use std::process::{Command, Stdio};
 use std::sync::Arc;
@@ -267,13 +267,12 @@ fn stopping_the_trainer_thread_joins_it() {
 fn a_reader_that_stops_early_is_not_a_crash() {
     use std::io::{BufRead as _, BufReader};
     let dir = temp_dir("pipe");
-    let scene = dir.join("long.json");
-    std::fs::write(
-        &scene,
+    let scene = write_file(
+        &dir,
+        "long.json",
         r#"{"objective": {"family": "ellipse", "A": [[0.5, 0.0], [0.0, 3.0]], "b": [0.0, 0.0]},
             "x0": [-5.0, 3.5], "steps": 100000, "optimizer": {"kind": "gd", "lr": 1e-6}}"#,
-    )
-    .unwrap();
+    );
     // Like `teleport-lab eval … | head -1`.
     let mut child = Command::new(env!("CARGO_BIN_EXE_teleport-lab"))
         .args(["eval", "--format", "csv", "--scene"])

@@ -31,6 +31,13 @@ pub fn temp_dir(name: &str) -> PathBuf {
     dir
 }
 
+/// Writes `contents` to a file `name` in `dir`; returns its path.
+pub fn write_file(dir: &Path, name: &str, contents: impl AsRef<[u8]>) -> PathBuf {
+    let path = dir.join(name);
+    std::fs::write(&path, contents).unwrap();
+    path
+}
+
 /// The app's options for a test: exports go to `dir`, no file dialogs, no
 /// saved session.
 pub fn test_options(dir: &Path) -> Options {
