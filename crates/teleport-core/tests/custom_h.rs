@@ -541,17 +541,12 @@ fn hostile_formulas_are_typed_errors() {
     assert!(matches!(kind(["x", "foo(y)"]).1, ParseErrorKind::UnknownName(n) if n == "foo"));
     assert!(matches!(kind(["0/0 + x", "y"]).1, ParseErrorKind::NonFiniteConstant(v) if v.is_nan()));
     // Division by zero everywhere parses, and is caught on the sample.
+    let nowhere_finite = |e: &CustomError| match e {
+        CustomError::NowhereFinite { expr, .. } => Some(*expr),
+        _ => None,
+    };
     let e = parse_err(["1/(x-x)", "y"]);
-    assert!(
-        matches!(
-            e,
-            CustomError::NowhereFinite {
-                expr: ExprName::H(0),
-                ..
-            }
-        ),
-        "{e}"
-    );
+    assert_eq!(nowhere_finite(&e), Some(ExprName::H(0)), "{e}");
     assert!(e.to_string().contains("divides by zero"), "{e}");
     let long_nan = format!("ln(-1 - x^2){}", " + x".repeat(2_000));
     let e = parse_err([&long_nan, "y"]);
@@ -560,16 +555,7 @@ fn hostile_formulas_are_typed_errors() {
         "{e}"
     );
     let e = parse_err(["x", "sqrt(-1 - x^2)"]);
-    assert!(
-        matches!(
-            e,
-            CustomError::NowhereFinite {
-                expr: ExprName::H(1),
-                ..
-            }
-        ),
-        "{e}"
-    );
+    assert_eq!(nowhere_finite(&e), Some(ExprName::H(1)), "{e}");
     // Constant or degenerate h: det J = 0 everywhere.
     assert_eq!(parse_err(["x + y", "2*x + 2*y"]), CustomError::Singular);
     assert_eq!(parse_err(["y", "y^3"]), CustomError::Singular);
