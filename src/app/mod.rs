@@ -1214,6 +1214,26 @@ impl TeleportApp {
     }
 }
 
+/// `widget` after the label `text`, which names it for screen readers.
+pub(crate) fn labelled(ui: &mut egui::Ui, text: &str, widget: impl egui::Widget) -> egui::Response {
+    let label = ui.label(text).id;
+    ui.add(widget).labelled_by(label)
+}
+
+/// A radio button for each of `choices` (a value and its text), side by
+/// side, selecting into `value`.
+pub(crate) fn radios<T: PartialEq>(
+    ui: &mut egui::Ui,
+    value: &mut T,
+    choices: impl IntoIterator<Item = (T, &'static str)>,
+) {
+    ui.horizontal(|ui| {
+        for (choice, text) in choices {
+            ui.radio_value(value, choice, text);
+        }
+    });
+}
+
 /// Keeps a plot's view one that f64 and the screen can represent. Bounds
 /// that are not finite, wider than `max_span`, or narrower than 1e−12 of
 /// their magnitude (where neighbouring pixels get the same coordinate) are
