@@ -7,7 +7,7 @@
 mod common;
 
 use common::files::{folder_with_a_file, is_fifo, is_link, temp_fifo};
-use common::temp_dir;
+use common::{assert_success, temp_dir};
 
 use std::f64::consts::PI;
 use std::path::PathBuf;
@@ -908,11 +908,7 @@ fn train_out_a_symlink_keeps_the_link_and_creates_folders() {
     assert!(teleport_lab::io::weights::from_bytes(&first).is_ok());
     // Again, over the existing target: still a link, and nothing left beside it.
     let out = teleport_lab_within_10s(&args);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_success(&out);
     assert!(is_link(&link));
     assert_eq!(
         std::fs::read_dir(dir.join("real/weights")).unwrap().count(),
@@ -923,11 +919,7 @@ fn train_out_a_symlink_keeps_the_link_and_creates_folders() {
     let fresh = dir.join("fresh/install/w.safetensors");
     args.push(fresh.to_str().unwrap());
     let out = teleport_lab_within_10s(&args);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_success(&out);
     assert!(fresh.is_file());
     std::fs::remove_dir_all(&dir).unwrap();
 }
@@ -1047,11 +1039,7 @@ fn evaluate_reports_teleport_efficiency_per_step() {
         "--steps",
         "6",
     ]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_success(&out);
     let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     let steps = |i: usize| {
         json["optimizers"][i]["steps"]
@@ -1114,11 +1102,7 @@ fn evaluate_gives_the_same_numbers_on_any_number_of_threads() {
             "--threads",
             threads,
         ]);
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        assert_success(&out);
         out.stdout
     };
     let one = run("1");
@@ -1152,11 +1136,7 @@ fn figures_are_the_same_on_any_number_of_threads() {
             "--threads",
             threads,
         ]);
-        assert!(
-            output.status.success(),
-            "{}",
-            String::from_utf8_lossy(&output.stderr)
-        );
+        assert_success(&output);
         let mut files: Vec<(String, Vec<u8>)> = std::fs::read_dir(&out)
             .unwrap()
             .map(|e| {

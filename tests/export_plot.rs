@@ -6,7 +6,7 @@
 mod common;
 
 use common::svg::{compare, render_svg};
-use common::{temp_dir, write_file};
+use common::{assert_success, temp_dir, write_file};
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -75,11 +75,7 @@ fn the_svg_export_draws_what_the_png_export_draws_with_text_as_text() {
     let (svg_path, png_path) = (dir.join("plot.svg"), dir.join("plot.png"));
     for path in [&svg_path, &png_path] {
         let out = export(&scene, path, "960x640");
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        assert_success(&out);
     }
     let svg = std::fs::read_to_string(&svg_path).unwrap();
     let png = image::open(&png_path).unwrap().to_rgba8();
