@@ -73,6 +73,17 @@ fn assert_refused(e: &std::io::Error, what: &str, dir: &Path, before: &[String])
 // ---- write_atomic -------------------------------------------------------
 
 #[test]
+fn atomic_write_replaces_and_leaves_no_temporary() {
+    let dir = temp_dir("atomic");
+    let path = dir.join("out.txt");
+    write_atomic(&path, b"one").unwrap();
+    write_atomic(&path, b"two").unwrap();
+    assert_eq!(std::fs::read(&path).unwrap(), b"two");
+    assert_eq!(names(&dir), ["out.txt"]);
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
 fn writing_through_a_symlink_replaces_the_target_and_keeps_the_link() {
     let dir = temp_dir("link");
     let real_dir = dir.join("real");
