@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::{assert_success, save_model, small_model, temp_dir};
+use common::{assert_success, save_model, small_model, temp_dir, write_file};
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -31,9 +31,7 @@ fn example(dir: &Path) -> PathBuf {
     let rows = lab["optimizers"].as_array_mut().unwrap();
     assert_eq!(rows[4]["variant"], "l2o-tele");
     rows[4]["weights"] = json!("weights/mine.safetensors");
-    let path = dir.join("lab.json");
-    std::fs::write(&path, serde_json::to_string_pretty(&lab).unwrap()).unwrap();
-    path
+    write_file(dir, "lab.json", serde_json::to_string_pretty(&lab).unwrap())
 }
 
 fn eval(path: &Path, format: &str) -> std::process::Output {
@@ -163,9 +161,11 @@ fn save_then_open_round_trips_the_whole_demo() {
     // model's file is removed: the lab file must travel alone.
     let lab = app.lab_file(true).unwrap();
     let travel = dir.join("elsewhere");
-    std::fs::create_dir_all(&travel).unwrap();
-    let path = travel.join("demo.json");
-    std::fs::write(&path, serde_json::to_string_pretty(&lab).unwrap()).unwrap();
+    let path = write_file(
+        &travel,
+        "demo.json",
+        serde_json::to_string_pretty(&lab).unwrap(),
+    );
     std::fs::remove_file(&live).unwrap();
 
     let mut other = headless_app(&travel);

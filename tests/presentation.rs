@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{error_texts, temp_dir, test_options};
+use common::{error_texts, temp_dir, test_options, write_file};
 
 use egui::{Key, Modifiers};
 use egui_kittest::Harness;
@@ -70,16 +70,15 @@ fn f11_presents_the_plots_alone_with_their_own_zoom_and_esc_leaves() {
 fn a_lesson_plays_its_lab_files_in_name_order_and_a_bad_one_is_reported() {
     let dir = temp_dir("lesson");
     let lesson = dir.join("lesson");
-    std::fs::create_dir_all(&lesson).unwrap();
-    std::fs::write(lesson.join("01-start.json"), lab("one", [-5.0, 3.5], 12)).unwrap();
-    std::fs::write(lesson.join("02-next.json"), lab("two", [4.0, -2.0], 30)).unwrap();
-    std::fs::write(
-        lesson.join("03-broken.json"),
+    write_file(&lesson, "01-start.json", lab("one", [-5.0, 3.5], 12));
+    write_file(&lesson, "02-next.json", lab("two", [4.0, -2.0], 30));
+    write_file(
+        &lesson,
+        "03-broken.json",
         "{\"version\": 2, \"objective\": ",
-    )
-    .unwrap();
-    std::fs::write(lesson.join("04-last.json"), lab("three", [1.0, 1.0], 8)).unwrap();
-    std::fs::write(lesson.join("notes.txt"), "not a slide").unwrap();
+    );
+    write_file(&lesson, "04-last.json", lab("three", [1.0, 1.0], 8));
+    write_file(&lesson, "notes.txt", "not a slide");
     let mut h = harness(&Options {
         lesson: Some(lesson.clone()),
         ..test_options(&dir)

@@ -31,8 +31,10 @@ pub fn temp_dir(name: &str) -> PathBuf {
     dir
 }
 
-/// Writes `contents` to a file `name` in `dir`; returns its path.
+/// Writes `contents` to a file `name` in `dir`, creating `dir` if need be;
+/// returns the file's path.
 pub fn write_file(dir: &Path, name: &str, contents: impl AsRef<[u8]>) -> PathBuf {
+    std::fs::create_dir_all(dir).unwrap();
     let path = dir.join(name);
     std::fs::write(&path, contents).unwrap();
     path
