@@ -191,7 +191,7 @@ pub struct Runtime {
     /// The current (always valid) objective.
     pub objective: Objective,
     /// The editor's values for hand-edited parameters.
-    pub draft: ObjectiveSpec,
+    draft: ObjectiveSpec,
     /// Why the draft is not used, shown at the field.
     pub task_error: Option<String>,
     /// The runs of every enabled row, by row id.
@@ -210,43 +210,43 @@ pub struct Runtime {
     pub level_set: level_set::LevelSetCache,
     commands: Vec<Command>,
     /// Frames drawn (for the scripted screenshot).
-    pub frames: u64,
+    frames: u64,
     /// The central panel's rectangle: floating windows open inside it.
-    pub central_rect: egui::Rect,
+    central_rect: egui::Rect,
     /// egui's time at the last frame, for playback.
     last_frame_time: Option<f64>,
     /// Fractions of a step carried to the next frame (timeline, Algorithm 2).
     playback_acc: f64,
     alg2_acc: f64,
     /// How the loss plot chooses its view.
-    pub loss_view: side_plots::LossView,
+    loss_view: side_plots::LossView,
     /// The loss plot's view in the last frame (step, log₁₀ f).
-    pub loss_bounds: Option<egui_plot::PlotBounds>,
+    loss_bounds: Option<egui_plot::PlotBounds>,
     /// Weights that came with lab files, by source (see
     /// [`EntryKind::Loaded`]).
-    pub models: HashMap<String, Arc<MetaOptimizer<f32>>>,
+    models: HashMap<String, Arc<MetaOptimizer<f32>>>,
     /// The background session saver (the real app only).
     session: Option<session::SessionSaver>,
     /// Panic after this many frames (test hook).
     panic_after_frames: Option<u64>,
     /// θ* at the current point, for the scrubber and the θ plot; found
     /// again only when the point or the task changes.
-    pub oracle: crate::symmetry::OracleResult,
+    oracle: crate::symmetry::OracleResult,
     /// The θ plot's curve at the current point, kept with the oracle.
     theta_curve: Vec<[f64; 2]>,
     /// How well the teleport that landed on the current point chose its
     /// angle, when the selected row teleported at this step.
-    pub teleport_quality: Option<TeleportQuality>,
+    teleport_quality: Option<TeleportQuality>,
     /// The task and point the oracle and the θ curve belong to.
     orbit_key: Option<(Objective, [f64; 2])>,
     /// The animation being recorded.
-    pub animation: Option<animation::AnimationJob>,
+    animation: Option<animation::AnimationJob>,
     /// Whether the options of File → Export animation… are open.
-    pub animation_dialog: bool,
+    animation_dialog: bool,
     /// The last animation options.
-    pub animation_settings: animation::AnimationSettings,
+    animation_settings: animation::AnimationSettings,
     /// `--animate`, until the window has settled.
-    pub animate_request: Option<animation::AnimationRequest>,
+    animate_request: Option<animation::AnimationRequest>,
     /// The loss plot across test tasks.
     pub across: across::AcrossRuntime,
     /// The basin map of the selected row.
@@ -254,13 +254,52 @@ pub struct Runtime {
     /// The validation curve of live training.
     pub validation: validation::ValidationRuntime,
     /// The lesson being presented.
-    pub lesson: Option<presentation::Lesson>,
+    lesson: Option<presentation::Lesson>,
     /// `--lesson`, opened at the first frame.
     lesson_request: Option<PathBuf>,
     /// Files and links that arrived between frames (the web build).
     pub inbox: inbox::Inbox,
     /// Shipped models already asked for (the web fetches them on demand).
     shipped_requested: std::collections::HashSet<(Variant, Family)>,
+}
+
+/// What tests and benchmarks read of the runtime.
+impl Runtime {
+    /// The editor's values for hand-edited parameters.
+    pub fn draft(&self) -> &ObjectiveSpec {
+        &self.draft
+    }
+
+    /// The central panel's rectangle in the last frame.
+    pub fn central_rect(&self) -> egui::Rect {
+        self.central_rect
+    }
+
+    /// The loss plot's view in the last frame (step, log₁₀ f).
+    pub fn loss_bounds(&self) -> Option<&egui_plot::PlotBounds> {
+        self.loss_bounds.as_ref()
+    }
+
+    /// θ* at the current point.
+    pub fn oracle(&self) -> &crate::symmetry::OracleResult {
+        &self.oracle
+    }
+
+    /// How well the teleport that landed on the current point chose its
+    /// angle, when the selected row teleported at this step.
+    pub fn teleport_quality(&self) -> Option<&TeleportQuality> {
+        self.teleport_quality.as_ref()
+    }
+
+    /// Whether an animation is being recorded.
+    pub fn is_recording(&self) -> bool {
+        self.animation.is_some()
+    }
+
+    /// The lesson being presented, if any.
+    pub fn lesson(&self) -> Option<&presentation::Lesson> {
+        self.lesson.as_ref()
+    }
 }
 
 /// The app.
