@@ -7,7 +7,7 @@
 
 mod common;
 
-use common::temp_dir;
+use common::{success_stdout, temp_dir, write_file};
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -18,9 +18,9 @@ use image::AnimationDecoder;
 const STEPS: usize = 6;
 
 fn lab(dir: &Path) -> PathBuf {
-    let path = dir.join("demo.json");
-    std::fs::write(
-        &path,
+    write_file(
+        dir,
+        "demo.json",
         format!(
             r#"{{"version": 2,
               "objective": {{"family": "ellipse", "A": [[0.5, 0.0], [0.0, 3.0]], "b": [0.0, 0.0]}},
@@ -31,8 +31,6 @@ fn lab(dir: &Path) -> PathBuf {
               ]}}"#
         ),
     )
-    .unwrap();
-    path
 }
 
 fn run(dir: &Path, args: &[&str]) -> Output {
@@ -60,14 +58,7 @@ fn xvfb_and_lab(name: &str) -> Option<(PathBuf, PathBuf)> {
 fn record(dir: &Path, scene: &Path, out: &Path, extra: &[&str]) -> String {
     let mut args = vec![scene.to_str().unwrap(), "--animate", out.to_str().unwrap()];
     args.extend(extra);
-    let output = run(dir, &args);
-    assert!(
-        output.status.success(),
-        "exit {:?}: {}",
-        output.status,
-        String::from_utf8_lossy(&output.stderr)
-    );
-    String::from_utf8_lossy(&output.stdout).into_owned()
+    success_stdout(&run(dir, &args))
 }
 
 /// Every frame as a viewer composes it, with its delay in ms.

@@ -4,7 +4,7 @@
 //! (`web/test.mjs` loads the real web build in Chromium.)
 
 mod common;
-use common::{app_with, harness, temp_dir};
+use common::{app_with, error_texts, harness, temp_dir};
 
 use egui_kittest::kittest::Queryable as _;
 use teleport_lab::app::commands::UiCommand;
@@ -154,14 +154,7 @@ fn shipped_weights_of_the_wrong_variant_are_refused() {
         bytes: Err("HTTP 404".into()),
     });
     h.run_steps(2);
-    let errors: Vec<String> = h
-        .state()
-        .rt
-        .notifications
-        .iter()
-        .filter(|n| n.error)
-        .map(|n| n.text.clone())
-        .collect();
+    let errors = error_texts(h.state());
     assert!(
         errors.iter().any(|e| e.contains("lr-tele model")),
         "{errors:?}"

@@ -9,7 +9,7 @@ mod common;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-use common::temp_dir;
+use common::{success_stdout, temp_dir, write_file};
 use serde_json::{Value, json};
 
 const BIN: &str = env!("CARGO_BIN_EXE_teleport-lab");
@@ -21,20 +21,8 @@ fn run(args: &[&str]) -> Output {
         .unwrap_or_else(|e| panic!("cannot run {BIN}: {e}"))
 }
 
-fn stdout(out: &Output) -> String {
-    assert!(
-        out.status.success(),
-        "status {:?}, stderr: {}",
-        out.status,
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
-
 fn write(dir: &Path, name: &str, value: &Value) -> PathBuf {
-    let path = dir.join(name);
-    std::fs::write(&path, value.to_string()).unwrap();
-    path
+    write_file(dir, name, value.to_string())
 }
 
 /// The CSV's rows as `[x0, x1, f]`.
@@ -63,6 +51,28 @@ fn rows() -> Value {
     ])
 }
 
+/// The cells of `basin --scene scene --grid grid --steps steps` with
+/// `extra` options, parsed from its CSV.
+fn basin_cells(scene: &Path, grid: usize, steps: usize, extra: &[&str]) -> Vec<[f64; 3]> {
+    let (grid, steps) = (grid.to_string(), steps.to_string());
+    let scene = scene.to_str().unwrap();
+    let mut args = vec![
+        "basin", "--scene", scene, "--grid", &grid, "--steps", &steps,
+    ];
+    args.extend(extra);
+    parse_csv(&success_stdout(&run(&args)))
+}
+
+/// `lab.json` in `dir`: [`objective`] from x0 = (−5, 3.5) for `steps`
+/// steps, every row of [`rows`].
+fn write_lab(dir: &Path, steps: usize) -> PathBuf {
+    let lab = json!({
+        "version": 2, "objective": objective(), "x0": [-5.0, 3.5], "steps": steps,
+        "optimizers": rows(),
+    });
+    write(dir, "lab.json", &lab)
+}
+
 /// `f` after `steps` steps of row `row` from `x0`, by `eval --format csv`
 /// on a lab file with that start (the last record, parsed from the end of
 /// the line since the name may be quoted; `None` when the run stopped
@@ -73,7 +83,7 @@ fn eval_f(dir: &Path, x0: [f64; 2], steps: usize, row: usize) -> Option<f64> {
         "optimizers": [rows()[row].clone()],
     });
     let path = write(dir, "eval.json", &lab);
-    let out = stdout(&run(&[
+    let out = success_stdout(&run(&[
         "eval",
         "--scene",
         path.to_str().unwrap(),
@@ -97,26 +107,15 @@ fn eval_f(dir: &Path, x0: [f64; 2], steps: usize, row: usize) -> Option<f64> {
 fn csv_cells_equal_eval_runs_from_the_same_starts() {
     let dir = temp_dir("cells");
     let steps = 12;
-    let lab = json!({
-        "version": 2, "objective": objective(), "x0": [-5.0, 3.5], "steps": steps,
-        "optimizers": rows(),
-    });
-    let file = write(&dir, "lab.json", &lab);
+    let file = write_lab(&dir, steps);
     for row in 0..3 {
-        let out = stdout(&run(&[
-            "basin",
-            "--scene",
-            file.to_str().unwrap(),
-            "--row",
-            &row.to_string(),
-            "--grid",
-            "4",
-            "--steps",
-            &steps.to_string(),
-            "--bounds",
-            "-4,4,-2,2",
-        ]));
-        let cells = parse_csv(&out);
+        let row_arg = row.to_string();
+        let cells = basin_cells(
+            &file,
+            4,
+            steps,
+            &["--row", &row_arg, "--bounds", "-4,4,-2,2"],
+        );
         assert_eq!(cells.len(), 16);
         for (k, c) in cells.iter().enumerate() {
             // Grid order: x varies fastest, rows go up from y_min.
@@ -146,15 +145,7 @@ fn the_default_bounds_are_the_files_view() {
         "optimizer": {"kind": "gd", "lr": 0.05},
     });
     let v1 = write(&dir, "v1.json", &scene);
-    let cells = parse_csv(&stdout(&run(&[
-        "basin",
-        "--scene",
-        v1.to_str().unwrap(),
-        "--grid",
-        "5",
-        "--steps",
-        "3",
-    ])));
+    let cells = basin_cells(&v1, 5, 3, &[]);
     assert_eq!(cells.len(), 25);
     let (xs, ys): (Vec<f64>, Vec<f64>) = cells.iter().map(|c| (c[0], c[1])).unzip();
     let (x_lo, x_hi) = (xs[0], xs[4]);
@@ -167,15 +158,7 @@ fn the_default_bounds_are_the_files_view() {
         "optimizers": rows(), "app": {"view": [[-10.0, 0.0], [10.0, 4.0]]},
     });
     let file = write(&dir, "lab.json", &lab);
-    let cells = parse_csv(&stdout(&run(&[
-        "basin",
-        "--scene",
-        file.to_str().unwrap(),
-        "--grid",
-        "2",
-        "--steps",
-        "3",
-    ])));
+    let cells = basin_cells(&file, 2, 3, &[]);
     let points: Vec<[f64; 2]> = cells.iter().map(|c| [c[0], c[1]]).collect();
     assert_eq!(
         points,
@@ -186,13 +169,9 @@ fn the_default_bounds_are_the_files_view() {
 #[test]
 fn png_is_an_image_of_the_requested_size() {
     let dir = temp_dir("png");
-    let lab = json!({
-        "version": 2, "objective": objective(), "x0": [-5.0, 3.5], "steps": 20,
-        "optimizers": rows(),
-    });
-    let file = write(&dir, "lab.json", &lab);
+    let file = write_lab(&dir, 20);
     let out = dir.join("basin.png");
-    stdout(&run(&[
+    success_stdout(&run(&[
         "basin",
         "--scene",
         file.to_str().unwrap(),
@@ -218,11 +197,7 @@ fn png_is_an_image_of_the_requested_size() {
 #[test]
 fn bad_input_exits_2_with_one_line_and_writes_nothing() {
     let dir = temp_dir("bad");
-    let lab = json!({
-        "version": 2, "objective": objective(), "x0": [-5.0, 3.5], "steps": 20,
-        "optimizers": rows(),
-    });
-    let file = write(&dir, "lab.json", &lab);
+    let file = write_lab(&dir, 20);
     let v1 = write(
         &dir,
         "v1.json",

@@ -7,7 +7,7 @@
 mod common;
 
 use common::files::{folder_with_a_file, is_fifo, is_link, temp_fifo};
-use common::temp_dir;
+use common::{assert_success, temp_dir};
 
 use std::f64::consts::PI;
 use std::path::PathBuf;
@@ -805,19 +805,25 @@ fn assert_rejected_within_10s(name: &str, args: &[&str], expect: &[&str]) {
     }
 }
 
-/// The smallest training run the CLI accepts: one trajectory of 5 steps.
-const TINY_TRAIN: [&str; 10] = [
-    "train",
-    "--hidden",
-    "4",
-    "--trajectories",
-    "1",
-    "--steps",
-    "5",
-    "--unroll",
-    "5",
-    "--out",
-];
+/// The smallest training run the CLI accepts, one trajectory of 5 steps,
+/// writing to `out`, with `extra` options.
+fn tiny_train<'a>(out: &'a str, extra: &[&'a str]) -> Vec<&'a str> {
+    let mut args = vec![
+        "train",
+        "--hidden",
+        "4",
+        "--trajectories",
+        "1",
+        "--steps",
+        "5",
+        "--unroll",
+        "5",
+        "--out",
+        out,
+    ];
+    args.extend(extra);
+    args
+}
 
 #[test]
 fn dev_zero_is_refused_at_once() {
@@ -857,8 +863,7 @@ fn a_fifo_is_refused_without_blocking() {
         &["evaluate", "--weights", path, "--runs", "1"],
         &["--weights", "FIFO", "not a regular file"],
     );
-    let mut args = TINY_TRAIN.to_vec();
-    args.push(path);
+    let args = tiny_train(path, &[]);
     assert_rejected_within_10s(
         "train --out FIFO",
         &args,
@@ -877,8 +882,7 @@ fn a_fifo_is_refused_without_blocking() {
 fn train_out_a_folder_is_refused_and_left_alone() {
     let dir = temp_dir("out-dir");
     let folder = folder_with_a_file(&dir, "weights", "keep.txt");
-    let mut args = TINY_TRAIN.to_vec();
-    args.push(folder.to_str().unwrap());
+    let args = tiny_train(folder.to_str().unwrap(), &[]);
     assert_rejected_within_10s(
         "train --out folder",
         &args,
@@ -897,8 +901,7 @@ fn train_out_a_symlink_keeps_the_link_and_creates_folders() {
     let target = dir.join("real/weights/w.safetensors");
     let link = dir.join("latest.safetensors");
     std::os::unix::fs::symlink(&target, &link).unwrap();
-    let mut args = TINY_TRAIN.to_vec();
-    args.push(link.to_str().unwrap());
+    let args = tiny_train(link.to_str().unwrap(), &[]);
     let out = teleport_lab_within_10s(&args);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "stderr: {stderr}");
@@ -908,26 +911,17 @@ fn train_out_a_symlink_keeps_the_link_and_creates_folders() {
     assert!(teleport_lab::io::weights::from_bytes(&first).is_ok());
     // Again, over the existing target: still a link, and nothing left beside it.
     let out = teleport_lab_within_10s(&args);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_success(&out);
     assert!(is_link(&link));
     assert_eq!(
         std::fs::read_dir(dir.join("real/weights")).unwrap().count(),
         1
     );
     // A plain path in a missing folder is created too.
-    let mut args = TINY_TRAIN.to_vec();
     let fresh = dir.join("fresh/install/w.safetensors");
-    args.push(fresh.to_str().unwrap());
+    let args = tiny_train(fresh.to_str().unwrap(), &[]);
     let out = teleport_lab_within_10s(&args);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_success(&out);
     assert!(fresh.is_file());
     std::fs::remove_dir_all(&dir).unwrap();
 }
@@ -977,8 +971,7 @@ fn train_loss_takes_f_dist_and_f_plus_dist_and_refuses_anything_else() {
         ("f+dist", "(loss f+dist:1)"),
         ("f+dist:0.25", "(loss f+dist:0.25)"),
     ] {
-        let mut args = TINY_TRAIN.to_vec();
-        args.extend([out, "--variant", "l2o-tele", "--loss", loss]);
+        let args = tiny_train(out, &["--variant", "l2o-tele", "--loss", loss]);
         let run = teleport_lab(&args);
         let stdout = String::from_utf8_lossy(&run.stdout);
         assert!(
@@ -997,8 +990,7 @@ fn train_loss_takes_f_dist_and_f_plus_dist_and_refuses_anything_else() {
         ("f+dist:", "must be a positive finite number"),
         ("", "unknown loss"),
     ] {
-        let mut args = TINY_TRAIN.to_vec();
-        args.extend([out, "--loss", bad]);
+        let args = tiny_train(out, &["--loss", bad]);
         let run = teleport_lab(&args);
         let stderr = String::from_utf8_lossy(&run.stderr);
         assert_eq!(run.status.code(), Some(2), "{bad:?}: {stderr}");
@@ -1047,11 +1039,7 @@ fn evaluate_reports_teleport_efficiency_per_step() {
         "--steps",
         "6",
     ]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_success(&out);
     let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     let steps = |i: usize| {
         json["optimizers"][i]["steps"]
@@ -1114,11 +1102,7 @@ fn evaluate_gives_the_same_numbers_on_any_number_of_threads() {
             "--threads",
             threads,
         ]);
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        assert_success(&out);
         out.stdout
     };
     let one = run("1");
@@ -1152,11 +1136,7 @@ fn figures_are_the_same_on_any_number_of_threads() {
             "--threads",
             threads,
         ]);
-        assert!(
-            output.status.success(),
-            "{}",
-            String::from_utf8_lossy(&output.stderr)
-        );
+        assert_success(&output);
         let mut files: Vec<(String, Vec<u8>)> = std::fs::read_dir(&out)
             .unwrap()
             .map(|e| {

@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::temp_dir;
+use common::{assert_success, temp_dir, write_file};
 
 use egui::{Key, Modifiers};
 use egui_kittest::Harness;
@@ -165,13 +165,12 @@ fn a_folding_h_is_shaded_and_said_above_the_plot() {
 #[test]
 fn train_task_file_meta_trains_on_a_typed_h_and_refuses_a_bad_file() {
     let dir = temp_dir("train");
-    let task = dir.join("task.json");
-    std::fs::write(
-        &task,
+    let task = write_file(
+        &dir,
+        "task.json",
         r#"{"version": 2, "objective": {"family": "custom", "h": ["x + 0.5*y^3", "y - 0.2*sin(x)"]},
             "x0": [1.0, 1.0], "steps": 10, "optimizers": [{"kind": "gd", "lr": 0.05}]}"#,
-    )
-    .unwrap();
+    );
     let out = dir.join("mine.safetensors");
     let train = |task: &std::path::Path| {
         std::process::Command::new(env!("CARGO_BIN_EXE_teleport-lab"))
@@ -192,11 +191,7 @@ fn train_task_file_meta_trains_on_a_typed_h_and_refuses_a_bad_file() {
             .unwrap()
     };
     let run = train(&task);
-    assert!(
-        run.status.success(),
-        "{}",
-        String::from_utf8_lossy(&run.stderr)
-    );
+    assert_success(&run);
     let (model, _) = teleport_lab::io::weights::load(&out).unwrap();
     assert_eq!(model.variant(), teleport_lab::l2o::Variant::L2oTele);
     // The trained model runs on the typed h from the file's x₀.
@@ -206,13 +201,12 @@ fn train_task_file_meta_trains_on_a_typed_h_and_refuses_a_bad_file() {
     assert!(run.records.iter().all(|r| r.f.is_finite()));
 
     std::fs::remove_file(&out).unwrap();
-    let bad = dir.join("bad.json");
-    std::fs::write(
-        &bad,
+    let bad = write_file(
+        &dir,
+        "bad.json",
         r#"{"version": 2, "objective": {"family": "custom", "h": ["x + sin(", "y"]},
             "x0": [1.0, 1.0], "steps": 10, "optimizers": []}"#,
-    )
-    .unwrap();
+    );
     let run = train(&bad);
     assert_eq!(run.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&run.stderr);

@@ -6,7 +6,7 @@
 mod common;
 
 use common::svg::{compare, render_svg};
-use common::temp_dir;
+use common::{assert_success, temp_dir, write_file};
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -18,9 +18,9 @@ use teleport_lab::app::{Options, TeleportApp};
 const BIN: &str = env!("CARGO_BIN_EXE_teleport-lab");
 
 fn lab(dir: &Path) -> PathBuf {
-    let path = dir.join("demo.json");
-    std::fs::write(
-        &path,
+    write_file(
+        dir,
+        "demo.json",
         r#"{"version": 2, "caption": "Teleporting on the ellipse",
             "objective": {"family": "ellipse", "A": [[0.5, 0.0], [0.0, 3.0]], "b": [0.0, 0.0]},
             "x0": [-5.0, 3.5], "steps": 20,
@@ -30,8 +30,6 @@ fn lab(dir: &Path) -> PathBuf {
               {"kind": "learned", "variant": "l2o", "weights": "pretrained"}
             ]}"#,
     )
-    .unwrap();
-    path
 }
 
 fn export(scene: &Path, out: &Path, size: &str) -> std::process::Output {
@@ -77,11 +75,7 @@ fn the_svg_export_draws_what_the_png_export_draws_with_text_as_text() {
     let (svg_path, png_path) = (dir.join("plot.svg"), dir.join("plot.png"));
     for path in [&svg_path, &png_path] {
         let out = export(&scene, path, "960x640");
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        assert_success(&out);
     }
     let svg = std::fs::read_to_string(&svg_path).unwrap();
     let png = image::open(&png_path).unwrap().to_rgba8();

@@ -15,6 +15,7 @@
 
 mod common;
 
+use common::hostile::CUSTOM_H_REJECTED;
 use common::temp_dir;
 
 use std::collections::BTreeSet;
@@ -58,7 +59,8 @@ struct Case {
     expect: Expect,
 }
 
-/// The scene files in `tests/hostile/scenes`, by name without `.json`.
+/// The scene files in `tests/hostile/scenes`, by name without `.json`,
+/// but for the custom-h ones (see [`scene_files`]).
 const SCENE_FILES: &[(&str, Expect)] = &[
     // Not a scene at all.
     ("truncated", Rejected(&["EOF while parsing"])),
@@ -186,48 +188,6 @@ const SCENE_FILES: &[(&str, Expect)] = &[
     (
         "quadratic-1e308-overflows-inside",
         Rejected(&["`objective.A`", "too large", "overflow"]),
-    ),
-    // Custom h: formulas that do not parse, divide by zero everywhere, hold
-    // NaN constants, or describe an h that is not a bijection.
-    (
-        "custom-empty-formula",
-        Rejected(&["`objective.h[0]`", "column 1", "empty"]),
-    ),
-    (
-        "custom-unknown-function",
-        Rejected(&["`objective.h[0]`", "column 5", "unknown name `foo`"]),
-    ),
-    (
-        "custom-unclosed-parenthesis",
-        Rejected(&["`objective.h[0]`", "missing `)`"]),
-    ),
-    (
-        "custom-division-by-zero-everywhere",
-        Rejected(&["`objective.h[0]`", "not a finite number", "divides by zero"]),
-    ),
-    (
-        "custom-nan-constant",
-        Rejected(&["`objective.h[0]`", "column 6", "NaN"]),
-    ),
-    (
-        "custom-deep-nesting-300",
-        Rejected(&["`objective.h[1]`", "deeper than 200"]),
-    ),
-    (
-        "custom-singular-jacobian",
-        Rejected(&["`objective.h`", "det J_h = 0"]),
-    ),
-    (
-        "custom-not-bijective-x-squared",
-        Rejected(&["`objective.h`", "fold", "not a bijection"]),
-    ),
-    (
-        "custom-wrong-inverse",
-        Rejected(&["`objective.h_inv`", "not the inverse", "at u = ("]),
-    ),
-    (
-        "custom-not-finite-at-x0",
-        Rejected(&["`objective.h`", "not finite at x0"]),
     ),
     // Optimizer and teleport settings.
     ("lr-negative", Rejected(&["`optimizer`", "`lr`", "-0.1"])),
@@ -478,8 +438,17 @@ const LAB_FILES: &[(&str, Expect)] = &[
     ),
 ];
 
+/// Every scene file in `tests/hostile/scenes`: [`SCENE_FILES`] and the
+/// custom-h cases, which the core's `custom_h` test shares.
+fn scene_files() -> Vec<(&'static str, Expect)> {
+    let custom = CUSTOM_H_REJECTED
+        .iter()
+        .map(|&(name, needles)| (name, Rejected(needles)));
+    SCENE_FILES.iter().copied().chain(custom).collect()
+}
+
 fn all_scene_cases(dir: &Path) -> Vec<Case> {
-    let mut cases = file_cases("scenes", SCENE_FILES, "json");
+    let mut cases = file_cases("scenes", &scene_files(), "json");
     cases.extend(file_cases("labs", LAB_FILES, "json"));
     cases.extend(generated_scenes(dir));
     cases
@@ -1204,7 +1173,7 @@ const KNOWN_DRAW_PANICS: &[&str] = &[];
 fn accepted_hostile_scenes_draw() {
     let dir = temp_dir("draw-accepted");
     let mut problems = Vec::new();
-    for &(name, expect) in SCENE_FILES {
+    for (name, expect) in scene_files() {
         if matches!(expect, Rejected(_)) || KNOWN_DRAW_PANICS.contains(&name) {
             continue;
         }
@@ -1279,8 +1248,9 @@ fn the_corpus_is_large_and_every_file_is_a_case() {
         .count();
     assert!(rejected >= 40, "only {rejected} rejected cases");
     // Every committed file is in a table, and every table entry has a file.
+    let scene_table = scene_files();
     for (folder, table) in [
-        ("scenes", SCENE_FILES),
+        ("scenes", &scene_table[..]),
         ("labs", LAB_FILES),
         ("weights", WEIGHTS_FILES),
     ] {

@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::{save_model, small_model, temp_dir};
+use common::{assert_success, save_model, small_model, temp_dir, write_file};
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -13,33 +13,25 @@ use std::process::Command;
 use serde_json::{Value, json};
 use teleport_lab::app::state::{AppState, EntryKind};
 use teleport_lab::app::{Options, TeleportApp};
+use teleport_lab::bench::app::ANIMATE_LAB;
 
 use teleport_lab::l2o::Variant;
 
 const BIN: &str = env!("CARGO_BIN_EXE_teleport-lab");
 
-/// The example, with a real weights file beside it.
+/// The example (the lab `bench animate` records) in 12 steps, its
+/// L2O + teleport row with a real weights file beside it.
 fn example(dir: &Path) -> PathBuf {
     save_model(
         &dir.join("weights/mine.safetensors"),
         &small_model(Variant::L2oTele, 1),
     );
-    let lab = json!({
-      "version": 2,
-      "objective": {"family": "ellipse", "A": [[0.5, 0.0], [0.0, 3.0]], "b": [0.0, 0.0]},
-      "x0": [-5.0, 3.5],
-      "steps": 12,
-      "optimizers": [
-        {"kind": "gd", "lr": 0.05},
-        {"kind": "gd", "lr": 0.05, "teleport": {"strategy": "oracle", "every": 5}},
-        {"kind": "adam", "lr": 0.3},
-        {"kind": "learned", "variant": "l2o", "weights": "pretrained"},
-        {"kind": "learned", "variant": "l2o-tele", "weights": "weights/mine.safetensors"}
-      ]
-    });
-    let path = dir.join("lab.json");
-    std::fs::write(&path, serde_json::to_string_pretty(&lab).unwrap()).unwrap();
-    path
+    let mut lab: Value = serde_json::from_str(ANIMATE_LAB).unwrap();
+    lab["steps"] = json!(12);
+    let rows = lab["optimizers"].as_array_mut().unwrap();
+    assert_eq!(rows[4]["variant"], "l2o-tele");
+    rows[4]["weights"] = json!("weights/mine.safetensors");
+    write_file(dir, "lab.json", serde_json::to_string_pretty(&lab).unwrap())
 }
 
 fn eval(path: &Path, format: &str) -> std::process::Output {
@@ -66,11 +58,7 @@ fn eval_runs_every_row_of_a_lab_file_and_the_app_draws_the_same() {
     let dir = temp_dir("example");
     let path = example(&dir);
     let out = eval(&path, "json");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_success(&out);
     let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
     let runs = doc["runs"].as_array().unwrap();
     let names: Vec<&str> = runs.iter().map(|r| r["name"].as_str().unwrap()).collect();
@@ -173,9 +161,11 @@ fn save_then_open_round_trips_the_whole_demo() {
     // model's file is removed: the lab file must travel alone.
     let lab = app.lab_file(true).unwrap();
     let travel = dir.join("elsewhere");
-    std::fs::create_dir_all(&travel).unwrap();
-    let path = travel.join("demo.json");
-    std::fs::write(&path, serde_json::to_string_pretty(&lab).unwrap()).unwrap();
+    let path = write_file(
+        &travel,
+        "demo.json",
+        serde_json::to_string_pretty(&lab).unwrap(),
+    );
     std::fs::remove_file(&live).unwrap();
 
     let mut other = headless_app(&travel);
@@ -222,10 +212,6 @@ fn save_then_open_round_trips_the_whole_demo() {
     assert_eq!(after_runs, before_runs);
     // And the CLI runs the saved file with nothing else present.
     let out = eval(&path, "json");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_success(&out);
     std::fs::remove_dir_all(&dir).unwrap();
 }

@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{temp_dir, test_options};
+use common::{error_texts, temp_dir, test_options, write_file};
 
 use egui::{Key, Modifiers};
 use egui_kittest::Harness;
@@ -30,7 +30,7 @@ fn lab(caption: &str, x0: [f64; 2], steps: usize) -> String {
 fn f11_presents_the_plots_alone_with_their_own_zoom_and_esc_leaves() {
     let dir = temp_dir("f11");
     let mut h = harness(&test_options(&dir));
-    let normal = h.state().rt.central_rect;
+    let normal = h.state().rt.central_rect();
     assert!(normal.min.x > 200.0, "the controls are left of the plot");
     h.state_mut().state.panels.alg2 = true;
     h.key_press(Key::F11);
@@ -38,7 +38,7 @@ fn f11_presents_the_plots_alone_with_their_own_zoom_and_esc_leaves() {
     assert!(h.state().state.view.presenting);
     assert!((h.ctx.zoom_factor() - 1.5).abs() < 1e-6);
     // No side panel: the plot starts at the window's left edge.
-    let presenting = h.state().rt.central_rect;
+    let presenting = h.state().rt.central_rect();
     assert!(presenting.min.x < 20.0, "{presenting:?}");
     // Ctrl + zooms this mode only.
     h.key_press_modifiers(Modifiers::COMMAND, Key::Plus);
@@ -70,16 +70,15 @@ fn f11_presents_the_plots_alone_with_their_own_zoom_and_esc_leaves() {
 fn a_lesson_plays_its_lab_files_in_name_order_and_a_bad_one_is_reported() {
     let dir = temp_dir("lesson");
     let lesson = dir.join("lesson");
-    std::fs::create_dir_all(&lesson).unwrap();
-    std::fs::write(lesson.join("01-start.json"), lab("one", [-5.0, 3.5], 12)).unwrap();
-    std::fs::write(lesson.join("02-next.json"), lab("two", [4.0, -2.0], 30)).unwrap();
-    std::fs::write(
-        lesson.join("03-broken.json"),
+    write_file(&lesson, "01-start.json", lab("one", [-5.0, 3.5], 12));
+    write_file(&lesson, "02-next.json", lab("two", [4.0, -2.0], 30));
+    write_file(
+        &lesson,
+        "03-broken.json",
         "{\"version\": 2, \"objective\": ",
-    )
-    .unwrap();
-    std::fs::write(lesson.join("04-last.json"), lab("three", [1.0, 1.0], 8)).unwrap();
-    std::fs::write(lesson.join("notes.txt"), "not a slide").unwrap();
+    );
+    write_file(&lesson, "04-last.json", lab("three", [1.0, 1.0], 8));
+    write_file(&lesson, "notes.txt", "not a slide");
     let mut h = harness(&Options {
         lesson: Some(lesson.clone()),
         ..test_options(&dir)
@@ -98,14 +97,7 @@ fn a_lesson_plays_its_lab_files_in_name_order_and_a_bad_one_is_reported() {
     assert_eq!((h.state().state.steps, h.state().state.playback.t), (30, 0));
 
     // The broken file: one error, the last demo stays, the next key moves on.
-    let errors = |h: &Harness<'_, TeleportApp>| {
-        h.state()
-            .rt
-            .notifications
-            .iter()
-            .filter(|n| n.error)
-            .count()
-    };
+    let errors = |h: &Harness<'_, TeleportApp>| error_texts(h.state()).len();
     let before = errors(&h);
     h.key_press(Key::PageDown);
     h.run_steps(3);
@@ -124,7 +116,7 @@ fn a_lesson_plays_its_lab_files_in_name_order_and_a_bad_one_is_reported() {
         h.run_steps(2);
     }
     assert_eq!(caption(&h).as_deref(), Some("one"));
-    assert_eq!(h.state().rt.lesson.as_ref().map(|l| l.index), Some(0));
+    assert_eq!(h.state().rt.lesson().map(|l| l.index), Some(0));
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
@@ -140,14 +132,7 @@ fn a_folder_that_is_no_lesson_is_an_error_that_changes_nothing() {
     h.state_mut().open_lesson(&ctx, &dir.join("missing"));
     h.run_steps(2);
     assert_eq!(h.state().state, before);
-    let errors: Vec<&str> = h
-        .state()
-        .rt
-        .notifications
-        .iter()
-        .filter(|n| n.error)
-        .map(|n| n.text.as_str())
-        .collect();
+    let errors = error_texts(h.state());
     assert_eq!(errors.len(), 2, "{errors:?}");
     assert!(errors[0].contains("no lab files"), "{errors:?}");
     std::fs::remove_dir_all(&dir).unwrap();
@@ -165,12 +150,12 @@ fn cancelling_a_recording_writes_nothing_and_restores_the_timeline() {
         .start_animation(&ctx, out.clone(), settings.clone(), None);
     h.run_steps(3);
     // Recording: the timeline is on step 0 and the plot fills the window.
-    assert!(h.state().rt.animation.is_some());
+    assert!(h.state().rt.is_recording());
     assert_eq!(h.state().state.playback.t, 0);
-    assert!(h.state().rt.central_rect.min.x < 20.0);
+    assert!(h.state().rt.central_rect().min.x < 20.0);
     h.key_press(Key::Escape);
     h.run_steps(3);
-    assert!(h.state().rt.animation.is_none());
+    assert!(!h.state().rt.is_recording());
     assert_eq!(h.state().state.playback.t, 5);
     assert!(!out.exists());
     assert!(
@@ -184,7 +169,7 @@ fn cancelling_a_recording_writes_nothing_and_restores_the_timeline() {
     h.run_steps(2);
     h.state_mut().state.steps += 5;
     h.run_steps(3);
-    assert!(h.state().rt.animation.is_none());
+    assert!(!h.state().rt.is_recording());
     assert!(!out.exists());
     std::fs::remove_dir_all(&dir).unwrap();
 }

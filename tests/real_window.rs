@@ -6,7 +6,7 @@
 
 mod common;
 
-use common::{run_with_timeout, temp_dir};
+use common::{assert_success, run_with_timeout, temp_dir, write_file};
 
 use std::process::Command;
 use std::time::Duration;
@@ -17,14 +17,13 @@ fn screenshot_of_a_real_window_shows_the_plot() {
         return;
     }
     let dir = temp_dir("window");
-    let scene = dir.join("scene.json");
-    std::fs::write(
-        &scene,
+    let scene = write_file(
+        &dir,
+        "scene.json",
         r#"{"objective": {"family": "rosenbrock", "a": 1.0, "b": -1.0, "c": -2.0, "d": [0.0, 0.0, 0.4]},
             "x0": [-1.5, 1.0], "steps": 40, "optimizer": {"kind": "gd", "lr": 0.02},
             "teleport": {"strategy": "oracle", "every": 10}}"#,
-    )
-    .unwrap();
+    );
     let out = dir.join("window.png");
     let mut cmd = common::xvfb_command();
     cmd.arg(env!("CARGO_BIN_EXE_teleport-lab"))
@@ -34,12 +33,7 @@ fn screenshot_of_a_real_window_shows_the_plot() {
         .arg(&out)
         .env("XDG_RUNTIME_DIR", &dir);
     let output = run_with_timeout(cmd, Duration::from_secs(180));
-    assert!(
-        output.status.success(),
-        "exit {:?}: {}",
-        output.status,
-        String::from_utf8_lossy(&output.stderr)
-    );
+    assert_success(&output);
     let image = image::open(&out).unwrap().to_rgba8();
     assert_eq!((image.width(), image.height()), (1440, 900));
     // The central plot: the light colour map and dark contour lines and

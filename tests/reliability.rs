@@ -4,11 +4,13 @@
 
 mod common;
 
-use common::temp_dir;
+use common::{temp_dir, write_file};
 
 use std::process::{Command, Stdio};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use teleport_lab::app::trainer::{FaultInjection, Mode, Snapshot, TrainerHandle};
 use teleport_lab::eval::{AnyOptimizer, stats};
 use teleport_lab::l2o::{Control, MetaOptimizer, ModelConfig, TrainConfig, Trainer, Variant};
 use teleport_lab::objective::{Objective, Preset, Rosenbrock, TaskDist, Vec2};
@@ -203,30 +205,46 @@ fn non_finite_meta_gradients_are_skipped_and_counted() {
     );
 }
 
-#[test]
-fn stopping_the_trainer_thread_joins_it() {
-    use std::sync::Arc;
-    use teleport_lab::app::trainer::{FaultInjection, Mode, TrainerHandle};
+/// An L2O + teleport model of `hidden` units and the paper's training of
+/// it on `elli_vary` tasks from `seed`, `trajectories` long.
+fn l2o_tele_training(hidden: usize, seed: u64, trajectories: usize) -> (ModelConfig, TrainConfig) {
     let model = ModelConfig {
-        hidden: 64,
+        hidden,
         ..ModelConfig::paper(Variant::L2oTele)
     };
-    let mut config = TrainConfig::paper(&model, TaskDist::ElliVary, 0);
-    config.trajectories = 10_000_000;
+    let mut config = TrainConfig::paper(&model, TaskDist::ElliVary, seed);
+    config.trajectories = trajectories;
+    (model, config)
+}
+
+/// The app's trainer for `model` and `config`, from fresh weights and with
+/// no injected fault, calling `wake` on each snapshot.
+fn spawn_trainer(
+    model: &ModelConfig,
+    config: &TrainConfig,
+    wake: Arc<dyn Fn() + Send + Sync>,
+    mode: Mode,
+) -> TrainerHandle {
+    TrainerHandle::spawn(
+        model.clone(),
+        config.clone(),
+        None,
+        wake,
+        FaultInjection::default(),
+        mode,
+    )
+    .unwrap()
+}
+
+#[test]
+fn stopping_the_trainer_thread_joins_it() {
+    let (model, config) = l2o_tele_training(64, 0, 10_000_000);
     let wakes = Arc::new(std::sync::atomic::AtomicUsize::new(0));
     let w = Arc::clone(&wakes);
     let wake: Arc<dyn Fn() + Send + Sync> = Arc::new(move || {
         w.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
     });
-    let mut handle = TrainerHandle::spawn(
-        model,
-        config,
-        None,
-        wake,
-        FaultInjection::default(),
-        Mode::Auto,
-    )
-    .unwrap();
+    let mut handle = spawn_trainer(&model, &config, wake, Mode::Auto);
     // Wait for the first snapshot, then pause, resume and stop.
     let deadline = Instant::now() + Duration::from_secs(30);
     while wakes.load(std::sync::atomic::Ordering::SeqCst) == 0 {
@@ -249,13 +267,12 @@ fn stopping_the_trainer_thread_joins_it() {
 fn a_reader_that_stops_early_is_not_a_crash() {
     use std::io::{BufRead as _, BufReader};
     let dir = temp_dir("pipe");
-    let scene = dir.join("long.json");
-    std::fs::write(
-        &scene,
+    let scene = write_file(
+        &dir,
+        "long.json",
         r#"{"objective": {"family": "ellipse", "A": [[0.5, 0.0], [0.0, 3.0]], "b": [0.0, 0.0]},
             "x0": [-5.0, 3.5], "steps": 100000, "optimizer": {"kind": "gd", "lr": 1e-6}}"#,
-    )
-    .unwrap();
+    );
     // Like `teleport-lab eval … | head -1`.
     let mut child = Command::new(env!("CARGO_BIN_EXE_teleport-lab"))
         .args(["eval", "--format", "csv", "--scene"])
@@ -281,14 +298,7 @@ fn a_reader_that_stops_early_is_not_a_crash() {
 /// the native training thread learns, pause between slices and stop.
 #[test]
 fn the_time_sliced_trainer_learns_what_the_thread_learns() {
-    use std::sync::Arc;
-    use teleport_lab::app::trainer::{FaultInjection, Mode, Snapshot, TrainerHandle};
-    let model = ModelConfig {
-        hidden: 16,
-        ..ModelConfig::paper(Variant::L2oTele)
-    };
-    let mut config = TrainConfig::paper(&model, TaskDist::ElliVary, 7);
-    config.trajectories = 60;
+    let (model, config) = l2o_tele_training(16, 7, 60);
     let wake: Arc<dyn Fn() + Send + Sync> = Arc::new(|| {});
     let last = |handle: &TrainerHandle, last: &mut Option<Snapshot>| {
         while let Some(s) = handle.take_latest() {
@@ -297,15 +307,7 @@ fn the_time_sliced_trainer_learns_what_the_thread_learns() {
     };
 
     // The thread.
-    let thread = TrainerHandle::spawn(
-        model.clone(),
-        config.clone(),
-        None,
-        Arc::clone(&wake),
-        FaultInjection::default(),
-        Mode::Auto,
-    )
-    .unwrap();
+    let thread = spawn_trainer(&model, &config, Arc::clone(&wake), Mode::Auto);
     assert!(!thread.is_sliced());
     let deadline = Instant::now() + Duration::from_secs(120);
     let mut threaded = None;
@@ -317,15 +319,7 @@ fn the_time_sliced_trainer_learns_what_the_thread_learns() {
     let threaded = threaded.unwrap();
 
     // Slices of a millisecond: many pumps, with a pause in the middle.
-    let mut sliced = TrainerHandle::spawn(
-        model.clone(),
-        config.clone(),
-        None,
-        wake,
-        FaultInjection::default(),
-        Mode::Sliced,
-    )
-    .unwrap();
+    let mut sliced = spawn_trainer(&model, &config, wake, Mode::Sliced);
     assert!(sliced.is_sliced() && sliced.is_running());
     let mut pumps = 0;
     let mut seen = None;
@@ -365,15 +359,7 @@ fn the_time_sliced_trainer_learns_what_the_thread_learns() {
     }
 
     // Stopping a sliced trainer publishes a last, finished snapshot.
-    let mut stopped = TrainerHandle::spawn(
-        model,
-        config,
-        None,
-        Arc::new(|| {}),
-        FaultInjection::default(),
-        Mode::Sliced,
-    )
-    .unwrap();
+    let mut stopped = spawn_trainer(&model, &config, Arc::new(|| {}), Mode::Sliced);
     assert!(stopped.pump(Duration::from_millis(1)));
     stopped.stop();
     let mut end = None;

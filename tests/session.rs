@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::temp_dir;
+use common::{temp_dir, write_file};
 
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
@@ -154,13 +154,12 @@ fn a_change_is_saved_and_restored_with_the_live_model() {
 /// its session in `dir`; returns the xvfb-run process and the app's pid.
 #[allow(clippy::zombie_processes, reason = "the caller waits for the child")]
 fn launch(dir: &Path, extra: &[&str]) -> (Child, u32) {
-    let scene = dir.join("scene.json");
-    std::fs::write(
-        &scene,
+    let scene = write_file(
+        dir,
+        "scene.json",
         r#"{"objective": {"family": "ellipse", "A": [[1.0, 0.2], [0.0, 2.0]], "b": [0.5, 0.0]},
             "x0": [-3.25, 2.75], "steps": 17, "optimizer": {"kind": "gd", "lr": 0.04}}"#,
-    )
-    .unwrap();
+    );
     let pid_file = dir.join("app.pid");
     let script = format!(
         "\"$0\" --data-dir \"$1\" --scene \"$2\" {} & echo $! > \"$3\"; wait $!",

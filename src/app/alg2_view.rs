@@ -6,8 +6,8 @@ use crate::numfmt::{full, short};
 use egui::{Color32, DragValue, RichText};
 use egui_plot::{HLine, LineStyle, MarkerShape, Plot, Points, VLine};
 
-use super::TeleportApp;
 use super::level_set::path;
+use super::{TeleportApp, labelled};
 use crate::contour::{Grid, auto_levels, contours, polylines};
 use crate::objective::{Mat2, Objective, Quadratic, Vec2};
 use crate::optim::alg2;
@@ -74,28 +74,18 @@ impl TeleportApp {
             }
             s.a[1][0] = s.a[0][1];
             ui.separator();
-            let label = ui.label("α").id;
-            ui.add(DragValue::new(&mut s.lr).speed(0.001).range(1e-4..=1.0))
-                .labelled_by(label)
-                .on_hover_text("Step size on x: x_{t+1} = y_t − α∇f(y_t).");
-            let label = ui.label("β").id;
-            ui.add(
-                DragValue::new(&mut s.theta_lr)
-                    .speed(0.01)
-                    .range(0.0..=100.0),
-            )
-            .labelled_by(label)
-            .on_hover_text("Step size on θ: θ_{t+1} = θ_t − β ∂f(x_{t+1})/∂θ_t.");
-            let label = ui.label("θ₀").id;
+            let lr = DragValue::new(&mut s.lr).speed(0.001).range(1e-4..=1.0);
+            labelled(ui, "α", lr).on_hover_text("Step size on x: x_{t+1} = y_t − α∇f(y_t).");
+            let theta_lr = DragValue::new(&mut s.theta_lr)
+                .speed(0.01)
+                .range(0.0..=100.0);
+            labelled(ui, "β", theta_lr)
+                .on_hover_text("Step size on θ: θ_{t+1} = θ_t − β ∂f(x_{t+1})/∂θ_t.");
             // An angle: (−π, π] holds every rotation, and a typed 1e19 would
             // leave the θ plot no height to draw in.
-            ui.add(
-                DragValue::new(&mut s.theta0)
-                    .speed(0.01)
-                    .range(-std::f64::consts::PI..=std::f64::consts::PI),
-            )
-            .labelled_by(label)
-            .on_hover_text("Initial rotation angle.");
+            let pi = std::f64::consts::PI;
+            let theta0 = DragValue::new(&mut s.theta0).speed(0.01).range(-pi..=pi);
+            labelled(ui, "θ₀", theta0).on_hover_text("Initial rotation angle.");
         });
         ui.horizontal(|ui| {
             let label = ui.label("x₀").id;
@@ -103,9 +93,7 @@ impl TeleportApp {
                 ui.add(DragValue::new(&mut s.x0[k]).speed(0.02).range(-1e4..=1e4))
                     .labelled_by(label);
             }
-            let label = ui.label("steps").id;
-            ui.add(DragValue::new(&mut s.steps).range(1..=500))
-                .labelled_by(label);
+            labelled(ui, "steps", DragValue::new(&mut s.steps).range(1..=500));
             if ui.button("|◀").on_hover_text("Back to t = 0.").clicked() {
                 s.t = 0;
                 s.playing = false;

@@ -451,16 +451,12 @@ impl TeleportApp {
                     .num_columns(2)
                     .show(ui, |ui| {
                         ui.label("Format");
-                        ui.horizontal(|ui| {
-                            ui.radio_value(&mut s.format, AnimFormat::Gif, "GIF");
-                            ui.radio_value(&mut s.format, AnimFormat::Apng, "APNG");
-                        });
+                        let formats = [(AnimFormat::Gif, "GIF"), (AnimFormat::Apng, "APNG")];
+                        super::radios(ui, &mut s.format, formats);
                         ui.end_row();
                         ui.label("What");
-                        ui.horizontal(|ui| {
-                            ui.radio_value(&mut s.plot_only, true, "the plot");
-                            ui.radio_value(&mut s.plot_only, false, "the whole window");
-                        });
+                        let what = [(true, "the plot"), (false, "the whole window")];
+                        super::radios(ui, &mut s.plot_only, what);
                         ui.end_row();
                         ui.label("Frames per step");
                         ui.add(egui::DragValue::new(&mut s.frames_per_step).range(1..=60));
@@ -488,6 +484,8 @@ impl TeleportApp {
                 go = ui.button("Export…").clicked();
             });
         self.rt.animation_dialog = open && !go;
+        // The web records no animation (the command is desktop-only).
+        #[cfg(not(target_arch = "wasm32"))]
         if go {
             let settings = self.rt.animation_settings.clone();
             let ext = settings.format.extension();

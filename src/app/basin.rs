@@ -278,14 +278,7 @@ impl TeleportApp {
         let Some((_, map)) = &rt.shown else {
             return Some(format!("Basin map of {row}: computing…"));
         };
-        let range = match map.log_range() {
-            Some((lo, hi)) => format!(
-                "log₁₀ f from {} (dark blue) to {} (yellow)",
-                crate::numfmt::short(lo),
-                crate::numfmt::short(hi)
-            ),
-            None => "no run ended finite".to_owned(),
-        };
+        let range = map.log_range_words("log₁₀");
         let progress = if rt.computing() { ", refining…" } else { "" };
         Some(format!(
             "Basin map of {row}: f after {} steps from each start, {range}, red: diverged; {}² starts{progress}",

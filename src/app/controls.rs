@@ -7,7 +7,7 @@ use egui::{DragValue, RichText, Slider};
 
 use super::commands::{Menu, UiCommand};
 use super::state::{AppTeleport, EntryKind, TaskSource};
-use super::{Command, TeleportApp, row_color};
+use super::{Command, TeleportApp, labelled, row_color};
 use crate::io::scene::ObjectiveSpec;
 use crate::numfmt::{full, short};
 use crate::objective::{Preset, TaskDist};
@@ -136,10 +136,8 @@ impl TeleportApp {
             }
         });
         ui.horizontal(|ui| {
-            let label = ui.label("steps").id;
-            ui.add(DragValue::new(&mut self.state.steps).range(1..=2000))
-                .labelled_by(label)
-                .on_hover_text("Optimizer steps per trajectory.");
+            let steps = DragValue::new(&mut self.state.steps).range(1..=2000);
+            labelled(ui, "steps", steps).on_hover_text("Optimizer steps per trajectory.");
         });
     }
 
@@ -167,13 +165,9 @@ impl TeleportApp {
                      row: where in the plane it (and its teleports) does well. Computed on a \
                      worker thread, coarse to fine (32², 64², 128² starts).",
                 );
-            let label = ui.label("N").id;
-            ui.add(
-                DragValue::new(&mut self.state.basin.steps)
-                    .range(1..=super::state::BasinSettings::MAX_STEPS),
-            )
-            .labelled_by(label)
-            .on_hover_text("Steps of every run of the basin map.");
+            let max = super::state::BasinSettings::MAX_STEPS;
+            let steps = DragValue::new(&mut self.state.basin.steps).range(1..=max);
+            labelled(ui, "N", steps).on_hover_text("Steps of every run of the basin map.");
         });
     }
 
@@ -207,9 +201,7 @@ impl TeleportApp {
                 .on_hover_text(
                     "Sample a task from the paper's distributions (A, b or a, b, c, d ~ N(0, 1)).",
                 );
-            let label = ui.label("seed").id;
-            ui.add(DragValue::new(&mut seed))
-                .labelled_by(label)
+            labelled(ui, "seed", DragValue::new(&mut seed))
                 .on_hover_text("The seed of the sampled task: same seed, same task.");
             let is_sampled = matches!(self.state.source, TaskSource::Sampled { .. });
             if (dist, seed) != before || (!is_sampled && ui.button("sample").clicked()) {

@@ -110,6 +110,8 @@ impl ExportRuntime {
     /// Where to save a new file named like `name`: the dialog's choice, or a
     /// fresh name in the export folder when no dialog can open (then
     /// [`Self::take_fallback_note`] says why). `None` if the user cancelled.
+    /// Not on the web, which has no native dialogs: it saves as downloads.
+    #[cfg(not(target_arch = "wasm32"))]
     pub fn save_path(&mut self, name: &str, extension: &str) -> Option<PathBuf> {
         if self.dialogs {
             match dialog(|| native_dialog::save(name, extension)) {
@@ -122,30 +124,29 @@ impl ExportRuntime {
     }
 
     /// A folder to open, from a dialog; as [`Self::open_path`].
+    #[cfg(not(target_arch = "wasm32"))]
     #[allow(clippy::result_unit_err, reason = "the only failure is 'no dialog'")]
     pub fn open_folder(&mut self) -> Result<Option<PathBuf>, ()> {
-        if !self.dialogs {
-            return Err(());
-        }
-        match dialog(native_dialog::folder) {
-            Chosen::Path(path) => Ok(Some(path)),
-            Chosen::Cancelled => Ok(None),
-            Chosen::Unavailable => {
-                self.dialogs_failed();
-                Err(())
-            }
-        }
+        self.open_with(native_dialog::folder)
     }
 
     /// A file to open, from a dialog. `Err(())` when no dialog can open
     /// here (the app then asks for a path in a window of its own);
-    /// `Ok(None)` if the user cancelled.
+    /// `Ok(None)` if the user cancelled. Not on the web, which picks files
+    /// with the browser's own picker.
+    #[cfg(not(target_arch = "wasm32"))]
     #[allow(clippy::result_unit_err, reason = "the only failure is 'no dialog'")]
     pub fn open_path(&mut self, extension: &str) -> Result<Option<PathBuf>, ()> {
+        self.open_with(|| native_dialog::file(extension))
+    }
+
+    /// What the dialog `show` chose to open, as [`Self::open_path`].
+    #[cfg(not(target_arch = "wasm32"))]
+    fn open_with(&mut self, show: impl FnOnce() -> Option<PathBuf>) -> Result<Option<PathBuf>, ()> {
         if !self.dialogs {
             return Err(());
         }
-        match dialog(|| native_dialog::file(extension)) {
+        match dialog(show) {
             Chosen::Path(path) => Ok(Some(path)),
             Chosen::Cancelled => Ok(None),
             Chosen::Unavailable => {
@@ -157,6 +158,7 @@ impl ExportRuntime {
 
     /// Dialogs did not open: use the export folder from now on, and say so
     /// once.
+    #[cfg(not(target_arch = "wasm32"))]
     fn dialogs_failed(&mut self) {
         self.dialogs = false;
         self.fallback_note = Some(format!(
@@ -196,26 +198,8 @@ mod native_dialog {
     }
 }
 
-/// The web has no native dialogs ([`ExportRuntime::dialogs`] is off there):
-/// it picks files with the browser's own and saves as downloads.
-#[cfg(target_arch = "wasm32")]
-mod native_dialog {
-    use std::path::PathBuf;
-
-    pub fn save(_: &str, _: &str) -> Option<PathBuf> {
-        None
-    }
-
-    pub fn folder() -> Option<PathBuf> {
-        None
-    }
-
-    pub fn file(_: &str) -> Option<PathBuf> {
-        None
-    }
-}
-
 /// What a native dialog gave.
+#[cfg(not(target_arch = "wasm32"))]
 enum Chosen {
     Path(PathBuf),
     Cancelled,
@@ -225,6 +209,7 @@ enum Chosen {
     Unavailable,
 }
 
+#[cfg(not(target_arch = "wasm32"))]
 fn dialog(show: impl FnOnce() -> Option<PathBuf>) -> Chosen {
     let start = web_time::Instant::now();
     match show() {
@@ -235,6 +220,7 @@ fn dialog(show: impl FnOnce() -> Option<PathBuf>) -> Chosen {
 }
 
 /// `dir/name`, or `dir/stem-2.ext`, … if that exists.
+#[cfg(not(target_arch = "wasm32"))]
 fn unique_path(dir: &Path, name: &str) -> PathBuf {
     let first = dir.join(name);
     if !first.exists() {
@@ -451,20 +437,34 @@ impl TeleportApp {
     }
 
     pub(super) fn open_scene(&mut self, ctx: &egui::Context) {
+        self.ask_for_file(ctx, "json", PromptKind::Scene, Self::open_file);
+    }
+
+    /// Asks for a file ending in `.{extension}` and hands it to `open`: a
+    /// dialog, or the path prompt for `kind` where no dialog can open. On
+    /// the web, the browser's picker, whose file arrives in the inbox.
+    pub(super) fn ask_for_file(
+        &mut self,
+        ctx: &egui::Context,
+        extension: &str,
+        kind: PromptKind,
+        open: fn(&mut Self, &egui::Context, &Path),
+    ) {
         #[cfg(target_arch = "wasm32")]
         {
-            super::web::pick_file(ctx, &self.rt.inbox, ".json");
-            return;
+            let _ = (kind, open);
+            super::web::pick_file(ctx, &self.rt.inbox, &format!(".{extension}"));
         }
-        #[allow(unreachable_code, reason = "the web returned above")]
-        match self.rt.export.open_path("json") {
-            Ok(Some(path)) => self.open_file(ctx, &path),
+        #[cfg(not(target_arch = "wasm32"))]
+        match self.rt.export.open_path(extension) {
+            Ok(Some(path)) => open(self, ctx, &path),
             Ok(None) => {}
-            Err(()) => self.open_prompt(PromptKind::Scene),
+            Err(()) => self.open_prompt(kind),
         }
     }
 
     /// View → Open lesson…: a folder from a dialog or the path prompt.
+    #[cfg(not(target_arch = "wasm32"))]
     pub(super) fn ask_for_lesson(&mut self, ctx: &egui::Context) {
         match self.rt.export.open_folder() {
             Ok(Some(dir)) => self.open_lesson(ctx, &dir),
@@ -473,7 +473,9 @@ impl TeleportApp {
         }
     }
 
-    /// Asks for a path in a window of the app's own.
+    /// Asks for a path in a window of the app's own (where no dialog can
+    /// open; the web has its picker instead).
+    #[cfg(not(target_arch = "wasm32"))]
     pub(super) fn open_prompt(&mut self, kind: PromptKind) {
         let text = self.rt.export.dir.display().to_string() + "/";
         self.rt.export.prompt = Some(PathPrompt { kind, text });

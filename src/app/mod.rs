@@ -191,7 +191,7 @@ pub struct Runtime {
     /// The current (always valid) objective.
     pub objective: Objective,
     /// The editor's values for hand-edited parameters.
-    pub draft: ObjectiveSpec,
+    draft: ObjectiveSpec,
     /// Why the draft is not used, shown at the field.
     pub task_error: Option<String>,
     /// The runs of every enabled row, by row id.
@@ -210,28 +210,28 @@ pub struct Runtime {
     pub level_set: level_set::LevelSetCache,
     commands: Vec<Command>,
     /// Frames drawn (for the scripted screenshot).
-    pub frames: u64,
+    frames: u64,
     /// The central panel's rectangle: floating windows open inside it.
-    pub central_rect: egui::Rect,
+    central_rect: egui::Rect,
     /// egui's time at the last frame, for playback.
     last_frame_time: Option<f64>,
     /// Fractions of a step carried to the next frame (timeline, Algorithm 2).
     playback_acc: f64,
     alg2_acc: f64,
     /// How the loss plot chooses its view.
-    pub loss_view: side_plots::LossView,
+    loss_view: side_plots::LossView,
     /// The loss plot's view in the last frame (step, log₁₀ f).
-    pub loss_bounds: Option<egui_plot::PlotBounds>,
+    loss_bounds: Option<egui_plot::PlotBounds>,
     /// Weights that came with lab files, by source (see
     /// [`EntryKind::Loaded`]).
-    pub models: HashMap<String, Arc<MetaOptimizer<f32>>>,
+    models: HashMap<String, Arc<MetaOptimizer<f32>>>,
     /// The background session saver (the real app only).
     session: Option<session::SessionSaver>,
     /// Panic after this many frames (test hook).
     panic_after_frames: Option<u64>,
     /// θ* at the current point, for the scrubber and the θ plot; found
     /// again only when the point or the task changes.
-    pub oracle: crate::symmetry::OracleResult,
+    oracle: crate::symmetry::OracleResult,
     /// The θ plot's curve at the current point, kept with the oracle.
     theta_curve: Vec<[f64; 2]>,
     /// The selected learned row's networks at the timeline step, with the
@@ -239,17 +239,17 @@ pub struct Runtime {
     probe: Option<newton_view::ProbeCache>,
     /// How well the teleport that landed on the current point chose its
     /// angle, when the selected row teleported at this step.
-    pub teleport_quality: Option<TeleportQuality>,
+    teleport_quality: Option<TeleportQuality>,
     /// The task and point the oracle and the θ curve belong to.
     orbit_key: Option<(Objective, [f64; 2])>,
     /// The animation being recorded.
-    pub animation: Option<animation::AnimationJob>,
+    animation: Option<animation::AnimationJob>,
     /// Whether the options of File → Export animation… are open.
-    pub animation_dialog: bool,
+    animation_dialog: bool,
     /// The last animation options.
-    pub animation_settings: animation::AnimationSettings,
+    animation_settings: animation::AnimationSettings,
     /// `--animate`, until the window has settled.
-    pub animate_request: Option<animation::AnimationRequest>,
+    animate_request: Option<animation::AnimationRequest>,
     /// The loss plot across test tasks.
     pub across: across::AcrossRuntime,
     /// The basin map of the selected row.
@@ -257,13 +257,52 @@ pub struct Runtime {
     /// The validation curve of live training.
     pub validation: validation::ValidationRuntime,
     /// The lesson being presented.
-    pub lesson: Option<presentation::Lesson>,
+    lesson: Option<presentation::Lesson>,
     /// `--lesson`, opened at the first frame.
     lesson_request: Option<PathBuf>,
     /// Files and links that arrived between frames (the web build).
     pub inbox: inbox::Inbox,
     /// Shipped models already asked for (the web fetches them on demand).
     shipped_requested: std::collections::HashSet<(Variant, Family)>,
+}
+
+/// What tests and benchmarks read of the runtime.
+impl Runtime {
+    /// The editor's values for hand-edited parameters.
+    pub fn draft(&self) -> &ObjectiveSpec {
+        &self.draft
+    }
+
+    /// The central panel's rectangle in the last frame.
+    pub fn central_rect(&self) -> egui::Rect {
+        self.central_rect
+    }
+
+    /// The loss plot's view in the last frame (step, log₁₀ f).
+    pub fn loss_bounds(&self) -> Option<&egui_plot::PlotBounds> {
+        self.loss_bounds.as_ref()
+    }
+
+    /// θ* at the current point.
+    pub fn oracle(&self) -> &crate::symmetry::OracleResult {
+        &self.oracle
+    }
+
+    /// How well the teleport that landed on the current point chose its
+    /// angle, when the selected row teleported at this step.
+    pub fn teleport_quality(&self) -> Option<&TeleportQuality> {
+        self.teleport_quality.as_ref()
+    }
+
+    /// Whether an animation is being recorded.
+    pub fn is_recording(&self) -> bool {
+        self.animation.is_some()
+    }
+
+    /// The lesson being presented, if any.
+    pub fn lesson(&self) -> Option<&presentation::Lesson> {
+        self.lesson.as_ref()
+    }
 }
 
 /// The app.
@@ -701,7 +740,11 @@ impl TeleportApp {
                 Command::ExportPlotSvg => self.export_plot_svg(ctx),
                 Command::SetPresenting(on) => self.set_presenting(ctx, on),
                 Command::Zoom(factor) => self.zoom_by(ctx, factor),
+                #[cfg(not(target_arch = "wasm32"))]
                 Command::OpenLesson => self.ask_for_lesson(ctx),
+                // The web has no folder to open a lesson from.
+                #[cfg(target_arch = "wasm32")]
+                Command::OpenLesson => {}
                 Command::LessonStep(delta) => self.lesson_step(ctx, delta),
                 Command::CopyLink => self.copy_link(ctx),
             }
@@ -1212,6 +1255,26 @@ impl TeleportApp {
             .default_pos(pos.max(area.left_top()))
             .default_size(size)
     }
+}
+
+/// `widget` after the label `text`, which names it for screen readers.
+pub(crate) fn labelled(ui: &mut egui::Ui, text: &str, widget: impl egui::Widget) -> egui::Response {
+    let label = ui.label(text).id;
+    ui.add(widget).labelled_by(label)
+}
+
+/// A radio button for each of `choices` (a value and its text), side by
+/// side, selecting into `value`.
+pub(crate) fn radios<T: PartialEq>(
+    ui: &mut egui::Ui,
+    value: &mut T,
+    choices: impl IntoIterator<Item = (T, &'static str)>,
+) {
+    ui.horizontal(|ui| {
+        for (choice, text) in choices {
+            ui.radio_value(value, choice, text);
+        }
+    });
 }
 
 /// Keeps a plot's view one that f64 and the screen can represent. Bounds

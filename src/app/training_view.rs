@@ -221,10 +221,8 @@ impl TeleportApp {
                     .on_hover_text("Adam's learning rate on the LSTM weights (m2 of the momentum variant uses 10×).");
                 ui.end_row();
                 ui.label("inputs");
-                ui.horizontal(|ui| {
-                    ui.radio_value(&mut s.preprocess, Preprocess::Raw, "raw ∇f");
-                    ui.radio_value(&mut s.preprocess, Preprocess::LogSign, "log/sign");
-                });
+                let inputs = [(Preprocess::Raw, "raw ∇f"), (Preprocess::LogSign, "log/sign")];
+                super::radios(ui, &mut s.preprocess, inputs);
                 ui.end_row();
                 ui.label("seed");
                 ui.add(DragValue::new(&mut s.seed)).on_hover_text("Same seed, same weights.");
@@ -295,13 +293,8 @@ impl TeleportApp {
         }
         let losses = t.losses.clone();
         ui.horizontal(|ui| {
-            let label = ui.label("smoothing").id;
-            ui.add(egui::Slider::new(
-                &mut self.state.training.smoothing,
-                0.0..=0.99,
-            ))
-            .labelled_by(label)
-            .on_hover_text(
+            let smoothing = egui::Slider::new(&mut self.state.training.smoothing, 0.0..=0.99);
+            super::labelled(ui, "smoothing", smoothing).on_hover_text(
                 "TensorBoard's smoothing of the meta-loss: an exponential moving average \
                      of log10 loss with this weight, debiased at the start; the raw losses stay \
                      drawn faintly.",
@@ -384,17 +377,8 @@ impl TeleportApp {
     }
 
     fn load_weights(&mut self, ctx: &egui::Context) {
-        #[cfg(target_arch = "wasm32")]
-        {
-            super::web::pick_file(ctx, &self.rt.inbox, ".safetensors");
-            return;
-        }
-        #[allow(unreachable_code, reason = "the web returned above")]
-        match self.rt.export.open_path("safetensors") {
-            Ok(Some(path)) => self.load_weights_from(ctx, &path),
-            Ok(None) => {}
-            Err(()) => self.open_prompt(super::export::PromptKind::Weights),
-        }
+        let kind = super::export::PromptKind::Weights;
+        self.ask_for_file(ctx, "safetensors", kind, Self::load_weights_from);
     }
 
     /// Loads weights from a file as the live model; a bad file changes nothing.

@@ -4,6 +4,74 @@
 #[allow(clippy::wildcard_imports, reason = "the helpers of the parent module")]
 use super::*;
 
+/// The screen the app is driven on headless: 1440 × 900 logical points.
+pub(crate) const SCREEN: egui::Rect =
+    egui::Rect::from_min_max(egui::Pos2::ZERO, egui::pos2(1440.0, 900.0));
+
+/// The app's options when a benchmark drives it: no file dialogs, no saved
+/// session, exports to `export_dir` (the default folder if `None`).
+pub(crate) fn headless_options(export_dir: Option<std::path::PathBuf>) -> crate::app::Options {
+    crate::app::Options {
+        export_dir,
+        dialogs: false,
+        fresh: true,
+        ..crate::app::Options::default()
+    }
+}
+
+/// The real app headless on [`SCREEN`], with its fonts and
+/// [`headless_options`], and the context that draws it.
+pub(crate) struct Headless {
+    pub ctx: egui::Context,
+    pub app: crate::app::TeleportApp,
+}
+
+impl Headless {
+    pub(crate) fn new(state: crate::app::state::AppState) -> Self {
+        let ctx = egui::Context::default();
+        crate::app::install_fonts(&ctx);
+        let app = crate::app::TeleportApp::new(state, &headless_options(None));
+        Self { ctx, app }
+    }
+
+    /// One frame at `time` seconds with `events`: the egui pass plus
+    /// tessellation, as the UI thread does before handing triangles to the
+    /// GPU. No GPU takes the texture updates here.
+    pub(crate) fn frame(&mut self, time: f64, events: Vec<egui::Event>) {
+        let input = frame_input(time, 1.0 / 60.0, events);
+        let app = &mut self.app;
+        let mut output = self.ctx.run_ui(input, |ui| app.ui_body(ui));
+        output.textures_delta.clear();
+        black_box(self.ctx.tessellate(output.shapes, output.pixels_per_point));
+    }
+}
+
+/// The input of one frame on [`SCREEN`] at `time` seconds, `dt` after the
+/// previous one, with `events`.
+pub(crate) fn frame_input(time: f64, dt: f32, events: Vec<egui::Event>) -> egui::RawInput {
+    egui::RawInput {
+        screen_rect: Some(SCREEN),
+        time: Some(time),
+        predicted_dt: dt,
+        events,
+        ..Default::default()
+    }
+}
+
+/// The pointer moved to `x` across the plot, halfway down the screen, so
+/// that the readout and hover labels are live.
+fn hover_plot_at(x: f32) -> Vec<egui::Event> {
+    vec![egui::Event::PointerMoved(egui::pos2(x, 450.0))]
+}
+
+/// Restarts playback once it has reached the last step.
+fn loop_playback(app: &mut crate::app::TeleportApp) {
+    if app.state.playback.t >= app.state.steps {
+        app.state.playback.t = 0;
+        app.state.playback.playing = true;
+    }
+}
+
 /// CPU time of the full UI per frame and of contour extraction.
 #[derive(Clone, Debug)]
 pub struct UiMeasurement {
@@ -48,11 +116,7 @@ fn ui_on(
     frames: usize,
     task: Option<(crate::io::scene::ObjectiveSpec, [f64; 2])>,
 ) -> UiMeasurement {
-    use crate::app::{Options, TeleportApp, state::AppState};
-    let ctx = egui::Context::default();
-    crate::app::install_fonts(&ctx);
-    ctx.set_theme(egui::Theme::Light);
-    let mut state = AppState::default();
+    let mut state = crate::app::state::AppState::default();
     if let Some((spec, x0)) = task {
         state.source = crate::app::state::TaskSource::Custom(spec);
         state.x0 = x0;
@@ -65,45 +129,23 @@ fn ui_on(
     state.playback.speed = 20.0;
     state.panels.training = true;
     state.training.trajectories = 1_000_000;
-    let options = Options {
-        dialogs: false,
-        fresh: true,
-        ..Options::default()
-    };
-    let mut app = TeleportApp::new(state, &options);
-    app.start_training(&ctx);
-    let screen = egui::Rect::from_min_size(egui::Pos2::ZERO, egui::vec2(1440.0, 900.0));
+    let mut h = Headless::new(state);
+    h.ctx.set_theme(egui::Theme::Light);
+    h.app.start_training(&h.ctx);
     let mut times = Vec::with_capacity(frames);
     let warmup = 30;
     for frame in 0..warmup + frames {
-        let input = egui::RawInput {
-            screen_rect: Some(screen),
-            time: Some(frame as f64 / 60.0),
-            predicted_dt: 1.0 / 60.0,
-            // Hover the plot so the readout and hover labels are live.
-            events: vec![egui::Event::PointerMoved(egui::pos2(
-                700.0 + (frame % 50) as f32,
-                450.0,
-            ))],
-            ..Default::default()
-        };
+        let hover = hover_plot_at(700.0 + (frame % 50) as f32);
         let start = Instant::now();
-        let mut output = ctx.run_ui(input, |ui| app.ui_body(ui));
-        // No GPU takes the texture updates here.
-        output.textures_delta.clear();
-        let primitives = ctx.tessellate(output.shapes, output.pixels_per_point);
-        black_box(primitives);
+        h.frame(frame as f64 / 60.0, hover);
         let elapsed = start.elapsed().as_secs_f64() * 1e3;
         if frame >= warmup {
             times.push(elapsed);
         }
-        if app.state.playback.t >= app.state.steps {
-            app.state.playback.t = 0;
-            app.state.playback.playing = true;
-        }
+        loop_playback(&mut h.app);
     }
-    let snapshots = app.rt.training.version;
-    app.rt.training.stop();
+    let snapshots = h.app.rt.training.version;
+    h.app.rt.training.stop();
 
     let obj = Preset::Rosenbrock.objective();
     let (min, max) = ([-2.0, -1.0], [2.0, 3.0]);
@@ -176,10 +218,7 @@ pub fn rss_mib() -> f64 {
 /// and live training restarted whenever it finishes. Memory is sampled
 /// after a warm-up of one minute (or a tenth of the run if shorter).
 pub fn soak(minutes: f64, mut on_progress: impl FnMut(f64)) -> SoakMeasurement {
-    use crate::app::{Options, TeleportApp, state::AppState};
-    let ctx = egui::Context::default();
-    crate::app::install_fonts(&ctx);
-    let mut state = AppState::default();
+    let mut state = crate::app::state::AppState::default();
     for e in &mut state.optimizers {
         e.enabled = true;
     }
@@ -187,13 +226,7 @@ pub fn soak(minutes: f64, mut on_progress: impl FnMut(f64)) -> SoakMeasurement {
     state.playback.speed = 30.0;
     state.training.trajectories = 3000;
     state.training.hidden = 64;
-    let options = Options {
-        dialogs: false,
-        fresh: true,
-        ..Options::default()
-    };
-    let mut app = TeleportApp::new(state, &options);
-    let screen = egui::Rect::from_min_size(egui::Pos2::ZERO, egui::vec2(1440.0, 900.0));
+    let mut h = Headless::new(state);
     let total = std::time::Duration::from_secs_f64(minutes.max(0.0) * 60.0);
     let warmup = (total / 10).min(std::time::Duration::from_secs(60));
     let start = Instant::now();
@@ -209,9 +242,9 @@ pub fn soak(minutes: f64, mut on_progress: impl FnMut(f64)) -> SoakMeasurement {
     while start.elapsed() < total {
         let now = start.elapsed().as_secs_f64();
         let mut events = Vec::new();
-        if !app.rt.training.running() {
+        if !h.app.rt.training.running() {
             let t = Instant::now();
-            app.start_training(&ctx);
+            h.app.start_training(&h.ctx);
             training_runs += 1;
             events.push(format!(
                 "training restarted ({:.1} ms)",
@@ -222,28 +255,14 @@ pub fn soak(minutes: f64, mut on_progress: impl FnMut(f64)) -> SoakMeasurement {
         if frames.is_multiple_of(180) {
             events.push("x0 moved".to_owned());
             let a = now * 0.7;
-            app.state.x0 = [-5.0 + a.cos(), 3.5 + a.sin()];
+            h.app.state.x0 = [-5.0 + a.cos(), 3.5 + a.sin()];
         }
-        app.state.theta = crate::app::wrap_angle(now);
-        if app.state.playback.t >= app.state.steps {
-            app.state.playback.t = 0;
-            app.state.playback.playing = true;
-        }
-        let input = egui::RawInput {
-            screen_rect: Some(screen),
-            time: Some(now),
-            predicted_dt: 1.0 / 60.0,
-            events: vec![egui::Event::PointerMoved(egui::pos2(
-                600.0 + (frames % 200) as f32,
-                450.0,
-            ))],
-            ..Default::default()
-        };
+        h.app.state.theta = crate::app::wrap_angle(now);
+        loop_playback(&mut h.app);
+        let hover = hover_plot_at(600.0 + (frames % 200) as f32);
         let t0 = Instant::now();
         let cpu0 = thread_cpu_secs();
-        let mut output = ctx.run_ui(input, |ui| app.ui_body(ui));
-        output.textures_delta.clear();
-        black_box(ctx.tessellate(output.shapes, output.pixels_per_point));
+        h.frame(now, hover);
         let frame_ms = t0.elapsed().as_secs_f64() * 1e3;
         let cpu_ms = (thread_cpu_secs() - cpu0) * 1e3;
         frames += 1;
@@ -251,9 +270,9 @@ pub fn soak(minutes: f64, mut on_progress: impl FnMut(f64)) -> SoakMeasurement {
             events.push(format!("CPU time of the frame {cpu_ms:.1} ms"));
             slow_frames.push((frame_ms, events.join(", ")));
         }
-        if app.rt.training.version != last_version {
+        if h.app.rt.training.version != last_version {
             snapshots += 1;
-            last_version = app.rt.training.version;
+            last_version = h.app.rt.training.version;
         }
         if start.elapsed() >= warmup {
             times.push(frame_ms);
@@ -274,7 +293,7 @@ pub fn soak(minutes: f64, mut on_progress: impl FnMut(f64)) -> SoakMeasurement {
     }
     // Measured while the session is still live, before training stops.
     let rss_end = rss_mib();
-    app.rt.training.stop();
+    h.app.rt.training.stop();
     SoakMeasurement {
         minutes,
         frames,

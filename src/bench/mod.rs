@@ -427,45 +427,25 @@ pub fn basin(samples: usize) -> Vec<BasinMeasurement> {
 /// 10 s.
 fn first_picture_secs() -> Option<f64> {
     use crate::app::state::{AppState, EntryKind};
-    use crate::app::{Options, TeleportApp};
-    let ctx = egui::Context::default();
-    crate::app::install_fonts(&ctx);
     let mut state = AppState::default();
     state.selected = state
         .optimizers
         .iter()
         .find(|r| r.kind == EntryKind::Learned(crate::l2o::Variant::L2oTele))?
         .id;
-    let options = Options {
-        dialogs: false,
-        fresh: true,
-        ..Options::default()
-    };
-    let mut app = TeleportApp::new(state, &options);
-    let screen = egui::Rect::from_min_size(egui::Pos2::ZERO, egui::vec2(1440.0, 900.0));
-    let frame = |app: &mut TeleportApp, k: usize| {
-        let input = egui::RawInput {
-            screen_rect: Some(screen),
-            time: Some(k as f64 / 60.0),
-            predicted_dt: 1.0 / 60.0,
-            ..Default::default()
-        };
-        let mut output = ctx.run_ui(input, |ui| app.ui_body(ui));
-        output.textures_delta.clear();
-        black_box(ctx.tessellate(output.shapes, output.pixels_per_point));
-    };
+    let mut h = app::Headless::new(state);
     // Let the plot fit its view first.
     for k in 0..5 {
-        frame(&mut app, k);
+        h.frame(k as f64 / 60.0, Vec::new());
     }
-    app.state.basin.shown = true;
+    h.app.state.basin.shown = true;
     let start = Instant::now();
     let mut k = 5;
-    while app.rt.basin.shown().is_none() {
+    while h.app.rt.basin.shown().is_none() {
         if start.elapsed().as_secs_f64() > 10.0 {
             return None;
         }
-        frame(&mut app, k);
+        h.frame(k as f64 / 60.0, Vec::new());
         k += 1;
         std::thread::sleep(std::time::Duration::from_millis(1));
     }

@@ -24,13 +24,11 @@ use egui::accesskit::Role;
 use egui::{Event, Key, Modifiers, PointerButton, Pos2, Rect, pos2, vec2};
 use rand::RngExt as _;
 
+use super::app::SCREEN;
 use crate::app::state::{AppState, EntryKind, OptimizerEntry, TaskSource, default_optimizers};
-use crate::app::{Command, Options, TeleportApp};
+use crate::app::{Command, TeleportApp};
 use crate::l2o::Variant;
 use crate::objective::{Preset, TaskDist};
-
-/// The window the monkey plays in.
-const SCREEN: Rect = Rect::from_min_max(Pos2::ZERO, pos2(1440.0, 900.0));
 
 /// What a monkey run did.
 #[derive(Clone, Debug, Default)]
@@ -103,12 +101,7 @@ impl Driver {
         crate::app::install_fonts(&ctx);
         ctx.set_theme(egui::Theme::Light);
         ctx.enable_accesskit();
-        let options = Options {
-            export_dir: Some(export_dir.clone()),
-            dialogs: false,
-            fresh: true,
-            ..Options::default()
-        };
+        let options = super::app::headless_options(Some(export_dir.clone()));
         let mut state = AppState::default();
         // Small enough that training finishes within a few hundred actions.
         state.training.hidden = 8;
@@ -125,16 +118,20 @@ impl Driver {
         }
     }
 
+    /// A random one of the targets whose role is one of `roles`, if any.
+    fn random_target(&self, rng: &mut crate::Rng, roles: &[Role]) -> Option<Target> {
+        let found: Vec<&Target> = self
+            .targets
+            .iter()
+            .filter(|t| roles.contains(&t.role))
+            .collect();
+        (!found.is_empty()).then(|| found[rng.random_range(0..found.len())].clone())
+    }
+
     /// One frame with these events.
     fn frame(&mut self, events: Vec<Event>) {
         self.time += 1.0 / 30.0;
-        let input = egui::RawInput {
-            screen_rect: Some(SCREEN),
-            time: Some(self.time),
-            predicted_dt: 1.0 / 30.0,
-            events,
-            ..Default::default()
-        };
+        let input = super::app::frame_input(self.time, 1.0 / 30.0, events);
         let app = &mut self.app;
         let mut output = self.ctx.run_ui(input, |ui| app.ui_body(ui));
         // No GPU here: the textures are not uploaded anywhere.
@@ -486,17 +483,10 @@ fn act(d: &mut Driver, rng: &mut crate::Rng) -> (&'static str, String) {
         }
         // Drag a slider or a number.
         40..=49 => {
-            let sliders: Vec<_> = d
-                .targets
-                .iter()
-                .filter(|t| matches!(t.role, Role::Slider | Role::SpinButton))
-                .cloned()
-                .collect();
-            if sliders.is_empty() {
+            let Some(t) = d.random_target(rng, &[Role::Slider, Role::SpinButton]) else {
                 d.frame(Vec::new());
                 return ("idle", "idle".to_owned());
-            }
-            let t = &sliders[rng.random_range(0..sliders.len())];
+            };
             let from = t.rect.center();
             let to = from
                 + vec2(
@@ -511,17 +501,11 @@ fn act(d: &mut Driver, rng: &mut crate::Rng) -> (&'static str, String) {
         }
         // Type into a number field: a click opens its editor.
         50..=57 => {
-            let fields: Vec<_> = d
-                .targets
-                .iter()
-                .filter(|t| matches!(t.role, Role::SpinButton | Role::TextInput | Role::Slider))
-                .cloned()
-                .collect();
-            if fields.is_empty() {
+            let roles = [Role::SpinButton, Role::TextInput, Role::Slider];
+            let Some(t) = d.random_target(rng, &roles) else {
                 d.frame(Vec::new());
                 return ("idle", "idle".to_owned());
-            }
-            let t = &fields[rng.random_range(0..fields.len())];
+            };
             d.click(t.rect.center(), PointerButton::Primary);
             d.key(Key::A, Modifiers::COMMAND);
             let text = junk_text(rng);

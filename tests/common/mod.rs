@@ -5,6 +5,8 @@
 
 #[path = "../../crates/teleport-core/tests/common/files.rs"]
 pub mod files;
+#[path = "../../crates/teleport-core/tests/common/hostile.rs"]
+pub mod hostile;
 #[path = "../../crates/teleport-core/tests/common/svg.rs"]
 pub mod svg;
 
@@ -27,6 +29,15 @@ pub fn temp_dir(name: &str) -> PathBuf {
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
     dir
+}
+
+/// Writes `contents` to a file `name` in `dir`, creating `dir` if need be;
+/// returns the file's path.
+pub fn write_file(dir: &Path, name: &str, contents: impl AsRef<[u8]>) -> PathBuf {
+    std::fs::create_dir_all(dir).unwrap();
+    let path = dir.join(name);
+    std::fs::write(&path, contents).unwrap();
+    path
 }
 
 /// The app's options for a test: exports go to `dir`, no file dialogs, no
@@ -56,6 +67,16 @@ pub fn harness(app: TeleportApp) -> Harness<'static, TeleportApp> {
     h
 }
 
+/// The texts of the app's error notifications, oldest first.
+pub fn error_texts(app: &TeleportApp) -> Vec<&str> {
+    app.rt
+        .notifications
+        .iter()
+        .filter(|n| n.error)
+        .map(|n| n.text.as_str())
+        .collect()
+}
+
 /// An untrained model of `variant` with hidden size 8: small and quick.
 pub fn small_model(variant: Variant, seed: u64) -> MetaOptimizer<f32> {
     MetaOptimizer::init(
@@ -76,6 +97,24 @@ pub fn save_model(path: &Path, model: &MetaOptimizer<f32>) {
         trajectories_trained: 0,
     };
     weights::save(path, model, &info).unwrap();
+}
+
+/// Fails the test unless the program that gave `out` succeeded, with its
+/// status and standard error in the message.
+pub fn assert_success(out: &Output) {
+    assert!(
+        out.status.success(),
+        "exit {:?}: {}",
+        out.status,
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// The standard output of a program that must have succeeded (as
+/// [`assert_success`]).
+pub fn success_stdout(out: &Output) -> String {
+    assert_success(out);
+    String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
 /// Whether `xvfb-run` is here. Under CI (`CI` set) it must be: `.ci/run`

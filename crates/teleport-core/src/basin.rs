@@ -314,22 +314,13 @@ pub const DIVERGED: crate::plot::Color = crate::plot::Color::rgb(200, 40, 40);
 /// level-set plot's light background ramp, so a basin map reads at a glance
 /// on top of it.
 pub fn basin_ramp(t: f64) -> crate::plot::Color {
-    let t = if t.is_nan() { 0.0 } else { t.clamp(0.0, 1.0) };
     let stops = [
         (0.0, [40.0, 30.0, 110.0]),
         (0.3, [40.0, 100.0, 150.0]),
         (0.6, [60.0, 170.0, 120.0]),
         (1.0, [245.0, 235.0, 150.0]),
     ];
-    for w in stops.windows(2) {
-        let ((a, ca), (b, cb)) = (w[0], w[1]);
-        if t <= b {
-            let s = (t - a) / (b - a);
-            let mix = |k: usize| (ca[k] + (cb[k] - ca[k]) * s) as u8;
-            return crate::plot::Color::rgb(mix(0), mix(1), mix(2));
-        }
-    }
-    crate::plot::Color::rgb(245, 235, 150)
+    crate::plot::Color::ramp(&stops, t)
 }
 
 impl BasinMap {
@@ -343,6 +334,20 @@ impl BasinMap {
         let hi = finite().fold(f64::NEG_INFINITY, f64::max);
         let lo = finite().fold(f64::INFINITY, f64::min).max(hi - 16.0);
         hi.is_finite().then_some((lo, hi))
+    }
+
+    /// [`Self::log_range`] in words for a caption: `log10 f from … (dark
+    /// blue) to … (yellow)`, with `log10` written as given, or that no run
+    /// ended finite.
+    pub fn log_range_words(&self, log10: &str) -> String {
+        match self.log_range() {
+            Some((lo, hi)) => format!(
+                "{log10} f from {} (dark blue) to {} (yellow)",
+                crate::numfmt::short(lo),
+                crate::numfmt::short(hi)
+            ),
+            None => "no run ended finite".to_owned(),
+        }
     }
 
     /// The map as `n × n` RGBA pixels, rows from the top (`y_max`) down:
@@ -381,14 +386,7 @@ impl BasinMap {
     ) -> crate::plot::Figure {
         use crate::plot::{Chart, Color, Figure, Image, Marker, Markers};
         let n = u32::try_from(self.grid.n).unwrap_or(u32::MAX);
-        let range = match self.log_range() {
-            Some((lo, hi)) => format!(
-                "log10 f from {} (dark blue) to {} (yellow)",
-                crate::numfmt::short(lo),
-                crate::numfmt::short(hi)
-            ),
-            None => "no run ended finite".to_owned(),
-        };
+        let range = self.log_range_words("log10");
         let title = format!(
             "Basin map of {row}: f after {} steps, {range}; red: diverged",
             self.steps

@@ -7,6 +7,21 @@
 //! are two fronts over this crate; nothing here depends on a GUI toolkit
 //! (`.ci/run` checks the dependency tree).
 
+/// `impl FromStr` for an enum with `ALL` and `name()`: the item named by
+/// the string, else an [`UnknownName`] about `what` listing every name
+/// ([`parse_named`]).
+macro_rules! from_str_by_name {
+    ($ty:ty, $what:literal) => {
+        impl std::str::FromStr for $ty {
+            type Err = crate::UnknownName;
+
+            fn from_str(s: &str) -> Result<Self, Self::Err> {
+                crate::parse_named(s, &Self::ALL, Self::name, $what)
+            }
+        }
+    };
+}
+
 pub mod anim;
 pub mod basin;
 pub mod claims;

@@ -73,6 +73,17 @@ fn assert_refused(e: &std::io::Error, what: &str, dir: &Path, before: &[String])
 // ---- write_atomic -------------------------------------------------------
 
 #[test]
+fn atomic_write_replaces_and_leaves_no_temporary() {
+    let dir = temp_dir("atomic");
+    let path = dir.join("out.txt");
+    write_atomic(&path, b"one").unwrap();
+    write_atomic(&path, b"two").unwrap();
+    assert_eq!(std::fs::read(&path).unwrap(), b"two");
+    assert_eq!(names(&dir), ["out.txt"]);
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
 fn writing_through_a_symlink_replaces_the_target_and_keeps_the_link() {
     let dir = temp_dir("link");
     let real_dir = dir.join("real");
@@ -489,11 +500,7 @@ fn the_weights_limit_holds_the_largest_valid_model() {
 #[test]
 fn saving_weights_creates_the_folder_and_keeps_a_link() {
     let dir = temp_dir("weights-save");
-    let model = ModelConfig {
-        hidden: 4,
-        ..ModelConfig::paper(Variant::L2o)
-    };
-    let config = TrainConfig::paper(&model, TaskDist::ElliFixed, 0);
+    let (model, config) = tiny_l2o_training();
     let trainer = Trainer::new(model, config.clone()).unwrap();
     let info = weights::WeightsInfo {
         train: Some(config),
@@ -511,12 +518,18 @@ fn saving_weights_creates_the_folder_and_keeps_a_link() {
 
 // ---- training that cannot learn ---------------------------------------------
 
-fn trainer_error(edit: impl FnOnce(&mut TrainConfig)) -> String {
+/// A 4-unit L2O model and the paper's training of it on `elli_fixed`.
+fn tiny_l2o_training() -> (ModelConfig, TrainConfig) {
     let model = ModelConfig {
         hidden: 4,
         ..ModelConfig::paper(Variant::L2o)
     };
-    let mut config = TrainConfig::paper(&model, TaskDist::ElliFixed, 0);
+    let config = TrainConfig::paper(&model, TaskDist::ElliFixed, 0);
+    (model, config)
+}
+
+fn trainer_error(edit: impl FnOnce(&mut TrainConfig)) -> String {
+    let (model, mut config) = tiny_l2o_training();
     edit(&mut config);
     let refused = config.validate(&model).unwrap_err();
     let e = Trainer::new(model, config).unwrap_err();
@@ -551,11 +564,7 @@ fn training_that_cannot_learn_is_refused() {
         assert!(!e.contains('\n'), "{e:?}");
     }
     // unroll = steps is the boundary: one meta-update per trajectory.
-    let model = ModelConfig {
-        hidden: 4,
-        ..ModelConfig::paper(Variant::L2o)
-    };
-    let mut config = TrainConfig::paper(&model, TaskDist::ElliFixed, 0);
+    let (model, mut config) = tiny_l2o_training();
     config.trajectories = 1;
     config.steps = 5;
     config.unroll = 5;

@@ -26,21 +26,10 @@ fn unroll_loss(
     model.loss_with(obj, &tape, w, kind, star)
 }
 
-/// Relative error of the analytic gradient on `checks` random parameters of
-/// each network, after `warmup` steps (so states and velocity are non-zero).
+/// Relative error of the analytic gradient of the meta-loss with per-step
+/// cost `kind` on random parameters of each network, after `warmup` steps
+/// (so states and velocity are non-zero).
 fn max_relative_error(
-    config: ModelConfig,
-    obj: &Objective,
-    x0: Vec2,
-    warmup: usize,
-    len: usize,
-    seed: u64,
-) -> f64 {
-    max_relative_error_of(config, obj, x0, warmup, len, seed, &MetaLoss::F)
-}
-
-/// [`max_relative_error`] of the meta-loss with per-step cost `kind`.
-fn max_relative_error_of(
     config: ModelConfig,
     obj: &Objective,
     x0: Vec2,
@@ -117,7 +106,8 @@ fn gradient_matches_finite_differences_for_every_variant() {
     for variant in Variant::ALL {
         for (obj, x0) in &tasks {
             for teleport in [When::Every(1), When::At(vec![2, 5])] {
-                let err = max_relative_error(config(variant, teleport.clone()), obj, *x0, 3, 5, 11);
+                let cfg = config(variant, teleport.clone());
+                let err = max_relative_error(cfg, obj, *x0, 3, 5, 11, &MetaLoss::F);
                 assert!(err < 1e-4, "{variant}: {err}");
                 eprintln!("{variant}: worst relative error {err:.2e}");
             }
@@ -134,7 +124,8 @@ fn gradient_matches_with_log_sign_inputs_on_sampled_tasks() {
             max_lr: 0.1,
             ..config(Variant::LrTeleMomentum, When::Every(1))
         };
-        let err = max_relative_error(cfg, &task.objective, task.x0 * 0.3, 2, 4, 100 + i as u64);
+        let (x0, seed) = (task.x0 * 0.3, 100 + i as u64);
+        let err = max_relative_error(cfg, &task.objective, x0, 2, 4, seed, &MetaLoss::F);
         assert!(err < 1e-4, "task {i}: {err}");
     }
 }
@@ -149,7 +140,8 @@ fn gradient_matches_on_custom_formulas() {
         let obj = Objective::Custom(std::sync::Arc::new(Custom::new(entry.h, None).unwrap()));
         let x0 = Vec2::from(entry.x0) * 0.5;
         for variant in [Variant::L2oTele, Variant::LrTeleMomentum] {
-            let err = max_relative_error(config(variant, When::Every(1)), &obj, x0, 2, 4, 21);
+            let cfg = config(variant, When::Every(1));
+            let err = max_relative_error(cfg, &obj, x0, 2, 4, 21, &MetaLoss::F);
             assert!(err < 1e-4, "{} {variant}: {err}", entry.name);
         }
     }
@@ -169,7 +161,7 @@ fn gradient_of_the_distance_losses_matches_finite_differences() {
             for (obj, x0) in &tasks {
                 for teleport in [When::Every(1), When::At(vec![2, 5])] {
                     let cfg = config(variant, teleport);
-                    let err = max_relative_error_of(cfg, obj, *x0, 3, 5, 11, &kind);
+                    let err = max_relative_error(cfg, obj, *x0, 3, 5, 11, &kind);
                     assert!(err < 1e-4, "{kind} {variant}: {err}");
                 }
             }

@@ -301,28 +301,6 @@ mod tests {
     use super::*;
 
     #[test]
-    fn atomic_write_replaces_and_leaves_no_temporary() {
-        let dir = std::env::temp_dir().join(format!("tl-atomic-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
-        let path = dir.join("out.txt");
-        write_atomic(&path, b"one").unwrap();
-        write_atomic(&path, b"two").unwrap();
-        assert_eq!(std::fs::read(&path).unwrap(), b"two");
-        let names: Vec<_> = std::fs::read_dir(&dir)
-            .unwrap()
-            .map(|e| e.unwrap().file_name())
-            .collect();
-        assert_eq!(names.len(), 1, "{names:?}");
-        // A folder that does not exist is created.
-        write_atomic(&dir.join("missing/deeper/out.txt"), b"x").unwrap();
-        assert_eq!(
-            std::fs::read(dir.join("missing/deeper/out.txt")).unwrap(),
-            b"x"
-        );
-        std::fs::remove_dir_all(&dir).unwrap();
-    }
-
-    #[test]
     fn too_large_messages_name_the_limit() {
         let over = ReadError::TooLarge {
             limit: 10,

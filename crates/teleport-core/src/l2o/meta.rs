@@ -114,21 +114,9 @@ impl std::fmt::Display for Variant {
     }
 }
 
-impl std::str::FromStr for Preprocess {
-    type Err = crate::UnknownName;
+from_str_by_name!(Preprocess, "gradient preprocessing");
 
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        crate::parse_named(s, &Self::ALL, Self::name, "gradient preprocessing")
-    }
-}
-
-impl std::str::FromStr for Variant {
-    type Err = crate::UnknownName;
-
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        crate::parse_named(s, &Self::ALL, Self::name, "variant")
-    }
-}
+from_str_by_name!(Variant, "variant");
 
 /// One head output: output `index` of network `net` (0 is m1, 1 is m2).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]

@@ -338,13 +338,7 @@ pub struct StepSizes {
     pub adam: f64,
 }
 
-impl std::str::FromStr for Preset {
-    type Err = crate::UnknownName;
-
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        crate::parse_named(s, &Self::ALL, Self::name, "preset")
-    }
-}
+from_str_by_name!(Preset, "preset");
 
 impl Objective {
     /// `h(x)`.

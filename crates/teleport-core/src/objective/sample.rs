@@ -59,13 +59,7 @@ impl std::fmt::Display for TaskDist {
     }
 }
 
-impl std::str::FromStr for TaskDist {
-    type Err = crate::UnknownName;
-
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        crate::parse_named(s, &Self::ALL, Self::name, "task distribution")
-    }
-}
+from_str_by_name!(TaskDist, "task distribution");
 
 /// How random parameters are drawn.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]

@@ -15,22 +15,13 @@ pub const ORBIT_COLOR: Color = Color::rgb(120, 60, 160);
 /// The app's light blue-to-sand ramp for log f, at `t` in `0..=1` (clamped;
 /// NaN gives the low end). Light enough for lines on top.
 pub fn log_ramp(t: f64) -> Color {
-    let t = if t.is_nan() { 0.0 } else { t.clamp(0.0, 1.0) };
     let stops = [
         (0.0, [237.0, 244.0, 252.0]),
         (0.35, [205.0, 226.0, 240.0]),
         (0.7, [236.0, 231.0, 200.0]),
         (1.0, [250.0, 222.0, 190.0]),
     ];
-    for w in stops.windows(2) {
-        let ((a, ca), (b, cb)) = (w[0], w[1]);
-        if t <= b {
-            let s = (t - a) / (b - a);
-            let mix = |k: usize| (ca[k] + (cb[k] - ca[k]) * s) as u8;
-            return Color::rgb(mix(0), mix(1), mix(2));
-        }
-    }
-    Color::rgb(250, 222, 190)
+    Color::ramp(&stops, t)
 }
 
 /// A colour map of `log10 f` over the data rectangle `x` × `y` as an

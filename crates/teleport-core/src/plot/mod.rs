@@ -93,6 +93,24 @@ impl Color {
     pub const fn with_alpha(self, a: u8) -> Self {
         Color { a, ..self }
     }
+
+    /// The colour at `t` of a ramp through `stops`, each a position and an
+    /// RGB colour, the positions rising from 0 to 1; linear between stops.
+    /// `t` is clamped to `0..=1`, and NaN gives the low end.
+    pub fn ramp(stops: &[(f64, [f64; 3])], t: f64) -> Self {
+        let t = if t.is_nan() { 0.0 } else { t.clamp(0.0, 1.0) };
+        let mix = |ca: [f64; 3], cb: [f64; 3], s: f64| {
+            let channel = |k: usize| (ca[k] + (cb[k] - ca[k]) * s) as u8;
+            Color::rgb(channel(0), channel(1), channel(2))
+        };
+        for w in stops.windows(2) {
+            let ((a, ca), (b, cb)) = (w[0], w[1]);
+            if t <= b {
+                return mix(ca, cb, (t - a) / (b - a));
+            }
+        }
+        stops.last().map_or(Color::BLACK, |&(_, c)| mix(c, c, 0.0))
+    }
 }
 
 /// The ten series colours of the app's optimizer rows and of the figures:

@@ -4,6 +4,7 @@
 #![allow(clippy::unwrap_used, reason = "test setup panics on failure")]
 
 pub mod files;
+pub mod hostile;
 pub mod svg;
 
 use std::path::PathBuf;

@@ -513,31 +513,28 @@ impl Parser {
     }
 
     fn expr(&mut self) -> Result<(), Fail> {
-        self.term()?;
-        loop {
-            let (tok, col) = self.peek();
-            let op = match tok {
-                Tok::Sym('+') => Op::Add,
-                Tok::Sym('-') => Op::Sub,
-                _ => return Ok(()),
-            };
-            self.bump();
-            self.term()?;
-            self.emit_binary(op, col)?;
-        }
+        self.left_assoc(&[('+', Op::Add), ('-', Op::Sub)], Self::term)
     }
 
     fn term(&mut self) -> Result<(), Fail> {
-        self.unary()?;
+        self.left_assoc(&[('*', Op::Mul), ('/', Op::Div)], Self::unary)
+    }
+
+    /// `operand (sym operand)*` with each `sym` one of `ops`, grouped from
+    /// the left: each symbol emits its op.
+    fn left_assoc(
+        &mut self,
+        ops: &[(char, Op)],
+        operand: fn(&mut Self) -> Result<(), Fail>,
+    ) -> Result<(), Fail> {
+        operand(self)?;
         loop {
             let (tok, col) = self.peek();
-            let op = match tok {
-                Tok::Sym('*') => Op::Mul,
-                Tok::Sym('/') => Op::Div,
-                _ => return Ok(()),
+            let Some(&(_, op)) = ops.iter().find(|(sym, _)| *tok == Tok::Sym(*sym)) else {
+                return Ok(());
             };
             self.bump();
-            self.unary()?;
+            operand(self)?;
             self.emit_binary(op, col)?;
         }
     }
@@ -731,32 +728,15 @@ mod tests {
         let e = p("foo(x)").unwrap_err();
         assert!(matches!(e.kind, ParseErrorKind::UnknownName(ref n) if n == "foo"));
         assert_eq!(p("sin x").unwrap_err().column, 5);
-        assert!(matches!(
-            p("(x + 1").unwrap_err().kind,
-            ParseErrorKind::Unclosed(1)
-        ));
-        assert!(matches!(
-            p("x)").unwrap_err().kind,
-            ParseErrorKind::ExpectedOperator(_)
-        ));
-        assert!(matches!(
-            p("2x").unwrap_err().kind,
-            ParseErrorKind::ExpectedOperator(_)
-        ));
-        assert!(matches!(
-            p("x # 1").unwrap_err().kind,
-            ParseErrorKind::BadChar('#')
-        ));
-        assert!(matches!(
-            p("1e999").unwrap_err().kind,
-            ParseErrorKind::BadNumber(_)
-        ));
-        assert!(matches!(
-            p("1..2").unwrap_err().kind,
-            ParseErrorKind::BadNumber(_)
-        ));
-        assert!(matches!(p("   ").unwrap_err().kind, ParseErrorKind::Empty));
-        assert!(matches!(p("").unwrap_err().kind, ParseErrorKind::Empty));
+        let kind = |s: &str| p(s).unwrap_err().kind;
+        assert!(matches!(kind("(x + 1"), ParseErrorKind::Unclosed(1)));
+        assert!(matches!(kind("x)"), ParseErrorKind::ExpectedOperator(_)));
+        assert!(matches!(kind("2x"), ParseErrorKind::ExpectedOperator(_)));
+        assert!(matches!(kind("x # 1"), ParseErrorKind::BadChar('#')));
+        assert!(matches!(kind("1e999"), ParseErrorKind::BadNumber(_)));
+        assert!(matches!(kind("1..2"), ParseErrorKind::BadNumber(_)));
+        assert!(matches!(kind("   "), ParseErrorKind::Empty));
+        assert!(matches!(kind(""), ParseErrorKind::Empty));
     }
 
     #[test]
