@@ -49,13 +49,18 @@ fn the_theta_plot_says_how_well_the_selected_rows_teleport_chose() {
     assert!(h.query_by_label_contains("efficiency η = 1").is_some());
 }
 
-#[test]
-fn the_newton_window_splits_the_selected_rows_move_and_jump() {
+/// The app with the Newton window open at timeline step `t`.
+fn newton_window_at(t: usize, name: &str) -> egui_kittest::Harness<'static, TeleportApp> {
     let mut state = AppState::default();
     state.panels.newton = true;
-    state.playback.t = 0;
-    let dir = common::temp_dir("anatomy");
-    let mut h = common::harness(TeleportApp::new(state, &common::test_options(&dir)));
+    state.playback.t = t;
+    let dir = common::temp_dir(name);
+    common::harness(TeleportApp::new(state, &common::test_options(&dir)))
+}
+
+#[test]
+fn the_newton_window_splits_the_selected_rows_move_and_jump() {
+    let mut h = newton_window_at(0, "anatomy");
     assert!(
         h.query_by_label_contains("Step to t ≥ 1").is_some(),
         "step 0 has no move"
@@ -104,11 +109,7 @@ fn the_newton_window_splits_the_selected_rows_move_and_jump() {
 #[test]
 fn the_newton_window_plots_how_well_each_row_teleports() {
     use teleport_lab::symmetry::{dense_scan, teleport};
-    let mut state = AppState::default();
-    state.panels.newton = true;
-    state.playback.t = 2;
-    let dir = common::temp_dir("eta-plot");
-    let mut h = common::harness(TeleportApp::new(state, &common::test_options(&dir)));
+    let mut h = newton_window_at(2, "eta-plot");
     h.run_steps(2);
     assert!(
         h.query_by_label_contains("Teleport quality η per step")
@@ -176,10 +177,7 @@ fn the_newton_window_plots_how_well_each_row_teleports() {
 #[test]
 fn the_newton_window_looks_inside_a_learned_row() {
     use teleport_lab::l2o::Variant;
-    let mut state = AppState::default();
-    state.panels.newton = true;
-    let dir = common::temp_dir("probe");
-    let mut h = common::harness(TeleportApp::new(state, &common::test_options(&dir)));
+    let mut h = newton_window_at(3, "probe");
     let find = |h: &egui_kittest::Harness<'_, TeleportApp>, want: Option<Variant>| {
         h.state()
             .state

@@ -119,6 +119,15 @@ fn work(
 }
 
 impl TeleportApp {
+    /// The across-tasks statistics, when the loss plot shows them.
+    pub(super) fn across_shown(&self) -> Option<&[AcrossRow]> {
+        self.rt
+            .across
+            .result
+            .as_deref()
+            .filter(|_| self.state.across_tasks)
+    }
+
     /// Starts, polls or cancels the across-tasks computation; once per
     /// frame.
     pub(super) fn update_across(&mut self, ctx: &egui::Context) {

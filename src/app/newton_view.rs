@@ -175,12 +175,7 @@ impl TeleportApp {
                 (name, super::row_color(entry), points)
             })
             .collect();
-        Plot::new("symmetry-share")
-            .height(140.0)
-            .include_y(0.0)
-            .include_y(1.0)
-            .x_axis_label("step")
-            .y_axis_label("‖v⊥‖/‖Δx‖")
+        step_plot("symmetry-share", "‖v⊥‖/‖Δx‖")
             // Lines in the rows' colours, as everywhere: a legend would
             // cover the small plot.
             .show(ui, |p| {
@@ -199,12 +194,7 @@ impl TeleportApp {
     /// across tasks the median with its quartile band.
     fn efficiency_plot_ui(&self, ui: &mut egui::Ui) {
         let t = self.state.playback.t;
-        let across = self
-            .rt
-            .across
-            .result
-            .as_ref()
-            .filter(|_| self.state.across_tasks);
+        let across = self.across_shown();
         ui.label(RichText::new("Teleport quality η per step").strong())
             .on_hover_text(
                 "η = ‖∇f(g_θt x)‖ / ‖∇f(g_θ* x)‖ at the point each teleport started from: \
@@ -243,34 +233,38 @@ impl TeleportApp {
             ui.label(RichText::new("No visible row teleports.").weak());
             return;
         }
-        Plot::new("teleport-efficiency")
-            .height(140.0)
-            .include_y(0.0)
-            .include_y(1.0)
-            .x_axis_label("step")
-            .y_axis_label("η")
-            .show(ui, |p| {
-                super::keep_view_sane(p, 1e9, None);
-                for (id, color, name, points, band) in series {
-                    if let Some((lo, hi)) = &band {
-                        super::side_plots::draw_band(p, ("eta-band", id), color, lo, hi);
-                    }
-                    p.line(
-                        egui_plot::Line::new(name.clone(), points.clone())
-                            .id(("eta", id))
-                            .color(color)
-                            .width(1.0),
-                    );
-                    p.points(
-                        egui_plot::Points::new(name, points)
-                            .id(("eta-points", id))
-                            .color(color)
-                            .radius(2.5),
-                    );
+        step_plot("teleport-efficiency", "η").show(ui, |p| {
+            super::keep_view_sane(p, 1e9, None);
+            for (id, color, name, points, band) in series {
+                if let Some((lo, hi)) = &band {
+                    super::side_plots::draw_band(p, ("eta-band", id), color, lo, hi);
                 }
-                p.vline(egui_plot::VLine::new("step", t as f64).color(Color32::GRAY));
-            });
+                p.line(
+                    egui_plot::Line::new(name.clone(), points.clone())
+                        .id(("eta", id))
+                        .color(color)
+                        .width(1.0),
+                );
+                p.points(
+                    egui_plot::Points::new(name, points)
+                        .id(("eta-points", id))
+                        .color(color)
+                        .radius(2.5),
+                );
+            }
+            p.vline(egui_plot::VLine::new("step", t as f64).color(Color32::GRAY));
+        });
     }
+}
+
+/// A small plot of a per-step quantity in [0, 1] (the symmetry share, η).
+fn step_plot(id: &str, y_label: &str) -> Plot<'static> {
+    Plot::new(id)
+        .height(140.0)
+        .include_y(0.0)
+        .include_y(1.0)
+        .x_axis_label("step")
+        .y_axis_label(y_label.to_owned())
 }
 
 /// [`crate::l2o::Probe`] of a row at a step, kept while the row's inputs stay.

@@ -199,12 +199,7 @@ impl TeleportApp {
         ui.horizontal_wrapped(|ui| {
             ui.spacing_mut().item_spacing.x = 4.0;
             // Across tasks, the key counts each row's diverged runs.
-            let across = self
-                .rt
-                .across
-                .result
-                .as_ref()
-                .filter(|_| self.state.across_tasks);
+            let across = self.across_shown();
             for (entry, name, run) in self.visible_runs() {
                 let (rect, _) = ui.allocate_exact_size(egui::vec2(12.0, 3.0), egui::Sense::hover());
                 ui.painter().rect_filled(rect, 0.0, row_color(entry));

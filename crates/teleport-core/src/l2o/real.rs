@@ -58,6 +58,16 @@ pub trait Real:
     fn gate_tanh(self) -> Self;
 }
 
+/// Methods of `Real` that are the float type's own method of the same name.
+macro_rules! forward_to_float {
+    ($t:ty: $($($name:ident),+ -> $ret:ty);+) => {$($(
+        #[inline]
+        fn $name(self) -> $ret {
+            <$t>::$name(self)
+        }
+    )+)+};
+}
+
 /// `Real` for a primitive float: the constants, and the math as the
 /// type's own methods. `from_f64` rounds to nearest (`as`), `to_f64` widens
 /// exactly. `$sigmoid` and `$tanh` are the gate activations.
@@ -74,22 +84,7 @@ macro_rules! impl_real {
             fn to_f64(self) -> f64 {
                 f64::from(self)
             }
-            #[inline]
-            fn exp(self) -> Self {
-                <$t>::exp(self)
-            }
-            #[inline]
-            fn tanh(self) -> Self {
-                <$t>::tanh(self)
-            }
-            #[inline]
-            fn sqrt(self) -> Self {
-                <$t>::sqrt(self)
-            }
-            #[inline]
-            fn is_finite(self) -> bool {
-                <$t>::is_finite(self)
-            }
+            forward_to_float!($t: exp, tanh, sqrt -> Self; is_finite -> bool);
             #[inline(always)]
             fn mul_add(self, b: Self, c: Self) -> Self {
                 #[cfg(target_feature = "fma")]
