@@ -594,6 +594,11 @@ pub fn run(cli: Cli) -> Result<(), Failure> {
                         "| frame CPU time on a typed h (gallery spiral), median / p99 | {:.2} / {:.2} ms |",
                         c.median_ms, c.p99_ms
                     );
+                    let i = crate::bench::app::ui_instruments(frames);
+                    println!(
+                        "| frame CPU time with the instruments open (Newton window, η, a learned row's probe, across tasks), median / p99 | {:.2} / {:.2} ms |",
+                        i.median_ms, i.p99_ms
+                    );
                     println!(
                         "\n{} frames at 1440×900 after 30 warm-up frames: default task, all {} optimizers, 100 steps, playback and live training ({} snapshots received).",
                         m.frames,

@@ -97,7 +97,16 @@ pub struct UiMeasurement {
 /// is the egui pass plus tessellation, as the UI thread does before handing
 /// triangles to the GPU.
 pub fn ui(frames: usize) -> UiMeasurement {
-    ui_on(frames, None)
+    ui_on(frames, None, false)
+}
+
+/// [`ui`] with the instruments open: the Newton window (update anatomy,
+/// symmetry share, η per step, and the probe of the selected learned row,
+/// L2O + teleport, replayed as playback moves the step) and the loss plot
+/// across 200 tasks (its worker recomputing whenever live training
+/// publishes new weights).
+pub fn ui_instruments(frames: usize) -> UiMeasurement {
+    ui_on(frames, None, true)
 }
 
 /// [`ui`] on the gallery's spiral, a typed h whose orbits are walked by
@@ -109,12 +118,13 @@ pub fn ui_custom(frames: usize) -> UiMeasurement {
         h: entry.h.map(str::to_owned),
         h_inv: entry.h_inv.map(|inv| inv.map(str::to_owned)),
     };
-    ui_on(frames, Some((spec, entry.x0)))
+    ui_on(frames, Some((spec, entry.x0)), false)
 }
 
 fn ui_on(
     frames: usize,
     task: Option<(crate::io::scene::ObjectiveSpec, [f64; 2])>,
+    instruments: bool,
 ) -> UiMeasurement {
     let mut state = crate::app::state::AppState::default();
     if let Some((spec, x0)) = task {
@@ -129,6 +139,18 @@ fn ui_on(
     state.playback.speed = 20.0;
     state.panels.training = true;
     state.training.trajectories = 1_000_000;
+    if instruments {
+        use crate::app::state::EntryKind;
+        state.panels.newton = true;
+        state.across_tasks = true;
+        let learned = state
+            .optimizers
+            .iter()
+            .find(|r| matches!(r.kind, EntryKind::Learned(crate::l2o::Variant::L2oTele)));
+        if let Some(row) = learned {
+            state.selected = row.id;
+        }
+    }
     let mut h = Headless::new(state);
     h.ctx.set_theme(egui::Theme::Light);
     h.app.start_training(&h.ctx);
