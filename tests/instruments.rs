@@ -125,12 +125,12 @@ fn the_newton_window_plots_how_well_each_row_teleports() {
     for (entry, name, run) in app.visible_runs() {
         let teleports = run.shown().records.iter().filter(|r| r.teleported).count();
         assert_eq!(
-            run.efficiency.len(),
+            run.efficiency(&obj).len(),
             teleports,
             "{name}: one η per teleport"
         );
         teleporting_rows += usize::from(teleports > 0);
-        for &(t, eta) in &run.efficiency {
+        for &(t, eta) in run.efficiency(&obj) {
             let record = &run.shown().records[t];
             let from = teleport_lab::objective::Vec2::from(record.from.unwrap());
             let reached = obj
@@ -146,8 +146,8 @@ fn the_newton_window_plots_how_well_each_row_teleports() {
         let oracle = matches!(&entry.kind, EntryKind::Classical { teleport: Some(t), .. }
             if t.schedule().strategy == Strategy::Oracle);
         if oracle {
-            assert!(!run.efficiency.is_empty(), "{name} teleports");
-            for &(t, eta) in &run.efficiency {
+            assert!(!run.efficiency(&obj).is_empty(), "{name} teleports");
+            for &(t, eta) in run.efficiency(&obj) {
                 assert!((eta - 1.0).abs() < 1e-9, "{name}, step {t}: η = {eta}");
             }
         }

@@ -221,7 +221,7 @@ impl TeleportApp {
                     (!median.is_empty()).then_some((entry.id, color, name, median, Some(band)))
                 } else {
                     let points: Vec<[f64; 2]> = run
-                        .efficiency
+                        .efficiency(&self.rt.objective)
                         .iter()
                         .map(|&(k, eta)| [k as f64, eta])
                         .collect();

@@ -19,16 +19,24 @@ pub struct RunResult {
     pub base: Trajectory,
     /// The run with the hand-applied teleports, if any.
     pub branch: Option<Trajectory>,
-    /// `(t, η_t)` of every teleport of [`Self::shown`]: how close its
-    /// angle came to the oracle's ([`crate::eval::run_teleport_efficiency`],
-    /// one oracle search per teleport, so computed with the run).
-    pub efficiency: Vec<(usize, f64)>,
+    /// `(t, η_t)` of every teleport of [`Self::shown`], found on first
+    /// use ([`Self::efficiency`]).
+    efficiency: std::sync::OnceLock<Vec<(usize, f64)>>,
 }
 
 impl RunResult {
     /// The run the timeline follows: the branch when there is one.
     pub fn shown(&self) -> &Trajectory {
         self.branch.as_ref().unwrap_or(&self.base)
+    }
+
+    /// `(t, η_t)` of every teleport of [`Self::shown`]: how close its angle
+    /// came to the oracle's ([`crate::eval::run_teleport_efficiency`]). One
+    /// oracle search per teleport, so it is computed when a view first asks
+    /// (the Newton window's η plot), once per run, never per frame.
+    pub fn efficiency(&self, obj: &crate::objective::Objective) -> &[(usize, f64)] {
+        self.efficiency
+            .get_or_init(|| crate::eval::run_teleport_efficiency(obj, self.shown()))
     }
 }
 
@@ -223,12 +231,10 @@ impl TeleportApp {
                 model.trajectory_with_teleports(obj, x0, steps, &manual)
             }
         });
-        let efficiency =
-            crate::eval::run_teleport_efficiency(obj, branch.as_ref().unwrap_or(&base));
         Some(RunResult {
             base,
             branch,
-            efficiency,
+            efficiency: std::sync::OnceLock::new(),
         })
     }
 
