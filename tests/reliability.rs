@@ -298,7 +298,9 @@ fn a_reader_that_stops_early_is_not_a_crash() {
 /// the native training thread learns, pause between slices and stop.
 #[test]
 fn the_time_sliced_trainer_learns_what_the_thread_learns() {
-    let (model, config) = l2o_tele_training(16, 7, 60);
+    // Long enough (tens of milliseconds with the core at opt-level 3) that
+    // slices of a millisecond take many pumps on any machine.
+    let (model, config) = l2o_tele_training(32, 7, 1000);
     let wake: Arc<dyn Fn() + Send + Sync> = Arc::new(|| {});
     let last = |handle: &TrainerHandle, last: &mut Option<Snapshot>| {
         while let Some(s) = handle.take_latest() {
