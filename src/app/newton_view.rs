@@ -7,6 +7,7 @@ use egui::{Color32, RichText};
 use egui_plot::{Arrows, Plot};
 
 use super::TeleportApp;
+use super::side_plots::Band;
 use super::state::RowId;
 use crate::theory::decompose;
 
@@ -377,6 +378,3 @@ fn diverging(v: f64) -> Color32 {
     };
     white.lerp_to_gamma(end, v.abs())
 }
-
-/// A quartile band: the first and the third quartile per step.
-type Band = (Vec<[f64; 2]>, Vec<[f64; 2]>);

@@ -13,9 +13,10 @@ use crate::numfmt::{full, short};
 /// Samples of the θ curve.
 const THETA_SAMPLES: usize = 240;
 
-/// The lower and upper edges of a quartile band: log₁₀ of the first and
-/// third quartiles per step.
-type Band = (Vec<[f64; 2]>, Vec<[f64; 2]>);
+/// The lower and upper edges of a quartile band: the first and third
+/// quartiles per step (of log₁₀ f on the loss plot, of η in the Newton
+/// window).
+pub(super) type Band = (Vec<[f64; 2]>, Vec<[f64; 2]>);
 
 /// The colour of the teleport-quality marker and readout.
 const TELEPORT_COLOR: Color32 = Color32::from_rgb(200, 110, 20);

@@ -12,17 +12,12 @@
 
 use super::lstm::Net;
 pub use super::real::exp_fast;
-use super::real::{Real, dot, sigmoid_fast, tanh_fast};
+use super::real::{dot, madd, sigmoid_fast, tanh_fast};
 
 /// Gate columns per register tile: two 256-bit registers of `f32`.
 const STRIP: usize = 16;
 /// Optimizees per register tile (with [`STRIP`], 12 accumulators).
 pub const TILE: usize = 6;
-
-#[inline(always)]
-fn madd(a: f32, b: f32, c: f32) -> f32 {
-    Real::mul_add(a, b, c)
-}
 
 /// A network's weights packed for batches: each cell's gate matrix in
 /// strips of [`STRIP`] columns (`[strip][input][column]`).

@@ -144,7 +144,7 @@ pub fn exp_fast(x: f32) -> f32 {
 /// [`Real::mul_add`] for `f32` (whose inherent `mul_add` is always fused:
 /// a slow libm call on targets without FMA).
 #[inline(always)]
-fn madd(a: f32, b: f32, c: f32) -> f32 {
+pub(crate) fn madd(a: f32, b: f32, c: f32) -> f32 {
     Real::mul_add(a, b, c)
 }
 
