@@ -87,6 +87,20 @@ fn the_newton_window_splits_the_selected_rows_move_and_jump() {
         h.query_by_label_contains("teleport jump").is_none(),
         "GD does not teleport"
     );
+    // Its next move, beside Newton's at the same point: GD moves along
+    // −∇f, so none of it is along the level set.
+    let next = h.query_by_label_contains("next move: ‖Δx‖").unwrap();
+    let text = egui_kittest::kittest::NodeT::accesskit_node(&next)
+        .value()
+        .unwrap_or_default();
+    let share: f64 = text
+        .rsplit("= ")
+        .next()
+        .unwrap()
+        .replace('−', "-")
+        .parse()
+        .unwrap();
+    assert!(share.abs() < 1e-9, "{text}");
     let jump_step = h
         .state()
         .run(oracle)
@@ -98,6 +112,9 @@ fn the_newton_window_splits_the_selected_rows_move_and_jump() {
         .unwrap()
         .t;
     h.state_mut().state.selected = oracle;
+    h.state_mut().state.playback.t = jump_step - 1;
+    h.run_steps(2);
+    assert!(h.query_by_label_contains("then a teleport jump").is_some());
     h.state_mut().state.playback.t = jump_step;
     h.run_steps(2);
     assert!(h.query_by_label_contains("teleport jump").is_some());

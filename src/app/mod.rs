@@ -1186,6 +1186,8 @@ struct FloatingWindow {
     size: [f32; 2],
     open: fn(&mut state::Panels) -> &mut bool,
     body: UiBody,
+    /// Whether the body scrolls (a tall window on a small screen).
+    scroll: bool,
 }
 
 /// The floating windows, drawn in this order (later ones on top).
@@ -1196,6 +1198,7 @@ const FLOATING_WINDOWS: [FloatingWindow; 4] = [
         size: [700.0, 420.0],
         open: |p| &mut p.alg2,
         body: TeleportApp::alg2_ui,
+        scroll: false,
     },
     FloatingWindow {
         title: "Newton vs teleport (Proposition 4.1)",
@@ -1203,6 +1206,7 @@ const FLOATING_WINDOWS: [FloatingWindow; 4] = [
         size: [420.0, 640.0],
         open: |p| &mut p.newton,
         body: TeleportApp::newton_ui,
+        scroll: true,
     },
     FloatingWindow {
         title: "Live meta-training",
@@ -1210,6 +1214,7 @@ const FLOATING_WINDOWS: [FloatingWindow; 4] = [
         size: [360.0, 420.0],
         open: |p| &mut p.training,
         body: TeleportApp::training_ui,
+        scroll: false,
     },
     FloatingWindow {
         title: "Help: shortcuts and a short tour",
@@ -1217,6 +1222,7 @@ const FLOATING_WINDOWS: [FloatingWindow; 4] = [
         size: [460.0, 380.0],
         open: |p| &mut p.help,
         body: TeleportApp::help_ui,
+        scroll: false,
     },
 ];
 
@@ -1228,6 +1234,7 @@ impl TeleportApp {
             let mut open = *(window.open)(&mut self.state.panels);
             let size = egui::Vec2::from(window.size);
             self.floating_window(window.title, window.slot, size, &mut open)
+                .vscroll(window.scroll)
                 .show(ctx, |ui| (window.body)(self, ui));
             *(window.open)(&mut self.state.panels) = open;
         }

@@ -68,23 +68,59 @@ impl TeleportApp {
         // step's length, all divided by the longest: the plot shows
         // directions and relative sizes on a fixed scale, so it stays
         // readable (and representable) at x = −7e61 or with ‖v‖ = 1e−300.
-        let scale = d.v2.norm() / d.v1.norm().max(f64::MIN_POSITIVE);
-        let vectors = [
+        let newton_len = d.v2.norm();
+        let scaled = |v: crate::objective::Vec2| v * (newton_len / v.norm().max(f64::MIN_POSITIVE));
+        let mut vectors = vec![
             (
-                "v1 = −∇f (scaled)",
-                d.v1 * scale,
+                "v1 = −∇f (scaled)".to_owned(),
+                scaled(d.v1),
                 Color32::from_rgb(31, 119, 180),
             ),
-            ("v2 (Newton)", d.v2, Color32::from_rgb(255, 127, 14)),
-            ("v∥", d.v_par, Color32::from_rgb(44, 160, 44)),
-            ("v⊥", d.v_perp, Color32::from_rgb(214, 39, 40)),
+            (
+                "v2 (Newton)".to_owned(),
+                d.v2,
+                Color32::from_rgb(255, 127, 14),
+            ),
+            ("v∥".to_owned(), d.v_par, Color32::from_rgb(44, 160, 44)),
+            ("v⊥".to_owned(), d.v_perp, Color32::from_rgb(214, 39, 40)),
         ];
+        // The selected row's own next step from this point, beside them.
+        let next = self.next_move_of_selected();
+        if let Some((name, color, a)) = &next {
+            if let Some(local) = a.local {
+                ui.label(format!(
+                    "{name}'s next move: ‖Δx‖ = {}, {}° from Newton's, symmetry share ‖v⊥‖/‖Δx‖ = {}",
+                    short(local.dx.norm()),
+                    short(angle_between(local.dx, d.v2).to_degrees()),
+                    short(local.symmetry_share()),
+                ));
+                vectors.push((
+                    format!("{name}: next Δx (scaled)"),
+                    scaled(local.dx),
+                    *color,
+                ));
+            }
+            if let Some(jump) = a.jump {
+                ui.label(format!(
+                    "… then a teleport jump: ‖jump‖ = {}, {}° from Newton's",
+                    short(jump.dx.norm()),
+                    short(angle_between(jump.dx, d.v2).to_degrees()),
+                ));
+                let faint = color.gamma_multiply(0.55);
+                vectors.push((
+                    format!("{name}: next jump (scaled)"),
+                    scaled(jump.dx),
+                    faint,
+                ));
+            }
+        }
         let longest = vectors
             .iter()
             .map(|(_, v, _)| v.norm())
             .filter(|n| n.is_finite())
             .fold(0.0, f64::max);
         Plot::new("newton-vectors-plot")
+            .height(240.0)
             .data_aspect(1.0)
             .include_x(-1.1)
             .include_x(1.1)
@@ -112,7 +148,31 @@ impl TeleportApp {
     }
 }
 
+/// The angle between two vectors, in radians (NaN when either is zero).
+fn angle_between(a: crate::objective::Vec2, b: crate::objective::Vec2) -> f64 {
+    (a.dot(&b) / (a.norm() * b.norm())).clamp(-1.0, 1.0).acos()
+}
+
 impl TeleportApp {
+    /// The selected row's step out of the current point (timeline step t
+    /// to t + 1): its name, colour and anatomy, when it has one.
+    fn next_move_of_selected(&self) -> Option<(String, Color32, crate::theory::StepAnatomy)> {
+        let id = self.state.selected;
+        let (entry, name) = self
+            .state
+            .optimizers
+            .iter()
+            .zip(self.state.row_labels())
+            .find(|(r, _)| r.id == id)?;
+        let run = self.run(id)?;
+        let a = crate::theory::step_anatomy(
+            &self.rt.objective,
+            run.shown(),
+            self.state.playback.t + 1,
+        )?;
+        Some((name, super::row_color(entry), a))
+    }
+
     /// The anatomy of the selected row's update at the current step (its
     /// move and its teleport jump, each split along ∇f and along the level
     /// set), and the symmetry share of every visible row per step.
