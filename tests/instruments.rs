@@ -455,6 +455,26 @@ fn basin_map_refines_and_a_task_change_mid_compute_shows_nothing_stale() {
     assert!(!h.state().rt.basin.computing());
 }
 
+/// Opens the training window and starts training `trajectories` of a small
+/// L2O (H = 16, 10 steps) on elli_vary: long enough (about a second for
+/// 20,000) for the UI to take several of the snapshots published every
+/// 200 ms (it only ever sees the latest).
+fn start_small_training(h: &mut egui_kittest::Harness<'_, TeleportApp>, trajectories: usize) {
+    use teleport_lab::l2o::Variant;
+    use teleport_lab::objective::TaskDist;
+    {
+        let s = &mut h.state_mut().state.training;
+        s.variant = Variant::L2o;
+        s.hidden = 16;
+        s.trajectories = trajectories;
+        s.steps = 10;
+        s.dist = TaskDist::ElliVary;
+    }
+    h.state_mut().state.panels.training = true;
+    h.run_steps(2);
+    h.get_by_label("▶ Start").click();
+}
+
 /// Live training draws the smoothed meta-loss over the raw one and a
 /// validation curve: one point per validated snapshot, each the median f
 /// after N steps on the 64 held-out tasks — checked for the final weights
@@ -463,24 +483,11 @@ fn basin_map_refines_and_a_task_change_mid_compute_shows_nothing_stale() {
 fn training_shows_a_smoothed_loss_and_a_validation_curve_of_held_out_tasks() {
     use std::time::{Duration, Instant};
     use teleport_lab::app::validation::{VALIDATION_SEED, VALIDATION_TASKS};
-    use teleport_lab::l2o::Variant;
     use teleport_lab::objective::TaskDist;
     const TRAJECTORIES: usize = 20_000;
     let dir = common::temp_dir("validation");
     let mut h = common::harness(common::app_with(&dir));
-    {
-        let s = &mut h.state_mut().state.training;
-        s.variant = Variant::L2o;
-        // Long enough (about a second) for the UI to take several of the
-        // snapshots published every 200 ms: it only ever sees the latest.
-        s.hidden = 16;
-        s.trajectories = TRAJECTORIES;
-        s.steps = 10;
-        s.dist = TaskDist::ElliVary;
-    }
-    h.state_mut().state.panels.training = true;
-    h.run_steps(2);
-    h.get_by_label("▶ Start").click();
+    start_small_training(&mut h, TRAJECTORIES);
     let deadline = Instant::now() + Duration::from_secs(120);
     // Training ends, then the validation worker catches up.
     loop {
@@ -540,4 +547,77 @@ fn training_shows_a_smoothed_loss_and_a_validation_curve_of_held_out_tasks() {
             .is_some()
     );
     assert!(h.query_by_label_contains("validation: median f").is_some());
+}
+
+/// The training timeline keeps the published versions; going back to one
+/// runs the live row with exactly that version's weights (checked against
+/// the version's own trajectory), draws the versions before it as ghosts,
+/// and "newest" follows training again.
+#[test]
+fn the_training_timeline_goes_back_to_an_earlier_version_with_ghost_trails() {
+    use std::time::{Duration, Instant};
+    use teleport_lab::app::timeline::{CAPACITY, GHOSTS};
+    use teleport_lab::objective::Vec2;
+    let dir = common::temp_dir("timeline");
+    let mut h = common::harness(common::app_with(&dir));
+    start_small_training(&mut h, 20_000);
+    let deadline = Instant::now() + Duration::from_secs(120);
+    while !h.state().rt.training.finished && Instant::now() < deadline {
+        h.step();
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    h.run_steps(2);
+    let live_run = |h: &egui_kittest::Harness<'_, TeleportApp>| {
+        let app = h.state();
+        let row = app
+            .state
+            .optimizers
+            .iter()
+            .find(|r| matches!(r.kind, EntryKind::Live(_)) && r.enabled)
+            .unwrap();
+        app.run(row.id).unwrap().base.clone()
+    };
+    let own_run = |h: &egui_kittest::Harness<'_, TeleportApp>, index: usize| {
+        let app = h.state();
+        let v = &app.training_timeline().versions()[index];
+        let (x0, steps) = (Vec2::from(app.state.x0), app.state.steps);
+        v.model.trajectory(&app.rt.objective, x0, steps)
+    };
+    let xs = |run: &teleport_lab::optim::Trajectory| -> Vec<[f64; 2]> {
+        run.records.iter().map(|r| r.x).collect()
+    };
+    let n = h.state().training_timeline().versions().len();
+    assert!(h.state().rt.training.finished, "training did not finish");
+    assert!((3..=CAPACITY + 1).contains(&n), "{n} versions kept");
+    assert!(h.state().training_timeline().follows_newest());
+    assert_eq!(xs(&live_run(&h)), xs(&own_run(&h, n - 1)));
+    assert!(h.query_by_label("version shown").is_some(), "the scrubber");
+    // The newest version shows the GHOSTS before it as ghost trails.
+    let ghosts: Vec<_> = h.state_mut().ghost_runs().iter().map(xs).collect();
+    assert_eq!(ghosts.len(), GHOSTS.min(n - 1));
+    assert_eq!(ghosts[ghosts.len() - 1], xs(&own_run(&h, n - 2)));
+
+    // Back to the second version: the live row runs with its weights.
+    h.state_mut().show_training_version(1);
+    h.run_steps(2);
+    assert!(!h.state().training_timeline().follows_newest());
+    let earlier = xs(&live_run(&h));
+    assert_eq!(earlier, xs(&own_run(&h, 1)));
+    assert_ne!(earlier, xs(&own_run(&h, n - 1)), "versions differ");
+    let ghosts: Vec<_> = h.state_mut().ghost_runs().iter().map(xs).collect();
+    assert_eq!(ghosts, vec![xs(&own_run(&h, 0))], "one version before it");
+    let label = {
+        let v = &h.state().training_timeline().versions()[1];
+        format!("v{} · {} trajectories", v.version, v.trajectories)
+    };
+    assert!(h.query_by_label(&label).is_some(), "{label}");
+
+    // "newest" follows training again.
+    h.get_by_label("newest").click();
+    h.run_steps(2);
+    assert!(h.state().training_timeline().follows_newest());
+    assert_eq!(xs(&live_run(&h)), xs(&own_run(&h, n - 1)));
+    // Turning the ghosts off draws none.
+    h.state_mut().state.training.ghosts = false;
+    assert!(h.state_mut().ghost_runs().is_empty());
 }

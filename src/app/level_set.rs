@@ -210,6 +210,7 @@ impl TeleportApp {
         let theta = self.state.theta;
         let y = teleport(&obj, &x, theta);
         let t = self.state.playback.t;
+        let ghosts = self.ghost_trails();
 
         // Start dragging x₀ when the press lands near it (in last frame's
         // coordinates); the plot then does not pan.
@@ -343,6 +344,18 @@ impl TeleportApp {
                 shade_cells(plot_ui, fails, &cache.newton_cells, red);
             }
 
+            // Earlier versions of the live weights, fading with age.
+            let n = ghosts.len() as f32;
+            for (k, (color, points)) in ghosts.into_iter().enumerate() {
+                plot_ui.line(
+                    path("earlier versions (ghosts)", near_view(points, min, max))
+                        .id(("ghost", k))
+                        .color(color.gamma_multiply(0.15 + 0.45 * (k as f32 + 1.0) / n))
+                        .width(1.5)
+                        .allow_hover(false),
+                );
+            }
+
             // Trajectories: the whole run faint, the part up to t strong,
             // teleport jumps dashed with a diamond.
             for (entry, mut name, run) in self.visible_runs() {
@@ -463,6 +476,39 @@ impl TeleportApp {
         if double_clicked {
             self.rt.level_set.reset_view = true;
         }
+    }
+}
+
+impl TeleportApp {
+    /// The ghost trails to draw, oldest first: the live row's colour and
+    /// each earlier version's path (teleport jumps included).
+    fn ghost_trails(&mut self) -> Vec<(Color32, Vec<[f64; 2]>)> {
+        let color = self
+            .rt
+            .live
+            .as_ref()
+            .and_then(|l| {
+                let live = super::state::EntryKind::Live(l.variant);
+                self.state
+                    .optimizers
+                    .iter()
+                    .find(|r| r.enabled && r.kind == live)
+            })
+            .map(super::row_color);
+        let Some(color) = color else {
+            return Vec::new();
+        };
+        self.ghost_runs()
+            .iter()
+            .map(|run| {
+                let points = run
+                    .records
+                    .iter()
+                    .flat_map(|rec| rec.from.into_iter().chain([rec.x]))
+                    .collect();
+                (color, points)
+            })
+            .collect()
     }
 }
 

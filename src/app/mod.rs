@@ -24,6 +24,7 @@ mod runs;
 pub mod session;
 pub mod side_plots;
 pub mod state;
+pub mod timeline;
 pub mod trainer;
 mod training_view;
 pub mod validation;

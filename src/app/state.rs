@@ -344,6 +344,13 @@ pub struct TrainingSettings {
     /// 0 draws the raw losses, 0.99 a long average.
     #[serde(default = "default_smoothing")]
     pub smoothing: f64,
+    /// Draw the live row's runs with the versions before the one shown.
+    #[serde(default = "yes")]
+    pub ghosts: bool,
+}
+
+fn yes() -> bool {
+    true
 }
 
 fn default_smoothing() -> f64 {
@@ -363,6 +370,7 @@ impl Default for TrainingSettings {
             preprocess: Preprocess::Raw,
             seed: 0,
             smoothing: default_smoothing(),
+            ghosts: true,
         }
     }
 }

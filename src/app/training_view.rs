@@ -7,10 +7,12 @@ use egui::{DragValue, RichText};
 use egui_plot::{Line, Plot};
 
 use super::state::{EntryKind, OptimizerEntry};
+use super::timeline::{self, Timeline};
 use super::trainer::{FaultInjection, Mode, TrainerHandle};
 use super::{LiveModel, TeleportApp};
 use crate::l2o::{MetaOptimizer, ModelConfig, Preprocess, TrainConfig, TrainSetup, Variant};
-use crate::objective::TaskDist;
+use crate::objective::{TaskDist, Vec2};
+use crate::optim::Trajectory;
 
 /// The training thread and what the UI knows of it.
 #[derive(Debug, Default)]
@@ -35,6 +37,19 @@ pub struct TrainingRuntime {
     pub fault: FaultInjection,
     /// Frame timing for a time-sliced trainer (the web's).
     pub slices: super::trainer::SliceClock,
+    /// The published versions of this run, to go back to.
+    pub(super) timeline: Timeline,
+    /// The ghost trails' runs, with what they were computed for.
+    ghosts: Option<(GhostKey, Vec<Trajectory>)>,
+}
+
+/// What the ghost trails depend on: the versions, the task, x₀ and steps.
+#[derive(Clone, Debug, PartialEq)]
+struct GhostKey {
+    versions: Vec<u64>,
+    task: super::state::TaskSource,
+    x0: [f64; 2],
+    steps: usize,
 }
 
 impl TrainingRuntime {
@@ -177,13 +192,16 @@ impl TeleportApp {
                 false,
             ));
         }
-        let generation = self.rt.live.as_ref().map_or(1, |l| l.generation + 1);
-        self.rt.live = Some(LiveModel {
-            variant,
-            model: snapshot.model,
-            version: snapshot.version,
-            generation,
-        });
+        // Every good version goes on the timeline; the app shows it unless
+        // the user went back to an earlier one.
+        if snapshot.healthy && snapshot.error.is_none() {
+            let done = snapshot.progress.trajectories_done;
+            let model = Arc::clone(&snapshot.model);
+            rt.timeline.push(snapshot.version, done, model);
+        }
+        if rt.timeline.follows_newest() {
+            self.show_model(variant, snapshot.model, snapshot.version);
+        }
         if let Some((text, error)) = message {
             self.notify(ctx, text, error);
         }
@@ -291,6 +309,11 @@ impl TeleportApp {
         if let Some(p) = &t.problem {
             ui.label(RichText::new(p).color(ui.visuals().error_fg_color));
         }
+        self.timeline_scrubber_ui(ui);
+        let t = &self.rt.training;
+        let pinned_at = (!t.timeline.follows_newest())
+            .then(|| t.timeline.shown().map(|v| v.trajectories as f64))
+            .flatten();
         let losses = t.losses.clone();
         ui.horizontal(|ui| {
             let smoothing = egui::Slider::new(&mut self.state.training.smoothing, 0.0..=0.99);
@@ -338,6 +361,9 @@ impl TeleportApp {
                         .color(egui::Color32::from_rgb(214, 39, 40))
                         .radius(2.5),
                 );
+                if let Some(x) = pinned_at {
+                    plot_ui.vline(egui_plot::VLine::new("version shown", x).color(color));
+                }
             });
         if self.rt.validation.skipped > 0 {
             ui.label(
@@ -351,6 +377,129 @@ impl TeleportApp {
         if self.rt.training.running() {
             // Keep the ETA ticking even between snapshots.
             ctx.request_repaint_after(std::time::Duration::from_millis(250));
+        }
+    }
+
+    /// Makes `model` the live model: the live rows, across-tasks bands and
+    /// basin maps follow it (its generation is new).
+    fn show_model(&mut self, variant: Variant, model: Arc<MetaOptimizer<f32>>, version: u64) {
+        let generation = self.rt.live.as_ref().map_or(1, |l| l.generation + 1);
+        self.rt.live = Some(LiveModel {
+            variant,
+            model,
+            version,
+            generation,
+        });
+    }
+
+    /// The training timeline: the versions kept and the one shown.
+    pub fn training_timeline(&self) -> &Timeline {
+        &self.rt.training.timeline
+    }
+
+    /// Shows version `index` of the training timeline (the newest follows
+    /// new versions as training publishes them).
+    pub fn show_training_version(&mut self, index: usize) {
+        let Some(v) = self.rt.training.timeline.show(index).cloned() else {
+            return;
+        };
+        if self
+            .rt
+            .live
+            .as_ref()
+            .is_some_and(|l| Arc::ptr_eq(&l.model, &v.model))
+        {
+            return;
+        }
+        self.show_model(v.model.variant(), v.model, v.version);
+    }
+
+    /// The runs of the versions before the one shown (oldest first), from
+    /// the current x₀ on the current task, when a live row shows: the ghost
+    /// trails. Computed again only when a version, the task, x₀ or the
+    /// steps change.
+    pub fn ghost_runs(&mut self) -> &[Trajectory] {
+        let variant = self.rt.live.as_ref().map(|l| l.variant);
+        let live_row_on = self
+            .state
+            .optimizers
+            .iter()
+            .any(|r| r.enabled && Some(r.kind.clone()) == variant.map(EntryKind::Live));
+        let ghosts = self.rt.training.timeline.ghosts();
+        if !(self.state.training.ghosts && live_row_on) || ghosts.is_empty() {
+            self.rt.training.ghosts = None;
+            return &[];
+        }
+        let key = GhostKey {
+            versions: ghosts.iter().map(|v| v.version).collect(),
+            task: self.state.source.clone(),
+            x0: self.state.x0,
+            steps: self.state.steps,
+        };
+        let fresh = matches!(&self.rt.training.ghosts, Some((k, _)) if *k == key);
+        if !fresh {
+            let x0 = Vec2::from(self.state.x0);
+            let runs = ghosts
+                .iter()
+                .map(|v| v.model.trajectory(&self.rt.objective, x0, self.state.steps))
+                .collect();
+            self.rt.training.ghosts = Some((key, runs));
+        }
+        self.rt
+            .training
+            .ghosts
+            .as_ref()
+            .map_or(&[], |(_, runs)| runs)
+    }
+
+    /// The timeline's scrubber: which kept version the app shows.
+    fn timeline_scrubber_ui(&mut self, ui: &mut egui::Ui) {
+        let t = &self.rt.training.timeline;
+        let (Some(shown), n) = (t.shown_index(), t.versions().len()) else {
+            return;
+        };
+        if n < 2 {
+            return;
+        }
+        let mut index = shown;
+        ui.horizontal(|ui| {
+            let slider = egui::Slider::new(&mut index, 0..=n - 1).show_value(false);
+            super::labelled(ui, "version shown", slider).on_hover_text(
+                "Go back to an earlier version of the weights, during training or after: \
+                 the live row, its across-tasks band and its basin map follow.",
+            );
+            if let Some(v) = t.versions().get(index) {
+                ui.label(format!("v{} · {} trajectories", v.version, v.trajectories));
+            }
+            if !t.follows_newest()
+                && ui
+                    .button("newest")
+                    .on_hover_text("Show the newest version and follow training again.")
+                    .clicked()
+            {
+                index = n - 1;
+            }
+        });
+        ui.horizontal(|ui| {
+            ui.checkbox(&mut self.state.training.ghosts, "ghost trails")
+                .on_hover_text(format!(
+                    "Draw the live row's runs with the {} versions before the one shown, fading.",
+                    timeline::GHOSTS
+                ));
+            let t = &self.rt.training.timeline;
+            ui.label(
+                RichText::new(format!(
+                    "keeps {} of {} versions max, every {} published ({:.1} MB)",
+                    n,
+                    timeline::CAPACITY + 1,
+                    t.stride(),
+                    t.bytes() as f64 / (1 << 20) as f64
+                ))
+                .weak(),
+            );
+        });
+        if index != shown {
+            self.show_training_version(index);
         }
     }
 
@@ -411,14 +560,10 @@ impl TeleportApp {
     fn set_live_model(&mut self, ctx: &egui::Context, model: MetaOptimizer<f32>, from: &str) {
         let variant = model.variant();
         self.rt.training.stop();
+        // Loaded weights are not a version of the last training run.
+        self.rt.training.timeline = Timeline::default();
         let version = self.rt.live.as_ref().map_or(1, |l| l.version + 1);
-        let generation = self.rt.live.as_ref().map_or(1, |l| l.generation + 1);
-        self.rt.live = Some(LiveModel {
-            variant,
-            model: Arc::new(model),
-            version,
-            generation,
-        });
+        self.show_model(variant, Arc::new(model), version);
         self.show_live_row(variant);
         self.notify(ctx, format!("Loaded {variant} weights from {from}"), false);
     }
