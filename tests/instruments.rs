@@ -621,3 +621,49 @@ fn the_training_timeline_goes_back_to_an_earlier_version_with_ghost_trails() {
     h.state_mut().state.training.ghosts = false;
     assert!(h.state_mut().ghost_runs().is_empty());
 }
+
+/// The task gallery shows the first tasks of the distribution as
+/// thumbnails; clicking one opens that task (the side panel's sampled task
+/// of the same seed) from its own start point, and ▶ pages on.
+#[test]
+fn the_task_gallery_opens_the_task_clicked_from_its_own_start() {
+    use teleport_lab::app::gallery::{THUMBNAILS, task};
+    use teleport_lab::app::state::TaskSource;
+    use teleport_lab::objective::{TaskDist, Vec2};
+    let mut state = AppState::default();
+    state.panels.gallery = true;
+    let dir = common::temp_dir("gallery");
+    let mut h = common::harness(TeleportApp::new(state, &common::test_options(&dir)));
+    h.run_steps(2);
+    for seed in 0..THUMBNAILS {
+        assert!(
+            h.query_by_label(&format!("open elli_vary #{seed}"))
+                .is_some(),
+            "thumbnail {seed}"
+        );
+    }
+    h.get_by_label("open elli_vary #5").click();
+    h.run_steps(2);
+    let expected = task(TaskDist::ElliVary, 5);
+    let app = h.state();
+    assert_eq!(
+        app.state.source,
+        TaskSource::Sampled {
+            dist: TaskDist::ElliVary,
+            seed: 5
+        }
+    );
+    assert_eq!(Vec2::from(app.state.x0), expected.x0);
+    // The app's task is the thumbnail's: the same f everywhere we look.
+    for p in [expected.x0, Vec2::new(0.3, -1.7), Vec2::new(-2.0, 0.5)] {
+        assert_eq!(app.rt.objective.f(&p), expected.objective.f(&p));
+    }
+    // Its minimizer, where h = 0, has f = 0.
+    assert!(expected.objective.f(&expected.objective.minimizer()) < 1e-20);
+    // The gallery follows the current task's distribution and pages on.
+    h.get_by_label("next ▶").click();
+    h.run_steps(2);
+    assert_eq!(h.state().gallery_seeds(), 12..24);
+    assert!(h.query_by_label("open elli_vary #12").is_some());
+    assert!(h.query_by_label("open elli_vary #0").is_none());
+}

@@ -34,6 +34,8 @@ pub enum UiCommand {
     ToggleNewton,
     /// The live meta-training window.
     ToggleTraining,
+    /// The task gallery window.
+    ToggleGallery,
     /// Fit the plot to x₀, the minimum and the runs.
     ResetView,
     /// Presentation mode.
@@ -83,7 +85,7 @@ pub enum Menu {
 
 impl UiCommand {
     /// Every command, in menu and help order.
-    pub const ALL: [Self; 29] = [
+    pub const ALL: [Self; 30] = [
         Self::Open,
         Self::SaveLab,
         Self::CopyLink,
@@ -96,6 +98,7 @@ impl UiCommand {
         Self::ToggleAlg2,
         Self::ToggleNewton,
         Self::ToggleTraining,
+        Self::ToggleGallery,
         Self::ResetView,
         Self::Presentation,
         Self::OpenLesson,
@@ -130,6 +133,7 @@ impl UiCommand {
             Self::ToggleAlg2 => "Algorithm 2",
             Self::ToggleNewton => "Newton vs teleport",
             Self::ToggleTraining => "Live meta-training",
+            Self::ToggleGallery => "Task gallery",
             Self::ResetView => "Reset view",
             Self::Presentation => "Presentation",
             Self::OpenLesson => "Open lesson…",
@@ -178,6 +182,9 @@ impl UiCommand {
             }
             Self::ToggleTraining => {
                 "Train a meta-optimizer (Algorithm 1) and watch its trajectory change."
+            }
+            Self::ToggleGallery => {
+                "Thumbnails of a distribution's first tasks, each with its x₀: click one to open it."
             }
             Self::ResetView => "Fit the plot to x₀, the minimum and the runs.",
             Self::Presentation => {
@@ -241,6 +248,7 @@ impl UiCommand {
             | Self::ToggleAlg2
             | Self::ToggleNewton
             | Self::ToggleTraining
+            | Self::ToggleGallery
             | Self::ResetView => None,
         }
     }
@@ -260,6 +268,7 @@ impl UiCommand {
             Self::ToggleAlg2
             | Self::ToggleNewton
             | Self::ToggleTraining
+            | Self::ToggleGallery
             | Self::ResetView
             | Self::Presentation
             | Self::OpenLesson
@@ -332,6 +341,7 @@ impl TeleportApp {
             UiCommand::ToggleAlg2 => self.state.panels.alg2 ^= true,
             UiCommand::ToggleNewton => self.state.panels.newton ^= true,
             UiCommand::ToggleTraining => self.state.panels.training ^= true,
+            UiCommand::ToggleGallery => self.state.panels.gallery ^= true,
             UiCommand::ResetView => self.rt.level_set.reset_view = true,
             UiCommand::ToggleHelp => self.state.panels.help ^= true,
             UiCommand::PlayPause => {
@@ -384,6 +394,7 @@ impl TeleportApp {
             UiCommand::ToggleAlg2 => Some(self.state.panels.alg2),
             UiCommand::ToggleNewton => Some(self.state.panels.newton),
             UiCommand::ToggleTraining => Some(self.state.panels.training),
+            UiCommand::ToggleGallery => Some(self.state.panels.gallery),
             UiCommand::Presentation => Some(self.state.view.presenting),
             _ => None,
         };

@@ -115,6 +115,29 @@ fn ramp(t: f64) -> Color32 {
     Color32::from_rgba_unmultiplied(c.r, c.g, c.b, c.a)
 }
 
+/// The grid's log₁₀ values as an image, low to high on the light-to-dark
+/// ramp (white where f is not finite).
+pub(super) fn colormap(grid: &Grid) -> egui::ColorImage {
+    let logs: Vec<f64> = grid.values.iter().map(|v| v.max(1e-300).log10()).collect();
+    let finite = || logs.iter().copied().filter(|v| v.is_finite());
+    let lo = finite().fold(f64::INFINITY, f64::min);
+    let hi = finite().fold(f64::NEG_INFINITY, f64::max);
+    let span = (hi - lo).max(1e-9);
+    // Image rows go top to bottom; grid rows bottom to top.
+    let mut pixels = Vec::with_capacity(grid.nx * grid.ny);
+    for j in (0..grid.ny).rev() {
+        for i in 0..grid.nx {
+            let v = logs[j * grid.nx + i];
+            pixels.push(if v.is_finite() {
+                ramp((v - lo) / span)
+            } else {
+                Color32::WHITE
+            });
+        }
+    }
+    egui::ColorImage::new([grid.nx, grid.ny], pixels)
+}
+
 /// Fills each grid cell (a quadrilateral) with `fill`, without outline or
 /// hover, under one legend entry `name`.
 fn shade_cells(
@@ -164,31 +187,7 @@ impl TeleportApp {
         }
         if self.state.show.filled && cache.texture_key.as_ref() != Some(&key) {
             let grid = Grid::of_objective(&self.rt.objective, min, max, COLORMAP, COLORMAP);
-            let logs: Vec<f64> = grid.values.iter().map(|v| v.max(1e-300).log10()).collect();
-            let lo = logs
-                .iter()
-                .copied()
-                .filter(|v| v.is_finite())
-                .fold(f64::INFINITY, f64::min);
-            let hi = logs
-                .iter()
-                .copied()
-                .filter(|v| v.is_finite())
-                .fold(f64::NEG_INFINITY, f64::max);
-            let span = (hi - lo).max(1e-9);
-            // Texture rows go top to bottom; grid rows bottom to top.
-            let mut pixels = Vec::with_capacity(COLORMAP * COLORMAP);
-            for j in (0..COLORMAP).rev() {
-                for i in 0..COLORMAP {
-                    let v = logs[j * COLORMAP + i];
-                    pixels.push(if v.is_finite() {
-                        ramp((v - lo) / span)
-                    } else {
-                        Color32::WHITE
-                    });
-                }
-            }
-            let image = egui::ColorImage::new([COLORMAP, COLORMAP], pixels);
+            let image = colormap(&grid);
             cache.texture = Some(ctx.load_texture("colormap", image, egui::TextureOptions::LINEAR));
             cache.texture_key = Some(key.clone());
         }

@@ -13,6 +13,7 @@ pub mod basin;
 pub mod commands;
 mod controls;
 mod export;
+pub mod gallery;
 mod help;
 pub mod inbox;
 pub mod lab;
@@ -133,6 +134,8 @@ pub enum Command {
     Resample,
     /// Switch to a task source.
     SetSource(TaskSource),
+    /// Open a task with its own start point (the gallery).
+    OpenTask(TaskSource, [f64; 2]),
     /// Reset everything to the defaults.
     ResetDefaults,
     /// Export: the whole window as PNG.
@@ -209,6 +212,8 @@ pub struct Runtime {
     pub export: export::ExportRuntime,
     /// Level-set caches.
     pub level_set: level_set::LevelSetCache,
+    /// The task gallery's thumbnails.
+    gallery: gallery::GalleryCache,
     commands: Vec<Command>,
     /// Frames drawn (for the scripted screenshot).
     frames: u64,
@@ -403,6 +408,7 @@ impl TeleportApp {
                     cache.reset_view = true;
                     cache
                 },
+                gallery: gallery::GalleryCache::default(),
                 commands: Vec::new(),
                 frames: 0,
                 central_rect: egui::Rect::from_min_size(
@@ -715,6 +721,14 @@ impl TeleportApp {
                         );
                     }
                 }
+                Command::OpenTask(source, x0) => match self.set_source(source) {
+                    Ok(()) => {
+                        self.state.x0 = x0;
+                        self.state.playback.t = 0;
+                        self.rt.level_set.reset_view = true;
+                    }
+                    Err(e) => self.notify(ctx, e, true),
+                },
                 Command::ResetDefaults => {
                     let options = Options::default();
                     let export = std::mem::replace(
@@ -1192,7 +1206,7 @@ struct FloatingWindow {
 }
 
 /// The floating windows, drawn in this order (later ones on top).
-const FLOATING_WINDOWS: [FloatingWindow; 4] = [
+const FLOATING_WINDOWS: [FloatingWindow; 5] = [
     FloatingWindow {
         title: "Algorithm 2: learning a rotation on the fly",
         slot: WindowSlot::TopLeft,
@@ -1216,6 +1230,14 @@ const FLOATING_WINDOWS: [FloatingWindow; 4] = [
         open: |p| &mut p.training,
         body: TeleportApp::training_ui,
         scroll: false,
+    },
+    FloatingWindow {
+        title: "Task gallery",
+        slot: WindowSlot::Middle,
+        size: [460.0, 470.0],
+        open: |p| &mut p.gallery,
+        body: TeleportApp::task_gallery_ui,
+        scroll: true,
     },
     FloatingWindow {
         title: "Help: shortcuts and a short tour",

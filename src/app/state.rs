@@ -275,6 +275,9 @@ pub struct Panels {
     pub training: bool,
     /// The shortcut overlay.
     pub help: bool,
+    /// The task gallery.
+    #[serde(default)]
+    pub gallery: bool,
 }
 
 /// Algorithm 2's settings.
@@ -526,6 +529,7 @@ impl Default for AppState {
                 newton: false,
                 training: false,
                 help: false,
+                gallery: false,
             },
             alg2: Alg2Settings::default(),
             training: TrainingSettings::default(),

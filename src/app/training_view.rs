@@ -487,15 +487,21 @@ impl TeleportApp {
                     timeline::GHOSTS
                 ));
             let t = &self.rt.training.timeline;
+            let thinned = match t.stride() {
+                1 => String::new(),
+                k => format!(", now one in {k}"),
+            };
             ui.label(
                 RichText::new(format!(
-                    "keeps {} of {} versions max, every {} published ({:.1} MB)",
-                    n,
+                    "{n} versions kept (at most {}, thinned evenly{thinned}) · {:.1} MB",
                     timeline::CAPACITY + 1,
-                    t.stride(),
                     t.bytes() as f64 / (1 << 20) as f64
                 ))
                 .weak(),
+            )
+            .on_hover_text(
+                "The versions the app received: it takes the newest snapshot each frame, \
+                 so a fast run publishes more than it keeps.",
             );
         });
         if index != shown {
