@@ -596,7 +596,7 @@ pub fn run(cli: Cli) -> Result<(), Failure> {
                     );
                     let i = crate::bench::app::ui_instruments(frames);
                     println!(
-                        "| frame CPU time with the instruments open (Newton window, η, a learned row's probe, across tasks), median / p99 | {:.2} / {:.2} ms |",
+                        "| frame CPU time with the instruments open (Newton window, η, a learned row's probe, across tasks, task gallery, training timeline and ghosts), median / p99 | {:.2} / {:.2} ms |",
                         i.median_ms, i.p99_ms
                     );
                     println!(

@@ -104,7 +104,8 @@ pub fn ui(frames: usize) -> UiMeasurement {
 /// symmetry share, η per step, and the probe of the selected learned row,
 /// L2O + teleport, replayed as playback moves the step) and the loss plot
 /// across 200 tasks (its worker recomputing whenever live training
-/// publishes new weights).
+/// publishes new weights), the task gallery, and the training timeline with
+/// its ghost trails (live training fills it).
 pub fn ui_instruments(frames: usize) -> UiMeasurement {
     ui_on(frames, None, true)
 }
@@ -142,6 +143,7 @@ fn ui_on(
     if instruments {
         use crate::app::state::EntryKind;
         state.panels.newton = true;
+        state.panels.gallery = true;
         state.across_tasks = true;
         let learned = state
             .optimizers
