@@ -256,6 +256,24 @@ pub struct BasinArgs {
     /// The PNG's size, `WxH` (default 900x800).
     #[arg(long, value_parser = parse_size)]
     pub size: Option<[u32; 2]>,
+    /// Also find each start's first step with f ≤ EPS: the CSV gains a
+    /// column `first_step` (empty where the run never got there within the
+    /// steps) and the PNG is shaded by it instead of by log10 f.
+    #[arg(long, value_parser = parse_eps, allow_hyphen_values = true)]
+    pub eps: Option<f64>,
+}
+
+/// `--eps`: a finite threshold above 0.
+fn parse_eps(text: &str) -> Result<f64, String> {
+    let eps: f64 = text
+        .trim()
+        .parse()
+        .map_err(|_| format!("{text:?} is not a number"))?;
+    if eps.is_finite() && eps > 0.0 {
+        Ok(eps)
+    } else {
+        Err(format!("{text}: needs a finite number above 0"))
+    }
 }
 
 /// Output formats of `basin`.
@@ -991,8 +1009,19 @@ fn basin(args: BasinArgs) -> Result<(), Failure> {
     };
     grid.check().map_err(Failure::input)?;
     let never = std::sync::atomic::AtomicBool::new(false);
-    let map = basin(&opt, &objective, &grid, steps, 0.0, &never)
-        .ok_or_else(|| Failure::input("the basin map was cancelled"))?;
+    let map = basin(
+        &opt,
+        &objective,
+        &grid,
+        steps,
+        args.eps.unwrap_or(0.0),
+        &never,
+    )
+    .ok_or_else(|| Failure::input("the basin map was cancelled"))?;
+    let (csv, shade) = match args.eps {
+        Some(_) => (map.csv_with_first_step(), crate::basin::Shade::FirstStep),
+        None => (map.csv(), crate::basin::Shade::FinalF),
+    };
     let write = |out: &std::path::Path, bytes: &[u8]| {
         crate::io::write_atomic(out, bytes).map_err(|e| Failure {
             message: format!("cannot write {}: {e}", out.display()),
@@ -1000,15 +1029,15 @@ fn basin(args: BasinArgs) -> Result<(), Failure> {
         })
     };
     match (args.format, &args.out) {
-        (BasinFormat::Csv, None) => emit(&map.csv()),
-        (BasinFormat::Csv, Some(out)) => write(out, map.csv().as_bytes()),
+        (BasinFormat::Csv, None) => emit(&csv),
+        (BasinFormat::Csv, Some(out)) => write(out, csv.as_bytes()),
         (BasinFormat::Png, Some(out)) => {
             let minimizer = objective.try_minimizer().ok();
             let figure = map.figure(
                 opt.name(),
                 args.size.unwrap_or([900, 800]),
-                minimizer,
-                Some(start),
+                (minimizer, Some(start)),
+                shade,
             );
             let bytes = figure.to_png().map_err(|e| Failure {
                 message: format!("cannot draw the basin map: {e}"),

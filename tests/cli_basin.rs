@@ -134,6 +134,74 @@ fn csv_cells_equal_eval_runs_from_the_same_starts() {
     }
 }
 
+/// `f` at every step of row `row` from `x0`, by `eval --format csv` (see
+/// [`eval_f`]).
+fn eval_fs(dir: &Path, x0: [f64; 2], steps: usize, row: usize) -> Vec<f64> {
+    let lab = json!({
+        "version": 2, "objective": objective(), "x0": x0, "steps": steps,
+        "optimizers": [rows()[row].clone()],
+    });
+    let path = write(dir, "eval.json", &lab);
+    let out = success_stdout(&run(&[
+        "eval",
+        "--scene",
+        path.to_str().unwrap(),
+        "--format",
+        "csv",
+    ]));
+    out.lines()
+        .skip(1)
+        .map(|line| {
+            let fields: Vec<&str> = line.split(',').collect();
+            fields[fields.len() - 5].parse().unwrap()
+        })
+        .collect()
+}
+
+/// With `--eps`, each cell's `first_step` is the first step of the `eval`
+/// run from that start with f ≤ ε, empty where there is none.
+#[test]
+fn eps_adds_the_first_step_below_it_as_eval_runs_find_it() {
+    const EPS: f64 = 0.3;
+    let dir = temp_dir("first-step");
+    let steps = 30;
+    let eps = EPS.to_string();
+    let file = write_lab(&dir, steps);
+    for row in 0..2 {
+        let row_arg = row.to_string();
+        let args = [
+            "basin",
+            "--scene",
+            file.to_str().unwrap(),
+            "--grid",
+            "4",
+            "--steps",
+            "30",
+            "--row",
+            &row_arg,
+            "--bounds",
+            "-4,4,-2,2",
+            "--eps",
+            &eps,
+        ];
+        let out = success_stdout(&run(&args));
+        let mut lines = out.lines();
+        assert_eq!(lines.next(), Some("x0,x1,f,first_step"));
+        let (mut reached, mut missed) = (0, 0);
+        for line in lines {
+            let fields: Vec<&str> = line.split(',').collect();
+            let x0 = [fields[0].parse().unwrap(), fields[1].parse().unwrap()];
+            let want = eval_fs(&dir, x0, steps, row).iter().position(|&f| f <= EPS);
+            let got = (!fields[3].is_empty()).then(|| fields[3].parse::<usize>().unwrap());
+            assert_eq!(got, want, "row {row} at {x0:?}");
+            reached += usize::from(got.is_some());
+            missed += usize::from(got.is_none());
+        }
+        eprintln!("row {row}: {reached} starts reached {EPS}, {missed} did not");
+        assert!(reached > 0, "row {row}");
+    }
+}
+
 /// A version-1 scene is row 0; without `--bounds` the map covers the view
 /// fitted around x₀ and the minimum, and a lab file's saved view when it
 /// has one.
@@ -242,6 +310,9 @@ fn bad_input_exits_2_with_one_line_and_writes_nothing() {
             vec!["--scene", f, "--format", "png", "--out", "/no/such/x.png"],
             "folder",
         ),
+        (vec!["--scene", f, "--eps", "0"], "--eps"),
+        (vec!["--scene", f, "--eps", "-1e-3"], "--eps"),
+        (vec!["--scene", f, "--eps", "inf"], "--eps"),
         (vec!["--scene", f, "--grid", "0"], "--grid"),
         (vec!["--scene", f, "--grid", "5000"], "--grid"),
         (vec!["--scene", f, "--steps", "-1"], "--steps"),

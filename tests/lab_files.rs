@@ -132,6 +132,8 @@ fn save_then_open_round_trips_the_whole_demo() {
     app.state.basin = teleport_lab::app::state::BasinSettings {
         shown: true,
         steps: 33,
+        shade: teleport_lab::basin::Shade::FirstStep,
+        eps: 1e-4,
     };
     app.state.optimizers[2].enabled = true;
     app.state.optimizers[0].enabled = false;

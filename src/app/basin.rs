@@ -18,6 +18,7 @@ use crate::eval::AnyOptimizer;
 use super::TeleportApp;
 use super::runs::RowInputs;
 use super::state::RowId;
+use crate::basin::Shade;
 
 /// The grid sides computed in turn, coarse to fine.
 pub const LEVELS: [usize; 3] = [32, 64, 128];
@@ -28,6 +29,9 @@ struct Source {
     row: RowId,
     inputs: RowInputs,
     steps: usize,
+    shade: Shade,
+    /// ε of a first-step map (0 otherwise: nothing to find).
+    eps: f64,
 }
 
 /// What one computation covers.
@@ -110,6 +114,11 @@ impl TeleportApp {
             row,
             inputs: self.rt.run_keys.get(&row)?.for_basin(),
             steps: self.state.basin.steps,
+            shade: self.state.basin.shade,
+            eps: match self.state.basin.shade {
+                Shade::FinalF => 0.0,
+                Shade::FirstStep => self.state.basin.eps,
+            },
         })
     }
 
@@ -141,7 +150,7 @@ impl TeleportApp {
             }
             self.rt.basin.key = Some(key);
             if let Some(opt) = self.optimizer_of(source.row) {
-                self.start_basin(ctx, opt, view, source.steps);
+                self.start_basin(ctx, opt, view, (source.steps, source.eps));
             }
         }
         self.poll_basin(ctx, &source);
@@ -152,7 +161,7 @@ impl TeleportApp {
         ctx: &egui::Context,
         opt: AnyOptimizer,
         (min, max): ([f64; 2], [f64; 2]),
-        steps: usize,
+        (steps, eps): (usize, f64),
     ) {
         let obj = self.rt.objective.clone();
         let cancel = Arc::new(AtomicBool::new(false));
@@ -171,7 +180,7 @@ impl TeleportApp {
                     y: (min[1], max[1]),
                     n,
                 };
-                let Some(map) = basin(&opt, &obj, &grid, steps, 0.0, &flag) else {
+                let Some(map) = basin(&opt, &obj, &grid, steps, eps, &flag) else {
                     return;
                 };
                 // The channel holds every level: sending never waits.
@@ -226,8 +235,10 @@ impl TeleportApp {
             if map.grid.n == LEVELS[0] {
                 rt.first_level_secs = Some(job.started.elapsed().as_secs_f64());
             }
-            let image =
-                egui::ColorImage::from_rgba_unmultiplied([map.grid.n, map.grid.n], &map.rgba());
+            let image = egui::ColorImage::from_rgba_unmultiplied(
+                [map.grid.n, map.grid.n],
+                &map.rgba_by(source.shade),
+            );
             rt.texture = Some(ctx.load_texture("basin-map", image, egui::TextureOptions::NEAREST));
             rt.shown = Some((source.clone(), map));
         }
@@ -278,11 +289,12 @@ impl TeleportApp {
         let Some((_, map)) = &rt.shown else {
             return Some(format!("Basin map of {row}: computing…"));
         };
-        let range = map.log_range_words("log₁₀");
+        let shade = rt.shown.as_ref().map_or(Shade::FinalF, |(s, _)| s.shade);
+        let words = map.shade_words(shade, "log₁₀");
         let progress = if rt.computing() { ", refining…" } else { "" };
         Some(format!(
-            "Basin map of {row}: f after {} steps from each start, {range}, red: diverged; {}² starts{progress}",
-            map.steps, map.grid.n
+            "Basin map of {row} from each start: {words}; {}² starts{progress}",
+            map.grid.n
         ))
     }
 }

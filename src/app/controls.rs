@@ -169,6 +169,31 @@ impl TeleportApp {
             let steps = DragValue::new(&mut self.state.basin.steps).range(1..=max);
             labelled(ui, "N", steps).on_hover_text("Steps of every run of the basin map.");
         });
+        if self.state.basin.shown {
+            use crate::basin::Shade;
+            ui.horizontal(|ui| {
+                ui.label("shade by");
+                let basin = &mut self.state.basin;
+                ui.radio_value(&mut basin.shade, Shade::FinalF, "f after N")
+                    .on_hover_text("Where each start ends: log f after N steps.");
+                ui.radio_value(&mut basin.shade, Shade::FirstStep, "first step f ≤ ε")
+                    .on_hover_text(
+                        "How fast each start gets there: the first step with f ≤ ε; grey where \
+                         it does not within N steps.",
+                    );
+                if basin.shade == Shade::FirstStep {
+                    egui::ComboBox::from_id_salt("basin-eps")
+                        .selected_text(format!("ε = {}", crate::numfmt::short(basin.eps)))
+                        .show_ui(ui, |ui| {
+                            for k in 1..=12 {
+                                let eps = 10f64.powi(-k);
+                                let text = crate::numfmt::short(eps);
+                                ui.selectable_value(&mut basin.eps, eps, text);
+                            }
+                        });
+                }
+            });
+        }
     }
 
     fn task_ui(&mut self, ui: &mut egui::Ui) {

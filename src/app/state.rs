@@ -434,6 +434,17 @@ pub struct BasinSettings {
     pub shown: bool,
     /// Steps of every run, 1 to [`BasinSettings::MAX_STEPS`].
     pub steps: usize,
+    /// What the colours show: f after the steps, or the first step with
+    /// f ≤ ε.
+    #[serde(default)]
+    pub shade: crate::basin::Shade,
+    /// ε of a first-step map.
+    #[serde(default = "default_eps")]
+    pub eps: f64,
+}
+
+fn default_eps() -> f64 {
+    1e-6
 }
 
 impl BasinSettings {
@@ -446,6 +457,8 @@ impl Default for BasinSettings {
         Self {
             shown: false,
             steps: 20,
+            shade: crate::basin::Shade::FinalF,
+            eps: default_eps(),
         }
     }
 }
@@ -576,6 +589,9 @@ impl AppState {
         self.manual_teleports.retain(|m| ids.contains(&m.row));
         self.steps = self.steps.clamp(1, 10_000);
         self.basin.steps = self.basin.steps.clamp(1, BasinSettings::MAX_STEPS);
+        if !(self.basin.eps.is_finite() && self.basin.eps > 0.0) {
+            self.basin.eps = default_eps();
+        }
         if !(0.0..=0.99).contains(&self.training.smoothing) {
             self.training.smoothing = default_smoothing();
         }

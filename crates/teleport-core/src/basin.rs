@@ -118,14 +118,47 @@ pub struct BasinMap {
     pub cells: Vec<BasinCell>,
 }
 
+/// What a basin map's colours show.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Shade {
+    /// `log10 f` after the steps.
+    #[default]
+    FinalF,
+    /// The first step with `f ≤ ε` (how fast a start gets there).
+    FirstStep,
+}
+
 impl BasinMap {
     /// The map as CSV: `x0,x1,f`, one row per start in grid order (`x0`
     /// varying fastest); a diverged run's `f` is `inf`, a failed one's `NaN`.
     pub fn csv(&self) -> String {
-        let mut out = String::with_capacity(self.cells.len() * 48 + 16);
-        out.push_str("x0,x1,f\n");
+        self.csv_with(false)
+    }
+
+    /// [`Self::csv`] with a fourth column, `first_step`: the first step `t`
+    /// with `f(x_t) ≤ ε` ([`Self::eps`]), empty where the run never got
+    /// there.
+    pub fn csv_with_first_step(&self) -> String {
+        self.csv_with(true)
+    }
+
+    fn csv_with(&self, first_step: bool) -> String {
+        let mut out = String::with_capacity(self.cells.len() * 52 + 32);
+        out.push_str(if first_step {
+            "x0,x1,f,first_step\n"
+        } else {
+            "x0,x1,f\n"
+        });
         for (p, c) in self.grid.starts().iter().zip(&self.cells) {
-            out.push_str(&format!("{},{},{}\n", p.x, p.y, c.f));
+            out.push_str(&format!("{},{},{}", p.x, p.y, c.f));
+            if first_step {
+                out.push(',');
+                if let Some(t) = c.first {
+                    out.push_str(&t.to_string());
+                }
+            }
+            out.push('\n');
         }
         out
     }
@@ -133,16 +166,7 @@ impl BasinMap {
     /// `log10 f` of every cell (a zero `f` as 1e−300; `+∞` and NaN as
     /// they are), in grid order.
     pub fn log_f(&self) -> Vec<f64> {
-        self.cells
-            .iter()
-            .map(|c| {
-                if c.f.is_finite() {
-                    c.f.max(1e-300).log10()
-                } else {
-                    c.f
-                }
-            })
-            .collect()
+        self.cells.iter().map(|c| log_f(c.f)).collect()
     }
 }
 
@@ -305,8 +329,20 @@ pub fn fit_view<'a>(
     (lo, hi)
 }
 
+/// `log10 f` for a finite `f` (at least −300), `f` itself otherwise.
+fn log_f(f: f64) -> f64 {
+    if f.is_finite() {
+        f.max(1e-300).log10()
+    } else {
+        f
+    }
+}
+
 /// The colour of a diverged run on a basin map.
 pub const DIVERGED: crate::plot::Color = crate::plot::Color::rgb(200, 40, 40);
+
+/// The colour of a start whose run never reached `f ≤ ε` (first-step maps).
+pub const NEVER: crate::plot::Color = crate::plot::Color::rgb(190, 190, 190);
 
 /// The basin maps' ramp for `log10 f`, at `t` in `0..=1` (clamped; NaN
 /// gives the low end): dark blue where a run ends lowest, through teal and
@@ -350,28 +386,68 @@ impl BasinMap {
         }
     }
 
-    /// The map as `n × n` RGBA pixels, rows from the top (`y_max`) down:
-    /// [`basin_ramp`] over [`Self::log_range`], [`DIVERGED`] where a run
-    /// diverged, white where it failed.
-    pub fn rgba(&self) -> Vec<u8> {
+    /// What the colours of `shade` mean, for a caption or a title
+    /// (`log10` written as given).
+    pub fn shade_words(&self, shade: Shade, log10: &str) -> String {
+        match shade {
+            Shade::FinalF => format!(
+                "f after {} steps, {}; red: diverged",
+                self.steps,
+                self.log_range_words(log10)
+            ),
+            Shade::FirstStep => format!(
+                "first step with f ≤ {}, from 0 (dark blue) to {} (yellow); grey: not within \
+                 {} steps, red: diverged first",
+                crate::numfmt::short(self.eps),
+                self.steps,
+                self.steps
+            ),
+        }
+    }
+
+    /// The map as `n × n` RGBA pixels shaded by `shade`, rows from the top
+    /// (`y_max`) down.
+    pub fn rgba_by(&self, shade: Shade) -> Vec<u8> {
+        match shade {
+            Shade::FinalF => self.rgba(),
+            Shade::FirstStep => self.pixels(|c| match c.first {
+                Some(t) => basin_ramp(t as f64 / self.steps.max(1) as f64),
+                None if c.f == f64::INFINITY => DIVERGED,
+                None if c.f.is_nan() => crate::plot::Color::rgb(255, 255, 255),
+                None => NEVER,
+            }),
+        }
+    }
+
+    /// `n × n` RGBA pixels, rows from the top down, each cell's colour by
+    /// `color`.
+    fn pixels(&self, color: impl Fn(&BasinCell) -> crate::plot::Color) -> Vec<u8> {
         let n = self.grid.n;
-        let logs = self.log_f();
-        let (lo, hi) = self.log_range().unwrap_or((0.0, 1.0));
-        let span = (hi - lo).max(1e-9);
         let mut out = Vec::with_capacity(n * n * 4);
         for j in (0..n).rev() {
-            for v in &logs[j * n..(j + 1) * n] {
-                let c = if v.is_finite() {
-                    basin_ramp((v - lo) / span)
-                } else if *v == f64::INFINITY {
-                    DIVERGED
-                } else {
-                    crate::plot::Color::rgb(255, 255, 255)
-                };
+            for cell in &self.cells[j * n..(j + 1) * n] {
+                let c = color(cell);
                 out.extend([c.r, c.g, c.b, c.a]);
             }
         }
         out
+    }
+
+    /// The map as `n × n` RGBA pixels, rows from the top (`y_max`) down:
+    /// [`basin_ramp`] over [`Self::log_range`], [`DIVERGED`] where a run
+    /// diverged, white where it failed.
+    pub fn rgba(&self) -> Vec<u8> {
+        let (lo, hi) = self.log_range().unwrap_or((0.0, 1.0));
+        let span = (hi - lo).max(1e-9);
+        self.pixels(|c| {
+            if c.f.is_finite() {
+                basin_ramp((log_f(c.f) - lo) / span)
+            } else if c.f == f64::INFINITY {
+                DIVERGED
+            } else {
+                crate::plot::Color::rgb(255, 255, 255)
+            }
+        })
     }
 
     /// The map as a figure of `size` pixels: the shaded grid over its
@@ -381,21 +457,17 @@ impl BasinMap {
         &self,
         row: &str,
         size: [u32; 2],
-        minimizer: Option<Vec2>,
-        x0: Option<Vec2>,
+        (minimizer, x0): (Option<Vec2>, Option<Vec2>),
+        shade: Shade,
     ) -> crate::plot::Figure {
         use crate::plot::{Chart, Color, Figure, Image, Marker, Markers};
         let n = u32::try_from(self.grid.n).unwrap_or(u32::MAX);
-        let range = self.log_range_words("log10");
-        let title = format!(
-            "Basin map of {row}: f after {} steps, {range}; red: diverged",
-            self.steps
-        );
+        let title = format!("Basin map of {row}: {}", self.shade_words(shade, "log10"));
         let (x, y) = (self.grid.x, self.grid.y);
         let mut chart = Chart::new(title, "x₀ (first coordinate)", "x₀ (second coordinate)")
             .x_range(x.0, x.1)
             .y_range(y.0, y.1)
-            .push(Image::new(x, y, [n, n], self.rgba()));
+            .push(Image::new(x, y, [n, n], self.rgba_by(shade)));
         let inside = |p: &Vec2| p.x >= x.0 && p.x <= x.1 && p.y >= y.0 && p.y <= y.1;
         if let Some(m) = minimizer.filter(inside) {
             let marker = Markers::new("minimum", vec![[m.x, m.y]]);

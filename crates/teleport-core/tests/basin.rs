@@ -278,6 +278,56 @@ fn the_csv_lists_every_start_in_grid_order() {
     }
 }
 
+/// A first-step map: the CSV's `first_step` column is the first step of
+/// each single run with f ≤ ε (empty where it never got there), and the
+/// picture shades by it — the slowest start yellow, the fastest dark, grey
+/// where the run never got there.
+#[test]
+fn first_step_maps_say_when_each_start_gets_below_eps() {
+    use teleport_core::basin::{NEVER, Shade, basin_ramp};
+    let obj = Preset::ElliFixed.objective();
+    let grid = BasinGrid {
+        x: (-6.0, 6.0),
+        y: (-3.0, 3.0),
+        n: 8,
+    };
+    let (steps, eps) = (40, 0.5);
+    let gd = AnyOptimizer::parse_baseline("gd:lr=0.05").unwrap();
+    let map = basin(&gd, &obj, &grid, steps, eps, &never()).unwrap();
+    let csv = map.csv_with_first_step();
+    let mut lines = csv.lines();
+    assert_eq!(lines.next(), Some("x0,x1,f,first_step"));
+    let rgba = map.rgba_by(Shade::FirstStep);
+    let (mut reached, mut missed) = (0, 0);
+    for (k, (line, start)) in lines.zip(grid.starts()).enumerate() {
+        let fields: Vec<&str> = line.split(',').collect();
+        assert_eq!(fields.len(), 4, "{line}");
+        let spec = OptimizerSpec::Gd { lr: 0.05 };
+        let single = run(&obj, start, steps, spec, None);
+        let first = single.records.iter().position(|r| r.f <= eps);
+        let column = (!fields[3].is_empty()).then(|| fields[3].parse::<usize>().unwrap());
+        assert_eq!(column, first, "{start:?}");
+        // Pixel rows run from the top: cell (i, j) is at row n − 1 − j.
+        let (i, j) = (k % grid.n, k / grid.n);
+        let at = 4 * ((grid.n - 1 - j) * grid.n + i);
+        let want = match first {
+            Some(t) => basin_ramp(t as f64 / steps as f64),
+            None => NEVER,
+        };
+        assert_eq!(&rgba[at..at + 4], &[want.r, want.g, want.b, want.a]);
+        reached += usize::from(first.is_some());
+        missed += usize::from(first.is_none());
+    }
+    assert!(
+        reached > 0 && missed > 0,
+        "{reached} reached, {missed} missed"
+    );
+    assert!(
+        map.shade_words(Shade::FirstStep, "log10")
+            .contains("first step with f ≤ 0.5")
+    );
+}
+
 /// The vectorizable `exp` of the batched LSTM is within a few units in the
 /// last place of `f32::exp` wherever the gates evaluate it.
 #[test]
