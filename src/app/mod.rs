@@ -193,25 +193,25 @@ pub struct LiveModel {
 /// Things that are not saved between runs.
 pub struct Runtime {
     /// The current (always valid) objective.
-    pub objective: Objective,
+    objective: Objective,
     /// The editor's values for hand-edited parameters.
     draft: ObjectiveSpec,
     /// Why the draft is not used, shown at the field.
-    pub task_error: Option<String>,
+    task_error: Option<String>,
     /// The runs of every enabled row, by row id.
     runs: HashMap<RowId, RunResult>,
     run_keys: HashMap<RowId, runs::RowInputs>,
     pretrained: Pretrained,
     /// The live-trained model, once training has published weights.
-    pub live: Option<LiveModel>,
+    live: Option<LiveModel>,
     /// Live training.
-    pub training: training_view::TrainingRuntime,
+    training: training_view::TrainingRuntime,
     /// Messages in the corner.
-    pub notifications: Vec<Notification>,
+    notifications: Vec<Notification>,
     /// Pending exports and the screenshot mailbox.
-    pub export: export::ExportRuntime,
+    export: export::ExportRuntime,
     /// Level-set caches.
-    pub level_set: level_set::LevelSetCache,
+    level_set: level_set::LevelSetCache,
     /// The task gallery's thumbnails.
     gallery: gallery::GalleryCache,
     commands: Vec<Command>,
@@ -257,17 +257,17 @@ pub struct Runtime {
     /// `--animate`, until the window has settled.
     animate_request: Option<animation::AnimationRequest>,
     /// The loss plot across test tasks.
-    pub across: across::AcrossRuntime,
+    across: across::AcrossRuntime,
     /// The basin map of the selected row.
-    pub basin: basin::BasinRuntime,
+    basin: basin::BasinRuntime,
     /// The validation curve of live training.
-    pub validation: validation::ValidationRuntime,
+    validation: validation::ValidationRuntime,
     /// The lesson being presented.
     lesson: Option<presentation::Lesson>,
     /// `--lesson`, opened at the first frame.
     lesson_request: Option<PathBuf>,
     /// Files and links that arrived between frames (the web build).
-    pub inbox: inbox::Inbox,
+    inbox: inbox::Inbox,
     /// Shipped models already asked for (the web fetches them on demand).
     shipped_requested: std::collections::HashSet<(Variant, Family)>,
 }
@@ -317,6 +317,98 @@ pub struct TeleportApp {
     pub state: AppState,
     /// Not saved.
     pub rt: Runtime,
+}
+
+/// The app's inspection surface for tests and benchmarks: what they read of
+/// the runtime (which is otherwise private to the app), and the few narrow
+/// pokes they need (a fault to inject, an arrival to deliver, a path to
+/// type, training to stop). The app itself uses the fields directly.
+impl TeleportApp {
+    /// The current (always valid) task.
+    pub fn objective(&self) -> &Objective {
+        &self.rt.objective
+    }
+
+    /// Why the editor's draft is not used, as shown at the field; `None`
+    /// while the draft is the task.
+    pub fn task_error(&self) -> Option<&str> {
+        self.rt.task_error.as_deref()
+    }
+
+    /// The live-trained (or loaded) model, once there is one.
+    pub fn live_model(&self) -> Option<&LiveModel> {
+        self.rt.live.as_ref()
+    }
+
+    /// Live training: its thread, progress and last problem.
+    pub fn training(&self) -> &training_view::TrainingRuntime {
+        &self.rt.training
+    }
+
+    /// Stops and joins the training thread, if any; the live weights stay.
+    pub fn stop_training(&mut self) {
+        self.rt.training.stop();
+    }
+
+    /// Makes the next training thread fail as `fault` says (a test hook);
+    /// the default [`trainer::FaultInjection`] injects none.
+    pub fn inject_training_fault(&mut self, fault: trainer::FaultInjection) {
+        self.rt.training.fault = fault;
+    }
+
+    /// The validation curve of live training.
+    pub fn validation(&self) -> &validation::ValidationRuntime {
+        &self.rt.validation
+    }
+
+    /// The messages in the corner, oldest first.
+    pub fn notifications(&self) -> &[Notification] {
+        &self.rt.notifications
+    }
+
+    /// The level-set plot's caches, and its rectangle, view and x₀ as drawn
+    /// in the last frame.
+    pub fn level_set(&self) -> &level_set::LevelSetCache {
+        &self.rt.level_set
+    }
+
+    /// The loss plot across test tasks.
+    pub fn across(&self) -> &across::AcrossRuntime {
+        &self.rt.across
+    }
+
+    /// The basin map of the selected row.
+    pub fn basin(&self) -> &basin::BasinRuntime {
+        &self.rt.basin
+    }
+
+    /// The in-app "open a file" prompt, while it is open.
+    pub fn path_prompt(&self) -> Option<&export::PathPrompt> {
+        self.rt.export.prompt.as_ref()
+    }
+
+    /// Puts `path` in the open path prompt's field, as if typed over what it
+    /// held; `false` (and nothing typed) when no prompt is open.
+    pub fn type_in_path_prompt(&mut self, path: impl Into<String>) -> bool {
+        match &mut self.rt.export.prompt {
+            Some(prompt) => {
+                prompt.text = path.into();
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// The last file an export wrote.
+    pub fn last_written(&self) -> Option<&std::path::Path> {
+        self.rt.export.last_written.as_deref()
+    }
+
+    /// Queues `arrival` as the browser's callbacks do; the next frame opens
+    /// it.
+    pub fn deliver(&self, arrival: inbox::Arrival) {
+        self.rt.inbox.push(arrival);
+    }
 }
 
 /// Shipped models by variant and family.

@@ -69,8 +69,7 @@ pub fn harness(app: TeleportApp) -> Harness<'static, TeleportApp> {
 
 /// The texts of the app's error notifications, oldest first.
 pub fn error_texts(app: &TeleportApp) -> Vec<&str> {
-    app.rt
-        .notifications
+    app.notifications()
         .iter()
         .filter(|n| n.error)
         .map(|n| n.text.as_str())
