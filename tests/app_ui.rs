@@ -500,7 +500,7 @@ fn the_quadratic_editor_keeps_what_is_typed() {
     h.get_by_label("A₁₂ (kept equal to A₂₁)").type_text("0.75");
     h.key_press(Key::Enter);
     h.run_steps(3);
-    match h.state().rt.draft() {
+    match h.state().draft() {
         ObjectiveSpec::Quadratic { a } => {
             assert_eq!((a[0][1], a[1][0]), (0.75, 0.75), "{a:?}");
         }
@@ -583,7 +583,7 @@ fn a_run_at_1e_minus_300_does_not_squash_the_loss_plot() {
     // GD + oracle teleport converges to (almost) nothing on this task.
     assert!(lowest < 1e-100, "lowest f {lowest:e}");
     let f0 = app.visible_runs()[0].2.base.records[0].f;
-    let bounds = *app.rt.loss_bounds().unwrap();
+    let bounds = *app.loss_bounds().unwrap();
     // The view stops at 1e−16·f₀ (with a margin), so the other curves
     // fill the plot instead of hugging its top.
     assert!(

@@ -31,16 +31,16 @@ fn the_theta_plot_says_how_well_the_selected_rows_teleport_chose() {
 
     h.state_mut().state.playback.t = plain_step;
     h.run_steps(2);
-    assert!(h.state().rt.teleport_quality().is_none());
+    assert!(h.state().teleport_quality().is_none());
     assert!(h.query_by_label_contains("efficiency η").is_none());
 
     h.state_mut().state.playback.t = teleport_step;
     h.run_steps(2);
-    let q = *h.state().rt.teleport_quality().unwrap();
+    let q = *h.state().teleport_quality().unwrap();
     // The oracle's own teleport is the best on its orbit: exactly 1.
     assert_eq!(q.efficiency, 1.0);
     // It landed where the θ curve is highest: ‖∇f‖ there is θ*'s.
-    let best = h.state().rt.oracle().grad_norm;
+    let best = h.state().oracle().grad_norm;
     assert!(
         (q.landed_norm - best).abs() <= 1e-9 * best,
         "{} vs {best}",

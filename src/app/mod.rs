@@ -190,8 +190,10 @@ pub struct LiveModel {
     pub generation: u64,
 }
 
-/// Things that are not saved between runs.
-pub struct Runtime {
+/// Things that are not saved between runs; private to the app, which
+/// shows tests and benchmarks what they need of it through
+/// [`TeleportApp`]'s inspection methods.
+struct Runtime {
     /// The current (always valid) objective.
     objective: Objective,
     /// The editor's values for hand-edited parameters.
@@ -272,51 +274,12 @@ pub struct Runtime {
     shipped_requested: std::collections::HashSet<(Variant, Family)>,
 }
 
-/// What tests and benchmarks read of the runtime.
-impl Runtime {
-    /// The editor's values for hand-edited parameters.
-    pub fn draft(&self) -> &ObjectiveSpec {
-        &self.draft
-    }
-
-    /// The central panel's rectangle in the last frame.
-    pub fn central_rect(&self) -> egui::Rect {
-        self.central_rect
-    }
-
-    /// The loss plot's view in the last frame (step, log₁₀ f).
-    pub fn loss_bounds(&self) -> Option<&egui_plot::PlotBounds> {
-        self.loss_bounds.as_ref()
-    }
-
-    /// θ* at the current point.
-    pub fn oracle(&self) -> &crate::symmetry::OracleResult {
-        &self.oracle
-    }
-
-    /// How well the teleport that landed on the current point chose its
-    /// angle, when the selected row teleported at this step.
-    pub fn teleport_quality(&self) -> Option<&TeleportQuality> {
-        self.teleport_quality.as_ref()
-    }
-
-    /// Whether an animation is being recorded.
-    pub fn is_recording(&self) -> bool {
-        self.animation.is_some()
-    }
-
-    /// The lesson being presented, if any.
-    pub fn lesson(&self) -> Option<&presentation::Lesson> {
-        self.lesson.as_ref()
-    }
-}
-
 /// The app.
 pub struct TeleportApp {
     /// Saved between runs.
     pub state: AppState,
     /// Not saved.
-    pub rt: Runtime,
+    rt: Runtime,
 }
 
 /// The app's inspection surface for tests and benchmarks: what they read of
@@ -333,6 +296,11 @@ impl TeleportApp {
     /// while the draft is the task.
     pub fn task_error(&self) -> Option<&str> {
         self.rt.task_error.as_deref()
+    }
+
+    /// The editor's values for hand-edited parameters.
+    pub fn draft(&self) -> &ObjectiveSpec {
+        &self.rt.draft
     }
 
     /// The live-trained (or loaded) model, once there is one.
@@ -372,6 +340,16 @@ impl TeleportApp {
         &self.rt.level_set
     }
 
+    /// The central panel's rectangle in the last frame.
+    pub fn central_rect(&self) -> egui::Rect {
+        self.rt.central_rect
+    }
+
+    /// The loss plot's view in the last frame (step, log₁₀ f).
+    pub fn loss_bounds(&self) -> Option<&egui_plot::PlotBounds> {
+        self.rt.loss_bounds.as_ref()
+    }
+
     /// The loss plot across test tasks.
     pub fn across(&self) -> &across::AcrossRuntime {
         &self.rt.across
@@ -380,6 +358,17 @@ impl TeleportApp {
     /// The basin map of the selected row.
     pub fn basin(&self) -> &basin::BasinRuntime {
         &self.rt.basin
+    }
+
+    /// θ* at the current point.
+    pub fn oracle(&self) -> &crate::symmetry::OracleResult {
+        &self.rt.oracle
+    }
+
+    /// How well the teleport that landed on the current point chose its
+    /// angle, when the selected row teleported at this step.
+    pub fn teleport_quality(&self) -> Option<&TeleportQuality> {
+        self.rt.teleport_quality.as_ref()
     }
 
     /// The in-app "open a file" prompt, while it is open.
@@ -408,6 +397,16 @@ impl TeleportApp {
     /// it.
     pub fn deliver(&self, arrival: inbox::Arrival) {
         self.rt.inbox.push(arrival);
+    }
+
+    /// Whether an animation is being recorded.
+    pub fn is_recording(&self) -> bool {
+        self.rt.animation.is_some()
+    }
+
+    /// The lesson being presented, if any.
+    pub fn lesson(&self) -> Option<&presentation::Lesson> {
+        self.rt.lesson.as_ref()
     }
 }
 
