@@ -7,6 +7,8 @@
 pub mod files;
 #[path = "../../crates/teleport-core/tests/common/hostile.rs"]
 pub mod hostile;
+#[path = "../../crates/teleport-core/tests/common/optimizers.rs"]
+pub mod optimizers;
 #[path = "../../crates/teleport-core/tests/common/svg.rs"]
 pub mod svg;
 
