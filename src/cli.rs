@@ -1086,7 +1086,7 @@ fn export_plot(
         ..Default::default()
     };
     let app = crate::app::TeleportApp::new(crate::app::AppState::default(), &options);
-    if let Some(n) = app.rt.notifications.iter().find(|n| n.error) {
+    if let Some(n) = app.notifications().iter().find(|n| n.error) {
         return Err(Failure::input(n.text.clone()));
     }
     let size = size.unwrap_or(DEFAULT_SIZE);

@@ -11,6 +11,7 @@ use egui::{Key, Modifiers, Pos2};
 use egui_kittest::Harness;
 use egui_kittest::kittest::{NodeT as _, Queryable as _};
 use teleport_lab::app::state::{AppState, EntryKind};
+use teleport_lab::app::trainer::FaultInjection;
 use teleport_lab::app::{Options, TeleportApp};
 use teleport_lab::io::scene::ObjectiveSpec;
 use teleport_lab::l2o::Variant;
@@ -46,7 +47,7 @@ fn click(h: &mut Harness<'_, TeleportApp>, pos: Pos2) {
 #[test]
 fn clicking_the_plot_moves_x0_and_every_trajectory_follows() {
     let mut h = harness(app_with(&temp_dir("click")));
-    let rect = h.state().rt.level_set.plot_rect.unwrap();
+    let rect = h.state().level_set().plot_rect.unwrap();
     let before = h.state().state.x0;
     let first = h.state().state.optimizers[0].id;
     let first_gd = h.state().run(first).unwrap().base.records[0].x;
@@ -57,7 +58,7 @@ fn clicking_the_plot_moves_x0_and_every_trajectory_follows() {
     let after = h.state().state.x0;
     assert_ne!(after, before);
     // x0 is now drawn where we clicked.
-    let drawn = h.state().rt.level_set.x0_screen.unwrap();
+    let drawn = h.state().level_set().x0_screen.unwrap();
     assert!(
         drawn.distance(target) < 2.0,
         "clicked {target:?}, x0 drawn at {drawn:?}"
@@ -73,7 +74,7 @@ fn nudging_theta_moves_the_teleported_point_along_the_level_set() {
     let mut h = harness(app_with(&temp_dir("theta")));
     let app = h.state();
     let x = app.current_point();
-    let obj = app.rt.objective.clone();
+    let obj = app.objective().clone();
     let theta0 = app.state.theta;
     for _ in 0..30 {
         h.key_press(Key::CloseBracket);
@@ -148,7 +149,7 @@ fn teleport_here_branches_and_keeps_the_original_run() {
     let run = app.run(app.state.selected).unwrap();
     let branch = run.branch.as_ref().expect("a branch");
     assert_eq!(branch.records[..3], run.base.records[..3]);
-    let obj = &app.rt.objective;
+    let obj = app.objective();
     let expect = teleport(obj, &Vec2::from(run.base.records[3].x), 1.0);
     assert!(
         (Vec2::from(branch.records[3].x) - expect).norm() < 1e-12,
@@ -169,7 +170,7 @@ fn an_invalid_parameter_is_flagged_and_the_last_task_stays() {
         b: [0.0, 1.0],
     });
     h.run_steps(2);
-    let good = h.state().rt.objective.clone();
+    let good = h.state().objective().clone();
     assert_eq!(good.family(), "ellipse");
     // A singular A: rows proportional.
     h.state_mut().edit_custom(ObjectiveSpec::Ellipse {
@@ -177,15 +178,8 @@ fn an_invalid_parameter_is_flagged_and_the_last_task_stays() {
         b: [0.0, 1.0],
     });
     h.run_steps(2);
-    assert_eq!(h.state().rt.objective, good);
-    assert!(
-        h.state()
-            .rt
-            .task_error
-            .as_deref()
-            .unwrap()
-            .contains("singular")
-    );
+    assert_eq!(*h.state().objective(), good);
+    assert!(h.state().task_error().unwrap().contains("singular"));
     assert!(
         h.query_by_label_contains("keeping the last valid task")
             .is_some()
@@ -198,15 +192,15 @@ fn an_invalid_parameter_is_flagged_and_the_last_task_stays() {
         d: [0.0, 0.0, 1.0],
     });
     h.run_steps(2);
-    assert_eq!(h.state().rt.objective, good);
-    assert!(h.state().rt.task_error.as_deref().unwrap().contains("`c`"));
+    assert_eq!(*h.state().objective(), good);
+    assert!(h.state().task_error().unwrap().contains("`c`"));
     // A valid edit clears the error.
     h.state_mut().edit_custom(ObjectiveSpec::Quadratic {
         a: [[2.0, 0.5], [0.5, 1.0]],
     });
     h.run_steps(2);
-    assert!(h.state().rt.task_error.is_none());
-    assert_eq!(h.state().rt.objective.family(), "quadratic");
+    assert!(h.state().task_error().is_none());
+    assert_eq!(h.state().objective().family(), "quadratic");
 }
 
 #[test]
@@ -233,7 +227,7 @@ fn state_survives_a_save_and_restore_round_trip() {
     let restored: AppState = ron::from_str(&saved).unwrap();
     assert_eq!(restored, h.state().state);
     let app = TeleportApp::new(restored, &Options::default());
-    assert_eq!(app.rt.objective, h.state().rt.objective);
+    assert_eq!(app.objective(), h.state().objective());
     assert_eq!(app.state.x0, [1.25, -0.5]);
 }
 
@@ -276,7 +270,7 @@ fn exports_write_png_csv_and_lab_without_a_dialog() {
         teleport_lab::io::lab::AnyScene::V2(lab) => lab,
         teleport_lab::io::lab::AnyScene::V1(_) => panic!("saved as version 1"),
     };
-    assert_eq!(lab.objective, h.state().rt.objective);
+    assert_eq!(lab.objective, *h.state().objective());
     assert_eq!(lab.lab.x0, h.state().state.x0);
     assert_eq!(lab.rows.len(), h.state().state.optimizers.len());
     // No temporary files are left behind.
@@ -309,20 +303,20 @@ fn live_training_raises_the_weights_version_and_changes_a_learned_trajectory() {
     h.run_steps(2);
     h.get_by_label("▶ Start").click();
     let deadline = Instant::now() + Duration::from_secs(120);
-    while !h.state().rt.training.finished && Instant::now() < deadline {
+    while !h.state().training().finished && Instant::now() < deadline {
         h.step();
         std::thread::sleep(Duration::from_millis(20));
     }
     h.run_steps(2);
     let app = h.state();
-    assert!(app.rt.training.finished, "training did not finish in time");
+    assert!(app.training().finished, "training did not finish in time");
     assert!(
-        app.rt.training.version >= 2,
+        app.training().version >= 2,
         "version {}",
-        app.rt.training.version
+        app.training().version
     );
-    assert_eq!(app.rt.training.done, (300, 300));
-    let live = app.rt.live.as_ref().unwrap();
+    assert_eq!(app.training().done, (300, 300));
+    let live = app.live_model().unwrap();
     assert_eq!(live.variant, Variant::L2oTele);
     // The live model has a row of its own; the shipped row is untouched.
     let live_row = app
@@ -347,7 +341,9 @@ fn live_training_raises_the_weights_version_and_changes_a_learned_trajectory() {
 #[test]
 fn a_panicking_trainer_is_reported_and_the_last_good_weights_stay() {
     let mut app = app_with(&temp_dir("fault"));
-    app.rt.training.fault.panic_after_updates = Some(30);
+    app.inject_training_fault(FaultInjection {
+        panic_after_updates: Some(30),
+    });
     let mut h = harness(app);
     {
         let s = &mut h.state_mut().state.training;
@@ -358,27 +354,28 @@ fn a_panicking_trainer_is_reported_and_the_last_good_weights_stay() {
     let ctx = h.ctx.clone();
     h.state_mut().start_training(&ctx);
     let deadline = Instant::now() + Duration::from_secs(60);
-    while !h.state().rt.training.finished && Instant::now() < deadline {
+    while !h.state().training().finished && Instant::now() < deadline {
         h.step();
         std::thread::sleep(Duration::from_millis(10));
     }
     let app = h.state();
-    assert!(app.rt.training.finished);
-    let problem = app.rt.training.problem.clone().unwrap();
+    assert!(app.training().finished);
+    let problem = app.training().problem.clone().unwrap();
     assert!(problem.contains("injected trainer fault"), "{problem}");
-    let live = app.rt.live.as_ref().unwrap();
+    let live = app.live_model().unwrap();
     assert!(live.model.nets()[0].params().iter().all(|p| p.is_finite()));
     // Training can be started again.
-    h.state_mut().rt.training.fault.panic_after_updates = None;
+    h.state_mut()
+        .inject_training_fault(FaultInjection::default());
     h.state_mut().state.training.trajectories = 10;
     h.state_mut().start_training(&ctx);
     let deadline = Instant::now() + Duration::from_secs(60);
-    while !h.state().rt.training.finished && Instant::now() < deadline {
+    while !h.state().training().finished && Instant::now() < deadline {
         h.step();
         std::thread::sleep(Duration::from_millis(10));
     }
-    assert!(h.state().rt.training.problem.is_none());
-    assert_eq!(h.state().rt.training.done.0, 10);
+    assert!(h.state().training().problem.is_none());
+    assert_eq!(h.state().training().done.0, 10);
 }
 
 #[test]
@@ -503,7 +500,7 @@ fn the_quadratic_editor_keeps_what_is_typed() {
     h.get_by_label("A₁₂ (kept equal to A₂₁)").type_text("0.75");
     h.key_press(Key::Enter);
     h.run_steps(3);
-    match h.state().rt.draft() {
+    match h.state().draft() {
         ObjectiveSpec::Quadratic { a } => {
             assert_eq!((a[0][1], a[1][0]), (0.75, 0.75), "{a:?}");
         }
@@ -532,15 +529,18 @@ fn files_open_and_save_without_a_file_dialog() {
     assert!(
         h.query_by_label("Open a scene").is_some(),
         "no prompt: {:?} {:?}",
-        h.state().rt.export.prompt,
-        h.state().rt.notifications
+        h.state().path_prompt(),
+        h.state().notifications()
     );
-    h.state_mut().rt.export.prompt.as_mut().unwrap().text = scene.display().to_string();
+    assert!(
+        h.state_mut()
+            .type_in_path_prompt(scene.display().to_string())
+    );
     h.run_steps(1);
     h.get_by_label("Open").click();
     h.run_steps(3);
     assert_eq!(h.state().state.x0, [2.5, -1.5]);
-    assert!(h.state().rt.export.prompt.is_none(), "the prompt closes");
+    assert!(h.state().path_prompt().is_none(), "the prompt closes");
     // Load weights the same way; the model gets a live row of its own.
     let weights = root.join("mine.safetensors");
     common::save_model(&weights, &common::small_model(Variant::L2oTele, 5));
@@ -549,7 +549,10 @@ fn files_open_and_save_without_a_file_dialog() {
     h.get_by_label("Load weights…").click();
     h.run_steps(2);
     assert!(h.query_by_label("Load weights").is_some(), "no prompt");
-    h.state_mut().rt.export.prompt.as_mut().unwrap().text = weights.display().to_string();
+    assert!(
+        h.state_mut()
+            .type_in_path_prompt(weights.display().to_string())
+    );
     h.get_by_label("Open").click();
     h.run_steps(3);
     let app = h.state();
@@ -580,7 +583,7 @@ fn a_run_at_1e_minus_300_does_not_squash_the_loss_plot() {
     // GD + oracle teleport converges to (almost) nothing on this task.
     assert!(lowest < 1e-100, "lowest f {lowest:e}");
     let f0 = app.visible_runs()[0].2.base.records[0].f;
-    let bounds = *app.rt.loss_bounds().unwrap();
+    let bounds = *app.loss_bounds().unwrap();
     // The view stops at 1e−16·f₀ (with a margin), so the other curves
     // fill the plot instead of hugging its top.
     assert!(
@@ -621,8 +624,7 @@ fn choosing_the_stiff_rosenbrock_preset_gives_step_sizes_that_converge() {
         }
     }
     assert!(
-        app.rt
-            .notifications
+        app.notifications()
             .iter()
             .any(|n| n.text.contains("Step sizes set for rosenbrock"))
     );
@@ -633,7 +635,7 @@ fn floating_windows_open_inside_the_plot_area() {
     let options = test_options(&temp_dir("windows"));
     let mut h = harness(TeleportApp::new(every_window_open(), &options));
     h.run_steps(3);
-    let plot = h.state().rt.level_set.plot_rect.unwrap();
+    let plot = h.state().level_set().plot_rect.unwrap();
     for title in [
         "Algorithm 2: learning a rotation on the fly",
         "Newton vs teleport (Proposition 4.1)",
@@ -735,13 +737,13 @@ fn every_shortcut_does_what_its_command_says() {
             "{name}: the keys and the command differ"
         );
         assert_eq!(
-            sa.rt.export.prompt.is_some(),
-            sb.rt.export.prompt.is_some(),
+            sa.path_prompt().is_some(),
+            sb.path_prompt().is_some(),
             "{name}"
         );
         assert_eq!(files(&dir_a), files(&dir_b), "{name}");
         let did_something =
-            sa.state != before || sa.rt.export.prompt.is_some() || !files(&dir_a).is_empty();
+            sa.state != before || sa.path_prompt().is_some() || !files(&dir_a).is_empty();
         // Page Down / Page Up move through a lesson and Ctrl 0 resets a
         // zoom: at the start there is neither (tests/presentation.rs).
         let lesson_only = matches!(
@@ -770,8 +772,8 @@ fn the_first_fit_on_every_preset_shows_x0() {
             .click();
         h.run_steps(4);
         let app = h.state();
-        let plot = app.rt.level_set.plot_rect.unwrap();
-        let x0 = app.rt.level_set.x0_screen.unwrap();
+        let plot = app.level_set().plot_rect.unwrap();
+        let x0 = app.level_set().x0_screen.unwrap();
         assert!(
             plot.shrink(2.0).contains(x0),
             "{preset:?}: x₀ drawn at {x0:?}, outside the plot {plot:?}"

@@ -31,8 +31,7 @@ fn labels(app: &teleport_lab::app::TeleportApp) -> Vec<String> {
 }
 
 fn last_error(app: &teleport_lab::app::TeleportApp) -> Option<String> {
-    app.rt
-        .notifications
+    app.notifications()
         .iter()
         .rev()
         .find(|n| n.error)
@@ -43,7 +42,7 @@ fn last_error(app: &teleport_lab::app::TeleportApp) -> Option<String> {
 fn a_file_given_as_contents_opens_like_a_file_on_disk() {
     let dir = temp_dir("browser-file");
     let mut h = harness(app_with(&dir));
-    h.state().rt.inbox.push(Arrival::File {
+    h.state().deliver(Arrival::File {
         name: "demo.json".into(),
         bytes: LAB.as_bytes().to_vec(),
     });
@@ -68,7 +67,7 @@ fn a_file_given_as_contents_opens_like_a_file_on_disk() {
             "weights.safetensors",
         ),
     ] {
-        h.state().rt.inbox.push(Arrival::File {
+        h.state().deliver(Arrival::File {
             name: name.into(),
             bytes,
         });
@@ -81,7 +80,7 @@ fn a_file_given_as_contents_opens_like_a_file_on_disk() {
     // Weights as contents load into a live row that runs.
     let model = common::small_model(Variant::L2oTele, 3);
     let bytes = to_bytes(&model, &WeightsInfo::default()).unwrap();
-    h.state().rt.inbox.push(Arrival::File {
+    h.state().deliver(Arrival::File {
         name: "mine.safetensors".into(),
         bytes,
     });
@@ -108,7 +107,7 @@ fn a_link_carries_its_demo_and_a_broken_one_changes_nothing() {
     let json = teleport_lab::io::link::from_fragment(&fragment)
         .unwrap()
         .unwrap();
-    h.state().rt.inbox.push(Arrival::Link(Ok(json)));
+    h.state().deliver(Arrival::Link(Ok(json)));
     h.run_steps(3);
     assert_eq!(labels(h.state()), ["plain GD", "Adam from a file"]);
     assert_eq!(h.state().state.x0, [2.5, -1.5]);
@@ -116,9 +115,7 @@ fn a_link_carries_its_demo_and_a_broken_one_changes_nothing() {
     let shown = h.state().state.clone();
     let broken = teleport_lab::io::link::from_fragment("#lab=%%%").map(|_| String::new());
     h.state()
-        .rt
-        .inbox
-        .push(Arrival::Link(broken.map_err(|e| e.to_string())));
+        .deliver(Arrival::Link(broken.map_err(|e| e.to_string())));
     h.run_steps(2);
     assert!(last_error(h.state()).is_some_and(|e| e.contains("link")));
     assert_eq!(h.state().state, shown);
@@ -143,12 +140,12 @@ fn shipped_weights_of_the_wrong_variant_are_refused() {
         &WeightsInfo::default(),
     )
     .unwrap();
-    h.state().rt.inbox.push(Arrival::Shipped {
+    h.state().deliver(Arrival::Shipped {
         variant: Variant::L2o,
         family: Family::Ellipse,
         bytes: Ok(wrong),
     });
-    h.state().rt.inbox.push(Arrival::Shipped {
+    h.state().deliver(Arrival::Shipped {
         variant: Variant::L2oTele,
         family: Family::Ellipse,
         bytes: Err("HTTP 404".into()),

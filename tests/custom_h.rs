@@ -10,6 +10,7 @@ use egui::{Key, Modifiers};
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable as _;
 use teleport_lab::app::TeleportApp;
+use teleport_lab::app::commands::UiCommand;
 use teleport_lab::io::scene::ObjectiveSpec;
 use teleport_lab::objective::{Custom, GALLERY, Objective, Vec2};
 
@@ -38,8 +39,8 @@ fn typing_a_formula_redraws_the_plot_and_a_typo_keeps_the_last_task() {
     // "your h" opens the gallery's first example from its start point.
     let first = &GALLERY[0];
     assert_eq!(h.state().state.x0, first.x0);
-    assert_eq!(h.state().rt.objective, first.objective().unwrap());
-    let lines_before = h.state().rt.level_set.lines.clone();
+    assert_eq!(*h.state().objective(), first.objective().unwrap());
+    let lines_before = h.state().level_set().lines.clone();
     let row = h.state().state.optimizers[0].id;
     // Its h⁻¹ is known in closed form; a new h needs Newton's instead.
     h.get_by_label("I know h⁻¹").click();
@@ -47,10 +48,10 @@ fn typing_a_formula_redraws_the_plot_and_a_typo_keeps_the_last_task() {
 
     retype(&mut h, "The second component of h.", "y - 0.5*sin(x)");
     let want = custom(["x + 0.5*y^3", "y - 0.5*sin(x)"]);
-    assert_eq!(h.state().rt.objective, want, "the typed h is the task");
-    assert!(h.state().rt.task_error.is_none());
+    assert_eq!(*h.state().objective(), want, "the typed h is the task");
+    assert!(h.state().task_error().is_none());
     assert_ne!(
-        h.state().rt.level_set.lines,
+        h.state().level_set().lines,
         lines_before,
         "the contours follow"
     );
@@ -60,21 +61,21 @@ fn typing_a_formula_redraws_the_plot_and_a_typo_keeps_the_last_task() {
 
     // A typo: flagged at its field with the column, the last task stays.
     retype(&mut h, "The second component of h.", "y - 0.5*sin(x");
-    let error = h.state().rt.task_error.clone().unwrap_or_default();
+    let error = h.state().task_error().unwrap_or_default();
     assert!(
         error.contains("h[1]") && error.contains("column"),
         "{error}"
     );
-    assert_eq!(h.state().rt.objective, want);
+    assert_eq!(*h.state().objective(), want);
     assert!(
         h.query_by_label_contains("keeping the last valid task")
             .is_some()
     );
     // Fixing it clears the error.
     retype(&mut h, "The second component of h.", "y - 0.25*sin(x)");
-    assert!(h.state().rt.task_error.is_none());
+    assert!(h.state().task_error().is_none());
     assert_eq!(
-        h.state().rt.objective,
+        *h.state().objective(),
         custom(["x + 0.5*y^3", "y - 0.25*sin(x)"])
     );
 }
@@ -89,23 +90,23 @@ fn every_gallery_example_draws_without_folds_and_its_runs_are_finite() {
         h.run_steps(4);
         let app = h.state();
         assert_eq!(
-            app.rt.objective,
+            *app.objective(),
             entry.objective().unwrap(),
             "{}",
             entry.name
         );
         assert!(
-            app.rt.level_set.fold_cells.is_empty(),
+            app.level_set().fold_cells.is_empty(),
             "{} folds",
             entry.name
         );
         assert!(
-            !app.rt.level_set.lines.is_empty(),
+            !app.level_set().lines.is_empty(),
             "{}: no contours",
             entry.name
         );
         // The entry's view, widened along one axis to the plot's shape.
-        let (min, max) = app.rt.level_set.view.unwrap();
+        let (min, max) = app.level_set().view.unwrap();
         let [want_min, want_max] = entry.view;
         for k in 0..2 {
             assert!(
@@ -132,15 +133,15 @@ fn a_folding_h_is_shaded_and_said_above_the_plot() {
         h_inv: None,
     });
     h.state_mut().state.x0 = [1.0, 1.0];
-    h.state_mut().rt.level_set.reset_view = true;
+    h.state_mut().run_ui_command(UiCommand::ResetView);
     h.run_steps(4);
-    assert!(matches!(h.state().rt.objective, Objective::Custom(_)));
-    let cells = h.state().rt.level_set.fold_cells.clone();
+    assert!(matches!(h.state().objective(), Objective::Custom(_)));
+    let cells = h.state().level_set().fold_cells.clone();
     assert!(
         !cells.is_empty(),
         "det J = 2x − 0.5 changes sign at x = 0.25; error {:?}, view {:?}",
-        h.state().rt.task_error,
-        h.state().rt.level_set.view
+        h.state().task_error(),
+        h.state().level_set().view
     );
     // Every shaded cell straddles the fold line x = 0.25.
     for cell in &cells {
@@ -158,7 +159,7 @@ fn a_folding_h_is_shaded_and_said_above_the_plot() {
         b: [0.0, 0.0],
     });
     h.run_steps(3);
-    assert!(h.state().rt.level_set.fold_cells.is_empty());
+    assert!(h.state().level_set().fold_cells.is_empty());
     assert!(h.query_by_label_contains("h folds in this view").is_none());
 }
 

@@ -162,15 +162,13 @@ fn file_export_plot_as_svg_writes_the_plot_on_screen() {
     h.run_steps(2);
     let path = h
         .state()
-        .rt
-        .export
-        .last_written
-        .clone()
+        .last_written()
+        .map(Path::to_path_buf)
         .expect("a file was written");
     assert_eq!(path, dir.join("level-set.svg"));
     let svg = std::fs::read_to_string(&path).unwrap();
     // The size of the plot on screen, and the view drawn there.
-    let rect = h.state().rt.level_set.plot_rect.unwrap();
+    let rect = h.state().level_set().plot_rect.unwrap();
     let drawn = render_svg(&svg);
     assert_eq!(drawn.width(), rect.width() as u32);
     let text = texts(&svg);

@@ -987,7 +987,7 @@ struct Snapshot {
 fn snapshot(app: &TeleportApp) -> Snapshot {
     Snapshot {
         state: app.state.clone(),
-        objective: app.rt.objective.clone(),
+        objective: app.objective().clone(),
         runs: app
             .state
             .optimizers
@@ -996,9 +996,7 @@ fn snapshot(app: &TeleportApp) -> Snapshot {
             .collect(),
         // The model by identity: the very same allocation must stay.
         live: app
-            .rt
-            .live
-            .as_ref()
+            .live_model()
             .map(|l| (l.variant, l.version, Arc::as_ptr(&l.model) as usize)),
     }
 }
@@ -1013,10 +1011,10 @@ fn check_rejected_app(
     load: impl FnOnce(&mut TeleportApp),
 ) {
     let before = snapshot(app);
-    let count = app.rt.notifications.len();
+    let count = app.notifications().len();
     load(app);
     app.recompute_if_needed();
-    let added = &app.rt.notifications[count.min(app.rt.notifications.len())..];
+    let added = &app.notifications()[count.min(app.notifications().len())..];
     match added {
         [n] if n.error => check_message(problems, case, &n.text, needles),
         _ => problems.push(format!(
@@ -1053,13 +1051,14 @@ fn scene_corpus_through_the_app() {
                 let mut fresh = headless_app(&dir);
                 fresh.open_scene_from(&ctx, &case.path);
                 fresh.recompute_if_needed();
-                if fresh.rt.notifications.last().is_none_or(|n| n.error) {
+                if fresh.notifications().last().is_none_or(|n| n.error) {
                     problems.push(format!(
                         "{}: not opened: {:?}",
-                        case.name, fresh.rt.notifications
+                        case.name,
+                        fresh.notifications()
                     ));
                 }
-                if fresh.state.x0 != loaded.scene.x0 || fresh.rt.objective != loaded.objective {
+                if fresh.state.x0 != loaded.scene.x0 || *fresh.objective() != loaded.objective {
                     problems.push(format!("{}: the app did not take the scene", case.name));
                 }
                 for (_, _, run) in fresh.visible_runs() {
@@ -1106,7 +1105,7 @@ fn weights_corpus_through_the_app() {
     let mut app = headless_app(&dir);
     let first_valid = cases.iter().find(|c| matches!(c.expect, Loads)).unwrap();
     app.load_weights_from(&ctx, &first_valid.path);
-    assert!(app.rt.live.is_some(), "{:?}", app.rt.notifications);
+    assert!(app.live_model().is_some(), "{:?}", app.notifications());
     app.recompute_if_needed();
     let mut problems = Vec::new();
     for case in &cases {
@@ -1121,7 +1120,7 @@ fn weights_corpus_through_the_app() {
                 let (model, _) = weights::load(&case.path).unwrap();
                 let mut fresh = headless_app(&dir);
                 fresh.load_weights_from(&ctx, &case.path);
-                let loaded = fresh.rt.live.as_ref().map(|l| l.variant);
+                let loaded = fresh.live_model().map(|l| l.variant);
                 if loaded != Some(model.variant()) {
                     problems.push(format!("{}: live model is {loaded:?}", case.name));
                 }
@@ -1153,7 +1152,7 @@ fn load_errors_are_drawn_on_screen() {
         assert!(
             h.query_by_label_contains(phrase).is_some(),
             "no label shows {phrase:?}; notifications: {:?}",
-            h.state().rt.notifications
+            h.state().notifications()
         );
     }
     std::fs::remove_dir_all(&dir).unwrap();
@@ -1193,10 +1192,10 @@ fn accepted_hostile_scenes_draw() {
             // The app may pull x0 into its editable range, but keeps it
             // finite and keeps the scene's task.
             let app = h.state();
-            let errors: Vec<_> = app.rt.notifications.iter().filter(|n| n.error).collect();
+            let errors: Vec<_> = app.notifications().iter().filter(|n| n.error).collect();
             (
                 app.state.x0,
-                app.rt.objective == loaded.objective,
+                *app.objective() == loaded.objective,
                 format!("{errors:?}"),
             )
         }));

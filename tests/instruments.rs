@@ -31,16 +31,16 @@ fn the_theta_plot_says_how_well_the_selected_rows_teleport_chose() {
 
     h.state_mut().state.playback.t = plain_step;
     h.run_steps(2);
-    assert!(h.state().rt.teleport_quality().is_none());
+    assert!(h.state().teleport_quality().is_none());
     assert!(h.query_by_label_contains("efficiency η").is_none());
 
     h.state_mut().state.playback.t = teleport_step;
     h.run_steps(2);
-    let q = *h.state().rt.teleport_quality().unwrap();
+    let q = *h.state().teleport_quality().unwrap();
     // The oracle's own teleport is the best on its orbit: exactly 1.
     assert_eq!(q.efficiency, 1.0);
     // It landed where the θ curve is highest: ‖∇f‖ there is θ*'s.
-    let best = h.state().rt.oracle().grad_norm;
+    let best = h.state().oracle().grad_norm;
     assert!(
         (q.landed_norm - best).abs() <= 1e-9 * best,
         "{} vs {best}",
@@ -137,7 +137,7 @@ fn the_newton_window_plots_how_well_each_row_teleports() {
             .is_none()
     );
     let app = h.state();
-    let obj = app.rt.objective.clone();
+    let obj = app.objective().clone();
     let mut teleporting_rows = 0;
     for (entry, name, run) in app.visible_runs() {
         let teleports = run.shown().records.iter().filter(|r| r.teleported).count();
@@ -255,7 +255,7 @@ fn the_newton_window_looks_inside_a_learned_row() {
 /// Runs frames until the across-tasks statistics are in (at most 60 s).
 fn wait_for_across(h: &mut egui_kittest::Harness<'_, TeleportApp>) {
     let start = std::time::Instant::now();
-    while h.state().rt.across.result.is_none() {
+    while h.state().across().result.is_none() {
         assert!(
             start.elapsed().as_secs() < 60,
             "no across-tasks result within 60 s"
@@ -307,10 +307,10 @@ fn across_tasks_draws_each_rows_median_and_quartiles_and_a_change_recomputes() {
     h.run_steps(2);
     wait_for_across(&mut h);
     assert!(
-        h.state().rt.across.started >= 2,
+        h.state().across().started >= 2,
         "the change started a new computation"
     );
-    let result = h.state().rt.across.result.clone().unwrap();
+    let result = h.state().across().result.clone().unwrap();
     let app = h.state();
     let visible: Vec<_> = app.visible_runs().iter().map(|(e, _, _)| e.id).collect();
     assert_eq!(result.iter().map(|r| r.id).collect::<Vec<_>>(), visible);
@@ -342,8 +342,8 @@ fn across_tasks_draws_each_rows_median_and_quartiles_and_a_change_recomputes() {
     // Back to this task: nothing is computed.
     h.get_by_label("this task").click();
     h.run_steps(2);
-    assert!(h.state().rt.across.result.is_none());
-    assert!(!h.state().rt.across.computing());
+    assert!(h.state().across().result.is_none());
+    assert!(!h.state().across().computing());
 }
 
 /// Runs frames until `done` holds (at most 120 s).
@@ -365,7 +365,7 @@ fn wait_until(
 /// batched in the map: f32 round-off).
 fn assert_map_is_single_runs(app: &TeleportApp, obj: &teleport_lab::objective::Objective) {
     use teleport_lab::basin::BasinCell;
-    let map = app.rt.basin.shown().unwrap();
+    let map = app.basin().shown().unwrap();
     let opt = app.optimizer_of(app.state.selected).unwrap();
     for (k, x0) in map.grid.starts().into_iter().enumerate().step_by(37) {
         let want = BasinCell::of(&opt.trajectory(obj, x0, map.steps), map.steps, 0.0).f;
@@ -404,36 +404,36 @@ fn basin_map_refines_and_a_task_change_mid_compute_shows_nothing_stale() {
     h.run_steps(1);
     assert!(h.state().state.basin.shown);
     wait_until(&mut h, "the first level", |app| {
-        app.rt.basin.shown().is_some()
+        app.basin().shown().is_some()
     });
     let app = h.state();
-    let map = app.rt.basin.shown().unwrap();
+    let map = app.basin().shown().unwrap();
     assert_eq!(map.grid.n, LEVELS[0]);
     assert_eq!(map.steps, 5);
     // The map covers the plot's view.
-    let (lo, hi) = app.rt.level_set.view.unwrap();
+    let (lo, hi) = app.level_set().view.unwrap();
     assert_eq!((map.grid.x, map.grid.y), ((lo[0], hi[0]), (lo[1], hi[1])));
     assert_map_is_single_runs(app, &Preset::ElliFixed.objective());
-    assert!(app.rt.basin.computing(), "finer levels follow");
-    let started = app.rt.basin.started;
+    assert!(app.basin().computing(), "finer levels follow");
+    let started = app.basin().started;
     // Mid-compute, a new task: the old map goes at once, and every map
     // shown from then on is the new task's.
     h.state_mut()
         .set_source(TaskSource::Preset(Preset::RosFixed))
         .unwrap();
     h.run_steps(1);
-    assert!(h.state().rt.basin.started > started, "a new computation");
+    assert!(h.state().basin().started > started, "a new computation");
     let new_obj = Preset::RosFixed.objective();
     let start = std::time::Instant::now();
     let mut levels_seen = Vec::new();
     loop {
         let app = h.state();
-        if let Some(map) = app.rt.basin.shown() {
+        if let Some(map) = app.basin().shown() {
             if levels_seen.last() != Some(&map.grid.n) {
                 assert_map_is_single_runs(app, &new_obj);
                 levels_seen.push(map.grid.n);
             }
-            if !app.rt.basin.computing() {
+            if !app.basin().computing() {
                 break;
             }
         }
@@ -451,8 +451,8 @@ fn basin_map_refines_and_a_task_change_mid_compute_shows_nothing_stale() {
     h.get_by_label_contains("basin map of L2O + teleport")
         .click();
     h.run_steps(2);
-    assert!(h.state().rt.basin.shown().is_none());
-    assert!(!h.state().rt.basin.computing());
+    assert!(h.state().basin().shown().is_none());
+    assert!(!h.state().basin().computing());
 }
 
 /// Opens the training window and starts training `trajectories` of a small
@@ -492,10 +492,9 @@ fn training_shows_a_smoothed_loss_and_a_validation_curve_of_held_out_tasks() {
     // Training ends, then the validation worker catches up.
     loop {
         let app = h.state();
-        let done = app.rt.training.finished
+        let done = app.training().finished
             && app
-                .rt
-                .validation
+                .validation()
                 .points
                 .last()
                 .is_some_and(|p| p[0] == TRAJECTORIES as f64);
@@ -507,13 +506,13 @@ fn training_shows_a_smoothed_loss_and_a_validation_curve_of_held_out_tasks() {
     }
     h.run_steps(2);
     let app = h.state();
-    assert!(app.rt.training.finished, "training did not finish in time");
-    let points = app.rt.validation.points.clone();
+    assert!(app.training().finished, "training did not finish in time");
+    let points = app.validation().points.clone();
     eprintln!(
         "validation points: {points:?} (skipped {})",
-        app.rt.validation.skipped
+        app.validation().skipped
     );
-    assert!(points.len() + app.rt.validation.skipped >= 2, "{points:?}");
+    assert!(points.len() + app.validation().skipped >= 2, "{points:?}");
     assert!(points.windows(2).all(|w| w[0][0] < w[1][0]), "{points:?}");
     let last = points.last().copied().unwrap();
     assert_eq!(
@@ -521,7 +520,7 @@ fn training_shows_a_smoothed_loss_and_a_validation_curve_of_held_out_tasks() {
         "the final snapshot is validated"
     );
     // The final weights on the held-out tasks, through `evaluate`.
-    let model = std::sync::Arc::clone(&app.rt.live.as_ref().unwrap().model);
+    let model = std::sync::Arc::clone(&app.live_model().unwrap().model);
     let tasks =
         TaskDist::ElliVary.sample_many(VALIDATION_SEED, VALIDATION_TASKS, Default::default());
     let opt = teleport_lab::eval::AnyOptimizer::Learned {
@@ -562,7 +561,7 @@ fn the_training_timeline_goes_back_to_an_earlier_version_with_ghost_trails() {
     let mut h = common::harness(common::app_with(&dir));
     start_small_training(&mut h, 20_000);
     let deadline = Instant::now() + Duration::from_secs(120);
-    while !h.state().rt.training.finished && Instant::now() < deadline {
+    while !h.state().training().finished && Instant::now() < deadline {
         h.step();
         std::thread::sleep(Duration::from_millis(20));
     }
@@ -581,13 +580,13 @@ fn the_training_timeline_goes_back_to_an_earlier_version_with_ghost_trails() {
         let app = h.state();
         let v = &app.training_timeline().versions()[index];
         let (x0, steps) = (Vec2::from(app.state.x0), app.state.steps);
-        v.model.trajectory(&app.rt.objective, x0, steps)
+        v.model.trajectory(app.objective(), x0, steps)
     };
     let xs = |run: &teleport_lab::optim::Trajectory| -> Vec<[f64; 2]> {
         run.records.iter().map(|r| r.x).collect()
     };
     let n = h.state().training_timeline().versions().len();
-    assert!(h.state().rt.training.finished, "training did not finish");
+    assert!(h.state().training().finished, "training did not finish");
     assert!((3..=CAPACITY + 1).contains(&n), "{n} versions kept");
     assert!(h.state().training_timeline().follows_newest());
     assert_eq!(xs(&live_run(&h)), xs(&own_run(&h, n - 1)));
@@ -656,7 +655,7 @@ fn the_task_gallery_opens_the_task_clicked_from_its_own_start() {
     assert_eq!(Vec2::from(app.state.x0), expected.x0);
     // The app's task is the thumbnail's: the same f everywhere we look.
     for p in [expected.x0, Vec2::new(0.3, -1.7), Vec2::new(-2.0, 0.5)] {
-        assert_eq!(app.rt.objective.f(&p), expected.objective.f(&p));
+        assert_eq!(app.objective().f(&p), expected.objective.f(&p));
     }
     // Its minimizer, where h = 0, has f = 0.
     assert!(expected.objective.f(&expected.objective.minimizer()) < 1e-20);

@@ -99,7 +99,7 @@ fn eval_runs_every_row_of_a_lab_file_and_the_app_draws_the_same() {
         teleport_lab::pretrained::load(Variant::L2oTele, teleport_lab::pretrained::Family::Ellipse)
             .unwrap();
     let shipped_run = shipped.trajectory(
-        &app.rt.objective,
+        app.objective(),
         teleport_lab::objective::Vec2::new(-5.0, 3.5),
         12,
     );
@@ -173,9 +173,9 @@ fn save_then_open_round_trips_the_whole_demo() {
     let mut other = headless_app(&travel);
     other.open_file(&ctx, &path);
     assert!(
-        other.rt.notifications.last().is_some_and(|n| !n.error),
+        other.notifications().last().is_some_and(|n| !n.error),
         "{:?}",
-        other.rt.notifications
+        other.notifications()
     );
     let after = &other.state;
     assert_eq!(after.source, before.source);

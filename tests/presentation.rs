@@ -30,7 +30,7 @@ fn lab(caption: &str, x0: [f64; 2], steps: usize) -> String {
 fn f11_presents_the_plots_alone_with_their_own_zoom_and_esc_leaves() {
     let dir = temp_dir("f11");
     let mut h = harness(&test_options(&dir));
-    let normal = h.state().rt.central_rect();
+    let normal = h.state().central_rect();
     assert!(normal.min.x > 200.0, "the controls are left of the plot");
     h.state_mut().state.panels.alg2 = true;
     h.key_press(Key::F11);
@@ -38,7 +38,7 @@ fn f11_presents_the_plots_alone_with_their_own_zoom_and_esc_leaves() {
     assert!(h.state().state.view.presenting);
     assert!((h.ctx.zoom_factor() - 1.5).abs() < 1e-6);
     // No side panel: the plot starts at the window's left edge.
-    let presenting = h.state().rt.central_rect();
+    let presenting = h.state().central_rect();
     assert!(presenting.min.x < 20.0, "{presenting:?}");
     // Ctrl + zooms this mode only.
     h.key_press_modifiers(Modifiers::COMMAND, Key::Plus);
@@ -116,7 +116,7 @@ fn a_lesson_plays_its_lab_files_in_name_order_and_a_bad_one_is_reported() {
         h.run_steps(2);
     }
     assert_eq!(caption(&h).as_deref(), Some("one"));
-    assert_eq!(h.state().rt.lesson().map(|l| l.index), Some(0));
+    assert_eq!(h.state().lesson().map(|l| l.index), Some(0));
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
@@ -150,12 +150,12 @@ fn cancelling_a_recording_writes_nothing_and_restores_the_timeline() {
         .start_animation(&ctx, out.clone(), settings.clone(), None);
     h.run_steps(3);
     // Recording: the timeline is on step 0 and the plot fills the window.
-    assert!(h.state().rt.is_recording());
+    assert!(h.state().is_recording());
     assert_eq!(h.state().state.playback.t, 0);
-    assert!(h.state().rt.central_rect().min.x < 20.0);
+    assert!(h.state().central_rect().min.x < 20.0);
     h.key_press(Key::Escape);
     h.run_steps(3);
-    assert!(!h.state().rt.is_recording());
+    assert!(!h.state().is_recording());
     assert_eq!(h.state().state.playback.t, 5);
     assert!(!out.exists());
     assert!(
@@ -169,7 +169,7 @@ fn cancelling_a_recording_writes_nothing_and_restores_the_timeline() {
     h.run_steps(2);
     h.state_mut().state.steps += 5;
     h.run_steps(3);
-    assert!(!h.state().rt.is_recording());
+    assert!(!h.state().is_recording());
     assert!(!out.exists());
     std::fs::remove_dir_all(&dir).unwrap();
 }

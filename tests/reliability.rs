@@ -4,6 +4,7 @@
 
 mod common;
 
+use common::optimizers::every_optimizer;
 use common::{temp_dir, write_file};
 
 use std::process::{Command, Stdio};
@@ -14,7 +15,7 @@ use teleport_lab::app::trainer::{FaultInjection, Mode, Snapshot, TrainerHandle};
 use teleport_lab::eval::{AnyOptimizer, stats};
 use teleport_lab::l2o::{Control, MetaOptimizer, ModelConfig, TrainConfig, Trainer, Variant};
 use teleport_lab::objective::{Objective, Preset, Rosenbrock, TaskDist, Vec2};
-use teleport_lab::optim::{OptimizerSpec, Stop, TeleportSchedule, When, run};
+use teleport_lab::optim::{Stop, TeleportSchedule, When, run};
 use teleport_lab::symmetry::Strategy;
 
 #[test]
@@ -120,20 +121,7 @@ fn assert_finite_and_stopped(name: &str, traj: &teleport_lab::optim::Trajectory,
 
 #[test]
 fn every_optimizer_stops_cleanly_when_it_blows_up() {
-    let huge = [
-        OptimizerSpec::Gd { lr: 50.0 },
-        OptimizerSpec::Momentum {
-            lr: 50.0,
-            beta: 0.99,
-        },
-        OptimizerSpec::adam(1e5),
-        OptimizerSpec::Newton { lr: 1e6 },
-        OptimizerSpec::Alg2 {
-            lr: 50.0,
-            theta_lr: 1e6,
-            theta0: 0.0,
-        },
-    ];
+    let huge = every_optimizer(50.0, [50.0, 0.99], 1e5, 1e6, [50.0, 1e6, 0.0]);
     let steps = 5000;
     let mut diverged = 0;
     for (obj, x0) in exploding_tasks() {

@@ -82,8 +82,7 @@ fn an_unreadable_state_is_kept_aside_and_the_app_starts_on_defaults() {
     let app = TeleportApp::launch(&options, None);
     assert_eq!(app.state, AppState::default());
     let note = app
-        .rt
-        .notifications
+        .notifications()
         .iter()
         .find(|n| n.error && n.text.contains("could not be read"))
         .unwrap();

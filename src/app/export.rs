@@ -47,6 +47,7 @@ pub struct ExportRuntime {
     /// The folder for dialog-less exports.
     pub dir: PathBuf,
     /// Whether to use native dialogs.
+    #[cfg_attr(target_arch = "wasm32", allow(dead_code, reason = "the web has none"))]
     pub dialogs: bool,
     pending_plot_only: Option<bool>,
     mailbox: Mailbox,
@@ -54,7 +55,6 @@ pub struct ExportRuntime {
     pub scripted: Option<Scripted>,
     /// The last file written (for tests and notifications).
     pub last_written: Option<PathBuf>,
-    scripted_mode: bool,
     fallback_note: Option<String>,
     /// The in-app "open a file" prompt, when no dialog can open.
     pub prompt: Option<PathPrompt>,
@@ -84,7 +84,6 @@ impl ExportRuntime {
     /// Exports into `dir`, with or without dialogs, and an optional scripted
     /// screenshot.
     pub fn new(dir: PathBuf, dialogs: bool, screenshot: Option<PathBuf>) -> Self {
-        let screenshot_is_some = screenshot.is_some();
         Self {
             dir,
             dialogs,
@@ -96,15 +95,9 @@ impl ExportRuntime {
                 result: Arc::default(),
             }),
             last_written: None,
-            scripted_mode: screenshot_is_some,
             fallback_note: None,
             prompt: None,
         }
-    }
-
-    /// Whether this run only takes the `--screenshot`.
-    pub fn is_scripted(&self) -> bool {
-        self.scripted_mode
     }
 
     /// Where to save a new file named like `name`: the dialog's choice, or a

@@ -190,28 +190,30 @@ pub struct LiveModel {
     pub generation: u64,
 }
 
-/// Things that are not saved between runs.
-pub struct Runtime {
+/// Things that are not saved between runs; private to the app, which
+/// shows tests and benchmarks what they need of it through
+/// [`TeleportApp`]'s inspection methods.
+struct Runtime {
     /// The current (always valid) objective.
-    pub objective: Objective,
+    objective: Objective,
     /// The editor's values for hand-edited parameters.
     draft: ObjectiveSpec,
     /// Why the draft is not used, shown at the field.
-    pub task_error: Option<String>,
+    task_error: Option<String>,
     /// The runs of every enabled row, by row id.
     runs: HashMap<RowId, RunResult>,
     run_keys: HashMap<RowId, runs::RowInputs>,
     pretrained: Pretrained,
     /// The live-trained model, once training has published weights.
-    pub live: Option<LiveModel>,
+    live: Option<LiveModel>,
     /// Live training.
-    pub training: training_view::TrainingRuntime,
+    training: training_view::TrainingRuntime,
     /// Messages in the corner.
-    pub notifications: Vec<Notification>,
+    notifications: Vec<Notification>,
     /// Pending exports and the screenshot mailbox.
-    pub export: export::ExportRuntime,
+    export: export::ExportRuntime,
     /// Level-set caches.
-    pub level_set: level_set::LevelSetCache,
+    level_set: level_set::LevelSetCache,
     /// The task gallery's thumbnails.
     gallery: gallery::GalleryCache,
     commands: Vec<Command>,
@@ -257,58 +259,19 @@ pub struct Runtime {
     /// `--animate`, until the window has settled.
     animate_request: Option<animation::AnimationRequest>,
     /// The loss plot across test tasks.
-    pub across: across::AcrossRuntime,
+    across: across::AcrossRuntime,
     /// The basin map of the selected row.
-    pub basin: basin::BasinRuntime,
+    basin: basin::BasinRuntime,
     /// The validation curve of live training.
-    pub validation: validation::ValidationRuntime,
+    validation: validation::ValidationRuntime,
     /// The lesson being presented.
     lesson: Option<presentation::Lesson>,
     /// `--lesson`, opened at the first frame.
     lesson_request: Option<PathBuf>,
     /// Files and links that arrived between frames (the web build).
-    pub inbox: inbox::Inbox,
+    inbox: inbox::Inbox,
     /// Shipped models already asked for (the web fetches them on demand).
     shipped_requested: std::collections::HashSet<(Variant, Family)>,
-}
-
-/// What tests and benchmarks read of the runtime.
-impl Runtime {
-    /// The editor's values for hand-edited parameters.
-    pub fn draft(&self) -> &ObjectiveSpec {
-        &self.draft
-    }
-
-    /// The central panel's rectangle in the last frame.
-    pub fn central_rect(&self) -> egui::Rect {
-        self.central_rect
-    }
-
-    /// The loss plot's view in the last frame (step, log₁₀ f).
-    pub fn loss_bounds(&self) -> Option<&egui_plot::PlotBounds> {
-        self.loss_bounds.as_ref()
-    }
-
-    /// θ* at the current point.
-    pub fn oracle(&self) -> &crate::symmetry::OracleResult {
-        &self.oracle
-    }
-
-    /// How well the teleport that landed on the current point chose its
-    /// angle, when the selected row teleported at this step.
-    pub fn teleport_quality(&self) -> Option<&TeleportQuality> {
-        self.teleport_quality.as_ref()
-    }
-
-    /// Whether an animation is being recorded.
-    pub fn is_recording(&self) -> bool {
-        self.animation.is_some()
-    }
-
-    /// The lesson being presented, if any.
-    pub fn lesson(&self) -> Option<&presentation::Lesson> {
-        self.lesson.as_ref()
-    }
 }
 
 /// The app.
@@ -316,7 +279,135 @@ pub struct TeleportApp {
     /// Saved between runs.
     pub state: AppState,
     /// Not saved.
-    pub rt: Runtime,
+    rt: Runtime,
+}
+
+/// The app's inspection surface for tests and benchmarks: what they read of
+/// the runtime (which is otherwise private to the app), and the few narrow
+/// pokes they need (a fault to inject, an arrival to deliver, a path to
+/// type, training to stop). The app itself uses the fields directly.
+impl TeleportApp {
+    /// The current (always valid) task.
+    pub fn objective(&self) -> &Objective {
+        &self.rt.objective
+    }
+
+    /// Why the editor's draft is not used, as shown at the field; `None`
+    /// while the draft is the task.
+    pub fn task_error(&self) -> Option<&str> {
+        self.rt.task_error.as_deref()
+    }
+
+    /// The editor's values for hand-edited parameters.
+    pub fn draft(&self) -> &ObjectiveSpec {
+        &self.rt.draft
+    }
+
+    /// The live-trained (or loaded) model, once there is one.
+    pub fn live_model(&self) -> Option<&LiveModel> {
+        self.rt.live.as_ref()
+    }
+
+    /// Live training: its thread, progress and last problem.
+    pub fn training(&self) -> &training_view::TrainingRuntime {
+        &self.rt.training
+    }
+
+    /// Stops and joins the training thread, if any; the live weights stay.
+    pub fn stop_training(&mut self) {
+        self.rt.training.stop();
+    }
+
+    /// Makes the next training thread fail as `fault` says (a test hook);
+    /// the default [`trainer::FaultInjection`] injects none.
+    pub fn inject_training_fault(&mut self, fault: trainer::FaultInjection) {
+        self.rt.training.fault = fault;
+    }
+
+    /// The validation curve of live training.
+    pub fn validation(&self) -> &validation::ValidationRuntime {
+        &self.rt.validation
+    }
+
+    /// The messages in the corner, oldest first.
+    pub fn notifications(&self) -> &[Notification] {
+        &self.rt.notifications
+    }
+
+    /// The level-set plot's caches, and its rectangle, view and x₀ as drawn
+    /// in the last frame.
+    pub fn level_set(&self) -> &level_set::LevelSetCache {
+        &self.rt.level_set
+    }
+
+    /// The central panel's rectangle in the last frame.
+    pub fn central_rect(&self) -> egui::Rect {
+        self.rt.central_rect
+    }
+
+    /// The loss plot's view in the last frame (step, log₁₀ f).
+    pub fn loss_bounds(&self) -> Option<&egui_plot::PlotBounds> {
+        self.rt.loss_bounds.as_ref()
+    }
+
+    /// The loss plot across test tasks.
+    pub fn across(&self) -> &across::AcrossRuntime {
+        &self.rt.across
+    }
+
+    /// The basin map of the selected row.
+    pub fn basin(&self) -> &basin::BasinRuntime {
+        &self.rt.basin
+    }
+
+    /// θ* at the current point.
+    pub fn oracle(&self) -> &crate::symmetry::OracleResult {
+        &self.rt.oracle
+    }
+
+    /// How well the teleport that landed on the current point chose its
+    /// angle, when the selected row teleported at this step.
+    pub fn teleport_quality(&self) -> Option<&TeleportQuality> {
+        self.rt.teleport_quality.as_ref()
+    }
+
+    /// The in-app "open a file" prompt, while it is open.
+    pub fn path_prompt(&self) -> Option<&export::PathPrompt> {
+        self.rt.export.prompt.as_ref()
+    }
+
+    /// Puts `path` in the open path prompt's field, as if typed over what it
+    /// held; `false` (and nothing typed) when no prompt is open.
+    pub fn type_in_path_prompt(&mut self, path: impl Into<String>) -> bool {
+        match &mut self.rt.export.prompt {
+            Some(prompt) => {
+                prompt.text = path.into();
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// The last file an export wrote.
+    pub fn last_written(&self) -> Option<&std::path::Path> {
+        self.rt.export.last_written.as_deref()
+    }
+
+    /// Queues `arrival` as the browser's callbacks do; the next frame opens
+    /// it.
+    pub fn deliver(&self, arrival: inbox::Arrival) {
+        self.rt.inbox.push(arrival);
+    }
+
+    /// Whether an animation is being recorded.
+    pub fn is_recording(&self) -> bool {
+        self.rt.animation.is_some()
+    }
+
+    /// The lesson being presented, if any.
+    pub fn lesson(&self) -> Option<&presentation::Lesson> {
+        self.rt.lesson.as_ref()
+    }
 }
 
 /// Shipped models by variant and family.

@@ -168,8 +168,8 @@ fn ui_on(
         }
         loop_playback(&mut h.app);
     }
-    let snapshots = h.app.rt.training.version;
-    h.app.rt.training.stop();
+    let snapshots = h.app.training().version;
+    h.app.stop_training();
 
     let obj = Preset::Rosenbrock.objective();
     let (min, max) = ([-2.0, -1.0], [2.0, 3.0]);
@@ -266,7 +266,7 @@ pub fn soak(minutes: f64, mut on_progress: impl FnMut(f64)) -> SoakMeasurement {
     while start.elapsed() < total {
         let now = start.elapsed().as_secs_f64();
         let mut events = Vec::new();
-        if !h.app.rt.training.running() {
+        if !h.app.training().running() {
             let t = Instant::now();
             h.app.start_training(&h.ctx);
             training_runs += 1;
@@ -294,9 +294,9 @@ pub fn soak(minutes: f64, mut on_progress: impl FnMut(f64)) -> SoakMeasurement {
             events.push(format!("CPU time of the frame {cpu_ms:.1} ms"));
             slow_frames.push((frame_ms, events.join(", ")));
         }
-        if h.app.rt.training.version != last_version {
+        if h.app.training().version != last_version {
             snapshots += 1;
-            last_version = h.app.rt.training.version;
+            last_version = h.app.training().version;
         }
         if start.elapsed() >= warmup {
             times.push(frame_ms);
@@ -317,7 +317,7 @@ pub fn soak(minutes: f64, mut on_progress: impl FnMut(f64)) -> SoakMeasurement {
     }
     // Measured while the session is still live, before training stops.
     let rss_end = rss_mib();
-    h.app.rt.training.stop();
+    h.app.stop_training();
     SoakMeasurement {
         minutes,
         frames,

@@ -441,7 +441,7 @@ fn first_picture_secs() -> Option<f64> {
     h.app.state.basin.shown = true;
     let start = Instant::now();
     let mut k = 5;
-    while h.app.rt.basin.shown().is_none() {
+    while h.app.basin().shown().is_none() {
         if start.elapsed().as_secs_f64() > 10.0 {
             return None;
         }

@@ -311,7 +311,7 @@ pub fn check(app: &TeleportApp) -> Result<(), String> {
             state.theta, state.x0
         ));
     }
-    let basin = &app.rt.basin;
+    let basin = app.basin();
     if !state.basin.shown && (basin.shown().is_some() || basin.computing()) {
         return Err("the basin map is off but drawn or computing".to_owned());
     }
@@ -436,7 +436,7 @@ pub fn run(
         }
         Ok(())
     }));
-    driver.app.rt.training.stop();
+    driver.app.stop_training();
     report.actions = actions;
     report.frames = driver.frames;
     report.trainings = counts.get("train").copied().unwrap_or(0);
@@ -636,18 +636,17 @@ fn panel_action(d: &mut Driver, rng: &mut crate::Rng) -> (&'static str, String) 
             ("window", format!("toggle window {which}"))
         }
         8 => {
-            if app.rt.training.running() {
+            if app.training().running() {
                 if rng.random_bool(0.5) {
-                    app.rt.training.stop();
+                    app.stop_training();
                     ("train", "stop training".to_owned())
                 } else {
                     let paused = app
-                        .rt
-                        .training
+                        .training()
                         .handle
                         .as_ref()
                         .is_some_and(|h| h.is_paused());
-                    if let Some(h) = &app.rt.training.handle {
+                    if let Some(h) = &app.training().handle {
                         h.set_paused(!paused);
                     }
                     ("train", format!("pause training: {}", !paused))

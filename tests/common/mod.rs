@@ -7,6 +7,8 @@
 pub mod files;
 #[path = "../../crates/teleport-core/tests/common/hostile.rs"]
 pub mod hostile;
+#[path = "../../crates/teleport-core/tests/common/optimizers.rs"]
+pub mod optimizers;
 #[path = "../../crates/teleport-core/tests/common/svg.rs"]
 pub mod svg;
 
@@ -69,8 +71,7 @@ pub fn harness(app: TeleportApp) -> Harness<'static, TeleportApp> {
 
 /// The texts of the app's error notifications, oldest first.
 pub fn error_texts(app: &TeleportApp) -> Vec<&str> {
-    app.rt
-        .notifications
+    app.notifications()
         .iter()
         .filter(|n| n.error)
         .map(|n| n.text.as_str())

@@ -7,6 +7,7 @@
 mod common;
 
 use common::hostile::CUSTOM_H_REJECTED;
+use common::optimizers::every_optimizer;
 
 use std::f64::consts::{PI, TAU};
 use std::sync::Arc;
@@ -252,20 +253,7 @@ fn ellipse_and_rosenbrock_as_formulas_match_their_closed_forms() {
 fn every_optimizer_runs_the_same_on_formula_and_closed_form() {
     let steps = 25;
     // Step sizes the stiffest task (the Rosenbrock preset) stays stable with.
-    let specs = [
-        OptimizerSpec::Gd { lr: 0.002 },
-        OptimizerSpec::Momentum {
-            lr: 0.001,
-            beta: 0.6,
-        },
-        OptimizerSpec::adam(0.1),
-        OptimizerSpec::Newton { lr: 0.5 },
-        OptimizerSpec::Alg2 {
-            lr: 5e-4,
-            theta_lr: 1e-5,
-            theta0: 0.05,
-        },
-    ];
+    let specs = every_optimizer(0.002, [0.001, 0.6], 0.1, 0.5, [5e-4, 1e-5, 0.05]);
     let learned: Vec<_> = Variant::ALL
         .iter()
         .flat_map(|&v| {

@@ -5,6 +5,7 @@
 
 pub mod files;
 pub mod hostile;
+pub mod optimizers;
 pub mod svg;
 
 use std::path::PathBuf;
