@@ -666,3 +666,50 @@ fn the_task_gallery_opens_the_task_clicked_from_its_own_start() {
     assert!(h.query_by_label("open elli_vary #12").is_some());
     assert!(h.query_by_label("open elli_vary #0").is_none());
 }
+
+/// Shaded by the first step with f ≤ ε, the basin map finds, for every
+/// start, the first step of a single run from it below ε, and its caption
+/// says what the colours mean.
+#[test]
+fn a_basin_map_by_first_step_finds_when_each_start_gets_below_eps() {
+    use teleport_lab::basin::Shade;
+    let dir = common::temp_dir("basin-first");
+    let mut state = AppState::default();
+    let gd = state
+        .optimizers
+        .iter()
+        .find(|r| matches!(&r.kind, EntryKind::Classical { teleport: None, .. }) && r.enabled)
+        .unwrap()
+        .id;
+    state.selected = gd;
+    state.basin.shown = true;
+    state.basin.steps = 60;
+    state.basin.shade = Shade::FirstStep;
+    state.basin.eps = 1e-2;
+    let mut h = common::harness(TeleportApp::new(state, &common::test_options(&dir)));
+    wait_until(&mut h, "the finished map", |app| {
+        app.basin().shown().is_some() && !app.basin().computing()
+    });
+    h.run_steps(1);
+    let app = h.state();
+    let map = app.basin().shown().unwrap();
+    assert_eq!(map.eps, 1e-2);
+    let opt = app.optimizer_of(gd).unwrap();
+    let (mut reached, mut missed) = (0, 0);
+    for (k, x0) in map.grid.starts().into_iter().enumerate().step_by(13) {
+        let run = opt.trajectory(app.objective(), x0, map.steps);
+        let first = run.records.iter().position(|r| r.f <= 1e-2);
+        assert_eq!(map.cells[k].first, first, "cell {k} at {x0:?}");
+        reached += usize::from(first.is_some());
+        missed += usize::from(first.is_none());
+    }
+    assert!(
+        reached > 0 && missed > 0,
+        "{reached} reached, {missed} missed"
+    );
+    assert!(
+        h.query_by_label_contains("first step with f ≤ 0.01")
+            .is_some(),
+        "the caption"
+    );
+}
