@@ -73,11 +73,11 @@ fn write_lab(dir: &Path, steps: usize) -> PathBuf {
     write(dir, "lab.json", &lab)
 }
 
-/// `f` after `steps` steps of row `row` from `x0`, by `eval --format csv`
-/// on a lab file with that start (the last record, parsed from the end of
-/// the line since the name may be quoted; `None` when the run stopped
-/// early). CSV, not JSON: Rust's float parsing round-trips exactly.
-fn eval_f(dir: &Path, x0: [f64; 2], steps: usize, row: usize) -> Option<f64> {
+/// `f` at every step of row `row` from `x0`, by `eval --format csv` on a
+/// lab file with that start (parsed from the end of each line, since the
+/// name may be quoted). CSV, not JSON: Rust's float parsing round-trips
+/// exactly.
+fn eval_fs(dir: &Path, x0: [f64; 2], steps: usize, row: usize) -> Vec<f64> {
     let lab = json!({
         "version": 2, "objective": objective(), "x0": x0, "steps": steps,
         "optimizers": [rows()[row].clone()],
@@ -90,13 +90,21 @@ fn eval_f(dir: &Path, x0: [f64; 2], steps: usize, row: usize) -> Option<f64> {
         "--format",
         "csv",
     ]));
-    let records: Vec<&str> = out.lines().skip(1).collect();
-    let last = records.last()?;
-    let fields: Vec<&str> = last.split(',').collect();
     // …,t,x0,x1,f,grad0,grad1,teleported,theta
-    let n = fields.len();
-    let t: usize = fields[n - 8].parse().unwrap();
-    (t == steps).then(|| fields[n - 5].parse().unwrap())
+    out.lines()
+        .skip(1)
+        .map(|line| {
+            let fields: Vec<&str> = line.split(',').collect();
+            fields[fields.len() - 5].parse().unwrap()
+        })
+        .collect()
+}
+
+/// `f` after `steps` steps of row `row` from `x0` ([`eval_fs`]; `None`
+/// when the run stopped early).
+fn eval_f(dir: &Path, x0: [f64; 2], steps: usize, row: usize) -> Option<f64> {
+    let fs = eval_fs(dir, x0, steps, row);
+    (fs.len() == steps + 1).then(|| fs[steps])
 }
 
 /// Every cell of a 4 × 4 map (centres −3, −1, 1, 3 and −1.5, −0.5, 0.5,
@@ -132,30 +140,6 @@ fn csv_cells_equal_eval_runs_from_the_same_starts() {
             }
         }
     }
-}
-
-/// `f` at every step of row `row` from `x0`, by `eval --format csv` (see
-/// [`eval_f`]).
-fn eval_fs(dir: &Path, x0: [f64; 2], steps: usize, row: usize) -> Vec<f64> {
-    let lab = json!({
-        "version": 2, "objective": objective(), "x0": x0, "steps": steps,
-        "optimizers": [rows()[row].clone()],
-    });
-    let path = write(dir, "eval.json", &lab);
-    let out = success_stdout(&run(&[
-        "eval",
-        "--scene",
-        path.to_str().unwrap(),
-        "--format",
-        "csv",
-    ]));
-    out.lines()
-        .skip(1)
-        .map(|line| {
-            let fields: Vec<&str> = line.split(',').collect();
-            fields[fields.len() - 5].parse().unwrap()
-        })
-        .collect()
 }
 
 /// With `--eps`, each cell's `first_step` is the first step of the `eval`
@@ -291,7 +275,7 @@ fn bad_input_exits_2_with_one_line_and_writes_nothing() {
     let o = out.to_str().unwrap();
     let png = dir.join("new.png");
     let p = png.to_str().unwrap();
-    let cases: Vec<(Vec<&str>, &str)> = vec![
+    let mut cases: Vec<(Vec<&str>, &str)> = vec![
         (vec!["--scene", f, "--row", "3"], "--row 3"),
         (vec!["--scene", v, "--row", "1"], "version-1"),
         (vec!["--scene", f, "--bounds", "1,2,3"], "--bounds"),
@@ -310,9 +294,6 @@ fn bad_input_exits_2_with_one_line_and_writes_nothing() {
             vec!["--scene", f, "--format", "png", "--out", "/no/such/x.png"],
             "folder",
         ),
-        (vec!["--scene", f, "--eps", "0"], "--eps"),
-        (vec!["--scene", f, "--eps", "-1e-3"], "--eps"),
-        (vec!["--scene", f, "--eps", "inf"], "--eps"),
         (vec!["--scene", f, "--grid", "0"], "--grid"),
         (vec!["--scene", f, "--grid", "5000"], "--grid"),
         (vec!["--scene", f, "--steps", "-1"], "--steps"),
@@ -325,6 +306,10 @@ fn bad_input_exits_2_with_one_line_and_writes_nothing() {
             "optimizee steps",
         ),
     ];
+    // ε must be a finite number above 0.
+    for eps in ["0", "-1e-3", "inf", "nan", "x"] {
+        cases.push((vec!["--scene", f, "--eps", eps], "--eps"));
+    }
     for (extra, needle) in cases {
         let mut argv: Vec<&str> = vec!["basin"];
         let has = |flag: &str| extra.contains(&flag);

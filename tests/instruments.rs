@@ -346,6 +346,15 @@ fn across_tasks_draws_each_rows_median_and_quartiles_and_a_change_recomputes() {
     assert!(!h.state().across().computing());
 }
 
+/// The default state with the first row whose kind `pick` accepts
+/// selected, and that row's id.
+fn selecting(pick: impl Fn(&EntryKind) -> bool) -> (AppState, teleport_lab::app::state::RowId) {
+    let mut state = AppState::default();
+    let row = state.optimizers.iter().find(|r| pick(&r.kind)).unwrap().id;
+    state.selected = row;
+    (state, row)
+}
+
 /// Runs frames until `done` holds (at most 120 s).
 fn wait_until(
     h: &mut egui_kittest::Harness<'_, TeleportApp>,
@@ -384,16 +393,9 @@ fn basin_map_refines_and_a_task_change_mid_compute_shows_nothing_stale() {
     use teleport_lab::l2o::Variant;
     use teleport_lab::objective::Preset;
     let dir = common::temp_dir("basin");
-    let mut state = AppState::default();
     // The learned row with teleports: slow enough (a debug build) that
     // the finer levels are still computing when the task changes.
-    let row = state
-        .optimizers
-        .iter()
-        .find(|r| r.kind == EntryKind::Learned(Variant::L2oTele))
-        .unwrap()
-        .id;
-    state.selected = row;
+    let (mut state, _) = selecting(|kind| *kind == EntryKind::Learned(Variant::L2oTele));
     state.basin.steps = 5;
     let mut h = common::harness(TeleportApp::new(state, &common::test_options(&dir)));
     // The side panel's Display section starts closed.
@@ -674,14 +676,8 @@ fn the_task_gallery_opens_the_task_clicked_from_its_own_start() {
 fn a_basin_map_by_first_step_finds_when_each_start_gets_below_eps() {
     use teleport_lab::basin::Shade;
     let dir = common::temp_dir("basin-first");
-    let mut state = AppState::default();
-    let gd = state
-        .optimizers
-        .iter()
-        .find(|r| matches!(&r.kind, EntryKind::Classical { teleport: None, .. }) && r.enabled)
-        .unwrap()
-        .id;
-    state.selected = gd;
+    let (mut state, gd) =
+        selecting(|kind| matches!(kind, EntryKind::Classical { teleport: None, .. }));
     state.basin.shown = true;
     state.basin.steps = 60;
     state.basin.shade = Shade::FirstStep;
@@ -695,18 +691,22 @@ fn a_basin_map_by_first_step_finds_when_each_start_gets_below_eps() {
     let map = app.basin().shown().unwrap();
     assert_eq!(map.eps, 1e-2);
     let opt = app.optimizer_of(gd).unwrap();
-    let (mut reached, mut missed) = (0, 0);
-    for (k, x0) in map.grid.starts().into_iter().enumerate().step_by(13) {
-        let run = opt.trajectory(app.objective(), x0, map.steps);
-        let first = run.records.iter().position(|r| r.f <= 1e-2);
-        assert_eq!(map.cells[k].first, first, "cell {k} at {x0:?}");
-        reached += usize::from(first.is_some());
-        missed += usize::from(first.is_none());
-    }
-    assert!(
-        reached > 0 && missed > 0,
-        "{reached} reached, {missed} missed"
-    );
+    let firsts: Vec<Option<usize>> = map
+        .grid
+        .starts()
+        .into_iter()
+        .enumerate()
+        .step_by(13)
+        .map(|(k, x0)| {
+            let run = opt.trajectory(app.objective(), x0, map.steps);
+            let first = run.records.iter().position(|r| r.f <= 1e-2);
+            assert_eq!(map.cells[k].first, first, "cell {k} at {x0:?}");
+            first
+        })
+        .collect();
+    // Some starts get there within the steps, some do not.
+    assert!(firsts.contains(&None), "{firsts:?}");
+    assert!(firsts.iter().any(Option::is_some), "{firsts:?}");
     assert!(
         h.query_by_label_contains("first step with f ≤ 0.01")
             .is_some(),

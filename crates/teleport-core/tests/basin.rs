@@ -285,15 +285,25 @@ fn the_csv_lists_every_start_in_grid_order() {
 #[test]
 fn first_step_maps_say_when_each_start_gets_below_eps() {
     use teleport_core::basin::{NEVER, Shade, basin_ramp};
-    let obj = Preset::ElliFixed.objective();
+    let (steps, eps) = (40, 0.5);
     let grid = BasinGrid {
+        n: 8,
         x: (-6.0, 6.0),
         y: (-3.0, 3.0),
-        n: 8,
     };
-    let (steps, eps) = (40, 0.5);
-    let gd = AnyOptimizer::parse_baseline("gd:lr=0.05").unwrap();
-    let map = basin(&gd, &obj, &grid, steps, eps, &never()).unwrap();
+    let (obj, gd) = (
+        Preset::ElliFixed.objective(),
+        OptimizerSpec::Gd { lr: 0.05 },
+    );
+    let map = basin(
+        &AnyOptimizer::parse_baseline("gd:lr=0.05").unwrap(),
+        &obj,
+        &grid,
+        steps,
+        eps,
+        &never(),
+    )
+    .unwrap();
     let csv = map.csv_with_first_step();
     let mut lines = csv.lines();
     assert_eq!(lines.next(), Some("x0,x1,f,first_step"));
@@ -302,8 +312,7 @@ fn first_step_maps_say_when_each_start_gets_below_eps() {
     for (k, (line, start)) in lines.zip(grid.starts()).enumerate() {
         let fields: Vec<&str> = line.split(',').collect();
         assert_eq!(fields.len(), 4, "{line}");
-        let spec = OptimizerSpec::Gd { lr: 0.05 };
-        let single = run(&obj, start, steps, spec, None);
+        let single = run(&obj, start, steps, gd, None);
         let first = single.records.iter().position(|r| r.f <= eps);
         let column = (!fields[3].is_empty()).then(|| fields[3].parse::<usize>().unwrap());
         assert_eq!(column, first, "{start:?}");
