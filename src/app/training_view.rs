@@ -521,7 +521,15 @@ impl TeleportApp {
         let name = format!("{}-live.safetensors", live.variant);
         let info = crate::io::weights::WeightsInfo {
             train: Some(self.training_configs().1),
-            trajectories_trained: self.rt.training.done.0,
+            // The version on screen: an earlier one when the timeline
+            // was scrubbed back.
+            trajectories_trained: self
+                .rt
+                .training
+                .timeline
+                .shown()
+                .filter(|v| Arc::ptr_eq(&v.model, &live.model))
+                .map_or(self.rt.training.done.0, |v| v.trajectories),
         };
         match crate::io::weights::to_bytes(&live.model, &info) {
             Ok(bytes) => {

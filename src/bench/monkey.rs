@@ -13,7 +13,8 @@
 //! After each action, [`check`] asserts: no panic; every enabled row that
 //! has a model has its run, and no run outlives its row; row ids are unique
 //! and every row has a colour; the selection names a row; the timeline is
-//! inside the run; a basin map is drawn only when on, for its row's run and
+//! inside the run; the training timeline is bounded and a version scrubbed
+//! back to is the live model; a basin map is drawn only when on, for its row's run and
 //! its steps; nothing drawn has a NaN coordinate and no drawn text reads
 //! `NaN`; and the state serializes and deserializes to itself.
 
@@ -310,6 +311,21 @@ pub fn check(app: &TeleportApp) -> Result<(), String> {
             "θ = {} or x₀ = {:?} is not finite",
             state.theta, state.x0
         ));
+    }
+    let timeline = app.training_timeline();
+    if timeline.versions().len() > crate::app::timeline::CAPACITY + 1 {
+        return Err(format!(
+            "the training timeline keeps {} versions",
+            timeline.versions().len()
+        ));
+    }
+    if !timeline.follows_newest() {
+        // A version scrubbed back to is the live model.
+        let shown = timeline.shown().map(|v| &v.model);
+        let live = app.live_model().map(|l| &l.model);
+        if !matches!((shown, live), (Some(a), Some(b)) if std::sync::Arc::ptr_eq(a, b)) {
+            return Err("the training timeline's version is not the live model".to_owned());
+        }
     }
     let basin = app.basin();
     if !state.basin.shown && (basin.shown().is_some() || basin.computing()) {
@@ -626,11 +642,12 @@ fn panel_action(d: &mut Driver, rng: &mut crate::Rng) -> (&'static str, String) 
         }
         7 => {
             let p = &mut app.state.panels;
-            let which = rng.random_range(0..4);
+            let which = rng.random_range(0..5);
             match which {
                 0 => p.alg2 = !p.alg2,
                 1 => p.newton = !p.newton,
                 2 => p.training = !p.training,
+                3 => p.gallery = !p.gallery,
                 _ => p.help = !p.help,
             }
             ("window", format!("toggle window {which}"))
