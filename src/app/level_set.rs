@@ -344,12 +344,19 @@ impl TeleportApp {
             }
 
             // Earlier versions of the live weights, fading with age.
-            let n = ghosts.len() as f32;
+            let n = ghosts.len();
             for (k, (color, points)) in ghosts.into_iter().enumerate() {
+                // One key entry for all of them: the newest's.
+                let name = if k + 1 == n {
+                    "earlier versions (ghosts)"
+                } else {
+                    ""
+                };
+                let strength = 0.15 + 0.45 * (k + 1) as f32 / n as f32;
                 plot_ui.line(
-                    path("earlier versions (ghosts)", near_view(points, min, max))
+                    path(name, near_view(points, min, max))
                         .id(("ghost", k))
-                        .color(color.gamma_multiply(0.15 + 0.45 * (k as f32 + 1.0) / n))
+                        .color(color.gamma_multiply(strength))
                         .width(1.5)
                         .allow_hover(false),
                 );

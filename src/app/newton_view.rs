@@ -119,6 +119,13 @@ impl TeleportApp {
             .map(|(_, v, _)| v.norm())
             .filter(|n| n.is_finite())
             .fold(0.0, f64::max);
+        // The key above the plot: a legend inside would cover arrows that
+        // point into its corner.
+        ui.horizontal_wrapped(|ui| {
+            for (name, _, color) in &vectors {
+                ui.label(RichText::new(format!("→ {name}")).color(*color).small());
+            }
+        });
         Plot::new("newton-vectors-plot")
             .height(240.0)
             .data_aspect(1.0)
@@ -127,7 +134,12 @@ impl TeleportApp {
             .include_y(-1.1)
             .include_y(1.1)
             .x_axis_label("Δx / longest arrow")
-            .legend(egui_plot::Legend::default().follow_insertion_order(true))
+            // In a scrolling window: the wheel scrolls the window, and a
+            // fixed picture needs no panning.
+            .allow_scroll(false)
+            .allow_drag(false)
+            .allow_zoom(false)
+            .allow_boxed_zoom(false)
             .show(ui, |p| {
                 super::keep_view_sane(p, 1e6, None);
                 if longest <= 0.0 {
@@ -322,6 +334,8 @@ impl TeleportApp {
 fn step_plot(id: &str, y_label: &str) -> Plot<'static> {
     Plot::new(id)
         .height(140.0)
+        // In a scrolling window: the wheel scrolls the window.
+        .allow_scroll(false)
         .include_y(0.0)
         .include_y(1.0)
         .x_axis_label("step")
