@@ -127,6 +127,20 @@ impl Timeline {
     }
 }
 
+/// Drops every other item, keeping the newest (the last) and those an even
+/// number of places before it.
+pub fn halve_keeping_newest<T>(items: &mut Vec<T>) {
+    let Some(last) = items.len().checked_sub(1) else {
+        return;
+    };
+    let mut k = 0;
+    items.retain(|_| {
+        let keep = (last - k) % 2 == 0;
+        k += 1;
+        keep
+    });
+}
+
 /// Bytes of a model's weights.
 pub fn model_bytes(model: &MetaOptimizer<f32>) -> usize {
     model
@@ -196,6 +210,19 @@ mod tests {
         timeline.push(501, 0, Arc::clone(&m));
         assert_eq!(timeline.shown().map(|v| v.version), Some(501));
         assert_eq!(timeline.ghosts().len(), GHOSTS);
+    }
+
+    #[test]
+    fn halving_keeps_the_newest_and_every_other_one_before_it() {
+        let mut v: Vec<u32> = (1..=7).collect();
+        halve_keeping_newest(&mut v);
+        assert_eq!(v, [1, 3, 5, 7]);
+        let mut v: Vec<u32> = (1..=6).collect();
+        halve_keeping_newest(&mut v);
+        assert_eq!(v, [2, 4, 6]);
+        let mut v: Vec<u32> = Vec::new();
+        halve_keeping_newest(&mut v);
+        assert!(v.is_empty());
     }
 
     #[test]

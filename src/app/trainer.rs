@@ -37,9 +37,24 @@ pub struct Snapshot {
     pub error: Option<String>,
 }
 
+/// A good version of the weights, as the training timeline keeps it.
+#[derive(Clone, Debug)]
+pub struct Published {
+    /// The snapshot's version.
+    pub version: u64,
+    /// Trajectories trained when it was published.
+    pub trajectories: usize,
+    /// Its weights.
+    pub model: Arc<MetaOptimizer<f32>>,
+}
+
 #[derive(Debug, Default)]
 struct Shared {
     latest: Mutex<Option<Snapshot>>,
+    /// Every good version published since the UI last looked, oldest
+    /// first, so the timeline misses none (the latest-value slot keeps
+    /// only the newest). Thinned evenly if the UI does not look for long.
+    published: Mutex<Vec<Published>>,
     stop: AtomicBool,
     paused: Mutex<bool>,
     resume: Condvar,
@@ -219,6 +234,21 @@ impl Publisher {
             self.last_good = Arc::new(model.clone());
         }
         self.version += 1;
+        if healthy {
+            let mut published = self
+                .shared
+                .published
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner);
+            published.push(Published {
+                version: self.version,
+                trajectories: progress.trajectories_done,
+                model: Arc::clone(&self.last_good),
+            });
+            if published.len() > 2 * super::timeline::CAPACITY {
+                super::timeline::halve_keeping_newest(&mut published);
+            }
+        }
         let snapshot = Snapshot {
             model: Arc::clone(&self.last_good),
             progress: progress.clone(),
@@ -359,6 +389,17 @@ impl TrainerHandle {
             return false;
         }
         true
+    }
+
+    /// Takes the good versions published since the last call, oldest first.
+    pub fn take_published(&self) -> Vec<Published> {
+        std::mem::take(
+            &mut *self
+                .shared
+                .published
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner),
+        )
     }
 
     /// Takes the newest snapshot, if one arrived since the last call.

@@ -142,6 +142,14 @@ impl TeleportApp {
             }
         }
         self.rt.validation.poll();
+        // Every good version published goes on the timeline, even those a
+        // slow frame never saw as the newest.
+        if let Some(handle) = &self.rt.training.handle {
+            for v in handle.take_published() {
+                let timeline = &mut self.rt.training.timeline;
+                timeline.push(v.version, v.trajectories, v.model);
+            }
+        }
         let Some(snapshot) = self
             .rt
             .training
@@ -192,13 +200,8 @@ impl TeleportApp {
                 false,
             ));
         }
-        // Every good version goes on the timeline; the app shows it unless
-        // the user went back to an earlier one.
-        if snapshot.healthy && snapshot.error.is_none() {
-            let done = snapshot.progress.trajectories_done;
-            let model = Arc::clone(&snapshot.model);
-            rt.timeline.push(snapshot.version, done, model);
-        }
+        // The app shows the newest version unless the user went back to an
+        // earlier one on the timeline.
         if rt.timeline.follows_newest() {
             self.show_model(variant, snapshot.model, snapshot.version);
         }
@@ -500,8 +503,8 @@ impl TeleportApp {
                 .weak(),
             )
             .on_hover_text(
-                "The versions the app received: it takes the newest snapshot each frame, \
-                 so a fast run publishes more than it keeps.",
+                "Every good version the trainer published (five a second at most), \
+                 each with its weights; past the bound every other one goes.",
             );
         });
         if index != shown {
