@@ -83,6 +83,13 @@ fn the_newton_window_splits_the_selected_rows_move_and_jump() {
     h.state_mut().state.playback.t = 3;
     h.run_steps(2);
     assert!(h.query_by_label_contains("its move Δx").is_some());
+    // Each instrument folds away under its header, and comes back.
+    h.get_by_label("Update anatomy").click();
+    h.run_steps(3);
+    assert!(h.query_by_label_contains("its move Δx").is_none());
+    h.get_by_label("Update anatomy").click();
+    h.run_steps(3);
+    assert!(h.query_by_label_contains("its move Δx").is_some());
     assert!(
         h.query_by_label_contains("teleport jump").is_none(),
         "GD does not teleport"

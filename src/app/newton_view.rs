@@ -13,8 +13,26 @@ use crate::theory::decompose;
 
 impl TeleportApp {
     pub(super) fn newton_ui(&mut self, ui: &mut egui::Ui) {
-        self.update_anatomy_ui(ui);
-        ui.separator();
+        section(ui, "Update anatomy", ANATOMY_HELP, |ui| {
+            self.update_anatomy_ui(ui)
+        });
+        self.probe_ui(ui);
+        section(ui, "Teleport quality η per step", EFFICIENCY_HELP, |ui| {
+            self.efficiency_plot_ui(ui);
+        });
+        section(
+            ui,
+            "Newton's step here (Proposition 4.1)",
+            NEWTON_HELP,
+            |ui| {
+                self.newton_step_ui(ui);
+            },
+        );
+    }
+
+    /// Newton's step at the current point, split along and across −∇f,
+    /// beside the selected row's next move.
+    fn newton_step_ui(&mut self, ui: &mut egui::Ui) {
         let obj = &self.rt.objective;
         let x = self.current_point();
         ui.label(format!(
@@ -192,12 +210,6 @@ impl TeleportApp {
         use crate::theory::step_anatomy;
         let obj = &self.rt.objective;
         let t = self.state.playback.t;
-        ui.label(RichText::new("Update anatomy").strong())
-            .on_hover_text(
-                "Each move split into v∥ (along ∇f) and v⊥ (along the level set, the symmetry \
-             component). Proposition 4.1: Newton's step has a v⊥ that raises ‖∇f‖, as a \
-             teleport does. Does a learned optimizer move like Newton?",
-            );
         let selected = self
             .state
             .optimizers
@@ -258,8 +270,6 @@ impl TeleportApp {
                 }
                 p.vline(egui_plot::VLine::new("step", t as f64).color(Color32::GRAY));
             });
-        self.probe_ui(ui);
-        self.efficiency_plot_ui(ui);
     }
 
     /// Teleport quality per step: η_t = ‖∇f(g_θt x)‖ / ‖∇f(g_θ* x)‖ of every
@@ -268,13 +278,6 @@ impl TeleportApp {
     fn efficiency_plot_ui(&self, ui: &mut egui::Ui) {
         let t = self.state.playback.t;
         let across = self.across_shown();
-        ui.label(RichText::new("Teleport quality η per step").strong())
-            .on_hover_text(
-                "η = ‖∇f(g_θt x)‖ / ‖∇f(g_θ* x)‖ at the point each teleport started from: \
-                 1 is the oracle's angle, 0 a teleport that reached no gradient at all. \
-                 Across tasks: the median over the runs that teleported at that step, \
-                 with a band from the first to the third quartile.",
-            );
         type Series = (RowId, Color32, String, Vec<[f64; 2]>, Option<Band>);
         let series: Vec<Series> = self
             .visible_runs()
@@ -330,6 +333,28 @@ impl TeleportApp {
     }
 }
 
+const ANATOMY_HELP: &str = "Each move split into v∥ (along ∇f) and v⊥ (along the level set, \
+    the symmetry component). Proposition 4.1: Newton's step has a v⊥ that raises ‖∇f‖, as a \
+    teleport does. Does a learned optimizer move like Newton?";
+
+const EFFICIENCY_HELP: &str = "η = ‖∇f(g_θt x)‖ / ‖∇f(g_θ* x)‖ at the point each teleport \
+    started from: 1 is the oracle's angle, 0 a teleport that reached no gradient at all. Across \
+    tasks: the median over the runs that teleported at that step, with a band from the first \
+    to the third quartile.";
+
+const NEWTON_HELP: &str = "At the current point: −∇f, Newton's direction −H⁻¹∇f split along \
+    and across −∇f, the sign of v⊥·∇‖∇f‖², and the selected row's own next move beside them.";
+
+/// One of the window's sections: a header that folds it (open at first),
+/// with `help` on hover.
+fn section(ui: &mut egui::Ui, title: &str, help: &str, body: impl FnOnce(&mut egui::Ui)) {
+    egui::CollapsingHeader::new(RichText::new(title).strong())
+        .default_open(true)
+        .show(ui, body)
+        .header_response
+        .on_hover_text(help);
+}
+
 /// A small plot of a per-step quantity in [0, 1] (the symmetry share, η).
 fn step_plot(id: &str, y_label: &str) -> Plot<'static> {
     Plot::new(id)
@@ -383,33 +408,37 @@ impl TeleportApp {
         let Some(p) = self.rt.probe.as_ref().and_then(|c| c.probe.as_ref()) else {
             return;
         };
-        ui.label(RichText::new("Inside the learned optimizer").strong())
-            .on_hover_text(
-                "What its networks output at this step, and the hidden state h of each \
-                 LSTM cell after it: one square per unit, blue −1, white 0, red +1.",
-            );
-        let o = &p.outcome;
-        let mut outputs = vec![format!("Δx = ({}, {})", short(p.dx.x), short(p.dx.y))];
-        if o.teleported {
-            outputs.push(format!("θ = {}", short(o.theta)));
-        }
-        if let Some(a) = o.alpha {
-            outputs.push(format!("α = {}", short(a)));
-        }
-        if let Some(b) = o.beta {
-            outputs.push(format!("β = {}", short(b)));
-        }
-        ui.monospace(outputs.join("   "));
-        let nets = p.hidden.len();
-        for (k, cells) in p.hidden.iter().enumerate() {
-            for (c, h) in cells.iter().enumerate() {
-                let name = if nets > 1 {
-                    format!("m{} cell {c}", k + 1)
-                } else {
-                    format!("cell {c}")
-                };
-                heat_strip(ui, &name, h);
-            }
+        let help = "What its networks output at this step, and the hidden state h of each \
+                    LSTM cell after it: one square per unit, blue −1, white 0, red +1.";
+        section(ui, "Inside the learned optimizer", help, |ui| {
+            probe_body(ui, p)
+        });
+    }
+}
+
+/// The probe's outputs and heat strips.
+fn probe_body(ui: &mut egui::Ui, p: &crate::l2o::Probe) {
+    let o = &p.outcome;
+    let mut outputs = vec![format!("Δx = ({}, {})", short(p.dx.x), short(p.dx.y))];
+    if o.teleported {
+        outputs.push(format!("θ = {}", short(o.theta)));
+    }
+    if let Some(a) = o.alpha {
+        outputs.push(format!("α = {}", short(a)));
+    }
+    if let Some(b) = o.beta {
+        outputs.push(format!("β = {}", short(b)));
+    }
+    ui.monospace(outputs.join("   "));
+    let nets = p.hidden.len();
+    for (k, cells) in p.hidden.iter().enumerate() {
+        for (c, h) in cells.iter().enumerate() {
+            let name = if nets > 1 {
+                format!("m{} cell {c}", k + 1)
+            } else {
+                format!("cell {c}")
+            };
+            heat_strip(ui, &name, h);
         }
     }
 }
