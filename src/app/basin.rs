@@ -278,19 +278,17 @@ impl TeleportApp {
         let rt = &self.rt.basin;
         let row = self
             .state
-            .row_index(self.state.selected)
-            .map(|i| self.state.row_labels().swap_remove(i))
+            .row_label(self.state.selected)
             .unwrap_or_default();
         if self.run(self.state.selected).is_none() {
             return Some(format!(
                 "Basin map: the selected row {row} has no run (off, or no weights yet)."
             ));
         }
-        let Some((_, map)) = &rt.shown else {
+        let Some((source, map)) = &rt.shown else {
             return Some(format!("Basin map of {row}: computing…"));
         };
-        let shade = rt.shown.as_ref().map_or(Shade::FinalF, |(s, _)| s.shade);
-        let words = map.shade_words(shade, "log₁₀");
+        let words = map.shade_words(source.shade, "log₁₀");
         let progress = if rt.computing() { ", refining…" } else { "" };
         Some(format!(
             "Basin map of {row} from each start: {words}; {}² starts{progress}",

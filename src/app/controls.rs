@@ -155,8 +155,7 @@ impl TeleportApp {
         .on_hover_text("Shade points where v⊥·∇‖∇f‖² < 0, which needs a non-convex f.");
         let row = self
             .state
-            .row_index(self.state.selected)
-            .map(|i| self.state.row_labels().swap_remove(i))
+            .row_label(self.state.selected)
             .unwrap_or_default();
         ui.horizontal(|ui| {
             ui.checkbox(&mut self.state.basin.shown, format!("basin map of {row}"))

@@ -489,19 +489,7 @@ impl TeleportApp {
     /// The ghost trails to draw, oldest first: the live row's colour and
     /// each earlier version's path (teleport jumps included).
     fn ghost_trails(&mut self) -> Vec<(Color32, Vec<[f64; 2]>)> {
-        let color = self
-            .rt
-            .live
-            .as_ref()
-            .and_then(|l| {
-                let live = super::state::EntryKind::Live(l.variant);
-                self.state
-                    .optimizers
-                    .iter()
-                    .find(|r| r.enabled && r.kind == live)
-            })
-            .map(super::row_color);
-        let Some(color) = color else {
+        let Some(color) = self.shown_live_row().map(row_color) else {
             return Vec::new();
         };
         self.ghost_runs()

@@ -188,12 +188,7 @@ impl TeleportApp {
     /// to t + 1): its name, colour and anatomy, when it has one.
     fn next_move_of_selected(&self) -> Option<(String, Color32, crate::theory::StepAnatomy)> {
         let id = self.state.selected;
-        let (entry, name) = self
-            .state
-            .optimizers
-            .iter()
-            .zip(self.state.row_labels())
-            .find(|(r, _)| r.id == id)?;
+        let (entry, name) = (self.state.row(id)?, self.state.row_label(id)?);
         let run = self.run(id)?;
         let a = crate::theory::step_anatomy(
             &self.rt.objective,
@@ -210,13 +205,7 @@ impl TeleportApp {
         use crate::theory::step_anatomy;
         let obj = &self.rt.objective;
         let t = self.state.playback.t;
-        let selected = self
-            .state
-            .optimizers
-            .iter()
-            .zip(self.state.row_labels())
-            .find(|(r, _)| r.id == self.state.selected)
-            .map(|(_, name)| name);
+        let selected = self.state.row_label(self.state.selected);
         let anatomy = self
             .run(self.state.selected)
             .and_then(|r| step_anatomy(obj, r.shown(), t));
@@ -342,6 +331,9 @@ const EFFICIENCY_HELP: &str = "η = ‖∇f(g_θt x)‖ / ‖∇f(g_θ* x)‖ at
     tasks: the median over the runs that teleported at that step, with a band from the first \
     to the third quartile.";
 
+const PROBE_HELP: &str = "What its networks output at this step, and the hidden state h of \
+    each LSTM cell after it: one square per unit, blue −1, white 0, red +1.";
+
 const NEWTON_HELP: &str = "At the current point: −∇f, Newton's direction −H⁻¹∇f split along \
     and across −∇f, the sign of v⊥·∇‖∇f‖², and the selected row's own next move beside them.";
 
@@ -408,9 +400,7 @@ impl TeleportApp {
         let Some(p) = self.rt.probe.as_ref().and_then(|c| c.probe.as_ref()) else {
             return;
         };
-        let help = "What its networks output at this step, and the hidden state h of each \
-                    LSTM cell after it: one square per unit, blue −1, white 0, red +1.";
-        section(ui, "Inside the learned optimizer", help, |ui| {
+        section(ui, "Inside the learned optimizer", PROBE_HELP, |ui| {
             probe_body(ui, p)
         });
     }

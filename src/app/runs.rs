@@ -101,9 +101,8 @@ impl TeleportApp {
     /// The optimizer of a row, ready to run (`None` for a live row with no
     /// weights yet).
     pub fn optimizer_of(&self, id: RowId) -> Option<AnyOptimizer> {
-        let index = self.state.row_index(id)?;
-        let entry = &self.state.optimizers[index];
-        let name = self.state.row_labels().swap_remove(index);
+        let entry = self.state.row(id)?;
+        let name = self.state.row_label(id)?;
         Some(match &entry.kind {
             EntryKind::Classical { spec, teleport } => AnyOptimizer::Classical {
                 name,

@@ -676,6 +676,12 @@ impl AppState {
         }
     }
 
+    /// Row `id`'s legend name ([`Self::row_labels`]).
+    pub fn row_label(&self, id: RowId) -> Option<String> {
+        let index = self.row_index(id)?;
+        Some(self.row_labels().swap_remove(index))
+    }
+
     /// Every row's legend name, in row order, made unique with a `#2`, `#3`
     /// suffix where rows would otherwise share one.
     pub fn row_labels(&self) -> Vec<String> {

@@ -141,15 +141,14 @@ pub fn halve_keeping_newest<T>(items: &mut Vec<T>) {
     });
 }
 
-/// Bytes of a model's weights.
-pub fn model_bytes(model: &MetaOptimizer<f32>) -> usize {
+/// Bytes of a model's weights (read every frame the training window
+/// shows: no allocation).
+fn model_bytes(model: &MetaOptimizer<f32>) -> usize {
     model
-        .config()
-        .shapes()
+        .nets()
         .iter()
-        .map(crate::l2o::lstm::NetShape::num_params)
-        .sum::<usize>()
-        * std::mem::size_of::<f32>()
+        .map(|n| std::mem::size_of_val(n.params()))
+        .sum()
 }
 
 #[cfg(test)]

@@ -422,12 +422,7 @@ impl TeleportApp {
     /// trails. Computed again only when a version, the task, x₀ or the
     /// steps change.
     pub fn ghost_runs(&mut self) -> &[Trajectory] {
-        let variant = self.rt.live.as_ref().map(|l| l.variant);
-        let live_row_on = self
-            .state
-            .optimizers
-            .iter()
-            .any(|r| r.enabled && Some(r.kind.clone()) == variant.map(EntryKind::Live));
+        let live_row_on = self.shown_live_row().is_some();
         let ghosts = self.rt.training.timeline.ghosts();
         if !(self.state.training.ghosts && live_row_on) || ghosts.is_empty() {
             self.rt.training.ghosts = None;
@@ -453,6 +448,15 @@ impl TeleportApp {
             .ghosts
             .as_ref()
             .map_or(&[], |(_, runs)| runs)
+    }
+
+    /// The enabled row that runs the live model, if any.
+    pub(super) fn shown_live_row(&self) -> Option<&OptimizerEntry> {
+        let live = EntryKind::Live(self.rt.live.as_ref()?.variant);
+        self.state
+            .optimizers
+            .iter()
+            .find(|r| r.enabled && r.kind == live)
     }
 
     /// The timeline's scrubber: which kept version the app shows.
