@@ -1018,9 +1018,14 @@ fn basin(args: BasinArgs) -> Result<(), Failure> {
         &never,
     )
     .ok_or_else(|| Failure::input("the basin map was cancelled"))?;
-    let (csv, shade) = match args.eps {
-        Some(_) => (map.csv_with_first_step(), crate::basin::Shade::FirstStep),
-        None => (map.csv(), crate::basin::Shade::FinalF),
+    // With --eps the CSV gains the first step and the PNG shades by it.
+    let shade = match args.eps {
+        Some(_) => crate::basin::Shade::FirstStep,
+        None => crate::basin::Shade::FinalF,
+    };
+    let csv = || match shade {
+        crate::basin::Shade::FirstStep => map.csv_with_first_step(),
+        crate::basin::Shade::FinalF => map.csv(),
     };
     let write = |out: &std::path::Path, bytes: &[u8]| {
         crate::io::write_atomic(out, bytes).map_err(|e| Failure {
@@ -1029,8 +1034,8 @@ fn basin(args: BasinArgs) -> Result<(), Failure> {
         })
     };
     match (args.format, &args.out) {
-        (BasinFormat::Csv, None) => emit(&csv),
-        (BasinFormat::Csv, Some(out)) => write(out, csv.as_bytes()),
+        (BasinFormat::Csv, None) => emit(&csv()),
+        (BasinFormat::Csv, Some(out)) => write(out, csv().as_bytes()),
         (BasinFormat::Png, Some(out)) => {
             let minimizer = objective.try_minimizer().ok();
             let figure = map.figure(

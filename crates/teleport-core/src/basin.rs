@@ -341,6 +341,10 @@ fn log_f(f: f64) -> f64 {
 /// The colour of a diverged run on a basin map.
 pub const DIVERGED: crate::plot::Color = crate::plot::Color::rgb(200, 40, 40);
 
+/// The colour of a failed run on a basin map (a teleport across a fold of
+/// a custom `h`, a singular Hessian).
+pub const FAILED: crate::plot::Color = crate::plot::Color::rgb(255, 255, 255);
+
 /// The colour of a start whose run never reached `f ≤ ε` (first-step maps).
 pub const NEVER: crate::plot::Color = crate::plot::Color::rgb(190, 190, 190);
 
@@ -413,7 +417,7 @@ impl BasinMap {
             Shade::FirstStep => self.pixels(|c| match c.first {
                 Some(t) => basin_ramp(t as f64 / self.steps.max(1) as f64),
                 None if c.f == f64::INFINITY => DIVERGED,
-                None if c.f.is_nan() => crate::plot::Color::rgb(255, 255, 255),
+                None if c.f.is_nan() => FAILED,
                 None => NEVER,
             }),
         }
@@ -445,7 +449,7 @@ impl BasinMap {
             } else if c.f == f64::INFINITY {
                 DIVERGED
             } else {
-                crate::plot::Color::rgb(255, 255, 255)
+                FAILED
             }
         })
     }
