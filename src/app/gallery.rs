@@ -21,8 +21,9 @@ const SIDE: f32 = 100.0;
 /// The distributions a gallery can show.
 pub const DISTS: [TaskDist; 3] = [TaskDist::ElliVary, TaskDist::RosVary, TaskDist::Mixed];
 
-/// The task of `dist` with seed `seed`: the objective the side panel's
-/// sampled task of that seed has, and the start point drawn after it.
+/// The task of `dist` with seed `seed`: the side panel's sampled task of
+/// that seed ([`super::objective_of`] takes its objective), and the start
+/// point drawn after it.
 pub fn task(dist: TaskDist, seed: u64) -> Task {
     dist.sample(&mut crate::rng(seed), Default::default())
 }

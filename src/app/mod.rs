@@ -438,10 +438,8 @@ fn load_pretrained() -> (Pretrained, Vec<String>) {
 pub fn objective_of(source: &TaskSource) -> Result<Objective, String> {
     match source {
         TaskSource::Preset(p) => Ok(p.objective()),
-        TaskSource::Sampled { dist, seed } => {
-            let mut rng = crate::rng(*seed);
-            Ok(dist.sample_objective(&mut rng, Default::default()))
-        }
+        // The task the gallery shows for this seed, start point aside.
+        TaskSource::Sampled { dist, seed } => Ok(gallery::task(*dist, *seed).objective),
         TaskSource::Custom(spec) => spec.build().map_err(|e| e.to_string()),
     }
 }
