@@ -366,12 +366,22 @@ fn selecting(pick: impl Fn(&EntryKind) -> bool) -> (AppState, teleport_lab::app:
 fn wait_until(
     h: &mut egui_kittest::Harness<'_, TeleportApp>,
     what: &str,
+    done: impl FnMut(&TeleportApp) -> bool,
+) {
+    wait_until_every(h, what, std::time::Duration::from_millis(10), done);
+}
+
+/// [`wait_until`] with `interval` between frames.
+fn wait_until_every(
+    h: &mut egui_kittest::Harness<'_, TeleportApp>,
+    what: &str,
+    interval: std::time::Duration,
     mut done: impl FnMut(&TeleportApp) -> bool,
 ) {
     let start = std::time::Instant::now();
     while !done(h.state()) {
         assert!(start.elapsed().as_secs() < 120, "{what}: not within 120 s");
-        std::thread::sleep(std::time::Duration::from_millis(10));
+        std::thread::sleep(interval);
         h.run_steps(1);
     }
 }
@@ -490,29 +500,21 @@ fn start_small_training(h: &mut egui_kittest::Harness<'_, TeleportApp>, trajecto
 /// against `evaluate` on tasks drawn here from the documented seed.
 #[test]
 fn training_shows_a_smoothed_loss_and_a_validation_curve_of_held_out_tasks() {
-    use std::time::{Duration, Instant};
     use teleport_lab::app::validation::{VALIDATION_SEED, VALIDATION_TASKS};
     use teleport_lab::objective::TaskDist;
     const TRAJECTORIES: usize = 20_000;
     let dir = common::temp_dir("validation");
     let mut h = common::harness(common::app_with(&dir));
     start_small_training(&mut h, TRAJECTORIES);
-    let deadline = Instant::now() + Duration::from_secs(120);
     // Training ends, then the validation worker catches up.
-    loop {
-        let app = h.state();
-        let done = app.training().finished
+    wait_until(&mut h, "training and its last validation", |app| {
+        app.training().finished
             && app
                 .validation()
                 .points
                 .last()
-                .is_some_and(|p| p[0] == TRAJECTORIES as f64);
-        if done || Instant::now() > deadline {
-            break;
-        }
-        h.step();
-        std::thread::sleep(Duration::from_millis(20));
-    }
+                .is_some_and(|p| p[0] == TRAJECTORIES as f64)
+    });
     h.run_steps(2);
     let app = h.state();
     assert!(app.training().finished, "training did not finish in time");
@@ -563,19 +565,15 @@ fn training_shows_a_smoothed_loss_and_a_validation_curve_of_held_out_tasks() {
 /// and "newest" follows training again.
 #[test]
 fn the_training_timeline_goes_back_to_an_earlier_version_with_ghost_trails() {
-    use std::time::{Duration, Instant};
     use teleport_lab::app::timeline::{CAPACITY, GHOSTS};
     use teleport_lab::objective::Vec2;
     let dir = common::temp_dir("timeline");
     let mut h = common::harness(common::app_with(&dir));
     start_small_training(&mut h, 20_000);
-    let deadline = Instant::now() + Duration::from_secs(120);
     // Frames slower than the trainer publishes (every 200 ms): the newest
     // snapshot of each frame is not every version.
-    while !h.state().training().finished && Instant::now() < deadline {
-        h.step();
-        std::thread::sleep(Duration::from_millis(450));
-    }
+    let slow = std::time::Duration::from_millis(450);
+    wait_until_every(&mut h, "training", slow, |app| app.training().finished);
     h.run_steps(2);
     let live_run = |h: &egui_kittest::Harness<'_, TeleportApp>| {
         let app = h.state();
