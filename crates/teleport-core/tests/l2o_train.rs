@@ -97,6 +97,69 @@ fn stop_control_halts_between_meta_updates() {
     assert!(!trainer.finished());
 }
 
+/// One trajectory per update and no clipping (the paper's setting) sends
+/// the cells' gradients into Adam column by column, never stored; a clip
+/// too large ever to act takes the stored path. The two train the same
+/// weights bit for bit: on every variant, and where updates are skipped
+/// for a non-finite gradient or an exploding loss.
+#[test]
+fn the_fused_update_is_the_stored_update_bit_for_bit() {
+    let bits = |t: &Trainer| -> Vec<u32> {
+        t.model()
+            .nets()
+            .iter()
+            .flat_map(|n| n.params().iter().map(|p| p.to_bits()))
+            .collect()
+    };
+    let both = |model: &ModelConfig, config: &TrainConfig| {
+        let mut stored = config.clone();
+        stored.clip = Some(1e30);
+        [config.clone(), stored].map(|c| {
+            let mut trainer = Trainer::new(model.clone(), c).unwrap();
+            trainer.run(|_, _| Control::Continue);
+            trainer
+        })
+    };
+    for variant in Variant::ALL {
+        let model = small(variant);
+        let mut config = TrainConfig::paper(&model, TaskDist::Mixed, 5);
+        config.trajectories = 30;
+        let [fused, stored] = both(&model, &config);
+        assert_eq!(bits(&fused), bits(&stored), "{variant}");
+        // Debug text: the progress holds NaN losses (NaN ≠ NaN).
+        let [a, b] = [&fused, &stored].map(|t| format!("{:?}", t.progress()));
+        assert_eq!(a, b, "{variant}");
+        let p = fused.progress();
+        assert_eq!(
+            p.meta_updates + p.skipped_nonfinite + p.skipped_explode,
+            30 * 4,
+            "{variant}"
+        );
+        assert!(p.meta_updates > 100, "{variant}: {p:?}");
+    }
+    // Raw Rosenbrock draws with a large learning-rate bound: some losses
+    // pass the skip threshold, some gradients overflow (a few of them
+    // under a finite loss: the fused path hands those to the stored one).
+    let model = ModelConfig {
+        hidden: 8,
+        max_lr: 10.0,
+        ..ModelConfig::paper(Variant::LrTele)
+    };
+    let mut config = TrainConfig::paper(&model, TaskDist::RosVary, 0);
+    config.sampling = teleport_core::objective::Sampling::Raw;
+    config.trajectories = 60;
+    config.skip_loss_above = Some(1e4);
+    let [fused, stored] = both(&model, &config);
+    let p = fused.progress();
+    assert!(
+        p.skipped_nonfinite > 0 && p.skipped_explode > 0 && p.meta_updates > 0,
+        "{p:?}"
+    );
+    assert_eq!(bits(&fused), bits(&stored));
+    let [a, b] = [&fused, &stored].map(|t| format!("{:?}", t.progress()));
+    assert_eq!(a, b);
+}
+
 #[test]
 fn batched_training_averages_gradients() {
     // With batch B the same number of trajectories makes B× fewer updates.

@@ -213,6 +213,74 @@ impl<T: Real> Tape<T> {
         self.len == 0
     }
 
+    /// Where each column of the cells' gradient sits (its offset in the
+    /// flat parameter vector, `4H` rows long) and what it sums: layer `l`'s
+    /// gate-matrix column `Some(k)` or its bias `None`, in storage order.
+    fn cell_columns(&self) -> impl Iterator<Item = (usize, usize, Option<usize>)> + use<T> {
+        let shape = self.shape;
+        let rows = 4 * shape.hidden;
+        (0..2).flat_map(move |l| {
+            let o = shape.layer(l);
+            let columns =
+                (0..o.inputs + shape.hidden).map(move |k| (o.weight + k * rows, l, Some(k)));
+            columns.chain(std::iter::once((o.bias, l, None)))
+        })
+    }
+
+    /// The rank-`len` update of one column: `Σₛ xinₛ[k]·dpreₛ` for gate
+    /// column `k`, `Σₛ dpreₛ` for the bias.
+    fn column_terms(&self, l: usize, k: Option<usize>) -> impl Iterator<Item = (T, &[T])> {
+        self.steps[..self.len]
+            .iter()
+            .map(move |c| (k.map_or(T::ONE, |k| c.xin[l][k]), &c.dpre[l][..]))
+    }
+
+    /// Adds the cells' gradients (gate matrices and biases: every parameter
+    /// before the head) of the steps [`Net::backward_through_time`] went
+    /// through to `grad`: a rank-`len` update per column, each column read
+    /// and written once per four steps.
+    pub(crate) fn add_cell_grads(&self, grad: &mut [T]) {
+        let rows = 4 * self.shape.hidden;
+        for (offset, l, k) in self.cell_columns() {
+            axpy_many(&mut grad[offset..offset + rows], self.column_terms(l, k));
+        }
+    }
+
+    /// Hands each column of the cells' gradient to `f` as
+    /// [`Self::add_cell_grads`] would add it to a zero gradient, bit for bit,
+    /// without a gradient vector: `f(offset, column)` gets the column's
+    /// offset in the flat parameter vector and the column in `buffer` (`4H`
+    /// long, zero), and must leave the buffer zero.
+    pub(crate) fn for_each_cell_grad(&self, buffer: &mut [T], mut f: impl FnMut(usize, &mut [T])) {
+        debug_assert!(buffer.iter().all(|v| *v == T::ZERO));
+        for (offset, l, k) in self.cell_columns() {
+            axpy_many(buffer, self.column_terms(l, k));
+            f(offset, buffer);
+        }
+    }
+
+    /// Whether every value of the cells' gradient is finite, known before
+    /// it is computed: every recorded input and gate gradient is finite and
+    /// no sum of `len` products can overflow (each partial sum is bounded
+    /// by `len · max|xin| · max|dpre|`, with a factor 2 to spare for rounding).
+    pub(crate) fn cell_grads_finite(&self) -> bool {
+        let (mut max_x, mut max_d) = (T::ONE, T::ZERO);
+        for c in &self.steps[..self.len] {
+            for l in 0..2 {
+                let (x, d) = (
+                    T::largest_magnitude(&c.xin[l]),
+                    T::largest_magnitude(&c.dpre[l]),
+                );
+                if !(x.is_finite() && d.is_finite()) {
+                    return false;
+                }
+                max_x = if x > max_x { x } else { max_x };
+                max_d = if d > max_d { d } else { max_d };
+            }
+        }
+        T::from_f64(2.0 * self.len as f64 * max_x.to_f64() * max_d.to_f64()).is_finite()
+    }
+
     fn push(&mut self) -> &mut StepCache<T> {
         if self.len == self.steps.len() {
             self.steps.push(StepCache::new(&self.shape));
@@ -351,6 +419,20 @@ impl<T: Real> Net<T> {
         &self,
         tape: &mut Tape<T>,
         grad: &mut [T],
+        d_output: impl FnMut(usize, &mut [T]),
+    ) {
+        self.backward_through_time(tape, grad, d_output);
+        tape.add_cell_grads(grad);
+    }
+
+    /// The first part of [`Self::backward`]: the pass through time, which
+    /// adds the head's gradients to `grad` and leaves on `tape` what the
+    /// cells' gradients are made of ([`Tape::add_cell_grads`],
+    /// [`Tape::for_each_cell_grad`]).
+    pub(crate) fn backward_through_time(
+        &self,
+        tape: &mut Tape<T>,
+        grad: &mut [T],
         mut d_output: impl FnMut(usize, &mut [T]),
     ) {
         debug_assert_eq!(grad.len(), self.params.len());
@@ -406,19 +488,6 @@ impl<T: Real> Net<T> {
                     dh.copy_from_slice(&dxin[..h]);
                 }
             }
-        }
-        // Weight gradients: a rank-`len` update per column, each column
-        // read and written once per four steps.
-        let steps = &tape.steps[..tape.len];
-        for l in 0..2 {
-            let o = self.shape.layer(l);
-            let rows = 4 * h;
-            let cols = grad[o.weight..o.bias].chunks_exact_mut(rows);
-            for (k, col) in cols.enumerate() {
-                axpy_many(col, steps.iter().map(|c| (c.xin[l][k], &c.dpre[l][..])));
-            }
-            let bias = &mut grad[o.bias..o.bias + rows];
-            axpy_many(bias, steps.iter().map(|c| (T::ONE, &c.dpre[l][..])));
         }
     }
 

@@ -477,6 +477,11 @@ pub struct MetaTape<T> {
 }
 
 impl<T: Real> MetaTape<T> {
+    /// Network `k`'s own tape.
+    pub(crate) fn net(&self, k: usize) -> &Tape<T> {
+        &self.nets[k]
+    }
+
     /// An empty tape for a meta-optimizer.
     pub fn new(model: &MetaOptimizer<T>) -> Self {
         Self {
@@ -746,6 +751,24 @@ impl<T: Real> MetaOptimizer<T> {
         star: Vec2,
         grads: &mut [Vec<T>],
     ) {
+        self.backward_through_time(obj, tape, weights, kind, star, grads);
+        for (net_tape, grad) in tape.nets.iter().zip(grads.iter_mut()) {
+            net_tape.add_cell_grads(grad);
+        }
+    }
+
+    /// [`Self::backward_with`] up to the cells' gradients: adds the heads'
+    /// gradients to `grads` and leaves on each network's tape what its
+    /// cells' gradients are made of ([`MetaTape::net`]).
+    pub(crate) fn backward_through_time(
+        &self,
+        obj: &Objective,
+        tape: &mut MetaTape<T>,
+        weights: &[f64],
+        kind: &MetaLoss,
+        star: Vec2,
+        grads: &mut [Vec<T>],
+    ) {
         let n = tape.steps.len();
         for d in tape.d_outputs.iter_mut() {
             d.clear();
@@ -809,7 +832,7 @@ impl<T: Real> MetaOptimizer<T> {
         }
         for (k, net) in self.nets.iter().enumerate() {
             let d = &tape.d_outputs[k];
-            net.backward(&mut tape.nets[k], &mut grads[k], |s, out| {
+            net.backward_through_time(&mut tape.nets[k], &mut grads[k], |s, out| {
                 let n_out = out.len();
                 out.copy_from_slice(&d[s][..n_out]);
             });

@@ -44,6 +44,11 @@ pub trait Real:
     fn is_finite(self) -> bool;
     /// `self·b + c`: one rounding where the target has FMA, two elsewhere.
     fn mul_add(self, b: Self, c: Self) -> Self;
+    /// The largest `|vᵢ|` of a slice, 0 when it is empty; an infinity or a
+    /// NaN when the slice holds one. Found on the magnitudes' bits, whose
+    /// integer order is the magnitudes' order with infinities and NaNs
+    /// above every finite value, so that the loop vectorizes.
+    fn largest_magnitude(v: &[Self]) -> Self;
     /// The logistic function `1 / (1 + e⁻ˣ)`.
     #[inline]
     fn sigmoid(self) -> Self {
@@ -72,7 +77,7 @@ macro_rules! forward_to_float {
 /// type's own methods. `from_f64` rounds to nearest (`as`), `to_f64` widens
 /// exactly. `$sigmoid` and `$tanh` are the gate activations.
 macro_rules! impl_real {
-    ($($t:ty => $sigmoid:path, $tanh:path);*) => {$(
+    ($($t:ty, $bits:ty => $sigmoid:path, $tanh:path);*) => {$(
         impl Real for $t {
             const ZERO: Self = 0.0;
             const ONE: Self = 1.0;
@@ -96,6 +101,12 @@ macro_rules! impl_real {
                     self * b + c
                 }
             }
+            #[inline]
+            fn largest_magnitude(v: &[Self]) -> Self {
+                const MAGNITUDE: $bits = <$bits>::MAX >> 1;
+                let bits = v.iter().fold(0, |m: $bits, x| m.max(x.to_bits() & MAGNITUDE));
+                <$t>::from_bits(bits)
+            }
             #[inline(always)]
             fn gate_sigmoid(self) -> Self {
                 $sigmoid(self)
@@ -108,7 +119,7 @@ macro_rules! impl_real {
     )*};
 }
 
-impl_real!(f32 => sigmoid_fast, tanh_fast; f64 => Real::sigmoid, f64::tanh);
+impl_real!(f32, u32 => sigmoid_fast, tanh_fast; f64, u64 => Real::sigmoid, f64::tanh);
 
 /// `eˣ` in `f32` without a libm call, so that loops over it vectorize:
 /// Cephes' `expf` (range reduction by ln 2, degree-6 polynomial), within
@@ -183,13 +194,32 @@ pub fn axpy4<T: Real>(y: &mut [T], a: [T; 4], x: [&[T]; 4]) {
     }
 }
 
+/// [`axpy4`] of eight terms: the same sums as eight [`axpy`]s (or two
+/// `axpy4`s), with `y` read and written once.
+#[inline]
+pub fn axpy8<T: Real>(y: &mut [T], a: [T; 8], x: [&[T]; 8]) {
+    let n = y.len();
+    let [x0, x1, x2, x3, x4, x5, x6, x7] = x.map(|x| &x[..n]);
+    let [a0, a1, a2, a3, a4, a5, a6, a7] = a;
+    for (i, yi) in y.iter_mut().enumerate() {
+        let mut s = a0.mul_add(x0[i], *yi);
+        s = a1.mul_add(x1[i], s);
+        s = a2.mul_add(x2[i], s);
+        s = a3.mul_add(x3[i], s);
+        s = a4.mul_add(x4[i], s);
+        s = a5.mul_add(x5[i], s);
+        s = a6.mul_add(x6[i], s);
+        *yi = a7.mul_add(x7[i], s);
+    }
+}
+
 /// `y += Σⱼ aⱼ·xⱼ` over the `(aⱼ, xⱼ)` with `aⱼ ≠ 0`, in order, four at a
 /// time ([`axpy4`]). A zero `aⱼ` is skipped (the recurrent state starts at
 /// zero, so the first step of an unroll skips half of each gate matrix).
 #[inline]
 pub fn axpy_many<'a, T: Real>(y: &mut [T], terms: impl IntoIterator<Item = (T, &'a [T])>) {
-    let mut a = [T::ZERO; 4];
-    let mut x: [&[T]; 4] = [&[]; 4];
+    let mut a = [T::ZERO; 8];
+    let mut x: [&[T]; 8] = [&[]; 8];
     let mut n = 0;
     for (aj, xj) in terms {
         if aj == T::ZERO {
@@ -198,12 +228,17 @@ pub fn axpy_many<'a, T: Real>(y: &mut [T], terms: impl IntoIterator<Item = (T, &
         a[n] = aj;
         x[n] = xj;
         n += 1;
-        if n == 4 {
-            axpy4(y, a, x);
+        if n == 8 {
+            axpy8(y, a, x);
             n = 0;
         }
     }
-    for j in 0..n {
+    let mut j = 0;
+    if n >= 4 {
+        axpy4(y, [a[0], a[1], a[2], a[3]], [x[0], x[1], x[2], x[3]]);
+        j = 4;
+    }
+    for j in j..n {
         axpy(y, a[j], x[j]);
     }
 }
@@ -385,6 +420,70 @@ mod tests {
             [(0.0, &x[0][..]), (2.0, &x[1][..]), (1.0, &x[3][..])],
         );
         assert!(z.iter().all(|&v| v == 8.5));
+    }
+
+    #[test]
+    fn axpy_many_is_single_axpys_in_order_bit_for_bit() {
+        // Values whose sums round, so that any change of order would show:
+        // 0 to 19 terms go through the eight-, four- and one-wide paths,
+        // with every third coefficient zero (skipped).
+        let xs: Vec<Vec<f32>> = (0..19)
+            .map(|j| {
+                (0..13)
+                    .map(|i| ((i * 7 + j * 13) % 17) as f32 * 0.1 + 1e-3 * j as f32)
+                    .collect()
+            })
+            .collect();
+        let a = |j: usize| {
+            if j % 3 == 2 {
+                0.0
+            } else {
+                0.3 + j as f32 * 1.7
+            }
+        };
+        for n in 0..=xs.len() {
+            let mut want = vec![0.7f32; 13];
+            for (j, x) in xs[..n].iter().enumerate() {
+                if a(j) != 0.0 {
+                    axpy(&mut want, a(j), x);
+                }
+            }
+            let mut got = vec![0.7f32; 13];
+            axpy_many(
+                &mut got,
+                xs[..n].iter().enumerate().map(|(j, x)| (a(j), &x[..])),
+            );
+            let bits = |v: &[f32]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+            assert_eq!(bits(&got), bits(&want), "{n} terms");
+        }
+    }
+
+    #[test]
+    fn largest_magnitude_is_the_largest_absolute_value_or_the_non_finite_one() {
+        let v = [0.5f32, -3.25, 2.0, -0.0, 1e-40];
+        assert_eq!(f32::largest_magnitude(&v), 3.25);
+        assert_eq!(f32::largest_magnitude(&[]), 0.0);
+        assert_eq!(f32::largest_magnitude(&[-0.0]), 0.0);
+        assert_eq!(f32::largest_magnitude(&[1e-40]), 1e-40);
+        assert_eq!(f64::largest_magnitude(&[-f64::MAX, 1.0]), f64::MAX);
+        // Against a plain fold over every length up to two vector widths.
+        for n in 0..40 {
+            let w: Vec<f32> = (0..n)
+                .map(|i| ((i * 37 % 11) as f32 - 5.0) * 1.5f32.powi(i as i32 % 7))
+                .collect();
+            let want = w.iter().fold(0.0f32, |m, x| m.max(x.abs()));
+            assert_eq!(f32::largest_magnitude(&w), want, "n = {n}");
+            for at in 0..n {
+                for bad in [f32::NAN, f32::INFINITY, f32::NEG_INFINITY] {
+                    let mut u = w.clone();
+                    u[at] = bad;
+                    assert!(
+                        !f32::largest_magnitude(&u).is_finite(),
+                        "n = {n}, {bad} at {at}"
+                    );
+                }
+            }
+        }
     }
 
     #[test]

@@ -274,23 +274,44 @@ impl Adam {
     /// One update of `params` along `grad`, leaving `grad` zero for the
     /// next accumulation (one pass over the memory instead of two).
     pub fn update(&mut self, params: &mut [f32], grad: &mut [f32]) {
+        let step = self.next_step();
+        self.apply(step, 0, params, grad);
+    }
+
+    /// Starts an update that [`Self::apply`] then makes piece by piece.
+    fn next_step(&mut self) -> AdamStep {
         self.t = self.t.saturating_add(1);
         let c1 = 1.0 - Self::BETA1.powi(self.t);
         let c2 = 1.0 - Self::BETA2.powi(self.t);
-        let step = self.lr / c1;
-        let inv_c2 = 1.0 / c2;
+        AdamStep {
+            step: self.lr / c1,
+            inv_c2: 1.0 / c2,
+        }
+    }
+
+    /// Updates `params`, the parameters from `offset` on, along `grad` (as
+    /// long), leaving `grad` zero.
+    fn apply(&mut self, s: AdamStep, offset: usize, params: &mut [f32], grad: &mut [f32]) {
+        let range = offset..offset + params.len();
         for (((p, g), m), v) in params
             .iter_mut()
             .zip(grad.iter_mut())
-            .zip(&mut self.m)
-            .zip(&mut self.v)
+            .zip(&mut self.m[range.clone()])
+            .zip(&mut self.v[range])
         {
             let gv = std::mem::take(g);
             *m = Real::mul_add(Self::BETA1, *m, (1.0 - Self::BETA1) * gv);
             *v = Real::mul_add(Self::BETA2, *v, (1.0 - Self::BETA2) * gv * gv);
-            *p -= step * *m / ((*v * inv_c2).sqrt() + Self::EPS);
+            *p -= s.step * *m / ((*v * s.inv_c2).sqrt() + Self::EPS);
         }
     }
+}
+
+/// The bias-corrected coefficients of one Adam update.
+#[derive(Clone, Copy, Debug)]
+struct AdamStep {
+    step: f32,
+    inv_c2: f32,
 }
 
 /// Training progress, published after every meta-update.
@@ -459,6 +480,9 @@ impl Trainer {
             })
             .collect();
         let mut rolls: Vec<Rollout<f32>> = tasks.iter().map(|t| self.model.start(t.x0)).collect();
+        // One trajectory per update and no clipping (the paper's setting):
+        // no gradient needs to be whole before Adam reads it.
+        let fused = batch == 1 && self.config.clip.is_none();
         let mut loss_sum = 0.0;
         let mut loss_count = 0usize;
         let mut t = 0;
@@ -490,19 +514,36 @@ impl Trainer {
                 }
                 let obj = &task.objective;
                 unroll_loss += self.model.loss_with(obj, tape, &self.weights, &loss, *star);
-                // The backward pass adds, so the batch's gradients sum in place.
-                self.model.backward_with(
-                    obj,
-                    tape,
-                    &self.weights,
-                    &loss,
-                    *star,
-                    &mut self.batch_grads,
-                );
+                if fused {
+                    // The heads' gradients only: the cells' go to Adam
+                    // straight from the tape (`apply_fused`).
+                    self.model.backward_through_time(
+                        obj,
+                        tape,
+                        &self.weights,
+                        &loss,
+                        *star,
+                        &mut self.batch_grads,
+                    );
+                } else {
+                    // The backward pass adds, so the batch's gradients sum in place.
+                    self.model.backward_with(
+                        obj,
+                        tape,
+                        &self.weights,
+                        &loss,
+                        *star,
+                        &mut self.batch_grads,
+                    );
+                }
             }
             unroll_loss /= batch as f64;
             t += len;
-            self.apply_update(unroll_loss, batch);
+            if fused {
+                self.apply_fused(unroll_loss);
+            } else {
+                self.apply_update(unroll_loss, batch);
+            }
             if unroll_loss.is_finite() {
                 loss_sum += unroll_loss;
                 loss_count += 1;
@@ -564,6 +605,58 @@ impl Trainer {
             }
             // Adam leaves the gradient zero for the next unroll.
             adam.update(net.params_mut(), g);
+        }
+        self.progress.meta_updates += 1;
+    }
+
+    /// [`Self::apply_update`] of one trajectory's unroll without clipping,
+    /// after [`MetaOptimizer::backward_through_time`]: the cells' gradients
+    /// (all but the heads') are never stored, each column goes from the
+    /// tape into Adam as it is summed. This saves a write and two reads of
+    /// every gradient value and the finiteness pass; the update is the
+    /// same bit for bit (the column is the sum `add_cell_grads` makes, and
+    /// a gradient not known to be finite beforehand takes the stored path).
+    fn apply_fused(&mut self, loss: f64) {
+        let tape = &self.tapes[0];
+        let nets = self.model.nets();
+        let known_finite = loss.is_finite()
+            && nets
+                .iter()
+                .zip(&self.batch_grads)
+                .enumerate()
+                .all(|(k, (net, g))| {
+                    all_finite(&g[net.shape().head_offset()..]) && tape.net(k).cell_grads_finite()
+                });
+        if !known_finite {
+            for (k, g) in self.batch_grads.iter_mut().enumerate() {
+                tape.net(k).add_cell_grads(g);
+            }
+            self.apply_update(loss, 1);
+            return;
+        }
+        if let Some(limit) = self.config.skip_loss_above
+            && loss > limit
+        {
+            self.progress.skipped_explode += 1;
+            self.clear_grads();
+            return;
+        }
+        for (k, ((net, adam), g)) in self
+            .model
+            .nets_mut()
+            .iter_mut()
+            .zip(&mut self.adam)
+            .zip(&mut self.batch_grads)
+            .enumerate()
+        {
+            let step = adam.next_step();
+            let (head, rows) = (net.shape().head_offset(), 4 * net.shape().hidden);
+            let (cells, heads) = net.params_mut().split_at_mut(head);
+            adam.apply(step, head, heads, &mut g[head..]);
+            let mut column = vec![0.0; rows];
+            tape.net(k).for_each_cell_grad(&mut column, |offset, grad| {
+                adam.apply(step, offset, &mut cells[offset..offset + rows], grad);
+            });
         }
         self.progress.meta_updates += 1;
     }
