@@ -213,8 +213,9 @@ pub fn axpy8<T: Real>(y: &mut [T], a: [T; 8], x: [&[T]; 8]) {
     }
 }
 
-/// `y += Σⱼ aⱼ·xⱼ` over the `(aⱼ, xⱼ)` with `aⱼ ≠ 0`, in order, four at a
-/// time ([`axpy4`]). A zero `aⱼ` is skipped (the recurrent state starts at
+/// `y += Σⱼ aⱼ·xⱼ` over the `(aⱼ, xⱼ)` with `aⱼ ≠ 0`, in order, eight at a
+/// time ([`axpy8`], then [`axpy4`] and single [`axpy`]s for the rest): the
+/// same sums as single `axpy`s, bit for bit. A zero `aⱼ` is skipped (the recurrent state starts at
 /// zero, so the first step of an unroll skips half of each gate matrix).
 #[inline]
 pub fn axpy_many<'a, T: Real>(y: &mut [T], terms: impl IntoIterator<Item = (T, &'a [T])>) {
