@@ -246,16 +246,18 @@ impl<T: Real> Tape<T> {
         }
     }
 
-    /// Hands each column of the cells' gradient to `f` as
-    /// [`Self::add_cell_grads`] would add it to a zero gradient, bit for bit,
-    /// without a gradient vector: `f(offset, column)` gets the column's
-    /// offset in the flat parameter vector and the column in `buffer` (`4H`
-    /// long, zero), and must leave the buffer zero.
-    pub(crate) fn for_each_cell_grad(&self, buffer: &mut [T], mut f: impl FnMut(usize, &mut [T])) {
-        debug_assert!(buffer.iter().all(|v| *v == T::ZERO));
+    /// Hands each column of the cells' gradient to `f` unsummed, so that
+    /// it can be summed where it is used: `f(offset, terms)` gets the
+    /// column's offset in the flat parameter vector and its terms `(aₛ,
+    /// xₛ)` with `aₛ ≠ 0`, in order. The column, `4H` long, is the chain
+    /// `gᵢ = aₙ·xₙ[i] + (… + (a₁·x₁[i] + 0))` of fused multiply–adds: what
+    /// [`Self::add_cell_grads`] adds to a zero gradient, bit for bit.
+    pub(crate) fn for_each_cell_column(&self, mut f: impl FnMut(usize, &[(T, &[T])])) {
+        let mut terms = Vec::with_capacity(self.len);
         for (offset, l, k) in self.cell_columns() {
-            axpy_many(buffer, self.column_terms(l, k));
-            f(offset, buffer);
+            terms.clear();
+            terms.extend(self.column_terms(l, k).filter(|(a, _)| *a != T::ZERO));
+            f(offset, &terms);
         }
     }
 
@@ -428,7 +430,7 @@ impl<T: Real> Net<T> {
     /// The first part of [`Self::backward`]: the pass through time, which
     /// adds the head's gradients to `grad` and leaves on `tape` what the
     /// cells' gradients are made of ([`Tape::add_cell_grads`],
-    /// [`Tape::for_each_cell_grad`]).
+    /// [`Tape::for_each_cell_column`]).
     pub(crate) fn backward_through_time(
         &self,
         tape: &mut Tape<T>,

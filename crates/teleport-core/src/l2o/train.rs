@@ -289,6 +289,69 @@ impl Adam {
         }
     }
 
+    /// Updates `params`, the parameters from `offset` on, along the
+    /// gradient `Σⱼ aⱼ·xⱼ` of `terms`, summed entry by entry in their order
+    /// as a chain of multiply–adds from 0 (bit for bit what
+    /// [`super::real::axpy_many`] adds to a zero vector), without storing
+    /// it: the sum is made in registers as Adam reads it.
+    fn apply_summed(
+        &mut self,
+        s: AdamStep,
+        offset: usize,
+        params: &mut [f32],
+        terms: &[(f32, &[f32])],
+    ) {
+        /// The update for `N` terms, unrolled (so that it vectorizes).
+        fn fixed<const N: usize>(
+            adam: &mut Adam,
+            s: AdamStep,
+            offset: usize,
+            params: &mut [f32],
+            terms: &[(f32, &[f32])],
+        ) {
+            let n = params.len();
+            let a: [f32; N] = std::array::from_fn(|j| terms[j].0);
+            let x: [&[f32]; N] = std::array::from_fn(|j| &terms[j].1[..n]);
+            let range = offset..offset + n;
+            for (i, ((p, m), v)) in params
+                .iter_mut()
+                .zip(&mut adam.m[range.clone()])
+                .zip(&mut adam.v[range])
+                .enumerate()
+            {
+                let mut gv = 0.0;
+                for j in 0..N {
+                    gv = Real::mul_add(a[j], x[j][i], gv);
+                }
+                Adam::step_one(s, gv, p, m, v);
+            }
+        }
+        match terms.len() {
+            0 => fixed::<0>(self, s, offset, params, terms),
+            1 => fixed::<1>(self, s, offset, params, terms),
+            2 => fixed::<2>(self, s, offset, params, terms),
+            3 => fixed::<3>(self, s, offset, params, terms),
+            4 => fixed::<4>(self, s, offset, params, terms),
+            5 => fixed::<5>(self, s, offset, params, terms),
+            6 => fixed::<6>(self, s, offset, params, terms),
+            7 => fixed::<7>(self, s, offset, params, terms),
+            8 => fixed::<8>(self, s, offset, params, terms),
+            _ => {
+                let mut grad = vec![0.0; params.len()];
+                super::real::axpy_many(&mut grad, terms.iter().copied());
+                self.apply(s, offset, params, &mut grad);
+            }
+        }
+    }
+
+    /// One weight's update along its gradient `g`.
+    #[inline(always)]
+    fn step_one(s: AdamStep, g: f32, p: &mut f32, m: &mut f32, v: &mut f32) {
+        *m = Real::mul_add(Self::BETA1, *m, (1.0 - Self::BETA1) * g);
+        *v = Real::mul_add(Self::BETA2, *v, (1.0 - Self::BETA2) * g * g);
+        *p -= s.step * *m / ((*v * s.inv_c2).sqrt() + Self::EPS);
+    }
+
     /// Updates `params`, the parameters from `offset` on, along `grad` (as
     /// long), leaving `grad` zero.
     fn apply(&mut self, s: AdamStep, offset: usize, params: &mut [f32], grad: &mut [f32]) {
@@ -299,10 +362,7 @@ impl Adam {
             .zip(&mut self.m[range.clone()])
             .zip(&mut self.v[range])
         {
-            let gv = std::mem::take(g);
-            *m = Real::mul_add(Self::BETA1, *m, (1.0 - Self::BETA1) * gv);
-            *v = Real::mul_add(Self::BETA2, *v, (1.0 - Self::BETA2) * gv * gv);
-            *p -= s.step * *m / ((*v * s.inv_c2).sqrt() + Self::EPS);
+            Self::step_one(s, std::mem::take(g), p, m, v);
         }
     }
 }
@@ -612,8 +672,9 @@ impl Trainer {
     /// [`Self::apply_update`] of one trajectory's unroll without clipping,
     /// after [`MetaOptimizer::backward_through_time`]: the cells' gradients
     /// (all but the heads') are never stored, each column goes from the
-    /// tape into Adam as it is summed. This saves a write and two reads of
-    /// every gradient value and the finiteness pass; the update is the
+    /// tape into Adam and is summed in registers as Adam reads it. This
+    /// saves a write and two reads of every gradient value and the
+    /// finiteness pass; the update is the
     /// same bit for bit (the column is the sum `add_cell_grads` makes, and
     /// a gradient not known to be finite beforehand takes the stored path).
     fn apply_fused(&mut self, loss: f64) {
@@ -653,9 +714,8 @@ impl Trainer {
             let (head, rows) = (net.shape().head_offset(), 4 * net.shape().hidden);
             let (cells, heads) = net.params_mut().split_at_mut(head);
             adam.apply(step, head, heads, &mut g[head..]);
-            let mut column = vec![0.0; rows];
-            tape.net(k).for_each_cell_grad(&mut column, |offset, grad| {
-                adam.apply(step, offset, &mut cells[offset..offset + rows], grad);
+            tape.net(k).for_each_cell_column(|offset, terms| {
+                adam.apply_summed(step, offset, &mut cells[offset..offset + rows], terms);
             });
         }
         self.progress.meta_updates += 1;
