@@ -137,6 +137,23 @@ fn the_fused_update_is_the_stored_update_bit_for_bit() {
         );
         assert!(p.meta_updates > 100, "{variant}: {p:?}");
     }
+    // Unrolls longer than eight steps sum their columns another way.
+    for unroll in [9, 12] {
+        let model = small(Variant::LrTeleMomentum);
+        let mut config = TrainConfig::paper(&model, TaskDist::Mixed, 6);
+        config.trajectories = 12;
+        config.steps = 2 * unroll;
+        config.unroll = unroll;
+        let [fused, stored] = both(&model, &config);
+        assert_eq!(bits(&fused), bits(&stored), "unroll {unroll}");
+        let p = fused.progress();
+        assert_eq!(
+            p.meta_updates + p.skipped_nonfinite + p.skipped_explode,
+            24,
+            "{p:?}"
+        );
+        assert!(p.meta_updates > 20, "unroll {unroll}: {p:?}");
+    }
     // Raw Rosenbrock draws with a large learning-rate bound: some losses
     // pass the skip threshold, some gradients overflow (a few of them
     // under a finite loss: the fused path hands those to the stored one).

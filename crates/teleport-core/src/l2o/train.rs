@@ -336,10 +336,27 @@ impl Adam {
             6 => fixed::<6>(self, s, offset, params, terms),
             7 => fixed::<7>(self, s, offset, params, terms),
             8 => fixed::<8>(self, s, offset, params, terms),
+            // Longer unrolls: the same chains, eight entries at a time.
             _ => {
-                let mut grad = vec![0.0; params.len()];
-                super::real::axpy_many(&mut grad, terms.iter().copied());
-                self.apply(s, offset, params, &mut grad);
+                let range = offset..offset + params.len();
+                let (m, v) = (&mut self.m[range.clone()], &mut self.v[range]);
+                for (start, ((p, m), v)) in params
+                    .chunks_mut(8)
+                    .zip(m.chunks_mut(8))
+                    .zip(v.chunks_mut(8))
+                    .enumerate()
+                {
+                    let start = start * 8;
+                    let mut g = [0.0f32; 8];
+                    for (a, x) in terms {
+                        for (gl, xl) in g.iter_mut().zip(&x[start..start + p.len()]) {
+                            *gl = Real::mul_add(*a, *xl, *gl);
+                        }
+                    }
+                    for (((g, p), m), v) in g.iter().zip(p).zip(m).zip(v) {
+                        Self::step_one(s, *g, p, m, v);
+                    }
+                }
             }
         }
     }
@@ -674,9 +691,9 @@ impl Trainer {
     /// (all but the heads') are never stored, each column goes from the
     /// tape into Adam and is summed in registers as Adam reads it. This
     /// saves a write and two reads of every gradient value and the
-    /// finiteness pass; the update is the
-    /// same bit for bit (the column is the sum `add_cell_grads` makes, and
-    /// a gradient not known to be finite beforehand takes the stored path).
+    /// finiteness pass; the update is the same bit for bit (each entry is
+    /// the chain `add_cell_grads` makes, and a gradient not known to be
+    /// finite beforehand takes the stored path).
     fn apply_fused(&mut self, loss: f64) {
         let tape = &self.tapes[0];
         let nets = self.model.nets();
@@ -689,8 +706,11 @@ impl Trainer {
                     all_finite(&g[net.shape().head_offset()..]) && tape.net(k).cell_grads_finite()
                 });
         if !known_finite {
-            for (k, g) in self.batch_grads.iter_mut().enumerate() {
-                tape.net(k).add_cell_grads(g);
+            // A non-finite loss is skipped whatever the gradient.
+            if loss.is_finite() {
+                for (k, g) in self.batch_grads.iter_mut().enumerate() {
+                    tape.net(k).add_cell_grads(g);
+                }
             }
             self.apply_update(loss, 1);
             return;
