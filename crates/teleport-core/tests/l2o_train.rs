@@ -28,19 +28,21 @@ fn trained(variant: Variant, dist: TaskDist, trajectories: usize, seed: u64) -> 
     trainer
 }
 
+/// Every weight of the trained model, as bits.
+fn bits(t: &Trainer) -> Vec<u32> {
+    t.model()
+        .nets()
+        .iter()
+        .flat_map(|n| n.params().iter().map(|p| p.to_bits()))
+        .collect()
+}
+
 #[test]
 fn same_seed_same_weights_bit_for_bit() {
     for variant in Variant::ALL {
         let a = trained(variant, TaskDist::Mixed, 20, 3);
         let b = trained(variant, TaskDist::Mixed, 20, 3);
         let c = trained(variant, TaskDist::Mixed, 20, 4);
-        let bits = |t: &Trainer| -> Vec<u32> {
-            t.model()
-                .nets()
-                .iter()
-                .flat_map(|n| n.params().iter().map(|p| p.to_bits()))
-                .collect()
-        };
         assert_eq!(bits(&a), bits(&b), "{variant}");
         assert_ne!(bits(&a), bits(&c), "{variant}");
         assert_eq!(a.progress().loss_history, b.progress().loss_history);
@@ -104,13 +106,6 @@ fn stop_control_halts_between_meta_updates() {
 /// for a non-finite gradient or an exploding loss.
 #[test]
 fn the_fused_update_is_the_stored_update_bit_for_bit() {
-    let bits = |t: &Trainer| -> Vec<u32> {
-        t.model()
-            .nets()
-            .iter()
-            .flat_map(|n| n.params().iter().map(|p| p.to_bits()))
-            .collect()
-    };
     let both = |model: &ModelConfig, config: &TrainConfig| {
         let mut stored = config.clone();
         stored.clip = Some(1e30);

@@ -482,6 +482,15 @@ impl<T: Real> MetaTape<T> {
         &self.nets[k]
     }
 
+    /// Adds each network's cells' gradients ([`Tape::add_cell_grads`]) to
+    /// its gradient in `grads`, after
+    /// [`MetaOptimizer::backward_through_time`].
+    pub(crate) fn add_cell_grads(&self, grads: &mut [Vec<T>]) {
+        for (net_tape, grad) in self.nets.iter().zip(grads) {
+            net_tape.add_cell_grads(grad);
+        }
+    }
+
     /// An empty tape for a meta-optimizer.
     pub fn new(model: &MetaOptimizer<T>) -> Self {
         Self {
@@ -752,9 +761,7 @@ impl<T: Real> MetaOptimizer<T> {
         grads: &mut [Vec<T>],
     ) {
         self.backward_through_time(obj, tape, weights, kind, star, grads);
-        for (net_tape, grad) in tape.nets.iter().zip(grads.iter_mut()) {
-            net_tape.add_cell_grads(grad);
-        }
+        tape.add_cell_grads(grads);
     }
 
     /// [`Self::backward_with`] up to the cells' gradients: adds the heads'

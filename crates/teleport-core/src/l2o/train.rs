@@ -591,27 +591,19 @@ impl Trainer {
                 }
                 let obj = &task.objective;
                 unroll_loss += self.model.loss_with(obj, tape, &self.weights, &loss, *star);
-                if fused {
-                    // The heads' gradients only: the cells' go to Adam
-                    // straight from the tape (`apply_fused`).
-                    self.model.backward_through_time(
-                        obj,
-                        tape,
-                        &self.weights,
-                        &loss,
-                        *star,
-                        &mut self.batch_grads,
-                    );
-                } else {
-                    // The backward pass adds, so the batch's gradients sum in place.
-                    self.model.backward_with(
-                        obj,
-                        tape,
-                        &self.weights,
-                        &loss,
-                        *star,
-                        &mut self.batch_grads,
-                    );
+                // The backward pass adds, so the batch's gradients sum in
+                // place: the heads' here, the cells' from the tape (the
+                // fused update reads them from there itself).
+                self.model.backward_through_time(
+                    obj,
+                    tape,
+                    &self.weights,
+                    &loss,
+                    *star,
+                    &mut self.batch_grads,
+                );
+                if !fused {
+                    tape.add_cell_grads(&mut self.batch_grads);
                 }
             }
             unroll_loss /= batch as f64;
@@ -655,11 +647,7 @@ impl Trainer {
             self.clear_grads();
             return;
         }
-        if let Some(limit) = self.config.skip_loss_above
-            && loss > limit
-        {
-            self.progress.skipped_explode += 1;
-            self.clear_grads();
+        if self.skipped_as_exploded(loss) {
             return;
         }
         for ((net, adam), g) in self
@@ -708,20 +696,15 @@ impl Trainer {
         if !known_finite {
             // A non-finite loss is skipped whatever the gradient.
             if loss.is_finite() {
-                for (k, g) in self.batch_grads.iter_mut().enumerate() {
-                    tape.net(k).add_cell_grads(g);
-                }
+                tape.add_cell_grads(&mut self.batch_grads);
             }
             self.apply_update(loss, 1);
             return;
         }
-        if let Some(limit) = self.config.skip_loss_above
-            && loss > limit
-        {
-            self.progress.skipped_explode += 1;
-            self.clear_grads();
+        if self.skipped_as_exploded(loss) {
             return;
         }
+        let tape = &self.tapes[0];
         for (k, ((net, adam), g)) in self
             .model
             .nets_mut()
@@ -739,6 +722,20 @@ impl Trainer {
             });
         }
         self.progress.meta_updates += 1;
+    }
+
+    /// Skips the update (counted, gradients cleared) when `loss` is above
+    /// [`TrainConfig::skip_loss_above`].
+    fn skipped_as_exploded(&mut self, loss: f64) -> bool {
+        let exploded = self
+            .config
+            .skip_loss_above
+            .is_some_and(|limit| loss > limit);
+        if exploded {
+            self.progress.skipped_explode += 1;
+            self.clear_grads();
+        }
+        exploded
     }
 
     /// Zeroes the accumulated gradients of a skipped update.
