@@ -6,9 +6,10 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
 
-use crate::io::scene::{trajectory_csv, trajectory_json};
-use crate::l2o::Variant;
-use crate::objective::TaskDist;
+use teleport_core::io::scene::{trajectory_csv, trajectory_json};
+use teleport_core::l2o::Variant;
+use teleport_core::limits;
+use teleport_core::objective::TaskDist;
 
 /// teleport-lab: a lab for learning to optimize with parameter symmetries.
 #[derive(Debug, Parser)]
@@ -42,10 +43,10 @@ pub struct Cli {
     #[arg(long, value_name = "OUT")]
     pub animate: Option<PathBuf>,
     /// Frames per second of `--animate`.
-    #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u32).range(1..=60))]
+    #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u32).range(*limits::ANIMATION_FPS.start() as i64..=*limits::ANIMATION_FPS.end() as i64))]
     pub fps: u32,
     /// Frames each step stays on screen in `--animate`.
-    #[arg(long, default_value_t = 2, value_parser = clap::value_parser!(u32).range(1..=60))]
+    #[arg(long, default_value_t = 2, value_parser = clap::value_parser!(u32).range(*limits::FRAMES_PER_STEP.start() as i64..=*limits::FRAMES_PER_STEP.end() as i64))]
     pub frames_per_step: u32,
     /// `--animate` records the level-set plot alone (filling the window)
     /// instead of the whole window.
@@ -143,7 +144,7 @@ pub enum Command {
         samples: Option<usize>,
         /// Only this variant (`train`).
         #[arg(long)]
-        variant: Option<crate::l2o::Variant>,
+        variant: Option<teleport_core::l2o::Variant>,
         /// LSTM hidden size (`train`).
         #[arg(long, default_value_t = 100)]
         hidden: usize,
@@ -194,10 +195,10 @@ pub struct TrainArgs {
     pub meta_lr: Option<Vec<f64>>,
     /// Gradient preprocessing: raw or log-sign.
     #[arg(long, default_value = "raw")]
-    pub preprocess: crate::l2o::Preprocess,
+    pub preprocess: teleport_core::l2o::Preprocess,
     /// Teleport steps: `every` (each step), `every:K` or a list such as 2,5,8.
     #[arg(long, default_value = "every")]
-    pub teleport_at: crate::optim::When,
+    pub teleport_at: teleport_core::optim::When,
     /// Upper bound of learned learning rates (lr variants).
     #[arg(long, default_value_t = 1.0)]
     pub max_lr: f64,
@@ -221,7 +222,7 @@ pub struct TrainArgs {
     /// (‖x − x*‖², x* the minimizer) or `f+dist[:λ]` (f + λ‖x − x*‖², λ = 1
     /// by default).
     #[arg(long, default_value = "f")]
-    pub loss: crate::l2o::MetaLoss,
+    pub loss: teleport_core::l2o::MetaLoss,
 }
 
 /// `teleport-lab basin`.
@@ -235,7 +236,7 @@ pub struct BasinArgs {
     #[arg(long, default_value_t = 0)]
     pub row: usize,
     /// Cells per side of the grid of start points (1 to 1024).
-    #[arg(long, value_parser = clap::value_parser!(u64).range(1..=crate::basin::MAX_GRID as u64))]
+    #[arg(long, value_parser = clap::value_parser!(u64).range(1..=teleport_core::limits::BASIN_GRID_MAX as u64))]
     pub grid: u64,
     /// Steps of every run.
     #[arg(long, value_parser = clap::value_parser!(u64).range(0..=100_000))]
@@ -405,7 +406,7 @@ fn monkey(actions: usize, first: u64, seeds: u64) -> Result<(), Failure> {
                 println!(
                     "| {seed} | {} | | | {secs:.0} | **failed**: {} |",
                     failure.action + 1,
-                    crate::io::scene::one_line(&failure.what, 200)
+                    teleport_core::io::scene::one_line(&failure.what, 200)
                 );
                 failed.push(seed);
             }
@@ -503,7 +504,7 @@ pub fn run(cli: Cli) -> Result<(), Failure> {
             })
         }
         Some(Command::Eval { scene, format }) => {
-            use crate::io::lab::{self, AnyScene};
+            use teleport_core::io::lab::{self, AnyScene};
             let text = match lab::load(&scene).map_err(Failure::input)? {
                 // A version-1 scene prints exactly what it always printed.
                 AnyScene::V1(loaded) => {
@@ -557,7 +558,7 @@ pub fn run(cli: Cli) -> Result<(), Failure> {
                 BenchTarget::Animate => {
                     let m = crate::bench::app::animate(samples.unwrap_or(3), [1280, 800])
                         .map_err(|message| Failure { message, code: 1 })?;
-                    let median = crate::stats::quantile(&mut m.seconds.clone(), 0.5);
+                    let median = teleport_core::stats::quantile(&mut m.seconds.clone(), 0.5);
                     println!("| measurement | value |\n|---|---:|");
                     println!(
                         "| 20-step animation of the plot, 1280x800, {} frames | {:.1} s (median of {}) |",
@@ -626,7 +627,8 @@ pub fn run(cli: Cli) -> Result<(), Failure> {
                 }
                 BenchTarget::Train => {
                     let repeats = samples.unwrap_or(3);
-                    let variants = variant.map_or(crate::l2o::Variant::ALL.to_vec(), |v| vec![v]);
+                    let variants =
+                        variant.map_or(teleport_core::l2o::Variant::ALL.to_vec(), |v| vec![v]);
                     let peak = crate::bench::peak_gflops();
                     println!(
                         "| variant | median wall time | optimizee steps/s | GFLOP/s | of peak | final loss |\n|---|---:|---:|---:|---:|---:|"
@@ -673,7 +675,7 @@ pub fn run(cli: Cli) -> Result<(), Failure> {
 }
 
 fn train(args: TrainArgs) -> Result<(), Failure> {
-    use crate::l2o::{Control, TrainSetup, Trainer};
+    use teleport_core::l2o::{Control, TrainSetup, Trainer};
     let (mut model, mut config) = TrainSetup {
         variant: args.variant,
         hidden: args.hidden,
@@ -694,7 +696,7 @@ fn train(args: TrainArgs) -> Result<(), Failure> {
         config.meta_lr = lr;
     }
     if args.raw_sampling {
-        config.sampling = crate::objective::Sampling::Raw;
+        config.sampling = teleport_core::objective::Sampling::Raw;
     }
     config.loss = args.loss;
     let mut trainer = Trainer::new(model, config.clone()).map_err(Failure::input)?;
@@ -716,7 +718,7 @@ fn train(args: TrainArgs) -> Result<(), Failure> {
     // folder is created when missing.
     let out_error =
         |e: std::io::Error| Failure::input(format!("--out {}: {e}", args.out.display()));
-    let target = crate::io::check_replaceable(&args.out).map_err(out_error)?;
+    let target = teleport_core::io::check_replaceable(&args.out).map_err(out_error)?;
     if let Some(dir) = target.parent().filter(|d| !d.as_os_str().is_empty()) {
         std::fs::create_dir_all(dir).map_err(out_error)?;
     }
@@ -732,11 +734,11 @@ fn train(args: TrainArgs) -> Result<(), Failure> {
     bar.finish_and_clear();
     let secs = start.elapsed().as_secs_f64();
     let p = trainer.progress().clone();
-    let info = crate::io::weights::WeightsInfo {
+    let info = teleport_core::io::weights::WeightsInfo {
         train: Some(config),
         trajectories_trained: p.trajectories_done,
     };
-    crate::io::weights::save(&args.out, trainer.model(), &info).map_err(Failure::input)?;
+    teleport_core::io::weights::save(&args.out, trainer.model(), &info).map_err(Failure::input)?;
     let tail = p.loss_history.len().saturating_sub(50);
     let recent: Vec<f64> = p.loss_history[tail..]
         .iter()
@@ -773,7 +775,7 @@ fn progress_bar(len: u64) -> indicatif::ProgressBar {
 }
 
 fn evaluate(args: EvaluateArgs) -> Result<(), Failure> {
-    use crate::eval::{AnyOptimizer, StepStats, evaluate_threads};
+    use teleport_core::eval::{AnyOptimizer, StepStats, evaluate_threads};
     let threads = args.threads.map_or_else(all_cores, |t| t as usize);
     if args.steps > 100_000 || args.runs > 1_000_000 {
         return Err(Failure::input(
@@ -782,7 +784,7 @@ fn evaluate(args: EvaluateArgs) -> Result<(), Failure> {
     }
     let mut optimizers = Vec::new();
     for path in &args.weights {
-        let (model, _) = crate::io::weights::load(path)
+        let (model, _) = teleport_core::io::weights::load(path)
             .map_err(|e| Failure::input(format!("--weights {}: {e}", path.display())))?;
         optimizers.push(AnyOptimizer::Learned {
             name: model.variant().name().to_owned(),
@@ -858,7 +860,7 @@ fn emit(text: &str) -> Result<(), Failure> {
 }
 
 fn pretrain(out: &std::path::Path, threads: usize) -> Result<(), Failure> {
-    use crate::pretrained::{Family, file_name, train};
+    use teleport_core::pretrained::{Family, file_name, train};
     std::fs::create_dir_all(out)
         .map_err(|e| Failure::input(format!("--out {}: {e}", out.display())))?;
     let jobs: Vec<(Variant, Family)> = Variant::ALL
@@ -867,15 +869,15 @@ fn pretrain(out: &std::path::Path, threads: usize) -> Result<(), Failure> {
         .collect();
     // Each model trains alone from its own seed: the same weights
     // whatever the thread count.
-    let trained = crate::eval::map_pooled(&jobs, threads, |&(v, f)| (v, f, train(v, f)));
+    let trained = teleport_core::eval::map_pooled(&jobs, threads, |&(v, f)| (v, f, train(v, f)));
     for (variant, family, result) in trained {
         let (model, config) = result.map_err(Failure::input)?;
         let path = out.join(file_name(variant, family));
-        let info = crate::io::weights::WeightsInfo {
+        let info = teleport_core::io::weights::WeightsInfo {
             trajectories_trained: config.trajectories,
             train: Some(config),
         };
-        crate::io::weights::save(&path, &model, &info).map_err(Failure::input)?;
+        teleport_core::io::weights::save(&path, &model, &info).map_err(Failure::input)?;
         println!("wrote {}", path.display());
     }
     Ok(())
@@ -898,7 +900,7 @@ struct AppArgs {
 const BASIN_MAX_WORK: u64 = 100_000_000;
 
 /// Parses `--bounds xmin,xmax,ymin,ymax`.
-fn parse_bounds(text: &str) -> Result<crate::basin::BasinGrid, Failure> {
+fn parse_bounds(text: &str) -> Result<teleport_core::basin::BasinGrid, Failure> {
     let bad = || {
         Failure::input(format!(
             "--bounds `{text}`: expected four numbers xmin,xmax,ymin,ymax with xmin < xmax and ymin < ymax"
@@ -912,7 +914,7 @@ fn parse_bounds(text: &str) -> Result<crate::basin::BasinGrid, Failure> {
     let [x0, x1, y0, y1] = v[..] else {
         return Err(bad());
     };
-    let grid = crate::basin::BasinGrid {
+    let grid = teleport_core::basin::BasinGrid {
         x: (x0, x1),
         y: (y0, y1),
         n: 1,
@@ -923,10 +925,10 @@ fn parse_bounds(text: &str) -> Result<crate::basin::BasinGrid, Failure> {
 
 /// `teleport-lab basin`: one row's basin map as CSV or PNG.
 fn basin(args: BasinArgs) -> Result<(), Failure> {
-    use crate::basin::{BasinGrid, basin, fit_view};
-    use crate::eval::AnyOptimizer;
-    use crate::io::lab::{AnyScene, RowKind, default_label};
-    use crate::objective::Vec2;
+    use teleport_core::basin::{BasinGrid, basin, fit_view};
+    use teleport_core::eval::AnyOptimizer;
+    use teleport_core::io::lab::{AnyScene, RowKind, default_label};
+    use teleport_core::objective::Vec2;
     let path = &args.scene;
     let (n, steps) = (args.grid as usize, args.steps as usize);
     if args.grid * args.grid * args.steps.max(1) > BASIN_MAX_WORK {
@@ -944,7 +946,7 @@ fn basin(args: BasinArgs) -> Result<(), Failure> {
         check_out_dir("--out", out)?;
     }
     let given = args.bounds.as_deref().map(parse_bounds).transpose()?;
-    let loaded = crate::io::lab::load(path)
+    let loaded = teleport_core::io::lab::load(path)
         .map_err(|e| Failure::input(format!("{}: {e}", path.display())))?;
     let (objective, x0, opt, saved_view) = match loaded {
         AnyScene::V1(scene) => {
@@ -1003,7 +1005,7 @@ fn basin(args: BasinArgs) -> Result<(), Failure> {
                 start,
                 objective.minimizer(),
                 [&run],
-                crate::basin::VIEW_LIMIT,
+                teleport_core::basin::VIEW_LIMIT,
             ))
         }
     };
@@ -1020,15 +1022,15 @@ fn basin(args: BasinArgs) -> Result<(), Failure> {
     .ok_or_else(|| Failure::input("the basin map was cancelled"))?;
     // With --eps the CSV gains the first step and the PNG shades by it.
     let shade = match args.eps {
-        Some(_) => crate::basin::Shade::FirstStep,
-        None => crate::basin::Shade::FinalF,
+        Some(_) => teleport_core::basin::Shade::FirstStep,
+        None => teleport_core::basin::Shade::FinalF,
     };
     let csv = || match shade {
-        crate::basin::Shade::FirstStep => map.csv_with_first_step(),
-        crate::basin::Shade::FinalF => map.csv(),
+        teleport_core::basin::Shade::FirstStep => map.csv_with_first_step(),
+        teleport_core::basin::Shade::FinalF => map.csv(),
     };
     let write = |out: &std::path::Path, bytes: &[u8]| {
-        crate::io::write_atomic(out, bytes).map_err(|e| Failure {
+        teleport_core::io::write_atomic(out, bytes).map_err(|e| Failure {
             message: format!("cannot write {}: {e}", out.display()),
             code: 1,
         })
@@ -1055,16 +1057,17 @@ fn basin(args: BasinArgs) -> Result<(), Failure> {
 }
 
 /// `train --task FILE`: the objective and x₀ of a scene or lab file.
-fn task_of(path: &std::path::Path) -> Result<crate::objective::Task, Failure> {
-    use crate::io::lab::AnyScene;
+fn task_of(path: &std::path::Path) -> Result<teleport_core::objective::Task, Failure> {
+    use teleport_core::io::lab::AnyScene;
     let bad = |e: String| Failure::input(format!("--task {}: {e}", path.display()));
-    let (objective, x0) = match crate::io::lab::load(path).map_err(|e| bad(e.to_string()))? {
-        AnyScene::V1(scene) => (scene.objective, scene.scene.x0),
-        AnyScene::V2(lab) => (lab.objective, lab.lab.x0),
-    };
-    Ok(crate::objective::Task {
+    let (objective, x0) =
+        match teleport_core::io::lab::load(path).map_err(|e| bad(e.to_string()))? {
+            AnyScene::V1(scene) => (scene.objective, scene.scene.x0),
+            AnyScene::V2(lab) => (lab.objective, lab.lab.x0),
+        };
+    Ok(teleport_core::objective::Task {
         objective,
-        x0: crate::objective::Vec2::from(x0),
+        x0: teleport_core::objective::Vec2::from(x0),
     })
 }
 
@@ -1081,7 +1084,7 @@ fn export_plot(
     check_out_dir("--export-plot", out)?;
     let scene = file
         .map(|path| {
-            crate::io::lab::load(&path)
+            teleport_core::io::lab::load(&path)
                 .map_err(|e| Failure::input(format!("{}: {e}", path.display())))
         })
         .transpose()?;
@@ -1101,7 +1104,7 @@ fn export_plot(
             message: format!("--export-plot: {e}"),
             code: 1,
         })?;
-    crate::io::write_atomic(out, &bytes).map_err(|e| Failure {
+    teleport_core::io::write_atomic(out, &bytes).map_err(|e| Failure {
         message: format!("cannot write {}: {e}", out.display()),
         code: 1,
     })?;
@@ -1139,7 +1142,7 @@ fn open_app(args: AppArgs) -> Result<(), Failure> {
     } = args;
     let scene = scene
         .map(|path| {
-            crate::io::lab::load(&path)
+            teleport_core::io::lab::load(&path)
                 .map_err(|e| Failure::input(format!("--scene {}: {e}", path.display())))
         })
         .transpose()?;
@@ -1152,7 +1155,7 @@ fn open_app(args: AppArgs) -> Result<(), Failure> {
     }
     let animate = match animate {
         Some((path, mut settings)) => {
-            settings.format = crate::anim::AnimFormat::from_path(&path)
+            settings.format = teleport_core::anim::AnimFormat::from_path(&path)
                 .map_err(|e| Failure::input(format!("--animate {e}")))?;
             check_out_dir("--animate", &path)?;
             Some(crate::app::animation::AnimationRequest {
@@ -1226,7 +1229,9 @@ fn figures(
     threads: usize,
     seeds: usize,
 ) -> Result<(), Failure> {
-    use crate::figures::{Event, FiguresConfig, claims_markdown, run, summary_markdown, units};
+    use teleport_core::figures::{
+        Event, FiguresConfig, claims_markdown, run, summary_markdown, units,
+    };
     let mut config = FiguresConfig::paper(out.clone());
     config.formats.svg = format == FigureFormat::Svg;
     config.threads = threads;

@@ -16,9 +16,9 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use serde::Deserialize;
 use serde_json::json;
-use teleport_lab::io::scene::Scene;
-use teleport_lab::objective::{Mat2, Vec2, rotation};
-use teleport_lab::symmetry;
+use teleport_core::io::scene::Scene;
+use teleport_core::objective::{Mat2, Vec2, rotation};
+use teleport_core::symmetry;
 
 const BIN: &str = env!("CARGO_BIN_EXE_teleport-lab");
 
@@ -908,7 +908,7 @@ fn train_out_a_symlink_keeps_the_link_and_creates_folders() {
     assert!(is_link(&link), "the link was replaced by a file");
     assert_eq!(std::fs::read_link(&link).unwrap(), target);
     let first = std::fs::read(&target).unwrap();
-    assert!(teleport_lab::io::weights::from_bytes(&first).is_ok());
+    assert!(teleport_core::io::weights::from_bytes(&first).is_ok());
     // Again, over the existing target: still a link, and nothing left beside it.
     let out = teleport_lab_within_10s(&args);
     assert_success(&out);

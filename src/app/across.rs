@@ -10,8 +10,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{Receiver, TryRecvError};
 use std::thread::JoinHandle;
 
-use crate::eval::{AnyOptimizer, StepStats, evaluate_until};
-use crate::objective::{Objective, Task};
+use teleport_core::eval::{AnyOptimizer, StepStats, evaluate_until};
+use teleport_core::objective::{Objective, Task};
 
 use super::TeleportApp;
 use super::runs::RowInputs;
@@ -87,7 +87,7 @@ pub fn test_tasks(source: &TaskSource, objective: &Objective) -> Vec<Task> {
         }
         // The start points of a distribution's draws are x₀ ~ N(0, I):
         // the same seeded points, on this task.
-        _ => crate::objective::TaskDist::ElliVary
+        _ => teleport_core::objective::TaskDist::ElliVary
             .sample_many(ACROSS_SEED, ACROSS_TASKS, Default::default())
             .into_iter()
             .map(|t| Task {

@@ -12,13 +12,13 @@ use std::sync::mpsc::{Receiver, TryRecvError};
 use std::thread::JoinHandle;
 use web_time::Instant;
 
-use crate::basin::{BasinGrid, BasinMap, basin};
-use crate::eval::AnyOptimizer;
+use teleport_core::basin::{BasinGrid, BasinMap, basin};
+use teleport_core::eval::AnyOptimizer;
 
 use super::TeleportApp;
 use super::runs::RowInputs;
 use super::state::RowId;
-use crate::basin::Shade;
+use teleport_core::basin::Shade;
 
 /// The grid sides computed in turn, coarse to fine.
 pub const LEVELS: [usize; 3] = [32, 64, 128];

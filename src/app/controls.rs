@@ -8,11 +8,12 @@ use egui::{DragValue, RichText, Slider};
 use super::commands::{Menu, UiCommand};
 use super::state::{AppTeleport, EntryKind, TaskSource};
 use super::{Command, TeleportApp, labelled, row_color};
-use crate::io::scene::ObjectiveSpec;
-use crate::numfmt::{full, short};
-use crate::objective::{Preset, TaskDist};
-use crate::optim::OptimizerSpec;
-use crate::symmetry::Strategy;
+use teleport_core::io::scene::ObjectiveSpec;
+use teleport_core::limits;
+use teleport_core::numfmt::{full, short};
+use teleport_core::objective::{Preset, TaskDist};
+use teleport_core::optim::OptimizerSpec;
+use teleport_core::symmetry::Strategy;
 
 impl TeleportApp {
     /// File → Recent: the last lab files opened or saved.
@@ -136,7 +137,7 @@ impl TeleportApp {
             }
         });
         ui.horizontal(|ui| {
-            let steps = DragValue::new(&mut self.state.steps).range(1..=2000);
+            let steps = DragValue::new(&mut self.state.steps).range(limits::STEPS);
             labelled(ui, "steps", steps).on_hover_text("Optimizer steps per trajectory.");
         });
     }
@@ -164,12 +165,12 @@ impl TeleportApp {
                      row: where in the plane it (and its teleports) does well. Computed on a \
                      worker thread, coarse to fine (32², 64², 128² starts).",
                 );
-            let max = super::state::BasinSettings::MAX_STEPS;
+            let max = *limits::BASIN_STEPS.end();
             let steps = DragValue::new(&mut self.state.basin.steps).range(1..=max);
             labelled(ui, "N", steps).on_hover_text("Steps of every run of the basin map.");
         });
         if self.state.basin.shown {
-            use crate::basin::Shade;
+            use teleport_core::basin::Shade;
             ui.horizontal(|ui| {
                 ui.label("shade by");
                 let basin = &mut self.state.basin;
@@ -182,11 +183,11 @@ impl TeleportApp {
                     );
                 if basin.shade == Shade::FirstStep {
                     egui::ComboBox::from_id_salt("basin-eps")
-                        .selected_text(format!("ε = {}", crate::numfmt::short(basin.eps)))
+                        .selected_text(format!("ε = {}", teleport_core::numfmt::short(basin.eps)))
                         .show_ui(ui, |ui| {
                             for k in 1..=12 {
                                 let eps = 10f64.powi(-k);
-                                let text = crate::numfmt::short(eps);
+                                let text = teleport_core::numfmt::short(eps);
                                 ui.selectable_value(&mut basin.eps, eps, text);
                             }
                         });
@@ -291,7 +292,7 @@ impl TeleportApp {
                 2 => ObjectiveSpec::Quadratic {
                     a: [[1.0, 0.0], [0.0, 4.0]],
                 },
-                _ => gallery_spec(&crate::objective::GALLERY[0]),
+                _ => gallery_spec(&teleport_core::objective::GALLERY[0]),
             };
         }
         let num = |ui: &mut egui::Ui, v: &mut f64, tip: &str| {
@@ -440,7 +441,7 @@ impl TeleportApp {
             .selected_text("gallery: try an example h")
             .width(ui.available_width().min(260.0))
             .show_ui(ui, |ui| {
-                for (i, entry) in crate::objective::GALLERY.iter().enumerate() {
+                for (i, entry) in teleport_core::objective::GALLERY.iter().enumerate() {
                     if ui
                         .selectable_label(false, entry.name)
                         .on_hover_text(entry.description)
@@ -457,7 +458,7 @@ impl TeleportApp {
 
     /// Shows the gallery's entry `i`: its h, start point and view.
     pub fn show_gallery_entry(&mut self, i: usize) {
-        let Some(entry) = crate::objective::GALLERY.get(i) else {
+        let Some(entry) = teleport_core::objective::GALLERY.get(i) else {
             return;
         };
         match self.set_source(TaskSource::Custom(gallery_spec(entry))) {
@@ -474,7 +475,7 @@ impl TeleportApp {
     fn scrubber_controls_ui(&mut self, ui: &mut egui::Ui) {
         let obj = &self.rt.objective;
         let x = self.current_point();
-        let y = crate::symmetry::teleport(obj, &x, self.state.theta);
+        let y = teleport_core::symmetry::teleport(obj, &x, self.state.theta);
         // The slider edits a copy: its display rounding must not move θ
         // when θ was set by keys, the oracle button or the side plot.
         let mut theta = self.state.theta;
@@ -576,12 +577,14 @@ impl TeleportApp {
             let warn = ui.visuals().warn_fg_color;
             if let Some(stop) = status {
                 let text = match stop {
-                    crate::optim::Stop::Diverged { step } => format!("diverged at step {step}"),
-                    crate::optim::Stop::Failed { step, message } => {
+                    teleport_core::optim::Stop::Diverged { step } => {
+                        format!("diverged at step {step}")
+                    }
+                    teleport_core::optim::Stop::Failed { step, message } => {
                         // The core's message is also eval's output and keeps
                         // Rust's float text; on screen a NaN reads as what
                         // it is, an overflow.
-                        let message = message.replace("NaN", crate::numfmt::OVERFLOW);
+                        let message = message.replace("NaN", teleport_core::numfmt::OVERFLOW);
                         format!("stopped at step {step}: {message}")
                     }
                 };
@@ -651,7 +654,7 @@ impl TeleportApp {
                     ui.horizontal(|ui| {
                         if t.at.is_empty() {
                             ui.label("every");
-                            ui.add(DragValue::new(&mut t.every).range(1..=1000))
+                            ui.add(DragValue::new(&mut t.every).range(limits::TELEPORT_EVERY))
                                 .on_hover_text("Teleport at steps k, 2k, 3k, …");
                         } else {
                             ui.label(t.describe());
@@ -692,7 +695,7 @@ impl TeleportApp {
                                 .logarithmic(true)
                                 .text("ascent lr"),
                         );
-                        ui.add(Slider::new(iters, 1..=200).text("ascent steps"));
+                        ui.add(Slider::new(iters, limits::ASCENT_ITERS_UI).text("ascent steps"));
                     }
                 }
             }
@@ -746,7 +749,7 @@ impl TeleportApp {
             ui.add(Slider::new(&mut p.t, 0..=steps).text("step"))
                 .on_hover_text("The timeline: trajectories are drawn up to this step.");
             ui.add(
-                Slider::new(&mut p.speed, 0.5..=60.0)
+                Slider::new(&mut p.speed, limits::PLAYBACK_SPEED)
                     .logarithmic(true)
                     .text("steps/s"),
             )
@@ -767,7 +770,7 @@ fn preset_help(p: Preset) -> &'static str {
 }
 
 /// A gallery entry as an editable task.
-fn gallery_spec(entry: &crate::objective::GalleryEntry) -> ObjectiveSpec {
+fn gallery_spec(entry: &teleport_core::objective::GalleryEntry) -> ObjectiveSpec {
     ObjectiveSpec::Custom {
         h: entry.h.map(str::to_owned),
         h_inv: entry.h_inv.map(|inv| inv.map(str::to_owned)),

@@ -6,8 +6,8 @@
 use std::sync::{Arc, Mutex, PoisonError};
 
 use super::TeleportApp;
-use crate::l2o::Variant;
-use crate::pretrained::Family;
+use teleport_core::l2o::Variant;
+use teleport_core::pretrained::Family;
 
 /// What arrived.
 #[derive(Debug)]
@@ -70,7 +70,7 @@ impl TeleportApp {
                     bytes,
                 } => {
                     let model = bytes.and_then(|b| {
-                        crate::io::weights::from_bytes(&b)
+                        teleport_core::io::weights::from_bytes(&b)
                             .map(|(m, _)| m)
                             .map_err(|e| e.to_string())
                     });
@@ -112,12 +112,12 @@ impl TeleportApp {
             self.load_weights_bytes(ctx, name, bytes);
             return;
         }
-        if bytes.len() > crate::io::lab::MAX_LAB_BYTES {
+        if bytes.len() > teleport_core::io::lab::MAX_LAB_BYTES {
             self.notify(
                 ctx,
                 format!(
                     "Cannot open {name}: larger than {} MB",
-                    crate::io::lab::MAX_LAB_BYTES >> 20
+                    teleport_core::io::lab::MAX_LAB_BYTES >> 20
                 ),
                 true,
             );
@@ -134,7 +134,7 @@ impl TeleportApp {
     /// Shows a scene or lab file from its JSON text; `what` names it in
     /// the notification. Returns whether it opened.
     pub fn open_json(&mut self, ctx: &egui::Context, what: &str, json: &str) -> bool {
-        let shown = crate::io::lab::from_json(json, None)
+        let shown = teleport_core::io::lab::from_json(json, None)
             .map_err(|e| e.to_string())
             .and_then(|scene| self.show_scene(scene));
         match shown {

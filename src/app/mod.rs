@@ -38,21 +38,22 @@ use std::sync::Arc;
 
 use egui::Color32;
 
-use crate::io::scene::{LoadedScene, ObjectiveSpec};
-use crate::l2o::{MetaOptimizer, Variant};
-use crate::objective::{Objective, Preset, Vec2};
-use crate::pretrained::Family;
 pub use runs::RunResult;
 pub use state::AppState;
 use state::{EntryKind, RowId, TaskSource};
+use teleport_core::io::scene::{LoadedScene, ObjectiveSpec};
+use teleport_core::l2o::{MetaOptimizer, Variant};
+use teleport_core::limits;
+use teleport_core::objective::{Objective, Preset, Vec2};
+use teleport_core::pretrained::Family;
 
 /// The key under which eframe stores the state.
 pub const STORAGE_KEY: &str = "teleport-lab-state";
 
-/// Colours of the optimizer rows: the core's [`crate::plot::SERIES_RGB`],
+/// Colours of the optimizer rows: the core's [`teleport_core::plot::SERIES_RGB`],
 /// so figures and the app agree.
 pub const COLORS: [Color32; 10] = {
-    let rgb = crate::plot::SERIES_RGB;
+    let rgb = teleport_core::plot::SERIES_RGB;
     let mut out = [Color32::BLACK; 10];
     let mut i = 0;
     while i < 10 {
@@ -78,7 +79,7 @@ const _: () = assert!(COLORS.len() == state::PALETTE_LEN);
 #[derive(Clone, Debug, Default)]
 pub struct Options {
     /// A scene or lab file to open instead of the saved state.
-    pub scene: Option<crate::io::lab::AnyScene>,
+    pub scene: Option<teleport_core::io::lab::AnyScene>,
     /// Save a screenshot here once rendered, then close.
     pub screenshot: Option<PathBuf>,
     /// Where exports go when no file dialog can open.
@@ -164,7 +165,7 @@ pub enum Command {
     CopyLink,
 }
 
-/// How well a teleport chose its angle (see [`crate::eval::teleport_efficiency`]).
+/// How well a teleport chose its angle (see [`teleport_core::eval::teleport_efficiency`]).
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct TeleportQuality {
     /// The angle it chose, from the point it started at.
@@ -239,7 +240,7 @@ struct Runtime {
     panic_after_frames: Option<u64>,
     /// θ* at the current point, for the scrubber and the θ plot; found
     /// again only when the point or the task changes.
-    oracle: crate::symmetry::OracleResult,
+    oracle: teleport_core::symmetry::OracleResult,
     /// The θ plot's curve at the current point, kept with the oracle.
     theta_curve: Vec<[f64; 2]>,
     /// The selected learned row's networks at the timeline step, with the
@@ -361,7 +362,7 @@ impl TeleportApp {
     }
 
     /// θ* at the current point.
-    pub fn oracle(&self) -> &crate::symmetry::OracleResult {
+    pub fn oracle(&self) -> &teleport_core::symmetry::OracleResult {
         &self.rt.oracle
     }
 
@@ -416,14 +417,14 @@ type Pretrained = HashMap<(Variant, Family), Arc<MetaOptimizer<f32>>>;
 fn load_pretrained() -> (Pretrained, Vec<String>) {
     let mut models = HashMap::new();
     let mut errors = Vec::new();
-    if !crate::pretrained::EMBEDDED {
+    if !teleport_core::pretrained::EMBEDDED {
         // The web fetches each model when a row needs it
         // (`request_shipped_models`).
         return (models, errors);
     }
     for variant in Variant::ALL {
         for family in [Family::Ellipse, Family::Rosenbrock] {
-            match crate::pretrained::load(variant, family) {
+            match teleport_core::pretrained::load(variant, family) {
                 Ok(m) => {
                     models.insert((variant, family), Arc::new(m));
                 }
@@ -512,7 +513,7 @@ impl TeleportApp {
                 alg2_acc: 0.0,
                 loss_view: side_plots::LossView::default(),
                 loss_bounds: None,
-                oracle: crate::symmetry::OracleResult {
+                oracle: teleport_core::symmetry::OracleResult {
                     theta: 0.0,
                     grad_norm: 0.0,
                 },
@@ -535,8 +536,8 @@ impl TeleportApp {
             state,
         };
         match &options.scene {
-            Some(crate::io::lab::AnyScene::V1(scene)) => app.apply_scene(scene),
-            Some(crate::io::lab::AnyScene::V2(lab)) => {
+            Some(teleport_core::io::lab::AnyScene::V1(scene)) => app.apply_scene(scene),
+            Some(teleport_core::io::lab::AnyScene::V2(lab)) => {
                 if let Err(e) = app.apply_lab(lab) {
                     app.rt.notifications.push(Notification {
                         text: format!("Cannot show the lab file: {e}"),
@@ -652,7 +653,10 @@ impl TeleportApp {
         self.rt.draft = spec;
         self.rt.task_error = None;
         self.state.x0 = scene.scene.x0;
-        self.state.steps = scene.scene.steps.clamp(1, 10_000);
+        self.state.steps = scene
+            .scene
+            .steps
+            .clamp(*limits::STEPS.start(), *limits::STEPS.end());
         self.state.manual_teleports.clear();
         self.state.playback.t = self.state.playback.t.min(self.state.steps);
         let teleport = scene
@@ -666,7 +670,7 @@ impl TeleportApp {
         // The scene's optimizer becomes the first, selected row.
         if !matches!(
             scene.scene.optimizer,
-            crate::optim::OptimizerSpec::Alg2 { .. }
+            teleport_core::optim::OptimizerSpec::Alg2 { .. }
         ) {
             let same: Vec<RowId> = self
                 .state
@@ -711,7 +715,7 @@ impl TeleportApp {
     /// with or without teleports; momentum; Adam). Returns whether any
     /// changed.
     pub fn apply_step_sizes(&mut self, preset: Preset) -> bool {
-        use crate::optim::OptimizerSpec;
+        use teleport_core::optim::OptimizerSpec;
         let s = preset.step_sizes();
         let mut changed = false;
         for row in &mut self.state.optimizers {
@@ -780,7 +784,7 @@ impl TeleportApp {
                 Command::Resample => {
                     let (dist, seed) = match &self.state.source {
                         TaskSource::Sampled { dist, seed } => (*dist, seed.wrapping_add(1)),
-                        _ => (crate::objective::TaskDist::ElliVary, 0),
+                        _ => (teleport_core::objective::TaskDist::ElliVary, 0),
                     };
                     if let Err(e) = self.set_source(TaskSource::Sampled { dist, seed }) {
                         self.notify(ctx, e, true);
@@ -869,7 +873,8 @@ impl TeleportApp {
         let p = &mut self.state.playback;
         if p.playing {
             p.t = p.t.min(self.state.steps);
-            let total = self.rt.playback_acc + dt * p.speed.clamp(0.1, 200.0);
+            let total =
+                self.rt.playback_acc + dt * limits::clamp_f64(p.speed, &limits::PLAYBACK_SPEED);
             let whole = total.floor();
             self.rt.playback_acc = total - whole;
             p.t = (p.t + whole as usize).min(self.state.steps);
@@ -999,7 +1004,7 @@ impl TeleportApp {
         if self.rt.orbit_key.as_ref() == Some(&key) {
             return;
         }
-        self.rt.oracle = crate::symmetry::oracle(&self.rt.objective, &x);
+        self.rt.oracle = teleport_core::symmetry::oracle(&self.rt.objective, &x);
         self.rt.theta_curve = side_plots::theta_curve(&self.rt.objective, &x);
         self.rt.teleport_quality = self.teleport_quality_here();
         self.rt.orbit_key = Some(key);
@@ -1013,7 +1018,7 @@ impl TeleportApp {
         let r = run.records.get(t).filter(|r| r.teleported)?;
         let (from, theta) = (Vec2::from(r.from?), r.theta?);
         let obj = &self.rt.objective;
-        let efficiency = crate::eval::teleport_efficiency(obj, &from, theta)?;
+        let efficiency = teleport_core::eval::teleport_efficiency(obj, &from, theta)?;
         Some(TeleportQuality {
             theta,
             efficiency,
@@ -1053,7 +1058,7 @@ impl TeleportApp {
     /// Where the shipped weights are not in the binary (the web), fetches
     /// the models the enabled learned rows need, once each.
     fn request_shipped_models(&mut self, ctx: &egui::Context) {
-        if crate::pretrained::EMBEDDED {
+        if teleport_core::pretrained::EMBEDDED {
             return;
         }
         let family = Family::of(&self.rt.objective);
@@ -1091,7 +1096,7 @@ impl TeleportApp {
                 return;
             }
         };
-        let fragment = crate::io::link::fragment(&json);
+        let fragment = teleport_core::io::link::fragment(&json);
         #[cfg(target_arch = "wasm32")]
         match web::set_fragment(&fragment) {
             Ok(url) => {

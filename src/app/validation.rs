@@ -10,8 +10,8 @@ use std::sync::Arc;
 use std::sync::mpsc::{Receiver, SyncSender, TryRecvError, TrySendError};
 use std::thread::JoinHandle;
 
-use crate::l2o::MetaOptimizer;
-use crate::objective::{Task, TaskDist};
+use teleport_core::l2o::MetaOptimizer;
+use teleport_core::objective::{Task, TaskDist};
 
 /// Held-out tasks per snapshot.
 pub const VALIDATION_TASKS: usize = 64;
@@ -63,11 +63,11 @@ pub fn median_final_f(model: &MetaOptimizer<f32>, tasks: &[Task], steps: usize) 
         .iter()
         .map(|task| {
             let run = model.trajectory(&task.objective, task.x0, steps);
-            crate::basin::BasinCell::of(&run, steps, 0.0).f
+            teleport_core::basin::BasinCell::of(&run, steps, 0.0).f
         })
         .map(|f| if f.is_nan() { f64::INFINITY } else { f })
         .collect();
-    crate::stats::quantile(&mut finals, 0.5)
+    teleport_core::stats::quantile(&mut finals, 0.5)
 }
 
 impl ValidationRuntime {

@@ -28,8 +28,8 @@ use rand::RngExt as _;
 use super::app::SCREEN;
 use crate::app::state::{AppState, EntryKind, OptimizerEntry, TaskSource, default_optimizers};
 use crate::app::{Command, TeleportApp};
-use crate::l2o::Variant;
-use crate::objective::{Preset, TaskDist};
+use teleport_core::l2o::Variant;
+use teleport_core::objective::{Preset, TaskDist};
 
 /// What a monkey run did.
 #[derive(Clone, Debug, Default)]
@@ -120,7 +120,7 @@ impl Driver {
     }
 
     /// A random one of the targets whose role is one of `roles`, if any.
-    fn random_target(&self, rng: &mut crate::Rng, roles: &[Role]) -> Option<Target> {
+    fn random_target(&self, rng: &mut teleport_core::Rng, roles: &[Role]) -> Option<Target> {
         let found: Vec<&Target> = self
             .targets
             .iter()
@@ -354,7 +354,7 @@ pub fn check(app: &TeleportApp) -> Result<(), String> {
 }
 
 /// Typing a user might do into a number field.
-fn junk_text(rng: &mut crate::Rng) -> String {
+fn junk_text(rng: &mut teleport_core::Rng) -> String {
     const WORDS: [&str; 16] = [
         "0",
         "1",
@@ -410,7 +410,7 @@ pub fn run(
     export_dir: PathBuf,
     mut on_progress: impl FnMut(usize),
 ) -> Result<MonkeyReport, MonkeyFailure> {
-    let mut rng = crate::rng(seed);
+    let mut rng = teleport_core::rng(seed);
     let mut driver = Driver::new(export_dir);
     let mut recent: std::collections::VecDeque<String> = Default::default();
     let mut report = MonkeyReport::default();
@@ -478,9 +478,9 @@ pub fn run(
 }
 
 /// Picks and does one action; returns its kind and a description.
-fn act(d: &mut Driver, rng: &mut crate::Rng) -> (&'static str, String) {
+fn act(d: &mut Driver, rng: &mut teleport_core::Rng) -> (&'static str, String) {
     let roll = rng.random_range(0..100);
-    let random_pos = |rng: &mut crate::Rng| {
+    let random_pos = |rng: &mut teleport_core::Rng| {
         pos2(
             rng.random_range(0.0..SCREEN.width()),
             rng.random_range(0.0..SCREEN.height()),
@@ -591,7 +591,7 @@ fn act(d: &mut Driver, rng: &mut crate::Rng) -> (&'static str, String) {
     }
 }
 
-fn panel_action(d: &mut Driver, rng: &mut crate::Rng) -> (&'static str, String) {
+fn panel_action(d: &mut Driver, rng: &mut teleport_core::Rng) -> (&'static str, String) {
     let app = &mut d.app;
     let n = app.state.optimizers.len();
     let (kind, description) = match rng.random_range(0..17) {
@@ -725,12 +725,12 @@ fn panel_action(d: &mut Driver, rng: &mut crate::Rng) -> (&'static str, String) 
                 ["1e308*x", "y"],
             ];
             if rng.random_bool(0.4) {
-                let i = rng.random_range(0..crate::objective::GALLERY.len());
+                let i = rng.random_range(0..teleport_core::objective::GALLERY.len());
                 app.show_gallery_entry(i);
                 ("task", format!("gallery entry {i}"))
             } else {
                 let f = FORMULAS[rng.random_range(0..FORMULAS.len())];
-                app.edit_custom(crate::io::scene::ObjectiveSpec::Custom {
+                app.edit_custom(teleport_core::io::scene::ObjectiveSpec::Custom {
                     h: f.map(str::to_owned),
                     h_inv: None,
                 });
@@ -785,7 +785,7 @@ fn panel_action(d: &mut Driver, rng: &mut crate::Rng) -> (&'static str, String) 
                     *teleport = match teleport {
                         Some(_) => None,
                         None => Some(crate::app::state::AppTeleport::every(
-                            crate::symmetry::Strategy::Oracle,
+                            teleport_core::symmetry::Strategy::Oracle,
                             rng.random_range(1..10),
                         )),
                     };
