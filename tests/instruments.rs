@@ -1,5 +1,5 @@
 //! The instruments that explain why a teleport helps: teleport quality in
-//! the app (issue 9), driven headless by egui_kittest.
+//! the app, driven headless by egui_kittest.
 #![allow(clippy::unwrap_used, reason = "test helpers panic on setup failures")]
 
 mod common;
@@ -316,7 +316,7 @@ fn across_tasks_draws_each_rows_median_and_quartiles_and_a_change_recomputes() {
     h.run_steps(2);
     wait_for_across(&mut h);
     assert!(
-        h.state().across().started >= 2,
+        h.state().across().started() >= 2,
         "the change started a new computation"
     );
     let result = h.state().across().result.clone().unwrap();
@@ -436,14 +436,14 @@ fn basin_map_refines_and_a_task_change_mid_compute_shows_nothing_stale() {
     assert_eq!((map.grid.x, map.grid.y), ((lo[0], hi[0]), (lo[1], hi[1])));
     assert_map_is_single_runs(app, &Preset::ElliFixed.objective());
     assert!(app.basin().computing(), "finer levels follow");
-    let started = app.basin().started;
+    let started = app.basin().started();
     // Mid-compute, a new task: the old map goes at once, and every map
     // shown from then on is the new task's.
     h.state_mut()
         .set_source(TaskSource::Preset(Preset::RosFixed))
         .unwrap();
     h.run_steps(1);
-    assert!(h.state().basin().started > started, "a new computation");
+    assert!(h.state().basin().started() > started, "a new computation");
     let new_obj = Preset::RosFixed.objective();
     let start = std::time::Instant::now();
     let mut levels_seen = Vec::new();

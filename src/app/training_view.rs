@@ -108,7 +108,7 @@ impl TeleportApp {
                 // The model being trained gets a row of its own.
                 self.show_live_row(self.state.training.variant);
                 let (dist, steps) = (self.state.training.dist, self.state.training.steps);
-                self.rt.validation.start(ctx, dist, steps);
+                self.rt.validation.start(dist, steps);
             }
             Err(e) => self.notify(ctx, format!("Cannot start training: {e}"), true),
         }
@@ -143,7 +143,7 @@ impl TeleportApp {
                 rt.slices.reset();
             }
         }
-        self.rt.validation.poll();
+        self.rt.validation.poll(ctx);
         // Every good version published goes on the timeline, even those a
         // slow frame never saw as the newest.
         if let Some(handle) = &self.rt.training.handle {
