@@ -14,6 +14,7 @@ use teleport_core::io::scene::ObjectiveSpec;
 use teleport_core::l2o::Variant;
 use teleport_core::objective::Vec2;
 use teleport_core::symmetry::teleport;
+use teleport_lab::app::commands::UiCommand;
 use teleport_lab::app::state::{AppState, EntryKind};
 use teleport_lab::app::trainer::FaultInjection;
 use teleport_lab::app::{Options, TeleportApp};
@@ -247,9 +248,8 @@ fn exports_write_png_csv_and_lab_without_a_dialog() {
     colours.dedup();
     assert!(colours.len() > 200, "{} colours", colours.len());
 
-    h.state_mut().command(teleport_lab::app::Command::ExportCsv);
-    h.state_mut()
-        .command(teleport_lab::app::Command::ExportScene);
+    h.state_mut().run_ui_command(UiCommand::ExportTrajectories);
+    h.state_mut().run_ui_command(UiCommand::SaveLab);
     h.run_steps(2);
     let csv = std::fs::read_to_string(dir.join("trajectories.csv")).unwrap();
     let mut lines = csv.lines();
@@ -399,7 +399,7 @@ fn every_window_has_accessible_names_and_settles() {
     );
 }
 
-/// Regression (issue 11, item 1): with every row enabled, removing a row
+/// Regression: with every row enabled, removing a row
 /// panicked in the loss plot (`index out of bounds: the len is 10 but the
 /// index is 10`) because the runs vector outlived the rows.
 #[test]
@@ -459,7 +459,7 @@ fn rows_keep_their_colours_and_new_rows_get_unused_ones() {
     // Remove the third row: every other row keeps its colour.
     let third = start[2].0;
     h.state_mut()
-        .command(teleport_lab::app::Command::RemoveRow(third));
+        .queue(teleport_lab::app::Action::RemoveRow(third));
     h.run_steps(1);
     let after: Vec<_> = start
         .iter()
@@ -470,7 +470,7 @@ fn rows_keep_their_colours_and_new_rows_get_unused_ones() {
     // A new row takes the freed colour rather than one in use; its label
     // (same settings as the first row) is made unique.
     let first = h.state().state.optimizers[0].clone();
-    h.state_mut().command(teleport_lab::app::Command::AddRow(
+    h.state_mut().queue(teleport_lab::app::Action::AddRow(
         teleport_lab::app::state::OptimizerEntry::new(true, first.kind.clone()),
     ));
     h.run_steps(1);
@@ -690,7 +690,7 @@ fn playback_follows_wall_time_when_frames_are_slow() {
 /// and that is not nothing.
 #[test]
 fn every_shortcut_does_what_its_command_says() {
-    use teleport_lab::app::commands::UiCommand;
+    use teleport_lab::app::commands::{IntoEnumIterator as _, UiCommand};
     let files = |dir: &std::path::Path| -> Vec<String> {
         let mut names: Vec<String> = std::fs::read_dir(dir)
             .map(|d| {
@@ -702,7 +702,7 @@ fn every_shortcut_does_what_its_command_says() {
         names
     };
     let mut tested = 0;
-    for command in UiCommand::ALL {
+    for command in UiCommand::iter() {
         let Some(shortcut) = command.shortcut() else {
             continue;
         };

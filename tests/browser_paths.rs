@@ -179,7 +179,7 @@ fn the_file_menu_offers_every_export_this_build_has() {
         UiCommand::SaveLab,
         UiCommand::ScreenshotWindow,
         UiCommand::ScreenshotPlot,
-        UiCommand::ExportCsv,
+        UiCommand::ExportTrajectories,
         UiCommand::ExportPlotSvg,
         UiCommand::ExportAnimation,
         UiCommand::ResetDefaults,

@@ -5,9 +5,9 @@ use std::f64::consts::PI;
 
 use egui::{DragValue, RichText, Slider};
 
-use super::commands::{Menu, UiCommand};
+use super::commands::{IntoEnumIterator as _, Menu, UiCommand};
 use super::state::{AppTeleport, EntryKind, TaskSource};
-use super::{Command, TeleportApp, labelled, row_color};
+use super::{Action, TeleportApp, labelled, row_color};
 use teleport_core::io::scene::ObjectiveSpec;
 use teleport_core::limits;
 use teleport_core::numfmt::{full, short};
@@ -61,7 +61,7 @@ impl TeleportApp {
                 for command in [
                     UiCommand::ScreenshotWindow,
                     UiCommand::ScreenshotPlot,
-                    UiCommand::ExportCsv,
+                    UiCommand::ExportTrajectories,
                     UiCommand::ExportPlotSvg,
                     UiCommand::ExportAnimation,
                 ] {
@@ -71,10 +71,7 @@ impl TeleportApp {
                 self.menu_item(ui, UiCommand::ResetDefaults);
             });
             ui.menu_button("View", |ui| {
-                for command in UiCommand::ALL
-                    .into_iter()
-                    .filter(|c| c.menu() == Menu::View)
-                {
+                for command in UiCommand::iter().filter(|c| c.menu() == Menu::View) {
                     self.menu_item(ui, command);
                 }
             });
@@ -205,7 +202,7 @@ impl TeleportApp {
                     .on_hover_text(preset_help(preset))
                     .clicked()
                 {
-                    self.command(Command::SetSource(TaskSource::Preset(preset)));
+                    self.queue(Action::SetSource(TaskSource::Preset(preset)));
                 }
             }
         });
@@ -230,7 +227,7 @@ impl TeleportApp {
                 .on_hover_text("The seed of the sampled task: same seed, same task.");
             let is_sampled = matches!(self.state.source, TaskSource::Sampled { .. });
             if (dist, seed) != before || (!is_sampled && ui.button("sample").clicked()) {
-                self.command(Command::SetSource(TaskSource::Sampled { dist, seed }));
+                self.queue(Action::SetSource(TaskSource::Sampled { dist, seed }));
             }
             if is_sampled
                 && ui
@@ -238,7 +235,7 @@ impl TeleportApp {
                     .on_hover_text("Draw the next seed.")
                     .clicked()
             {
-                self.command(Command::Resample);
+                self.queue(Action::Resample);
             }
         });
         ui.separator();
@@ -248,52 +245,22 @@ impl TeleportApp {
 
     fn custom_task_ui(&mut self, ui: &mut egui::Ui) {
         let before = self.rt.draft.clone();
-        let mut family = match &self.rt.draft {
-            ObjectiveSpec::Ellipse { .. } => 0,
-            ObjectiveSpec::Rosenbrock { .. } => 1,
-            ObjectiveSpec::Quadratic { .. } => 2,
-            ObjectiveSpec::Custom { .. } => 3,
-        };
+        let current = TaskFamily::of(&self.rt.draft);
+        let mut family = current;
         ui.horizontal(|ui| {
-            ui.radio_value(&mut family, 0, "ellipse")
-                .on_hover_text("h(x) = A x + b (generalized Booth).");
-            ui.radio_value(&mut family, 1, "rosenbrock")
-                .on_hover_text("h(x, y) = (c·y + d(x), a·x + b), d(x) = d0 + d1·x + d2·x².");
-            ui.radio_value(&mut family, 2, "quadratic")
-                .on_hover_text("f(x) = xᵀAx, A symmetric positive definite.");
-            ui.radio_value(&mut family, 3, "your h").on_hover_text(
-                "Type h as two formulas in x and y: f = ‖h(x)‖², teleports g_θ(x) = h⁻¹(R_θ h(x)).",
-            );
+            for choice in TaskFamily::ALL {
+                ui.radio_value(&mut family, choice, choice.label())
+                    .on_hover_text(choice.tooltip());
+            }
         });
-        let current_family = match &self.rt.draft {
-            ObjectiveSpec::Ellipse { .. } => 0,
-            ObjectiveSpec::Rosenbrock { .. } => 1,
-            ObjectiveSpec::Quadratic { .. } => 2,
-            ObjectiveSpec::Custom { .. } => 3,
-        };
-        if family == 3 && current_family != 3 {
+        if family == TaskFamily::YourH && current != TaskFamily::YourH {
             // "your h" starts from the gallery's first example, shown from
             // its start point.
             self.show_gallery_entry(0);
             return;
         }
-        if family != current_family {
-            self.rt.draft = match family {
-                0 => ObjectiveSpec::Ellipse {
-                    a: [[0.5, 0.0], [0.0, 3.0]],
-                    b: [0.0, 0.0],
-                },
-                1 => ObjectiveSpec::Rosenbrock {
-                    a: 1.0,
-                    b: -1.0,
-                    c: -2.0,
-                    d: [0.0, 0.0, 0.4],
-                },
-                2 => ObjectiveSpec::Quadratic {
-                    a: [[1.0, 0.0], [0.0, 4.0]],
-                },
-                _ => gallery_spec(&teleport_core::objective::GALLERY[0]),
-            };
+        if family != current {
+            self.rt.draft = family.default_spec();
         }
         let num = |ui: &mut egui::Ui, v: &mut f64, tip: &str| {
             ui.add(DragValue::new(v).speed(0.01).max_decimals(4))
@@ -521,7 +488,7 @@ impl TeleportApp {
                     .on_hover_text("Remove the hand-applied teleports.")
                     .clicked()
             {
-                self.command(Command::ClearTeleports);
+                self.queue(Action::ClearTeleports);
             }
         });
         ui.horizontal(|ui| {
@@ -570,7 +537,7 @@ impl TeleportApp {
                     .show(ui, |ui| {
                         self.entry_params_ui(ui, i);
                         if ui.small_button("remove").clicked() {
-                            self.command(Command::RemoveRow(id));
+                            self.queue(Action::RemoveRow(id));
                         }
                     });
             });
@@ -601,7 +568,7 @@ impl TeleportApp {
             // Any of the default rows, as a new row with its own settings.
             for entry in super::state::default_optimizers() {
                 if ui.button(entry.label()).clicked() {
-                    self.command(Command::AddRow(super::state::OptimizerEntry::new(
+                    self.queue(Action::AddRow(super::state::OptimizerEntry::new(
                         true, entry.kind,
                     )));
                 }
@@ -774,5 +741,81 @@ fn gallery_spec(entry: &teleport_core::objective::GalleryEntry) -> ObjectiveSpec
     ObjectiveSpec::Custom {
         h: entry.h.map(str::to_owned),
         h_inv: entry.h_inv.map(|inv| inv.map(str::to_owned)),
+    }
+}
+
+/// The families of hand-edited tasks, as the task panel offers them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum TaskFamily {
+    /// `h(x) = A x + b`.
+    Ellipse,
+    /// `h(x, y) = (c·y + d(x), a·x + b)`.
+    Rosenbrock,
+    /// `f(x) = xᵀAx`.
+    Quadratic,
+    /// `h` typed as two formulas.
+    YourH,
+}
+
+impl TaskFamily {
+    /// Every family, in the panel's order.
+    pub(super) const ALL: [Self; 4] = [
+        Self::Ellipse,
+        Self::Rosenbrock,
+        Self::Quadratic,
+        Self::YourH,
+    ];
+
+    /// The family of a task's parameters.
+    pub(super) fn of(spec: &ObjectiveSpec) -> Self {
+        match spec {
+            ObjectiveSpec::Ellipse { .. } => Self::Ellipse,
+            ObjectiveSpec::Rosenbrock { .. } => Self::Rosenbrock,
+            ObjectiveSpec::Quadratic { .. } => Self::Quadratic,
+            ObjectiveSpec::Custom { .. } => Self::YourH,
+        }
+    }
+
+    /// The radio button's text.
+    pub(super) fn label(self) -> &'static str {
+        match self {
+            Self::Ellipse => "ellipse",
+            Self::Rosenbrock => "rosenbrock",
+            Self::Quadratic => "quadratic",
+            Self::YourH => "your h",
+        }
+    }
+
+    /// What the family is, for the radio button's tooltip.
+    pub(super) fn tooltip(self) -> &'static str {
+        match self {
+            Self::Ellipse => "h(x) = A x + b (generalized Booth).",
+            Self::Rosenbrock => "h(x, y) = (c·y + d(x), a·x + b), d(x) = d0 + d1·x + d2·x².",
+            Self::Quadratic => "f(x) = xᵀAx, A symmetric positive definite.",
+            Self::YourH => {
+                "Type h as two formulas in x and y: f = ‖h(x)‖², teleports g_θ(x) = h⁻¹(R_θ h(x))."
+            }
+        }
+    }
+
+    /// The parameters a switch to this family starts from: the paper's
+    /// fixed tasks, a well-conditioned quadratic, the gallery's first h.
+    pub(super) fn default_spec(self) -> ObjectiveSpec {
+        match self {
+            Self::Ellipse => ObjectiveSpec::Ellipse {
+                a: [[0.5, 0.0], [0.0, 3.0]],
+                b: [0.0, 0.0],
+            },
+            Self::Rosenbrock => ObjectiveSpec::Rosenbrock {
+                a: 1.0,
+                b: -1.0,
+                c: -2.0,
+                d: [0.0, 0.0, 0.4],
+            },
+            Self::Quadratic => ObjectiveSpec::Quadratic {
+                a: [[1.0, 0.0], [0.0, 4.0]],
+            },
+            Self::YourH => gallery_spec(&teleport_core::objective::GALLERY[0]),
+        }
     }
 }

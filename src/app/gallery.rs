@@ -6,7 +6,7 @@
 use egui::{Color32, Sense, Stroke, TextureHandle, pos2, vec2};
 
 use super::state::TaskSource;
-use super::{Command, TeleportApp};
+use super::{Action, TeleportApp};
 use teleport_core::contour::{Grid, auto_levels, contours, polylines};
 use teleport_core::objective::{Task, TaskDist};
 
@@ -171,7 +171,7 @@ impl TeleportApp {
                 }
             });
         if let Some((source, x0)) = open {
-            self.command(Command::OpenTask(source, x0));
+            self.queue(Action::OpenTask(source, x0));
         }
     }
 }

@@ -16,6 +16,7 @@ mod export;
 pub mod gallery;
 mod help;
 pub mod inbox;
+pub mod job;
 pub mod lab;
 mod level_set;
 mod newton_view;
@@ -38,6 +39,7 @@ use std::sync::Arc;
 
 use egui::Color32;
 
+use commands::UiCommand;
 pub use runs::RunResult;
 pub use state::AppState;
 use state::{EntryKind, RowId, TaskSource};
@@ -116,53 +118,27 @@ pub struct Notification {
     pub since: f64,
 }
 
-/// Actions handled at the end of a frame.
+/// An edit or request queued while the frame is drawn and handled once,
+/// at its end ([`TeleportApp::queue`]): widgets deep in a panel never change
+/// what the rest of the frame is drawing.
 #[derive(Clone, Debug, PartialEq)]
-pub enum Command {
-    /// Apply θ at the current step of the selected row.
-    TeleportHere,
+pub enum Action {
+    /// A command the user can ask for by name (menus, keys, buttons, help).
+    Ui(UiCommand),
     /// Remove an optimizer row.
     RemoveRow(RowId),
     /// Add an optimizer row.
     AddRow(state::OptimizerEntry),
     /// Forget the hand-applied teleports.
     ClearTeleports,
-    /// Move the timeline by this many steps.
-    StepBy(i64),
-    /// Back to step 0, paused.
-    Rewind,
     /// Draw a new task from the current distribution.
     Resample,
     /// Switch to a task source.
     SetSource(TaskSource),
     /// Open a task with its own start point (the gallery).
     OpenTask(TaskSource, [f64; 2]),
-    /// Reset everything to the defaults.
-    ResetDefaults,
-    /// Export: the whole window as PNG.
-    ScreenshotWindow,
-    /// Export: the level-set plot as PNG.
-    ScreenshotPlot,
-    /// Export: the trajectories as CSV.
-    ExportCsv,
-    /// Export: the scene as JSON.
-    ExportScene,
-    /// Open a scene file.
-    OpenScene,
-    /// The options of File → Export animation….
-    ExportAnimation,
-    /// Export: the level-set plot as SVG.
-    ExportPlotSvg,
     /// Enter or leave presentation mode.
     SetPresenting(bool),
-    /// Multiply the zoom of the current mode; `None` resets it.
-    Zoom(Option<f32>),
-    /// Ask for a lesson folder.
-    OpenLesson,
-    /// Move through the lesson.
-    LessonStep(i64),
-    /// Put the demo in the page's address and copy the link (web).
-    CopyLink,
 }
 
 /// How well a teleport chose its angle (see [`teleport_core::eval::teleport_efficiency`]).
@@ -217,7 +193,8 @@ struct Runtime {
     level_set: level_set::LevelSetCache,
     /// The task gallery's thumbnails.
     gallery: gallery::GalleryCache,
-    commands: Vec<Command>,
+    /// What the frame asked for, handled at its end.
+    actions: Vec<Action>,
     /// Frames drawn (for the scripted screenshot).
     frames: u64,
     /// The central panel's rectangle: floating windows open inside it.
@@ -499,7 +476,7 @@ impl TeleportApp {
                     cache
                 },
                 gallery: gallery::GalleryCache::default(),
-                commands: Vec::new(),
+                actions: Vec::new(),
                 frames: 0,
                 central_rect: egui::Rect::from_min_size(
                     egui::pos2(330.0, 30.0),
@@ -640,9 +617,9 @@ impl TeleportApp {
         });
     }
 
-    /// Queues a command for the end of the frame.
-    pub fn command(&mut self, command: Command) {
-        self.rt.commands.push(command);
+    /// Queues an action for the end of the frame.
+    pub fn queue(&mut self, action: Action) {
+        self.rt.actions.push(action);
     }
 
     /// Takes a scene's task, start point, steps and optimizer.
@@ -747,41 +724,17 @@ impl TeleportApp {
         self.rt.draft = spec;
     }
 
-    fn handle_commands(&mut self, ctx: &egui::Context) {
-        let commands = std::mem::take(&mut self.rt.commands);
-        for command in commands {
-            match command {
-                Command::TeleportHere => {
-                    let step = self.state.playback.t.min(self.state.steps);
-                    let theta = self.state.theta;
-                    let row = self.state.selected;
-                    if self.state.row(row).is_some() {
-                        self.state
-                            .manual_teleports
-                            .retain(|m| !(m.row == row && m.step == step));
-                        self.state.manual_teleports.push(state::ManualTeleport {
-                            row,
-                            step,
-                            theta,
-                        });
-                        self.state.theta = 0.0;
-                    }
-                }
-                Command::RemoveRow(id) => self.state.remove_row(id),
-                Command::AddRow(row) => {
+    fn handle_actions(&mut self, ctx: &egui::Context) {
+        let actions = std::mem::take(&mut self.rt.actions);
+        for action in actions {
+            match action {
+                Action::Ui(command) => self.do_command(ctx, command),
+                Action::RemoveRow(id) => self.state.remove_row(id),
+                Action::AddRow(row) => {
                     self.state.add_row(row);
                 }
-                Command::ClearTeleports => self.state.manual_teleports.clear(),
-                Command::StepBy(k) => {
-                    self.state.playback.playing = false;
-                    let t = self.state.playback.t as i64 + k;
-                    self.state.playback.t = t.clamp(0, self.state.steps as i64) as usize;
-                }
-                Command::Rewind => {
-                    self.state.playback.playing = false;
-                    self.state.playback.t = 0;
-                }
-                Command::Resample => {
+                Action::ClearTeleports => self.state.manual_teleports.clear(),
+                Action::Resample => {
                     let (dist, seed) = match &self.state.source {
                         TaskSource::Sampled { dist, seed } => (*dist, seed.wrapping_add(1)),
                         _ => (teleport_core::objective::TaskDist::ElliVary, 0),
@@ -790,7 +743,7 @@ impl TeleportApp {
                         self.notify(ctx, e, true);
                     }
                 }
-                Command::SetSource(source) => {
+                Action::SetSource(source) => {
                     let preset = match &source {
                         TaskSource::Preset(p) => Some(*p),
                         _ => None,
@@ -814,7 +767,7 @@ impl TeleportApp {
                         );
                     }
                 }
-                Command::OpenTask(source, x0) => match self.set_source(source) {
+                Action::OpenTask(source, x0) => match self.set_source(source) {
                     Ok(()) => {
                         self.state.x0 = x0;
                         self.state.playback.t = 0;
@@ -822,41 +775,28 @@ impl TeleportApp {
                     }
                     Err(e) => self.notify(ctx, e, true),
                 },
-                Command::ResetDefaults => {
-                    let options = Options::default();
-                    let export = std::mem::replace(
-                        &mut self.rt.export,
-                        export::ExportRuntime::new(PathBuf::new(), false, None),
-                    );
-                    let session = self.rt.session.take();
-                    *self = Self::new(AppState::default(), &options);
-                    self.rt.export = export;
-                    self.rt.session = session;
-                    // Forget what egui remembers too (open row headers,
-                    // plot views, window positions), keeping its options.
-                    let egui_options = ctx.options(|o| o.clone());
-                    ctx.memory_mut(|m| *m = egui::Memory::default());
-                    ctx.options_mut(|o| *o = egui_options);
-                    self.notify(ctx, "Settings reset to defaults.", false);
-                }
-                Command::ScreenshotWindow => self.request_screenshot(ctx, false),
-                Command::ScreenshotPlot => self.request_screenshot(ctx, true),
-                Command::ExportCsv => self.export_csv(ctx),
-                Command::ExportScene => self.save_lab(ctx),
-                Command::OpenScene => self.open_scene(ctx),
-                Command::ExportAnimation => self.rt.animation_dialog = true,
-                Command::ExportPlotSvg => self.export_plot_svg(ctx),
-                Command::SetPresenting(on) => self.set_presenting(ctx, on),
-                Command::Zoom(factor) => self.zoom_by(ctx, factor),
-                #[cfg(not(target_arch = "wasm32"))]
-                Command::OpenLesson => self.ask_for_lesson(ctx),
-                // The web has no folder to open a lesson from.
-                #[cfg(target_arch = "wasm32")]
-                Command::OpenLesson => {}
-                Command::LessonStep(delta) => self.lesson_step(ctx, delta),
-                Command::CopyLink => self.copy_link(ctx),
+                Action::SetPresenting(on) => self.set_presenting(ctx, on),
             }
         }
+    }
+
+    /// File → Reset to defaults: the default demo, keeping the session's
+    /// saver and the export settings; egui's memory (open headers, plot
+    /// views, window positions) is forgotten too, its options kept.
+    fn reset_defaults(&mut self, ctx: &egui::Context) {
+        let options = Options::default();
+        let export = std::mem::replace(
+            &mut self.rt.export,
+            export::ExportRuntime::new(PathBuf::new(), false, None),
+        );
+        let session = self.rt.session.take();
+        *self = Self::new(AppState::default(), &options);
+        self.rt.export = export;
+        self.rt.session = session;
+        let egui_options = ctx.options(|o| o.clone());
+        ctx.memory_mut(|m| *m = egui::Memory::default());
+        ctx.options_mut(|o| *o = egui_options);
+        self.notify(ctx, "Settings reset to defaults.", false);
     }
 
     fn advance_playback(&mut self, ctx: &egui::Context) {
@@ -950,7 +890,7 @@ impl TeleportApp {
         }
         self.animation_progress_ui(&ctx);
 
-        self.handle_commands(&ctx);
+        self.handle_actions(&ctx);
         self.recompute_if_needed();
         self.update_across(&ctx);
         self.update_basin(&ctx);

@@ -26,8 +26,9 @@ use egui::{Event, Key, Modifiers, PointerButton, Pos2, Rect, pos2, vec2};
 use rand::RngExt as _;
 
 use super::app::SCREEN;
+use crate::app::commands::UiCommand;
 use crate::app::state::{AppState, EntryKind, OptimizerEntry, TaskSource, default_optimizers};
-use crate::app::{Command, TeleportApp};
+use crate::app::{Action, TeleportApp};
 use teleport_core::l2o::Variant;
 use teleport_core::objective::{Preset, TaskDist};
 
@@ -599,13 +600,13 @@ fn panel_action(d: &mut Driver, rng: &mut teleport_core::Rng) -> (&'static str, 
             let rows = default_optimizers();
             let row = rows[rng.random_range(0..rows.len())].clone();
             let label = row.label();
-            app.command(Command::AddRow(OptimizerEntry::new(true, row.kind)));
+            app.queue(Action::AddRow(OptimizerEntry::new(true, row.kind)));
             ("add", format!("add row {label}"))
         }
         2 | 3 if n > 0 => {
             let row = &app.state.optimizers[rng.random_range(0..n)];
             let (id, label) = (row.id, row.label());
-            app.command(Command::RemoveRow(id));
+            app.queue(Action::RemoveRow(id));
             ("remove", format!("remove row {id:?} {label}"))
         }
         4 if n > 0 => {
@@ -631,13 +632,13 @@ fn panel_action(d: &mut Driver, rng: &mut teleport_core::Rng) -> (&'static str, 
                     seed: rng.random_range(0..1000),
                 },
                 _ => {
-                    app.command(Command::Resample);
+                    app.queue(Action::Resample);
                     d.frame(Vec::new());
                     return ("task", "resample".to_owned());
                 }
             };
             let text = format!("{source:?}");
-            app.command(Command::SetSource(source));
+            app.queue(Action::SetSource(source));
             ("task", format!("task {text}"))
         }
         7 => {
@@ -684,28 +685,28 @@ fn panel_action(d: &mut Driver, rng: &mut teleport_core::Rng) -> (&'static str, 
         9 if n > 0 => {
             let id = app.state.optimizers[rng.random_range(0..n)].id;
             app.state.selected = id;
-            app.command(Command::TeleportHere);
+            app.run_ui_command(UiCommand::TeleportHere);
             ("teleport", format!("teleport row {id:?} here"))
         }
         10 => {
             let kind = if rng.random_bool(0.5) {
-                Command::ClearTeleports
+                Action::ClearTeleports
             } else {
-                Command::ResetDefaults
+                Action::Ui(UiCommand::ResetDefaults)
             };
             let text = format!("{kind:?}");
-            app.command(kind);
+            app.queue(kind);
             ("command", text)
         }
         12 => {
             let command = match rng.random_range(0..4) {
-                0 => Command::SetPresenting(!app.state.view.presenting),
-                1 => Command::Zoom(Some(1.1)),
-                2 => Command::Zoom(Some(1.0 / 1.1)),
-                _ => Command::Zoom(None),
+                0 => Action::SetPresenting(!app.state.view.presenting),
+                1 => Action::Ui(UiCommand::ZoomIn),
+                2 => Action::Ui(UiCommand::ZoomOut),
+                _ => Action::Ui(UiCommand::ZoomReset),
             };
             let text = format!("{command:?}");
-            app.command(command);
+            app.queue(command);
             ("view", text)
         }
         13 => {
@@ -738,7 +739,7 @@ fn panel_action(d: &mut Driver, rng: &mut teleport_core::Rng) -> (&'static str, 
             }
         }
         14 => {
-            app.command(Command::ExportPlotSvg);
+            app.run_ui_command(UiCommand::ExportPlotSvg);
             ("export", "export the plot as SVG".to_owned())
         }
         15 => {
