@@ -363,7 +363,7 @@ pub struct AnimateMeasurement {
     pub frames: usize,
 }
 
-/// The lab file `bench animate` records: the issue's demo with shipped
+/// The lab file `bench animate` records: the demo of the README's tour with shipped
 /// weights, 20 steps.
 pub const ANIMATE_LAB: &str = r#"{"version": 2,
   "objective": {"family": "ellipse", "A": [[0.5, 0.0], [0.0, 3.0]], "b": [0.0, 0.0]},

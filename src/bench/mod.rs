@@ -11,6 +11,7 @@
 
 pub mod app;
 pub mod monkey;
+pub mod report;
 
 use std::hint::black_box;
 use std::time::Instant;
@@ -78,7 +79,7 @@ pub struct CoreMeasurements {
     pub custom_orbit: Measurement,
     /// The loss plot's "across tasks" for the four shipped learned rows:
     /// 200 `elli_vary` test tasks × 12 steps each, with their teleports'
-    /// efficiencies, on one thread (issue 9's floor: 200 ms).
+    /// efficiencies, on one thread.
     pub across_tasks: Measurement,
 }
 
