@@ -19,7 +19,7 @@ use teleport_core::l2o::Variant;
 
 const BIN: &str = env!("CARGO_BIN_EXE_teleport-lab");
 
-/// The example (the lab `bench animate` records) in 12 steps, its
+/// The README's example (the lab `bench animate` records) in 12 steps, its
 /// L2O + teleport row with a real weights file beside it.
 fn example(dir: &Path) -> PathBuf {
     save_model(

@@ -1,4 +1,4 @@
-//! Basin maps (issue 9 §4): one optimizer run from every cell of a grid of
+//! Basin maps: one optimizer run from every cell of a grid of
 //! start points, and `f` after `S` steps of each run (and the first step
 //! reaching `f ≤ ε`) — where in the plane an optimizer, or a teleport,
 //! helps.
