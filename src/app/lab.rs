@@ -354,3 +354,43 @@ impl TeleportApp {
         }
     }
 }
+
+impl TeleportApp {
+    /// File → Copy link to this demo: the lab file in the page's address
+    /// (`#lab=…`) and on the clipboard.
+    pub(super) fn copy_link(&mut self, ctx: &egui::Context) {
+        let json = match self
+            .lab_file(false)
+            .and_then(|lab| serde_json::to_string(&lab).map_err(|e| e.to_string()))
+        {
+            Ok(json) => json,
+            Err(e) => {
+                self.notify(ctx, format!("Cannot make the link: {e}"), true);
+                return;
+            }
+        };
+        let fragment = teleport_core::io::link::fragment(&json);
+        #[cfg(target_arch = "wasm32")]
+        match web::set_fragment(&fragment) {
+            Ok(url) => {
+                let chars = url.len();
+                ctx.copy_text(url);
+                self.notify(
+                    ctx,
+                    format!("Link to this demo copied ({chars} characters); the address bar shows it too."),
+                    false,
+                );
+            }
+            Err(e) => self.notify(ctx, format!("Cannot make the link: {e}"), true),
+        }
+        #[cfg(not(target_arch = "wasm32"))]
+        {
+            ctx.copy_text(format!("#{fragment}"));
+            self.notify(
+                ctx,
+                "The demo's link fragment is on the clipboard (add it to the web app's address).",
+                false,
+            );
+        }
+    }
+}
