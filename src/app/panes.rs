@@ -1,115 +1,413 @@
-//! The instrument windows of the View menu.
+//! The docked layout: the level-set plot, the θ and loss plots and every
+//! instrument (Algorithm 2, Newton vs teleport, live training, the task
+//! gallery, the help) are tiles of one `egui_tiles` tree, which the user
+//! drags and resizes and which is saved with the session. An instrument
+//! opens as a tab below the plot, never over it; closing its tab closes it.
+//!
+//! Which instruments are open is [`Panels`] (saved in lab files too); the
+//! tree follows it each frame ([`Layout::follow`]), and closing a tab clears
+//! the flag.
+
+use egui_tiles::{Container, Linear, LinearDir, SimplificationOptions, Tile, TileId, Tiles, Tree};
+use serde::{Deserialize, Serialize};
 
 use super::TeleportApp;
-use super::state::{self};
+use super::state::Panels;
 
-/// Where a floating window first opens: each in its own part of the
-/// central plot, never over the menus, the side panels or each other.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum WindowSlot {
-    /// Top left of the plot.
-    TopLeft,
-    /// Top right of the plot.
-    TopRight,
-    /// Bottom left of the plot.
-    BottomLeft,
-    /// The middle of the plot.
-    Middle,
+/// A tile's content.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum Pane {
+    /// The level sets with the runs: the subject of every demo.
+    LevelSet,
+    /// ‖∇f(g_θ x)‖ along the orbit of the current point.
+    Theta,
+    /// f(x_t) per step of every visible row.
+    Loss,
+    /// Algorithm 2 on a quadratic.
+    Alg2,
+    /// Newton vs teleport (Proposition 4.1) and the instruments under it.
+    Newton,
+    /// Live meta-training.
+    Training,
+    /// The task gallery.
+    Gallery,
+    /// Shortcuts and a short tour.
+    Help,
 }
 
-/// A part of the UI drawn by a method of the app: a window's or a section's body.
-pub(crate) type UiBody = fn(&mut TeleportApp, &mut egui::Ui);
+impl Pane {
+    /// The instruments, which open and close (the plots always stay).
+    pub const INSTRUMENTS: [Self; 5] = [
+        Self::Alg2,
+        Self::Newton,
+        Self::Training,
+        Self::Gallery,
+        Self::Help,
+    ];
 
-/// One of the floating windows of the View menu: its title, where it first
-/// opens, its size, its flag in [`state::Panels`] and its body.
-struct FloatingWindow {
-    title: &'static str,
-    slot: WindowSlot,
-    size: [f32; 2],
-    open: fn(&mut state::Panels) -> &mut bool,
-    body: UiBody,
-    /// Whether the body scrolls (a tall window on a small screen).
-    scroll: bool,
-}
-
-/// The floating windows, drawn in this order (later ones on top).
-const FLOATING_WINDOWS: [FloatingWindow; 5] = [
-    FloatingWindow {
-        title: "Algorithm 2: learning a rotation on the fly",
-        slot: WindowSlot::TopLeft,
-        size: [700.0, 420.0],
-        open: |p| &mut p.alg2,
-        body: TeleportApp::alg2_ui,
-        scroll: false,
-    },
-    FloatingWindow {
-        title: "Newton vs teleport (Proposition 4.1)",
-        slot: WindowSlot::TopRight,
-        size: [420.0, 640.0],
-        open: |p| &mut p.newton,
-        body: TeleportApp::newton_ui,
-        scroll: true,
-    },
-    FloatingWindow {
-        title: "Live meta-training",
-        slot: WindowSlot::BottomLeft,
-        size: [360.0, 420.0],
-        open: |p| &mut p.training,
-        body: TeleportApp::training_ui,
-        scroll: false,
-    },
-    FloatingWindow {
-        title: "Task gallery",
-        slot: WindowSlot::Middle,
-        size: [460.0, 470.0],
-        open: |p| &mut p.gallery,
-        body: TeleportApp::task_gallery_ui,
-        scroll: true,
-    },
-    FloatingWindow {
-        title: "Help: shortcuts and a short tour",
-        slot: WindowSlot::Middle,
-        size: [460.0, 380.0],
-        open: |p| &mut p.help,
-        body: TeleportApp::help_ui,
-        scroll: false,
-    },
-];
-
-impl TeleportApp {
-    /// Shows each of [`FLOATING_WINDOWS`] that is open; closing one clears
-    /// its flag.
-    pub(super) fn floating_windows(&mut self, ctx: &egui::Context) {
-        for window in &FLOATING_WINDOWS {
-            let mut open = *(window.open)(&mut self.state.panels);
-            let size = egui::Vec2::from(window.size);
-            self.floating_window(window.title, window.slot, size, &mut open)
-                .vscroll(window.scroll)
-                .show(ctx, |ui| (window.body)(self, ui));
-            *(window.open)(&mut self.state.panels) = open;
+    /// The tab's title.
+    pub fn title(self) -> &'static str {
+        match self {
+            Self::LevelSet => "Level sets",
+            Self::Theta => "‖∇f(g_θ x)‖ along the orbit",
+            Self::Loss => "f(x_t) per step",
+            Self::Alg2 => "Algorithm 2: a rotation learned on the fly",
+            Self::Newton => "Newton vs teleport (Proposition 4.1)",
+            Self::Training => "Live meta-training",
+            Self::Gallery => "Task gallery",
+            Self::Help => "Help",
         }
     }
 
-    /// A floating window that first opens in `slot` of the central plot
-    /// (later the user's position is kept).
-    pub(crate) fn floating_window<'a>(
-        &self,
-        title: &'a str,
-        slot: WindowSlot,
-        size: egui::Vec2,
-        open: &'a mut bool,
-    ) -> egui::Window<'a> {
-        let area = self.rt.central_rect.shrink(12.0);
-        let size = size.min(area.size().max(egui::vec2(200.0, 150.0)));
-        let pos = match slot {
-            WindowSlot::TopLeft => area.left_top(),
-            WindowSlot::TopRight => area.right_top() - egui::vec2(size.x, 0.0),
-            WindowSlot::BottomLeft => area.left_bottom() - egui::vec2(0.0, size.y),
-            WindowSlot::Middle => area.center() - size / 2.0,
+    /// Its flag in [`Panels`], for an instrument.
+    fn flag(self, panels: &mut Panels) -> Option<&mut bool> {
+        match self {
+            Self::Alg2 => Some(&mut panels.alg2),
+            Self::Newton => Some(&mut panels.newton),
+            Self::Training => Some(&mut panels.training),
+            Self::Gallery => Some(&mut panels.gallery),
+            Self::Help => Some(&mut panels.help),
+            Self::LevelSet | Self::Theta | Self::Loss => None,
+        }
+    }
+
+    /// Whether the pane is an instrument (it can be closed).
+    pub fn is_instrument(self) -> bool {
+        Self::INSTRUMENTS.contains(&self)
+    }
+}
+
+/// The tiles and their sizes.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Layout {
+    tree: Tree<Pane>,
+}
+
+/// Every pane in its own tab bar (the tab is the handle a tile is dragged
+/// by), nested containers of one direction joined.
+const SIMPLIFY: SimplificationOptions = SimplificationOptions {
+    all_panes_must_have_tabs: true,
+    ..SimplificationOptions::OFF
+};
+
+/// The share of the height the plot keeps when instruments open below it.
+const PLOT_SHARE: f32 = 0.6;
+
+impl Default for Layout {
+    /// The level-set plot with the θ plot above the loss plot beside it,
+    /// taking a third of the width.
+    fn default() -> Self {
+        let mut tiles = Tiles::default();
+        let plot = tabs_of(&mut tiles, Pane::LevelSet);
+        let theta = tabs_of(&mut tiles, Pane::Theta);
+        let loss = tabs_of(&mut tiles, Pane::Loss);
+        let side = tiles.insert_new(Tile::Container(Container::Linear(Linear::new_binary(
+            LinearDir::Vertical,
+            [theta, loss],
+            0.45,
+        ))));
+        let root = tiles.insert_new(Tile::Container(Container::Linear(Linear::new_binary(
+            LinearDir::Horizontal,
+            [plot, side],
+            0.68,
+        ))));
+        Self {
+            tree: Tree::new(egui::Id::unique("layout"), root, tiles),
+        }
+    }
+}
+
+/// A pane in a tab bar of its own; returns the tab bar.
+fn tabs_of(tiles: &mut Tiles<Pane>, pane: Pane) -> TileId {
+    let id = tiles.insert_pane(pane);
+    tiles.insert_tab_tile(vec![id])
+}
+
+impl Layout {
+    /// The tree, when it is one the app can draw: a root, each plot exactly
+    /// once. A session edited by hand (or from a future version) may hold
+    /// anything; the caller replaces it with the default.
+    pub fn is_sound(&self) -> bool {
+        let Some(root) = self.tree.root else {
+            return false;
         };
-        egui::Window::new(title)
-            .open(open)
-            .default_pos(pos.max(area.left_top()))
-            .default_size(size)
+        let count = |p: Pane| {
+            self.tree
+                .tiles
+                .tiles()
+                .filter(|t| matches!(t, Tile::Pane(q) if *q == p))
+                .count()
+        };
+        let children_exist = self.tree.tiles.tiles().all(|t| match t {
+            Tile::Container(c) => c.children().all(|id| self.tree.tiles.get(*id).is_some()),
+            Tile::Pane(_) => true,
+        });
+        self.tree.tiles.get(root).is_some()
+            && children_exist
+            && [Pane::LevelSet, Pane::Theta, Pane::Loss]
+                .into_iter()
+                .all(|p| count(p) == 1)
+            && Pane::INSTRUMENTS.into_iter().all(|p| count(p) <= 1)
+    }
+
+    /// Whether `pane` is in the layout.
+    pub fn contains(&self, pane: Pane) -> bool {
+        self.tree.tiles.find_pane(&pane).is_some()
+    }
+
+    /// Opens and closes instruments so that the tree shows exactly those
+    /// `panels` asks for. A new instrument becomes the active tab of the
+    /// tab bar that holds instruments, or of a new one below the plot.
+    pub fn follow(&mut self, panels: &Panels) {
+        let mut panels = panels.clone();
+        for pane in Pane::INSTRUMENTS {
+            let want = pane.flag(&mut panels).is_some_and(|f| *f);
+            match (want, self.tree.tiles.find_pane(&pane)) {
+                (true, None) => self.open(pane),
+                (false, Some(id)) => {
+                    self.tree.remove_recursively(id);
+                    self.tree.simplify(&SIMPLIFY);
+                }
+                _ => {}
+            }
+        }
+    }
+
+    /// Adds `pane` as the active tab beside the other instruments, or below
+    /// the level-set plot when it is the first.
+    fn open(&mut self, pane: Pane) {
+        let tiles = &mut self.tree.tiles;
+        let existing = Pane::INSTRUMENTS
+            .into_iter()
+            .filter_map(|p| tiles.find_pane(&p))
+            .find_map(|id| tiles.parent_of(id));
+        let id = tiles.insert_pane(pane);
+        if let Some(tabs) = existing
+            && let Some(Tile::Container(Container::Tabs(t))) = tiles.get_mut(tabs)
+        {
+            t.add_child(id);
+            t.set_active(id);
+            return;
+        }
+        let bar = tiles.insert_tab_tile(vec![id]);
+        let plot = tiles
+            .find_pane(&Pane::LevelSet)
+            .and_then(|p| tiles.parent_of(p))
+            .filter(|tabs| Some(*tabs) != self.tree.root);
+        match plot.and_then(|tabs| Some((tabs, tiles.parent_of(tabs)?))) {
+            // The plot's tab bar sits in a container: put a column of the
+            // plot over the instruments in its place.
+            Some((tabs, parent)) => {
+                let column = tiles.insert_new(Tile::Container(Container::Linear(
+                    Linear::new_binary(LinearDir::Vertical, [tabs, bar], PLOT_SHARE),
+                )));
+                if let Some(Tile::Container(c)) = tiles.get_mut(parent) {
+                    // `None` only if `tabs` were not a child: it is, by
+                    // `parent_of`.
+                    let _ = c.replace_child(tabs, column);
+                }
+            }
+            // The plot is the whole tree: the column becomes the root.
+            None => {
+                let Some(root) = self.tree.root else {
+                    return;
+                };
+                let column = tiles.insert_new(Tile::Container(Container::Linear(
+                    Linear::new_binary(LinearDir::Vertical, [root, bar], PLOT_SHARE),
+                )));
+                self.tree.root = Some(column);
+            }
+        }
+    }
+
+    /// Takes the tree out to draw it (it must be put back with
+    /// [`Self::put_back`]): the behaviour drawing it borrows the whole app.
+    fn take(&mut self) -> Tree<Pane> {
+        std::mem::replace(
+            &mut self.tree,
+            Tree::empty(egui::Id::unique("layout-taken")),
+        )
+    }
+
+    fn put_back(&mut self, tree: Tree<Pane>) {
+        self.tree = tree;
+    }
+}
+
+/// Draws the panes for egui_tiles, and remembers the instruments whose
+/// tab the user closed.
+struct Behavior<'a> {
+    app: &'a mut TeleportApp,
+    closed: Vec<Pane>,
+}
+
+impl egui_tiles::Behavior<Pane> for Behavior<'_> {
+    fn pane_ui(
+        &mut self,
+        ui: &mut egui::Ui,
+        _tile: TileId,
+        pane: &mut Pane,
+    ) -> egui_tiles::UiResponse {
+        let app = &mut *self.app;
+        match pane {
+            Pane::LevelSet => {
+                app.level_set_ui(ui);
+                app.rt.central_rect = ui.max_rect();
+            }
+            Pane::Theta => app.theta_pane_ui(ui),
+            Pane::Loss => app.loss_pane_ui(ui),
+            Pane::Alg2 => scrolled(ui, |ui| app.alg2_ui(ui)),
+            Pane::Newton => scrolled(ui, |ui| app.newton_ui(ui)),
+            Pane::Training => scrolled(ui, |ui| app.training_ui(ui)),
+            Pane::Gallery => scrolled(ui, |ui| app.task_gallery_ui(ui)),
+            Pane::Help => scrolled(ui, |ui| app.help_ui(ui)),
+        }
+        egui_tiles::UiResponse::None
+    }
+
+    fn tab_title_for_pane(&mut self, pane: &Pane) -> egui::WidgetText {
+        pane.title().into()
+    }
+
+    fn is_tab_closable(&self, tiles: &Tiles<Pane>, tile: TileId) -> bool {
+        matches!(tiles.get(tile), Some(Tile::Pane(p)) if p.is_instrument())
+    }
+
+    fn on_tab_close(&mut self, tiles: &mut Tiles<Pane>, tile: TileId) -> bool {
+        if let Some(Tile::Pane(p)) = tiles.get(tile) {
+            self.closed.push(*p);
+        }
+        true
+    }
+
+    fn simplification_options(&self) -> SimplificationOptions {
+        SIMPLIFY
+    }
+
+    fn gap_width(&self, _style: &egui::Style) -> f32 {
+        2.0
+    }
+
+    fn min_size(&self) -> f32 {
+        // Small enough for a phone's column, large enough to read.
+        48.0
+    }
+}
+
+/// A pane's body in a scroll area filling the tile: an instrument taller
+/// than its tile scrolls instead of overflowing it.
+fn scrolled(ui: &mut egui::Ui, body: impl FnOnce(&mut egui::Ui)) {
+    egui::ScrollArea::both()
+        .auto_shrink([false, false])
+        .show(ui, body);
+}
+
+impl TeleportApp {
+    /// Draws the docked layout into `ui`, after making it follow the open
+    /// instruments; a closed tab closes its instrument.
+    pub(super) fn layout_ui(&mut self, ui: &mut egui::Ui) {
+        if !self.state.layout.is_sound() {
+            self.state.layout = Layout::default();
+        }
+        let panels = self.state.panels.clone();
+        self.state.layout.follow(&panels);
+        let mut tree = self.state.layout.take();
+        let mut behavior = Behavior {
+            app: self,
+            closed: Vec::new(),
+        };
+        tree.ui(&mut behavior, ui);
+        let closed = behavior.closed;
+        self.state.layout.put_back(tree);
+        for pane in closed {
+            if let Some(flag) = pane.flag(&mut self.state.panels) {
+                *flag = false;
+            }
+        }
+    }
+
+    /// View → Reset layout: the default tiles, the open instruments below
+    /// the plot again.
+    pub(super) fn reset_layout(&mut self) {
+        self.state.layout = Layout::default();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn panels() -> Panels {
+        Panels {
+            alg2: false,
+            newton: false,
+            training: false,
+            help: false,
+            gallery: false,
+        }
+    }
+
+    #[test]
+    fn the_default_layout_is_sound_and_shows_the_three_plots() {
+        let layout = Layout::default();
+        assert!(layout.is_sound());
+        for pane in [Pane::LevelSet, Pane::Theta, Pane::Loss] {
+            assert!(layout.contains(pane), "{pane:?}");
+        }
+        assert!(Pane::INSTRUMENTS.iter().all(|p| !layout.contains(*p)));
+    }
+
+    #[test]
+    fn instruments_follow_the_flags_and_share_one_tab_bar() {
+        let mut layout = Layout::default();
+        let mut p = panels();
+        p.newton = true;
+        p.training = true;
+        layout.follow(&p);
+        assert!(layout.is_sound());
+        assert!(layout.contains(Pane::Newton) && layout.contains(Pane::Training));
+        let tiles = &layout.tree.tiles;
+        let bar = |pane| tiles.find_pane(&pane).and_then(|id| tiles.parent_of(id));
+        assert_eq!(bar(Pane::Newton), bar(Pane::Training));
+        assert_ne!(bar(Pane::Newton), bar(Pane::LevelSet));
+        p.newton = false;
+        layout.follow(&p);
+        assert!(!layout.contains(Pane::Newton) && layout.contains(Pane::Training));
+        p.training = false;
+        layout.follow(&p);
+        assert!(layout.is_sound());
+        assert!(Pane::INSTRUMENTS.iter().all(|p| !layout.contains(*p)));
+        // Opening again after everything closed still finds a place.
+        p.gallery = true;
+        layout.follow(&p);
+        assert!(layout.contains(Pane::Gallery) && layout.is_sound());
+    }
+
+    #[test]
+    fn a_layout_survives_a_round_trip_through_the_session_format() {
+        let mut layout = Layout::default();
+        let mut p = panels();
+        p.alg2 = true;
+        layout.follow(&p);
+        let text = ron::to_string(&layout).unwrap();
+        let back: Layout = ron::from_str(&text).unwrap();
+        assert_eq!(back, layout);
+        assert!(back.is_sound());
+    }
+
+    #[test]
+    fn a_broken_tree_is_not_sound() {
+        let mut layout = Layout::default();
+        layout.tree.root = None;
+        assert!(!layout.is_sound());
+        let mut layout = Layout::default();
+        // A second level-set plot.
+        let extra = layout.tree.tiles.insert_pane(Pane::LevelSet);
+        if let Some(root) = layout.tree.root
+            && let Some(Tile::Container(c)) = layout.tree.tiles.get_mut(root)
+        {
+            c.add_child(extra);
+        }
+        assert!(!layout.is_sound());
     }
 }

@@ -143,8 +143,8 @@ impl TeleportApp {
         self.state.playback.playing = false;
     }
 
-    /// The layout of presentation mode: the level-set plot with the loss
-    /// plot beside it and the timeline below; no side panel, no windows.
+    /// The layout of presentation mode: the docked tiles (the plots and
+    /// the instruments the demo opened) and the timeline; no side panel.
     pub(super) fn presentation_ui(&mut self, ui: &mut egui::Ui) {
         egui::Panel::top("presentation-bar").show(ui, |ui| {
             ui.horizontal(|ui| {
@@ -161,22 +161,10 @@ impl TeleportApp {
             });
         });
         egui::Panel::bottom("timeline").show(ui, |ui| self.timeline_ui(ui));
-        // The level-set plot is the subject: the loss plot takes a third.
-        let width = ui.available_width();
-        egui::Panel::right("presentation-loss")
-            .resizable(true)
-            .default_size(width * 0.32)
-            .size_range(160.0..=width * 0.5)
-            .show(ui, |ui| {
-                ui.label("f(x_t) per step (log scale)");
-                self.loss_legend_ui(ui);
-                let rest = (ui.available_height() - 6.0).max(120.0);
-                self.loss_plot_ui(ui, rest);
-            });
-        self.rt.central_rect = egui::CentralPanel::default()
-            .show(ui, |ui| self.level_set_ui(ui))
-            .response
-            .rect;
+        // The same tiles as outside presentation, without the controls.
+        egui::CentralPanel::default()
+            .frame(egui::Frame::central_panel(ui.style()).inner_margin(2.0))
+            .show(ui, |ui| self.layout_ui(ui));
     }
 
     /// Esc leaves presentation mode (Page Down and Page Up are in the

@@ -57,3 +57,6 @@ pub fn wrap_angle(theta: f64) -> f64 {
     let t = (theta + PI).rem_euclid(TAU) - PI;
     if t <= -PI { t + TAU } else { t }
 }
+
+/// A part of the UI drawn by a method of the app: a section's body.
+pub(crate) type UiBody = fn(&mut super::TeleportApp, &mut egui::Ui);
