@@ -175,96 +175,104 @@ impl TeleportApp {
             .collect();
         let height = (ui.available_height() - 10.0).max(220.0);
         ui.columns(2, |cols| {
-            Plot::new("alg2-plane")
-                .data_aspect(1.0)
-                .height(height)
-                .legend(egui_plot::Legend::default().follow_insertion_order(true))
-                .show(&mut cols[0], |p| {
-                    super::keep_view_sane(p, 1e12, None);
-                    for l in lines {
-                        p.line(
-                            path("", l)
-                                .color(Color32::from_rgba_unmultiplied(90, 100, 130, 110))
-                                .allow_hover(false),
-                        );
-                    }
-                    let (c, sn) = (axis.cos(), axis.sin());
+            super::axes::Ticks::apply(
+                Plot::new("alg2-plane"),
+                super::axes::Ticks::Linear,
+                super::axes::Ticks::Linear,
+            )
+            .data_aspect(1.0)
+            .height(height)
+            .legend(egui_plot::Legend::default().follow_insertion_order(true))
+            .show(&mut cols[0], |p| {
+                super::keep_view_sane(p, 1e12, None);
+                for l in lines {
                     p.line(
-                        path(
-                            "principal axis",
-                            vec![[-extent * c, -extent * sn], [extent * c, extent * sn]],
-                        )
-                        .style(LineStyle::dashed_loose())
-                        .color(Color32::GRAY),
+                        path("", l)
+                            .color(Color32::from_rgba_unmultiplied(90, 100, 130, 110))
+                            .allow_hover(false),
                     );
-                    let shown = &rows[..rows.len().min(t + 1)];
-                    p.line(
-                        path(
-                            "x_t",
-                            shown.iter().map(|r| [r.x.x, r.x.y]).collect::<Vec<_>>(),
-                        )
-                        .color(Color32::from_rgb(31, 119, 180)),
-                    );
-                    p.points(
-                        Points::new(
-                            "y_t = g_θt(x_t)",
-                            shown.iter().map(|r| [r.y.x, r.y.y]).collect::<Vec<_>>(),
-                        )
-                        .shape(MarkerShape::Diamond)
-                        .radius(4.0)
-                        .color(Color32::from_rgb(214, 39, 40)),
-                    );
-                });
-            Plot::new("alg2-theta")
-                .height(height)
-                .legend(egui_plot::Legend::default().follow_insertion_order(true))
-                .x_axis_label("t")
-                .show(&mut cols[1], |p| {
-                    super::keep_view_sane(p, 1e12, None);
-                    p.line(
-                        path(
-                            "θ_t",
-                            rows.iter()
-                                .enumerate()
-                                .map(|(k, r)| [k as f64, r.theta])
-                                .collect::<Vec<_>>(),
-                        )
-                        .color(Color32::from_rgb(44, 160, 44))
-                        .width(2.0),
-                    );
-                    p.points(
-                        Points::new(
-                            "θ_(t+1), Appendix B",
-                            rows.iter()
-                                .enumerate()
-                                .map(|(k, r)| [k as f64 + 1.0, r.theta_next_closed])
-                                .collect::<Vec<_>>(),
-                        )
-                        .radius(3.0)
-                        .color(Color32::from_rgb(255, 127, 14)),
-                    );
-                    p.line(
-                        path(
-                            "angle of y_t (mod π)",
-                            rows.iter()
-                                .enumerate()
-                                .map(|(k, r)| {
-                                    [
-                                        k as f64,
-                                        r.y.y.atan2(r.y.x).rem_euclid(std::f64::consts::PI),
-                                    ]
-                                })
-                                .collect::<Vec<_>>(),
-                        )
-                        .color(Color32::from_rgb(214, 39, 40)),
-                    );
-                    p.hline(
-                        HLine::new("principal axis", axis)
-                            .color(Color32::GRAY)
-                            .style(LineStyle::dashed_loose()),
-                    );
-                    p.vline(VLine::new("t", t as f64).color(Color32::DARK_GRAY));
-                });
+                }
+                let (c, sn) = (axis.cos(), axis.sin());
+                p.line(
+                    path(
+                        "principal axis",
+                        vec![[-extent * c, -extent * sn], [extent * c, extent * sn]],
+                    )
+                    .style(LineStyle::dashed_loose())
+                    .color(Color32::GRAY),
+                );
+                let shown = &rows[..rows.len().min(t + 1)];
+                p.line(
+                    path(
+                        "x_t",
+                        shown.iter().map(|r| [r.x.x, r.x.y]).collect::<Vec<_>>(),
+                    )
+                    .color(Color32::from_rgb(31, 119, 180)),
+                );
+                p.points(
+                    Points::new(
+                        "y_t = g_θt(x_t)",
+                        shown.iter().map(|r| [r.y.x, r.y.y]).collect::<Vec<_>>(),
+                    )
+                    .shape(MarkerShape::Diamond)
+                    .radius(4.0)
+                    .color(Color32::from_rgb(214, 39, 40)),
+                );
+            });
+            super::axes::Ticks::apply(
+                Plot::new("alg2-theta"),
+                super::axes::Ticks::Linear,
+                super::axes::Ticks::Angle,
+            )
+            .height(height)
+            .legend(egui_plot::Legend::default().follow_insertion_order(true))
+            .x_axis_label("t")
+            .show(&mut cols[1], |p| {
+                super::keep_view_sane(p, 1e12, None);
+                p.line(
+                    path(
+                        "θ_t",
+                        rows.iter()
+                            .enumerate()
+                            .map(|(k, r)| [k as f64, r.theta])
+                            .collect::<Vec<_>>(),
+                    )
+                    .color(Color32::from_rgb(44, 160, 44))
+                    .width(2.0),
+                );
+                p.points(
+                    Points::new(
+                        "θ_(t+1), Appendix B",
+                        rows.iter()
+                            .enumerate()
+                            .map(|(k, r)| [k as f64 + 1.0, r.theta_next_closed])
+                            .collect::<Vec<_>>(),
+                    )
+                    .radius(3.0)
+                    .color(Color32::from_rgb(255, 127, 14)),
+                );
+                p.line(
+                    path(
+                        "angle of y_t (mod π)",
+                        rows.iter()
+                            .enumerate()
+                            .map(|(k, r)| {
+                                [
+                                    k as f64,
+                                    r.y.y.atan2(r.y.x).rem_euclid(std::f64::consts::PI),
+                                ]
+                            })
+                            .collect::<Vec<_>>(),
+                    )
+                    .color(Color32::from_rgb(214, 39, 40)),
+                );
+                p.hline(
+                    HLine::new("principal axis", axis)
+                        .color(Color32::GRAY)
+                        .style(LineStyle::dashed_loose()),
+                );
+                p.vline(VLine::new("t", t as f64).color(Color32::DARK_GRAY));
+            });
         });
     }
 }

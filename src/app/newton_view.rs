@@ -145,37 +145,41 @@ impl TeleportApp {
                 ui.label(RichText::new(format!("→ {name}")).color(*color).small());
             }
         });
-        Plot::new("newton-vectors-plot")
-            .height(240.0)
-            .data_aspect(1.0)
-            .include_x(-1.1)
-            .include_x(1.1)
-            .include_y(-1.1)
-            .include_y(1.1)
-            .x_axis_label("Δx / longest arrow")
-            // In a scrolling window: the wheel scrolls the window, and a
-            // fixed picture needs no panning.
-            .allow_scroll(false)
-            .allow_drag(false)
-            .allow_zoom(false)
-            .allow_boxed_zoom(false)
-            .show(ui, |p| {
-                super::keep_view_sane(p, 1e6, None);
-                if longest <= 0.0 {
-                    return;
+        super::axes::Ticks::apply(
+            Plot::new("newton-vectors-plot"),
+            super::axes::Ticks::Linear,
+            super::axes::Ticks::Linear,
+        )
+        .height(240.0)
+        .data_aspect(1.0)
+        .include_x(-1.1)
+        .include_x(1.1)
+        .include_y(-1.1)
+        .include_y(1.1)
+        .x_axis_label("Δx / longest arrow")
+        // In a scrolling window: the wheel scrolls the window, and a
+        // fixed picture needs no panning.
+        .allow_scroll(false)
+        .allow_drag(false)
+        .allow_zoom(false)
+        .allow_boxed_zoom(false)
+        .show(ui, |p| {
+            super::keep_view_sane(p, 1e6, None);
+            if longest <= 0.0 {
+                return;
+            }
+            for (name, v, c) in vectors {
+                let tip = v / longest;
+                if !(tip.x.is_finite() && tip.y.is_finite()) {
+                    continue;
                 }
-                for (name, v, c) in vectors {
-                    let tip = v / longest;
-                    if !(tip.x.is_finite() && tip.y.is_finite()) {
-                        continue;
-                    }
-                    p.arrows(
-                        Arrows::new(name, vec![[0.0, 0.0]], vec![[tip.x, tip.y]])
-                            .color(c)
-                            .tip_length(12.0),
-                    );
-                }
-            });
+                p.arrows(
+                    Arrows::new(name, vec![[0.0, 0.0]], vec![[tip.x, tip.y]])
+                        .color(c)
+                        .tip_length(12.0),
+                );
+            }
+        });
     }
 }
 
@@ -353,14 +357,18 @@ fn section(ui: &mut egui::Ui, title: &str, help: &str, body: impl FnOnce(&mut eg
 
 /// A small plot of a per-step quantity in [0, 1] (the symmetry share, η).
 fn step_plot(id: &str, y_label: &str) -> Plot<'static> {
-    Plot::new(id)
-        .height(140.0)
-        // In a scrolling window: the wheel scrolls the window.
-        .allow_scroll(false)
-        .include_y(0.0)
-        .include_y(1.0)
-        .x_axis_label("step")
-        .y_axis_label(y_label.to_owned())
+    super::axes::Ticks::apply(
+        Plot::new(id),
+        super::axes::Ticks::Linear,
+        super::axes::Ticks::Linear,
+    )
+    .height(140.0)
+    // In a scrolling window: the wheel scrolls the window.
+    .allow_scroll(false)
+    .include_y(0.0)
+    .include_y(1.0)
+    .x_axis_label("step")
+    .y_axis_label(y_label.to_owned())
 }
 
 /// [`teleport_core::l2o::Probe`] of a row at a step, kept while the row's inputs stay.

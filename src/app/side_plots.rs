@@ -6,7 +6,6 @@ use std::f64::consts::PI;
 use egui::{Color32, RichText};
 use egui_plot::{Line, MarkerShape, Plot, PlotBounds, Points, VLine};
 
-use super::axes::{angle_label, angle_marks, decade_label, decade_marks};
 use super::{TeleportApp, row_color, wrap_angle};
 use teleport_core::numfmt::{full, short};
 
@@ -88,21 +87,19 @@ pub fn fitted_loss_view(curves: &[&[[f64; 2]]], steps: usize) -> PlotBounds {
 }
 
 impl TeleportApp {
-    pub(super) fn side_ui(&mut self, ui: &mut egui::Ui) {
-        let half = (ui.available_height() - 110.0).max(160.0) / 2.0;
-        ui.label("‖∇f(g_θ x)‖ along the orbit").on_hover_text(
-            "How the gradient norm changes as x moves along its level set; click to set θ.",
-        );
-        self.theta_plot_ui(ui, half);
-        ui.separator();
-        ui.label("f(x_t) per step (log scale)").on_hover_text(
-            "Loss of every visible optimizer; click to move the timeline. \
-             Drag or scroll to look around; double-click for every value, again for the fitted view.",
-        );
+    /// The θ plot's tile: ‖∇f(g_θ x)‖ along the orbit, filling the tile.
+    pub(super) fn theta_pane_ui(&mut self, ui: &mut egui::Ui) {
+        let height = (ui.available_height() - 4.0).max(80.0);
+        self.theta_plot_ui(ui, height);
+    }
+
+    /// The loss plot's tile: its mode, its key and the plot in what is
+    /// left.
+    pub(super) fn loss_pane_ui(&mut self, ui: &mut egui::Ui) {
         self.loss_mode_ui(ui);
         self.loss_legend_ui(ui);
         // Whatever the key left: the plot and its axis always fit.
-        let rest = (ui.available_height() - 6.0).max(120.0);
+        let rest = (ui.available_height() - 6.0).max(100.0);
         self.loss_plot_ui(ui, rest);
     }
 
@@ -117,52 +114,53 @@ impl TeleportApp {
         let mut clicked = None;
         // The bounds must stay finite even when every sample overflowed
         // (a vertical line alone has no vertical extent).
-        Plot::new("theta_plot")
-            .height(height)
-            .include_x(-PI)
-            .include_x(PI)
-            .include_y(0.0)
-            .allow_drag(false)
-            .allow_zoom(false)
-            .allow_scroll(false)
-            .x_grid_spacer(angle_marks)
-            .x_axis_formatter(|mark, _| angle_label(mark))
-            .y_axis_formatter(|mark, _| short(mark.value))
-            .label_formatter(|hover| {
-                let (_, p) = hover_point(hover);
-                Some(format!("θ = {}\n‖∇f‖ = {}", short(p.x), short(p.y)))
-            })
-            .x_axis_label("θ (rad)")
-            .show(ui, |plot_ui| {
-                super::keep_view_sane(plot_ui, 1e200, None);
-                plot_ui.line(
-                    Line::new("‖∇f(g_θ x)‖", curve)
-                        .color(Color32::from_rgb(120, 60, 160))
-                        .width(2.0),
+        super::axes::Ticks::apply(
+            Plot::new("theta_plot"),
+            super::axes::Ticks::Angle,
+            super::axes::Ticks::Linear,
+        )
+        .height(height)
+        .include_x(-PI)
+        .include_x(PI)
+        .include_y(0.0)
+        .allow_drag(false)
+        .allow_zoom(false)
+        .allow_scroll(false)
+        .label_formatter(|hover| {
+            let (_, p) = hover_point(hover);
+            Some(format!("θ = {}\n‖∇f‖ = {}", short(p.x), short(p.y)))
+        })
+        .x_axis_label("θ (rad)")
+        .show(ui, |plot_ui| {
+            super::keep_view_sane(plot_ui, 1e200, None);
+            plot_ui.line(
+                Line::new("‖∇f(g_θ x)‖", curve)
+                    .color(Color32::from_rgb(120, 60, 160))
+                    .width(2.0),
+            );
+            plot_ui.vline(VLine::new("current θ", theta).color(Color32::from_rgb(40, 40, 40)));
+            // A teleport landed on the current point: it sits at θ = 0
+            // of its own orbit, to be compared with θ*.
+            if let Some(q) = quality.filter(|q| q.landed_norm.is_finite()) {
+                plot_ui.points(
+                    Points::new("teleport landed here", vec![[0.0, q.landed_norm]])
+                        .shape(MarkerShape::Circle)
+                        .radius(5.0)
+                        .color(TELEPORT_COLOR),
                 );
-                plot_ui.vline(VLine::new("current θ", theta).color(Color32::from_rgb(40, 40, 40)));
-                // A teleport landed on the current point: it sits at θ = 0
-                // of its own orbit, to be compared with θ*.
-                if let Some(q) = quality.filter(|q| q.landed_norm.is_finite()) {
-                    plot_ui.points(
-                        Points::new("teleport landed here", vec![[0.0, q.landed_norm]])
-                            .shape(MarkerShape::Circle)
-                            .radius(5.0)
-                            .color(TELEPORT_COLOR),
-                    );
-                }
-                if oracle_drawable {
-                    plot_ui.points(
-                        Points::new("oracle θ*", vec![[best_theta, best.grad_norm]])
-                            .shape(MarkerShape::Diamond)
-                            .radius(6.0)
-                            .color(ORACLE_COLOR),
-                    );
-                }
-                if plot_ui.response().clicked() {
-                    clicked = plot_ui.pointer_coordinate();
-                }
-            });
+            }
+            if oracle_drawable {
+                plot_ui.points(
+                    Points::new("oracle θ*", vec![[best_theta, best.grad_norm]])
+                        .shape(MarkerShape::Diamond)
+                        .radius(6.0)
+                        .color(ORACLE_COLOR),
+                );
+            }
+            if plot_ui.response().clicked() {
+                clicked = plot_ui.pointer_coordinate();
+            }
+        });
         // The key sits under the plot, so it never hides θ*.
         ui.horizontal_wrapped(|ui| {
             ui.label(RichText::new("◆ oracle θ* =").color(ORACLE_COLOR).small());
@@ -344,65 +342,66 @@ impl TeleportApp {
             });
         let mode = self.rt.loss_view;
         let mut clicked = None;
-        let response = Plot::new("loss_plot")
-            .height(height)
-            .x_axis_label("step")
-            .y_grid_spacer(decade_marks)
-            .y_axis_formatter(|mark, _| decade_label(mark))
-            .allow_double_click_reset(false)
-            .label_formatter(|hover| {
-                let (name, p) = hover_point(hover);
-                let prefix = if name.is_empty() {
-                    String::new()
-                } else {
-                    format!("{name}\n")
-                };
-                Some(format!(
-                    "{prefix}step {:.0}, f = {}",
-                    p.x,
-                    short(10f64.powf(p.y))
-                ))
-            })
-            .show(ui, |plot_ui| {
-                let view = plot_ui.plot_bounds();
-                // A view panned away from every curve goes back to the fit.
-                let lost = mode == LossView::User
-                    && lowest.is_finite()
-                    && (view.max()[1] < lowest - 2.0 || view.min()[1] > highest + 2.0);
-                match mode {
-                    LossView::Fit => plot_ui.set_plot_bounds(fitted),
-                    LossView::Full => plot_ui.set_auto_bounds(true),
-                    LossView::User if lost => plot_ui.set_plot_bounds(fitted),
-                    LossView::User => super::keep_view_sane(plot_ui, 1e6, Some(fitted)),
-                }
-                // Quartile bands under the medians, across tasks.
-                for (curve, (lo, hi)) in curves.iter().zip(&bands) {
-                    draw_band(plot_ui, ("loss-band", curve.id), curve.color, lo, hi);
-                }
-                for curve in curves {
-                    let name = curve.name;
+        let response = super::axes::Ticks::apply(
+            Plot::new("loss_plot"),
+            super::axes::Ticks::Linear,
+            super::axes::Ticks::Log10,
+        )
+        .height(height)
+        .x_axis_label("step")
+        .allow_double_click_reset(false)
+        .label_formatter(|hover| {
+            let (name, p) = hover_point(hover);
+            let prefix = if name.is_empty() {
+                String::new()
+            } else {
+                format!("{name}\n")
+            };
+            Some(format!(
+                "{prefix}step {:.0}, f = {}",
+                p.x,
+                short(10f64.powf(p.y))
+            ))
+        })
+        .show(ui, |plot_ui| {
+            let view = plot_ui.plot_bounds();
+            // A view panned away from every curve goes back to the fit.
+            let lost = mode == LossView::User
+                && lowest.is_finite()
+                && (view.max()[1] < lowest - 2.0 || view.min()[1] > highest + 2.0);
+            match mode {
+                LossView::Fit => plot_ui.set_plot_bounds(fitted),
+                LossView::Full => plot_ui.set_auto_bounds(true),
+                LossView::User if lost => plot_ui.set_plot_bounds(fitted),
+                LossView::User => super::keep_view_sane(plot_ui, 1e6, Some(fitted)),
+            }
+            // Quartile bands under the medians, across tasks.
+            for (curve, (lo, hi)) in curves.iter().zip(&bands) {
+                draw_band(plot_ui, ("loss-band", curve.id), curve.color, lo, hi);
+            }
+            for curve in curves {
+                let name = curve.name;
+                plot_ui.line(
+                    Line::new(name.clone(), curve.base)
+                        .id(("loss", curve.id))
+                        .color(curve.color)
+                        .width(1.5),
+                );
+                if let Some(branch) = curve.branch {
                     plot_ui.line(
-                        Line::new(name.clone(), curve.base)
-                            .id(("loss", curve.id))
+                        Line::new(format!("{name} (teleported by hand)"), branch)
+                            .id(("loss-branch", curve.id))
                             .color(curve.color)
+                            .style(egui_plot::LineStyle::dashed_dense())
                             .width(1.5),
                     );
-                    if let Some(branch) = curve.branch {
-                        plot_ui.line(
-                            Line::new(format!("{name} (teleported by hand)"), branch)
-                                .id(("loss-branch", curve.id))
-                                .color(curve.color)
-                                .style(egui_plot::LineStyle::dashed_dense())
-                                .width(1.5),
-                        );
-                    }
                 }
-                plot_ui
-                    .vline(VLine::new("timeline", t as f64).color(Color32::from_rgb(40, 40, 40)));
-                if plot_ui.response().clicked() {
-                    clicked = plot_ui.pointer_coordinate();
-                }
-            });
+            }
+            plot_ui.vline(VLine::new("timeline", t as f64).color(Color32::from_rgb(40, 40, 40)));
+            if plot_ui.response().clicked() {
+                clicked = plot_ui.pointer_coordinate();
+            }
+        });
         let r = &response.response;
         let (scrolled, zoomed) = ui.input(|i| {
             (
@@ -421,9 +420,18 @@ impl TeleportApp {
             mode
         };
         self.rt.loss_bounds = Some(*response.transform.bounds());
-        if let Some(p) = clicked
+        // A double-click changes the view and nothing else: the step its
+        // first click chose goes back.
+        if r.double_clicked() {
+            if let Some((t, playing)) = self.rt.loss_before_click.take() {
+                self.state.playback.t = t;
+                self.state.playback.playing = playing;
+            }
+        } else if let Some(p) = clicked
             && p.x.is_finite()
         {
+            let p0 = &self.state.playback;
+            self.rt.loss_before_click = Some((p0.t, p0.playing));
             self.state.playback.t = (p.x.round().max(0.0) as usize).min(self.state.steps);
             self.state.playback.playing = false;
         }

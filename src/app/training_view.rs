@@ -343,36 +343,38 @@ impl TeleportApp {
             "validation: median f after N steps, {} held-out tasks",
             super::validation::VALIDATION_TASKS
         );
-        Plot::new("meta-loss")
-            .height(160.0)
-            .x_axis_label("trajectory")
-            .y_grid_spacer(super::axes::decade_marks)
-            .y_axis_formatter(|m, _| super::axes::decade_label(m))
-            .legend(egui_plot::Legend::default().position(egui_plot::Corner::RightTop))
-            .show(ui, |plot_ui| {
-                super::keep_view_sane(plot_ui, 1e12, None);
-                plot_ui.line(
-                    Line::new("mean unroll loss (raw)", losses).color(color.gamma_multiply(0.25)),
-                );
-                plot_ui.line(
-                    Line::new("mean unroll loss (smoothed)", smoothed)
-                        .color(egui::Color32::from_rgb(31, 119, 180))
-                        .width(2.0),
-                );
-                plot_ui.line(
-                    Line::new(validation_name.clone(), validation.clone())
-                        .color(egui::Color32::from_rgb(214, 39, 40))
-                        .width(2.0),
-                );
-                plot_ui.points(
-                    egui_plot::Points::new(validation_name, validation)
-                        .color(egui::Color32::from_rgb(214, 39, 40))
-                        .radius(2.5),
-                );
-                if let Some(x) = pinned_at {
-                    plot_ui.vline(egui_plot::VLine::new("version shown", x).color(color));
-                }
-            });
+        super::axes::Ticks::apply(
+            Plot::new("meta-loss"),
+            super::axes::Ticks::Linear,
+            super::axes::Ticks::Log10,
+        )
+        .height(160.0)
+        .x_axis_label("trajectory")
+        .legend(egui_plot::Legend::default().position(egui_plot::Corner::RightTop))
+        .show(ui, |plot_ui| {
+            super::keep_view_sane(plot_ui, 1e12, None);
+            plot_ui.line(
+                Line::new("mean unroll loss (raw)", losses).color(color.gamma_multiply(0.25)),
+            );
+            plot_ui.line(
+                Line::new("mean unroll loss (smoothed)", smoothed)
+                    .color(egui::Color32::from_rgb(31, 119, 180))
+                    .width(2.0),
+            );
+            plot_ui.line(
+                Line::new(validation_name.clone(), validation.clone())
+                    .color(egui::Color32::from_rgb(214, 39, 40))
+                    .width(2.0),
+            );
+            plot_ui.points(
+                egui_plot::Points::new(validation_name, validation)
+                    .color(egui::Color32::from_rgb(214, 39, 40))
+                    .radius(2.5),
+            );
+            if let Some(x) = pinned_at {
+                plot_ui.vline(egui_plot::VLine::new("version shown", x).color(color));
+            }
+        });
         if self.rt.validation.skipped > 0 {
             ui.label(
                 RichText::new(format!(
