@@ -206,8 +206,8 @@ pub struct BasinArgs {
     /// A version-1 scene or a lab file; its task and row K run from every start.
     #[arg(long)]
     pub scene: PathBuf,
-    /// Which row of a lab file, counted from 0 in the file's order (a
-    /// version-1 scene has one, row 0).
+    /// Which row of a lab file, counted from 0 in the file's order, hidden
+    /// rows (`"shown": false`) included (a version-1 scene has one, row 0).
     #[arg(long, default_value_t = 0)]
     pub row: usize,
     /// Cells per side of the grid of start points (1 to 1024).
@@ -744,7 +744,7 @@ fn basin(args: BasinArgs) -> Result<(), Failure> {
             let count = lab.rows.len();
             let row = lab.rows.get(args.row).ok_or_else(|| {
                 Failure::input(format!(
-                    "--row {}: {} has {count} row(s), 0 to {}",
+                    "--row {}: {} has {count} row(s), 0 to {}, counted in the file's order, hidden ones included",
                     args.row,
                     path.display(),
                     count.saturating_sub(1)

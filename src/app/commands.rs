@@ -30,8 +30,12 @@ pub enum UiCommand {
     ExportPlotSvg,
     /// The playback as GIF or APNG.
     ExportAnimation,
-    /// Forget everything.
+    /// Forget everything (Undo brings it back).
     ResetDefaults,
+    /// Take back the last change to the demo.
+    Undo,
+    /// Do again what Undo took back.
+    Redo,
     /// The Algorithm 2 window.
     ToggleAlg2,
     /// The Newton vs teleport window.
@@ -42,6 +46,8 @@ pub enum UiCommand {
     ToggleGallery,
     /// Fit the plot to x₀, the minimum and the runs.
     ResetView,
+    /// The default tiles.
+    ResetLayout,
     /// Presentation mode.
     Presentation,
     /// Open a folder of lab files as a lesson.
@@ -81,6 +87,8 @@ pub enum UiCommand {
 pub enum Menu {
     /// File.
     File,
+    /// Edit.
+    Edit,
     /// View.
     View,
     /// None: keys, buttons in the panels, and the help.
@@ -100,11 +108,14 @@ impl UiCommand {
             Self::ExportPlotSvg => "Export plot as SVG",
             Self::ExportAnimation => "Export animation…",
             Self::ResetDefaults => "Reset to defaults",
+            Self::Undo => "Undo",
+            Self::Redo => "Redo",
             Self::ToggleAlg2 => "Algorithm 2",
             Self::ToggleNewton => "Newton vs teleport",
             Self::ToggleTraining => "Live meta-training",
             Self::ToggleGallery => "Task gallery",
             Self::ResetView => "Reset view",
+            Self::ResetLayout => "Reset layout",
             Self::Presentation => "Presentation",
             Self::OpenLesson => "Open lesson…",
             Self::NextSlide => "Next lab file",
@@ -145,7 +156,13 @@ impl UiCommand {
             Self::ExportAnimation => {
                 "The playback from step 0 to the last step as an animated GIF or APNG, of the plot or the whole window; each frame is a real render."
             }
-            Self::ResetDefaults => "Forget all settings and show the default task.",
+            Self::ResetDefaults => {
+                "Forget all settings and show the default task (Edit → Undo brings them back)."
+            }
+            Self::Undo => {
+                "Take back the last change to the demo: the task, x₀, steps, a row, a teleport by hand, the caption, the layout, a reset."
+            }
+            Self::Redo => "Do again what Undo took back.",
             Self::ToggleAlg2 => "Learn one teleport rotation on the fly (section 4.2, Appendix B).",
             Self::ToggleNewton => {
                 "Proposition 4.1: the symmetry component of Newton's step increases ‖∇f‖."
@@ -157,6 +174,9 @@ impl UiCommand {
                 "Thumbnails of a distribution's first tasks, each with its x₀: click one to open it."
             }
             Self::ResetView => "Fit the plot to x₀, the minimum and the runs.",
+            Self::ResetLayout => {
+                "Put the plots and the open instruments back where they start: the θ and loss plots beside the level sets, instruments as tabs below them."
+            }
             Self::Presentation => {
                 "Full screen: the level-set plot with the loss plot beside it, larger text, no panels. Esc leaves."
             }
@@ -193,6 +213,11 @@ impl UiCommand {
                 Key::S,
             )),
             Self::ScreenshotWindow => command(Key::S),
+            Self::Undo => command(Key::Z),
+            Self::Redo => Some(KeyboardShortcut::new(
+                Modifiers::COMMAND | Modifiers::SHIFT,
+                Key::Z,
+            )),
             Self::ToggleHelp => key(Key::F1),
             Self::PlayPause => key(Key::Space),
             Self::StepForward => key(Key::ArrowRight),
@@ -219,7 +244,8 @@ impl UiCommand {
             | Self::ToggleNewton
             | Self::ToggleTraining
             | Self::ToggleGallery
-            | Self::ResetView => None,
+            | Self::ResetView
+            | Self::ResetLayout => None,
         }
     }
 
@@ -235,17 +261,29 @@ impl UiCommand {
             | Self::ExportPlotSvg
             | Self::ExportAnimation
             | Self::ResetDefaults => Menu::File,
+            Self::Undo | Self::Redo => Menu::Edit,
             Self::ToggleAlg2
             | Self::ToggleNewton
             | Self::ToggleTraining
             | Self::ToggleGallery
             | Self::ResetView
+            | Self::ResetLayout
             | Self::Presentation
             | Self::OpenLesson
             | Self::ZoomIn
             | Self::ZoomOut
             | Self::ZoomReset => Menu::View,
             _ => Menu::None,
+        }
+    }
+
+    /// A second shortcut that does the same: Ctrl = zooms in (it is the +
+    /// key without Shift), Ctrl+Y redoes as Ctrl+Shift+Z does.
+    pub fn alternative_shortcut(self) -> Option<KeyboardShortcut> {
+        match self {
+            Self::ZoomIn => Some(KeyboardShortcut::new(Modifiers::COMMAND, Key::Equals)),
+            Self::Redo => Some(KeyboardShortcut::new(Modifiers::COMMAND, Key::Y)),
+            _ => None,
         }
     }
 
@@ -315,11 +353,14 @@ impl TeleportApp {
             UiCommand::ZoomOut => self.zoom_by(ctx, Some(1.0 / super::presentation::ZOOM_STEP)),
             UiCommand::ZoomReset => self.zoom_by(ctx, None),
             UiCommand::ResetDefaults => self.reset_defaults(ctx),
+            UiCommand::Undo => self.undo(ctx),
+            UiCommand::Redo => self.redo(ctx),
             UiCommand::ToggleAlg2 => self.state.panels.alg2 ^= true,
             UiCommand::ToggleNewton => self.state.panels.newton ^= true,
             UiCommand::ToggleTraining => self.state.panels.training ^= true,
             UiCommand::ToggleGallery => self.state.panels.gallery ^= true,
             UiCommand::ResetView => self.rt.level_set.reset_view = true,
+            UiCommand::ResetLayout => self.reset_layout(),
             UiCommand::ToggleHelp => self.state.panels.help ^= true,
             UiCommand::PlayPause => {
                 let p = &mut self.state.playback;
@@ -338,6 +379,36 @@ impl TeleportApp {
             UiCommand::NudgeThetaUp => self.state.theta = wrap_angle(self.state.theta + nudge),
             UiCommand::ThetaToOracle => self.state.theta = wrap_angle(self.rt.oracle.theta),
             UiCommand::TeleportHere => self.teleport_here(),
+        }
+    }
+
+    /// Edit → Undo: takes back the last change to the demo.
+    fn undo(&mut self, ctx: &egui::Context) {
+        if self.rt.history.undo(&mut self.state) {
+            self.after_restore(ctx);
+        }
+    }
+
+    /// Edit → Redo: does again what Undo took back.
+    fn redo(&mut self, ctx: &egui::Context) {
+        if self.rt.history.redo(&mut self.state) {
+            self.after_restore(ctx);
+        }
+    }
+
+    /// Makes the runtime follow a state put back by undo or redo: the task
+    /// is built again from its source (a restored task was valid when it
+    /// was shown), rows and timeline made consistent.
+    fn after_restore(&mut self, ctx: &egui::Context) {
+        self.state.normalize();
+        match super::objective_of(&self.state.source) {
+            Ok(objective) => {
+                self.rt.draft = teleport_core::io::scene::ObjectiveSpec::of(&objective);
+                self.rt.objective = objective;
+                self.rt.task_error = None;
+                self.rt.level_set.invalidate();
+            }
+            Err(e) => self.notify(ctx, format!("Cannot restore the task: {e}"), true),
         }
     }
 
@@ -376,9 +447,11 @@ impl TeleportApp {
             if !command.available() || command.plain_key() && typing {
                 continue;
             }
-            // Ctrl = zooms in too: it is the + key without Shift.
-            let also = (command == UiCommand::ZoomIn)
-                .then(|| KeyboardShortcut::new(Modifiers::COMMAND, Key::Equals));
+            // Undo and redo in a text field are the field's own.
+            if matches!(command, UiCommand::Undo | UiCommand::Redo) && typing {
+                continue;
+            }
+            let also = command.alternative_shortcut();
             let pressed = ctx.input_mut(|i| {
                 i.consume_shortcut(&shortcut) || also.is_some_and(|s| i.consume_shortcut(&s))
             });

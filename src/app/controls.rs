@@ -70,6 +70,11 @@ impl TeleportApp {
                 ui.separator();
                 self.menu_item(ui, UiCommand::ResetDefaults);
             });
+            ui.menu_button("Edit", |ui| {
+                for command in UiCommand::iter().filter(|c| c.menu() == Menu::Edit) {
+                    self.menu_item(ui, command);
+                }
+            });
             ui.menu_button("View", |ui| {
                 for command in UiCommand::iter().filter(|c| c.menu() == Menu::View) {
                     self.menu_item(ui, command);
@@ -151,6 +156,19 @@ impl TeleportApp {
             "where Proposition 4.1 fails",
         )
         .on_hover_text("Shade points where v⊥·∇‖∇f‖² < 0, which needs a non-convex f.");
+        ui.horizontal(|ui| {
+            ui.label("legend");
+            let legend = &mut self.state.show.legend;
+            egui::ComboBox::from_id_salt("legend-place")
+                .selected_text(legend.text())
+                .show_ui(ui, |ui| {
+                    for (place, text) in super::state::LegendPlace::CHOICES {
+                        ui.selectable_value(legend, place, text);
+                    }
+                })
+                .response
+                .on_hover_text("Where the level-set plot lists its rows.");
+        });
         let row = self
             .state
             .row_label(self.state.selected)
@@ -512,6 +530,49 @@ impl TeleportApp {
         });
     }
 
+    /// Row `i`'s colour as a swatch; a click opens the palette to pick
+    /// another.
+    fn swatch_ui(&mut self, ui: &mut egui::Ui, i: usize, color: egui::Color32) {
+        let (rect, response) = ui.allocate_exact_size(egui::vec2(14.0, 14.0), egui::Sense::click());
+        ui.painter().rect_filled(rect, 2.0, color);
+        if response.hovered() {
+            ui.painter().rect_stroke(
+                rect.expand(1.0),
+                2.0,
+                egui::Stroke::new(1.5, ui.visuals().strong_text_color()),
+                egui::StrokeKind::Outside,
+            );
+        }
+        let response = response.on_hover_text("This row's colour: click to pick another.");
+        egui::Popup::menu(&response).show(|ui| {
+            ui.label("Colour of this row");
+            egui::Grid::new(("palette", i))
+                .spacing([4.0, 4.0])
+                .show(ui, |ui| {
+                    for (k, &c) in super::COLORS.iter().enumerate() {
+                        let (cell, pick) =
+                            ui.allocate_exact_size(egui::vec2(20.0, 20.0), egui::Sense::click());
+                        ui.painter().rect_filled(cell, 3.0, c);
+                        if self.state.optimizers[i].color == Some(k) {
+                            ui.painter().rect_stroke(
+                                cell.expand(1.5),
+                                3.0,
+                                egui::Stroke::new(2.0, ui.visuals().strong_text_color()),
+                                egui::StrokeKind::Outside,
+                            );
+                        }
+                        if pick.clicked() {
+                            self.state.optimizers[i].color = Some(k);
+                            ui.close();
+                        }
+                        if k % 10 == 9 {
+                            ui.end_row();
+                        }
+                    }
+                });
+        });
+    }
+
     fn optimizers_ui(&mut self, ui: &mut egui::Ui) {
         let labels = self.state.row_labels();
         for (i, label) in labels.into_iter().enumerate() {
@@ -525,9 +586,7 @@ impl TeleportApp {
                 // A long label is cut short (its tooltip has it whole) rather
                 // than widening the panel and moving the plot.
                 ui.style_mut().wrap_mode = Some(egui::TextWrapMode::Truncate);
-                let (rect, _) =
-                    ui.allocate_exact_size(egui::vec2(10.0, 10.0), egui::Sense::hover());
-                ui.painter().rect_filled(rect, 2.0, c);
+                self.swatch_ui(ui, i, c);
                 ui.checkbox(&mut self.state.optimizers[i].enabled, "")
                     .on_hover_text("Show and compute this optimizer.");
                 // The header's id is the row's: it stays open or closed with

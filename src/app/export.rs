@@ -382,7 +382,7 @@ impl TeleportApp {
     pub fn trajectories_csv(&self) -> String {
         let mut out = String::from("optimizer,run,t,x0,x1,f,grad0,grad1,teleported,theta\n");
         for (_, name, run) in self.visible_runs() {
-            let name = name.replace(',', ";");
+            let name = teleport_core::io::csv_field(&name);
             let mut write = |kind: &str, tr: &teleport_core::optim::Trajectory| {
                 for r in &tr.records {
                     let theta = r.theta.map(|t| t.to_string()).unwrap_or_default();

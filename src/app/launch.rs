@@ -103,6 +103,7 @@ impl TeleportApp {
                 },
                 gallery: gallery::GalleryCache::default(),
                 actions: Vec::new(),
+                history: super::history::History::new(&AppState::default()),
                 frames: 0,
                 central_rect: egui::Rect::from_min_size(
                     egui::pos2(330.0, 30.0),
@@ -116,6 +117,7 @@ impl TeleportApp {
                 alg2_acc: 0.0,
                 loss_view: side_plots::LossView::default(),
                 loss_bounds: None,
+                loss_before_click: None,
                 oracle: teleport_core::symmetry::OracleResult {
                     theta: 0.0,
                     grad_norm: 0.0,
@@ -151,6 +153,7 @@ impl TeleportApp {
             }
             None => {}
         }
+        app.rt.history = super::history::History::new(&app.state);
         app.recompute_if_needed();
         app
     }

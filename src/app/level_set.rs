@@ -7,7 +7,7 @@ use egui_plot::{
     Arrows, Line, LineStyle, MarkerShape, Plot, PlotBounds, PlotImage, PlotPoint, Points, Polygon,
 };
 
-use super::state::RowId;
+use super::state::{LegendPlace, RowId};
 use super::{TeleportApp, row_color};
 use teleport_core::contour::{Grid, auto_levels, contours, polylines};
 use teleport_core::numfmt::short;
@@ -88,6 +88,17 @@ pub struct LevelSetCache {
     pub pending_view: Option<([f64; 2], [f64; 2])>,
     /// The view drawn in the last frame (saved in lab files).
     pub view: Option<([f64; 2], [f64; 2])>,
+    /// The region the user asked to see: kept in view, widened to the
+    /// plot's shape, when its tile is resized.
+    content: Option<([f64; 2], [f64; 2])>,
+    /// The size the plot (axes included) had in the last frame.
+    plot_size: Option<egui::Vec2>,
+    /// Whether the automatic legend found no free corner in the last frame
+    /// (it then takes a column beside the plot).
+    legend_outside: bool,
+    /// x₀ and the hand-applied teleports before the last click moved x₀:
+    /// the click that starts a double-click is taken back.
+    before_click: Option<([f64; 2], Vec<super::state::ManualTeleport>)>,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -257,26 +268,43 @@ impl TeleportApp {
         if let Some(caption) = self.basin_caption() {
             ui.label(caption);
         }
-        // A recording or a presentation shows the plot, not the hints.
+        // A recording or a presentation shows the plot, not the hints: the
+        // pointer's readout while it is over the plot, else the key to the
+        // markers.
         if self.rt.animation.is_none() && !self.state.view.presenting {
-            ui.horizontal(|ui| {
-                ui.label(hover_text.unwrap_or_else(|| {
-                    "Hover the plot for x, f(x), ‖∇f(x)‖. Click or drag to set x₀.".to_owned()
-                }));
-            });
+            match hover_text {
+                Some(text) => {
+                    ui.label(text);
+                }
+                None => {
+                    super::legend::overlay_key_ui(ui, self.state.show.orbit, self.state.show.arrows)
+                }
+            }
         }
 
-        let plot = Plot::new("level_set")
-            .data_aspect(1.0)
-            .legend(
-                egui_plot::Legend::default()
-                    .position(egui_plot::Corner::RightTop)
-                    .follow_insertion_order(true)
-                    .grouping(egui_plot::LegendGrouping::ById),
-            )
-            .allow_drag(!dragging)
-            .allow_double_click_reset(false)
-            .auto_bounds(false);
+        let place = self.state.show.legend;
+        let legend_entries = self.legend_entries(!ghosts.is_empty());
+        // An outside legend (asked for, or no corner was free last frame)
+        // takes a column beside the plot.
+        let outside = !legend_entries.is_empty()
+            && (place == LegendPlace::Outside
+                || (place == LegendPlace::Auto && self.rt.level_set.legend_outside));
+        let outside_width = if outside {
+            super::legend::OUTSIDE_WIDTH.min(ui.available_width() * 0.3)
+        } else {
+            0.0
+        };
+        let plot = super::axes::Ticks::apply(
+            Plot::new("level_set"),
+            super::axes::Ticks::Linear,
+            super::axes::Ticks::Linear,
+        )
+        .data_aspect(1.0)
+        .width((ui.available_width() - outside_width).max(60.0))
+        .height(ui.available_height().max(60.0))
+        .allow_drag(!dragging)
+        .allow_double_click_reset(false)
+        .auto_bounds(false);
         // The fitted view walks every run, so it is only computed on a reset.
         let reset_to = match self.rt.level_set.pending_view.take() {
             Some(view) => {
@@ -287,13 +315,27 @@ impl TeleportApp {
         };
         let mut clicked_at = None;
         let mut double_clicked = false;
-        // Width over height of the plot in the last frame.
-        let plot_shape = self
+        // The plot fills what is left of its tile; its data area is that
+        // less the axes, as thick as in the last frame.
+        let size_now = ui.available_size() - egui::vec2(outside_width, 0.0);
+        let axes = match (self.rt.level_set.plot_size, self.rt.level_set.plot_rect) {
+            (Some(size), Some(rect)) => size - rect.size(),
+            _ => egui::Vec2::ZERO,
+        };
+        let data_size = size_now - axes;
+        let plot_shape =
+            (data_size.x > 1.0 && data_size.y > 1.0).then(|| f64::from(data_size.x / data_size.y));
+        // A tile resized (an instrument opened below, a divider dragged)
+        // shows the region the user was looking at, widened to the new
+        // shape: left to egui_plot, a shorter plot would shrink the view
+        // and a taller one never grow it back.
+        let resized = self
             .rt
             .level_set
-            .plot_rect
-            .filter(|r| r.width() > 1.0 && r.height() > 1.0)
-            .map(|r| f64::from(r.width() / r.height()));
+            .plot_size
+            .is_some_and(|s| (s - size_now).length() > 1.0);
+        self.rt.level_set.plot_size = Some(size_now);
+        let reset_to = reset_to.or_else(|| resized.then_some(self.rt.level_set.content).flatten());
         let response = plot.show(ui, |plot_ui| {
             // A view zoomed or panned past what f64 represents goes back
             // to the fitted one before this frame's input applies.
@@ -313,6 +355,11 @@ impl TeleportApp {
             let b = plot_ui.plot_bounds();
             let (min, max) = reset_to.unwrap_or((b.min(), b.max()));
             self.rt.level_set.view = Some((min, max));
+            // What the user asked to see: the fitted or opened view as
+            // asked, else the view after their pans and zooms.
+            if !resized {
+                self.rt.level_set.content = Some((min, max));
+            }
             // Contours and colour map for this view (cached).
             self.refresh_level_set(&ctx, min, max);
             let cache = &self.rt.level_set;
@@ -461,26 +508,92 @@ impl TeleportApp {
             plot_ui.pointer_coordinate()
         });
 
-        self.rt.level_set.plot_rect = Some(response.response.rect);
+        let plot_rect = response.response.rect;
+        self.rt.level_set.plot_rect = Some(plot_rect);
+        if !legend_entries.is_empty() && place != LegendPlace::Hidden {
+            let (view_min, view_max) = self
+                .rt
+                .level_set
+                .view
+                .unwrap_or(([f64::NEG_INFINITY; 2], [f64::INFINITY; 2]));
+            let t = &response.transform;
+            let to_screen = |p: [f64; 2]| t.position_from_point(&PlotPoint::new(p[0], p[1]));
+            let runs: Vec<Vec<[f64; 2]>> = self
+                .visible_runs()
+                .into_iter()
+                .flat_map(|(_, _, run)| std::iter::once(&run.base).chain(run.branch.as_ref()))
+                .map(|tr| {
+                    tr.records
+                        .iter()
+                        .flat_map(|r| r.from.into_iter().chain([r.x]))
+                        .filter(|p| within_view(p, view_min, view_max))
+                        .collect()
+                })
+                .collect();
+            let data = super::legend::screen_data(t, &runs);
+            let keep_clear: Vec<egui::Pos2> = [
+                Some(x0),
+                Some([x.x, x.y]),
+                self.state.show.orbit.then_some([y.x, y.y]),
+            ]
+            .into_iter()
+            .flatten()
+            .filter(|p| within_view(p, view_min, view_max))
+            .map(to_screen)
+            .collect();
+            let room = outside.then(|| {
+                egui::Rect::from_min_max(
+                    egui::pos2(plot_rect.right(), plot_rect.top()),
+                    egui::pos2(plot_rect.right() + outside_width, plot_rect.bottom()),
+                )
+            });
+            let placed = super::legend::draw(
+                ui,
+                place,
+                plot_rect,
+                room,
+                &legend_entries,
+                &data,
+                &keep_clear,
+            );
+            // Automatic placement keeps its column beside the plot while no
+            // corner is free, and asks for one when it had to crowd.
+            self.rt.level_set.legend_outside = place == LegendPlace::Auto
+                && matches!(
+                    placed,
+                    Some(super::legend::Placed::Outside(_) | super::legend::Placed::Crowded(_))
+                );
+        }
         self.rt.level_set.x0_screen = Some(
             response
                 .transform
                 .position_from_point(&PlotPoint::new(x0[0], x0[1])),
         );
-        self.rt.level_set.hover = response.inner.map(|p| {
+        // The readout follows the pointer and clears when it leaves.
+        let over_plot = response.response.hovered();
+        self.rt.level_set.hover = response.inner.filter(|_| over_plot).map(|p| {
             let p = Vec2::new(p.x, p.y);
             let (f, g) = obj.f_grad(&p);
             (p, f, g.norm())
         });
-        if let Some(p) = clicked_at
+        // A double-click refits the view and nothing else: the x₀ its
+        // first click set goes back to where it was.
+        if double_clicked {
+            self.rt.level_set.reset_view = true;
+            if let Some((x0, teleports)) = self.rt.level_set.before_click.take() {
+                self.state.x0 = x0;
+                self.state.manual_teleports = teleports;
+            }
+        } else if let Some(p) = clicked_at
             && p.x.is_finite()
             && p.y.is_finite()
         {
+            if !dragging {
+                let before = (self.state.x0, self.state.manual_teleports.clone());
+                self.rt.level_set.before_click = Some(before);
+            }
             self.state.x0 = [p.x, p.y];
             self.state.manual_teleports.clear();
-        }
-        if double_clicked {
-            self.rt.level_set.reset_view = true;
         }
     }
 }

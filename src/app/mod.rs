@@ -19,17 +19,19 @@ mod export;
 mod fonts;
 pub mod gallery;
 mod help;
+pub mod history;
 pub mod inbox;
 mod inspect;
 pub mod job;
 pub mod lab;
 mod launch;
+mod legend;
 mod level_set;
 mod newton_view;
 mod notify;
 mod orbit;
 mod palette;
-mod panes;
+pub mod panes;
 pub mod plot_export;
 pub mod presentation;
 mod runs;
@@ -49,12 +51,11 @@ mod widgets;
 pub use fonts::install_fonts;
 pub use launch::objective_of;
 pub use palette::{COLORS, color, row_color};
-pub(crate) use panes::UiBody;
 pub use shell::export_dialogs_available;
 #[cfg(not(target_arch = "wasm32"))]
 pub use shell::run_native;
 pub use widgets::wrap_angle;
-pub(crate) use widgets::{keep_view_sane, labelled, radios, view_is_sane};
+pub(crate) use widgets::{UiBody, keep_view_sane, labelled, radios, view_is_sane};
 
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -191,6 +192,8 @@ struct Runtime {
     gallery: gallery::GalleryCache,
     /// What the frame asked for, handled at its end.
     actions: Vec<Action>,
+    /// Undo and redo of the demo.
+    history: history::History,
     /// Frames drawn (for the scripted screenshot).
     frames: u64,
     /// The central panel's rectangle: floating windows open inside it.
@@ -202,6 +205,9 @@ struct Runtime {
     alg2_acc: f64,
     /// How the loss plot chooses its view.
     loss_view: side_plots::LossView,
+    /// The step and playing flag before the last click on the loss plot
+    /// moved them: the click that starts a double-click is taken back.
+    loss_before_click: Option<(usize, bool)>,
     /// The loss plot's view in the last frame (step, log₁₀ f).
     loss_bounds: Option<egui_plot::PlotBounds>,
     /// Weights that came with lab files, by source (see
@@ -319,8 +325,9 @@ impl TeleportApp {
     }
 
     /// File → Reset to defaults: the default demo, keeping the session's
-    /// saver and the export settings; egui's memory (open headers, plot
-    /// views, window positions) is forgotten too, its options kept.
+    /// saver, the export settings, the undo history and the models (so
+    /// that Undo brings the demo back whole); egui's memory (open headers,
+    /// plot views) is forgotten too, its options kept.
     fn reset_defaults(&mut self, ctx: &egui::Context) {
         let options = Options::default();
         let export = std::mem::replace(
@@ -328,9 +335,15 @@ impl TeleportApp {
             export::ExportRuntime::new(PathBuf::new(), false, None),
         );
         let session = self.rt.session.take();
+        let history = std::mem::replace(&mut self.rt.history, history::History::new(&self.state));
+        let models = std::mem::take(&mut self.rt.models);
+        let live = self.rt.live.take();
         *self = Self::new(AppState::default(), &options);
         self.rt.export = export;
         self.rt.session = session;
+        self.rt.history = history;
+        self.rt.models = models;
+        self.rt.live = live;
         let egui_options = ctx.options(|o| o.clone());
         ctx.memory_mut(|m| *m = egui::Memory::default());
         ctx.options_mut(|o| *o = egui_options);
@@ -429,6 +442,9 @@ impl TeleportApp {
         self.animation_progress_ui(&ctx);
 
         self.handle_actions(&ctx);
+        let (now, pointer_down) = ctx.input(|i| (i.time, i.pointer.any_down()));
+        let typing = ctx.egui_wants_keyboard_input();
+        self.rt.history.feed(&self.state, now, pointer_down, typing);
         self.recompute_if_needed();
         self.update_across(&ctx);
         self.update_basin(&ctx);
@@ -447,8 +463,8 @@ impl TeleportApp {
         }
     }
 
-    /// The usual layout: menus, controls, timeline, side plots, the
-    /// level-set plot and the floating windows.
+    /// The usual layout: menus, controls and the timeline around the
+    /// docked tiles (the plots and the open instruments).
     fn normal_ui(&mut self, ui: &mut egui::Ui) {
         let ctx = ui.ctx().clone();
         egui::Panel::top("menu").show(ui, |ui| self.menu_ui(ui));
@@ -460,17 +476,9 @@ impl TeleportApp {
                 egui::ScrollArea::vertical().show(ui, |ui| self.controls_ui(ui));
             });
         egui::Panel::bottom("timeline").show(ui, |ui| self.timeline_ui(ui));
-        egui::Panel::right("side")
-            .resizable(true)
-            .default_size(360.0)
-            .size_range(260.0..=700.0)
-            .show(ui, |ui| self.side_ui(ui));
-        self.rt.central_rect = egui::CentralPanel::default()
-            .show(ui, |ui| self.level_set_ui(ui))
-            .response
-            .rect;
-
-        self.floating_windows(&ctx);
+        egui::CentralPanel::default()
+            .frame(egui::Frame::central_panel(ui.style()).inner_margin(2.0))
+            .show(ui, |ui| self.layout_ui(ui));
         self.animation_window(&ctx);
     }
 }

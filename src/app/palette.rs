@@ -6,11 +6,11 @@ use super::state::{self};
 
 /// Colours of the optimizer rows: the core's [`teleport_core::plot::SERIES_RGB`],
 /// so figures and the app agree.
-pub const COLORS: [Color32; 10] = {
+pub const COLORS: [Color32; state::PALETTE_LEN] = {
     let rgb = teleport_core::plot::SERIES_RGB;
-    let mut out = [Color32::BLACK; 10];
+    let mut out = [Color32::BLACK; state::PALETTE_LEN];
     let mut i = 0;
-    while i < 10 {
+    while i < state::PALETTE_LEN {
         out[i] = Color32::from_rgb(rgb[i][0], rgb[i][1], rgb[i][2]);
         i += 1;
     }

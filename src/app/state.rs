@@ -99,7 +99,7 @@ impl AppTeleport {
 pub struct RowId(pub u64);
 
 /// How many colours rows cycle through (the app's palette).
-pub const PALETTE_LEN: usize = 10;
+pub const PALETTE_LEN: usize = 20;
 
 /// What an optimizer row runs.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -263,6 +263,48 @@ pub struct ShowFlags {
     pub arrows: bool,
     /// Shade where v⊥·∇‖∇f‖² < 0 (Proposition 4.1 fails).
     pub newton_overlay: bool,
+    /// Where the level-set plot lists its rows.
+    #[serde(default)]
+    pub legend: LegendPlace,
+}
+
+/// Where the level-set plot's legend sits.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum LegendPlace {
+    /// The corner that covers the least of the runs and never x₀ or the
+    /// current point; outside the plot when every corner would.
+    #[default]
+    Auto,
+    /// This corner.
+    Corner(teleport_core::plot::placement::Corner),
+    /// Beside the plot, on its right.
+    Outside,
+    /// Not drawn.
+    Hidden,
+}
+
+impl LegendPlace {
+    /// Every choice, in the menu's order, with its text.
+    pub const CHOICES: [(Self, &'static str); 7] = {
+        use teleport_core::plot::placement::Corner;
+        [
+            (Self::Auto, "auto (emptiest corner)"),
+            (Self::Corner(Corner::TopLeft), "top left"),
+            (Self::Corner(Corner::TopRight), "top right"),
+            (Self::Corner(Corner::BottomLeft), "bottom left"),
+            (Self::Corner(Corner::BottomRight), "bottom right"),
+            (Self::Outside, "outside, right"),
+            (Self::Hidden, "hidden"),
+        ]
+    };
+
+    /// The choice's text.
+    pub fn text(self) -> &'static str {
+        Self::CHOICES
+            .iter()
+            .find(|(p, _)| *p == self)
+            .map_or("auto", |(_, t)| t)
+    }
 }
 
 /// Which windows are open.
@@ -424,6 +466,9 @@ pub struct AppState {
     pub across_tasks: bool,
     /// The basin map of the selected row over the level-set plot.
     pub basin: BasinSettings,
+    /// Where the plots and the open instruments sit: tiles the user drags
+    /// and resizes.
+    pub layout: super::panes::Layout,
 }
 
 /// The basin map (Display → basin map of the selected row): every start
@@ -529,6 +574,7 @@ impl Default for AppState {
                 orbit: true,
                 arrows: true,
                 newton_overlay: false,
+                legend: LegendPlace::Auto,
             },
             panels: Panels {
                 alg2: false,
@@ -545,6 +591,7 @@ impl Default for AppState {
             view: ViewMode::default(),
             across_tasks: false,
             basin: BasinSettings::default(),
+            layout: super::panes::Layout::default(),
         }
     }
 }

@@ -586,7 +586,7 @@ pub fn runs_json(runs: &[(String, Trajectory)]) -> String {
 pub fn runs_csv(runs: &[(String, Trajectory)]) -> String {
     let mut out = String::from("name,t,x0,x1,f,grad0,grad1,teleported,theta\n");
     for (name, tr) in runs {
-        let name = csv_field(name);
+        let name = super::csv_field(name);
         for line in super::scene::trajectory_csv(tr).lines().skip(1) {
             out.push_str(&name);
             out.push(',');
@@ -595,13 +595,4 @@ pub fn runs_csv(runs: &[(String, Trajectory)]) -> String {
         }
     }
     out
-}
-
-/// A CSV field, quoted when it holds a comma, a quote or a newline.
-fn csv_field(s: &str) -> String {
-    if s.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", s.replace('"', "\"\""))
-    } else {
-        s.to_owned()
-    }
 }

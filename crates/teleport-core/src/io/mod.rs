@@ -296,6 +296,16 @@ fn create_temporary(
     Err(last_error.unwrap_or_else(|| std::io::Error::other("cannot create a temporary file")))
 }
 
+/// A CSV field (RFC 4180), quoted when it holds a comma, a quote or a line
+/// break: every CSV the app and the command line write names rows alike.
+pub fn csv_field(s: &str) -> String {
+    if s.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s.to_owned()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -470,8 +470,9 @@ impl Scene {
                      h(x) = A x + b must be invertible in floating point"
                 ),
                 crate::objective::ParamError::Singular { det } if det != 0.0 => format!(
-                    "matrix A is numerically singular: det A = {det:e} is negligible next to \
-                     its largest entry squared; h(x) = A x + b must be invertible"
+                    "matrix A is numerically singular: det A = {} is negligible next to \
+                     its largest entry squared; h(x) = A x + b must be invertible",
+                    crate::numfmt::short(det)
                 ),
                 e => e.to_string(),
             };

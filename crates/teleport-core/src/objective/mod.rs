@@ -55,7 +55,10 @@ pub enum ParamError {
 
 fn singular_message(det: f64) -> String {
     if det.is_finite() {
-        format!("matrix A is singular (det A = {det:e}); h(x) = A x + b must be invertible")
+        format!(
+            "matrix A is singular (det A = {}); h(x) = A x + b must be invertible",
+            crate::numfmt::short(det)
+        )
     } else {
         format!("the entries of matrix A are too large: det A overflows to {det}")
     }

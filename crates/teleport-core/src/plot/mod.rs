@@ -34,6 +34,7 @@ mod chart;
 mod items;
 mod legend;
 mod level_set;
+pub mod placement;
 mod svg;
 mod ticks;
 
@@ -113,11 +114,11 @@ impl Color {
     }
 }
 
-/// The ten series colours of the app's optimizer rows and of the figures:
-/// Tableau 10 (matplotlib's default cycle) with a darker grey, which reads on
-/// the light colour map. The app and the charts both take their colours
-/// from here.
-pub const SERIES_RGB: [[u8; 3]; 10] = [
+/// The twenty series colours of the app's optimizer rows and of the figures:
+/// Tableau 10 (matplotlib's default cycle, a darker grey for its last) and
+/// ten more; all read on the light colour map. The app and the charts both
+/// take their colours from here.
+pub const SERIES_RGB: [[u8; 3]; 20] = [
     [31, 119, 180],
     [255, 127, 14],
     [44, 160, 44],
@@ -128,6 +129,18 @@ pub const SERIES_RGB: [[u8; 3]; 10] = [
     [23, 190, 207],
     [188, 189, 34],
     [80, 80, 80],
+    // Ten more, dark enough to read on the light colour map and apart
+    // from the first ten (Paul Tol's muted scheme, and a few deeper tones).
+    [51, 34, 136],
+    [68, 170, 153],
+    [17, 119, 51],
+    [136, 34, 85],
+    [204, 102, 119],
+    [170, 120, 0],
+    [0, 60, 120],
+    [170, 68, 153],
+    [150, 50, 20],
+    [70, 100, 120],
 ];
 
 /// Eight distinguishable series colours for the figures: the first seven of
