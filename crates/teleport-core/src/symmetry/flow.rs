@@ -11,9 +11,7 @@
 //!
 //! [`LevelCurve::new`] follows the curve once from `x`: an adaptive
 //! Dormand–Prince 5(4) integration of `X`, each accepted point projected
-//! back onto `f = f(x)` by a Newton step along `∇f`; the variational
-//! equation `Ṁ = J ∇²f(φ) M` (`M = Dφ_t(x)`), which only the derivatives
-//! need, is integrated along the same steps when a jet is first asked for. The period is the
+//! back onto `f = f(x)` by a Newton step along `∇f`. The period is the
 //! first return to the section through `x` along `∇f(x)`, refined on the
 //! interpolant. The nodes are kept, with `∇f` and `∇²f` at each, so that
 //! `g_θ` for any θ (a quintic Hermite interpolant in time, projected onto
@@ -22,11 +20,23 @@
 //!
 //! Derivatives (for Algorithm 2, gradient ascent on θ and the learned
 //! optimizers' meta-gradients): with `t = θT/2π` and `y = g_θ(x)`,
-//! `∂g/∂θ = T/2π · X(y)` and `∂g/∂x = Dφ_t(x) + (θ/2π) X(y) ∇T(x)ᵀ`, where
+//! `∂g/∂θ = T/2π · X(y)` and `∂g/∂x = M + (θ/2π) X(y) ∇T(x)ᵀ`, where
+//! `M = Dφ_t(x)` solves the variational equation `Ṁ = J∇²f(φ_t) M` and
 //! `∇T = T'(c) ∇f(x)` (`T` is constant on each level). Differentiating
-//! `φ_{T(x)}(x) = x` gives `I − M_T = X(x) ∇T(x)ᵀ` with `M_T = Dφ_T(x)`
-//! the monodromy matrix; applied to `v = ∇f(x)/‖∇f(x)‖²` (so `∇fᵀv = 1`),
+//! `φ_{T(x)}(x) = x` gives `I − M_T = X(x) ∇T(x)ᵀ` for the monodromy
+//! matrix `M_T`; applied to `v = ∇f(x)/‖∇f(x)‖²` (so `∇fᵀv = 1`),
 //! `(I − M_T) v = T'(c) X(x)`, hence `T'(c) = ((I − M_T)v)·X(x)/‖X(x)‖²`.
+//!
+//! `M` is not integrated as a matrix: the flow carries `X(x)` to `X(y)`
+//! (`M X(x) = X(y)`) and keeps the level (`∇f(y)ᵀ M = ∇f(x)ᵀ`), which
+//! leaves one unknown, the shear `σ(t)` in `M v = n(y) + σ X(y)` with
+//! `n = ∇f/‖∇f‖²`. Differentiating that along the flow gives
+//! `σ̇ = (∇fᵀ∇²f∇f − Xᵀ∇²f X)/‖∇f‖⁴`, a quadrature along the curve
+//! (Gauss–Legendre, three points per step, on first use), so that
+//! `T'(c) = −σ(T)` (the divergence theorem's `∮ div(∇f/‖∇f‖²) dt`) and
+//! `∂g/∂x = X(y) X(x)ᵀ/‖∇f(x)‖² + (n(y) + τ X(y)) ∇f(x)ᵀ` with
+//! `τ = σ(t) + (t/T) T'(c)`: two structural identities hold exactly and a
+//! scalar carries the integration error.
 //!
 //! Curves that do not close are refused with a [`TeleportError`], never a
 //! wrong point, within a bounded amount of work: [`MAX_FLOW_STEPS`]
@@ -62,6 +72,15 @@ use super::{OracleResult, TeleportJet};
 /// The local error tolerance of the integrator's position, relative to the
 /// extent of the curve followed so far.
 pub const FLOW_RTOL: f64 = 1e-10;
+/// A step whose error estimate exceeds the tolerance by this factor is
+/// rejected and retried shorter; below it the step is kept and the next one
+/// shortened. Rare rejections keep the computed point a continuous
+/// function of the start: the steps taken then depend continuously on `x`
+/// (each step size follows from the last error), whereas a rejection that
+/// appears or disappears under a tiny move of `x` shifts the point by the
+/// whole local error at once, which a finite difference (or an optimizer's
+/// meta-gradient check) would see as a jump.
+pub const REJECT_FACTOR: f64 = 4.0;
 /// The most integration steps (accepted and rejected) of one curve.
 pub const MAX_FLOW_STEPS: usize = 20_000;
 /// The most formula instructions one curve may evaluate (evaluations
@@ -164,10 +183,10 @@ enum Shape {
 }
 
 /// The variational part of a closed curve, integrated on first use (only
-/// the jets need it): `M = Dφ_t(x)` at every node and `T'(c)`.
+/// the jets need it): the shear `σ` at every node and `T'(c) = −σ(T)`.
 #[derive(Clone, Debug)]
 struct Variational {
-    m: Vec<Mat2>,
+    sigma: Vec<f64>,
     dperiod: f64,
 }
 
@@ -278,22 +297,71 @@ fn interp_p(a: &Node, b: &Node, t: f64) -> Vec2 {
         + w[5] * b.p
 }
 
-/// `M` at `t` between two nodes (cubic Hermite in time, with
-/// `Ṁ = J∇²f M`).
-fn interp_m(a: &Node, b: &Node, (ma, mb): (&Mat2, &Mat2), t: f64) -> Mat2 {
-    let h = b.t - a.t;
-    if h <= 0.0 {
-        return *ma;
+/// The rate of the shear `σ` at a point with gradient `g` and Hessian
+/// `h`: `(gᵀhg − Xᵀh X)/‖g‖⁴`, `X = Jg`.
+fn shear_rate(g: Vec2, h: &Mat2) -> f64 {
+    let x = rot90(g);
+    let gg = g.norm_squared();
+    (g.dot(&(h * g)) - x.dot(&(h * x))) / (gg * gg)
+}
+
+/// Three-point Gauss–Legendre nodes on `[0, 1]` and their weights.
+const GAUSS3: [(f64, f64); 3] = [
+    (0.112_701_665_379_258_31, 5.0 / 18.0),
+    (0.5, 8.0 / 18.0),
+    (0.887_298_334_620_741_7, 5.0 / 18.0),
+];
+
+/// Five-point Gauss–Legendre nodes on `[0, 1]` and their weights.
+const GAUSS5: [(f64, f64); 5] = [
+    (0.046_910_077_030_668_0, 0.118_463_442_528_094_5),
+    (0.230_765_344_947_158_45, 0.239_314_335_249_683_2),
+    (0.5, 0.284_444_444_444_444_44),
+    (0.769_234_655_052_841_6, 0.239_314_335_249_683_2),
+    (0.953_089_922_969_332, 0.118_463_442_528_094_5),
+];
+
+/// The shear's rate integrated over `[lo, hi]` (inside the step from `a`
+/// to `b`) by a rule: the integral and the integral of its absolute value.
+fn shear_rule(
+    f: &TypedF,
+    (a, b): (&Node, &Node),
+    (lo, hi): (f64, f64),
+    rule: &[(f64, f64)],
+) -> (f64, f64) {
+    let len = hi - lo;
+    let (mut sum, mut abs) = (0.0, 0.0);
+    for &(s, w) in rule {
+        let (_, g, h) = f.second(&interp_p(a, b, lo + s * len));
+        let rate = shear_rate(g, &h);
+        sum += w * rate;
+        abs += w * rate.abs();
     }
-    let s = ((t - a.t) / h).clamp(0.0, 1.0);
-    let (s2, s3) = (s * s, s * s * s);
-    let h00 = 2.0 * s3 - 3.0 * s2 + 1.0;
-    let h10 = s3 - 2.0 * s2 + s;
-    let h01 = -2.0 * s3 + 3.0 * s2;
-    let h11 = s3 - s2;
-    let rate_a = rot90_mat(&a.h) * ma;
-    let rate_b = rot90_mat(&b.h) * mb;
-    ma * h00 + rate_a * (h10 * h) + mb * h01 + rate_b * (h11 * h)
+    (sum * len, abs * len)
+}
+
+/// `∫ σ̇ dt` over `[lo, hi]` inside the step from `a` to `b`: five-point
+/// Gauss–Legendre, checked against the three-point rule and halved (to a
+/// depth of 12) until they agree to 1e−11 of `∫ |σ̇| dt`. The rate can be
+/// large with either sign where the curve bends sharply (the tips of
+/// Rosenbrock's banana) and cancel over a turn, so the tolerance is
+/// relative to the absolute integral, not to the result.
+fn shear_over(f: &TypedF, ends: (&Node, &Node), (lo, hi): (f64, f64), depth: usize) -> f64 {
+    if hi <= lo {
+        return 0.0;
+    }
+    let (fine, abs) = shear_rule(f, ends, (lo, hi), &GAUSS5);
+    let (coarse, _) = shear_rule(f, ends, (lo, hi), &GAUSS3);
+    if depth >= 12 || (fine - coarse).abs() <= 1e-11 * abs {
+        return fine;
+    }
+    let mid = 0.5 * (lo + hi);
+    shear_over(f, ends, (lo, mid), depth + 1) + shear_over(f, ends, (mid, hi), depth + 1)
+}
+
+/// `∫ σ̇ dt` from `a.t` to `t` along the interpolant between two nodes.
+fn shear_between(f: &TypedF, a: &Node, b: &Node, t: f64) -> f64 {
+    shear_over(f, (a, b), (a.t, t), 0)
 }
 
 /// Evaluates `f` and its derivatives, counting the work.
@@ -369,8 +437,8 @@ impl LevelCurve {
         }
     }
 
-    /// `T'(c)`, how the period changes with the level, from the monodromy
-    /// matrix (0 in the quadratic model near an extremum).
+    /// `T'(c)`, how the period changes with the level (0 in the quadratic
+    /// model near an extremum).
     pub fn period_derivative(&self) -> f64 {
         self.variational().map_or(0.0, |v| v.dperiod)
     }
@@ -456,7 +524,7 @@ impl LevelCurve {
         };
         Some(
             self.variational
-                .get_or_init(|| variational(&self.f, nodes, *period, self.grad)),
+                .get_or_init(|| variational(&self.f, nodes, *period)),
         )
     }
 
@@ -479,18 +547,21 @@ impl LevelCurve {
                 let Some(var) = self.variational() else {
                     return TeleportJet::nan();
                 };
-                let m = if th == 0.0 {
-                    Mat2::identity()
+                let tau = if th == 0.0 {
+                    0.0
                 } else {
                     let (i, t) = Self::locate(nodes, *period, th);
-                    let (a, b) = (&nodes[i], &nodes[i + 1]);
-                    interp_m(a, b, (&var.m[i], &var.m[i + 1]), t)
+                    let sigma = var.sigma[i] + shear_between(&self.f, &nodes[i], &nodes[i + 1], t);
+                    sigma + th / TAU * var.dperiod
                 };
-                let xy = rot90(self.f.f_grad(&y).1);
-                let grad_period = var.dperiod * self.grad;
+                let gy = self.f.f_grad(&y).1;
+                let (xy, ny) = (rot90(gy), gy / gy.norm_squared());
+                let g0 = self.grad;
+                let x0 = rot90(g0);
                 TeleportJet {
                     y,
-                    dy_dx: m + (th / TAU) * xy * grad_period.transpose(),
+                    dy_dx: xy * x0.transpose() / g0.norm_squared()
+                        + (ny + tau * xy) * g0.transpose(),
                     dy_dtheta: (*period / TAU) * xy,
                 }
             }
@@ -772,7 +843,7 @@ fn integrate(
         let step_len = (p5 - last.p).amax();
         let tol = FLOW_RTOL * extent.max(step_len) + 4.0 * f64::EPSILON * p5.amax();
         let err = e.amax() / tol;
-        if !err.is_finite() || err > 1.0 {
+        if !err.is_finite() || err > REJECT_FACTOR {
             h *= if err.is_finite() {
                 (0.9 * err.powf(-0.2)).max(0.2)
             } else {
@@ -828,42 +899,23 @@ fn integrate(
     }
 }
 
-/// `M = Dφ_t(x)` at every node, by Dormand–Prince 5(4) on
-/// `Ṁ = J∇²f(φ_t) M` along the curve's own steps (the stage points
-/// recomputed, with hyper-duals for `∇²f`), and `T'(c)` from the
-/// monodromy matrix `M_T`: `T'(c) = ((I − M_T) v)·X(x)/‖X(x)‖²` with
-/// `v = ∇f(x)/‖∇f(x)‖²`.
-fn variational(f: &TypedF, nodes: &[Node], period: f64, g0: Vec2) -> Variational {
-    let mut m = Vec::with_capacity(nodes.len());
-    m.push(Mat2::identity());
+/// The shear `σ` at every node, by three-point Gauss–Legendre on each
+/// step of the interpolant, and `T'(c) = −σ(T)`.
+fn variational(f: &TypedF, nodes: &[Node], period: f64) -> Variational {
+    let mut sigma = Vec::with_capacity(nodes.len());
+    sigma.push(0.0);
     for w in nodes.windows(2) {
-        let (a, b) = (&w[0], &w[1]);
-        let h = b.t - a.t;
-        let ma = m[m.len() - 1];
-        let mut kp = [Vec2::zeros(); 7];
-        let mut km = [Mat2::zeros(); 7];
-        kp[0] = a.velocity();
-        km[0] = rot90_mat(&a.h) * ma;
-        for s in 1..7 {
-            let p = stage(a.p, &kp, s, h);
-            let ms = stage(ma, &km, s, h);
-            let (_, g, hess) = f.second(&p);
-            kp[s] = rot90(g);
-            km[s] = rot90_mat(&hess) * ms;
-        }
-        m.push(stage(ma, &km, 6, h));
+        let last = sigma[sigma.len() - 1];
+        sigma.push(last + shear_between(f, &w[0], &w[1], w[1].t));
     }
     let dperiod = match nodes.len() {
         0 | 1 => f64::NAN,
         n => {
             let (a, b) = (&nodes[n - 2], &nodes[n - 1]);
-            let m_t = interp_m(a, b, (&m[n - 2], &m[n - 1]), period);
-            let gg = g0.norm_squared();
-            let w = (Mat2::identity() - m_t) * (g0 / gg);
-            w.dot(&rot90(g0)) / gg
+            -(sigma[n - 2] + shear_between(f, a, b, period))
         }
     };
-    Variational { m, dperiod }
+    Variational { sigma, dperiod }
 }
 
 /// Whether a crossing `q` of the section through `x` is the curve coming
