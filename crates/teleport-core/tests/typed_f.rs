@@ -724,3 +724,78 @@ fn the_gallery_of_test_functions_lists_true_minima() {
         }
     }
 }
+
+/// The colour map and the contours of a typed `f` that is negative
+/// (Styblinski–Tang's minimum is −78): shaded by `log(f − f_min + ε)`, the
+/// lowest pixel at the global minimum, levels between the grid's extremes;
+/// an `f = ‖h‖²` task keeps `log10 f` exactly as before.
+#[test]
+fn level_sets_of_a_negative_f_are_shaded_and_contoured() {
+    use teleport_core::contour::{Grid, auto_levels, levels_for, shifted_levels};
+    use teleport_core::plot::{Item, f_image, log_f_image, log_ramp};
+    let t = &TEST_FUNCTIONS[7];
+    let obj = t.objective().unwrap();
+    let (x, y) = ((-5.0, 5.0), (-5.0, 5.0));
+    let Item::Image { rgba, .. } = log_f_image(&obj, x, y, 101, 101) else {
+        panic!("not an image");
+    };
+    // The pixel nearest the global minimum (−2.9035, −2.9035) has the
+    // ramp's lowest colour; pixel centres are at −5 + (i + 0.5)·0.099.
+    let i = ((-2.903_534_f64 + 5.0) / (10.0 / 101.0) - 0.5).round() as usize;
+    let j = 100 - i;
+    let low = log_ramp(0.0);
+    let at = (j * 101 + i) * 4;
+    let dist = |c: &[u8]| {
+        (i32::from(c[0]) - i32::from(low.r)).abs() + (i32::from(c[2]) - i32::from(low.b)).abs()
+    };
+    assert!(dist(&rgba[at..at + 4]) <= 2, "{:?}", &rgba[at..at + 4]);
+    // Not a flat picture: the corners are far from the low end.
+    assert!(dist(&rgba[0..4]) > 30, "{:?}", &rgba[0..4]);
+    // Linear shading is a different picture of the same data.
+    let Item::Image { rgba: linear, .. } = f_image(&obj, x, y, (101, 101), false) else {
+        panic!("not an image");
+    };
+    assert_ne!(linear, rgba);
+    let grid = Grid::of_objective(&obj, [-5.0, -5.0], [5.0, 5.0], 100, 100);
+    let levels = levels_for(&obj, &grid, 12);
+    assert_eq!(levels, shifted_levels(&grid, 12));
+    assert_eq!(levels, auto_levels(&grid, 12));
+    let min = grid.values.iter().copied().fold(f64::INFINITY, f64::min);
+    let max = grid
+        .values
+        .iter()
+        .copied()
+        .fold(f64::NEG_INFINITY, f64::max);
+    assert_eq!(levels.len(), 12);
+    assert!(levels.windows(2).all(|w| w[0] < w[1]), "{levels:?}");
+    assert!(
+        levels[0] > min && levels[11] < max && levels[0] < -70.0,
+        "{levels:?}"
+    );
+    // An h-family task: log10 f with the old clamp, pixel for pixel.
+    let ellipse = teleport_core::objective::Preset::ElliFixed.objective();
+    let Item::Image { rgba: got, .. } = log_f_image(&ellipse, (-3.0, 2.0), (-1.0, 1.5), 23, 17)
+    else {
+        panic!("not an image");
+    };
+    let mut logs = Vec::new();
+    for j in 0..17 {
+        let py = 1.5 - (f64::from(j) + 0.5) / 17.0 * 2.5;
+        for i in 0..23 {
+            let px = -3.0 + (f64::from(i) + 0.5) / 23.0 * 5.0;
+            logs.push((0.25 * px * px + 9.0 * py * py).max(1e-300).log10());
+        }
+    }
+    let lo = logs.iter().copied().fold(f64::INFINITY, f64::min);
+    let hi = logs.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    let want: Vec<u8> = logs
+        .iter()
+        .flat_map(|v| {
+            let c = log_ramp((v - lo) / (hi - lo));
+            [c.r, c.g, c.b, c.a]
+        })
+        .collect();
+    assert_eq!(got, want);
+    let grid = Grid::of_objective(&ellipse, [-3.0, -1.0], [2.0, 1.5], 50, 50);
+    assert_eq!(levels_for(&ellipse, &grid, 8), auto_levels(&grid, 8));
+}
