@@ -240,29 +240,45 @@ pub fn basin(
     eps: f64,
     cancel: &AtomicBool,
 ) -> Option<BasinMap> {
+    basin_pooled(opt, obj, grid, steps, eps, cancel, 1)
+}
+
+/// [`basin`] on `threads` threads (at least one), which take the next
+/// chunk of [`CHUNK`] starts as they become free: the same cells whatever
+/// the thread count (each start's run depends on nothing else). Native
+/// only in effect: with one thread nothing is spawned, which the web build
+/// needs.
+pub fn basin_pooled(
+    opt: &AnyOptimizer,
+    obj: &Objective,
+    grid: &BasinGrid,
+    steps: usize,
+    eps: f64,
+    cancel: &AtomicBool,
+    threads: usize,
+) -> Option<BasinMap> {
     let starts = grid.starts();
-    let mut cells = Vec::with_capacity(starts.len());
     let minima = obj.as_formula().map_or(&[][..], |f| f.known_minima());
-    match opt {
-        AnyOptimizer::Classical { .. } => {
-            for chunk in starts.chunks(CHUNK) {
-                if cancel.load(Ordering::Relaxed) {
-                    return None;
-                }
-                cells.extend(chunk.iter().map(|&x0| {
-                    BasinCell::of_with(&opt.trajectory(obj, x0, steps), steps, eps, minima)
-                }));
-            }
+    let chunks: Vec<&[Vec2]> = starts.chunks(CHUNK).collect();
+    let runner = match opt {
+        AnyOptimizer::Learned { model, .. } => Some(BatchRunner::new(model)),
+        AnyOptimizer::Classical { .. } => None,
+    };
+    let done = crate::eval::map_pooled(&chunks, threads, |chunk| {
+        if cancel.load(Ordering::Relaxed) {
+            return None;
         }
-        AnyOptimizer::Learned { model, .. } => {
-            let runner = BatchRunner::new(model);
-            for chunk in starts.chunks(CHUNK) {
-                if cancel.load(Ordering::Relaxed) {
-                    return None;
-                }
-                cells.extend(learned_chunk(&runner, obj, chunk, steps, eps, minima));
-            }
-        }
+        Some(match &runner {
+            Some(runner) => learned_chunk(runner, obj, chunk, steps, eps, minima),
+            None => chunk
+                .iter()
+                .map(|&x0| BasinCell::of_with(&opt.trajectory(obj, x0, steps), steps, eps, minima))
+                .collect(),
+        })
+    });
+    let mut cells = Vec::with_capacity(starts.len());
+    for chunk in done {
+        cells.extend(chunk?);
     }
     Some(BasinMap {
         grid: *grid,

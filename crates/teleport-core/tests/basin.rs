@@ -491,3 +491,42 @@ fn which_minimum_cells_match_single_runs_classified_independently() {
         }
     }
 }
+
+/// Spread over threads, a basin map has the same cells, learned rows too.
+#[test]
+fn a_pooled_basin_map_equals_the_single_threaded_one() {
+    use teleport_core::basin::basin_pooled;
+    use teleport_core::objective::TEST_FUNCTIONS;
+    let obj = TEST_FUNCTIONS[0].objective().unwrap();
+    let grid = BasinGrid {
+        x: (-6.0, 6.0),
+        y: (-6.0, 6.0),
+        n: 10,
+    };
+    let config = ModelConfig {
+        hidden: 8,
+        ..ModelConfig::paper(Variant::LrTele)
+    };
+    let model = MetaOptimizer::<f32>::init(config, 5);
+    for opt in [
+        AnyOptimizer::Classical {
+            name: "GD".into(),
+            spec: OptimizerSpec::Gd { lr: 0.01 },
+            teleport: None,
+        },
+        AnyOptimizer::Learned {
+            name: "LR + teleport".into(),
+            model: Arc::new(model),
+        },
+    ] {
+        let one = basin(&opt, &obj, &grid, 6, 1e-3, &never()).unwrap();
+        let two = basin_pooled(&opt, &obj, &grid, 6, 1e-3, &never(), 3).unwrap();
+        assert_eq!(one.cells.len(), 100);
+        for (a, b) in one.cells.iter().zip(&two.cells) {
+            assert!(a.f == b.f || (a.f.is_nan() && b.f.is_nan()));
+            assert_eq!((a.first, a.minimum), (b.first, b.minimum));
+        }
+        let cancelled = AtomicBool::new(true);
+        assert!(basin_pooled(&opt, &obj, &grid, 6, 1e-3, &cancelled, 2).is_none());
+    }
+}

@@ -799,3 +799,40 @@ fn level_sets_of_a_negative_f_are_shaded_and_contoured() {
     let grid = Grid::of_objective(&ellipse, [-3.0, -1.0], [2.0, 1.5], 50, 50);
     assert_eq!(levels_for(&ellipse, &grid, 8), auto_levels(&grid, 8));
 }
+
+/// A teleport is harmful when it moves the iterate away from the nearest
+/// listed minimum (Himmelblau has four): counted here from the records.
+#[test]
+fn harmful_teleports_measure_against_the_nearest_listed_minimum() {
+    use teleport_core::eval::harmful_teleports;
+    use teleport_core::optim::{OptimizerSpec, TeleportSchedule, When, run};
+    let t = &TEST_FUNCTIONS[0];
+    let obj = t.objective().unwrap();
+    let schedule = TeleportSchedule {
+        strategy: Strategy::Oracle,
+        when: When::Every(2),
+    };
+    let traj = run(
+        &obj,
+        Vec2::new(0.5, 5.0),
+        12,
+        OptimizerSpec::Gd { lr: 0.002 },
+        Some(&schedule),
+    );
+    assert!(traj.stop.is_none(), "{:?}", traj.stop);
+    let nearest = |p: [f64; 2]| {
+        t.minima
+            .iter()
+            .map(|m| ((p[0] - m.at[0]).powi(2) + (p[1] - m.at[1]).powi(2)).sqrt())
+            .fold(f64::INFINITY, f64::min)
+    };
+    let want: Vec<(usize, bool)> = traj
+        .records
+        .iter()
+        .filter(|r| r.teleported)
+        .map(|r| (r.t, nearest(r.x) > nearest(r.from.unwrap())))
+        .collect();
+    assert_eq!(want.len(), 5);
+    assert_eq!(harmful_teleports(&obj, &traj), want);
+    assert!(harmful_teleports(&formula("x^4 + y^4 + x"), &traj).is_empty());
+}
