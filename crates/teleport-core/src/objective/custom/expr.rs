@@ -371,7 +371,13 @@ impl Expr {
     /// Evaluates at `(x, y)` over any number type.
     #[inline]
     pub fn eval<T: Scalar>(&self, x: T, y: T) -> T {
-        if self.max_stack <= INLINE_STACK {
+        // The stack is zeroed before each evaluation: a smaller one for the
+        // usual shallow formulas saves most of that (a hyper-dual is six
+        // numbers, and evaluation itself is a few per instruction).
+        if self.max_stack <= 8 {
+            let mut stack = [T::cst(0.0); 8];
+            self.run(x, y, &mut stack)
+        } else if self.max_stack <= INLINE_STACK {
             let mut stack = [T::cst(0.0); INLINE_STACK];
             self.run(x, y, &mut stack)
         } else {
