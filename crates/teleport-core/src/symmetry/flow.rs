@@ -47,7 +47,13 @@
 //! [`TeleportError::NearCritical`]), a start at a critical point that is not
 //! a non-degenerate extremum ([`TeleportError::CriticalPoint`]), `f` not
 //! finite along the way ([`TeleportError::NotFiniteF`]), and a curve not
-//! closed within the budget ([`TeleportError::CurveTooLong`]).
+//! closed within the budget ([`TeleportError::CurveTooLong`]). There no
+//! angle has a meaning: every teleport from such a point — a fixed θ, the
+//! oracle's, gradient ascent's, a learned optimizer's — is refused with that
+//! error (`optim::run` and the learned optimizers stop the run with it), and
+//! the infallible forms in [`crate::symmetry`] return NaN, never a point.
+//! Where several components share a level, the flow follows the one through
+//! `x`.
 //!
 //! A start within rounding of a non-degenerate minimum or maximum
 //! (`‖∇f‖ ≤` [`MODEL_RADIUS`]` · (1 + ‖x‖∞) · ‖∇²f‖`) has a level curve too
