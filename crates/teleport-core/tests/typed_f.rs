@@ -615,6 +615,15 @@ fn scene_files_with_both_or_neither_of_h_and_f_are_refused() {
     );
     let unknown = message(r#"{"family": "custom", "f": "x", "g": 1}"#);
     assert!(unknown.contains("unknown field `g`"), "{unknown}");
+    // The messages about the objective as a whole read as they did before
+    // `f` existed, naming the enum as then.
+    let null = message("null");
+    assert!(
+        null.contains("invalid type: null, expected internally tagged enum ObjectiveSpec"),
+        "{null}"
+    );
+    let family = message(r#"{"family": "hyperbola"}"#);
+    assert!(family.contains("unknown variant `hyperbola`"), "{family}");
     let domain = Scene::from_json(
         &scene(r#"{"family": "custom", "f": "sqrt(x) + y"}"#).replace("[0.5, 5.0]", "[-1.0, 0.0]"),
     );

@@ -49,7 +49,7 @@ pub const MAX_SCENE_BYTES: usize = 1 << 20;
 /// An objective as written in a scene file. A typed `f` is written with
 /// `"family": "custom"` too (the file has `f` where a custom `h` has `h`).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(try_from = "ObjectiveFile", into = "ObjectiveFile")]
+#[serde(try_from = "file::ObjectiveSpec", into = "file::ObjectiveSpec")]
 pub enum ObjectiveSpec {
     /// `h(x) = A x + b`.
     Ellipse {
@@ -92,36 +92,44 @@ pub enum ObjectiveSpec {
     },
 }
 
-/// [`ObjectiveSpec`] as the JSON has it: the custom family holds `h` (with
-/// an optional `h_inv`) or `f`, exactly one of the two, which
-/// `TryFrom` checks.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "family", rename_all = "snake_case", deny_unknown_fields)]
-enum ObjectiveFile {
-    Ellipse {
-        #[serde(rename = "A")]
-        a: [[f64; 2]; 2],
-        b: [f64; 2],
-    },
-    Rosenbrock {
-        a: f64,
-        b: f64,
-        c: f64,
-        d: [f64; 3],
-    },
-    Quadratic {
-        #[serde(rename = "A")]
-        a: [[f64; 2]; 2],
-    },
-    Custom {
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        h: Option<[String; 2]>,
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        h_inv: Option<[String; 2]>,
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        f: Option<String>,
-    },
+/// [`ObjectiveSpec`] as the JSON has it. A module of its own, so that the
+/// mirror can have the same name: serde quotes it in messages ("expected
+/// internally tagged enum ObjectiveSpec"), which must read as before.
+mod file {
+    use serde::{Deserialize, Serialize};
+
+    /// The custom family holds `h` (with an optional `h_inv`) or `f`,
+    /// exactly one of the two, which `TryFrom` checks.
+    #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+    #[serde(tag = "family", rename_all = "snake_case", deny_unknown_fields)]
+    pub(super) enum ObjectiveSpec {
+        Ellipse {
+            #[serde(rename = "A")]
+            a: [[f64; 2]; 2],
+            b: [f64; 2],
+        },
+        Rosenbrock {
+            a: f64,
+            b: f64,
+            c: f64,
+            d: [f64; 3],
+        },
+        Quadratic {
+            #[serde(rename = "A")]
+            a: [[f64; 2]; 2],
+        },
+        Custom {
+            #[serde(default, skip_serializing_if = "Option::is_none")]
+            h: Option<[String; 2]>,
+            #[serde(default, skip_serializing_if = "Option::is_none")]
+            h_inv: Option<[String; 2]>,
+            #[serde(default, skip_serializing_if = "Option::is_none")]
+            f: Option<String>,
+        },
+    }
 }
+
+use file::ObjectiveSpec as ObjectiveFile;
 
 /// A custom objective with both or neither of `h` and `f`, or `h_inv`
 /// beside `f`.
