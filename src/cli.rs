@@ -235,8 +235,14 @@ pub struct BasinArgs {
     /// Also find each start's first step with f ≤ EPS: the CSV gains a
     /// column `first_step` (empty where the run never got there within the
     /// steps) and the PNG is shaded by it instead of by log10 f.
-    #[arg(long, value_parser = parse_eps, allow_hyphen_values = true)]
+    #[arg(long, value_parser = parse_eps, allow_hyphen_values = true, conflicts_with = "by_minimum")]
     pub eps: Option<f64>,
+    /// Which minimum each start's run ends at (a task with listed minima: a
+    /// test function of the gallery): the CSV gains a column `minimum` (the
+    /// minimum's index in the gallery's list, empty for none) and the PNG is
+    /// coloured by it.
+    #[arg(long)]
+    pub by_minimum: bool,
 }
 
 /// `--eps`: a finite threshold above 0.
@@ -783,6 +789,15 @@ fn basin(args: BasinArgs) -> Result<(), Failure> {
         }
     };
     grid.check().map_err(Failure::input)?;
+    if args.by_minimum
+        && objective
+            .as_formula()
+            .is_none_or(|t| t.known_minima().is_empty())
+    {
+        return Err(Failure::input(
+            "--by-minimum: this task lists no minima (it needs a test function of the gallery, such as Himmelblau's)",
+        ));
+    }
     let never = std::sync::atomic::AtomicBool::new(false);
     let map = basin(
         &opt,
@@ -793,14 +808,17 @@ fn basin(args: BasinArgs) -> Result<(), Failure> {
         &never,
     )
     .ok_or_else(|| Failure::input("the basin map was cancelled"))?;
-    // With --eps the CSV gains the first step and the PNG shades by it.
-    let shade = match args.eps {
-        Some(_) => teleport_core::basin::Shade::FirstStep,
-        None => teleport_core::basin::Shade::FinalF,
+    // With --eps the CSV gains the first step and the PNG shades by it;
+    // with --by-minimum, the minimum each run ends at.
+    let shade = match (args.eps, args.by_minimum) {
+        (_, true) => teleport_core::basin::Shade::Minimum,
+        (Some(_), false) => teleport_core::basin::Shade::FirstStep,
+        (None, false) => teleport_core::basin::Shade::FinalF,
     };
     let csv = || match shade {
         teleport_core::basin::Shade::FirstStep => map.csv_with_first_step(),
         teleport_core::basin::Shade::FinalF => map.csv(),
+        teleport_core::basin::Shade::Minimum => map.csv_with_minimum(),
     };
     let write = |out: &std::path::Path, bytes: &[u8]| {
         teleport_core::io::write_atomic(out, bytes).map_err(|e| Failure {

@@ -129,7 +129,7 @@ impl TeleportApp {
             steps: self.state.basin.steps,
             shade: self.state.basin.shade,
             eps: match self.state.basin.shade {
-                Shade::FinalF => 0.0,
+                Shade::FinalF | Shade::Minimum => 0.0,
                 Shade::FirstStep => self.state.basin.eps,
             },
         })

@@ -97,6 +97,15 @@ impl TeleportApp {
                     ObjectiveSpec::Rosenbrock { .. } => "rosenbrock",
                     ObjectiveSpec::Quadratic { .. } => "quadratic",
                     ObjectiveSpec::Custom { .. } => "h",
+                    ObjectiveSpec::Formula { f } => {
+                        return match teleport_core::objective::TEST_FUNCTIONS
+                            .iter()
+                            .find(|t| same_formula(t.f, f))
+                        {
+                            Some(t) => t.name.to_owned(),
+                            None => "custom f".to_owned(),
+                        };
+                    }
                 }
             ),
         }
@@ -186,7 +195,12 @@ impl TeleportApp {
         });
         if self.state.basin.shown {
             use teleport_core::basin::Shade;
-            ui.horizontal(|ui| {
+            let has_minima = self
+                .rt
+                .objective
+                .as_formula()
+                .is_some_and(|t| t.known_minima().len() > 1);
+            ui.horizontal_wrapped(|ui| {
                 ui.label("shade by");
                 let basin = &mut self.state.basin;
                 ui.radio_value(&mut basin.shade, Shade::FinalF, "f after N")
@@ -196,6 +210,15 @@ impl TeleportApp {
                         "How fast each start gets there: the first step with f ≤ ε; grey where \
                          it does not within N steps.",
                     );
+                if has_minima {
+                    ui.radio_value(&mut basin.shade, Shade::Minimum, "which minimum")
+                        .on_hover_text(
+                            "Which of the function's minima each start's run ends at, one colour \
+                             per minimum (as marked on the plot); grey where it ends at none.",
+                        );
+                } else if basin.shade == Shade::Minimum {
+                    basin.shade = Shade::FinalF;
+                }
                 if basin.shade == Shade::FirstStep {
                     egui::ComboBox::from_id_salt("basin-eps")
                         .selected_text(format!("ε = {}", teleport_core::numfmt::short(basin.eps)))
@@ -275,6 +298,11 @@ impl TeleportApp {
             // "your h" starts from the gallery's first example, shown from
             // its start point.
             self.show_gallery_entry(0);
+            return;
+        }
+        if family == TaskFamily::YourF && current != TaskFamily::YourF {
+            // "your f" starts from Himmelblau's function, from its start.
+            self.show_test_function(0);
             return;
         }
         if family != current {
@@ -357,6 +385,25 @@ impl TeleportApp {
                     a[1][0] = v;
                 }
             }),
+            ObjectiveSpec::Formula { f } => {
+                let bad = error.is_some();
+                egui::Grid::new("custom-f").num_columns(2).show(ui, |ui| {
+                    ui.label("f =");
+                    let edit = egui::TextEdit::singleline(f)
+                        .font(egui::TextStyle::Monospace)
+                        .desired_width(f32::INFINITY);
+                    let edit = if bad {
+                        edit.background_color(ui.visuals().error_fg_color.gamma_multiply(0.15))
+                    } else {
+                        edit
+                    };
+                    ui.add(edit).on_hover_text(
+                        "f itself, in x and y: + − * / ^, ( ), numbers, sin cos tan exp ln sqrt abs tanh sinh cosh atan, pi, e. \
+                         Teleports slide along the level curve through x (the flow of J∇f).",
+                    );
+                    ui.end_row();
+                });
+            }
             ObjectiveSpec::Custom { h, h_inv } => {
                 // The field the error names is outlined in red.
                 let bad = |name: &str| error.as_deref().is_some_and(|e| e.contains(name));
@@ -407,6 +454,9 @@ impl TeleportApp {
         if matches!(self.rt.draft, ObjectiveSpec::Custom { .. }) {
             self.gallery_ui(ui);
         }
+        if matches!(self.rt.draft, ObjectiveSpec::Formula { .. }) {
+            self.test_functions_ui(ui);
+        }
         if let Some(e) = &self.rt.task_error {
             ui.label(
                 RichText::new(format!("⚠ {e} — keeping the last valid task."))
@@ -438,6 +488,60 @@ impl TeleportApp {
             });
         if let Some(i) = chosen {
             self.show_gallery_entry(i);
+        }
+    }
+
+    /// The classic test functions: choosing one shows it from its start
+    /// point and view, its minima marked.
+    fn test_functions_ui(&mut self, ui: &mut egui::Ui) {
+        let mut chosen = None;
+        egui::ComboBox::from_id_salt("test-functions")
+            .selected_text("gallery: classic test functions")
+            .width(ui.available_width().min(260.0))
+            .show_ui(ui, |ui| {
+                for (i, t) in teleport_core::objective::TEST_FUNCTIONS.iter().enumerate() {
+                    if ui
+                        .selectable_label(false, t.name)
+                        .on_hover_text(t.description)
+                        .clicked()
+                    {
+                        chosen = Some(i);
+                    }
+                }
+            });
+        if let Some(i) = chosen {
+            self.show_test_function(i);
+        }
+        if let Some(t) = self.rt.objective.as_formula()
+            && !t.known_minima().is_empty()
+        {
+            let minima = t.known_minima();
+            let global = minima.iter().filter(|m| m.global).count();
+            ui.label(
+                RichText::new(format!(
+                    "{} minim{} in view ({global} global, marked +; local ones ×)",
+                    minima.len(),
+                    if minima.len() == 1 { "um" } else { "a" }
+                ))
+                .small(),
+            );
+        }
+    }
+
+    /// Shows the test function `i`: its f, start point and view.
+    pub fn show_test_function(&mut self, i: usize) {
+        let Some(t) = teleport_core::objective::TEST_FUNCTIONS.get(i) else {
+            return;
+        };
+        let spec = ObjectiveSpec::Formula { f: t.f.to_owned() };
+        match self.set_source(TaskSource::Custom(spec)) {
+            Ok(()) => {
+                self.state.x0 = t.x0;
+                self.state.playback.t = 0;
+                let [min, max] = t.view;
+                self.rt.level_set.pending_view = Some((min, max));
+            }
+            Err(e) => self.rt.task_error = Some(e),
         }
     }
 
@@ -814,15 +918,18 @@ pub(super) enum TaskFamily {
     Quadratic,
     /// `h` typed as two formulas.
     YourH,
+    /// `f` typed as one formula.
+    YourF,
 }
 
 impl TaskFamily {
     /// Every family, in the panel's order.
-    pub(super) const ALL: [Self; 4] = [
+    pub(super) const ALL: [Self; 5] = [
         Self::Ellipse,
         Self::Rosenbrock,
         Self::Quadratic,
         Self::YourH,
+        Self::YourF,
     ];
 
     /// The family of a task's parameters.
@@ -832,6 +939,7 @@ impl TaskFamily {
             ObjectiveSpec::Rosenbrock { .. } => Self::Rosenbrock,
             ObjectiveSpec::Quadratic { .. } => Self::Quadratic,
             ObjectiveSpec::Custom { .. } => Self::YourH,
+            ObjectiveSpec::Formula { .. } => Self::YourF,
         }
     }
 
@@ -842,6 +950,7 @@ impl TaskFamily {
             Self::Rosenbrock => "rosenbrock",
             Self::Quadratic => "quadratic",
             Self::YourH => "your h",
+            Self::YourF => "your f",
         }
     }
 
@@ -853,6 +962,9 @@ impl TaskFamily {
             Self::Quadratic => "f(x) = xᵀAx, A symmetric positive definite.",
             Self::YourH => {
                 "Type h as two formulas in x and y: f = ‖h(x)‖², teleports g_θ(x) = h⁻¹(R_θ h(x))."
+            }
+            Self::YourF => {
+                "Type f itself (Himmelblau, Beale, your own): teleports follow the level curve through x, g_θ(x) = φ_{θT/2π}(x) along J∇f."
             }
         }
     }
@@ -875,6 +987,17 @@ impl TaskFamily {
                 a: [[1.0, 0.0], [0.0, 4.0]],
             },
             Self::YourH => gallery_spec(&teleport_core::objective::GALLERY[0]),
+            Self::YourF => ObjectiveSpec::Formula {
+                f: teleport_core::objective::TEST_FUNCTIONS[0].f.to_owned(),
+            },
         }
     }
+}
+
+/// Whether two formulas are the same text but for spaces (a test function
+/// typed back keeps its name).
+fn same_formula(a: &str, b: &str) -> bool {
+    a.chars()
+        .filter(|c| !c.is_whitespace())
+        .eq(b.chars().filter(|c| !c.is_whitespace()))
 }

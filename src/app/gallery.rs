@@ -74,7 +74,7 @@ impl Thumbnail {
             .iter()
             .flat_map(|c| polylines(&c.segments))
             .collect();
-        let image = super::level_set::colormap(&grid);
+        let image = super::level_set::colormap(&grid, &task.objective);
         let name = format!("gallery-{}-{seed}", dist.name());
         let texture = ctx.load_texture(name, image, egui::TextureOptions::LINEAR);
         Self {

@@ -236,5 +236,6 @@ pub fn overlay_key_ui(ui: &mut egui::Ui, orbit: bool, arrows: bool) {
             item(ui, "→", Color32::from_rgb(200, 40, 40), "−∇f");
         }
         item(ui, "◇ ┄", Color32::from_gray(90), "a teleport");
+        item(ui, "+", Color32::from_gray(30), "minimum");
     });
 }

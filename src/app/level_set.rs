@@ -9,10 +9,9 @@ use egui_plot::{
 
 use super::state::{LegendPlace, RowId};
 use super::{TeleportApp, row_color};
-use teleport_core::contour::{Grid, auto_levels, contours, polylines};
+use teleport_core::contour::{Grid, contours, levels_for, polylines};
 use teleport_core::numfmt::short;
 use teleport_core::objective::{Objective, Vec2};
-use teleport_core::plot::log_ramp;
 use teleport_core::symmetry::{orbit, teleport};
 
 /// A line through points of the plane: never aggregated into a band (that
@@ -119,34 +118,31 @@ impl LevelSetCache {
     }
 }
 
-/// The core's colour map ramp for log f ([`log_ramp`]), as an egui colour,
-/// so that the app and File → Export plot shade alike.
-fn ramp(t: f64) -> Color32 {
-    let c = log_ramp(t);
-    Color32::from_rgba_unmultiplied(c.r, c.g, c.b, c.a)
-}
-
-/// The grid's log₁₀ values as an image, low to high on the light-to-dark
-/// ramp (white where f is not finite).
-pub(super) fn colormap(grid: &Grid) -> egui::ColorImage {
-    let logs: Vec<f64> = grid.values.iter().map(|v| v.max(1e-300).log10()).collect();
-    let finite = || logs.iter().copied().filter(|v| v.is_finite());
-    let lo = finite().fold(f64::INFINITY, f64::min);
-    let hi = finite().fold(f64::NEG_INFINITY, f64::max);
-    let span = (hi - lo).max(1e-9);
+/// The grid's values as an image, shaded as the exported figure shades
+/// them ([`teleport_core::plot::shade`]): log f light to dark, white where f
+/// is not finite.
+pub(super) fn colormap(grid: &Grid, obj: &Objective) -> egui::ColorImage {
+    let colors = teleport_core::plot::shade(&grid.values, log_color(obj), obj.has_h());
     // Image rows go top to bottom; grid rows bottom to top.
     let mut pixels = Vec::with_capacity(grid.nx * grid.ny);
     for j in (0..grid.ny).rev() {
         for i in 0..grid.nx {
-            let v = logs[j * grid.nx + i];
-            pixels.push(if v.is_finite() {
-                ramp((v - lo) / span)
-            } else {
-                Color32::WHITE
-            });
+            let c = colors
+                .get(j * grid.nx + i)
+                .copied()
+                .unwrap_or(teleport_core::plot::Color::rgb(255, 255, 255));
+            pixels.push(Color32::from_rgba_unmultiplied(c.r, c.g, c.b, c.a));
         }
     }
     egui::ColorImage::new([grid.nx, grid.ny], pixels)
+}
+
+/// Whether `obj`'s colour map is logarithmic: always, but for the test
+/// functions whose gallery entry says a linear map reads better.
+pub(super) fn log_color(obj: &Objective) -> bool {
+    obj.as_formula()
+        .and_then(|t| t.test_function())
+        .is_none_or(|t| t.log_scale)
 }
 
 /// Fills each grid cell (a quadrilateral) with `fill`, without outline or
@@ -189,7 +185,7 @@ impl TeleportApp {
         let cache = &mut self.rt.level_set;
         if cache.key.as_ref() != Some(&key) {
             let grid = Grid::of_objective(&self.rt.objective, min, max, GRID, GRID);
-            let levels = auto_levels(&grid, 16);
+            let levels = levels_for(&self.rt.objective, &grid, 16);
             cache.lines = contours(&grid, &levels)
                 .into_iter()
                 .map(|c| polylines(&c.segments))
@@ -198,7 +194,7 @@ impl TeleportApp {
         }
         if self.state.show.filled && cache.texture_key.as_ref() != Some(&key) {
             let grid = Grid::of_objective(&self.rt.objective, min, max, COLORMAP, COLORMAP);
-            let image = colormap(&grid);
+            let image = colormap(&grid, &self.rt.objective);
             cache.texture = Some(ctx.load_texture("colormap", image, egui::TextureOptions::LINEAR));
             cache.texture_key = Some(key.clone());
         }
@@ -490,6 +486,40 @@ impl TeleportApp {
                     );
                 }
             }
+            // The minima: every listed one of a test function (global +,
+            // local ×), else the family's minimizer h⁻¹(0).
+            let (global, local): (Vec<[f64; 2]>, Vec<[f64; 2]>) = match obj.as_formula() {
+                Some(t) => {
+                    let at = |global: bool| -> Vec<[f64; 2]> {
+                        t.known_minima()
+                            .iter()
+                            .filter(|m| m.global == global)
+                            .map(|m| m.at)
+                            .collect()
+                    };
+                    (at(true), at(false))
+                }
+                None => (
+                    obj.try_minimizer()
+                        .ok()
+                        .map(|m| [m.x, m.y])
+                        .into_iter()
+                        .collect(),
+                    Vec::new(),
+                ),
+            };
+            plot_ui.points(
+                Points::new("global minimum", near_view(global, min, max))
+                    .shape(MarkerShape::Plus)
+                    .radius(6.0)
+                    .color(Color32::from_gray(30)),
+            );
+            plot_ui.points(
+                Points::new("local minimum", near_view(local, min, max))
+                    .shape(MarkerShape::Cross)
+                    .radius(5.0)
+                    .color(Color32::from_gray(80)),
+            );
             plot_ui.points(
                 Points::new("x₀ (drag me)", near_view(vec![x0], min, max))
                     .shape(MarkerShape::Square)

@@ -1,8 +1,9 @@
 //! Criterion benchmarks of the library: what `teleport-lab bench core`
 //! measures — `f + ∇f`, one teleport, one oracle search, the dense scan the
 //! oracle replaces, the oracle on the Rosenbrock preset — on the same 64
-//! tasks (32 of `elli_vary`, 32 of `ros_vary`), and a small meta-training run
-//! of each learned variant.
+//! tasks (32 of `elli_vary`, 32 of `ros_vary`), a small meta-training run
+//! of each learned variant, the flow teleport of a typed f (Himmelblau) and
+//! a which-minimum basin map.
 //!
 //! `cargo bench -p teleport-core` runs them (`-- --quick` for a short pass,
 //! `-- oracle` for some); `cargo test` does not.
@@ -11,9 +12,18 @@ use std::hint::black_box;
 use std::time::Duration;
 
 use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
+use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
+
+use teleport_core::basin::{BasinGrid, basin, basin_pooled};
 use teleport_core::contour::Grid;
+use teleport_core::eval::AnyOptimizer;
 use teleport_core::l2o::{Control, ModelConfig, TrainConfig, Trainer, Variant};
-use teleport_core::objective::{Custom, GALLERY, Objective, Preset, Task, TaskDist, Vec2};
+use teleport_core::objective::{
+    Custom, GALLERY, Objective, Preset, TEST_FUNCTIONS, Task, TaskDist, Vec2,
+};
+use teleport_core::optim::OptimizerSpec;
+use teleport_core::symmetry::flow::LevelCurve;
 use teleport_core::symmetry::{dense_scan, oracle, orbit, teleport};
 
 /// The tasks of `teleport-lab bench core`: 32 of each random family.
@@ -139,5 +149,64 @@ fn training(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, math, custom, training);
+/// The flow teleport of a typed f on Himmelblau from the gallery's x₀
+/// (f = 375, the level curve around all four minima): following the curve
+/// once (the period) and the teleport to one θ, the oracle, the 241-point
+/// `‖∇f‖(θ)` curve and one jet (with the shear quadrature), each from a
+/// fresh curve (the per-thread cache of `symmetry` is bypassed); and a
+/// which-minimum basin map, 128² starts × 50 GD steps, on one thread and
+/// on two.
+fn flow(c: &mut Criterion) {
+    let entry = &TEST_FUNCTIONS[0];
+    let obj = entry
+        .objective()
+        .unwrap_or_else(|e| panic!("the gallery's formulas are valid: {e}"));
+    let Objective::Formula(f) = &obj else {
+        panic!("a gallery entry is a typed f");
+    };
+    let x0 = Vec2::from(entry.x0);
+    let curve = |x: &Vec2| {
+        LevelCurve::new(Arc::clone(f), *x).unwrap_or_else(|e| panic!("the curve closes: {e}"))
+    };
+    let mut group = c.benchmark_group("flow teleport (Himmelblau)");
+    group.bench_function("period + g_theta(x)", |b| {
+        b.iter(|| curve(black_box(&x0)).at(1.0));
+    });
+    group.bench_function("oracle theta*", |b| {
+        b.iter(|| curve(black_box(&x0)).oracle());
+    });
+    group.bench_function("grad-norm curve, 241 points", |b| {
+        b.iter(|| curve(black_box(&x0)).grad_norm_curve(240));
+    });
+    group.bench_function("jet (period, shear, g_theta)", |b| {
+        b.iter(|| curve(black_box(&x0)).jet(1.0));
+    });
+    group.finish();
+
+    let mut group = c.benchmark_group("basin");
+    group.sample_size(10);
+    let gd = AnyOptimizer::Classical {
+        name: "GD".into(),
+        spec: OptimizerSpec::Gd { lr: 0.01 },
+        teleport: None,
+    };
+    let grid = BasinGrid {
+        x: (entry.view[0][0], entry.view[1][0]),
+        y: (entry.view[0][1], entry.view[1][1]),
+        n: 128,
+    };
+    let cancel = AtomicBool::new(false);
+    group.bench_function(
+        "which minimum, 128x128 starts x 50 GD steps (Himmelblau)",
+        |b| {
+            b.iter(|| basin(&gd, &obj, black_box(&grid), 50, 1e-6, &cancel));
+        },
+    );
+    group.bench_function("the same on 2 threads", |b| {
+        b.iter(|| basin_pooled(&gd, &obj, black_box(&grid), 50, 1e-6, &cancel, 2));
+    });
+    group.finish();
+}
+
+criterion_group!(benches, math, custom, training, flow);
 criterion_main!(benches);

@@ -1,7 +1,7 @@
-//! Basin maps: one optimizer run from every cell of a grid of
-//! start points, and `f` after `S` steps of each run (and the first step
-//! reaching `f ≤ ε`) — where in the plane an optimizer, or a teleport,
-//! helps.
+//! Basin maps: one optimizer run from every cell of a grid of start
+//! points, and `f` after `S` steps of each run (and the first step reaching
+//! `f ≤ ε`, and for a function with listed minima which of them the run
+//! ended at) — where in the plane an optimizer, or a teleport, helps.
 //!
 //! Classical rows run [`crate::optim::run`] from each start, exactly as
 //! `eval` does. Learned rows step every start together
@@ -13,7 +13,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use crate::eval::AnyOptimizer;
 use crate::l2o::BatchRunner;
 use crate::limits::BASIN_GRID_MAX;
-use crate::objective::{Objective, Vec2};
+use crate::objective::{KnownMinimum, Objective, Vec2};
 use crate::optim::{Stop, Trajectory, record};
 
 /// Starts per batch of a learned row: large enough that each packed weight
@@ -86,22 +86,62 @@ pub struct BasinCell {
     pub f: f64,
     /// The first step `t` (0 is the start) with `f(x_t) ≤ ε`.
     pub first: Option<usize>,
+    /// The listed minimum the run ended at ([`landing`]), by its index in
+    /// the objective's known minima; `None` where it ended at none of them,
+    /// diverged or failed (and for an objective that lists none).
+    pub minimum: Option<usize>,
 }
 
 impl BasinCell {
     /// The cell of a recorded run of `steps` steps.
     pub fn of(run: &Trajectory, steps: usize, eps: f64) -> Self {
-        let f = match (&run.stop, run.records.get(steps)) {
-            (None, Some(rec)) => rec.f,
-            (Some(Stop::Failed { .. }), _) => f64::NAN,
+        Self::of_with(run, steps, eps, &[])
+    }
+
+    /// [`Self::of`], also saying which of `minima` the run ended at.
+    pub fn of_with(run: &Trajectory, steps: usize, eps: f64, minima: &[KnownMinimum]) -> Self {
+        let last = match (&run.stop, run.records.get(steps)) {
+            (None, Some(rec)) => Some(rec),
+            _ => None,
+        };
+        let f = match (last, &run.stop) {
+            (Some(rec), _) => rec.f,
+            (None, Some(Stop::Failed { .. })) => f64::NAN,
             _ => f64::INFINITY,
         };
         Self {
             f,
             first: run.records.iter().find(|r| r.f <= eps).map(|r| r.t),
+            minimum: last.and_then(|rec| landing(Vec2::from(rec.x), minima)),
         }
     }
 }
+
+/// How close a run's last iterate must come to a listed minimum `m` to
+/// have ended there: `‖x − m‖ ≤ LANDING_RADIUS · (1 + ‖m‖)`, and nearer to
+/// `m` than half the distance to any other listed minimum.
+pub const LANDING_RADIUS: f64 = 1e-2;
+
+/// The index of the listed minimum `x` lies at ([`LANDING_RADIUS`]), if any.
+pub fn landing(x: Vec2, minima: &[KnownMinimum]) -> Option<usize> {
+    if !x.iter().all(|v| v.is_finite()) {
+        return None;
+    }
+    let distance = |k: usize| (x - minima[k].point()).norm();
+    let nearest = (0..minima.len()).min_by(|&a, &b| distance(a).total_cmp(&distance(b)))?;
+    let m = minima[nearest].point();
+    let d = distance(nearest);
+    let separation = minima
+        .iter()
+        .enumerate()
+        .filter(|&(k, _)| k != nearest)
+        .map(|(_, o)| (o.point() - m).norm())
+        .fold(f64::INFINITY, f64::min);
+    (d <= LANDING_RADIUS * (1.0 + m.norm()) && d < 0.5 * separation).then_some(nearest)
+}
+
+/// A per-cell number of an optional CSV column.
+type CellColumn = fn(&BasinCell) -> Option<usize>;
 
 /// A computed basin map.
 #[derive(Clone, Debug, PartialEq)]
@@ -114,6 +154,9 @@ pub struct BasinMap {
     pub eps: f64,
     /// One per start, in [`BasinGrid::starts`] order.
     pub cells: Vec<BasinCell>,
+    /// The objective's listed minima that [`BasinCell::minimum`] indexes
+    /// (a gallery test function's; empty otherwise).
+    pub minima: Vec<KnownMinimum>,
 }
 
 /// What a basin map's colours show.
@@ -125,6 +168,9 @@ pub enum Shade {
     FinalF,
     /// The first step with `f ≤ ε` (how fast a start gets there).
     FirstStep,
+    /// Which listed minimum each run ends at ([`BasinCell::minimum`]): one
+    /// colour per minimum ([`minimum_color`]).
+    Minimum,
 }
 
 impl BasinMap {
@@ -141,19 +187,33 @@ impl BasinMap {
         self.csv_with(true)
     }
 
+    /// [`Self::csv`] with a fourth column, `minimum`: the index of the
+    /// listed minimum the run ended at ([`BasinCell::minimum`], indexing
+    /// [`Self::minima`]), empty where it ended at none of them.
+    pub fn csv_with_minimum(&self) -> String {
+        self.csv_by(Some(("minimum", |c| c.minimum)))
+    }
+
     fn csv_with(&self, first_step: bool) -> String {
+        let first: CellColumn = |c| c.first;
+        self.csv_by(first_step.then_some(("first_step", first)))
+    }
+
+    /// `x0,x1,f` and the optional fourth column, empty where it is `None`.
+    fn csv_by(&self, column: Option<(&str, CellColumn)>) -> String {
         let mut out = String::with_capacity(self.cells.len() * 52 + 32);
-        out.push_str(if first_step {
-            "x0,x1,f,first_step\n"
-        } else {
-            "x0,x1,f\n"
-        });
+        out.push_str("x0,x1,f");
+        if let Some((name, _)) = column {
+            out.push(',');
+            out.push_str(name);
+        }
+        out.push('\n');
         for (p, c) in self.grid.starts().iter().zip(&self.cells) {
             out.push_str(&format!("{},{},{}", p.x, p.y, c.f));
-            if first_step {
+            if let Some((_, value)) = column {
                 out.push(',');
-                if let Some(t) = c.first {
-                    out.push_str(&t.to_string());
+                if let Some(v) = value(c) {
+                    out.push_str(&v.to_string());
                 }
             }
             out.push('\n');
@@ -178,36 +238,52 @@ pub fn basin(
     eps: f64,
     cancel: &AtomicBool,
 ) -> Option<BasinMap> {
+    basin_pooled(opt, obj, grid, steps, eps, cancel, 1)
+}
+
+/// [`basin`] on `threads` threads (at least one), which take the next
+/// chunk of [`CHUNK`] starts as they become free: the same cells whatever
+/// the thread count (each start's run depends on nothing else). Native
+/// only in effect: with one thread nothing is spawned, which the web build
+/// needs.
+pub fn basin_pooled(
+    opt: &AnyOptimizer,
+    obj: &Objective,
+    grid: &BasinGrid,
+    steps: usize,
+    eps: f64,
+    cancel: &AtomicBool,
+    threads: usize,
+) -> Option<BasinMap> {
     let starts = grid.starts();
+    let minima = obj.as_formula().map_or(&[][..], |f| f.known_minima());
+    let chunks: Vec<&[Vec2]> = starts.chunks(CHUNK).collect();
+    let runner = match opt {
+        AnyOptimizer::Learned { model, .. } => Some(BatchRunner::new(model)),
+        AnyOptimizer::Classical { .. } => None,
+    };
+    let done = crate::eval::map_pooled(&chunks, threads, |chunk| {
+        if cancel.load(Ordering::Relaxed) {
+            return None;
+        }
+        Some(match &runner {
+            Some(runner) => learned_chunk(runner, obj, chunk, steps, eps, minima),
+            None => chunk
+                .iter()
+                .map(|&x0| BasinCell::of_with(&opt.trajectory(obj, x0, steps), steps, eps, minima))
+                .collect(),
+        })
+    });
     let mut cells = Vec::with_capacity(starts.len());
-    match opt {
-        AnyOptimizer::Classical { .. } => {
-            for chunk in starts.chunks(CHUNK) {
-                if cancel.load(Ordering::Relaxed) {
-                    return None;
-                }
-                cells.extend(
-                    chunk
-                        .iter()
-                        .map(|&x0| BasinCell::of(&opt.trajectory(obj, x0, steps), steps, eps)),
-                );
-            }
-        }
-        AnyOptimizer::Learned { model, .. } => {
-            let runner = BatchRunner::new(model);
-            for chunk in starts.chunks(CHUNK) {
-                if cancel.load(Ordering::Relaxed) {
-                    return None;
-                }
-                cells.extend(learned_chunk(&runner, obj, chunk, steps, eps));
-            }
-        }
+    for chunk in done {
+        cells.extend(chunk?);
     }
     Some(BasinMap {
         grid: *grid,
         steps,
         eps,
         cells,
+        minima: minima.to_vec(),
     })
 }
 
@@ -221,8 +297,10 @@ fn learned_chunk(
     starts: &[Vec2],
     steps: usize,
     eps: f64,
+    minima: &[KnownMinimum],
 ) -> Vec<BasinCell> {
     let mut roll = runner.start(starts);
+    let mut last = starts.to_vec();
     let mut cells: Vec<BasinCell> = Vec::with_capacity(starts.len());
     // The gradient each run reads next; zero once it has stopped.
     let mut z = Vec::with_capacity(starts.len());
@@ -233,6 +311,7 @@ fn learned_chunk(
                 BasinCell {
                     f: r.f,
                     first: (r.f <= eps).then_some(0),
+                    minimum: None,
                 },
                 Vec2::from(r.grad),
             ),
@@ -240,6 +319,7 @@ fn learned_chunk(
                 BasinCell {
                     f: f64::INFINITY,
                     first: None,
+                    minimum: None,
                 },
                 Vec2::zeros(),
             ),
@@ -268,6 +348,7 @@ fn learned_chunk(
                             cells[i].first = Some(t);
                         }
                         z[i] = Vec2::from(r.grad);
+                        last[i] = o.x;
                         None
                     }
                     None => Some(f64::INFINITY),
@@ -278,6 +359,11 @@ fn learned_chunk(
                 alive[i] = false;
                 z[i] = Vec2::zeros();
             }
+        }
+    }
+    for (cell, (x, alive)) in cells.iter_mut().zip(last.iter().zip(&alive)) {
+        if *alive {
+            cell.minimum = landing(*x, minima);
         }
     }
     cells
@@ -343,8 +429,39 @@ pub const DIVERGED: crate::plot::Color = crate::plot::Color::rgb(200, 40, 40);
 /// a custom `h`, a singular Hessian).
 pub const FAILED: crate::plot::Color = crate::plot::Color::rgb(255, 255, 255);
 
-/// The colour of a start whose run never reached `f ≤ ε` (first-step maps).
+/// The colour of a start whose run never reached `f ≤ ε` (first-step maps),
+/// or ended at none of the listed minima (which-minimum maps).
 pub const NEVER: crate::plot::Color = crate::plot::Color::rgb(190, 190, 190);
+
+/// The colour of the `k`-th listed minimum on a which-minimum map: the
+/// plot palette's first seven colours (blue, orange, green, …), then hues
+/// a golden angle apart, so that every minimum of Rastrigin's 25 differs
+/// from its neighbours. None is grey, red or white, the colours of the
+/// other outcomes.
+pub fn minimum_color(k: usize) -> crate::plot::Color {
+    use crate::plot::{Color, PALETTE};
+    // The palette's red (index 3) is the diverged colour's neighbour.
+    const FIRST: [usize; 6] = [0, 1, 2, 4, 5, 6];
+    if let Some(&i) = FIRST.get(k) {
+        return PALETTE[i];
+    }
+    let hue = ((k - FIRST.len()) as f64 * 137.507_764).rem_euclid(360.0);
+    // An HSV colour at saturation 0.65, value 0.8.
+    let (s, v) = (0.65, 0.8);
+    let c = v * s;
+    let x = c * (1.0 - ((hue / 60.0).rem_euclid(2.0) - 1.0).abs());
+    let (r, g, b) = match (hue / 60.0) as u32 {
+        0 => (c, x, 0.0),
+        1 => (x, c, 0.0),
+        2 => (0.0, c, x),
+        3 => (0.0, x, c),
+        4 => (x, 0.0, c),
+        _ => (c, 0.0, x),
+    };
+    let m = v - c;
+    let byte = |u: f64| ((u + m) * 255.0).round().clamp(0.0, 255.0) as u8;
+    Color::rgb(byte(r), byte(g), byte(b))
+}
 
 /// The basin maps' ramp for `log10 f`, at `t` in `0..=1` (clamped; NaN
 /// gives the low end): dark blue where a run ends lowest, through teal and
@@ -404,6 +521,12 @@ impl BasinMap {
                 self.steps,
                 self.steps
             ),
+            Shade::Minimum => format!(
+                "which of the {} listed minima the run ends at after {} steps, one colour each; \
+                 grey: none, red: diverged",
+                self.minima.len(),
+                self.steps
+            ),
         }
     }
 
@@ -414,6 +537,12 @@ impl BasinMap {
             Shade::FinalF => self.rgba(),
             Shade::FirstStep => self.pixels(|c| match c.first {
                 Some(t) => basin_ramp(t as f64 / self.steps.max(1) as f64),
+                None if c.f == f64::INFINITY => DIVERGED,
+                None if c.f.is_nan() => FAILED,
+                None => NEVER,
+            }),
+            Shade::Minimum => self.pixels(|c| match c.minimum {
+                Some(k) => minimum_color(k),
                 None if c.f == f64::INFINITY => DIVERGED,
                 None if c.f.is_nan() => FAILED,
                 None => NEVER,
@@ -471,7 +600,27 @@ impl BasinMap {
             .y_range(y.0, y.1)
             .push(Image::new(x, y, [n, n], self.rgba_by(shade)));
         let inside = |p: &Vec2| p.x >= x.0 && p.x <= x.1 && p.y >= y.0 && p.y <= y.1;
-        if let Some(m) = minimizer.filter(inside) {
+        if shade == Shade::Minimum {
+            // Each listed minimum in its colour, ringed in black; named in
+            // the legend when there are few.
+            let named = self.minima.len() <= 8;
+            for (k, m) in self.minima.iter().enumerate() {
+                let p = m.point();
+                if !inside(&p) {
+                    continue;
+                }
+                let name = if named {
+                    format!("minimum {k}")
+                } else {
+                    String::new()
+                };
+                let ring = Markers::new("", vec![m.at]).color(Color::BLACK).size(13.0);
+                let dot = Markers::new(name, vec![m.at])
+                    .color(minimum_color(k))
+                    .size(9.0);
+                chart = chart.push(ring).push(dot);
+            }
+        } else if let Some(m) = minimizer.filter(inside) {
             let marker = Markers::new("minimum", vec![[m.x, m.y]]);
             chart = chart.push(
                 marker

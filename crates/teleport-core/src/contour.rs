@@ -100,17 +100,61 @@ pub fn log_levels(lo: f64, hi: f64, n: usize) -> Vec<f64> {
 
 /// Log-spaced levels that suit a grid of `f ≥ 0`: from just above the
 /// smallest values to the 90th percentile, so the picture shows the valley
-/// as well as the walls.
+/// as well as the walls. A grid with negative values (a typed `f`) gets
+/// [`shifted_levels`].
 pub fn auto_levels(grid: &Grid, n: usize) -> Vec<f64> {
     let (Some(low), Some(high)) = (grid.quantile(0.002), grid.quantile(0.9)) else {
         return Vec::new();
     };
+    if low < 0.0 {
+        return shifted_levels(grid, n);
+    }
     let hi = high.max(f64::MIN_POSITIVE);
     let lo = low.max(hi * 1e-6).max(f64::MIN_POSITIVE);
     if hi <= lo {
         return vec![hi];
     }
     log_levels(lo * 1.5, hi, n)
+}
+
+/// [`auto_levels`] of `f − f_min`, shifted back by `f_min` (the grid's
+/// smallest finite value): levels for an `f` of any sign or offset (a typed
+/// `f` such as Styblinski–Tang's, whose minimum is −78), spaced in log
+/// scale above the grid's minimum.
+pub fn shifted_levels(grid: &Grid, n: usize) -> Vec<f64> {
+    let Some(min) = grid
+        .values
+        .iter()
+        .copied()
+        .filter(|v| v.is_finite())
+        .reduce(f64::min)
+    else {
+        return Vec::new();
+    };
+    let (Some(low), Some(high)) = (grid.quantile(0.002), grid.quantile(0.9)) else {
+        return Vec::new();
+    };
+    let (low, high) = (low - min, high - min);
+    let hi = high.max(f64::MIN_POSITIVE);
+    let lo = low.max(hi * 1e-6).max(f64::MIN_POSITIVE);
+    if hi <= lo {
+        return vec![min + hi];
+    }
+    log_levels(lo * 1.5, hi, n)
+        .into_iter()
+        .map(|level| min + level)
+        .collect()
+}
+
+/// The contour levels the level-set plots draw for `obj` on `grid`:
+/// [`shifted_levels`] for a typed `f` (which may be negative, or far from
+/// 0 at its minimum), [`auto_levels`] for `f = ‖h‖² ≥ 0`.
+pub fn levels_for(obj: &Objective, grid: &Grid, n: usize) -> Vec<f64> {
+    if obj.has_h() {
+        auto_levels(grid, n)
+    } else {
+        shifted_levels(grid, n)
+    }
 }
 
 /// The contour segments of one level.

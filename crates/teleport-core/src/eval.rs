@@ -282,10 +282,20 @@ pub fn teleport_efficiency(obj: &Objective, x: &Vec2, theta: f64) -> Option<f64>
 /// The teleports of a run that moved the iterate farther from the
 /// minimizer x* (where `h(x*) = 0`), by step: `(t, harmful)` for every
 /// teleport — the paper's discussion proposes a distance-to-optimum cost
-/// against exactly these.
+/// against exactly these. For a typed `f` with several listed minima (a
+/// gallery test function) the distance is to the nearest of them; a typed
+/// `f` that lists none has no x* and no harmful teleports.
 pub fn harmful_teleports(obj: &Objective, run: &Trajectory) -> Vec<(usize, bool)> {
     let Ok(star) = obj.try_minimizer() else {
         return Vec::new();
+    };
+    let minima = obj.as_formula().map_or(&[][..], |f| f.known_minima());
+    let distance = |p: Vec2| {
+        minima
+            .iter()
+            .map(|m| (p - m.point()).norm())
+            .reduce(f64::min)
+            .unwrap_or_else(|| (p - star).norm())
     };
     run.records
         .iter()
@@ -293,7 +303,7 @@ pub fn harmful_teleports(obj: &Objective, run: &Trajectory) -> Vec<(usize, bool)
         .filter_map(|r| {
             let from = Vec2::from(r.from?);
             let to = Vec2::from(r.x);
-            let (before, after) = ((from - star).norm(), (to - star).norm());
+            let (before, after) = (distance(from), distance(to));
             (before.is_finite() && after.is_finite()).then_some((r.t, after > before))
         })
         .collect()

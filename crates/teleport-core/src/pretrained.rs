@@ -21,11 +21,13 @@ pub enum Family {
 
 impl Family {
     /// The family that suits an objective (quadratics are ellipses; a
-    /// custom `h` is out of both distributions and gets the Rosenbrock
-    /// models, trained on the nonconvex family).
+    /// custom `h` or a typed `f` is out of both distributions and gets the
+    /// Rosenbrock models, trained on the nonconvex family).
     pub fn of(obj: &Objective) -> Self {
         match obj {
-            Objective::Rosenbrock(_) | Objective::Custom(_) => Self::Rosenbrock,
+            Objective::Rosenbrock(_) | Objective::Custom(_) | Objective::Formula(_) => {
+                Self::Rosenbrock
+            }
             Objective::Ellipse(_) | Objective::Quadratic(_) => Self::Ellipse,
         }
     }

@@ -395,3 +395,138 @@ fn batched_networks_match_single_steps() {
         }
     }
 }
+
+/// Which listed minimum each run ends at, written out here from the run's
+/// last iterate: the nearest listed minimum, if within 1 % of `1 + ‖m‖`.
+fn nearest_listed(x: Vec2, minima: &[teleport_core::objective::KnownMinimum]) -> Option<usize> {
+    let mut best: Option<(usize, f64)> = None;
+    for (k, m) in minima.iter().enumerate() {
+        let d = ((x.x - m.at[0]).powi(2) + (x.y - m.at[1]).powi(2)).sqrt();
+        if best.is_none_or(|(_, b)| d < b) {
+            best = Some((k, d));
+        }
+    }
+    let (k, d) = best?;
+    let m = minima[k].at;
+    (d <= 1e-2 * (1.0 + (m[0] * m[0] + m[1] * m[1]).sqrt())).then_some(k)
+}
+
+/// The which-minimum map of a gallery function: every cell equals a single
+/// run from that start, classified independently; the CSV's `minimum`
+/// column and the pixels say the same; each of Himmelblau's four minima
+/// has its basin.
+#[test]
+fn which_minimum_cells_match_single_runs_classified_independently() {
+    use teleport_core::basin::{Shade, minimum_color};
+    use teleport_core::objective::TEST_FUNCTIONS;
+    for (t, lr, teleport) in [
+        (&TEST_FUNCTIONS[0], 0.01, None),
+        (&TEST_FUNCTIONS[7], 0.01, None),
+        (
+            &TEST_FUNCTIONS[0],
+            0.01,
+            Some(TeleportSchedule {
+                strategy: Strategy::Oracle,
+                when: When::At(vec![3]),
+            }),
+        ),
+    ] {
+        let obj = t.objective().unwrap();
+        let spec = OptimizerSpec::Gd { lr };
+        let opt = AnyOptimizer::Classical {
+            name: "GD".into(),
+            spec,
+            teleport: teleport.clone(),
+        };
+        let grid = BasinGrid {
+            x: (t.view[0][0], t.view[1][0]),
+            y: (t.view[0][1], t.view[1][1]),
+            n: 12,
+        };
+        let steps = 50;
+        let map = basin(&opt, &obj, &grid, steps, 1e-6, &never()).unwrap();
+        assert_eq!(map.minima, t.minima);
+        let csv = map.csv_with_minimum();
+        let mut lines = csv.lines();
+        assert_eq!(lines.next(), Some("x0,x1,f,minimum"));
+        let rgba = map.rgba_by(Shade::Minimum);
+        let mut seen = vec![false; t.minima.len()];
+        for (k, (x0, cell)) in grid.starts().iter().zip(&map.cells).enumerate() {
+            let single = run(&obj, *x0, steps, spec, teleport.as_ref());
+            let want = match single.stop {
+                None => nearest_listed(Vec2::from(single.records[steps].x), t.minima),
+                Some(_) => None,
+            };
+            assert_eq!(cell.minimum, want, "{} cell {k} from {x0:?}", t.name);
+            let f = final_f(&single.records, &single.stop, steps);
+            assert!(cell.f == f || (cell.f.is_nan() && f.is_nan()), "{}", t.name);
+            let line = lines.next().unwrap();
+            let column = line.rsplit(',').next().unwrap();
+            assert_eq!(column, want.map(|m| m.to_string()).unwrap_or_default());
+            if let Some(m) = want {
+                seen[m] = true;
+                // Rows are drawn from the top: cell (i, j) is pixel row n − 1 − j.
+                let (i, j) = (k % 12, k / 12);
+                let at = ((11 - j) * 12 + i) * 4;
+                let c = minimum_color(m);
+                assert_eq!(&rgba[at..at + 3], &[c.r, c.g, c.b]);
+            }
+        }
+        if t.name == "Himmelblau" {
+            assert!(seen.iter().all(|&s| s), "{}: basins seen {seen:?}", t.name);
+        }
+        assert!(
+            map.shade_words(Shade::Minimum, "log10")
+                .contains("listed minima")
+        );
+    }
+    // Distinct colours for Rastrigin's 25 minima.
+    let colours: Vec<_> = (0..25).map(minimum_color).collect();
+    for (a, ca) in colours.iter().enumerate() {
+        for cb in &colours[a + 1..] {
+            let d = (i32::from(ca.r) - i32::from(cb.r)).abs()
+                + (i32::from(ca.g) - i32::from(cb.g)).abs()
+                + (i32::from(ca.b) - i32::from(cb.b)).abs();
+            assert!(d > 12, "minimum {a}: {ca:?} vs {cb:?}");
+        }
+    }
+}
+
+/// Spread over threads, a basin map has the same cells, learned rows too.
+#[test]
+fn a_pooled_basin_map_equals_the_single_threaded_one() {
+    use teleport_core::basin::basin_pooled;
+    use teleport_core::objective::TEST_FUNCTIONS;
+    let obj = TEST_FUNCTIONS[0].objective().unwrap();
+    let grid = BasinGrid {
+        x: (-6.0, 6.0),
+        y: (-6.0, 6.0),
+        n: 10,
+    };
+    let config = ModelConfig {
+        hidden: 8,
+        ..ModelConfig::paper(Variant::LrTele)
+    };
+    let model = MetaOptimizer::<f32>::init(config, 5);
+    for opt in [
+        AnyOptimizer::Classical {
+            name: "GD".into(),
+            spec: OptimizerSpec::Gd { lr: 0.01 },
+            teleport: None,
+        },
+        AnyOptimizer::Learned {
+            name: "LR + teleport".into(),
+            model: Arc::new(model),
+        },
+    ] {
+        let one = basin(&opt, &obj, &grid, 6, 1e-3, &never()).unwrap();
+        let two = basin_pooled(&opt, &obj, &grid, 6, 1e-3, &never(), 3).unwrap();
+        assert_eq!(one.cells.len(), 100);
+        for (a, b) in one.cells.iter().zip(&two.cells) {
+            assert!(a.f == b.f || (a.f.is_nan() && b.f.is_nan()));
+            assert_eq!((a.first, a.minimum), (b.first, b.minimum));
+        }
+        let cancelled = AtomicBool::new(true);
+        assert!(basin_pooled(&opt, &obj, &grid, 6, 1e-3, &cancelled, 2).is_none());
+    }
+}

@@ -86,7 +86,7 @@ fn h_by_hand(obj: &Objective, x: &Vec2) -> Vec2 {
             Vec2::new(c * x.y + d[0] + d[1] * x.x + d[2] * x.x * x.x, a * x.x + b)
         }
         Objective::Quadratic(q) => sqrt_spd(&q.a()) * x,
-        Objective::Custom(_) => unreachable!("no custom objectives here"),
+        Objective::Custom(_) | Objective::Formula(_) => unreachable!("no custom objectives here"),
     }
 }
 
@@ -473,7 +473,7 @@ fn conditioned_sampling_bounds_the_inverse() {
                 let (a, _, c, _) = r.coefficients();
                 assert!(a.abs() >= 0.05 && c.abs() >= 0.05, "a = {a}, c = {c}");
             }
-            Objective::Quadratic(_) | Objective::Custom(_) => {
+            Objective::Quadratic(_) | Objective::Custom(_) | Objective::Formula(_) => {
                 panic!("mixed draws no quadratics or custom h")
             }
         }
@@ -670,7 +670,9 @@ fn oracle_matches_the_ellipse_closed_form() {
         let (m, u) = match obj {
             Objective::Ellipse(e) => (e.a() * e.a().transpose(), e.a() * x + e.b()),
             Objective::Quadratic(q) => (q.a(), sqrt_spd(&q.a()) * x),
-            Objective::Rosenbrock(_) | Objective::Custom(_) => unreachable!(),
+            Objective::Rosenbrock(_) | Objective::Custom(_) | Objective::Formula(_) => {
+                unreachable!()
+            }
         };
         let (big, small) = sym_eigenvalues(&m);
         let oracle = symmetry::oracle(obj, &x);

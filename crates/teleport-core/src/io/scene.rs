@@ -20,11 +20,19 @@
 //! ```json
 //! {"family": "custom", "h": ["x + 0.5*y^3", "y"], "h_inv": ["x - 0.5*y^3", "y"]}
 //! ```
+//!
+//! Or `f` itself as one formula, teleported along the flow of `J∇f`
+//! ([`crate::symmetry::flow`]); a custom objective gives exactly one of
+//! `h` and `f`:
+//!
+//! ```json
+//! {"family": "custom", "f": "(x^2 + y - 11)^2 + (x + y^2 - 7)^2"}
+//! ```
 
 use serde::{Deserialize, Serialize};
 
 use crate::limits::{ASCENT_ITERS_MAX, EVAL_STEPS_MAX, TELEPORT_STEPS_MAX};
-use crate::objective::{Custom, Ellipse, Mat2, Objective, Quadratic, Rosenbrock, Vec2};
+use crate::objective::{Custom, Ellipse, Mat2, Objective, Quadratic, Rosenbrock, TypedF, Vec2};
 use crate::optim::{OptimizerSpec, TeleportSchedule, Trajectory, When, run};
 use crate::symmetry::Strategy;
 
@@ -33,9 +41,10 @@ use crate::symmetry::Strategy;
 /// this. [`Scene::load`] never reads more than this plus one byte.
 pub const MAX_SCENE_BYTES: usize = 1 << 20;
 
-/// An objective as written in a scene file.
+/// An objective as written in a scene file. A typed `f` is written with
+/// `"family": "custom"` too (the file has `f` where a custom `h` has `h`).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "family", rename_all = "snake_case", deny_unknown_fields)]
+#[serde(try_from = "file::ObjectiveSpec", into = "file::ObjectiveSpec")]
 pub enum ObjectiveSpec {
     /// `h(x) = A x + b`.
     Ellipse {
@@ -68,9 +77,109 @@ pub enum ObjectiveSpec {
         /// `h₀`, `h₁`.
         h: [String; 2],
         /// `h⁻¹`, when known; checked against `h` on sample points.
-        #[serde(default, skip_serializing_if = "Option::is_none")]
         h_inv: Option<[String; 2]>,
     },
+    /// `f` itself as one formula in `x` and `y` (written as
+    /// `{"family": "custom", "f": "..."}`).
+    Formula {
+        /// `f`.
+        f: String,
+    },
+}
+
+/// [`ObjectiveSpec`] as the JSON has it. A module of its own, so that the
+/// mirror can have the same name: serde quotes it in messages ("expected
+/// internally tagged enum ObjectiveSpec"), which must read as before.
+mod file {
+    use serde::{Deserialize, Serialize};
+
+    /// The custom family holds `h` (with an optional `h_inv`) or `f`,
+    /// exactly one of the two, which `TryFrom` checks.
+    #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+    #[serde(tag = "family", rename_all = "snake_case", deny_unknown_fields)]
+    pub(super) enum ObjectiveSpec {
+        Ellipse {
+            #[serde(rename = "A")]
+            a: [[f64; 2]; 2],
+            b: [f64; 2],
+        },
+        Rosenbrock {
+            a: f64,
+            b: f64,
+            c: f64,
+            d: [f64; 3],
+        },
+        Quadratic {
+            #[serde(rename = "A")]
+            a: [[f64; 2]; 2],
+        },
+        Custom {
+            #[serde(default, skip_serializing_if = "Option::is_none")]
+            h: Option<[String; 2]>,
+            #[serde(default, skip_serializing_if = "Option::is_none")]
+            h_inv: Option<[String; 2]>,
+            #[serde(default, skip_serializing_if = "Option::is_none")]
+            f: Option<String>,
+        },
+    }
+}
+
+use file::ObjectiveSpec as ObjectiveFile;
+
+/// A custom objective with both or neither of `h` and `f`, or `h_inv`
+/// beside `f`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum CustomFieldsError {
+    /// Neither `h` nor `f`.
+    #[error(
+        "missing field `h` or `f`: a custom objective gives `h` (two formulas, with an optional `h_inv`) or `f` (one formula)"
+    )]
+    Neither,
+    /// Both `h` and `f`.
+    #[error("give either `h` or `f`, not both: `f` is ‖h‖² when `h` is given")]
+    Both,
+    /// `h_inv` beside `f`, which has no `h` to invert.
+    #[error("`h_inv` is only read with `h`: a typed `f` has no h to invert")]
+    InverseWithoutH,
+}
+
+impl TryFrom<ObjectiveFile> for ObjectiveSpec {
+    type Error = CustomFieldsError;
+
+    fn try_from(file: ObjectiveFile) -> Result<Self, Self::Error> {
+        Ok(match file {
+            ObjectiveFile::Ellipse { a, b } => Self::Ellipse { a, b },
+            ObjectiveFile::Rosenbrock { a, b, c, d } => Self::Rosenbrock { a, b, c, d },
+            ObjectiveFile::Quadratic { a } => Self::Quadratic { a },
+            ObjectiveFile::Custom { h, h_inv, f } => match (h, f) {
+                (Some(h), None) => Self::Custom { h, h_inv },
+                (None, Some(f)) if h_inv.is_none() => Self::Formula { f },
+                (None, Some(_)) => return Err(CustomFieldsError::InverseWithoutH),
+                (Some(_), Some(_)) => return Err(CustomFieldsError::Both),
+                (None, None) => return Err(CustomFieldsError::Neither),
+            },
+        })
+    }
+}
+
+impl From<ObjectiveSpec> for ObjectiveFile {
+    fn from(spec: ObjectiveSpec) -> Self {
+        match spec {
+            ObjectiveSpec::Ellipse { a, b } => Self::Ellipse { a, b },
+            ObjectiveSpec::Rosenbrock { a, b, c, d } => Self::Rosenbrock { a, b, c, d },
+            ObjectiveSpec::Quadratic { a } => Self::Quadratic { a },
+            ObjectiveSpec::Custom { h, h_inv } => Self::Custom {
+                h: Some(h),
+                h_inv,
+                f: None,
+            },
+            ObjectiveSpec::Formula { f } => Self::Custom {
+                h: None,
+                h_inv: None,
+                f: Some(f),
+            },
+        }
+    }
 }
 
 fn mat(a: [[f64; 2]; 2]) -> Mat2 {
@@ -95,6 +204,7 @@ impl ObjectiveSpec {
                 let custom = Custom::new([h[0].as_str(), h[1].as_str()], h_inv)?;
                 Objective::Custom(std::sync::Arc::new(custom))
             }
+            Self::Formula { f } => Objective::Formula(std::sync::Arc::new(TypedF::new(f)?)),
         })
     }
 
@@ -113,6 +223,9 @@ impl ObjectiveSpec {
             Objective::Custom(c) => Self::Custom {
                 h: c.sources().map(str::to_owned),
                 h_inv: c.inverse_sources().map(|s| s.map(str::to_owned)),
+            },
+            Objective::Formula(t) => Self::Formula {
+                f: t.source().to_owned(),
             },
         }
     }
@@ -485,7 +598,9 @@ impl Scene {
             ObjectiveSpec::Ellipse { a, b } => ("objective", [a[0], a[1], b].concat()),
             ObjectiveSpec::Quadratic { a } => ("objective.A", [a[0], a[1]].concat()),
             ObjectiveSpec::Rosenbrock { a, b, c, d } => ("objective", [[a, b, c], d].concat()),
-            ObjectiveSpec::Custom { .. } => ("objective", Vec::new()),
+            ObjectiveSpec::Custom { .. } | ObjectiveSpec::Formula { .. } => {
+                ("objective", Vec::new())
+            }
         };
         if !built.iter().all(|v| v.is_finite()) {
             return Err(invalid(
@@ -500,6 +615,10 @@ impl Scene {
         if let Objective::Custom(_) = &objective {
             check_custom_orbit(&objective, Vec2::from(self.x0))
                 .map_err(|message| invalid("objective.h", message))?;
+        }
+        if let Objective::Formula(t) = &objective {
+            check_formula_at(t, Vec2::from(self.x0))
+                .map_err(|message| invalid("objective.f", message))?;
         }
         if self.steps > EVAL_STEPS_MAX {
             return Err(invalid(
@@ -547,6 +666,22 @@ pub fn check_custom_orbit(obj: &Objective, x0: Vec2) -> Result<(), String> {
     crate::symmetry::try_orbit(obj, &x0, ORBIT_CHECK_POINTS)
         .map(|_| ())
         .map_err(|e| format!("the level set through x0 is not an orbit of the teleport: {e}"))
+}
+
+/// A typed `f` must be finite at `x0`, with a finite gradient: every run
+/// starts there. Its level curve through `x0` need not close (a run that
+/// never teleports does not follow it; one that does stops with the
+/// teleport's error where it cannot). Returns the message of what is wrong.
+pub fn check_formula_at(f: &TypedF, x0: Vec2) -> Result<(), String> {
+    let (v, g) = f.f_grad(&x0);
+    if v.is_finite() && g.iter().all(|c| c.is_finite()) {
+        Ok(())
+    } else {
+        Err(format!(
+            "f or ∇f is not finite at x0 = ({}, {}): f(x0) = {}, ∇f(x0) = ({}, {})",
+            x0.x, x0.y, v, g.x, g.y
+        ))
+    }
 }
 
 impl LoadedScene {

@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 use super::batch::{BatchState, PackedNet};
 use super::lstm::{Net, NetShape, NetState, Tape};
 use super::real::Real;
-use crate::objective::InverseError;
+use crate::objective::TeleportError;
 use crate::objective::{Mat2, Objective, Vec2};
 use crate::optim::{Stop, Trajectory, When, record};
 use crate::symmetry::{TeleportJet, try_teleport_jet};
@@ -452,7 +452,7 @@ pub struct StepOutcome {
     pub beta: Option<f64>,
     /// Why the teleport could not be computed (a custom `h`: a fold, or
     /// Newton failing); `x` is then NaN.
-    pub teleport_error: Option<InverseError>,
+    pub teleport_error: Option<TeleportError>,
 }
 
 /// The optimizee-level record of one step, for the backward pass.

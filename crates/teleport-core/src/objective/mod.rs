@@ -1,13 +1,20 @@
-//! Optimizees `f_h(x) = ‖h(x)‖²` on ℝ² with a bijective `h`.
+//! Optimizees on ℝ²: `f_h(x) = ‖h(x)‖²` with a bijective `h`, and a typed `f`.
 //!
-//! Every family provides `h`, `h⁻¹`, the Jacobian of `h`, `f`, `∇f` and the
-//! Hessian of `f` in closed form. Because `f` only depends on `‖h(x)‖`, every
-//! family has the SO(2) symmetry `x ↦ h⁻¹(R_θ h(x))` used by [`crate::symmetry`].
+//! Every `h` family provides `h`, `h⁻¹`, the Jacobian of `h`, `f`, `∇f` and
+//! the Hessian of `f` in closed form. Because `f` only depends on `‖h(x)‖`,
+//! every such family has the SO(2) symmetry `x ↦ h⁻¹(R_θ h(x))` used by
+//! [`crate::symmetry`]. A typed `f` ([`Objective::Formula`]) has no `h`: its
+//! teleport follows the flow of `J∇f` along the level curve instead
+//! ([`crate::symmetry::flow`]), and its `h`-only methods return NaN (their
+//! `try_` forms, [`TeleportError::NoH`]).
 
 pub mod custom;
 mod sample;
 
-pub use custom::{Custom, CustomError, FoldScan, GALLERY, GalleryEntry, InverseError, fold_scan};
+pub use custom::{
+    Custom, CustomError, FoldScan, GALLERY, GalleryEntry, InverseError, KnownMinimum,
+    TEST_FUNCTIONS, TeleportError, TestFunction, TypedF, fold_scan,
+};
 pub use sample::{Sampling, Task, TaskDist};
 
 use std::sync::Arc;
@@ -239,11 +246,16 @@ pub enum Objective {
     Quadratic(Quadratic),
     /// `h` given as two formulas (shared: cloning is cheap).
     Custom(Arc<Custom>),
+    /// `f` typed as one formula (shared: cloning is cheap). It has no `h`.
+    Formula(Arc<TypedF>),
 }
 
 /// A vector of NaNs: what the infallible methods return for a custom `h`
 /// where the `try_` methods return an error.
 const NAN2: Vec2 = Vec2::new(f64::NAN, f64::NAN);
+
+/// A matrix of NaNs: `J_h` and its inverse for a typed `f`, which has no `h`.
+const NAN22: Mat2 = Mat2::new(f64::NAN, f64::NAN, f64::NAN, f64::NAN);
 
 /// The named tasks of the paper and of Zhao et al. 2022.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -344,7 +356,7 @@ pub struct StepSizes {
 from_str_by_name!(Preset, "preset");
 
 impl Objective {
-    /// `h(x)`.
+    /// `h(x)`; NaN for a typed `f`, which has no `h`.
     #[inline]
     pub fn h(&self, x: &Vec2) -> Vec2 {
         match self {
@@ -352,6 +364,7 @@ impl Objective {
             Self::Rosenbrock(r) => Vec2::new(r.c * x.y + r.d_of(x.x), r.a * x.x + r.b),
             Self::Quadratic(q) => q.b * x,
             Self::Custom(c) => c.h(x),
+            Self::Formula(_) => NAN2,
         }
     }
 
@@ -363,11 +376,28 @@ impl Objective {
         }
     }
 
-    /// `h⁻¹(u)`, or why it could not be computed (only a custom `h` without
-    /// a given inverse can fail: Newton continued from the origin).
-    pub fn try_h_inv(&self, u: &Vec2) -> Result<Vec2, InverseError> {
+    /// The typed `f`, if this is one.
+    pub fn as_formula(&self) -> Option<&TypedF> {
+        match self {
+            Self::Formula(t) => Some(t),
+            _ => None,
+        }
+    }
+
+    /// Whether `f` is written as `‖h‖²` (every family but a typed `f`):
+    /// whether [`Self::h`], [`Self::h_inv`] and [`Self::jacobian`] mean
+    /// anything.
+    pub fn has_h(&self) -> bool {
+        !matches!(self, Self::Formula(_))
+    }
+
+    /// `h⁻¹(u)`, or why it could not be computed (a custom `h` without a
+    /// given inverse: Newton continued from the origin; a typed `f`:
+    /// [`TeleportError::NoH`]).
+    pub fn try_h_inv(&self, u: &Vec2) -> Result<Vec2, TeleportError> {
         match self {
             Self::Custom(c) => c.h_inv(u),
+            Self::Formula(_) => Err(TeleportError::NoH),
             _ => Ok(self.h_inv(u)),
         }
     }
@@ -383,10 +413,12 @@ impl Objective {
             }
             Self::Quadratic(q) => q.b_inv * u,
             Self::Custom(c) => c.h_inv(u).unwrap_or(NAN2),
+            Self::Formula(_) => NAN2,
         }
     }
 
-    /// The Jacobian `J_h(x)`, rows indexed by the components of `h`.
+    /// The Jacobian `J_h(x)`, rows indexed by the components of `h` (NaN
+    /// for a typed `f`).
     #[inline]
     pub fn jacobian(&self, x: &Vec2) -> Mat2 {
         match self {
@@ -394,11 +426,12 @@ impl Objective {
             Self::Rosenbrock(r) => Mat2::new(r.d_prime(x.x), r.c, r.a, 0.0),
             Self::Quadratic(q) => q.b,
             Self::Custom(c) => c.h_jacobian(x).1,
+            Self::Formula(_) => NAN22,
         }
     }
 
     /// `det J_h(x)`: constant for the linear families; where it changes
-    /// sign or vanishes, a custom `h` folds.
+    /// sign or vanishes, a custom `h` folds (NaN for a typed `f`).
     #[inline]
     pub fn det_jacobian(&self, x: &Vec2) -> f64 {
         match self {
@@ -408,7 +441,8 @@ impl Objective {
     }
 
     /// The inverse Jacobian `J_h(x)⁻¹` (always exists for the closed-form
-    /// families: `h` is a diffeomorphism; NaN where a custom `J_h` is singular).
+    /// families: `h` is a diffeomorphism; NaN where a custom `J_h` is
+    /// singular, and for a typed `f`).
     #[inline]
     pub fn jacobian_inv(&self, x: &Vec2) -> Mat2 {
         match self {
@@ -424,16 +458,20 @@ impl Objective {
                 .1
                 .try_inverse()
                 .unwrap_or(Mat2::from_element(f64::NAN)),
+            Self::Formula(_) => NAN22,
         }
     }
 
-    /// `f(x) = ‖h(x)‖²`.
+    /// `f(x) = ‖h(x)‖²` (a typed `f`: its formula).
     #[inline]
     pub fn f(&self, x: &Vec2) -> f64 {
+        if let Self::Formula(t) = self {
+            return t.f(x);
+        }
         self.h(x).norm_squared()
     }
 
-    /// `∇f(x) = 2 J_h(x)ᵀ h(x)`.
+    /// `∇f(x) = 2 J_h(x)ᵀ h(x)` (a typed `f`: by forward duals).
     #[inline]
     pub fn grad(&self, x: &Vec2) -> Vec2 {
         match self {
@@ -441,6 +479,7 @@ impl Objective {
                 let (u, j) = c.h_jacobian(x);
                 2.0 * j.tr_mul(&u)
             }
+            Self::Formula(t) => t.f_grad(x).1,
             _ => 2.0 * self.jacobian(x).tr_mul(&self.h(x)),
         }
     }
@@ -452,15 +491,22 @@ impl Objective {
             let (u, j) = c.h_jacobian(x);
             return (u.norm_squared(), 2.0 * j.tr_mul(&u));
         }
+        if let Self::Formula(t) = self {
+            return t.f_grad(x);
+        }
         let u = self.h(x);
         (u.norm_squared(), 2.0 * self.jacobian(x).tr_mul(&u))
     }
 
-    /// The Hessian `∇²f(x) = 2 J_hᵀ J_h + 2 Σᵢ hᵢ ∇²hᵢ`.
+    /// The Hessian `∇²f(x) = 2 J_hᵀ J_h + 2 Σᵢ hᵢ ∇²hᵢ` (a typed `f`: by
+    /// hyper-duals).
     #[inline]
     pub fn hessian(&self, x: &Vec2) -> Mat2 {
         if let Self::Custom(c) = self {
             return c.hessian(x);
+        }
+        if let Self::Formula(t) = self {
+            return t.hessian(x);
         }
         let j = self.jacobian(x);
         let gauss_newton = 2.0 * j.tr_mul(&j);
@@ -471,19 +517,31 @@ impl Objective {
                 let h1 = r.c * x.y + r.d_of(x.x);
                 gauss_newton + Mat2::new(4.0 * h1 * r.d[2], 0.0, 0.0, 0.0)
             }
-            Self::Custom(_) => unreachable!("handled above"),
+            Self::Custom(_) | Self::Formula(_) => unreachable!("handled above"),
         }
     }
 
     /// A global minimizer: `h⁻¹(0)`, where `f = 0`. NaN for a custom `h`
-    /// whose zero Newton cannot reach ([`Self::try_minimizer`] says why).
+    /// whose zero Newton cannot reach, and for a typed `f` that lists no
+    /// minimum ([`Self::try_minimizer`] says why).
     pub fn minimizer(&self) -> Vec2 {
-        self.h_inv(&Vec2::zeros())
+        self.try_minimizer().unwrap_or(NAN2)
     }
 
-    /// [`Self::minimizer`], or why it could not be found.
-    pub fn try_minimizer(&self) -> Result<Vec2, InverseError> {
-        self.try_h_inv(&Vec2::zeros())
+    /// [`Self::minimizer`], or why it could not be found. A typed `f` knows
+    /// its minima only when it is one of the gallery's test functions
+    /// ([`TEST_FUNCTIONS`]): then its first global minimum; otherwise
+    /// [`TeleportError::NoKnownMinimum`] (a local search from some point
+    /// could land on any minimum, and the distance costs and the harmful-
+    /// teleport count would silently measure against the wrong one).
+    pub fn try_minimizer(&self) -> Result<Vec2, TeleportError> {
+        match self {
+            Self::Formula(t) => t
+                .global_minimum()
+                .map(KnownMinimum::point)
+                .ok_or(TeleportError::NoKnownMinimum),
+            _ => self.try_h_inv(&Vec2::zeros()),
+        }
     }
 
     /// The family's name, as in scene files.
@@ -492,16 +550,17 @@ impl Objective {
             Self::Ellipse(_) => "ellipse",
             Self::Rosenbrock(_) => "rosenbrock",
             Self::Quadratic(_) => "quadratic",
-            Self::Custom(_) => "custom",
+            Self::Custom(_) | Self::Formula(_) => "custom",
         }
     }
 
-    /// Whether `f` is convex everywhere (not known, so `false`, for a custom `h`).
+    /// Whether `f` is convex everywhere (not known, so `false`, for a custom
+    /// `h` or a typed `f`).
     pub fn is_convex(&self) -> bool {
         match self {
             Self::Ellipse(_) | Self::Quadratic(_) => true,
             Self::Rosenbrock(r) => r.d[2] == 0.0,
-            Self::Custom(_) => false,
+            Self::Custom(_) | Self::Formula(_) => false,
         }
     }
 }

@@ -215,7 +215,7 @@ mod tests {
                     let (a, _, c, _) = r.coefficients();
                     assert!(a.abs() >= 0.05 && c.abs() >= 0.05);
                 }
-                Objective::Quadratic(_) | Objective::Custom(_) => {
+                Objective::Quadratic(_) | Objective::Custom(_) | Objective::Formula(_) => {
                     panic!("mixed never draws quadratics or custom h")
                 }
             }

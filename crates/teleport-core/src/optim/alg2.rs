@@ -10,7 +10,7 @@
 //! family; [`closed_form_theta_grad`] is Appendix B's closed form for
 //! `f(x) = xᵀAx`.
 
-use crate::objective::{InverseError, Mat2, Objective, Quadratic, Vec2, rotation};
+use crate::objective::{Mat2, Objective, Quadratic, TeleportError, Vec2, rotation};
 use crate::symmetry::{TeleportJet, teleport_jet, try_teleport_jet};
 
 /// One step of Algorithm 2.
@@ -40,7 +40,7 @@ pub fn try_step(
     theta: f64,
     lr: f64,
     theta_lr: f64,
-) -> Result<Alg2Step, InverseError> {
+) -> Result<Alg2Step, TeleportError> {
     Ok(step_from(
         obj,
         try_teleport_jet(obj, x, theta)?,

@@ -202,7 +202,7 @@ pub enum StepError {
     /// A teleport could not be computed (a custom `h`: a fold, or Newton
     /// failing on `h(y) = u`).
     #[error("{0}")]
-    Teleport(#[from] crate::objective::InverseError),
+    Teleport(#[from] crate::objective::TeleportError),
 }
 
 /// An optimizer with its running state (velocity, moments, step count, θ).

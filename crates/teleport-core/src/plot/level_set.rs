@@ -3,7 +3,7 @@
 //! markers and a legend. For File → Export plot and `--export-plot`.
 
 use super::{Chart, Color, Figure, Image, Item, Line, MAX_SIDE, Marker, Markers, Segments};
-use crate::contour::{Grid, auto_levels, contours};
+use crate::contour::{Grid, auto_levels, contours, levels_for};
 use crate::objective::{Objective, Vec2};
 use crate::optim::Trajectory;
 
@@ -28,38 +28,88 @@ pub fn log_ramp(t: f64) -> Color {
 /// [`Item::Image`] of `width` × `height` pixels (each side 1 to
 /// [`MAX_SIDE`]), sampled at pixel centres and shaded with [`log_ramp`] from
 /// the smallest to the largest finite value; where `f` is not finite the
-/// pixel is white.
+/// pixel is white. A typed `f` (of any sign) is shaded by
+/// `log10(f − f_min + ε)` instead, `f_min` the smallest sampled value and
+/// `ε` a millionth of the sampled range ([`f_image`]).
 pub fn log_f_image(obj: &Objective, x: (f64, f64), y: (f64, f64), width: u32, height: u32) -> Item {
+    f_image(obj, x, y, (width, height), true)
+}
+
+/// [`log_f_image`], or with `log` false a colour map of `f` itself (the
+/// gallery's Rastrigin and Styblinski–Tang read better so).
+pub fn f_image(
+    obj: &Objective,
+    x: (f64, f64),
+    y: (f64, f64),
+    (width, height): (u32, u32),
+    log: bool,
+) -> Item {
     let (w, h) = (width.clamp(1, MAX_SIDE), height.clamp(1, MAX_SIDE));
-    let mut logs = Vec::with_capacity(w as usize * h as usize);
+    let mut values = Vec::with_capacity(w as usize * h as usize);
     for j in 0..h {
         let py = y.1 - (f64::from(j) + 0.5) / f64::from(h) * (y.1 - y.0);
         for i in 0..w {
             let px = x.0 + (f64::from(i) + 0.5) / f64::from(w) * (x.1 - x.0);
-            logs.push(obj.f(&Vec2::new(px, py)).max(1e-300).log10());
+            values.push(obj.f(&Vec2::new(px, py)));
+        }
+    }
+    let mut rgba = Vec::with_capacity(values.len() * 4);
+    for c in shade(&values, log, obj.has_h()) {
+        rgba.extend([c.r, c.g, c.b, c.a]);
+    }
+    Image::new(x, y, [w, h], rgba).into()
+}
+
+/// The colour map's colours for sampled values of `f`: [`log_ramp`] from
+/// the smallest to the largest finite value of `log10 f` (`log` and `f =
+/// ‖h‖² ≥ 0`, so `nonnegative`), of `log10(f − f_min + ε)` (`log` and a typed
+/// `f`, which may be negative; `f_min` the smallest sample, `ε` a millionth
+/// of the range), or of `f` itself; white where `f` is not finite. The app's
+/// plot and the exported figure shade with this one function.
+pub fn shade(values: &[f64], log: bool, nonnegative: bool) -> Vec<Color> {
+    let mut logs: Vec<f64> = values
+        .iter()
+        .map(|&v| {
+            if log && nonnegative {
+                v.max(1e-300).log10()
+            } else {
+                v
+            }
+        })
+        .collect();
+    if log && !nonnegative {
+        let finite = || logs.iter().copied().filter(|v| v.is_finite());
+        let min = finite().fold(f64::INFINITY, f64::min);
+        let max = finite().fold(f64::NEG_INFINITY, f64::max);
+        let eps = (1e-6 * (max - min)).max(f64::MIN_POSITIVE);
+        for v in &mut logs {
+            *v = (*v - min + eps).log10();
         }
     }
     let finite = || logs.iter().copied().filter(|v| v.is_finite());
     let lo = finite().fold(f64::INFINITY, f64::min);
     let hi = finite().fold(f64::NEG_INFINITY, f64::max);
     let span = (hi - lo).max(1e-9);
-    let mut rgba = Vec::with_capacity(logs.len() * 4);
-    for v in &logs {
-        let c = if v.is_finite() {
-            log_ramp((v - lo) / span)
-        } else {
-            Color::rgb(255, 255, 255)
-        };
-        rgba.extend([c.r, c.g, c.b, c.a]);
-    }
-    Image::new(x, y, [w, h], rgba).into()
+    logs.iter()
+        .map(|v| {
+            if v.is_finite() {
+                log_ramp((v - lo) / span)
+            } else {
+                Color::rgb(255, 255, 255)
+            }
+        })
+        .collect()
 }
 
 /// The contours of `grid` at `n` [`auto_levels`], one 1 px
 /// [`Item::Segments`] per level: the level-set plot's and the paper
 /// figures' (`figures`), which differ only in grid, count and colour.
 pub(crate) fn contour_items(grid: &Grid, n: usize, color: Color) -> Vec<Item> {
-    let levels = auto_levels(grid, n);
+    level_items(grid, auto_levels(grid, n), color)
+}
+
+/// One 1 px [`Item::Segments`] per level of `levels` on `grid`.
+fn level_items(grid: &Grid, levels: Vec<f64>, color: Color) -> Vec<Item> {
     contours(grid, &levels)
         .into_iter()
         .map(|c| Segments::new(c.segments).color(color).into())
@@ -138,6 +188,8 @@ pub struct LevelSetPlot {
     pub height: u32,
     /// Whether to shade the view with the colour map of log f ([`log_f_image`]).
     pub color_map: bool,
+    /// Whether the colour map shades `log f` (else `f`; see [`f_image`]).
+    pub log_color: bool,
     /// How many contour levels to draw ([`auto_levels`] on a 200 × 200 grid
     /// of the view, as the app does); 0 for none.
     pub contours: usize,
@@ -167,6 +219,7 @@ impl LevelSetPlot {
             width: 1200,
             height: 900,
             color_map: true,
+            log_color: true,
             contours: 16,
             rows: Vec::new(),
             x0: None,
@@ -293,11 +346,13 @@ impl LevelSetPlot {
             // About one sample per 2 pixels, smoothed when drawn.
             let side = |px: f64| ((px / 2.0).round() as u32).clamp(2, 600);
             let (w, h) = (frame.area.r - frame.area.l, frame.area.b - frame.area.t);
-            background.push(log_f_image(&self.objective, x, y, side(w), side(h)));
+            let size = (side(w), side(h));
+            background.push(f_image(&self.objective, x, y, size, self.log_color));
         }
         if self.contours > 0 {
             let grid = Grid::of_objective(&self.objective, [x.0, y.0], [x.1, y.1], 200, 200);
-            background.extend(contour_items(&grid, self.contours, CONTOUR_COLOR));
+            let levels = levels_for(&self.objective, &grid, self.contours);
+            background.extend(level_items(&grid, levels, CONTOUR_COLOR));
         }
         let on_top = std::mem::replace(&mut chart.items, background);
         chart.items.extend(on_top);

@@ -44,7 +44,8 @@ pub use items::{Arrow, Band, HLine, Image, Line, Markers, Segments, Text};
 use legend::*;
 pub(crate) use level_set::contour_items;
 pub use level_set::{
-    CONTOUR_COLOR, LevelSetPlot, LevelSetRow, ORBIT_COLOR, Orbit, log_f_image, log_ramp,
+    CONTOUR_COLOR, LevelSetPlot, LevelSetRow, ORBIT_COLOR, Orbit, f_image, log_f_image, log_ramp,
+    shade,
 };
 use svg::*;
 use ticks::*;

@@ -1,32 +1,82 @@
-//! Level-set teleportation `g_θ(x) = h⁻¹(R_θ h(x))`.
+//! Level-set teleportation `g_θ(x) = h⁻¹(R_θ h(x))`, and for a typed `f`
+//! the flow teleport `g_θ(x) = φ_{θT/2π}(x)` along the level curve
+//! ([`flow`]).
 //!
 //! `f(g_θ x) = f(x)` for every θ, so sweeping θ traces the level set of `f`
 //! through `x` (its orbit), while `‖∇f(g_θ x)‖` changes. Teleport strategies
 //! pick θ: a fixed angle, the global maximizer of `‖∇f‖` (the oracle), or a
-//! few steps of gradient ascent on `‖∇f‖²` as in Zhao et al. 2022.
+//! few steps of gradient ascent on `‖∇f‖²` as in Zhao et al. 2022. Every
+//! function here takes any [`Objective`]; for a typed `f` each follows the
+//! level curve through `x` once ([`flow::LevelCurve`], the last one kept
+//! per thread, so that an oracle search followed by the teleport it
+//! chooses follows the curve once).
 
+pub mod flow;
+
+use std::cell::RefCell;
 use std::f64::consts::{PI, TAU};
+use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
-use crate::objective::{InverseError, Mat2, Objective, Vec2, rotation, rotation_derivative};
+use crate::objective::{
+    Mat2, Objective, TeleportError, TypedF, Vec2, rotation, rotation_derivative,
+};
+use flow::LevelCurve;
 
-/// `g_θ(x) = h⁻¹(R_θ h(x))`. For a custom `h` this is [`try_teleport`],
-/// NaN where that fails.
+/// `g_θ(x) = h⁻¹(R_θ h(x))`. For a custom `h` or a typed `f` this is
+/// [`try_teleport`], NaN where that fails.
 #[inline]
 pub fn teleport(obj: &Objective, x: &Vec2, theta: f64) -> Vec2 {
     match obj {
-        Objective::Custom(_) => try_teleport(obj, x, theta).unwrap_or(NAN2),
+        Objective::Custom(_) | Objective::Formula(_) => try_teleport(obj, x, theta).unwrap_or(NAN2),
         _ => obj.h_inv(&(rotation(theta) * obj.h(x))),
     }
 }
 
 const NAN2: Vec2 = Vec2::new(f64::NAN, f64::NAN);
 
+/// A level curve with the formula and point it was followed for.
+type CachedCurve = (
+    Arc<TypedF>,
+    [u64; 2],
+    Result<Arc<LevelCurve>, TeleportError>,
+);
+
+thread_local! {
+    /// The last level curve followed on this thread. The formula is kept
+    /// alive by the entry, so a pointer match is the same formula.
+    static LAST_CURVE: RefCell<Option<CachedCurve>> = const { RefCell::new(None) };
+}
+
+/// The level curve of `f` through `x` ([`LevelCurve::new`]), reusing the
+/// last one followed on this thread when `f` and `x` are the same (to the
+/// bit): the curve is a pure function of both, so the answer is too.
+pub fn level_curve(f: &Arc<TypedF>, x: &Vec2) -> Result<Arc<LevelCurve>, TeleportError> {
+    let key = [x.x.to_bits(), x.y.to_bits()];
+    let hit = LAST_CURVE.with(|cell| {
+        cell.borrow()
+            .as_ref()
+            .filter(|(g, k, _)| Arc::ptr_eq(g, f) && *k == key)
+            .map(|(_, _, r)| r.clone())
+    });
+    if let Some(curve) = hit {
+        return curve;
+    }
+    let curve = LevelCurve::new(Arc::clone(f), *x).map(Arc::new);
+    LAST_CURVE.with(|cell| *cell.borrow_mut() = Some((Arc::clone(f), key, curve.clone())));
+    curve
+}
+
 /// `g_θ(x)`, or why it cannot be computed: for a custom `h` without a given
 /// inverse, `h(y) = R_θ h(x)` is solved by continuation in θ from `y = x`,
-/// and fails where the path meets a fold or Newton's method fails.
-pub fn try_teleport(obj: &Objective, x: &Vec2, theta: f64) -> Result<Vec2, InverseError> {
+/// and fails where the path meets a fold or Newton's method fails; for a
+/// typed `f`, the level curve through `x` is followed by the flow of `J∇f`
+/// and the call fails where it does not close ([`flow`]).
+pub fn try_teleport(obj: &Objective, x: &Vec2, theta: f64) -> Result<Vec2, TeleportError> {
+    if let Objective::Formula(f) = obj {
+        return level_curve(f, x).map(|c| c.at(theta));
+    }
     Walker::new(obj, x)?.point(theta, None)
 }
 
@@ -41,7 +91,7 @@ struct Walker<'a> {
 }
 
 impl<'a> Walker<'a> {
-    fn new(obj: &'a Objective, x: &Vec2) -> Result<Self, InverseError> {
+    fn new(obj: &'a Objective, x: &Vec2) -> Result<Self, TeleportError> {
         let det0 = match obj {
             Objective::Custom(c) if !c.has_inverse() => c.orientation(x)?,
             _ => 1.0,
@@ -57,7 +107,7 @@ impl<'a> Walker<'a> {
     /// `g_θ(x)`, continued from `near = (θ', g_θ'(x))` when given (else
     /// from `(0, x)`); the closed-form families ignore `near`.
     #[inline(always)]
-    fn point(&self, theta: f64, near: Option<(f64, Vec2)>) -> Result<Vec2, InverseError> {
+    fn point(&self, theta: f64, near: Option<(f64, Vec2)>) -> Result<Vec2, TeleportError> {
         match self.obj {
             Objective::Custom(c) => {
                 let y = match c.given_inverse(&(rotation(theta) * self.u)) {
@@ -70,7 +120,7 @@ impl<'a> Walker<'a> {
                 if y.iter().all(|v| v.is_finite()) {
                     Ok(y)
                 } else {
-                    Err(InverseError::NotFinite { near: self.x })
+                    Err(TeleportError::NotFinite { near: self.x })
                 }
             }
             _ => Ok(self.obj.h_inv(&(rotation(theta) * self.u))),
@@ -106,9 +156,10 @@ impl<'a> Walker<'a> {
 pub struct TeleportJet {
     /// `y = g_θ(x)`.
     pub y: Vec2,
-    /// `∂g/∂x = J_h(y)⁻¹ R_θ J_h(x)`.
+    /// `∂g/∂x = J_h(y)⁻¹ R_θ J_h(x)` (a typed `f`:
+    /// `Dφ_t(x) + (θ/2π) X(y) ∇T(x)ᵀ`, see [`flow`]).
     pub dy_dx: Mat2,
-    /// `∂g/∂θ = J_h(y)⁻¹ R'_θ h(x)`.
+    /// `∂g/∂θ = J_h(y)⁻¹ R'_θ h(x)` (a typed `f`: `T/2π · X(y)`).
     pub dy_dtheta: Vec2,
 }
 
@@ -137,7 +188,20 @@ pub fn try_teleport_jet(
     obj: &Objective,
     x: &Vec2,
     theta: f64,
-) -> Result<TeleportJet, InverseError> {
+) -> Result<TeleportJet, TeleportError> {
+    if let Objective::Formula(f) = obj {
+        let jet = level_curve(f, x)?.jet(theta);
+        let finite = jet
+            .y
+            .iter()
+            .chain(jet.dy_dx.iter())
+            .chain(jet.dy_dtheta.iter());
+        return if finite.into_iter().all(|v| v.is_finite()) {
+            Ok(jet)
+        } else {
+            Err(TeleportError::NotFiniteF { near: *x })
+        };
+    }
     let walker = Walker::new(obj, x)?;
     let y = walker.point(theta, None)?;
     Ok(walker.jet(theta, y))
@@ -147,6 +211,33 @@ pub fn try_teleport_jet(
 #[inline]
 pub fn grad_norm_at(obj: &Objective, x: &Vec2, theta: f64) -> f64 {
     obj.grad(&teleport(obj, x, theta)).norm()
+}
+
+/// `(θ, ‖∇f(g_θ x)‖)` at `n + 1` angles from −π to π (`n` rounded up to
+/// an even number, at least 2), from one walk around the orbit: what the
+/// app's θ plot draws. Only finite values below 1e100 are kept (beyond, a
+/// plot's bounds are unusable).
+pub fn try_grad_norm_curve(
+    obj: &Objective,
+    x: &Vec2,
+    n: usize,
+) -> Result<Vec<[f64; 2]>, TeleportError> {
+    let n = n.max(2).next_multiple_of(2);
+    let keep = |p: &[f64; 2]| p[1].is_finite() && p[1].abs() < 1e100;
+    if let Objective::Formula(f) = obj {
+        let curve = level_curve(f, x)?;
+        return Ok(curve.grad_norm_curve(n).into_iter().filter(keep).collect());
+    }
+    // Points at 2πk/n; the angle −π + 2πk/n is the point at 2π(k + n/2)/n.
+    let ring = try_orbit(obj, x, n)?;
+    Ok((0..=n)
+        .filter_map(|k| {
+            let th = -PI + TAU * k as f64 / n as f64;
+            let p = ring.get((k + n / 2) % n)?;
+            Some([th, obj.grad(p).norm()])
+        })
+        .filter(keep)
+        .collect())
 }
 
 /// `G(θ) = ‖∇f(g_θ x)‖²` and its derivative `G'(θ) = 2 ∇fᵀ H ∂g/∂θ`.
@@ -159,9 +250,13 @@ pub fn grad_norm_sq_and_derivative(obj: &Objective, x: &Vec2, theta: f64) -> (f6
 }
 
 /// `n` points of the orbit of `x` (its level set), at angles `2πk/n`. For
-/// a custom `h` the points up to the first that cannot be computed
-/// ([`try_orbit`] says why).
+/// a custom `h` the points up to the first that cannot be computed; for a
+/// typed `f` none when the level curve does not close ([`try_orbit`] says
+/// why).
 pub fn orbit(obj: &Objective, x: &Vec2, n: usize) -> Vec<Vec2> {
+    if let Objective::Formula(_) = obj {
+        return try_orbit(obj, x, n).unwrap_or_default();
+    }
     if !matches!(obj, Objective::Custom(_)) {
         let u = obj.h(x);
         return (0..n)
@@ -175,7 +270,10 @@ pub fn orbit(obj: &Objective, x: &Vec2, n: usize) -> Vec<Vec2> {
 
 /// [`orbit`], or why the orbit cannot be followed: a fold, a failed Newton
 /// solve, or (custom `h`) a full turn that does not return to `x`.
-pub fn try_orbit(obj: &Objective, x: &Vec2, n: usize) -> Result<Vec<Vec2>, InverseError> {
+pub fn try_orbit(obj: &Objective, x: &Vec2, n: usize) -> Result<Vec<Vec2>, TeleportError> {
+    if let Objective::Formula(f) = obj {
+        return level_curve(f, x).map(|c| c.points(n));
+    }
     let mut out = Vec::with_capacity(n);
     walk_orbit(obj, x, n, &mut out)?;
     Ok(out)
@@ -186,7 +284,7 @@ fn walk_orbit(
     x: &Vec2,
     n: usize,
     out: &mut Vec<Vec2>,
-) -> Result<(), InverseError> {
+) -> Result<(), TeleportError> {
     let walker = Walker::new(obj, x)?;
     let mut near = None;
     for k in 0..n {
@@ -199,7 +297,7 @@ fn walk_orbit(
     if let (Objective::Custom(_), Some(last)) = (obj, near) {
         let end = walker.point(TAU, Some(last))?;
         if (end - x).norm() > 1e-6 * (1.0 + x.norm()) {
-            return Err(InverseError::NotInjective { start: *x, end });
+            return Err(TeleportError::NotInjective { start: *x, end });
         }
     }
     Ok(())
@@ -239,7 +337,7 @@ impl Strategy {
     }
 
     /// [`Self::angle`], or why the orbit of `x` cannot be searched.
-    pub fn try_angle(&self, obj: &Objective, x: &Vec2) -> Result<f64, InverseError> {
+    pub fn try_angle(&self, obj: &Objective, x: &Vec2) -> Result<f64, TeleportError> {
         match *self {
             Self::Angle { theta } => Ok(theta),
             Self::Oracle => try_oracle(obj, x).map(|o| o.theta),
@@ -285,7 +383,10 @@ pub fn oracle(obj: &Objective, x: &Vec2) -> OracleResult {
 /// [`oracle`], or why the orbit of `x` cannot be followed (custom `h` only).
 /// The scan walks the orbit by continuation; each bisection continues from
 /// its lower bracket's point.
-pub fn try_oracle(obj: &Objective, x: &Vec2) -> Result<OracleResult, InverseError> {
+pub fn try_oracle(obj: &Objective, x: &Vec2) -> Result<OracleResult, TeleportError> {
+    if let Objective::Formula(f) = obj {
+        return level_curve(f, x).map(|c| c.oracle());
+    }
     let walker = Walker::new(obj, x)?;
     let step = TAU / ORACLE_SCAN as f64;
     let mut points = Vec::with_capacity(ORACLE_SCAN + 1);
@@ -342,6 +443,19 @@ pub fn dense_scan(obj: &Objective, x: &Vec2, n: usize) -> OracleResult {
         theta: 0.0,
         grad_norm: f64::NEG_INFINITY,
     };
+    if let Objective::Formula(f) = obj {
+        // A curve that does not close scores NaN everywhere (never the best).
+        let curve = level_curve(f, x).ok();
+        for k in 0..n {
+            let theta = TAU * k as f64 / n as f64;
+            let y = curve.as_ref().map_or(NAN2, |c| c.at(theta));
+            let grad_norm = obj.grad(&y).norm();
+            if grad_norm > best.grad_norm {
+                best = OracleResult { theta, grad_norm };
+            }
+        }
+        return best;
+    }
     let walker = Walker::new(obj, x);
     let mut near = None;
     for k in 0..n {
@@ -370,7 +484,7 @@ fn bisect_derivative(
     walker: &Walker<'_>,
     (mut lo, mut y_lo): (f64, Vec2),
     mut hi: f64,
-) -> Result<(f64, Vec2), InverseError> {
+) -> Result<(f64, Vec2), TeleportError> {
     // 60 halvings of an interval of 2π/256 reach below 1e-19: past f64 spacing.
     for _ in 0..60 {
         let mid = 0.5 * (lo + hi);
@@ -403,7 +517,10 @@ pub fn try_ascent(
     theta0: f64,
     lr: f64,
     iters: usize,
-) -> Result<f64, InverseError> {
+) -> Result<f64, TeleportError> {
+    if let Objective::Formula(f) = obj {
+        return level_curve(f, x).map(|c| c.ascent(theta0, lr, iters));
+    }
     let walker = Walker::new(obj, x)?;
     let mut theta = theta0;
     let mut near = None;

@@ -21,13 +21,16 @@ pub const MAX_EXPR_CHARS: usize = 10_000;
 /// and powers each count one level).
 pub const MAX_DEPTH: usize = 200;
 
-/// Which formula of a custom objective: `h[0]`, `h[1]`, `h_inv[0]`, `h_inv[1]`.
+/// Which formula of a custom objective: `h[0]`, `h[1]`, `h_inv[0]`,
+/// `h_inv[1]`, or a typed `f`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum ExprName {
     /// A component of `h`.
     H(usize),
     /// A component of the user's `h⁻¹`.
     HInv(usize),
+    /// The objective `f` itself, typed as one formula.
+    F,
 }
 
 impl std::fmt::Display for ExprName {
@@ -35,6 +38,7 @@ impl std::fmt::Display for ExprName {
         match self {
             Self::H(i) => write!(f, "h[{i}]"),
             Self::HInv(i) => write!(f, "h_inv[{i}]"),
+            Self::F => write!(f, "f"),
         }
     }
 }
@@ -367,7 +371,13 @@ impl Expr {
     /// Evaluates at `(x, y)` over any number type.
     #[inline]
     pub fn eval<T: Scalar>(&self, x: T, y: T) -> T {
-        if self.max_stack <= INLINE_STACK {
+        // The stack is zeroed before each evaluation: a smaller one for the
+        // usual shallow formulas saves most of that (a hyper-dual is six
+        // numbers, and evaluation itself is a few per instruction).
+        if self.max_stack <= 8 {
+            let mut stack = [T::cst(0.0); 8];
+            self.run(x, y, &mut stack)
+        } else if self.max_stack <= INLINE_STACK {
             let mut stack = [T::cst(0.0); INLINE_STACK];
             self.run(x, y, &mut stack)
         } else {

@@ -6,10 +6,11 @@
 //! duals, the Hessian of `f` from second-order (hyper-dual) numbers. Without a
 //! user inverse, `h⁻¹` is Newton's method on `h(x) = u` with backtracking,
 //! continued from the nearest known point (for a teleport, along θ from the
-//! start point); it fails with an [`InverseError`] rather than return a wrong
+//! start point); it fails with a [`TeleportError`] rather than return a wrong
 //! point, and stops when the path would cross a fold (`det J_h` changing sign).
 
 pub mod expr;
+pub mod formula;
 pub mod num;
 
 use std::f64::consts::PI;
@@ -17,6 +18,7 @@ use std::f64::consts::PI;
 use rand::RngExt as _;
 
 pub use expr::{Expr, ExprName, Func, MAX_DEPTH, MAX_EXPR_CHARS, ParseError, ParseErrorKind};
+pub use formula::{KnownMinimum, TEST_FUNCTIONS, TestFunction, TypedF};
 use num::{Dual, Hyper};
 
 use super::{Mat2, Vec2, rotation_derivative};
@@ -60,6 +62,15 @@ pub enum CustomError {
         "h is not invertible: det J_h = 0 at all {CHECK_POINTS} sample points in [-{CHECK_BOX}, {CHECK_BOX}]² (does each formula depend on x and y?)"
     )]
     Singular,
+    /// A typed `f` whose gradient is zero (or not finite) at every sample
+    /// point where `f` is finite: a constant has no level curves.
+    #[error(
+        "f = `{source_text}` is constant: ∇f = 0 at every one of the {CHECK_POINTS} sample points in [-{CHECK_BOX}, {CHECK_BOX}]² where f is finite, so it has no level curves to teleport along"
+    )]
+    Constant {
+        /// The formula (cut to 60 characters).
+        source_text: String,
+    },
     /// The user's `h_inv` is not the inverse of `h`.
     #[error(
         "h_inv is not the inverse of h: at u = ({ux}, {uy}), h(h_inv(u)) = ({hx}, {hy}) (error {e})",
@@ -82,14 +93,23 @@ impl CustomError {
             Self::Parse(e) => e.expr.to_string(),
             Self::NowhereFinite { expr, .. } => expr.to_string(),
             Self::Singular => "h".to_owned(),
+            Self::Constant { .. } => "f".to_owned(),
             Self::WrongInverse { .. } => "h_inv".to_owned(),
         }
     }
 }
 
-/// Why `h⁻¹` could not be computed, or a teleport could not be followed.
+/// The name the `h`-only cases of [`TeleportError`] were first given: `h⁻¹`
+/// by Newton's method and continuation. Kept so that code naming it keeps
+/// working; every teleport now reports a [`TeleportError`].
+pub type InverseError = TeleportError;
+
+/// Why a teleport could not be followed: for a custom `h`, why `h⁻¹` could
+/// not be computed; for a typed `f`, why the level curve through the point
+/// is not a closed orbit of the flow of `J∇f` (or could not be followed
+/// within the integrator's budget).
 #[derive(Clone, Copy, Debug, PartialEq, thiserror::Error)]
-pub enum InverseError {
+pub enum TeleportError {
     /// `J_h` is singular where Newton's method stood.
     #[error("h is not invertible near x = ({x}, {y}): det J_h is 0 or negligible there", x = fmt(near.x), y = fmt(near.y))]
     NotInvertible {
@@ -141,6 +161,75 @@ pub enum InverseError {
         start: Vec2,
         /// Where a full turn ended.
         end: Vec2,
+    },
+    /// A typed `f` has no `h`: `h`, `h⁻¹` and `J_h` are not defined.
+    #[error("f is typed as one formula, not as ‖h‖²: it has no h, h⁻¹ or J_h")]
+    NoH,
+    /// A typed `f` that is not one of the gallery's test functions lists
+    /// no minimum.
+    #[error(
+        "this typed f lists no known minimum (only the gallery's test functions do, when typed exactly as listed)"
+    )]
+    NoKnownMinimum,
+    /// `x` is a critical point of `f` (`∇f = 0` to working precision) that
+    /// is not a non-degenerate minimum or maximum: a saddle, a degenerate
+    /// point, a flat region. Its level set is not a curve through `x`.
+    #[error(
+        "x = ({x}, {y}) is a critical point of f (‖∇f‖ = {g}): a saddle, a degenerate or a flat point, whose level set is not a closed curve to teleport along",
+        x = fmt(at.x), y = fmt(at.y), g = fmt(*grad_norm)
+    )]
+    CriticalPoint {
+        /// The point.
+        at: Vec2,
+        /// `‖∇f‖` there.
+        grad_norm: f64,
+    },
+    /// The level curve through `x` runs into (or within rounding of) a
+    /// critical point of `f`, typically a saddle: at a saddle level the
+    /// curve is not one closed orbit, and near it the flow cannot be told
+    /// from the other branch.
+    #[error(
+        "the level curve through x runs into a critical point of f near ({x}, {y}) (within {ratio} of the curve's extent): a saddle level, not one closed orbit",
+        x = fmt(near.x), y = fmt(near.y), ratio = fmt(*ratio)
+    )]
+    NearCritical {
+        /// The point of the curve nearest the critical point.
+        near: Vec2,
+        /// Its distance to the critical point (Newton's estimate) over the
+        /// extent of the curve followed.
+        ratio: f64,
+    },
+    /// The level curve through `x` does not close: it runs off to infinity.
+    #[error(
+        "the level curve through x does not close: it runs off to infinity (followed to ({x}, {y}), {d} away, without coming back)",
+        x = fmt(near.x), y = fmt(near.y), d = fmt(*distance)
+    )]
+    OpenCurve {
+        /// The last point followed.
+        near: Vec2,
+        /// Its distance from `x`.
+        distance: f64,
+    },
+    /// The level curve through `x` did not close within the integrator's
+    /// budget: too long or too winding to follow.
+    #[error(
+        "the level curve through x did not close within {steps} integration steps (stopped near ({x}, {y})): too long or too winding to follow",
+        x = fmt(near.x), y = fmt(near.y)
+    )]
+    CurveTooLong {
+        /// The steps taken (accepted and rejected).
+        steps: usize,
+        /// Where the integration stopped.
+        near: Vec2,
+    },
+    /// `f` or its derivatives are not finite at `x` or on its level curve.
+    #[error(
+        "f or its derivatives are not finite (overflow, or outside the formula's domain) on the level curve near ({x}, {y})",
+        x = fmt(near.x), y = fmt(near.y)
+    )]
+    NotFiniteF {
+        /// Where.
+        near: Vec2,
     },
 }
 
@@ -354,13 +443,13 @@ impl Custom {
     /// at rounding level (`4ε·s`, `s` the size of the terms of `h`, estimated
     /// as `1 + max(|u| + |J_h|·|y|)`), or below `256ε·s` where no step
     /// decreases it any more.
-    pub fn newton(&self, u: &Vec2, y0: Vec2, max_steps: usize) -> Result<Vec2, InverseError> {
+    pub fn newton(&self, u: &Vec2, y0: Vec2, max_steps: usize) -> Result<Vec2, TeleportError> {
         let mut y = y0;
         let (mut hv, mut j) = self.h_jacobian(&y);
         let mut tight = 0.0;
         for step in 0..max_steps {
             if !(finite2(&hv) && j.iter().all(|v| v.is_finite())) {
-                return Err(InverseError::NotFinite { near: y });
+                return Err(TeleportError::NotFinite { near: y });
             }
             // The rounding of h(y) grows with its terms, which |J|·|y|
             // estimates (10x² − 10y cancels to a small u at large x).
@@ -378,7 +467,7 @@ impl Custom {
             // Singular to working precision next to its entries.
             let regular = det.abs() > f64::EPSILON * jmax * jmax;
             if !regular {
-                return Err(InverseError::NotInvertible { near: y });
+                return Err(TeleportError::NotInvertible { near: y });
             }
             let delta = Mat2::new(j.m22, -j.m12, -j.m21, j.m11) * r / det;
             let mut alpha = 1.0;
@@ -398,7 +487,7 @@ impl Custom {
                 }
                 alpha *= 0.5;
                 if alpha < 1e-6 {
-                    return Err(InverseError::NoConvergence {
+                    return Err(TeleportError::NoConvergence {
                         steps: step + 1,
                         near: y,
                     });
@@ -408,7 +497,7 @@ impl Custom {
         if (u - hv).norm() <= tight {
             Ok(y)
         } else {
-            Err(InverseError::NoConvergence {
+            Err(TeleportError::NoConvergence {
                 steps: max_steps,
                 near: y,
             })
@@ -428,7 +517,7 @@ impl Custom {
         max_step: f64,
         target: impl Fn(f64) -> Vec2,
         d_target: impl Fn(f64) -> Vec2,
-    ) -> Result<Vec2, InverseError> {
+    ) -> Result<Vec2, TeleportError> {
         let (mut s, mut y) = (s0, y0);
         let (sign0, det_start) = (det0.signum(), det0.abs());
         let mut step = max_step.copysign(s1 - s0);
@@ -467,7 +556,7 @@ impl Custom {
                     }
                 }
             } else {
-                last_err = Some(InverseError::NotFinite { near: y });
+                last_err = Some(TeleportError::NotFinite { near: y });
                 None
             };
             match ok {
@@ -484,14 +573,14 @@ impl Custom {
                         let d = self.det_jacobian(&y);
                         let degenerate = d.is_nan() || d.abs() <= 1e-2 * det_start;
                         if folded || degenerate {
-                            return Err(InverseError::Fold { near: y });
+                            return Err(TeleportError::Fold { near: y });
                         }
-                        return Err(last_err.unwrap_or(InverseError::Fold { near: y }));
+                        return Err(last_err.unwrap_or(TeleportError::Fold { near: y }));
                     }
                 }
             }
         }
-        Err(InverseError::TooWinding {
+        Err(TeleportError::TooWinding {
             steps: MAX_CONTINUATION_STEPS,
             near: y,
         })
@@ -500,12 +589,12 @@ impl Custom {
     /// `det J_h(p)`, or an error when it is zero or not finite: the
     /// orientation a continuation from `p` keeps, and the scale it judges a
     /// vanishing determinant by.
-    pub fn orientation(&self, p: &Vec2) -> Result<f64, InverseError> {
+    pub fn orientation(&self, p: &Vec2) -> Result<f64, TeleportError> {
         let d = self.det_jacobian(p);
         if !d.is_finite() {
-            Err(InverseError::NotFinite { near: *p })
+            Err(TeleportError::NotFinite { near: *p })
         } else if d == 0.0 {
-            Err(InverseError::NotInvertible { near: *p })
+            Err(TeleportError::NotInvertible { near: *p })
         } else {
             Ok(d)
         }
@@ -520,7 +609,7 @@ impl Custom {
         from: (f64, Vec2),
         theta1: f64,
         det0: f64,
-    ) -> Result<Vec2, InverseError> {
+    ) -> Result<Vec2, TeleportError> {
         if *u == Vec2::zeros() {
             return Ok(from.1);
         }
@@ -541,12 +630,12 @@ impl Custom {
 
     /// `h⁻¹(u)` by continuation from a known point `start`: along the
     /// segment from `h(start)` to `u`.
-    pub fn h_inv_from(&self, u: &Vec2, start: Vec2) -> Result<Vec2, InverseError> {
+    pub fn h_inv_from(&self, u: &Vec2, start: Vec2) -> Result<Vec2, TeleportError> {
         if let Some(y) = self.given_inverse(u) {
             return if finite2(&y) {
                 Ok(y)
             } else {
-                Err(InverseError::NotFinite { near: start })
+                Err(TeleportError::NotFinite { near: start })
             };
         }
         let det0 = self.orientation(&start)?;
@@ -564,7 +653,7 @@ impl Custom {
 
     /// `h⁻¹(u)` (the user's inverse, or by continuation from the origin;
     /// where that fails, from the first few construction sample points).
-    pub fn h_inv(&self, u: &Vec2) -> Result<Vec2, InverseError> {
+    pub fn h_inv(&self, u: &Vec2) -> Result<Vec2, TeleportError> {
         let first = self.h_inv_from(u, Vec2::zeros());
         if first.is_ok() || self.h_inv.is_some() {
             return first;
@@ -573,7 +662,7 @@ impl Custom {
             .into_iter()
             .take(8)
             .find_map(|start| self.h_inv_from(u, start).ok())
-            .ok_or_else(|| first.err().unwrap_or(InverseError::NotFinite { near: *u }))
+            .ok_or_else(|| first.err().unwrap_or(TeleportError::NotFinite { near: *u }))
     }
 }
 
