@@ -9,9 +9,10 @@ use image::AnimationDecoder;
 use teleport_core::anim::AnimFormat;
 use teleport_core::objective::{Objective, Preset, Vec2};
 use teleport_core::optim::{Record, Trajectory};
+use teleport_core::plot::surface::{Camera, SurfacePlot};
 use teleport_core::plot::{
     AnimationError, LevelSetPlot, LevelSetRow, Orbit, PALETTE, level_set_animation,
-    level_set_frames,
+    level_set_frames, surface_playback_animation,
 };
 use teleport_core::symmetry::{orbit, teleport};
 
@@ -156,6 +157,33 @@ fn the_bytes_do_not_depend_on_the_thread_count() {
             assert!(one == many, "{format:?} on {threads} threads");
         }
     }
+}
+
+/// The 3D playback: one frame per plot, the same bytes on one thread as on
+/// three, and a frame that changes as the rows grow.
+#[test]
+fn the_surface_playback_has_a_frame_per_step() {
+    let plots = playback(3, (200, 150));
+    let mut surface = SurfacePlot::from_level_set(&plots[0]);
+    surface.facets = 12;
+    surface.camera = Camera {
+        azimuth_deg: -100.0,
+        elevation_deg: 40.0,
+        zoom: 1.0,
+    };
+    let delays = vec![200; plots.len()];
+    let one = surface_playback_animation(&plots, &surface, &delays, AnimFormat::Apng, 1).unwrap();
+    let three = surface_playback_animation(&plots, &surface, &delays, AnimFormat::Apng, 3).unwrap();
+    assert!(one == three);
+    let decoded: Vec<_> = image::codecs::png::PngDecoder::new(std::io::Cursor::new(&one))
+        .unwrap()
+        .apng()
+        .unwrap()
+        .into_frames()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert_eq!(decoded.len(), plots.len());
+    assert_ne!(decoded[0].buffer(), decoded[3].buffer());
 }
 
 #[test]

@@ -35,6 +35,7 @@ mod items;
 mod legend;
 mod level_set;
 mod playback;
+pub mod surface;
 mod svg;
 mod ticks;
 
@@ -47,7 +48,10 @@ pub(crate) use level_set::contour_items;
 pub use level_set::{
     CONTOUR_COLOR, LevelSetPlot, LevelSetRow, ORBIT_COLOR, Orbit, log_f_image, log_ramp,
 };
-pub use playback::{AnimationError, all_cores, level_set_animation, level_set_frames};
+pub use playback::{
+    AnimationError, all_cores, level_set_animation, level_set_frames, surface_orbit_animation,
+    surface_playback_animation,
+};
 use svg::*;
 use ticks::*;
 pub use ticks::{format_tick, linear_ticks, log_ticks};

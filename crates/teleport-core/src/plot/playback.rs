@@ -1,5 +1,6 @@
-//! Animations drawn without a window: a playback of the level-set plot,
-//! rendered frame by frame on every core and encoded as GIF or APNG by [`crate::anim::AnimEncoder`].
+//! Animations drawn without a window: a playback of the level-set plot, and
+//! of the 3D surface ([`super::surface`]), rendered frame by frame on every
+//! core and encoded as GIF or APNG by [`crate::anim::AnimEncoder`].
 //!
 //! The caller describes each frame as a [`LevelSetPlot`] (every row's
 //! trajectory up to that step, the current point and its orbit). Frames
@@ -40,6 +41,7 @@ use std::collections::HashMap;
 use std::sync::mpsc::sync_channel;
 
 use super::level_set::drawn_view;
+use super::surface::{SurfaceError, SurfaceMesh, SurfacePlot};
 use super::{Backdrop, Figure, LevelSetPlot, PlotError};
 use crate::anim::{AnimEncoder, AnimError, AnimFormat, RgbaFrame};
 use crate::eval::map_pooled;
@@ -61,6 +63,9 @@ pub enum AnimationError {
     /// A frame could not be drawn.
     #[error(transparent)]
     Plot(#[from] PlotError),
+    /// A surface frame could not be built.
+    #[error(transparent)]
+    Surface(#[from] SurfaceError),
     /// The encoder failed.
     #[error(transparent)]
     Encode(#[from] AnimError),
@@ -106,6 +111,82 @@ pub fn level_set_animation(
     encode_streamed(size, delays_ms, format, threads, |batch| {
         level_set_batch(plots, &groups, batch, threads, &mut cache)
     })
+}
+
+/// The 3D playback of `plots` ([`SurfacePlot::from_level_set`] with
+/// `surface`'s camera, facets, height scale and layers): frame `k` shows
+/// what plot `k` shows, lifted onto the surface; frames that share the
+/// objective and view share one mesh. As [`level_set_animation`] otherwise.
+pub fn surface_playback_animation(
+    plots: &[LevelSetPlot],
+    surface: &SurfacePlot,
+    delays_ms: &[u32],
+    format: AnimFormat,
+    threads: usize,
+) -> Result<Vec<u8>, AnimationError> {
+    check_frames(plots.len(), delays_ms)?;
+    let scenes: Vec<SurfacePlot> = plots.iter().map(|p| surface.with_level_set(p)).collect();
+    let size = scenes.first().map_or((0, 0), |s| (s.width, s.height));
+    let groups = backdrop_groups(&scenes, SurfacePlot::same_mesh);
+    let mut meshes: HashMap<usize, SurfaceMesh> = HashMap::new();
+    encode_streamed(size, delays_ms, format, threads, |batch| {
+        let needed = needed_groups(&groups, &batch);
+        meshes.retain(|g, _| needed.contains(g));
+        let missing: Vec<usize> = needed
+            .iter()
+            .copied()
+            .filter(|g| !meshes.contains_key(g))
+            .collect();
+        let built = map_pooled(&missing, threads, |&g| scenes[g].mesh());
+        for (g, mesh) in missing.into_iter().zip(built) {
+            meshes.insert(g, mesh?);
+        }
+        let frames: Vec<usize> = batch.collect();
+        let meshes = &meshes;
+        map_pooled(&frames, threads, |&k| {
+            let mesh = meshes
+                .get(&groups[k])
+                .ok_or(PlotError::Encode("a frame lost its mesh".into()))?;
+            let scene = scenes[k].scene_on(mesh);
+            Ok(rgba_frame(super::surface::render_scene(&scene)?))
+        })
+        .into_iter()
+        .collect()
+    })
+}
+
+/// One turn of the camera around `plot`'s surface in `frames` frames (at
+/// least one), each shown `delay_ms` milliseconds: frame `k` looks from
+/// azimuth `plot.camera.azimuth_deg + 360·k/frames`, at the plot's
+/// elevation and zoom. The mesh is built once; frames are drawn on
+/// `threads` threads; the same bytes whatever the thread count.
+pub fn surface_orbit_animation(
+    plot: &SurfacePlot,
+    frames: u32,
+    delay_ms: u32,
+    format: AnimFormat,
+    threads: usize,
+) -> Result<Vec<u8>, AnimationError> {
+    let frames = frames.max(1);
+    let mesh = plot.mesh()?;
+    let delays = vec![delay_ms; frames as usize];
+    encode_streamed(
+        (plot.width, plot.height),
+        &delays,
+        format,
+        threads,
+        |batch| {
+            let ks: Vec<usize> = batch.collect();
+            map_pooled(&ks, threads, |&k| {
+                let mut camera = plot.camera;
+                camera.azimuth_deg += 360.0 * k as f64 / f64::from(frames);
+                let scene = plot.scene_with_camera(&mesh, camera);
+                Ok(rgba_frame(super::surface::render_scene(&scene)?))
+            })
+            .into_iter()
+            .collect()
+        },
+    )
 }
 
 /// An error when there is no frame or the delays do not match the frames.
