@@ -642,6 +642,11 @@ fn non_finite_regions_draw_without_nan() {
         let mesh = plot.mesh_with(holed).unwrap();
         check(&plot.scene_on(&mesh));
     }
+    // Nothing finite at all: no facet, no rim, no contour, still no NaN.
+    let mesh = plot.mesh_with(|_, _| f64::NAN).unwrap();
+    let scene = plot.scene_on(&mesh);
+    assert!(scene.facets.is_empty());
+    check(&scene);
     let sqrt = Objective::Custom(std::sync::Arc::new(
         Custom::new(["sqrt(x)", "y"], None).unwrap(),
     ));
@@ -761,4 +766,30 @@ fn the_orbit_animation_turns_once_and_does_not_depend_on_threads() {
         apng,
         surface_orbit_animation(&plot, 3, 100, AnimFormat::Apng, 1).unwrap()
     );
+}
+
+/// Writes sample pictures of the surface to `surface-samples` in the
+/// system's temporary folder for a visual check: PNGs from three cameras,
+/// the SVG, and a turn of the camera as a GIF.
+#[test]
+#[ignore]
+fn sample_pictures() {
+    let dir = std::env::temp_dir().join("surface-samples");
+    std::fs::create_dir_all(&dir).unwrap();
+    let mut plot = ellipse_plot();
+    (plot.width, plot.height, plot.facets) = (1200, 900, 64);
+    plot.title = "GD + teleport on the fixed ellipse: each teleport is a horizontal move".into();
+    for (name, cam) in [
+        ("default", CAMERAS[0]),
+        ("low", CAMERAS[1]),
+        ("high", CAMERAS[2]),
+    ] {
+        plot.camera = camera(cam);
+        std::fs::write(dir.join(format!("{name}.png")), plot.to_png().unwrap()).unwrap();
+    }
+    plot.camera = camera(CAMERAS[0]);
+    std::fs::write(dir.join("default.svg"), plot.to_svg().unwrap()).unwrap();
+    (plot.width, plot.height) = (640, 480);
+    let gif = surface_orbit_animation(&plot, 36, 100, AnimFormat::Gif, 2).unwrap();
+    std::fs::write(dir.join("orbit.gif"), gif).unwrap();
 }

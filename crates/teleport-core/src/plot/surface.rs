@@ -1679,11 +1679,19 @@ fn axis_labels(out: &mut Vec<Primitive>, mesh: &SurfaceMesh, projection: &Projec
     let heights = mesh.heights;
     let (lo, hi) = heights.z;
     let ticks: Vec<(f64, String)> = if heights.log {
-        let (a, b) = (lo.ceil() as i64, hi.floor() as i64);
+        // Whole decades of f − shift, each where its height is
+        // (log₁₀ of the value plus the offset), so that a label reads f there.
+        let top = (10f64.powf(hi) - heights.offset).max(heights.offset);
+        let (a, b) = (
+            heights.offset.log10().ceil() as i64,
+            top.log10().floor() as i64,
+        );
         let every = ((b - a) / 4 + 1).max(1);
         (a..=b)
             .filter(|k| (k - a) % every == 0)
-            .map(|k| (k as f64, crate::numfmt::decade(k)))
+            .map(|k| ((10f64.powi(k as i32) + heights.offset).log10(), k))
+            .filter(|(z, _)| *z >= lo && *z <= hi)
+            .map(|(z, k)| (z, crate::numfmt::decade(k)))
             .collect()
     } else {
         let ticks = linear_ticks(lo, hi, 4);
@@ -1709,17 +1717,12 @@ fn axis_labels(out: &mut Vec<Primitive>, mesh: &SurfaceMesh, projection: &Projec
         out.extend(text([s[0] - 8.0, s[1]], &label, TICK_PX, [1.0, 0.5]));
     }
     let top = projection.screen_from_world([x, y, hi]);
-    let shifted = if heights.shift != 0.0 {
-        " (shifted)"
-    } else {
-        ""
+    let name = match (heights.log, heights.shift != 0.0) {
+        (false, _) => "f",
+        (true, false) => "f (log scale)",
+        (true, true) => "f − min f (log scale)",
     };
-    let name = if heights.log {
-        format!("f (log){shifted}")
-    } else {
-        "f".to_owned()
-    };
-    out.extend(text([top[0], top[1] - 14.0], &name, LABEL_PX, [0.5, 1.0]));
+    out.extend(text([top[0], top[1] - 14.0], name, LABEL_PX, [0.5, 1.0]));
 }
 
 /// Every how many ticks to label so that labelled ticks lie at least
