@@ -12,7 +12,7 @@ use teleport_core::optim::{Record, Trajectory};
 use teleport_core::plot::surface::{Camera, SurfacePlot};
 use teleport_core::plot::{
     AnimationError, LevelSetPlot, LevelSetRow, Orbit, PALETTE, level_set_animation,
-    level_set_frames, surface_playback_animation,
+    level_set_animation_with, level_set_frames, surface_playback_animation,
 };
 use teleport_core::symmetry::{orbit, teleport};
 
@@ -184,6 +184,29 @@ fn the_surface_playback_has_a_frame_per_step() {
         .unwrap();
     assert_eq!(decoded.len(), plots.len());
     assert_ne!(decoded[0].buffer(), decoded[3].buffer());
+}
+
+/// The progress callback hears of every batch, ending at every frame, and
+/// stops the animation when it says so.
+#[test]
+fn progress_is_reported_and_can_cancel() {
+    let plots = playback(6, (120, 90));
+    let delays = vec![100; plots.len()];
+    let mut heard = vec![];
+    level_set_animation_with(&plots, &delays, AnimFormat::Gif, 2, &mut |done, all| {
+        heard.push((done, all));
+        true
+    })
+    .unwrap();
+    assert_eq!(heard.last(), Some(&(7, 7)));
+    assert!(heard.windows(2).all(|w| w[0].0 < w[1].0), "{heard:?}");
+    let mut calls = 0;
+    let stopped = level_set_animation_with(&plots, &delays, AnimFormat::Apng, 1, &mut |_, _| {
+        calls += 1;
+        false
+    });
+    assert!(matches!(stopped, Err(AnimationError::Cancelled)));
+    assert_eq!(calls, 1);
 }
 
 #[test]

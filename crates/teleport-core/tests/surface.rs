@@ -725,6 +725,12 @@ fn bad_input_is_an_error_and_extreme_cameras_are_clamped() {
         ..Camera::default()
     };
     assert_eq!(low.checked().unwrap().elevation_deg, 5.0);
+    let scale = "cubic".parse::<ZScale>().unwrap_err().to_string();
+    assert_eq!(
+        scale,
+        "unknown height scale `cubic`; expected one of auto, linear, log"
+    );
+    assert_eq!("log".parse::<ZScale>().unwrap(), ZScale::Log);
     // A camera that is not finite draws from the default one.
     let nan = SurfacePlot {
         camera: Camera {

@@ -49,8 +49,9 @@ pub use level_set::{
     CONTOUR_COLOR, LevelSetPlot, LevelSetRow, ORBIT_COLOR, Orbit, log_f_image, log_ramp,
 };
 pub use playback::{
-    AnimationError, all_cores, level_set_animation, level_set_frames, surface_orbit_animation,
-    surface_playback_animation,
+    AnimationError, Progress, all_cores, level_set_animation, level_set_animation_with,
+    level_set_frames, surface_orbit_animation, surface_orbit_animation_with,
+    surface_playback_animation, surface_playback_animation_with,
 };
 use svg::*;
 use ticks::*;

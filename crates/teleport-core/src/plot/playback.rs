@@ -69,7 +69,15 @@ pub enum AnimationError {
     /// The encoder failed.
     #[error(transparent)]
     Encode(#[from] AnimError),
+    /// The progress callback asked to stop.
+    #[error("the animation was cancelled")]
+    Cancelled,
 }
+
+/// Told `(frames drawn, frames in all)` after each batch of frames goes to
+/// the encoder; returning `false` stops the animation
+/// ([`AnimationError::Cancelled`]). It runs on the calling thread.
+pub type Progress<'a> = &'a mut dyn FnMut(usize, usize) -> bool;
 
 /// Every core this process may use: what callers pass as `threads` to draw
 /// on all of them.
@@ -104,13 +112,24 @@ pub fn level_set_animation(
     format: AnimFormat,
     threads: usize,
 ) -> Result<Vec<u8>, AnimationError> {
+    level_set_animation_with(plots, delays_ms, format, threads, &mut |_, _| true)
+}
+
+/// [`level_set_animation`], reporting its progress to `progress`, which
+/// may stop it.
+pub fn level_set_animation_with(
+    plots: &[LevelSetPlot],
+    delays_ms: &[u32],
+    format: AnimFormat,
+    threads: usize,
+    progress: Progress,
+) -> Result<Vec<u8>, AnimationError> {
     check_frames(plots.len(), delays_ms)?;
     let size = plots.first().map_or((0, 0), |p| (p.width, p.height));
     let groups = backdrop_groups(plots, LevelSetPlot::same_backdrop);
     let mut cache = HashMap::new();
-    encode_streamed(size, delays_ms, format, threads, |batch| {
-        level_set_batch(plots, &groups, batch, threads, &mut cache)
-    })
+    let render = |batch| level_set_batch(plots, &groups, batch, threads, &mut cache);
+    encode_streamed(size, delays_ms, format, threads, render, progress)
 }
 
 /// The 3D playback of `plots` ([`SurfacePlot::from_level_set`] with
@@ -124,12 +143,25 @@ pub fn surface_playback_animation(
     format: AnimFormat,
     threads: usize,
 ) -> Result<Vec<u8>, AnimationError> {
+    surface_playback_animation_with(plots, surface, delays_ms, format, threads, &mut |_, _| true)
+}
+
+/// [`surface_playback_animation`], reporting its progress to `progress`,
+/// which may stop it.
+pub fn surface_playback_animation_with(
+    plots: &[LevelSetPlot],
+    surface: &SurfacePlot,
+    delays_ms: &[u32],
+    format: AnimFormat,
+    threads: usize,
+    progress: Progress,
+) -> Result<Vec<u8>, AnimationError> {
     check_frames(plots.len(), delays_ms)?;
     let scenes: Vec<SurfacePlot> = plots.iter().map(|p| surface.with_level_set(p)).collect();
     let size = scenes.first().map_or((0, 0), |s| (s.width, s.height));
     let groups = backdrop_groups(&scenes, SurfacePlot::same_mesh);
     let mut meshes: HashMap<usize, SurfaceMesh> = HashMap::new();
-    encode_streamed(size, delays_ms, format, threads, |batch| {
+    let render = |batch: std::ops::Range<usize>| {
         let needed = needed_groups(&groups, &batch);
         meshes.retain(|g, _| needed.contains(g));
         let missing: Vec<usize> = needed
@@ -152,7 +184,8 @@ pub fn surface_playback_animation(
         })
         .into_iter()
         .collect()
-    })
+    };
+    encode_streamed(size, delays_ms, format, threads, render, progress)
 }
 
 /// One turn of the camera around `plot`'s surface in `frames` frames (at
@@ -167,26 +200,35 @@ pub fn surface_orbit_animation(
     format: AnimFormat,
     threads: usize,
 ) -> Result<Vec<u8>, AnimationError> {
+    surface_orbit_animation_with(plot, frames, delay_ms, format, threads, &mut |_, _| true)
+}
+
+/// [`surface_orbit_animation`], reporting its progress to `progress`, which
+/// may stop it.
+pub fn surface_orbit_animation_with(
+    plot: &SurfacePlot,
+    frames: u32,
+    delay_ms: u32,
+    format: AnimFormat,
+    threads: usize,
+    progress: Progress,
+) -> Result<Vec<u8>, AnimationError> {
     let frames = frames.max(1);
     let mesh = plot.mesh()?;
     let delays = vec![delay_ms; frames as usize];
-    encode_streamed(
-        (plot.width, plot.height),
-        &delays,
-        format,
-        threads,
-        |batch| {
-            let ks: Vec<usize> = batch.collect();
-            map_pooled(&ks, threads, |&k| {
-                let mut camera = plot.camera;
-                camera.azimuth_deg += 360.0 * k as f64 / f64::from(frames);
-                let scene = plot.scene_with_camera(&mesh, camera);
-                Ok(rgba_frame(super::surface::render_scene(&scene)?))
-            })
-            .into_iter()
-            .collect()
-        },
-    )
+    let render = |batch: std::ops::Range<usize>| {
+        let ks: Vec<usize> = batch.collect();
+        map_pooled(&ks, threads, |&k| {
+            let mut camera = plot.camera;
+            camera.azimuth_deg += 360.0 * k as f64 / f64::from(frames);
+            let scene = plot.scene_with_camera(&mesh, camera);
+            Ok(rgba_frame(super::surface::render_scene(&scene)?))
+        })
+        .into_iter()
+        .collect()
+    };
+    let size = (plot.width, plot.height);
+    encode_streamed(size, &delays, format, threads, render, progress)
 }
 
 /// An error when there is no frame or the delays do not match the frames.
@@ -302,13 +344,14 @@ pub(super) fn rgba_frame(pixmap: tiny_skia::Pixmap) -> RgbaFrame {
 
 /// Draws the frames batch by batch with `render_batch` and encodes them in
 /// order on a thread of their own, which writes one batch while the next
-/// is drawn.
+/// is drawn; `progress` hears of each batch and may stop.
 fn encode_streamed(
     (width, height): (u32, u32),
     delays_ms: &[u32],
     format: AnimFormat,
     threads: usize,
     mut render_batch: impl FnMut(std::ops::Range<usize>) -> Result<Vec<RgbaFrame>, AnimationError>,
+    progress: Progress,
 ) -> Result<Vec<u8>, AnimationError> {
     let count = delays_ms.len();
     if count == 0 {
@@ -326,7 +369,7 @@ fn encode_streamed(
         });
         let mut drawn = Ok(());
         'batches: for batch in batches(count, threads) {
-            let delays = &delays_ms[batch.clone()];
+            let (delays, done) = (&delays_ms[batch.clone()], batch.end);
             match render_batch(batch) {
                 Ok(frames) => {
                     for (frame, &delay) in frames.into_iter().zip(delays) {
@@ -334,6 +377,10 @@ fn encode_streamed(
                         if tx.send((frame, delay)).is_err() {
                             break 'batches;
                         }
+                    }
+                    if !progress(done, count) {
+                        drawn = Err(AnimationError::Cancelled);
+                        break;
                     }
                 }
                 Err(e) => {

@@ -52,6 +52,7 @@
 
 use std::sync::Arc;
 
+use serde::{Deserialize, Serialize};
 use tiny_skia::{PathBuilder, Pixmap};
 
 use super::canvas::{Canvas, Style, Surface};
@@ -130,8 +131,9 @@ pub enum SurfaceError {
 /// from the box's centre, where `a` is the azimuth and `e` the elevation
 /// (matplotlib's convention: azimuth −90° looks along +y, with x to the
 /// right). The elevation is clamped to [`ELEVATION_MIN_DEG`]..[`ELEVATION_MAX_DEG`];
-/// zoom 1 fits the box into the picture at every azimuth.
-#[derive(Clone, Copy, Debug, PartialEq)]
+/// zoom 1 fits the box into the picture at every azimuth. Serializes as
+/// `{"azimuth_deg": …, "elevation_deg": …, "zoom": …}`.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Camera {
     /// The angle of the viewing direction around the vertical, in degrees,
     /// counterclockwise from +x.
@@ -177,8 +179,10 @@ impl Camera {
     }
 }
 
-/// How the surface's height reads `f`.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+/// How the surface's height reads `f`: `auto`, `linear` or `log` in files
+/// and on the command line.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum ZScale {
     /// The logarithm when the finite values on the grid span more than two
     /// decades (from their 1st percentile to their largest, both shifted
@@ -193,6 +197,22 @@ pub enum ZScale {
     /// that depth instead of falling to −∞ where `f` reaches 0.
     Log,
 }
+
+impl ZScale {
+    /// Every scale, in menu order.
+    pub const ALL: [Self; 3] = [Self::Auto, Self::Linear, Self::Log];
+
+    /// The name used in files and on the command line.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Auto => "auto",
+            Self::Linear => "linear",
+            Self::Log => "log",
+        }
+    }
+}
+
+from_str_by_name!(ZScale, "height scale");
 
 /// A box in world coordinates.
 #[derive(Clone, Copy, Debug, PartialEq)]
