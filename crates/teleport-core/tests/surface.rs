@@ -468,19 +468,75 @@ fn every_finite_cell_yields_one_facet() {
             let [i, j] = facet.cell;
             assert!(finite(i, j) && !seen[j * n + i], "{cam:?}: cell {i}, {j}");
             seen[j * n + i] = true;
-            let Primitive::Polygon { points, .. } = &scene.primitives[facet.primitive] else {
-                panic!("a facet is a polygon");
-            };
             let corners = [(i, j), (i + 1, j), (i + 1, j + 1), (i, j + 1)];
-            for (p, &(a, b)) in points.iter().zip(&corners) {
-                let [x, y] = xy(a, b);
-                let z = mesh.heights().z_of_f(holed(x, y)).unwrap();
-                let want = project(&scene, [x, y, z]);
-                let got = [f64::from(p[0]), f64::from(p[1])];
-                assert!((got[0] - want[0]).hypot(got[1] - want[1]) < 0.01, "{cam:?}");
+            let want: Vec<[f64; 2]> = corners
+                .iter()
+                .map(|&(a, b)| {
+                    let [x, y] = xy(a, b);
+                    let z = mesh.heights().z_of_f(holed(x, y)).unwrap();
+                    project(&scene, [x, y, z])
+                })
+                .collect();
+            // One quadrilateral of the corners, or two triangles that split
+            // it along the diagonal from the lower-left corner.
+            let shapes: Vec<Vec<usize>> = if facet.triangles {
+                vec![vec![0, 1, 2], vec![0, 2, 3]]
+            } else {
+                vec![vec![0, 1, 2, 3]]
+            };
+            let mut drawn: Vec<Vec<[f32; 2]>> = shapes
+                .iter()
+                .enumerate()
+                .map(|(k, _)| match &scene.primitives[facet.primitive + k] {
+                    Primitive::Polygon { points, .. } => points.clone(),
+                    other => panic!("a facet is polygons: {other:?}"),
+                })
+                .collect();
+            // The farther triangle comes first, which may be either.
+            let second_corner = drawn[0][1].map(f64::from);
+            let off = (second_corner[0] - want[1][0]).hypot(second_corner[1] - want[1][1]);
+            if facet.triangles && off > 0.01 {
+                drawn.swap(0, 1);
+            }
+            for (shape, points) in shapes.iter().zip(&drawn) {
+                assert!(convex(points), "{cam:?}: cell {i}, {j} is not convex");
+                for (&v, p) in shape.iter().zip(points) {
+                    let got = [f64::from(p[0]), f64::from(p[1])];
+                    let d = (got[0] - want[v][0]).hypot(got[1] - want[v][1]);
+                    assert!(d < 0.01, "{cam:?}: cell {i}, {j} corner {v} off by {d}");
+                }
             }
         }
     }
+    // The Rosenbrock valley's walls do, seen from the default camera: the
+    // quadrilaterals there cross themselves and come as two triangles each,
+    // every polygon convex.
+    let mut plot = SurfacePlot::new(Preset::Rosenbrock.objective(), (-2.0, 2.0), (-1.0, 3.0));
+    (plot.width, plot.height) = (600, 450);
+    let scene = plot.scene().unwrap();
+    let split = scene.facets.iter().filter(|f| f.triangles).count();
+    assert!(split > 10, "{split} facets split");
+    for facet in &scene.facets {
+        for k in 0..1 + usize::from(facet.triangles) {
+            let Primitive::Polygon { points, .. } = &scene.primitives[facet.primitive + k] else {
+                panic!("a facet is polygons");
+            };
+            assert_eq!(points.len(), if facet.triangles { 3 } else { 4 });
+            assert!(convex(points), "cell {:?}", facet.cell);
+        }
+    }
+}
+
+/// Whether a polygon turns the same way at every corner.
+fn convex(points: &[[f32; 2]]) -> bool {
+    let n = points.len();
+    let turns: Vec<f64> = (0..n)
+        .map(|k| {
+            let [a, b, c] = [0, 1, 2].map(|d| points[(k + d) % n].map(f64::from));
+            (b[0] - a[0]) * (c[1] - b[1]) - (b[1] - a[1]) * (c[0] - b[0])
+        })
+        .collect();
+    turns.iter().all(|&t| t >= -1e-6) || turns.iter().all(|&t| t <= 1e-6)
 }
 
 /// The teleport keeps f, so its jump is horizontal: both ends (and the

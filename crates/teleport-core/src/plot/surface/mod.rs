@@ -622,13 +622,19 @@ pub enum Primitive {
     },
 }
 
-/// A facet of a scene: which primitive draws which grid cell.
+/// A facet of a scene: which primitives draw which grid cell.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct FacetRef {
-    /// The index of its [`Primitive::Polygon`] in [`SurfaceScene::primitives`].
+    /// The index of its (first) [`Primitive::Polygon`] in
+    /// [`SurfaceScene::primitives`].
     pub primitive: usize,
     /// The cell `(i, j)`, counted from the lower left of the view.
     pub cell: [usize; 2],
+    /// Whether it is drawn as two triangles (`primitive` and the next one)
+    /// rather than one quadrilateral: where the surface folds over as seen
+    /// by the camera, its projected quadrilateral is not convex. Every
+    /// facet polygon is convex.
+    pub triangles: bool,
 }
 
 /// A surface ready to paint: primitives in draw order ([`SurfacePlot::scene_on`]).

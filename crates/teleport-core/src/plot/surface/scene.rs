@@ -249,16 +249,36 @@ pub(super) fn build_scene(
             if let Some(points) = points {
                 let lit = dot(mesh.normals[c], light).max(0.0);
                 let fill = shade(base, 0.72 + 0.28 * lit);
-                facets.push(FacetRef {
-                    primitive: out.len(),
-                    cell: [i, j],
-                });
-                out.push(Primitive::Polygon {
+                let facet = |points: Vec<[f32; 2]>| Primitive::Polygon {
                     points,
                     fill,
                     outline: None,
                     antialias: false,
+                };
+                let convex = is_convex(&k.map(|k| screen[k]));
+                facets.push(FacetRef {
+                    primitive: out.len(),
+                    cell: [i, j],
+                    triangles: !convex,
                 });
+                if convex {
+                    out.push(facet(points));
+                } else {
+                    // At a fold the quadrilateral crosses itself, and filling
+                    // it would leave a hole: two triangles (split along the
+                    // diagonal from the lower-left corner), the farther first.
+                    let world = k.map(|k| mesh.node(k % side, k / side));
+                    let centre = |t: [usize; 3]| {
+                        [0, 1, 2].map(|m| t.iter().map(|&v| world[v][m]).sum::<f64>() / 3.0)
+                    };
+                    let mut halves = [[0, 1, 2], [0, 2, 3]];
+                    if projection.depth(centre(halves[0])) > projection.depth(centre(halves[1])) {
+                        halves.swap(0, 1);
+                    }
+                    for half in halves {
+                        out.push(facet(half.iter().map(|&v| points[v]).collect()));
+                    }
+                }
             }
             for ([a, b], rim) in &mesh.segments[mesh.segment_start[c]..mesh.segment_start[c + 1]] {
                 let seg = [
@@ -322,6 +342,21 @@ pub(super) fn build_scene(
         projection,
         facets,
     }
+}
+
+/// Whether a quadrilateral turns the same way at every corner (a straight
+/// or degenerate corner turns either way).
+fn is_convex(q: &[[f64; 2]; 4]) -> bool {
+    let turns = (0..4).map(|k| {
+        let (a, b, c) = (q[k], q[(k + 1) % 4], q[(k + 2) % 4]);
+        (b[0] - a[0]) * (c[1] - b[1]) - (b[1] - a[1]) * (c[0] - b[0])
+    });
+    let (mut left, mut right) = (false, false);
+    for t in turns {
+        left |= t > 0.0;
+        right |= t < 0.0;
+    }
+    !(left && right)
 }
 
 /// `color` with its RGB multiplied by `k` (in 0..=1).
