@@ -5,16 +5,21 @@
 //! of each learned variant, the flow teleport of a typed f (Himmelblau) and
 //! a which-minimum basin map.
 //!
+//! It also times the headless pictures: the 3D surface (its mesh, the
+//! per-frame scene the app rebuilds while the camera moves, the PNG and SVG
+//! exports at 1200 × 900) and the level-set playback animation of the demo
+//! (20 steps, 3 rows, 1280 × 800, as a GIF).
+//!
 //! `cargo bench -p teleport-core` runs them (`-- --quick` for a short pass,
 //! `-- oracle` for some); `cargo test` does not.
 
 use std::hint::black_box;
+use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
 use std::time::Duration;
 
 use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
-use std::sync::Arc;
-use std::sync::atomic::AtomicBool;
-
+use teleport_core::anim::AnimFormat;
 use teleport_core::basin::{BasinGrid, basin, basin_pooled};
 use teleport_core::contour::Grid;
 use teleport_core::eval::AnyOptimizer;
@@ -22,9 +27,13 @@ use teleport_core::l2o::{Control, ModelConfig, TrainConfig, Trainer, Variant};
 use teleport_core::objective::{
     Custom, GALLERY, Objective, Preset, TEST_FUNCTIONS, Task, TaskDist, Vec2,
 };
-use teleport_core::optim::OptimizerSpec;
+use teleport_core::optim::{OptimizerSpec, TeleportSchedule, Trajectory, When, run};
+use teleport_core::plot::surface::{Camera, SurfacePlot, surface_png, surface_svg};
+use teleport_core::plot::{
+    LevelSetPlot, LevelSetRow, Orbit, PALETTE, all_cores, level_set_animation, level_set_frames,
+};
 use teleport_core::symmetry::flow::LevelCurve;
-use teleport_core::symmetry::{dense_scan, oracle, orbit, teleport};
+use teleport_core::symmetry::{Strategy, dense_scan, oracle, orbit, teleport};
 
 /// The tasks of `teleport-lab bench core`: 32 of each random family.
 fn tasks() -> Vec<Task> {
@@ -208,5 +217,139 @@ fn flow(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, math, custom, training, flow);
+/// The demo's playback: GD, GD + oracle teleport (every 5 steps) and
+/// momentum on the fixed ellipse from x₀ = (−5, 3.5), one plot per step
+/// (each row up to that step, GD + teleport's point with its orbit), at
+/// 1280 × 800.
+fn demo_playback(steps: usize) -> Vec<LevelSetPlot> {
+    let obj = Preset::ElliFixed.objective();
+    let x0 = Vec2::new(-5.0, 3.5);
+    let oracle_every = TeleportSchedule {
+        strategy: Strategy::Oracle,
+        when: When::Every(5),
+    };
+    let runs: Vec<(&str, Trajectory)> = vec![
+        (
+            "GD",
+            run(&obj, x0, steps, OptimizerSpec::Gd { lr: 0.05 }, None),
+        ),
+        (
+            "GD + oracle teleport",
+            run(
+                &obj,
+                x0,
+                steps,
+                OptimizerSpec::Gd { lr: 0.05 },
+                Some(&oracle_every),
+            ),
+        ),
+        (
+            "momentum",
+            run(
+                &obj,
+                x0,
+                steps,
+                OptimizerSpec::Momentum {
+                    lr: 0.02,
+                    beta: 0.8,
+                },
+                None,
+            ),
+        ),
+    ];
+    let mut base = LevelSetPlot::new(obj.clone(), (-6.5, 6.5), (-4.5, 4.5));
+    (base.width, base.height) = (1280, 800);
+    base.x0 = Some([x0.x, x0.y]);
+    base.minimizer = Some([0.0, 0.0]);
+    (0..=steps)
+        .map(|step| {
+            let mut plot = base.clone();
+            for (k, (name, run)) in runs.iter().enumerate() {
+                plot.rows.push(LevelSetRow::from_trajectory_until(
+                    *name, PALETTE[k], run, step,
+                ));
+            }
+            if let Some(rec) = runs[1].1.records.get(step) {
+                let x = Vec2::from(rec.x);
+                plot.current = Some(Orbit {
+                    point: rec.x,
+                    ring: orbit(&obj, &x, 256).iter().map(|p| [p.x, p.y]).collect(),
+                    image: None,
+                });
+            }
+            plot
+        })
+        .collect()
+}
+
+/// The 3D surface of the fixed ellipse at 1200 × 900 with 64² facets and
+/// the demo's last frame (three rows, the orbit, markers).
+fn surface(c: &mut Criterion) {
+    let last = demo_playback(20)
+        .pop()
+        .unwrap_or_else(|| panic!("21 frames"));
+    let mut plot = SurfacePlot::from_level_set(&last);
+    (plot.width, plot.height) = (1200, 900);
+    let mesh = plot
+        .mesh()
+        .unwrap_or_else(|e| panic!("the demo's surface is valid: {e}"));
+    let scene = plot.scene_on(&mesh);
+    let mut group = c.benchmark_group("surface 64x64, 1200x900");
+    group.bench_function("mesh (f on the grid, colours, contours)", |b| {
+        b.iter(|| plot.mesh());
+    });
+    let mut azimuth = 0.0;
+    group.bench_function("scene on a kept mesh (a camera move)", |b| {
+        b.iter(|| {
+            azimuth += 7.0;
+            let camera = Camera {
+                azimuth_deg: azimuth,
+                ..plot.camera
+            };
+            plot.scene_with_camera(&mesh, camera)
+        });
+    });
+    group.bench_function("mesh + scene", |b| b.iter(|| plot.scene()));
+    group.bench_function("PNG of a scene", |b| b.iter(|| surface_png(&scene)));
+    group.bench_function("SVG of a scene", |b| b.iter(|| surface_svg(&scene)));
+    group.bench_function("PNG from the plot (mesh, scene, PNG)", |b| {
+        b.iter(|| plot.to_png())
+    });
+    group.finish();
+}
+
+/// The demo's 20-step playback (21 frames, each shown for two frames at
+/// 4 fps) as a GIF on every core, and its frames alone.
+fn animation(c: &mut Criterion) {
+    let plots = demo_playback(20);
+    let mut delays = vec![500; plots.len()];
+    if let Some(last) = delays.last_mut() {
+        *last += 1500;
+    }
+    let threads = all_cores();
+    let mut group = c.benchmark_group("animation, 20 steps x 3 rows, 1280x800");
+    group.sample_size(10);
+    group.measurement_time(Duration::from_secs(20));
+    group.bench_function(format!("GIF, {threads} threads"), |b| {
+        b.iter(|| level_set_animation(&plots, &delays, AnimFormat::Gif, threads));
+    });
+    // The same playback with each step as two frames of 250 ms.
+    let doubled: Vec<LevelSetPlot> = plots.iter().flat_map(|p| [p.clone(), p.clone()]).collect();
+    let halves = vec![250; doubled.len()];
+    group.bench_function(
+        format!("GIF of 42 frames (each step twice), {threads} threads"),
+        |b| {
+            b.iter(|| level_set_animation(&doubled, &halves, AnimFormat::Gif, threads));
+        },
+    );
+    group.bench_function(format!("frames only, {threads} threads"), |b| {
+        b.iter(|| level_set_frames(&plots, threads));
+    });
+    group.bench_function("one frame drawn alone (Figure::render)", |b| {
+        b.iter(|| plots[10].figure().render());
+    });
+    group.finish();
+}
+
+criterion_group!(benches, math, custom, training, flow, surface, animation);
 criterion_main!(benches);

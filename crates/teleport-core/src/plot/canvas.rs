@@ -124,8 +124,9 @@ fn stroke_width(pen: Pen) -> f32 {
     }
 }
 
-/// The dash and gap lengths of a dashed pen of this width.
-fn dash_pattern(width: f32) -> [f32; 2] {
+/// The dash and gap lengths, in pixels, of a dashed line `width` pixels
+/// wide in every chart and in the surface view.
+pub fn dash_pattern(width: f32) -> [f32; 2] {
     let unit = width.max(1.5);
     [4.0 * unit, 2.5 * unit]
 }
@@ -149,51 +150,71 @@ impl Canvas<'_> {
 
     /// Strokes `path` (if any) anti-aliased with round joins, clipped to the plot if `clip`.
     pub(super) fn stroke(&mut self, path: Option<Path>, pen: Pen, clip: bool) {
-        let Some(path) = path else { return };
         let width = stroke_width(pen);
-        let dash = pen.dashed.then(|| dash_pattern(width));
+        let dash = pen.dashed.then(|| {
+            let [on, off] = dash_pattern(width);
+            [on, off, 0.0]
+        });
+        self.stroke_dashes(path, pen.color, width, dash, clip);
+    }
+
+    /// Strokes `path` (if any) `width` pixels wide (finite and positive),
+    /// with round caps and joins, or with butt caps in `dash` = `[on, off,
+    /// offset]` dashes starting `offset` pixels into the pattern.
+    pub(super) fn stroke_dashes(
+        &mut self,
+        path: Option<Path>,
+        color: Color,
+        width: f32,
+        dash: Option<[f32; 3]>,
+        clip: bool,
+    ) {
+        let Some(path) = path else { return };
         match &mut self.surface {
             Surface::Raster { pixmap, mask } => {
                 let stroke = Stroke {
                     width,
-                    line_cap: if pen.dashed {
+                    line_cap: if dash.is_some() {
                         LineCap::Butt
                     } else {
                         LineCap::Round
                     },
                     line_join: LineJoin::Round,
-                    dash: dash.and_then(|d| StrokeDash::new(d.to_vec(), 0.0)),
+                    dash: dash.and_then(|[on, off, offset]| StrokeDash::new(vec![on, off], offset)),
                     ..Stroke::default()
                 };
                 let mask = mask.as_ref().filter(|_| clip);
-                pixmap.stroke_path(
-                    &path,
-                    &paint(pen.color),
-                    &stroke,
-                    Transform::identity(),
-                    mask,
-                );
+                pixmap.stroke_path(&path, &paint(color), &stroke, Transform::identity(), mask);
             }
-            Surface::Svg(doc) => doc.stroke(&path, pen.color, width, dash, clip),
+            Surface::Svg(doc) => doc.stroke(&path, color, width, dash, clip),
             Surface::Layout => {}
         }
     }
 
     /// Fills `path` (if any), clipped to the plot if `clip`.
     pub(super) fn fill(&mut self, path: Option<Path>, color: Color, clip: bool) {
+        self.fill_with(path, color, clip, true);
+    }
+
+    /// Fills `path` (if any), clipped to the plot if `clip`, anti-aliased or
+    /// not: without, pixels are in or out by their centres, so polygons
+    /// that share edges tile without seams (SVG: `crispEdges`).
+    pub(super) fn fill_with(&mut self, path: Option<Path>, color: Color, clip: bool, aa: bool) {
         let Some(path) = path else { return };
         match &mut self.surface {
             Surface::Raster { pixmap, mask } => {
                 let mask = mask.as_ref().filter(|_| clip);
+                let mut paint = paint(color);
+                paint.anti_alias = aa;
                 pixmap.fill_path(
                     &path,
-                    &paint(color),
+                    &paint,
                     FillRule::Winding,
                     Transform::identity(),
                     mask,
                 );
             }
-            Surface::Svg(doc) => doc.fill(&path, color, clip),
+            Surface::Svg(doc) => doc.fill(&path, color, clip, aa),
             Surface::Layout => {}
         }
     }

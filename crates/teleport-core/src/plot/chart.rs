@@ -90,8 +90,9 @@ impl Chart {
         }
     }
 
-    /// Draws the chart inside `cell` and returns its plot area and axis ranges.
-    pub(super) fn draw(&self, canvas: &mut Canvas, cell: Area) -> Frame {
+    /// Settles the plot area, the axis ranges and the ticks of the chart
+    /// drawn inside `cell`.
+    pub(super) fn layout(&self, canvas: &Canvas, cell: Area) -> Layout {
         let log_y = self.log_y;
         let (base_x, base_y) = (self.range(0), self.range(1));
         let x_target = ((cell.r - cell.l - 80.0) / 90.0).clamp(2.0, 8.0) as usize;
@@ -110,44 +111,75 @@ impl Chart {
             }
         }
         let frame = Frame { area, x, y, log_y };
-        let ((xt, x_minor), (yt, y_minor)) = (
+        let ((x_ticks, x_minor), (y_ticks, y_minor)) = (
             axis_ticks(x, false, x_target),
             axis_ticks(y, log_y, y_target),
         );
-        let tick_x = |v: f64| frame.fx(v).round() + 0.5;
-        let tick_y = |v: f64| frame.fy(v).round() - 0.5;
+        Layout {
+            cell,
+            frame,
+            x_ticks,
+            x_minor,
+            y_ticks,
+            y_minor,
+        }
+    }
 
-        // Grid, items and legend, clipped to the plot area.
-        canvas.set_clip(Some(area));
-        let mut grid = PathBuilder::new();
-        xt.iter()
-            .for_each(|&(v, _)| segment(&mut grid, [tick_x(v), area.t], [tick_x(v), area.b]));
-        yt.iter()
-            .for_each(|&(v, _)| segment(&mut grid, [area.l, tick_y(v)], [area.r, tick_y(v)]));
-        canvas.stroke(grid.finish(), pen(Color::rgb(232, 232, 232), 1.0), true);
+    /// Draws the chart inside `cell` and returns its plot area and axis ranges.
+    pub(super) fn draw(&self, canvas: &mut Canvas, cell: Area) -> Frame {
+        let layout = self.layout(canvas, cell);
+        self.draw_grid(canvas, &layout);
         for item in &self.items {
-            draw_item(canvas, &frame, item);
+            draw_item(canvas, &layout.frame, item);
         }
         if self.legend {
-            draw_legend(canvas, &self.items, area);
+            draw_legend(canvas, &self.items, layout.frame.area);
         }
+        self.draw_axes(canvas, &layout);
+        canvas.set_clip(None);
+        layout.frame
+    }
 
-        // The frame, ticks and labels go on top, unclipped.
+    /// Clips later drawing to the plot area and draws the grid lines at the
+    /// major ticks.
+    pub(super) fn draw_grid(&self, canvas: &mut Canvas, layout: &Layout) {
+        let (frame, area) = (&layout.frame, layout.frame.area);
+        canvas.set_clip(Some(area));
+        let mut grid = PathBuilder::new();
+        for &(v, _) in &layout.x_ticks {
+            let x = tick_x(frame, v);
+            segment(&mut grid, [x, area.t], [x, area.b]);
+        }
+        for &(v, _) in &layout.y_ticks {
+            let y = tick_y(frame, v);
+            segment(&mut grid, [area.l, y], [area.r, y]);
+        }
+        canvas.stroke(grid.finish(), pen(Color::rgb(232, 232, 232), 1.0), true);
+    }
+
+    /// Draws the frame, the ticks, their labels, the title and the axis
+    /// labels, unclipped; all of it lies outside the plot area.
+    pub(super) fn draw_axes(&self, canvas: &mut Canvas, layout: &Layout) {
+        let (frame, area, cell) = (&layout.frame, layout.frame.area, layout.cell);
+        let tick_x = |v: f64| tick_x(frame, v);
+        let tick_y = |v: f64| tick_y(frame, v);
         canvas.stroke(area.grow(0.5).path(), pen(Color::BLACK, 1.0), false);
         let mut ticks = PathBuilder::new();
         let (below, left) = (area.b + TICK_LEN, area.l - TICK_LEN);
-        for (v, label) in &xt {
+        for (v, label) in &layout.x_ticks {
             segment(&mut ticks, [tick_x(*v), area.b], [tick_x(*v), below]);
             canvas.text(label, style(TICK_PX), [tick_x(*v), below + GAP], [0.5, 0.0]);
         }
-        for (v, label) in &yt {
+        for (v, label) in &layout.y_ticks {
             segment(&mut ticks, [area.l, tick_y(*v)], [left, tick_y(*v)]);
             canvas.text(label, style(TICK_PX), [left - GAP, tick_y(*v)], [1.0, 0.5]);
         }
-        x_minor
+        layout
+            .x_minor
             .iter()
             .for_each(|&v| segment(&mut ticks, [tick_x(v), area.b], [tick_x(v), area.b + 3.0]));
-        y_minor
+        layout
+            .y_minor
             .iter()
             .for_each(|&v| segment(&mut ticks, [area.l, tick_y(v)], [area.l - 3.0, tick_y(v)]));
         canvas.stroke(ticks.finish(), pen(Color::BLACK, 1.0), false);
@@ -170,9 +202,28 @@ impl Chart {
             ..style(LABEL_PX)
         };
         canvas.text(&self.y_label, vertical, [cell.l + PAD, mid[1]], [0.0, 0.5]);
-        canvas.set_clip(None);
-        frame
     }
+}
+
+/// A chart's settled layout: its cell, plot area and ranges, and the ticks
+/// with their labels.
+pub(super) struct Layout {
+    pub(super) cell: Area,
+    pub(super) frame: Frame,
+    pub(super) x_ticks: Vec<(f64, String)>,
+    pub(super) x_minor: Vec<f64>,
+    pub(super) y_ticks: Vec<(f64, String)>,
+    pub(super) y_minor: Vec<f64>,
+}
+
+/// The pixel column of an x tick (the middle of a pixel).
+fn tick_x(frame: &Frame, v: f64) -> f64 {
+    frame.fx(v).round() + 0.5
+}
+
+/// The pixel row of a y tick (the middle of a pixel).
+fn tick_y(frame: &Frame, v: f64) -> f64 {
+    frame.fy(v).round() - 0.5
 }
 
 /// Widens the range with fewer pixels per data unit so both axes share one scale.

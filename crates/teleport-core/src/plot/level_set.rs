@@ -2,6 +2,7 @@
 //! trajectories with their teleport jumps, the orbit of the current point,
 //! markers and a legend. For File → Export plot and `--export-plot`.
 
+use super::canvas::Frame;
 use super::{Chart, Color, Figure, Image, Item, Line, MAX_SIDE, Marker, Markers, Segments};
 use crate::contour::{Grid, auto_levels, contours, levels_for};
 use crate::objective::{Objective, Vec2};
@@ -136,8 +137,29 @@ impl LevelSetRow {
     /// A shown row from a run: the steps solid, each teleport (a record with
     /// [`crate::optim::Record::from`]) a dashed jump from where it started.
     pub fn from_trajectory(name: impl Into<String>, color: Color, run: &Trajectory) -> Self {
+        Self::from_records(name, color, &run.records)
+    }
+
+    /// The row as a playback shows it at step `step`: the run's records up
+    /// to and including that step ([`LevelSetRow::from_trajectory`] of the
+    /// run cut there), for one frame of [`super::level_set_animation`].
+    pub fn from_trajectory_until(
+        name: impl Into<String>,
+        color: Color,
+        run: &Trajectory,
+        step: usize,
+    ) -> Self {
+        let shown = run.records.partition_point(|rec| rec.t <= step);
+        Self::from_records(name, color, &run.records[..shown])
+    }
+
+    fn from_records(
+        name: impl Into<String>,
+        color: Color,
+        records: &[crate::optim::Record],
+    ) -> Self {
         let (mut points, mut jumps) = (Vec::new(), Vec::new());
-        for rec in &run.records {
+        for rec in records {
             if let Some(from) = rec.from {
                 points.push(from);
                 points.push([f64::NAN; 2]);
@@ -270,61 +292,8 @@ impl LevelSetPlot {
     /// # Ok::<(), teleport_core::plot::PlotError>(())
     /// ```
     pub fn figure(&self) -> Figure {
-        let mut chart = Chart::new(self.title.clone(), "x", "y").legend(self.legend);
-        chart.equal_aspect = self.equal_aspect;
-        chart.x_range = Some(self.x_range);
-        chart.y_range = Some(self.y_range);
-        let marker = |name: &str, color, point, shape| {
-            Markers::new(name, vec![point]).color(color).shape(shape)
-        };
-        if let Some(m) = self.minimizer {
-            let dark = Color::rgb(30, 30, 30);
-            chart = chart.push(marker("minimum", dark, m, Marker::Cross).size(10.0));
-        }
-        for row in self.rows.iter().filter(|r| r.shown) {
-            let line = Line::new(row.name.clone(), row.points.clone());
-            chart = chart.push(line.color(row.color).width(2.0));
-            if !row.jumps.is_empty() {
-                let broken = row.jumps.iter().flat_map(|[a, b]| [*a, *b, [f64::NAN; 2]]);
-                let landings = row.jumps.iter().map(|j| j[1]).collect();
-                chart = chart
-                    .push(
-                        Line::new("", broken.collect())
-                            .color(row.color)
-                            .width(1.5)
-                            .dashed(),
-                    )
-                    .push(
-                        Markers::new("", landings)
-                            .color(row.color)
-                            .shape(Marker::Diamond)
-                            .size(8.0),
-                    );
-            }
-        }
-        if let Some(current) = &self.current {
-            let mut ring = current.ring.clone();
-            if let (Some(&first), Some(&last)) = (ring.first(), ring.last())
-                && first != last
-            {
-                ring.push(first);
-            }
-            if !ring.is_empty() {
-                let orbit = Line::new("orbit (level set of x)", ring).color(ORBIT_COLOR);
-                chart = chart.push(orbit.width(1.5).dashed());
-            }
-            let black = Color::BLACK;
-            let point = marker("x (current point)", black, current.point, Marker::Circle);
-            chart = chart.push(point.size(10.0));
-            if let Some(image) = current.image {
-                let purple = ORBIT_COLOR;
-                chart = chart.push(marker("g_θ(x)", purple, image, Marker::Diamond).size(11.0));
-            }
-        }
-        if let Some(x0) = self.x0 {
-            let dark = Color::rgb(20, 20, 20);
-            chart = chart.push(marker("x₀", dark, x0, Marker::Square).size(10.0));
-        }
+        let mut chart = self.chart();
+        chart.items = self.overlay_items();
         let mut figure = Figure::new(self.width, self.height, vec![chart]);
         // The background covers the view as drawn, which the layout decides.
         let frame = figure
@@ -334,13 +303,43 @@ impl LevelSetPlot {
         let (Some(frame), Some(chart)) = (frame, figure.panels.first_mut()) else {
             return figure;
         };
-        let (x, y) = (frame.x, frame.y);
-        let finite = [x.0, x.1, y.0, y.1].iter().all(|v| v.is_finite());
-        if !(finite && x.0 < x.1 && y.0 < y.1) {
+        let Some((x, y)) = drawn_view(&frame) else {
             return figure;
-        }
+        };
         chart.x_range = Some(x);
         chart.y_range = Some(y);
+        let on_top = std::mem::replace(&mut chart.items, self.background_items(&frame));
+        chart.items.extend(on_top);
+        figure
+    }
+
+    /// The chart without items: title, axis labels, legend, view and aspect.
+    pub(super) fn chart(&self) -> Chart {
+        let mut chart = Chart::new(self.title.clone(), "x", "y").legend(self.legend);
+        chart.equal_aspect = self.equal_aspect;
+        chart.x_range = Some(self.x_range);
+        chart.y_range = Some(self.y_range);
+        chart
+    }
+
+    /// Whether `other` has the same background and axes: everything but the
+    /// rows, the markers, the orbit and the legend is the same.
+    pub(super) fn same_backdrop(&self, other: &LevelSetPlot) -> bool {
+        self.objective == other.objective
+            && self.title == other.title
+            && self.x_range == other.x_range
+            && self.y_range == other.y_range
+            && self.equal_aspect == other.equal_aspect
+            && (self.width, self.height) == (other.width, other.height)
+            && self.color_map == other.color_map
+            && self.contours == other.contours
+    }
+
+    /// The colour map and the contours over the view `frame` shows.
+    pub(super) fn background_items(&self, frame: &Frame) -> Vec<Item> {
+        let Some((x, y)) = drawn_view(frame) else {
+            return Vec::new();
+        };
         let mut background = Vec::new();
         if self.color_map {
             // About one sample per 2 pixels, smoothed when drawn.
@@ -354,10 +353,78 @@ impl LevelSetPlot {
             let levels = levels_for(&self.objective, &grid, self.contours);
             background.extend(level_items(&grid, levels, CONTOUR_COLOR));
         }
-        let on_top = std::mem::replace(&mut chart.items, background);
-        chart.items.extend(on_top);
-        figure
+        background
     }
+
+    /// What changes along a playback, drawn over the background: the
+    /// minimizer, the rows with their jumps, the orbit and the markers.
+    pub(super) fn overlay_items(&self) -> Vec<Item> {
+        let mut items: Vec<Item> = Vec::new();
+        let marker = |name: &str, color, point, shape| {
+            Markers::new(name, vec![point]).color(color).shape(shape)
+        };
+        if let Some(m) = self.minimizer {
+            let dark = Color::rgb(30, 30, 30);
+            items.push(marker("minimum", dark, m, Marker::Cross).size(10.0).into());
+        }
+        for row in self.rows.iter().filter(|r| r.shown) {
+            let line = Line::new(row.name.clone(), row.points.clone());
+            items.push(line.color(row.color).width(2.0).into());
+            if !row.jumps.is_empty() {
+                let broken = row.jumps.iter().flat_map(|[a, b]| [*a, *b, [f64::NAN; 2]]);
+                let landings = row.jumps.iter().map(|j| j[1]).collect();
+                items.push(
+                    Line::new("", broken.collect())
+                        .color(row.color)
+                        .width(1.5)
+                        .dashed()
+                        .into(),
+                );
+                items.push(
+                    Markers::new("", landings)
+                        .color(row.color)
+                        .shape(Marker::Diamond)
+                        .size(8.0)
+                        .into(),
+                );
+            }
+        }
+        if let Some(current) = &self.current {
+            let mut ring = current.ring.clone();
+            if let (Some(&first), Some(&last)) = (ring.first(), ring.last())
+                && first != last
+            {
+                ring.push(first);
+            }
+            if !ring.is_empty() {
+                let orbit = Line::new("orbit (level set of x)", ring).color(ORBIT_COLOR);
+                items.push(orbit.width(1.5).dashed().into());
+            }
+            let black = Color::BLACK;
+            let point = marker("x (current point)", black, current.point, Marker::Circle);
+            items.push(point.size(10.0).into());
+            if let Some(image) = current.image {
+                let purple = ORBIT_COLOR;
+                items.push(
+                    marker("g_θ(x)", purple, image, Marker::Diamond)
+                        .size(11.0)
+                        .into(),
+                );
+            }
+        }
+        if let Some(x0) = self.x0 {
+            let dark = Color::rgb(20, 20, 20);
+            items.push(marker("x₀", dark, x0, Marker::Square).size(10.0).into());
+        }
+        items
+    }
+}
+
+/// The data ranges a laid-out frame shows, if finite and not empty.
+pub(super) fn drawn_view(frame: &Frame) -> Option<((f64, f64), (f64, f64))> {
+    let (x, y) = (frame.x, frame.y);
+    let finite = [x.0, x.1, y.0, y.1].iter().all(|v| v.is_finite());
+    (finite && x.0 < x.1 && y.0 < y.1).then_some((x, y))
 }
 
 #[cfg(test)]

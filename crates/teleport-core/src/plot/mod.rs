@@ -35,9 +35,12 @@ mod items;
 mod legend;
 mod level_set;
 pub mod placement;
+mod playback;
+pub mod surface;
 mod svg;
 mod ticks;
 
+pub use canvas::dash_pattern;
 use canvas::*;
 use chart::*;
 pub use items::{Arrow, Band, HLine, Image, Line, Markers, Segments, Text};
@@ -46,6 +49,11 @@ pub(crate) use level_set::contour_items;
 pub use level_set::{
     CONTOUR_COLOR, LevelSetPlot, LevelSetRow, ORBIT_COLOR, Orbit, f_image, log_f_image, log_ramp,
     shade,
+};
+pub use playback::{
+    AnimationError, Progress, all_cores, level_set_animation, level_set_animation_with,
+    level_set_frames, surface_orbit_animation, surface_orbit_animation_with,
+    surface_playback_animation, surface_playback_animation_with,
 };
 use svg::*;
 use ticks::*;
@@ -482,45 +490,131 @@ impl Figure {
 
     /// Lays out and draws the figure on `surface` (of the figure's size).
     fn draw(&self, surface: Surface) -> Result<(Surface, Vec<Frame>), PlotError> {
-        let (w, h) = (self.width, self.height);
-        let font = |data| FontRef::try_from_slice(data).map_err(|_| PlotError::Font);
-        let fonts = [
-            font(epaint_default_fonts::UBUNTU_LIGHT)?,
-            font(epaint_default_fonts::HACK_REGULAR)?,
-        ];
-        let mut canvas = Canvas {
-            surface,
-            fonts,
-            size: [w, h],
-        };
-        let mut top = 0.0;
-        if let Some(title) = self.title.as_deref().filter(|t| !t.is_empty()) {
-            canvas.text(
-                title,
-                style(FIG_TITLE_PX),
-                [f64::from(w) / 2.0, PAD],
-                [0.5, 0.0],
-            );
-            top = PAD + canvas.text_size(title, FIG_TITLE_PX)[1];
-        }
-        let n = self.panels.len() as f64;
+        let mut canvas = self.canvas(surface)?;
+        let top = self.draw_title(&mut canvas);
         let mut frames = Vec::with_capacity(self.panels.len());
         for (i, chart) in self.panels.iter().enumerate() {
-            let (l, r) = (
-                f64::from(w) * i as f64 / n,
-                f64::from(w) * (i + 1) as f64 / n,
-            );
-            frames.push(chart.draw(
-                &mut canvas,
-                Area {
-                    l,
-                    t: top,
-                    r,
-                    b: f64::from(h),
-                },
-            ));
+            frames.push(chart.draw(&mut canvas, self.cell(i, top)));
         }
         Ok((canvas.surface, frames))
+    }
+
+    /// A canvas of the figure's size on `surface`, with the embedded fonts.
+    fn canvas(&self, surface: Surface) -> Result<Canvas<'static>, PlotError> {
+        Ok(Canvas {
+            surface,
+            fonts: fonts()?,
+            size: [self.width, self.height],
+        })
+    }
+
+    /// Draws the figure's title, if any, and returns where the panels start.
+    fn draw_title(&self, canvas: &mut Canvas) -> f64 {
+        let Some(title) = self.title.as_deref().filter(|t| !t.is_empty()) else {
+            return 0.0;
+        };
+        canvas.text(
+            title,
+            style(FIG_TITLE_PX),
+            [f64::from(self.width) / 2.0, PAD],
+            [0.5, 0.0],
+        );
+        PAD + canvas.text_size(title, FIG_TITLE_PX)[1]
+    }
+
+    /// The pixel cell of panel `i` below `top`.
+    fn cell(&self, i: usize, top: f64) -> Area {
+        let (w, n) = (f64::from(self.width), self.panels.len().max(1) as f64);
+        Area {
+            l: w * i as f64 / n,
+            t: top,
+            r: w * (i + 1) as f64 / n,
+            b: f64::from(self.height),
+        }
+    }
+
+    /// Draws what a one-panel figure's frames share once: the title, the
+    /// grid, the panel's items (the background) and its axes, but no
+    /// legend. [`Backdrop::render`] then draws each frame's own items over a
+    /// copy. `None` for figures of more or fewer than one panel.
+    fn backdrop(&self) -> Result<Option<Backdrop>, PlotError> {
+        self.check_size()?;
+        let [chart] = self.panels.as_slice() else {
+            return Ok(None);
+        };
+        let mut pixmap = Pixmap::new(self.width, self.height).ok_or(PlotError::Size {
+            width: self.width,
+            height: self.height,
+        })?;
+        pixmap.fill(tiny_skia::Color::WHITE);
+        let mut canvas = self.canvas(Surface::Raster { pixmap, mask: None })?;
+        let top = self.draw_title(&mut canvas);
+        let layout = chart.layout(&canvas, self.cell(0, top));
+        // The grid leaves the plot area's clip set, which the frames reuse.
+        chart.draw_grid(&mut canvas, &layout);
+        for item in &chart.items {
+            draw_item(&mut canvas, &layout.frame, item);
+        }
+        // The axes lie outside the plot area, where the frames' items
+        // (clipped to it) and legend (inside it) never draw: drawing them
+        // before those gives the same pixels as drawing them after.
+        chart.draw_axes(&mut canvas, &layout);
+        match canvas.surface {
+            Surface::Raster { pixmap, mask } => Ok(Some(Backdrop {
+                pixmap,
+                mask,
+                frame: layout.frame,
+            })),
+            _ => Err(PlotError::Encode("the pixmap was lost".into())),
+        }
+    }
+}
+
+/// The embedded fonts: Ubuntu Light, then Hack for what it lacks.
+fn fonts() -> Result<[FontRef<'static>; 2], PlotError> {
+    let font = |data| FontRef::try_from_slice(data).map_err(|_| PlotError::Font);
+    Ok([
+        font(epaint_default_fonts::UBUNTU_LIGHT)?,
+        font(epaint_default_fonts::HACK_REGULAR)?,
+    ])
+}
+
+/// A one-panel figure drawn without the items that change from frame to
+/// frame ([`Figure::backdrop`]).
+#[derive(Clone)]
+struct Backdrop {
+    pixmap: Pixmap,
+    /// The plot area's clip.
+    mask: Option<Mask>,
+    /// The panel's plot area and ranges.
+    frame: Frame,
+}
+
+impl Backdrop {
+    /// A copy of the backdrop with `items` drawn over it in the panel's
+    /// frame, clipped to the plot area, and the legend of `items` if
+    /// `legend`: the pixels of the whole figure drawn by [`Figure::render`]
+    /// with the backdrop's items followed by `items`.
+    fn render(&self, items: &[Item], legend: bool) -> Result<Pixmap, PlotError> {
+        let [w, h] = [self.pixmap.width(), self.pixmap.height()];
+        let mut canvas = Canvas {
+            surface: Surface::Raster {
+                pixmap: self.pixmap.clone(),
+                mask: self.mask.clone(),
+            },
+            fonts: fonts()?,
+            size: [w, h],
+        };
+        for item in items {
+            draw_item(&mut canvas, &self.frame, item);
+        }
+        if legend {
+            draw_legend(&mut canvas, items, self.frame.area);
+        }
+        match canvas.surface {
+            Surface::Raster { pixmap, .. } => Ok(pixmap),
+            _ => Err(PlotError::Encode("the pixmap was lost".into())),
+        }
     }
 }
 

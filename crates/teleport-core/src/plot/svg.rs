@@ -140,18 +140,21 @@ impl SvgDoc {
         path: &Path,
         color: Color,
         width: f32,
-        dash: Option<[f32; 2]>,
+        dash: Option<[f32; 3]>,
         clip: bool,
     ) {
         let (cap, dash) = match dash {
-            Some([on, off]) => (
-                "butt",
-                format!(
+            Some([on, off, offset]) => {
+                let mut attrs = format!(
                     " stroke-dasharray=\"{} {}\"",
                     num(on.into()),
                     num(off.into())
-                ),
-            ),
+                );
+                if num(offset.into()) != "0" {
+                    let _ = write!(attrs, " stroke-dashoffset=\"{}\"", num(offset.into()));
+                }
+                ("butt", attrs)
+            }
             None => ("round", String::new()),
         };
         let _ = writeln!(
@@ -166,10 +169,17 @@ impl SvgDoc {
         );
     }
 
-    pub(super) fn fill(&mut self, path: &Path, color: Color, clip: bool) {
+    /// A filled path; without anti-aliasing (`aa` false) it asks for
+    /// `shape-rendering="crispEdges"`.
+    pub(super) fn fill(&mut self, path: &Path, color: Color, clip: bool, aa: bool) {
+        let crisp = if aa {
+            ""
+        } else {
+            " shape-rendering=\"crispEdges\""
+        };
         let _ = writeln!(
             self.out,
-            "<path d=\"{}\" fill=\"{}\"{}{}/>",
+            "<path d=\"{}\" fill=\"{}\"{}{}{crisp}/>",
             path_data(path),
             hex(color),
             opacity("fill-opacity", color),
