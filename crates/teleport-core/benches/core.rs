@@ -2,18 +2,23 @@
 //! measures — `f + ∇f`, one teleport, one oracle search, the dense scan the
 //! oracle replaces, the oracle on the Rosenbrock preset — on the same 64
 //! tasks (32 of `elli_vary`, 32 of `ros_vary`), and a small meta-training run
-//! of each learned variant.
+//! of each learned variant; whole 2D runs of the classical optimizers and
+//! a basin map.
 //!
 //! `cargo bench -p teleport-core` runs them (`-- --quick` for a short pass,
 //! `-- oracle` for some); `cargo test` does not.
 
 use std::hint::black_box;
+use std::sync::atomic::AtomicBool;
 use std::time::Duration;
 
 use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
+use teleport_core::basin::{BasinGrid, basin};
 use teleport_core::contour::Grid;
+use teleport_core::eval::AnyOptimizer;
 use teleport_core::l2o::{Control, ModelConfig, TrainConfig, Trainer, Variant};
 use teleport_core::objective::{Custom, GALLERY, Objective, Preset, Task, TaskDist, Vec2};
+use teleport_core::optim::{OptimizerSpec, run};
 use teleport_core::symmetry::{dense_scan, oracle, orbit, teleport};
 
 /// The tasks of `teleport-lab bench core`: 32 of each random family.
@@ -139,5 +144,60 @@ fn training(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, math, custom, training);
+/// Whole 2D runs of each classical optimizer over the benchmark's tasks
+/// (200 steps from each task's start), and a 32 × 32 basin map of GD and
+/// Adam on the fixed ellipse: the paths that share the optimizers' update
+/// math with the networks' parameter vectors.
+fn runs(c: &mut Criterion) {
+    let tasks = tasks();
+    let mut group = c.benchmark_group("2d runs, 200 steps");
+    for spec in [
+        OptimizerSpec::Gd { lr: 0.01 },
+        OptimizerSpec::Momentum {
+            lr: 0.005,
+            beta: 0.6,
+        },
+        OptimizerSpec::adam(0.1),
+        OptimizerSpec::Newton { lr: 0.5 },
+    ] {
+        group.bench_function(spec.kind(), |b| {
+            let mut next = cycle(&tasks);
+            b.iter(|| {
+                let t = next();
+                run(&t.objective, black_box(t.x0), 200, spec, None)
+            });
+        });
+    }
+    group.finish();
+    let mut group = c.benchmark_group("basin 32x32, 50 steps");
+    group.sample_size(10);
+    let obj = Preset::ElliFixed.objective();
+    let grid = BasinGrid {
+        x: (-6.0, 6.0),
+        y: (-4.0, 4.0),
+        n: 32,
+    };
+    for spec in [OptimizerSpec::Gd { lr: 0.05 }, OptimizerSpec::adam(0.3)] {
+        let opt = AnyOptimizer::Classical {
+            name: spec.label(),
+            spec,
+            teleport: None,
+        };
+        group.bench_function(spec.kind(), |b| {
+            b.iter(|| {
+                basin(
+                    &opt,
+                    &obj,
+                    black_box(&grid),
+                    50,
+                    1e-6,
+                    &AtomicBool::new(false),
+                )
+            });
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(benches, math, custom, training, runs);
 criterion_main!(benches);
