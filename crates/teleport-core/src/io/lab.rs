@@ -599,7 +599,7 @@ pub fn runs_csv(runs: &[(String, Trajectory)]) -> String {
 }
 
 /// A CSV field, quoted when it holds a comma, a quote or a newline.
-fn csv_field(s: &str) -> String {
+pub(crate) fn csv_field(s: &str) -> String {
     if s.contains([',', '"', '\n', '\r']) {
         format!("\"{}\"", s.replace('"', "\"\""))
     } else {
