@@ -2,13 +2,14 @@
 //! measures — `f + ∇f`, one teleport, one oracle search, the dense scan the
 //! oracle replaces, the oracle on the Rosenbrock preset — on the same 64
 //! tasks (32 of `elli_vary`, 32 of `ros_vary`), and a small meta-training run
-//! of each learned variant; whole 2D runs of the classical optimizers and
-//! a basin map.
+//! of each learned variant; whole 2D runs of the classical optimizers, a
+//! basin map, and the network core (a GD step, a teleport, a decision grid).
 //!
 //! `cargo bench -p teleport-core` runs them (`-- --quick` for a short pass,
 //! `-- oracle` for some); `cargo test` does not.
 
 use std::hint::black_box;
+use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
 use std::time::Duration;
 
@@ -17,8 +18,11 @@ use teleport_core::basin::{BasinGrid, basin};
 use teleport_core::contour::Grid;
 use teleport_core::eval::AnyOptimizer;
 use teleport_core::l2o::{Control, ModelConfig, TrainConfig, Trainer, Variant};
+use teleport_core::net::mlp::{Activation, Mlp};
+use teleport_core::net::run::teleport as net_teleport;
+use teleport_core::net::{Generator, NetStrategy, NetTask};
 use teleport_core::objective::{Custom, GALLERY, Objective, Preset, Task, TaskDist, Vec2};
-use teleport_core::optim::{OptimizerSpec, run};
+use teleport_core::optim::{OptimizerSpec, VecOptimizer, run};
 use teleport_core::symmetry::{dense_scan, oracle, orbit, teleport};
 
 /// The tasks of `teleport-lab bench core`: 32 of each random family.
@@ -199,5 +203,44 @@ fn runs(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, math, custom, training, runs);
+/// The network core on 2-16-1 (LeakyReLU 0.1) and 200 `moons` points:
+/// one full-batch GD step (loss, backprop, update), one oracle teleport
+/// (backprop, the search, the rescaling) and the decision function on a
+/// 128 × 128 grid.
+fn networks(c: &mut Criterion) {
+    let data = Generator::Moons
+        .generate(200, 0.1, 3)
+        .unwrap_or_else(|e| panic!("valid settings: {e}"));
+    let mlp = Mlp::new(&[16], Activation::LeakyRelu { slope: 0.1 })
+        .unwrap_or_else(|e| panic!("valid settings: {e}"));
+    let task = NetTask::new(Arc::new(data), mlp, 5);
+    let mut group = c.benchmark_group("mlp 2-16-1, 200 points");
+    group.bench_function("GD step", |b| {
+        let mut ws = task.workspace();
+        let mut params = task.init.clone();
+        let mut grad = vec![0.0; params.len()];
+        let mut opt = VecOptimizer::new(OptimizerSpec::Gd { lr: 0.5 }, params.len())
+            .unwrap_or_else(|e| panic!("GD is first-order: {e}"));
+        b.iter(|| {
+            let fit = task.fit_grad(black_box(&params), &mut ws, &mut grad);
+            opt.step(&mut params, &grad);
+            fit.f
+        });
+    });
+    group.bench_function("oracle teleport", |b| {
+        b.iter(|| {
+            let mut params = task.init.clone();
+            net_teleport(&task, black_box(&mut params), &NetStrategy::ORACLE)
+        });
+    });
+    group.bench_function("probability grid 128x128", |b| {
+        b.iter(|| {
+            task.mlp
+                .probability_grid(black_box(&task.init), [-1.5, -1.0], [2.5, 1.5], 128, 128)
+        });
+    });
+    group.finish();
+}
+
+criterion_group!(benches, math, custom, training, runs, networks);
 criterion_main!(benches);
