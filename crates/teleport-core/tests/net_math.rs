@@ -57,6 +57,54 @@ fn architectures() -> Vec<Mlp> {
 }
 
 #[test]
+fn parameters_are_laid_out_layer_by_layer_weights_row_major_then_bias() {
+    let mlp = Mlp::new(&[3, 4], leaky(0.1)).unwrap();
+    // W1 3×2, b1 3, W2 4×3, b2 4, W3 1×4, b3 1.
+    let want = [(2, 3, 0, 6), (3, 4, 9, 21), (4, 1, 25, 29)];
+    let got: Vec<_> = mlp
+        .layers()
+        .iter()
+        .map(|l| (l.inputs, l.outputs, l.weights, l.bias))
+        .collect();
+    assert_eq!(got, want);
+    assert_eq!(mlp.num_params(), 30);
+    assert_eq!(mlp.num_hidden_units(), 7);
+    assert_eq!(mlp.shape(), "2-3-4-1");
+    assert_eq!(
+        Mlp::new(&[16], leaky(0.1)).unwrap().num_params(),
+        4 * 16 + 1
+    );
+    // Weight W2[j, i] is read from index 9 + 3j + i: setting only
+    // W2[1, 2] and b3 = 0 with W3 = e₂ makes the logit W2[1,2]·a1[2].
+    let mut params = vec![0.0; 30];
+    params[4] = 1.0; // W1[2, 0]: a1[2] = x1 for x1 > 0
+    params[9 + 3 + 2] = 2.0; // W2[1, 2]
+    params[25 + 1] = 1.0; // W3[0, 1]
+    let logit = mlp.logits_of(&params, &[0.5], &[0.0])[0];
+    assert_eq!(logit, 2.0 * 0.5);
+    // The He/LeCun bounds of the initial draws, and zero biases.
+    let init = Mlp::new(&[64, 8], leaky(0.1)).unwrap();
+    let p = init.init(1);
+    let layers = init.layers();
+    for (l, layer) in layers.iter().enumerate() {
+        let gain: f64 = if l + 1 == layers.len() { 3.0 } else { 6.0 };
+        let bound = (gain / layer.inputs as f64).sqrt();
+        let w = &p[layer.weights..layer.bias];
+        assert!(w.iter().all(|v| v.abs() < bound));
+        // Spread over the interval: the largest within 10 % of its end.
+        let largest = w.iter().fold(0.0f64, |m, v| m.max(v.abs()));
+        assert!(largest > 0.9 * bound || w.len() < 20, "layer {l}");
+        assert!(
+            p[layer.bias..layer.bias + layer.outputs]
+                .iter()
+                .all(|&b| b == 0.0)
+        );
+    }
+    assert_eq!(init.init(1), p);
+    assert_ne!(init.init(2), p);
+}
+
+#[test]
 fn a_2_2_1_net_on_three_points_matches_the_loss_and_gradient_worked_by_hand() {
     // W1 = [[0.5, −1], [1.5, 0.25]], b1 = [0.1, −0.2], W2 = [2, −0.5],
     // b2 = 0.3, LeakyReLU slope 0.1; points (1, 2)→1, (−1, 0.5)→0,

@@ -5,7 +5,7 @@
 //! **Parameter layout** (the flat vector every optimizer, teleport and
 //! file sees): for each layer in order, its weight matrix row-major
 //! (outputs × inputs) and then its bias. One hidden layer of H units is
-//! `W1` (H×2), `b1` (H), `W2` (1×H), `b2` (1): `3H + 1` numbers.
+//! `W1` (H×2), `b1` (H), `W2` (1×H), `b2` (1): `4H + 1` numbers.
 //!
 //! **Loss**: with the logit `z` and the label `y ∈ {0, 1}`, each point
 //! costs `ℓ = log(1 + eᶻ) − y·z = max(z, 0) − y·z + log1p(e^{−|z|})` (the

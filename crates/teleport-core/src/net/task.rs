@@ -65,7 +65,7 @@ pub enum TaskError {
     #[error("`slope` is only for `leaky_relu`; `relu` has slope 0")]
     SlopeWithRelu,
     /// The dataset is refused.
-    #[error("`dataset`: {0}")]
+    #[error(transparent)]
     Data(#[from] DataError),
 }
 
