@@ -431,7 +431,10 @@ fn two_d_lab_files_and_scenes_still_load_as_before() {
     let mut v1 = scene.clone();
     v1["objective"] = moons_lab()["objective"].clone();
     let e = from_json(&v1.to_string(), None).unwrap_err().to_string();
-    assert!(e.contains("unknown variant `mlp`"), "{e}");
+    assert_eq!(
+        e,
+        "invalid scene field `version`: a network task (\"family\": \"mlp\") is a lab file: add \"version\": 2 and list its rows under `optimizers`"
+    );
 }
 
 #[test]

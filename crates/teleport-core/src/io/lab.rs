@@ -10,6 +10,10 @@
 //! optional `app` object carries what only the app uses (θ, the step, the
 //! view, toggles, open windows, hand-applied teleports), opaque here.
 //!
+//! A lab file whose objective's `family` is `mlp` is a network task
+//! instead, with no `x0` ([`super::net_lab`]); [`from_json`] and [`load`]
+//! read both, as [`AnyScene::Net`] and [`AnyScene::V2`].
+//!
 //! ```json
 //! {
 //!   "version": 2,
@@ -539,6 +543,14 @@ pub fn from_json(text: &str, base: Option<&Path>) -> Result<AnyScene, SceneError
         })
         .unwrap_or(false);
     let has_x0 = top.as_ref().is_some_and(|m| m.contains_key("x0"));
+    if net && version.is_none() {
+        return Err(invalid(
+            "version".into(),
+            format!(
+                "a network task (\"family\": \"mlp\") is a lab file: add \"version\": {LAB_VERSION} and list its rows under `optimizers`"
+            ),
+        ));
+    }
     if version.is_none() {
         return Scene::from_json(text).map(AnyScene::V1);
     }

@@ -7,6 +7,14 @@
 //! first-order optimizer on it with a teleport schedule, and [`eval`] is
 //! what `teleport-lab eval` prints for it. The optimizers' update math is
 //! the 2D one ([`crate::optim::VecOptimizer`]).
+//!
+//! Two things are left out on purpose. Weight decay: `λ‖θ‖²` is not
+//! invariant under the rescaling, so no teleport could keep `f`. And Zhao et
+//! al.'s data-dependent GL(n) teleport (`V ← gV`, `U ← U σ(VX) σ(gVX)⁺`):
+//! it keeps the batch's outputs only when `σ(gVX)⁺σ(gVX) = I`, that is when
+//! a layer has at least as many units as the batch has points (64 units
+//! against up to 100,000 points here); otherwise `f` moves with `g`, and a
+//! teleport must keep `f` to rounding.
 
 pub mod data;
 pub mod eval;
