@@ -12,9 +12,9 @@ use teleport_core::net::rescale::{
     DEFAULT_MAX_LOG_SCALE, NetStrategy, OrbitGradient, TeleportError, Unit, UnitCurve, oracle,
     rescale, tangent,
 };
-use teleport_core::net::run::{NetSchedule, norm, run};
+use teleport_core::net::run::{NetSchedule, norm, run, run_with_teleports};
 use teleport_core::net::{Dataset, Generator, NetTask};
-use teleport_core::optim::{OptimizerSpec, Stop, When};
+use teleport_core::optim::{OptimizerSpec, Stop, VecOptimizer, When};
 
 fn leaky(slope: f64) -> Activation {
     Activation::LeakyRelu { slope }
@@ -535,6 +535,52 @@ fn runs_record_teleports_after_they_happen_and_keep_f_there() {
             let (f, g) = f_grad(&task.mlp, &r.params, &task.data);
             assert_eq!((r.f, r.grad_norm), (f, norm(&g)), "t = {}", r.t);
         }
+    }
+}
+
+#[test]
+fn a_teleport_by_hand_is_the_scheduled_one_at_its_step() {
+    let task = moons_task(&[6, 5]);
+    let unit = NetStrategy::Unit {
+        unit: Unit { layer: 1, index: 4 },
+        theta: -0.6,
+    };
+    let spec = OptimizerSpec::Momentum { lr: 0.1, beta: 0.9 };
+    let schedule = NetSchedule {
+        strategy: unit,
+        when: When::At(vec![7]),
+    };
+    let scheduled = run(&task, 15, spec, Some(&schedule)).unwrap();
+    let mut opt = VecOptimizer::new(spec, task.mlp.num_params()).unwrap();
+    let by_hand = run_with_teleports(&task, 15, &mut opt, None, &[(7, unit)]);
+    assert_eq!(scheduled, by_hand);
+    assert!(by_hand.records[7].teleported);
+    // Both at once: the schedule's, then the hand's, compose to θ = −1.2.
+    let mut opt = VecOptimizer::new(spec, task.mlp.num_params()).unwrap();
+    let both = run_with_teleports(&task, 15, &mut opt, Some(&schedule), &[(7, unit)]);
+    let s = task.mlp.unit_position(Unit { layer: 1, index: 4 }).unwrap();
+    let mut twice = vec![0.0; task.mlp.num_hidden_units()];
+    twice[s] = -1.2;
+    let mut want = vec![0.0; task.init.len()];
+    rescale(
+        &task.mlp,
+        &scheduled.records[6].params,
+        &[0.0; 11],
+        &mut want,
+    );
+    assert_eq!(both.records[..7], scheduled.records[..7]);
+    let moved = &both.records[7].params;
+    let mut expected = vec![0.0; moved.len()];
+    let before_step_7 = {
+        // The parameters the optimizer reached at step 7, before teleports.
+        let mut opt = VecOptimizer::new(spec, task.mlp.num_params()).unwrap();
+        run_with_teleports(&task, 7, &mut opt, None, &[]).records[7]
+            .params
+            .clone()
+    };
+    rescale(&task.mlp, &before_step_7, &twice, &mut expected);
+    for (a, b) in moved.iter().zip(&expected) {
+        assert!((a - b).abs() <= 1e-14 * (1.0 + b.abs()), "{a} vs {b}");
     }
 }
 

@@ -93,6 +93,19 @@ pub fn run_with(
     opt: &mut dyn ParamOptimizer,
     schedule: Option<&NetSchedule>,
 ) -> NetTrajectory {
+    run_with_teleports(task, steps, opt, schedule, &[])
+}
+
+/// [`run_with`] with extra teleports `(step, strategy)` applied by hand at
+/// the listed steps, after the schedule's (the app's "Teleport here", a
+/// unit's scale set on the scrubber).
+pub fn run_with_teleports(
+    task: &NetTask,
+    steps: usize,
+    opt: &mut dyn ParamOptimizer,
+    schedule: Option<&NetSchedule>,
+    manual: &[(usize, NetStrategy)],
+) -> NetTrajectory {
     let mut ws = task.workspace();
     let mut params = task.init.clone();
     let mut grad = vec![0.0; params.len()];
@@ -102,26 +115,31 @@ pub fn run_with(
     };
     let mut fit = task.fit_grad(&params, &mut ws, &mut grad);
     for t in 0..=steps {
+        let scheduled = schedule
+            .filter(|s| t < steps && s.when.fires(t))
+            .map(|s| &s.strategy);
+        let by_hand = manual.iter().filter(|(step, _)| *step == t).map(|(_, s)| s);
         let mut teleported = false;
-        if t < steps
-            && let Some(schedule) = schedule
-            && schedule.when.fires(t)
-            && finite(&params, &grad, fit.f)
-        {
-            match schedule.strategy.search(&task.mlp, &grad) {
+        let mut failed = None;
+        for strategy in scheduled.into_iter().chain(by_hand) {
+            if !finite(&params, &grad, fit.f) {
+                break;
+            }
+            match strategy.search(&task.mlp, &grad) {
                 Ok(search) => {
                     rescale_in_place(&task.mlp, &mut params, &search.log_scales);
                     fit = task.fit_grad(&params, &mut ws, &mut grad);
                     teleported = true;
                 }
                 Err(e) => {
-                    out.stop = Some(Stop::Failed {
-                        step: t,
-                        message: e.to_string(),
-                    });
+                    failed = Some(e.to_string());
                     break;
                 }
             }
+        }
+        if let Some(message) = failed {
+            out.stop = Some(Stop::Failed { step: t, message });
+            break;
         }
         let grad_norm = norm(&grad);
         if !(finite(&params, &grad, fit.f) && grad_norm.is_finite()) {
