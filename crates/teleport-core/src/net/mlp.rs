@@ -275,10 +275,9 @@ impl Mlp {
                         }
                     }
                 }
+                // A select, not a branch: the loop runs as vector code.
                 for v in z.iter_mut() {
-                    if *v <= 0.0 {
-                        *v *= slope;
-                    }
+                    *v = if *v > 0.0 { *v } else { *v * slope };
                 }
             }
         }
@@ -394,9 +393,7 @@ impl Mlp {
                 }
                 let a = &ws.acts[l - 1][i * CHUNK..i * CHUNK + n];
                 for (d, &a) in below.iter_mut().zip(a) {
-                    if a <= 0.0 {
-                        *d *= slope;
-                    }
+                    *d = if a > 0.0 { *d } else { *d * slope };
                 }
             }
             std::mem::swap(&mut ws.delta, &mut ws.delta_below);
