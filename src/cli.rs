@@ -6,9 +6,10 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
 
-use crate::io::scene::{trajectory_csv, trajectory_json};
-use crate::l2o::Variant;
-use crate::objective::TaskDist;
+use teleport_core::io::scene::{trajectory_csv, trajectory_json};
+use teleport_core::l2o::Variant;
+use teleport_core::limits;
+use teleport_core::objective::TaskDist;
 
 /// teleport-lab: a lab for learning to optimize with parameter symmetries.
 #[derive(Debug, Parser)]
@@ -16,7 +17,7 @@ use crate::objective::TaskDist;
 pub struct Cli {
     /// What to do; without a command the desktop app opens.
     #[command(subcommand)]
-    pub command: Option<Command>,
+    pub command: Option<Verb>,
     /// Open the app on this scene or lab file (JSON, as `eval` reads).
     #[arg(long)]
     pub scene: Option<PathBuf>,
@@ -42,10 +43,10 @@ pub struct Cli {
     #[arg(long, value_name = "OUT")]
     pub animate: Option<PathBuf>,
     /// Frames per second of `--animate`.
-    #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u32).range(1..=60))]
+    #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u32).range(*limits::ANIMATION_FPS.start() as i64..=*limits::ANIMATION_FPS.end() as i64))]
     pub fps: u32,
     /// Frames each step stays on screen in `--animate`.
-    #[arg(long, default_value_t = 2, value_parser = clap::value_parser!(u32).range(1..=60))]
+    #[arg(long, default_value_t = 2, value_parser = clap::value_parser!(u32).range(*limits::FRAMES_PER_STEP.start() as i64..=*limits::FRAMES_PER_STEP.end() as i64))]
     pub frames_per_step: u32,
     /// `--animate` records the level-set plot alone (filling the window)
     /// instead of the whole window.
@@ -84,9 +85,9 @@ fn parse_size(text: &str) -> Result<[u32; 2], String> {
     Ok([side(w)?, side(h)?])
 }
 
-/// The subcommands.
+/// The subcommands: `teleport-lab eval`, `train`, …
 #[derive(Debug, Subcommand)]
-pub enum Command {
+pub enum Verb {
     /// Run a scene file and print its trajectory.
     Eval {
         /// The scene file (JSON).
@@ -134,32 +135,7 @@ pub enum Command {
         threads: Option<u64>,
     },
     /// Measure the speed of the core operations.
-    Bench {
-        /// What to measure.
-        #[arg(value_enum, default_value_t = BenchTarget::Core)]
-        target: BenchTarget,
-        /// Timed samples per operation (`core`) or training runs per variant (`train`).
-        #[arg(long)]
-        samples: Option<usize>,
-        /// Only this variant (`train`).
-        #[arg(long)]
-        variant: Option<crate::l2o::Variant>,
-        /// LSTM hidden size (`train`).
-        #[arg(long, default_value_t = 100)]
-        hidden: usize,
-        /// Duration of `soak`, in minutes.
-        #[arg(long, default_value_t = 20.0)]
-        minutes: f64,
-        /// Actions of `monkey`.
-        #[arg(long, default_value_t = 100_000)]
-        actions: usize,
-        /// Seed of `monkey` (the first of `--seeds` seeds).
-        #[arg(long, default_value_t = 1)]
-        seed: u64,
-        /// How many seeds `monkey` runs, one after another.
-        #[arg(long, default_value_t = 1)]
-        seeds: u64,
-    },
+    Bench(crate::bench::report::BenchArgs),
 }
 
 /// `teleport-lab train`.
@@ -194,10 +170,10 @@ pub struct TrainArgs {
     pub meta_lr: Option<Vec<f64>>,
     /// Gradient preprocessing: raw or log-sign.
     #[arg(long, default_value = "raw")]
-    pub preprocess: crate::l2o::Preprocess,
+    pub preprocess: teleport_core::l2o::Preprocess,
     /// Teleport steps: `every` (each step), `every:K` or a list such as 2,5,8.
     #[arg(long, default_value = "every")]
-    pub teleport_at: crate::optim::When,
+    pub teleport_at: teleport_core::optim::When,
     /// Upper bound of learned learning rates (lr variants).
     #[arg(long, default_value_t = 1.0)]
     pub max_lr: f64,
@@ -221,7 +197,7 @@ pub struct TrainArgs {
     /// (‖x − x*‖², x* the minimizer) or `f+dist[:λ]` (f + λ‖x − x*‖², λ = 1
     /// by default).
     #[arg(long, default_value = "f")]
-    pub loss: crate::l2o::MetaLoss,
+    pub loss: teleport_core::l2o::MetaLoss,
 }
 
 /// `teleport-lab basin`.
@@ -235,7 +211,7 @@ pub struct BasinArgs {
     #[arg(long, default_value_t = 0)]
     pub row: usize,
     /// Cells per side of the grid of start points (1 to 1024).
-    #[arg(long, value_parser = clap::value_parser!(u64).range(1..=crate::basin::MAX_GRID as u64))]
+    #[arg(long, value_parser = clap::value_parser!(u64).range(1..=teleport_core::limits::BASIN_GRID_MAX as u64))]
     pub grid: u64,
     /// Steps of every run.
     #[arg(long, value_parser = clap::value_parser!(u64).range(0..=100_000))]
@@ -350,84 +326,6 @@ pub enum StatsFormat {
     Csv,
 }
 
-/// Benchmarks.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
-pub enum BenchTarget {
-    /// f + ∇f, one teleport, one oracle search.
-    Core,
-    /// Meta-training in the paper's configuration, per variant.
-    Train,
-    /// Basin maps: 128² starts × 20 steps per classical and learned row,
-    /// and the app's first level (`--samples`, default 5).
-    Basin,
-    /// CPU time per frame of the full UI, and contour extraction.
-    Ui,
-    /// A long session: memory growth and the slowest frame (`--minutes`).
-    Soak,
-    /// Random user actions on the app with its invariants checked after
-    /// each (`--actions`, `--seed`, `--seeds`); exits 1 on the first failure.
-    Monkey,
-    /// `--animate` of a 20-step demo, the plot alone at 1280x800 (`--samples`
-    /// runs, default 3); needs a display (`xvfb-run`; `taskset -c 0` for one
-    /// core).
-    Animate,
-}
-
-/// `bench monkey`: runs the seeds one after another and reports each.
-fn monkey(actions: usize, first: u64, seeds: u64) -> Result<(), Failure> {
-    let dir = std::env::temp_dir().join(format!("teleport-lab-monkey-{}", std::process::id()));
-    let mut total = 0;
-    let mut failed = Vec::new();
-    let start = std::time::Instant::now();
-    println!(
-        "| seed | actions | frames | most rows | seconds | result |\n|---:|---:|---:|---:|---:|---|"
-    );
-    for seed in first..first.saturating_add(seeds) {
-        let t = std::time::Instant::now();
-        let result = crate::monkey::run(seed, actions, dir.clone(), |done| {
-            eprintln!("monkey seed {seed}: {done} actions");
-        });
-        let _ = std::fs::remove_dir_all(&dir);
-        let secs = t.elapsed().as_secs_f64();
-        match result {
-            Ok(r) => {
-                total += r.actions;
-                println!(
-                    "| {seed} | {} | {} | {} | {secs:.0} | ok |",
-                    r.actions, r.frames, r.max_rows
-                );
-            }
-            // Report and go on with the other seeds: one run shows every
-            // seed's outcome.
-            Err(failure) => {
-                total += failure.action + 1;
-                eprintln!("{failure}");
-                println!(
-                    "| {seed} | {} | | | {secs:.0} | **failed**: {} |",
-                    failure.action + 1,
-                    crate::io::scene::one_line(&failure.what, 200)
-                );
-                failed.push(seed);
-            }
-        }
-    }
-    let secs = start.elapsed().as_secs_f64();
-    if failed.is_empty() {
-        println!(
-            "\n{total} actions over {seeds} seed(s) in {secs:.0} s: no panic, every invariant held after every action."
-        );
-        Ok(())
-    } else {
-        println!(
-            "\n{total} actions over {seeds} seed(s) in {secs:.0} s; failed seeds: {failed:?}."
-        );
-        Err(Failure {
-            message: format!("monkey seeds {failed:?} failed (see above)"),
-            code: 1,
-        })
-    }
-}
-
 /// A failure to report: a message for standard error and an exit status.
 #[derive(Debug)]
 pub struct Failure {
@@ -502,8 +400,8 @@ pub fn run(cli: Cli) -> Result<(), Failure> {
                 lesson,
             })
         }
-        Some(Command::Eval { scene, format }) => {
-            use crate::io::lab::{self, AnyScene};
+        Some(Verb::Eval { scene, format }) => {
+            use teleport_core::io::lab::{self, AnyScene};
             let text = match lab::load(&scene).map_err(Failure::input)? {
                 // A version-1 scene prints exactly what it always printed.
                 AnyScene::V1(loaded) => {
@@ -523,12 +421,12 @@ pub fn run(cli: Cli) -> Result<(), Failure> {
             };
             emit(&text)
         }
-        Some(Command::Train(args)) => train(args),
-        Some(Command::Basin(args)) => basin(args),
-        Some(Command::Pretrain { out, threads }) => {
+        Some(Verb::Train(args)) => train(args),
+        Some(Verb::Basin(args)) => basin(args),
+        Some(Verb::Pretrain { out, threads }) => {
             pretrain(&out, threads.map_or_else(all_cores, |t| t as usize))
         }
-        Some(Command::Figures {
+        Some(Verb::Figures {
             out,
             quick,
             format,
@@ -541,139 +439,16 @@ pub fn run(cli: Cli) -> Result<(), Failure> {
             threads.map_or_else(all_cores, |t| t as usize),
             seeds as usize,
         ),
-        Some(Command::Evaluate(args)) => evaluate(args),
-        Some(Command::Bench {
-            target,
-            samples,
-            variant,
-            hidden,
-            minutes,
-            actions,
-            seed,
-            seeds,
-        }) => {
-            match target {
-                BenchTarget::Monkey => return monkey(actions, seed, seeds),
-                BenchTarget::Animate => {
-                    let m = crate::bench::app::animate(samples.unwrap_or(3), [1280, 800])
-                        .map_err(|message| Failure { message, code: 1 })?;
-                    let median = crate::stats::quantile(&mut m.seconds.clone(), 0.5);
-                    println!("| measurement | value |\n|---|---:|");
-                    println!(
-                        "| 20-step animation of the plot, 1280x800, {} frames | {:.1} s (median of {}) |",
-                        m.frames,
-                        median,
-                        m.seconds.len()
-                    );
-                    println!("| file size | {:.2} MB |", m.bytes as f64 / 1e6);
-                }
-                BenchTarget::Soak => {
-                    if !(minutes.is_finite() && minutes > 0.0 && minutes <= 24.0 * 60.0) {
-                        return Err(Failure::input("--minutes must be in (0, 1440]"));
-                    }
-                    let m =
-                        crate::bench::app::soak(minutes, |done| eprintln!("soak: {done:.1} min"));
-                    let growth = 100.0 * (m.rss_end_mib - m.rss_start_mib) / m.rss_start_mib;
-                    println!("| measurement | value |\n|---|---:|");
-                    println!("| duration | {:.1} min, {} frames |", m.minutes, m.frames);
-                    println!(
-                        "| resident memory after warm-up | {:.1} MiB |",
-                        m.rss_start_mib
-                    );
-                    println!(
-                        "| resident memory at the end | {:.1} MiB ({growth:+.1} %) |",
-                        m.rss_end_mib
-                    );
-                    println!(
-                        "| largest resident memory after warm-up | {:.1} MiB |",
-                        m.rss_max_mib
-                    );
-                    println!("| median frame | {:.2} ms |", m.median_frame_ms);
-                    println!("| slowest frame after warm-up | {:.2} ms |", m.max_frame_ms);
-                    println!(
-                        "| training runs / snapshots | {} / {} |",
-                        m.training_runs, m.snapshots
-                    );
-                }
-                BenchTarget::Ui => {
-                    let frames = samples.unwrap_or(600);
-                    let m = crate::bench::app::ui(frames);
-                    println!("| measurement | value |\n|---|---:|");
-                    println!("| frame CPU time, median | {:.2} ms |", m.median_ms);
-                    println!("| frame CPU time, p99 | {:.2} ms |", m.p99_ms);
-                    println!("| frame CPU time, max | {:.2} ms |", m.max_ms);
-                    println!(
-                        "| contours of a 512×512 grid, 16 levels, median | {:.2} ms |",
-                        m.contour_ms
-                    );
-                    println!("| sampling f on that grid, median | {:.2} ms |", m.grid_ms);
-                    let c = crate::bench::app::ui_custom(frames);
-                    println!(
-                        "| frame CPU time on a typed h (gallery spiral), median / p99 | {:.2} / {:.2} ms |",
-                        c.median_ms, c.p99_ms
-                    );
-                    let i = crate::bench::app::ui_instruments(frames);
-                    println!(
-                        "| frame CPU time with the instruments open (Newton window, η, a learned row's probe, across tasks, task gallery, training timeline and ghosts), median / p99 | {:.2} / {:.2} ms |",
-                        i.median_ms, i.p99_ms
-                    );
-                    println!(
-                        "\n{} frames at 1440×900 after 30 warm-up frames: default task, all {} optimizers, 100 steps, playback and live training ({} snapshots received).",
-                        m.frames,
-                        crate::app::state::default_optimizers().len(),
-                        m.snapshots
-                    );
-                }
-                BenchTarget::Train => {
-                    let repeats = samples.unwrap_or(3);
-                    let variants = variant.map_or(crate::l2o::Variant::ALL.to_vec(), |v| vec![v]);
-                    let peak = crate::bench::peak_gflops();
-                    println!(
-                        "| variant | median wall time | optimizee steps/s | GFLOP/s | of peak | final loss |\n|---|---:|---:|---:|---:|---:|"
-                    );
-                    for v in variants {
-                        let m = crate::bench::train(v, hidden, repeats);
-                        let share = peak.as_ref().map_or("—".to_owned(), |(p, _)| {
-                            format!("{:.0} %", 100.0 * m.gflops / p)
-                        });
-                        println!(
-                            "| {} | {:.3} s | {:.0} | {:.1} | {share} | {:.4} |",
-                            v, m.median_secs, m.steps_per_sec, m.gflops, m.final_loss
-                        );
-                    }
-                    println!(
-                        "\n500 trajectories × 21 steps, unroll 5, H = {hidden}, one thread; median of {repeats} runs."
-                    );
-                    if let Some((p, how)) = peak {
-                        println!("One core's peak: {p:.1} GFLOP/s ({how}).");
-                    }
-                }
-                BenchTarget::Basin => {
-                    let rows = crate::bench::basin(samples.unwrap_or(5));
-                    println!("{}", crate::bench::basin_table(&rows));
-                    println!(
-                        "elli_fixed over (−6, 1.5) × (−1, 4.5), shipped elli_vary weights; `taskset -c 0` in front measures one core."
-                    );
-                }
-                BenchTarget::Core => {
-                    let samples = samples.unwrap_or(101);
-                    let m = crate::bench::core(samples);
-                    println!("{}", crate::bench::table(m.rows()));
-                    println!(
-                        "oracle vs dense scan: {:.1}× faster, medians of {} and {} samples",
-                        m.oracle_speedup(),
-                        m.oracle.samples,
-                        m.dense_scan.samples
-                    );
-                }
-            }
-            Ok(())
-        }
+        Some(Verb::Evaluate(args)) => evaluate(args),
+        Some(Verb::Bench(args)) => crate::bench::report::run(&args).map_err(|e| match e {
+            crate::bench::report::BenchError::Input(message) => Failure::input(message),
+            crate::bench::report::BenchError::Failed(message) => Failure { message, code: 1 },
+        }),
     }
 }
 
 fn train(args: TrainArgs) -> Result<(), Failure> {
-    use crate::l2o::{Control, TrainSetup, Trainer};
+    use teleport_core::l2o::{Control, TrainSetup, Trainer};
     let (mut model, mut config) = TrainSetup {
         variant: args.variant,
         hidden: args.hidden,
@@ -694,7 +469,7 @@ fn train(args: TrainArgs) -> Result<(), Failure> {
         config.meta_lr = lr;
     }
     if args.raw_sampling {
-        config.sampling = crate::objective::Sampling::Raw;
+        config.sampling = teleport_core::objective::Sampling::Raw;
     }
     config.loss = args.loss;
     let mut trainer = Trainer::new(model, config.clone()).map_err(Failure::input)?;
@@ -716,7 +491,7 @@ fn train(args: TrainArgs) -> Result<(), Failure> {
     // folder is created when missing.
     let out_error =
         |e: std::io::Error| Failure::input(format!("--out {}: {e}", args.out.display()));
-    let target = crate::io::check_replaceable(&args.out).map_err(out_error)?;
+    let target = teleport_core::io::check_replaceable(&args.out).map_err(out_error)?;
     if let Some(dir) = target.parent().filter(|d| !d.as_os_str().is_empty()) {
         std::fs::create_dir_all(dir).map_err(out_error)?;
     }
@@ -732,11 +507,11 @@ fn train(args: TrainArgs) -> Result<(), Failure> {
     bar.finish_and_clear();
     let secs = start.elapsed().as_secs_f64();
     let p = trainer.progress().clone();
-    let info = crate::io::weights::WeightsInfo {
+    let info = teleport_core::io::weights::WeightsInfo {
         train: Some(config),
         trajectories_trained: p.trajectories_done,
     };
-    crate::io::weights::save(&args.out, trainer.model(), &info).map_err(Failure::input)?;
+    teleport_core::io::weights::save(&args.out, trainer.model(), &info).map_err(Failure::input)?;
     let tail = p.loss_history.len().saturating_sub(50);
     let recent: Vec<f64> = p.loss_history[tail..]
         .iter()
@@ -773,7 +548,7 @@ fn progress_bar(len: u64) -> indicatif::ProgressBar {
 }
 
 fn evaluate(args: EvaluateArgs) -> Result<(), Failure> {
-    use crate::eval::{AnyOptimizer, StepStats, evaluate_threads};
+    use teleport_core::eval::{AnyOptimizer, StepStats, evaluate_threads};
     let threads = args.threads.map_or_else(all_cores, |t| t as usize);
     if args.steps > 100_000 || args.runs > 1_000_000 {
         return Err(Failure::input(
@@ -782,7 +557,7 @@ fn evaluate(args: EvaluateArgs) -> Result<(), Failure> {
     }
     let mut optimizers = Vec::new();
     for path in &args.weights {
-        let (model, _) = crate::io::weights::load(path)
+        let (model, _) = teleport_core::io::weights::load(path)
             .map_err(|e| Failure::input(format!("--weights {}: {e}", path.display())))?;
         optimizers.push(AnyOptimizer::Learned {
             name: model.variant().name().to_owned(),
@@ -858,7 +633,7 @@ fn emit(text: &str) -> Result<(), Failure> {
 }
 
 fn pretrain(out: &std::path::Path, threads: usize) -> Result<(), Failure> {
-    use crate::pretrained::{Family, file_name, train};
+    use teleport_core::pretrained::{Family, file_name, train};
     std::fs::create_dir_all(out)
         .map_err(|e| Failure::input(format!("--out {}: {e}", out.display())))?;
     let jobs: Vec<(Variant, Family)> = Variant::ALL
@@ -867,15 +642,15 @@ fn pretrain(out: &std::path::Path, threads: usize) -> Result<(), Failure> {
         .collect();
     // Each model trains alone from its own seed: the same weights
     // whatever the thread count.
-    let trained = crate::eval::map_pooled(&jobs, threads, |&(v, f)| (v, f, train(v, f)));
+    let trained = teleport_core::eval::map_pooled(&jobs, threads, |&(v, f)| (v, f, train(v, f)));
     for (variant, family, result) in trained {
         let (model, config) = result.map_err(Failure::input)?;
         let path = out.join(file_name(variant, family));
-        let info = crate::io::weights::WeightsInfo {
+        let info = teleport_core::io::weights::WeightsInfo {
             trajectories_trained: config.trajectories,
             train: Some(config),
         };
-        crate::io::weights::save(&path, &model, &info).map_err(Failure::input)?;
+        teleport_core::io::weights::save(&path, &model, &info).map_err(Failure::input)?;
         println!("wrote {}", path.display());
     }
     Ok(())
@@ -898,7 +673,7 @@ struct AppArgs {
 const BASIN_MAX_WORK: u64 = 100_000_000;
 
 /// Parses `--bounds xmin,xmax,ymin,ymax`.
-fn parse_bounds(text: &str) -> Result<crate::basin::BasinGrid, Failure> {
+fn parse_bounds(text: &str) -> Result<teleport_core::basin::BasinGrid, Failure> {
     let bad = || {
         Failure::input(format!(
             "--bounds `{text}`: expected four numbers xmin,xmax,ymin,ymax with xmin < xmax and ymin < ymax"
@@ -912,7 +687,7 @@ fn parse_bounds(text: &str) -> Result<crate::basin::BasinGrid, Failure> {
     let [x0, x1, y0, y1] = v[..] else {
         return Err(bad());
     };
-    let grid = crate::basin::BasinGrid {
+    let grid = teleport_core::basin::BasinGrid {
         x: (x0, x1),
         y: (y0, y1),
         n: 1,
@@ -923,10 +698,10 @@ fn parse_bounds(text: &str) -> Result<crate::basin::BasinGrid, Failure> {
 
 /// `teleport-lab basin`: one row's basin map as CSV or PNG.
 fn basin(args: BasinArgs) -> Result<(), Failure> {
-    use crate::basin::{BasinGrid, basin, fit_view};
-    use crate::eval::AnyOptimizer;
-    use crate::io::lab::{AnyScene, RowKind, default_label};
-    use crate::objective::Vec2;
+    use teleport_core::basin::{BasinGrid, basin, fit_view};
+    use teleport_core::eval::AnyOptimizer;
+    use teleport_core::io::lab::{AnyScene, RowKind, default_label};
+    use teleport_core::objective::Vec2;
     let path = &args.scene;
     let (n, steps) = (args.grid as usize, args.steps as usize);
     if args.grid * args.grid * args.steps.max(1) > BASIN_MAX_WORK {
@@ -944,7 +719,7 @@ fn basin(args: BasinArgs) -> Result<(), Failure> {
         check_out_dir("--out", out)?;
     }
     let given = args.bounds.as_deref().map(parse_bounds).transpose()?;
-    let loaded = crate::io::lab::load(path)
+    let loaded = teleport_core::io::lab::load(path)
         .map_err(|e| Failure::input(format!("{}: {e}", path.display())))?;
     let (objective, x0, opt, saved_view) = match loaded {
         AnyScene::V1(scene) => {
@@ -1003,7 +778,7 @@ fn basin(args: BasinArgs) -> Result<(), Failure> {
                 start,
                 objective.minimizer(),
                 [&run],
-                crate::basin::VIEW_LIMIT,
+                teleport_core::basin::VIEW_LIMIT,
             ))
         }
     };
@@ -1020,15 +795,15 @@ fn basin(args: BasinArgs) -> Result<(), Failure> {
     .ok_or_else(|| Failure::input("the basin map was cancelled"))?;
     // With --eps the CSV gains the first step and the PNG shades by it.
     let shade = match args.eps {
-        Some(_) => crate::basin::Shade::FirstStep,
-        None => crate::basin::Shade::FinalF,
+        Some(_) => teleport_core::basin::Shade::FirstStep,
+        None => teleport_core::basin::Shade::FinalF,
     };
     let csv = || match shade {
-        crate::basin::Shade::FirstStep => map.csv_with_first_step(),
-        crate::basin::Shade::FinalF => map.csv(),
+        teleport_core::basin::Shade::FirstStep => map.csv_with_first_step(),
+        teleport_core::basin::Shade::FinalF => map.csv(),
     };
     let write = |out: &std::path::Path, bytes: &[u8]| {
-        crate::io::write_atomic(out, bytes).map_err(|e| Failure {
+        teleport_core::io::write_atomic(out, bytes).map_err(|e| Failure {
             message: format!("cannot write {}: {e}", out.display()),
             code: 1,
         })
@@ -1055,16 +830,17 @@ fn basin(args: BasinArgs) -> Result<(), Failure> {
 }
 
 /// `train --task FILE`: the objective and x₀ of a scene or lab file.
-fn task_of(path: &std::path::Path) -> Result<crate::objective::Task, Failure> {
-    use crate::io::lab::AnyScene;
+fn task_of(path: &std::path::Path) -> Result<teleport_core::objective::Task, Failure> {
+    use teleport_core::io::lab::AnyScene;
     let bad = |e: String| Failure::input(format!("--task {}: {e}", path.display()));
-    let (objective, x0) = match crate::io::lab::load(path).map_err(|e| bad(e.to_string()))? {
-        AnyScene::V1(scene) => (scene.objective, scene.scene.x0),
-        AnyScene::V2(lab) => (lab.objective, lab.lab.x0),
-    };
-    Ok(crate::objective::Task {
+    let (objective, x0) =
+        match teleport_core::io::lab::load(path).map_err(|e| bad(e.to_string()))? {
+            AnyScene::V1(scene) => (scene.objective, scene.scene.x0),
+            AnyScene::V2(lab) => (lab.objective, lab.lab.x0),
+        };
+    Ok(teleport_core::objective::Task {
         objective,
-        x0: crate::objective::Vec2::from(x0),
+        x0: teleport_core::objective::Vec2::from(x0),
     })
 }
 
@@ -1081,7 +857,7 @@ fn export_plot(
     check_out_dir("--export-plot", out)?;
     let scene = file
         .map(|path| {
-            crate::io::lab::load(&path)
+            teleport_core::io::lab::load(&path)
                 .map_err(|e| Failure::input(format!("{}: {e}", path.display())))
         })
         .transpose()?;
@@ -1101,7 +877,7 @@ fn export_plot(
             message: format!("--export-plot: {e}"),
             code: 1,
         })?;
-    crate::io::write_atomic(out, &bytes).map_err(|e| Failure {
+    teleport_core::io::write_atomic(out, &bytes).map_err(|e| Failure {
         message: format!("cannot write {}: {e}", out.display()),
         code: 1,
     })?;
@@ -1139,7 +915,7 @@ fn open_app(args: AppArgs) -> Result<(), Failure> {
     } = args;
     let scene = scene
         .map(|path| {
-            crate::io::lab::load(&path)
+            teleport_core::io::lab::load(&path)
                 .map_err(|e| Failure::input(format!("--scene {}: {e}", path.display())))
         })
         .transpose()?;
@@ -1152,7 +928,7 @@ fn open_app(args: AppArgs) -> Result<(), Failure> {
     }
     let animate = match animate {
         Some((path, mut settings)) => {
-            settings.format = crate::anim::AnimFormat::from_path(&path)
+            settings.format = teleport_core::anim::AnimFormat::from_path(&path)
                 .map_err(|e| Failure::input(format!("--animate {e}")))?;
             check_out_dir("--animate", &path)?;
             Some(crate::app::animation::AnimationRequest {
@@ -1226,7 +1002,9 @@ fn figures(
     threads: usize,
     seeds: usize,
 ) -> Result<(), Failure> {
-    use crate::figures::{Event, FiguresConfig, claims_markdown, run, summary_markdown, units};
+    use teleport_core::figures::{
+        Event, FiguresConfig, claims_markdown, run, summary_markdown, units,
+    };
     let mut config = FiguresConfig::paper(out.clone());
     config.formats.svg = format == FigureFormat::Svg;
     config.threads = threads;

@@ -10,13 +10,14 @@ use std::time::{Duration, Instant};
 use egui::{Key, Modifiers, Pos2};
 use egui_kittest::Harness;
 use egui_kittest::kittest::{NodeT as _, Queryable as _};
+use teleport_core::io::scene::ObjectiveSpec;
+use teleport_core::l2o::Variant;
+use teleport_core::objective::Vec2;
+use teleport_core::symmetry::teleport;
+use teleport_lab::app::commands::UiCommand;
 use teleport_lab::app::state::{AppState, EntryKind};
 use teleport_lab::app::trainer::FaultInjection;
 use teleport_lab::app::{Options, TeleportApp};
-use teleport_lab::io::scene::ObjectiveSpec;
-use teleport_lab::l2o::Variant;
-use teleport_lab::objective::Vec2;
-use teleport_lab::symmetry::teleport;
 
 /// The default state with every floating window open.
 fn every_window_open() -> AppState {
@@ -95,7 +96,7 @@ fn nudging_theta_moves_the_teleported_point_along_the_level_set() {
     );
     assert!((obj.grad(&x).norm() - obj.grad(&y).norm()).abs() > 1e-6 * obj.grad(&x).norm());
     // The readout shows both f values, equal to the digits shown.
-    let shown = teleport_lab::numfmt::short(fx);
+    let shown = teleport_core::numfmt::short(fx);
     assert!(
         h.query_all_by_label(&shown).count() >= 2,
         "readout {shown} not shown twice"
@@ -247,9 +248,8 @@ fn exports_write_png_csv_and_lab_without_a_dialog() {
     colours.dedup();
     assert!(colours.len() > 200, "{} colours", colours.len());
 
-    h.state_mut().command(teleport_lab::app::Command::ExportCsv);
-    h.state_mut()
-        .command(teleport_lab::app::Command::ExportScene);
+    h.state_mut().run_ui_command(UiCommand::ExportTrajectories);
+    h.state_mut().run_ui_command(UiCommand::SaveLab);
     h.run_steps(2);
     let csv = std::fs::read_to_string(dir.join("trajectories.csv")).unwrap();
     let mut lines = csv.lines();
@@ -266,9 +266,9 @@ fn exports_write_png_csv_and_lab_without_a_dialog() {
         .sum::<usize>();
     assert_eq!(rows.len(), runs);
     // The lab file is one the CLI reads back into the same task and rows.
-    let lab = match teleport_lab::io::lab::load(&dir.join("lab.json")).unwrap() {
-        teleport_lab::io::lab::AnyScene::V2(lab) => lab,
-        teleport_lab::io::lab::AnyScene::V1(_) => panic!("saved as version 1"),
+    let lab = match teleport_core::io::lab::load(&dir.join("lab.json")).unwrap() {
+        teleport_core::io::lab::AnyScene::V2(lab) => lab,
+        teleport_core::io::lab::AnyScene::V1(_) => panic!("saved as version 1"),
     };
     assert_eq!(lab.objective, *h.state().objective());
     assert_eq!(lab.lab.x0, h.state().state.x0);
@@ -297,7 +297,7 @@ fn live_training_raises_the_weights_version_and_changes_a_learned_trajectory() {
         s.variant = Variant::L2oTele;
         s.hidden = 16;
         s.trajectories = 300;
-        s.dist = teleport_lab::objective::TaskDist::ElliFixed;
+        s.dist = teleport_core::objective::TaskDist::ElliFixed;
     }
     h.state_mut().state.panels.training = true;
     h.run_steps(2);
@@ -399,7 +399,7 @@ fn every_window_has_accessible_names_and_settles() {
     );
 }
 
-/// Regression (issue 11, item 1): with every row enabled, removing a row
+/// Regression: with every row enabled, removing a row
 /// panicked in the loss plot (`index out of bounds: the len is 10 but the
 /// index is 10`) because the runs vector outlived the rows.
 #[test]
@@ -459,7 +459,7 @@ fn rows_keep_their_colours_and_new_rows_get_unused_ones() {
     // Remove the third row: every other row keeps its colour.
     let third = start[2].0;
     h.state_mut()
-        .command(teleport_lab::app::Command::RemoveRow(third));
+        .queue(teleport_lab::app::Action::RemoveRow(third));
     h.run_steps(1);
     let after: Vec<_> = start
         .iter()
@@ -470,7 +470,7 @@ fn rows_keep_their_colours_and_new_rows_get_unused_ones() {
     // A new row takes the freed colour rather than one in use; its label
     // (same settings as the first row) is made unique.
     let first = h.state().state.optimizers[0].clone();
-    h.state_mut().command(teleport_lab::app::Command::AddRow(
+    h.state_mut().queue(teleport_lab::app::Action::AddRow(
         teleport_lab::app::state::OptimizerEntry::new(true, first.kind.clone()),
     ));
     h.run_steps(1);
@@ -567,7 +567,7 @@ fn files_open_and_save_without_a_file_dialog() {
     h.run_steps(2);
     let saved = exports.join("l2o-tele-live.safetensors");
     assert!(saved.is_file(), "{} not written", saved.display());
-    teleport_lab::io::weights::load(&saved).unwrap();
+    teleport_core::io::weights::load(&saved).unwrap();
 }
 
 #[test]
@@ -690,7 +690,7 @@ fn playback_follows_wall_time_when_frames_are_slow() {
 /// and that is not nothing.
 #[test]
 fn every_shortcut_does_what_its_command_says() {
-    use teleport_lab::app::commands::UiCommand;
+    use teleport_lab::app::commands::{IntoEnumIterator as _, UiCommand};
     let files = |dir: &std::path::Path| -> Vec<String> {
         let mut names: Vec<String> = std::fs::read_dir(dir)
             .map(|d| {
@@ -702,7 +702,7 @@ fn every_shortcut_does_what_its_command_says() {
         names
     };
     let mut tested = 0;
-    for command in UiCommand::ALL {
+    for command in UiCommand::iter() {
         let Some(shortcut) = command.shortcut() else {
             continue;
         };
@@ -764,7 +764,7 @@ fn every_shortcut_does_what_its_command_says() {
 /// equal-aspect plot used to shrink its height and cut x₀ off).
 #[test]
 fn the_first_fit_on_every_preset_shows_x0() {
-    for preset in teleport_lab::objective::Preset::ALL {
+    for preset in teleport_core::objective::Preset::ALL {
         let mut h = harness(app_with(&temp_dir("fit")));
         h.get_all_by_label(preset.name())
             .find(|n| n.accesskit_node().role() == egui::accesskit::Role::Button)

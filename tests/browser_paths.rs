@@ -7,12 +7,12 @@ mod common;
 use common::{app_with, error_texts, harness, temp_dir};
 
 use egui_kittest::kittest::Queryable as _;
+use teleport_core::io::weights::{WeightsInfo, to_bytes};
+use teleport_core::l2o::Variant;
+use teleport_core::pretrained::Family;
 use teleport_lab::app::commands::UiCommand;
 use teleport_lab::app::inbox::Arrival;
 use teleport_lab::app::state::EntryKind;
-use teleport_lab::io::weights::{WeightsInfo, to_bytes};
-use teleport_lab::l2o::Variant;
-use teleport_lab::pretrained::Family;
 
 const LAB: &str = r#"{"version": 2, "caption": "From the browser",
     "objective": {"family": "ellipse", "A": [[1.0, 0.0], [0.0, 4.0]], "b": [0.0, 0.0]},
@@ -103,8 +103,8 @@ fn a_link_carries_its_demo_and_a_broken_one_changes_nothing() {
     let mut h = harness(app_with(&dir));
     let before = h.state().state.clone();
     // What "Copy link" makes and the page reads back, compressed or not.
-    let fragment = format!("#{}", teleport_lab::io::link::fragment(LAB));
-    let json = teleport_lab::io::link::from_fragment(&fragment)
+    let fragment = format!("#{}", teleport_core::io::link::fragment(LAB));
+    let json = teleport_core::io::link::from_fragment(&fragment)
         .unwrap()
         .unwrap();
     h.state().deliver(Arrival::Link(Ok(json)));
@@ -113,7 +113,7 @@ fn a_link_carries_its_demo_and_a_broken_one_changes_nothing() {
     assert_eq!(h.state().state.x0, [2.5, -1.5]);
 
     let shown = h.state().state.clone();
-    let broken = teleport_lab::io::link::from_fragment("#lab=%%%").map(|_| String::new());
+    let broken = teleport_core::io::link::from_fragment("#lab=%%%").map(|_| String::new());
     h.state()
         .deliver(Arrival::Link(broken.map_err(|e| e.to_string())));
     h.run_steps(2);
@@ -179,7 +179,7 @@ fn the_file_menu_offers_every_export_this_build_has() {
         UiCommand::SaveLab,
         UiCommand::ScreenshotWindow,
         UiCommand::ScreenshotPlot,
-        UiCommand::ExportCsv,
+        UiCommand::ExportTrajectories,
         UiCommand::ExportPlotSvg,
         UiCommand::ExportAnimation,
         UiCommand::ResetDefaults,

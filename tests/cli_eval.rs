@@ -16,13 +16,13 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use serde::Deserialize;
 use serde_json::json;
-use teleport_lab::io::scene::Scene;
-use teleport_lab::objective::{Mat2, Vec2, rotation};
-use teleport_lab::symmetry;
+use teleport_core::io::scene::Scene;
+use teleport_core::objective::{Mat2, Vec2, rotation};
+use teleport_core::symmetry;
 
 const BIN: &str = env!("CARGO_BIN_EXE_teleport-lab");
 
-/// The example scene of the issue, verbatim.
+/// The example scene of the scene format's documentation, verbatim.
 const EXAMPLE: &str = r#"{
   "objective": {"family": "ellipse", "A": [[0.5, 0.0], [0.0, 3.0]], "b": [0.0, 0.0]},
   "x0": [-5.0, 3.5],
@@ -69,7 +69,7 @@ fn teleport_lab(args: &[&str]) -> Output {
         .unwrap_or_else(|e| panic!("cannot run {BIN}: {e}"))
 }
 
-/// One record of the JSON output: the issue's fields (later fields may be
+/// One record of the JSON output: the documented fields (later fields may be
 /// added, so others are ignored).
 #[derive(Debug, Deserialize)]
 struct Rec {
@@ -781,7 +781,7 @@ fn bench_core_names_its_rows_and_compares_the_oracle_with_the_scan() {
     assert!(speedup.is_finite() && speedup > 0.0, "{summary}");
 }
 
-// ---- files that are not what they seem (issue 11, item 6) -----------------
+// ---- files that are not what they seem -------------------------------------
 
 /// Runs the binary, killing it and failing the test if it has not exited
 /// within 10 s (a FIFO opened for reading would block it forever).
@@ -908,7 +908,7 @@ fn train_out_a_symlink_keeps_the_link_and_creates_folders() {
     assert!(is_link(&link), "the link was replaced by a file");
     assert_eq!(std::fs::read_link(&link).unwrap(), target);
     let first = std::fs::read(&target).unwrap();
-    assert!(teleport_lab::io::weights::from_bytes(&first).is_ok());
+    assert!(teleport_core::io::weights::from_bytes(&first).is_ok());
     // Again, over the existing target: still a link, and nothing left beside it.
     let out = teleport_lab_within_10s(&args);
     assert_success(&out);
@@ -1164,7 +1164,7 @@ fn figures_are_the_same_on_any_number_of_threads() {
 }
 
 /// `claims.json` of `figures --quick` (5 seeds × 50 test tasks): the
-/// issue's schema, every claim the paper's text makes on both samplings,
+/// documented schema, every claim the paper's text makes on both samplings,
 /// verdicts that follow the intervals, mean claims paired with median
 /// ones — and one estimate recomputed from the per-seed CSV.
 #[allow(

@@ -9,10 +9,10 @@ use common::{assert_success, temp_dir, write_file};
 use egui::{Key, Modifiers};
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable as _;
+use teleport_core::io::scene::ObjectiveSpec;
+use teleport_core::objective::{Custom, GALLERY, Objective, Vec2};
 use teleport_lab::app::TeleportApp;
 use teleport_lab::app::commands::UiCommand;
-use teleport_lab::io::scene::ObjectiveSpec;
-use teleport_lab::objective::{Custom, GALLERY, Objective, Vec2};
 
 fn harness(name: &str) -> Harness<'static, TeleportApp> {
     common::harness(common::app_with(&temp_dir(name)))
@@ -193,8 +193,8 @@ fn train_task_file_meta_trains_on_a_typed_h_and_refuses_a_bad_file() {
     };
     let run = train(&task);
     assert_success(&run);
-    let (model, _) = teleport_lab::io::weights::load(&out).unwrap();
-    assert_eq!(model.variant(), teleport_lab::l2o::Variant::L2oTele);
+    let (model, _) = teleport_core::io::weights::load(&out).unwrap();
+    assert_eq!(model.variant(), teleport_core::l2o::Variant::L2oTele);
     // The trained model runs on the typed h from the file's x₀.
     let obj = custom(["x + 0.5*y^3", "y - 0.2*sin(x)"]);
     let run = model.trajectory(&obj, Vec2::new(1.0, 1.0), 6);
@@ -223,10 +223,10 @@ fn train_task_file_meta_trains_on_a_typed_h_and_refuses_a_bad_file() {
 /// teleporting to each angle separately.
 #[test]
 fn the_theta_curve_from_one_orbit_walk_equals_teleporting_to_each_angle() {
+    use teleport_core::symmetry::grad_norm_at;
     use teleport_lab::app::side_plots::theta_curve;
-    use teleport_lab::symmetry::grad_norm_at;
     let spiral = GALLERY[1].objective().unwrap();
-    let ellipse = teleport_lab::objective::Preset::ElliFixed.objective();
+    let ellipse = teleport_core::objective::Preset::ElliFixed.objective();
     for (obj, x, tol) in [
         (&ellipse, Vec2::new(-5.0, 3.5), 1e-12),
         (&spiral, Vec2::new(1.5, 0.5), 1e-7),

@@ -144,7 +144,7 @@ fn a_bad_export_path_or_scene_is_a_clear_error_and_writes_nothing() {
 #[test]
 fn file_export_plot_as_svg_writes_the_plot_on_screen() {
     let dir = temp_dir("app");
-    let scene = teleport_lab::io::lab::load(&lab(&dir)).unwrap();
+    let scene = teleport_core::io::lab::load(&lab(&dir)).unwrap();
     let options = Options {
         scene: Some(scene),
         export_dir: Some(dir.clone()),

@@ -25,12 +25,12 @@ use std::sync::Arc;
 
 use safetensors::{Dtype, SafeTensors};
 use serde_json::{Value, json};
+use teleport_core::io::scene::{MAX_SCENE_BYTES, Scene};
+use teleport_core::io::weights::{self, WeightsInfo};
+use teleport_core::l2o::{MetaOptimizer, ModelConfig, Variant};
+use teleport_core::optim::{Stop, Trajectory};
 use teleport_lab::app::state::AppState;
 use teleport_lab::app::{Options, TeleportApp};
-use teleport_lab::io::scene::{MAX_SCENE_BYTES, Scene};
-use teleport_lab::io::weights::{self, WeightsInfo};
-use teleport_lab::l2o::{MetaOptimizer, ModelConfig, Variant};
-use teleport_lab::optim::{Stop, Trajectory};
 
 const BIN: &str = env!("CARGO_BIN_EXE_teleport-lab");
 const CORPUS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/hostile");
@@ -979,7 +979,7 @@ fn headless_app(export_dir: &Path) -> TeleportApp {
 #[derive(Debug, PartialEq)]
 struct Snapshot {
     state: AppState,
-    objective: teleport_lab::objective::Objective,
+    objective: teleport_core::objective::Objective,
     runs: Vec<Option<(Trajectory, Option<Trajectory>)>>,
     live: Option<(Variant, u64, usize)>,
 }
@@ -1080,7 +1080,7 @@ fn scene_corpus_through_the_app() {
                     first.is_some_and(|r| matches!(r.base.stop, Some(Stop::Diverged { .. })));
                 let alg2 = matches!(
                     loaded.scene.optimizer,
-                    teleport_lab::optim::OptimizerSpec::Alg2 { .. }
+                    teleport_core::optim::OptimizerSpec::Alg2 { .. }
                 );
                 if !alg2 && diverged != matches!(case.expect, Diverges(_)) {
                     problems.push(format!(

@@ -1,13 +1,13 @@
 //! The instruments that explain why a teleport helps: teleport quality in
-//! the app (issue 9), driven headless by egui_kittest.
+//! the app, driven headless by egui_kittest.
 #![allow(clippy::unwrap_used, reason = "test helpers panic on setup failures")]
 
 mod common;
 
 use egui_kittest::kittest::Queryable as _;
+use teleport_core::symmetry::Strategy;
 use teleport_lab::app::TeleportApp;
 use teleport_lab::app::state::{AppState, EntryKind};
-use teleport_lab::symmetry::Strategy;
 
 #[test]
 fn the_theta_plot_says_how_well_the_selected_rows_teleport_chose() {
@@ -132,7 +132,7 @@ fn the_newton_window_splits_the_selected_rows_move_and_jump() {
 /// found by a dense scan (an independent search); the oracle row scores 1.
 #[test]
 fn the_newton_window_plots_how_well_each_row_teleports() {
-    use teleport_lab::symmetry::{dense_scan, teleport};
+    use teleport_core::symmetry::{dense_scan, teleport};
     let mut h = newton_window_at(2, "eta-plot");
     h.run_steps(2);
     assert!(
@@ -156,7 +156,7 @@ fn the_newton_window_plots_how_well_each_row_teleports() {
         teleporting_rows += usize::from(teleports > 0);
         for &(t, eta) in run.efficiency(&obj) {
             let record = &run.shown().records[t];
-            let from = teleport_lab::objective::Vec2::from(record.from.unwrap());
+            let from = teleport_core::objective::Vec2::from(record.from.unwrap());
             let reached = obj
                 .grad(&teleport(&obj, &from, record.theta.unwrap()))
                 .norm();
@@ -200,7 +200,7 @@ fn the_newton_window_plots_how_well_each_row_teleports() {
 /// row has none, and the two-network variant shows both networks' cells.
 #[test]
 fn the_newton_window_looks_inside_a_learned_row() {
-    use teleport_lab::l2o::Variant;
+    use teleport_core::l2o::Variant;
     let mut h = newton_window_at(3, "probe");
     let find = |h: &egui_kittest::Harness<'_, TeleportApp>, want: Option<Variant>| {
         h.state()
@@ -235,12 +235,12 @@ fn the_newton_window_looks_inside_a_learned_row() {
     );
     // The move shown is the run's own: x₃ − x₂ (l2o does not teleport).
     let records = &h.state().run(l2o).unwrap().base.records;
-    let dx = teleport_lab::objective::Vec2::from(records[3].x)
-        - teleport_lab::objective::Vec2::from(records[2].x);
+    let dx = teleport_core::objective::Vec2::from(records[3].x)
+        - teleport_core::objective::Vec2::from(records[2].x);
     let text = format!(
         "Δx = ({}, {})",
-        teleport_lab::numfmt::short(dx.x),
-        teleport_lab::numfmt::short(dx.y)
+        teleport_core::numfmt::short(dx.x),
+        teleport_core::numfmt::short(dx.y)
     );
     assert!(h.query_by_label_contains(&text).is_some(), "{text}");
     assert!(h.query_by_label("cell 0").is_some() && h.query_by_label("cell 1").is_some());
@@ -274,11 +274,13 @@ fn wait_for_across(h: &mut egui_kittest::Harness<'_, TeleportApp>) {
 
 /// The test tasks, built here as the module documents them: on a fixed
 /// task, the seeded N(0, I) start points of `elli_vary`'s draws.
-fn fixed_task_tasks(preset: teleport_lab::objective::Preset) -> Vec<teleport_lab::objective::Task> {
-    teleport_lab::objective::TaskDist::ElliVary
+fn fixed_task_tasks(
+    preset: teleport_core::objective::Preset,
+) -> Vec<teleport_core::objective::Task> {
+    teleport_core::objective::TaskDist::ElliVary
         .sample_many(1, 200, Default::default())
         .into_iter()
-        .map(|t| teleport_lab::objective::Task {
+        .map(|t| teleport_core::objective::Task {
             objective: preset.objective(),
             x0: t.x0,
         })
@@ -287,8 +289,8 @@ fn fixed_task_tasks(preset: teleport_lab::objective::Preset) -> Vec<teleport_lab
 
 #[test]
 fn across_tasks_draws_each_rows_median_and_quartiles_and_a_change_recomputes() {
+    use teleport_core::objective::Preset;
     use teleport_lab::app::state::TaskSource;
-    use teleport_lab::objective::Preset;
     let dir = common::temp_dir("across");
     let mut state = AppState {
         steps: 20,
@@ -298,7 +300,7 @@ fn across_tasks_draws_each_rows_median_and_quartiles_and_a_change_recomputes() {
     state.add_row(teleport_lab::app::state::OptimizerEntry::new(
         true,
         EntryKind::Classical {
-            spec: teleport_lab::optim::OptimizerSpec::Gd { lr: 2.0 },
+            spec: teleport_core::optim::OptimizerSpec::Gd { lr: 2.0 },
             teleport: None,
         },
     ));
@@ -314,7 +316,7 @@ fn across_tasks_draws_each_rows_median_and_quartiles_and_a_change_recomputes() {
     h.run_steps(2);
     wait_for_across(&mut h);
     assert!(
-        h.state().across().started >= 2,
+        h.state().across().started() >= 2,
         "the change started a new computation"
     );
     let result = h.state().across().result.clone().unwrap();
@@ -325,7 +327,7 @@ fn across_tasks_draws_each_rows_median_and_quartiles_and_a_change_recomputes() {
     let tasks = fixed_task_tasks(Preset::RosFixed);
     for row in &result {
         let opt = app.optimizer_of(row.id).unwrap();
-        let want = teleport_lab::eval::evaluate(&opt, &tasks, 20);
+        let want = teleport_core::eval::evaluate(&opt, &tasks, 20);
         // Compared as text: steps past every run's divergence are NaN.
         assert_eq!(
             format!("{:?}", row.stats),
@@ -389,8 +391,8 @@ fn wait_until_every(
 /// Checks every 37th cell of the shown basin map against a single run of
 /// the selected row from that cell's start on `obj` (learned rows run
 /// batched in the map: f32 round-off).
-fn assert_map_is_single_runs(app: &TeleportApp, obj: &teleport_lab::objective::Objective) {
-    use teleport_lab::basin::BasinCell;
+fn assert_map_is_single_runs(app: &TeleportApp, obj: &teleport_core::objective::Objective) {
+    use teleport_core::basin::BasinCell;
     let map = app.basin().shown().unwrap();
     let opt = app.optimizer_of(app.state.selected).unwrap();
     for (k, x0) in map.grid.starts().into_iter().enumerate().step_by(37) {
@@ -405,10 +407,10 @@ fn assert_map_is_single_runs(app: &TeleportApp, obj: &teleport_lab::objective::O
 
 #[test]
 fn basin_map_refines_and_a_task_change_mid_compute_shows_nothing_stale() {
+    use teleport_core::l2o::Variant;
+    use teleport_core::objective::Preset;
     use teleport_lab::app::basin::LEVELS;
     use teleport_lab::app::state::TaskSource;
-    use teleport_lab::l2o::Variant;
-    use teleport_lab::objective::Preset;
     let dir = common::temp_dir("basin");
     // The learned row with teleports: slow enough (a debug build) that
     // the finer levels are still computing when the task changes.
@@ -434,14 +436,14 @@ fn basin_map_refines_and_a_task_change_mid_compute_shows_nothing_stale() {
     assert_eq!((map.grid.x, map.grid.y), ((lo[0], hi[0]), (lo[1], hi[1])));
     assert_map_is_single_runs(app, &Preset::ElliFixed.objective());
     assert!(app.basin().computing(), "finer levels follow");
-    let started = app.basin().started;
+    let started = app.basin().started();
     // Mid-compute, a new task: the old map goes at once, and every map
     // shown from then on is the new task's.
     h.state_mut()
         .set_source(TaskSource::Preset(Preset::RosFixed))
         .unwrap();
     h.run_steps(1);
-    assert!(h.state().basin().started > started, "a new computation");
+    assert!(h.state().basin().started() > started, "a new computation");
     let new_obj = Preset::RosFixed.objective();
     let start = std::time::Instant::now();
     let mut levels_seen = Vec::new();
@@ -479,8 +481,8 @@ fn basin_map_refines_and_a_task_change_mid_compute_shows_nothing_stale() {
 /// 20,000) for the UI to take several of the snapshots published every
 /// 200 ms (it only ever sees the latest).
 fn start_small_training(h: &mut egui_kittest::Harness<'_, TeleportApp>, trajectories: usize) {
-    use teleport_lab::l2o::Variant;
-    use teleport_lab::objective::TaskDist;
+    use teleport_core::l2o::Variant;
+    use teleport_core::objective::TaskDist;
     {
         let s = &mut h.state_mut().state.training;
         s.variant = Variant::L2o;
@@ -500,8 +502,8 @@ fn start_small_training(h: &mut egui_kittest::Harness<'_, TeleportApp>, trajecto
 /// against `evaluate` on tasks drawn here from the documented seed.
 #[test]
 fn training_shows_a_smoothed_loss_and_a_validation_curve_of_held_out_tasks() {
+    use teleport_core::objective::TaskDist;
     use teleport_lab::app::validation::{VALIDATION_SEED, VALIDATION_TASKS};
-    use teleport_lab::objective::TaskDist;
     const TRAJECTORIES: usize = 20_000;
     let dir = common::temp_dir("validation");
     let mut h = common::harness(common::app_with(&dir));
@@ -534,11 +536,11 @@ fn training_shows_a_smoothed_loss_and_a_validation_curve_of_held_out_tasks() {
     let model = std::sync::Arc::clone(&app.live_model().unwrap().model);
     let tasks =
         TaskDist::ElliVary.sample_many(VALIDATION_SEED, VALIDATION_TASKS, Default::default());
-    let opt = teleport_lab::eval::AnyOptimizer::Learned {
+    let opt = teleport_core::eval::AnyOptimizer::Learned {
         name: "live".into(),
         model,
     };
-    let stats = teleport_lab::eval::evaluate(&opt, &tasks, 10);
+    let stats = teleport_core::eval::evaluate(&opt, &tasks, 10);
     let end = stats.last().unwrap();
     assert_eq!(end.diverged, 0);
     assert!(
@@ -565,8 +567,8 @@ fn training_shows_a_smoothed_loss_and_a_validation_curve_of_held_out_tasks() {
 /// and "newest" follows training again.
 #[test]
 fn the_training_timeline_goes_back_to_an_earlier_version_with_ghost_trails() {
+    use teleport_core::objective::Vec2;
     use teleport_lab::app::timeline::{CAPACITY, GHOSTS};
-    use teleport_lab::objective::Vec2;
     let dir = common::temp_dir("timeline");
     let mut h = common::harness(common::app_with(&dir));
     start_small_training(&mut h, 20_000);
@@ -591,7 +593,7 @@ fn the_training_timeline_goes_back_to_an_earlier_version_with_ghost_trails() {
         let (x0, steps) = (Vec2::from(app.state.x0), app.state.steps);
         v.model.trajectory(app.objective(), x0, steps)
     };
-    let xs = |run: &teleport_lab::optim::Trajectory| -> Vec<[f64; 2]> {
+    let xs = |run: &teleport_core::optim::Trajectory| -> Vec<[f64; 2]> {
         run.records.iter().map(|r| r.x).collect()
     };
     let n = h.state().training_timeline().versions().len();
@@ -646,9 +648,9 @@ fn the_training_timeline_goes_back_to_an_earlier_version_with_ghost_trails() {
 /// of the same seed) from its own start point, and ▶ pages on.
 #[test]
 fn the_task_gallery_opens_the_task_clicked_from_its_own_start() {
+    use teleport_core::objective::{TaskDist, Vec2};
     use teleport_lab::app::gallery::{THUMBNAILS, task};
     use teleport_lab::app::state::TaskSource;
-    use teleport_lab::objective::{TaskDist, Vec2};
     let mut state = AppState::default();
     state.panels.gallery = true;
     let dir = common::temp_dir("gallery");
@@ -692,7 +694,7 @@ fn the_task_gallery_opens_the_task_clicked_from_its_own_start() {
 /// says what the colours mean.
 #[test]
 fn a_basin_map_by_first_step_finds_when_each_start_gets_below_eps() {
-    use teleport_lab::basin::Shade;
+    use teleport_core::basin::Shade;
     let dir = common::temp_dir("basin-first");
     let (mut state, gd) =
         selecting(|kind| matches!(kind, EntryKind::Classical { teleport: None, .. }));

@@ -15,11 +15,11 @@ use teleport_lab::app::state::{AppState, EntryKind};
 use teleport_lab::app::{Options, TeleportApp};
 use teleport_lab::bench::app::ANIMATE_LAB;
 
-use teleport_lab::l2o::Variant;
+use teleport_core::l2o::Variant;
 
 const BIN: &str = env!("CARGO_BIN_EXE_teleport-lab");
 
-/// The example (the lab `bench animate` records) in 12 steps, its
+/// The README's example (the lab `bench animate` records) in 12 steps, its
 /// L2O + teleport row with a real weights file beside it.
 fn example(dir: &Path) -> PathBuf {
     save_model(
@@ -95,12 +95,14 @@ fn eval_runs_every_row_of_a_lab_file_and_the_app_draws_the_same() {
         assert_eq!(&ours, &r["trajectory"], "{name}");
     }
     // The file's own weights drive the last row, not the shipped ones.
-    let shipped =
-        teleport_lab::pretrained::load(Variant::L2oTele, teleport_lab::pretrained::Family::Ellipse)
-            .unwrap();
+    let shipped = teleport_core::pretrained::load(
+        Variant::L2oTele,
+        teleport_core::pretrained::Family::Ellipse,
+    )
+    .unwrap();
     let shipped_run = shipped.trajectory(
         app.objective(),
-        teleport_lab::objective::Vec2::new(-5.0, 3.5),
+        teleport_core::objective::Vec2::new(-5.0, 3.5),
         12,
     );
     let shipped: Value =
@@ -132,7 +134,7 @@ fn save_then_open_round_trips_the_whole_demo() {
     app.state.basin = teleport_lab::app::state::BasinSettings {
         shown: true,
         steps: 33,
-        shade: teleport_lab::basin::Shade::FirstStep,
+        shade: teleport_core::basin::Shade::FirstStep,
         eps: 1e-4,
     };
     app.state.optimizers[2].enabled = true;

@@ -102,7 +102,7 @@ fn states_the_monkey_broke_now_draw_finite() {
             "a subnormal Rosenbrock coefficient (h⁻¹ overflows)",
             Box::new(|s| {
                 s.source = teleport_lab::app::state::TaskSource::Custom(
-                    teleport_lab::io::scene::ObjectiveSpec::Rosenbrock {
+                    teleport_core::io::scene::ObjectiveSpec::Rosenbrock {
                         a: 1e-320,
                         b: -1.0,
                         c: -10.0,
@@ -151,7 +151,7 @@ fn states_the_monkey_broke_now_draw_finite() {
 /// overflowed; the message now says "overflow".
 #[test]
 fn a_singular_hessian_message_never_reads_nan() {
-    let e = teleport_lab::theory::DecompositionError::SingularHessian(f64::NAN);
+    let e = teleport_core::theory::DecompositionError::SingularHessian(f64::NAN);
     let text = e.to_string();
     assert!(!text.contains("NaN"), "{text}");
     assert!(text.contains("overflow"), "{text}");

@@ -11,12 +11,12 @@ use std::process::{Command, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use teleport_core::eval::{AnyOptimizer, stats};
+use teleport_core::l2o::{Control, MetaOptimizer, ModelConfig, TrainConfig, Trainer, Variant};
+use teleport_core::objective::{Objective, Preset, Rosenbrock, TaskDist, Vec2};
+use teleport_core::optim::{Stop, TeleportSchedule, When, run};
+use teleport_core::symmetry::Strategy;
 use teleport_lab::app::trainer::{FaultInjection, Mode, Snapshot, TrainerHandle};
-use teleport_lab::eval::{AnyOptimizer, stats};
-use teleport_lab::l2o::{Control, MetaOptimizer, ModelConfig, TrainConfig, Trainer, Variant};
-use teleport_lab::objective::{Objective, Preset, Rosenbrock, TaskDist, Vec2};
-use teleport_lab::optim::{Stop, TeleportSchedule, When, run};
-use teleport_lab::symmetry::Strategy;
 
 #[test]
 fn killing_a_process_mid_write_leaves_the_old_file_intact() {
@@ -46,7 +46,7 @@ fn killing_a_process_mid_write_leaves_the_old_file_intact() {
     // The old file: a complete, valid weights file.
     assert!(train(None).status().unwrap().success());
     let old = std::fs::read(&out).unwrap();
-    assert!(teleport_lab::io::weights::from_bytes(&old).is_ok());
+    assert!(teleport_core::io::weights::from_bytes(&old).is_ok());
 
     // A second write that pauses halfway through its temporary file; kill it there.
     let mut child = train(Some(("TELEPORT_LAB_TEST_SLOW_WRITE_MS", "20000")))
@@ -70,7 +70,7 @@ fn killing_a_process_mid_write_leaves_the_old_file_intact() {
     child.wait().unwrap();
     // The old file is untouched and still loads; only a partial temporary remains.
     assert_eq!(std::fs::read(&out).unwrap(), old);
-    assert!(teleport_lab::io::weights::load(&out).is_ok());
+    assert!(teleport_core::io::weights::load(&out).is_ok());
     let partial = std::fs::read(&tmp).unwrap();
     assert!(partial.len() < old.len());
     std::fs::remove_dir_all(&dir).unwrap();
@@ -89,7 +89,7 @@ fn exploding_tasks() -> Vec<(Objective, Vec2)> {
     ]
 }
 
-fn assert_finite_and_stopped(name: &str, traj: &teleport_lab::optim::Trajectory, steps: usize) {
+fn assert_finite_and_stopped(name: &str, traj: &teleport_core::optim::Trajectory, steps: usize) {
     for r in &traj.records {
         assert!(
             r.f.is_finite() && r.x.iter().chain(&r.grad).all(|v| v.is_finite()),
@@ -176,7 +176,7 @@ fn non_finite_meta_gradients_are_skipped_and_counted() {
         ..ModelConfig::paper(Variant::LrTele)
     };
     let mut config = TrainConfig::paper(&model, TaskDist::RosVary, 0);
-    config.sampling = teleport_lab::objective::Sampling::Raw;
+    config.sampling = teleport_core::objective::Sampling::Raw;
     config.trajectories = 60;
     let mut trainer = Trainer::new(model, config).unwrap();
     trainer.run(|_, _| Control::Continue);

@@ -11,11 +11,11 @@ use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+use teleport_core::io::scene::ObjectiveSpec;
+use teleport_core::l2o::Variant;
 use teleport_lab::app::session::{self, CRASH_MARKER, STATE_FILE};
 use teleport_lab::app::state::{AppState, EntryKind, TaskSource};
 use teleport_lab::app::{Options, TeleportApp};
-use teleport_lab::io::scene::ObjectiveSpec;
-use teleport_lab::l2o::Variant;
 
 fn fixture() -> AppState {
     let text = include_str!("fixtures/state-before-row-ids.ron");
@@ -128,8 +128,8 @@ fn a_change_is_saved_and_restored_with_the_live_model() {
     assert_eq!(restored.state.as_ref(), Some(&expected));
     let live = restored.live.unwrap();
     assert_eq!(live.variant(), Variant::L2o);
-    let x0 = teleport_lab::objective::Vec2::new(1.0, 2.0);
-    let obj = teleport_lab::objective::Preset::ElliFixed.objective();
+    let x0 = teleport_core::objective::Vec2::new(1.0, 2.0);
+    let obj = teleport_core::objective::Preset::ElliFixed.objective();
     assert_eq!(
         live.trajectory(&obj, x0, 5).records,
         model.trajectory(&obj, x0, 5).records,

@@ -1,19 +1,17 @@
-//! The loss plot "across tasks" (issue 9 §1): every visible row run on
+//! The loss plot "across tasks": every visible row run on
 //! [`ACROSS_TASKS`] seeded test tasks — draws from the current distribution,
 //! or, on a fixed task, seeded start points — drawn as the per-step median
 //! with a quartile band. A worker thread computes it when the rows, the task
 //! or the steps change; the frame never waits, and a change cancels the
 //! computation under way.
 
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::mpsc::{Receiver, TryRecvError};
-use std::thread::JoinHandle;
+use std::collections::VecDeque;
 
-use crate::eval::{AnyOptimizer, StepStats, evaluate_until};
-use crate::objective::{Objective, Task};
+use teleport_core::eval::{AnyOptimizer, StepStats, evaluate_until};
+use teleport_core::objective::{Objective, Task};
 
 use super::TeleportApp;
+use super::job::{Step, Worker};
 use super::runs::RowInputs;
 use super::state::{RowId, TaskSource};
 
@@ -40,41 +38,33 @@ struct AcrossKey {
     rows: Vec<(RowId, RowInputs)>,
 }
 
-struct Job {
-    rx: Receiver<Vec<AcrossRow>>,
-    cancel: Arc<AtomicBool>,
-    handle: Option<JoinHandle<()>>,
-}
-
 /// The across-tasks statistics and their worker.
-#[derive(Default)]
 pub struct AcrossRuntime {
     key: Option<AcrossKey>,
-    job: Option<Job>,
+    worker: Worker<Vec<AcrossRow>>,
     /// The finished statistics for the current key.
     pub result: Option<Vec<AcrossRow>>,
-    /// Computations started (for tests: a change starts a new one).
-    pub started: u64,
-    /// Cancelled workers finishing their current task; joined once done,
-    /// so a cancel never waits (a task with thousands of oracle steps can
-    /// take seconds).
-    retired: Vec<JoinHandle<()>>,
+}
+
+impl Default for AcrossRuntime {
+    fn default() -> Self {
+        Self {
+            key: None,
+            worker: Worker::new("across-tasks"),
+            result: None,
+        }
+    }
 }
 
 impl AcrossRuntime {
-    /// Cancels the computation under way without waiting for it.
-    fn retire(&mut self) {
-        if let Some(mut job) = self.job.take() {
-            job.cancel.store(true, Ordering::Relaxed);
-            if let Some(handle) = job.handle.take() {
-                self.retired.push(handle);
-            }
-        }
-    }
-
     /// Whether a computation is under way.
     pub fn computing(&self) -> bool {
-        self.job.is_some()
+        self.worker.busy()
+    }
+
+    /// Computations started (for tests: a change starts a new one).
+    pub fn started(&self) -> u64 {
+        self.worker.started()
     }
 }
 
@@ -87,7 +77,7 @@ pub fn test_tasks(source: &TaskSource, objective: &Objective) -> Vec<Task> {
         }
         // The start points of a distribution's draws are x₀ ~ N(0, I):
         // the same seeded points, on this task.
-        _ => crate::objective::TaskDist::ElliVary
+        _ => teleport_core::objective::TaskDist::ElliVary
             .sample_many(ACROSS_SEED, ACROSS_TASKS, Default::default())
             .into_iter()
             .map(|t| Task {
@@ -98,24 +88,30 @@ pub fn test_tasks(source: &TaskSource, objective: &Objective) -> Vec<Task> {
     }
 }
 
+/// The computation as a step function: one row per step (on one thread;
+/// the other core keeps the UI and the trainer going), every row's
+/// statistics sent at the end.
 fn work(
     rows: Vec<(RowId, AnyOptimizer)>,
-    tasks: &[Task],
+    tasks: Vec<Task>,
     steps: usize,
-    cancel: &AtomicBool,
-) -> Option<Vec<AcrossRow>> {
+) -> impl FnMut(&super::job::Sink<Vec<AcrossRow>>) -> Step + Send + 'static {
+    let mut rows = VecDeque::from(rows);
     let mut out = Vec::with_capacity(rows.len());
-    for (id, opt) in rows {
-        if cancel.load(Ordering::Relaxed) {
-            return None;
+    move |sink| {
+        if let Some((id, opt)) = rows.pop_front() {
+            let Some(stats) = evaluate_until(&opt, &tasks, steps, sink.cancel_flag()) else {
+                return Step::Done;
+            };
+            out.push(AcrossRow { id, stats });
         }
-        // One thread: the other core keeps the UI and the trainer going.
-        out.push(AcrossRow {
-            id,
-            stats: evaluate_until(&opt, tasks, steps, cancel)?,
-        });
+        if rows.is_empty() {
+            sink.send(std::mem::take(&mut out));
+            Step::Done
+        } else {
+            Step::More
+        }
     }
-    Some(out)
 }
 
 impl TeleportApp {
@@ -131,9 +127,8 @@ impl TeleportApp {
     /// Starts, polls or cancels the across-tasks computation; once per
     /// frame.
     pub(super) fn update_across(&mut self, ctx: &egui::Context) {
-        self.rt.across.retired.retain(|h| !h.is_finished());
         if !self.state.across_tasks {
-            self.rt.across.retire();
+            self.rt.across.worker.cancel();
             self.rt.across.key = None;
             self.rt.across.result = None;
             return;
@@ -151,8 +146,6 @@ impl TeleportApp {
             rows,
         };
         if self.rt.across.key.as_ref() != Some(&key) {
-            // Cancel the old job; its thread ends at its next task.
-            self.rt.across.retire();
             self.rt.across.result = None;
             let optimizers: Vec<(RowId, AnyOptimizer)> = key
                 .rows
@@ -160,55 +153,17 @@ impl TeleportApp {
                 .filter_map(|(id, _)| Some((*id, self.optimizer_of(*id)?)))
                 .collect();
             let tasks = test_tasks(&self.state.source, &self.rt.objective);
-            let steps = self.state.steps;
-            let cancel = Arc::new(AtomicBool::new(false));
-            let flag = Arc::clone(&cancel);
-            let job = move || work(optimizers, &tasks, steps, &flag);
-            // No threads on the web: the frame that needs it computes it
-            // (about 200 × steps optimizer steps per row).
-            #[cfg(target_arch = "wasm32")]
-            {
-                drop(cancel);
-                self.rt.across.result = job();
-                self.rt.across.started += 1;
-            }
-            #[cfg(not(target_arch = "wasm32"))]
-            {
-                let (tx, rx) = std::sync::mpsc::channel();
-                let repaint = ctx.clone();
-                let handle = std::thread::Builder::new()
-                    .name("across-tasks".into())
-                    .spawn(move || {
-                        if let Some(result) = job() {
-                            let _ = tx.send(result);
-                            repaint.request_repaint();
-                        }
-                    });
-                match handle {
-                    Ok(handle) => {
-                        self.rt.across.job = Some(Job {
-                            rx,
-                            cancel,
-                            handle: Some(handle),
-                        });
-                        self.rt.across.started += 1;
-                    }
-                    Err(e) => self.notify(ctx, format!("Cannot compute across tasks: {e}"), true),
-                }
+            let work = work(optimizers, tasks, self.state.steps);
+            if let Err(e) = self.rt.across.worker.start(ctx, work) {
+                self.notify(ctx, format!("Cannot compute across tasks: {e}"), true);
             }
             self.rt.across.key = Some(key);
         }
-        if let Some(job) = &self.rt.across.job {
-            match job.rx.try_recv() {
-                Ok(result) => {
-                    self.rt.across.result = Some(result);
-                    self.rt.across.retire();
-                }
-                Err(TryRecvError::Empty) => {
-                    ctx.request_repaint_after(std::time::Duration::from_millis(100));
-                }
-                Err(TryRecvError::Disconnected) => self.rt.across.retire(),
-            }
+        if let Some(result) = self.rt.across.worker.poll_latest() {
+            self.rt.across.result = Some(result);
+        }
+        if self.rt.across.worker.busy() {
+            ctx.request_repaint_after(std::time::Duration::from_millis(100));
         }
     }
 }

@@ -2,15 +2,15 @@
 //! iterates x_t and their teleported images y_t = g_θt(x_t), and θ_t against
 //! the principal-axis angle, with Appendix B's closed-form update overlaid.
 
-use crate::numfmt::{full, short};
 use egui::{Color32, DragValue, RichText};
 use egui_plot::{HLine, LineStyle, MarkerShape, Plot, Points, VLine};
+use teleport_core::numfmt::{full, short};
 
 use super::level_set::path;
 use super::{TeleportApp, labelled};
-use crate::contour::{Grid, auto_levels, contours, polylines};
-use crate::objective::{Mat2, Objective, Quadratic, Vec2};
-use crate::optim::alg2;
+use teleport_core::contour::{Grid, auto_levels, contours, polylines};
+use teleport_core::objective::{Mat2, Objective, Quadratic, Vec2};
+use teleport_core::optim::alg2;
 
 /// One computed step of Algorithm 2.
 #[derive(Clone, Copy, Debug)]

@@ -13,7 +13,8 @@ use std::sync::mpsc::{Receiver, SyncSender, TrySendError};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::thread::JoinHandle;
 
-use crate::anim::{AnimEncoder, AnimFormat, RgbaFrame};
+use teleport_core::anim::{AnimEncoder, AnimFormat, RgbaFrame};
+use teleport_core::limits;
 
 use super::TeleportApp;
 
@@ -51,7 +52,13 @@ impl Default for AnimationSettings {
 impl AnimationSettings {
     /// How long each step is shown, in milliseconds.
     pub fn step_ms(&self) -> u32 {
-        self.frames_per_step.clamp(1, 100) * 1000 / self.fps.clamp(1, 100)
+        self.frames_per_step.clamp(
+            *limits::FRAMES_PER_STEP.start(),
+            *limits::FRAMES_PER_STEP.end(),
+        ) * 1000
+            / self
+                .fps
+                .clamp(*limits::ANIMATION_FPS.start(), *limits::ANIMATION_FPS.end())
     }
 }
 
@@ -176,7 +183,7 @@ fn encoder_thread(
                 let enc = encoder.ok_or("no frame was recorded")?;
                 let frames = enc.frames();
                 let bytes = enc.finish().map_err(|e| e.to_string())?;
-                crate::io::write_atomic(&path, &bytes)
+                teleport_core::io::write_atomic(&path, &bytes)
                     .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
                 return Ok(Encoded {
                     bytes: bytes.len(),
@@ -459,12 +466,15 @@ impl TeleportApp {
                         super::radios(ui, &mut s.plot_only, what);
                         ui.end_row();
                         ui.label("Frames per step");
-                        ui.add(egui::DragValue::new(&mut s.frames_per_step).range(1..=60));
+                        ui.add(
+                            egui::DragValue::new(&mut s.frames_per_step)
+                                .range(limits::FRAMES_PER_STEP),
+                        );
                         ui.end_row();
                         ui.label("Frame rate");
                         ui.add(
                             egui::DragValue::new(&mut s.fps)
-                                .range(1..=60)
+                                .range(limits::ANIMATION_FPS)
                                 .suffix(" fps"),
                         );
                         ui.end_row();

@@ -1,11 +1,11 @@
 //! Axis ticks that read at a glance: whole decades on log₁₀ axes and
-//! multiples of π/2 on angle axes, with labels from [`crate::numfmt`].
+//! multiples of π/2 on angle axes, with labels from [`teleport_core::numfmt`].
 
 use std::f64::consts::PI;
 
 use egui_plot::{GridInput, GridMark};
 
-use crate::numfmt::{MINUS, decade};
+use teleport_core::numfmt::{MINUS, decade};
 
 /// Grid marks at whole decades of a log₁₀ axis: every decade when few are
 /// visible, else every 2nd, 5th, 10th, … so that at most about eight carry

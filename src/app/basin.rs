@@ -1,4 +1,4 @@
-//! The basin map (issue 9 §4): every start point of the level-set plot's
+//! The basin map: every start point of the level-set plot's
 //! visible view shaded by log f after N steps of the selected row, from the
 //! current task. A worker thread refines it progressively ([`LEVELS`]),
 //! sending each finished level; the frame never waits for it. Any change of
@@ -6,19 +6,14 @@
 //! change keeps the last map drawn until the new view's first level is
 //! ready (it is still right where it lies), any other change drops it.
 
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::mpsc::{Receiver, TryRecvError};
-use std::thread::JoinHandle;
-use web_time::Instant;
-
-use crate::basin::{BasinGrid, BasinMap, basin};
-use crate::eval::AnyOptimizer;
+use teleport_core::basin::{BasinGrid, BasinMap, Shade, basin};
+use teleport_core::eval::AnyOptimizer;
+use teleport_core::objective::Objective;
 
 use super::TeleportApp;
+use super::job::{Sink, Step, Worker};
 use super::runs::RowInputs;
 use super::state::RowId;
-use crate::basin::Shade;
 
 /// The grid sides computed in turn, coarse to fine.
 pub const LEVELS: [usize; 3] = [32, 64, 128];
@@ -41,35 +36,30 @@ struct BasinKey {
     view: ([f64; 2], [f64; 2]),
 }
 
-struct Job {
-    rx: Receiver<BasinMap>,
-    cancel: Arc<AtomicBool>,
-    handle: Option<JoinHandle<()>>,
-    started: Instant,
-}
-
 /// The basin map, its worker and the last finished level.
-#[derive(Default)]
 pub struct BasinRuntime {
     key: Option<BasinKey>,
-    job: Option<Job>,
-    /// Cancelled workers still finishing their chunk; joined once done,
-    /// so a cancel never waits.
-    retired: Vec<JoinHandle<()>>,
+    worker: Worker<BasinMap>,
     /// The last finished level, and what it was computed for.
     shown: Option<(Source, BasinMap)>,
     texture: Option<egui::TextureHandle>,
-    /// Computations started (for tests: a change starts a new one).
-    pub started: u64,
-    /// Seconds from the start of the latest computation to its first
-    /// level.
-    pub first_level_secs: Option<f64>,
+}
+
+impl Default for BasinRuntime {
+    fn default() -> Self {
+        Self {
+            key: None,
+            worker: Worker::new("basin-map"),
+            shown: None,
+            texture: None,
+        }
+    }
 }
 
 impl BasinRuntime {
     /// Whether a computation is under way.
     pub fn computing(&self) -> bool {
-        self.job.is_some()
+        self.worker.busy()
     }
 
     /// The map drawn now, if any.
@@ -77,28 +67,51 @@ impl BasinRuntime {
         self.shown.as_ref().map(|(_, map)| map)
     }
 
-    /// Cancels the computation under way without waiting for it.
-    fn cancel(&mut self) {
-        if let Some(mut job) = self.job.take() {
-            job.cancel.store(true, Ordering::Relaxed);
-            self.retired.extend(job.handle.take());
-        }
+    /// Computations started (for tests: a change starts a new one).
+    pub fn started(&self) -> u64 {
+        self.worker.started()
     }
 
     /// Forgets everything (the map is off).
     fn clear(&mut self) {
-        self.cancel();
+        self.worker.cancel();
         self.key = None;
         self.shown = None;
         self.texture = None;
     }
 }
 
-impl Drop for BasinRuntime {
-    fn drop(&mut self) {
-        self.cancel();
-        for handle in self.retired.drain(..) {
-            let _ = handle.join();
+/// The computation as a step function: one level of [`LEVELS`] per step,
+/// coarse to fine. On the web a level that took over 30 ms is the last, so
+/// that a learned row (slow there) stops at the coarse map: a step is not
+/// sliced further.
+fn levels(
+    opt: AnyOptimizer,
+    obj: Objective,
+    (min, max): ([f64; 2], [f64; 2]),
+    (steps, eps): (usize, f64),
+) -> impl FnMut(&Sink<BasinMap>) -> Step + Send + 'static {
+    let mut next = 0;
+    move |sink| {
+        let Some(&n) = LEVELS.get(next) else {
+            return Step::Done;
+        };
+        next += 1;
+        let grid = BasinGrid {
+            x: (min[0], max[0]),
+            y: (min[1], max[1]),
+            n,
+        };
+        let started = web_time::Instant::now();
+        let Some(map) = basin(&opt, &obj, &grid, steps, eps, sink.cancel_flag()) else {
+            return Step::Done;
+        };
+        let slow = cfg!(target_arch = "wasm32")
+            && started.elapsed() > std::time::Duration::from_millis(30);
+        if !sink.send(map) || slow || next == LEVELS.len() {
+            Step::Done
+        } else {
+            Step::More
         }
     }
 }
@@ -125,7 +138,6 @@ impl TeleportApp {
     /// Starts, polls or cancels the basin map's computation; once per
     /// frame.
     pub(super) fn update_basin(&mut self, ctx: &egui::Context) {
-        self.rt.basin.retired.retain(|h| !h.is_finished());
         if !self.state.basin.shown {
             self.rt.basin.clear();
             return;
@@ -141,7 +153,7 @@ impl TeleportApp {
             view,
         };
         if self.rt.basin.key.as_ref() != Some(&key) {
-            self.rt.basin.cancel();
+            self.rt.basin.worker.cancel();
             // A new view of the same map keeps the old picture until the
             // first level arrives; anything else makes it wrong.
             if self.rt.basin.shown.as_ref().map(|(s, _)| s) != Some(&source) {
@@ -150,106 +162,27 @@ impl TeleportApp {
             }
             self.rt.basin.key = Some(key);
             if let Some(opt) = self.optimizer_of(source.row) {
-                self.start_basin(ctx, opt, view, (source.steps, source.eps));
+                let work = levels(
+                    opt,
+                    self.rt.objective.clone(),
+                    view,
+                    (source.steps, source.eps),
+                );
+                if let Err(e) = self.rt.basin.worker.start(ctx, work) {
+                    self.notify(ctx, format!("Cannot compute the basin map: {e}"), true);
+                }
             }
         }
-        self.poll_basin(ctx, &source);
-    }
-
-    fn start_basin(
-        &mut self,
-        ctx: &egui::Context,
-        opt: AnyOptimizer,
-        (min, max): ([f64; 2], [f64; 2]),
-        (steps, eps): (usize, f64),
-    ) {
-        let obj = self.rt.objective.clone();
-        let cancel = Arc::new(AtomicBool::new(false));
-        let (tx, rx) = std::sync::mpsc::sync_channel(LEVELS.len());
-        let flag = Arc::clone(&cancel);
-        let repaint = ctx.clone();
-        // On the web (no threads) the levels are computed in this frame,
-        // a finer one only while the coarser took under 30 ms: classical
-        // rows reach 128², learned rows stop at 32².
-        let budget = cfg!(target_arch = "wasm32").then(|| std::time::Duration::from_millis(30));
-        let work = move || {
-            let started = Instant::now();
-            for n in LEVELS {
-                let grid = BasinGrid {
-                    x: (min[0], max[0]),
-                    y: (min[1], max[1]),
-                    n,
-                };
-                let Some(map) = basin(&opt, &obj, &grid, steps, eps, &flag) else {
-                    return;
-                };
-                // The channel holds every level: sending never waits.
-                if tx.send(map).is_err() {
-                    return;
-                }
-                repaint.request_repaint();
-                if budget.is_some_and(|b| started.elapsed() > b) {
-                    return;
-                }
-            }
-        };
-        let started = Instant::now();
-        let handle = if budget.is_some() {
-            work();
-            None
-        } else {
-            match std::thread::Builder::new()
-                .name("basin-map".into())
-                .spawn(work)
-            {
-                Ok(handle) => Some(handle),
-                Err(e) => {
-                    self.notify(ctx, format!("Cannot compute the basin map: {e}"), true);
-                    return;
-                }
-            }
-        };
-        self.rt.basin.job = Some(Job {
-            rx,
-            cancel,
-            handle,
-            started,
-        });
-        self.rt.basin.started += 1;
-    }
-
-    fn poll_basin(&mut self, ctx: &egui::Context, source: &Source) {
         let rt = &mut self.rt.basin;
-        let Some(job) = &mut rt.job else {
-            return;
-        };
-        let mut newest = None;
-        let done = loop {
-            match job.rx.try_recv() {
-                Ok(map) => newest = Some(map),
-                Err(TryRecvError::Empty) => break false,
-                Err(TryRecvError::Disconnected) => break true,
-            }
-        };
-        if let Some(map) = newest {
-            if map.grid.n == LEVELS[0] {
-                rt.first_level_secs = Some(job.started.elapsed().as_secs_f64());
-            }
+        if let Some(map) = rt.worker.poll_latest() {
             let image = egui::ColorImage::from_rgba_unmultiplied(
                 [map.grid.n, map.grid.n],
                 &map.rgba_by(source.shade),
             );
             rt.texture = Some(ctx.load_texture("basin-map", image, egui::TextureOptions::NEAREST));
-            rt.shown = Some((source.clone(), map));
+            rt.shown = Some((source, map));
         }
-        if done {
-            if let Some(handle) = job.handle.take() {
-                // The worker has sent its last level or stopped: joining
-                // does not wait.
-                let _ = handle.join();
-            }
-            rt.job = None;
-        } else {
+        if rt.worker.busy() {
             ctx.request_repaint_after(std::time::Duration::from_millis(50));
         }
     }

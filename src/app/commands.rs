@@ -1,14 +1,18 @@
-//! Every action the menus, the keyboard and the help window offer, in one
-//! table: each [`UiCommand`] has its label, tooltip and shortcut here; the
-//! File and View menus, the key handling and the F1 help are generated from
-//! it, and [`TeleportApp::run_ui_command`] is the one place that does it.
+//! Everything a user can ask of the app by name — from a menu, a key, a
+//! button, the F1 help, a test or the monkey — is one [`UiCommand`]: its
+//! label, tooltip, shortcut and menu are here, the menus, key handling and
+//! help are generated from [`UiCommand::iter`], and
+//! [`TeleportApp::do_command`] is the one place that carries each out. To
+//! find what a menu item does, search for its label here, then for its
+//! variant in `do_command`.
 
 use egui::{Key, KeyboardShortcut, Modifiers};
+pub use strum::IntoEnumIterator;
 
-use super::{Command, TeleportApp, wrap_angle};
+use super::{Action, TeleportApp, wrap_angle};
 
 /// A user-facing command.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, strum::EnumIter)]
 pub enum UiCommand {
     /// Open a scene or lab file.
     Open,
@@ -21,7 +25,7 @@ pub enum UiCommand {
     /// The level-set plot as PNG.
     ScreenshotPlot,
     /// The visible runs as CSV.
-    ExportCsv,
+    ExportTrajectories,
     /// The level-set plot as SVG.
     ExportPlotSvg,
     /// The playback as GIF or APNG.
@@ -84,40 +88,6 @@ pub enum Menu {
 }
 
 impl UiCommand {
-    /// Every command, in menu and help order.
-    pub const ALL: [Self; 30] = [
-        Self::Open,
-        Self::SaveLab,
-        Self::CopyLink,
-        Self::ScreenshotWindow,
-        Self::ScreenshotPlot,
-        Self::ExportCsv,
-        Self::ExportPlotSvg,
-        Self::ExportAnimation,
-        Self::ResetDefaults,
-        Self::ToggleAlg2,
-        Self::ToggleNewton,
-        Self::ToggleTraining,
-        Self::ToggleGallery,
-        Self::ResetView,
-        Self::Presentation,
-        Self::OpenLesson,
-        Self::NextSlide,
-        Self::PreviousSlide,
-        Self::ZoomIn,
-        Self::ZoomOut,
-        Self::ZoomReset,
-        Self::ToggleHelp,
-        Self::PlayPause,
-        Self::StepForward,
-        Self::StepBack,
-        Self::Rewind,
-        Self::NudgeThetaDown,
-        Self::NudgeThetaUp,
-        Self::ThetaToOracle,
-        Self::TeleportHere,
-    ];
-
     /// The text of its menu item or button.
     pub fn label(self) -> &'static str {
         match self {
@@ -126,7 +96,7 @@ impl UiCommand {
             Self::CopyLink => "Copy link to this demo",
             Self::ScreenshotWindow => "Screenshot window",
             Self::ScreenshotPlot => "Screenshot plot",
-            Self::ExportCsv => "Export trajectories (CSV)",
+            Self::ExportTrajectories => "Export trajectories (CSV)",
             Self::ExportPlotSvg => "Export plot as SVG",
             Self::ExportAnimation => "Export animation…",
             Self::ResetDefaults => "Reset to defaults",
@@ -168,7 +138,7 @@ impl UiCommand {
             }
             Self::ScreenshotWindow => "Save the whole window as PNG.",
             Self::ScreenshotPlot => "Save only the level-set plot as PNG.",
-            Self::ExportCsv => "Every visible run: optimizer, t, x, f, ∇f, teleported.",
+            Self::ExportTrajectories => "Every visible run: optimizer, t, x, f, ∇f, teleported.",
             Self::ExportPlotSvg => {
                 "The level-set plot as a vector figure for a paper: colour map, contours, every run with its teleport jumps, markers, legend and axes, text kept as text."
             }
@@ -243,7 +213,7 @@ impl UiCommand {
             | Self::ExportAnimation
             | Self::ExportPlotSvg
             | Self::OpenLesson
-            | Self::ExportCsv
+            | Self::ExportTrajectories
             | Self::ResetDefaults
             | Self::ToggleAlg2
             | Self::ToggleNewton
@@ -261,7 +231,7 @@ impl UiCommand {
             | Self::CopyLink
             | Self::ScreenshotWindow
             | Self::ScreenshotPlot
-            | Self::ExportCsv
+            | Self::ExportTrajectories
             | Self::ExportPlotSvg
             | Self::ExportAnimation
             | Self::ResetDefaults => Menu::File,
@@ -314,30 +284,37 @@ impl UiCommand {
 }
 
 impl TeleportApp {
-    /// Does `command`.
+    /// Asks for `command`: it is carried out at the end of the frame
+    /// ([`Self::do_command`]), like every other [`Action`].
     pub fn run_ui_command(&mut self, command: UiCommand) {
+        self.queue(Action::Ui(command));
+    }
+
+    /// Carries out `command`: the one place that does what a menu item, a
+    /// key or a button named in [`UiCommand`] asks.
+    pub(super) fn do_command(&mut self, ctx: &egui::Context, command: UiCommand) {
         let nudge = 1f64.to_radians();
         match command {
-            UiCommand::Open => self.command(Command::OpenScene),
-            UiCommand::SaveLab => self.command(Command::ExportScene),
-            UiCommand::CopyLink => self.command(Command::CopyLink),
-            UiCommand::ScreenshotWindow => self.command(Command::ScreenshotWindow),
-            UiCommand::ScreenshotPlot => self.command(Command::ScreenshotPlot),
-            UiCommand::ExportCsv => self.command(Command::ExportCsv),
-            UiCommand::ExportAnimation => self.command(Command::ExportAnimation),
-            UiCommand::ExportPlotSvg => self.command(Command::ExportPlotSvg),
-            UiCommand::Presentation => {
-                self.command(Command::SetPresenting(!self.state.view.presenting));
-            }
-            UiCommand::OpenLesson => self.command(Command::OpenLesson),
-            UiCommand::NextSlide => self.command(Command::LessonStep(1)),
-            UiCommand::PreviousSlide => self.command(Command::LessonStep(-1)),
-            UiCommand::ZoomIn => self.command(Command::Zoom(Some(super::presentation::ZOOM_STEP))),
-            UiCommand::ZoomOut => {
-                self.command(Command::Zoom(Some(1.0 / super::presentation::ZOOM_STEP)))
-            }
-            UiCommand::ZoomReset => self.command(Command::Zoom(None)),
-            UiCommand::ResetDefaults => self.command(Command::ResetDefaults),
+            UiCommand::Open => self.open_scene(ctx),
+            UiCommand::SaveLab => self.save_lab(ctx),
+            UiCommand::CopyLink => self.copy_link(ctx),
+            UiCommand::ScreenshotWindow => self.request_screenshot(ctx, false),
+            UiCommand::ScreenshotPlot => self.request_screenshot(ctx, true),
+            UiCommand::ExportTrajectories => self.export_csv(ctx),
+            UiCommand::ExportAnimation => self.rt.animation_dialog = true,
+            UiCommand::ExportPlotSvg => self.export_plot_svg(ctx),
+            UiCommand::Presentation => self.set_presenting(ctx, !self.state.view.presenting),
+            #[cfg(not(target_arch = "wasm32"))]
+            UiCommand::OpenLesson => self.ask_for_lesson(ctx),
+            // The web has no folder to open a lesson from.
+            #[cfg(target_arch = "wasm32")]
+            UiCommand::OpenLesson => {}
+            UiCommand::NextSlide => self.lesson_step(ctx, 1),
+            UiCommand::PreviousSlide => self.lesson_step(ctx, -1),
+            UiCommand::ZoomIn => self.zoom_by(ctx, Some(super::presentation::ZOOM_STEP)),
+            UiCommand::ZoomOut => self.zoom_by(ctx, Some(1.0 / super::presentation::ZOOM_STEP)),
+            UiCommand::ZoomReset => self.zoom_by(ctx, None),
+            UiCommand::ResetDefaults => self.reset_defaults(ctx),
             UiCommand::ToggleAlg2 => self.state.panels.alg2 ^= true,
             UiCommand::ToggleNewton => self.state.panels.newton ^= true,
             UiCommand::ToggleTraining => self.state.panels.training ^= true,
@@ -351,13 +328,40 @@ impl TeleportApp {
                     p.t = 0;
                 }
             }
-            UiCommand::StepForward => self.command(Command::StepBy(1)),
-            UiCommand::StepBack => self.command(Command::StepBy(-1)),
-            UiCommand::Rewind => self.command(Command::Rewind),
+            UiCommand::StepForward => self.step_by(1),
+            UiCommand::StepBack => self.step_by(-1),
+            UiCommand::Rewind => {
+                self.state.playback.playing = false;
+                self.state.playback.t = 0;
+            }
             UiCommand::NudgeThetaDown => self.state.theta = wrap_angle(self.state.theta - nudge),
             UiCommand::NudgeThetaUp => self.state.theta = wrap_angle(self.state.theta + nudge),
             UiCommand::ThetaToOracle => self.state.theta = wrap_angle(self.rt.oracle.theta),
-            UiCommand::TeleportHere => self.command(Command::TeleportHere),
+            UiCommand::TeleportHere => self.teleport_here(),
+        }
+    }
+
+    /// Moves the timeline by `k` steps and pauses it.
+    fn step_by(&mut self, k: i64) {
+        self.state.playback.playing = false;
+        let t = self.state.playback.t as i64 + k;
+        self.state.playback.t = t.clamp(0, self.state.steps as i64) as usize;
+    }
+
+    /// Applies θ at the current step of the selected row (its run branches
+    /// there), and sets θ back to 0.
+    fn teleport_here(&mut self) {
+        let step = self.state.playback.t.min(self.state.steps);
+        let theta = self.state.theta;
+        let row = self.state.selected;
+        if self.state.row(row).is_some() {
+            self.state
+                .manual_teleports
+                .retain(|m| !(m.row == row && m.step == step));
+            self.state
+                .manual_teleports
+                .push(super::state::ManualTeleport { row, step, theta });
+            self.state.theta = 0.0;
         }
     }
 
@@ -365,7 +369,7 @@ impl TeleportApp {
     pub(super) fn shortcuts(&mut self, ctx: &egui::Context) {
         // Plain keys only when no text field has the keyboard.
         let typing = ctx.egui_wants_keyboard_input();
-        for command in UiCommand::ALL {
+        for command in UiCommand::iter() {
             let Some(shortcut) = command.shortcut() else {
                 continue;
             };

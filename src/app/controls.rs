@@ -5,14 +5,15 @@ use std::f64::consts::PI;
 
 use egui::{DragValue, RichText, Slider};
 
-use super::commands::{Menu, UiCommand};
+use super::commands::{IntoEnumIterator as _, Menu, UiCommand};
 use super::state::{AppTeleport, EntryKind, TaskSource};
-use super::{Command, TeleportApp, labelled, row_color};
-use crate::io::scene::ObjectiveSpec;
-use crate::numfmt::{full, short};
-use crate::objective::{Preset, TaskDist};
-use crate::optim::OptimizerSpec;
-use crate::symmetry::Strategy;
+use super::{Action, TeleportApp, labelled, row_color};
+use teleport_core::io::scene::ObjectiveSpec;
+use teleport_core::limits;
+use teleport_core::numfmt::{full, short};
+use teleport_core::objective::{Preset, TaskDist};
+use teleport_core::optim::OptimizerSpec;
+use teleport_core::symmetry::Strategy;
 
 impl TeleportApp {
     /// File → Recent: the last lab files opened or saved.
@@ -60,7 +61,7 @@ impl TeleportApp {
                 for command in [
                     UiCommand::ScreenshotWindow,
                     UiCommand::ScreenshotPlot,
-                    UiCommand::ExportCsv,
+                    UiCommand::ExportTrajectories,
                     UiCommand::ExportPlotSvg,
                     UiCommand::ExportAnimation,
                 ] {
@@ -70,10 +71,7 @@ impl TeleportApp {
                 self.menu_item(ui, UiCommand::ResetDefaults);
             });
             ui.menu_button("View", |ui| {
-                for command in UiCommand::ALL
-                    .into_iter()
-                    .filter(|c| c.menu() == Menu::View)
-                {
+                for command in UiCommand::iter().filter(|c| c.menu() == Menu::View) {
                     self.menu_item(ui, command);
                 }
             });
@@ -136,7 +134,7 @@ impl TeleportApp {
             }
         });
         ui.horizontal(|ui| {
-            let steps = DragValue::new(&mut self.state.steps).range(1..=2000);
+            let steps = DragValue::new(&mut self.state.steps).range(limits::STEPS);
             labelled(ui, "steps", steps).on_hover_text("Optimizer steps per trajectory.");
         });
     }
@@ -164,12 +162,12 @@ impl TeleportApp {
                      row: where in the plane it (and its teleports) does well. Computed on a \
                      worker thread, coarse to fine (32², 64², 128² starts).",
                 );
-            let max = super::state::BasinSettings::MAX_STEPS;
+            let max = *limits::BASIN_STEPS.end();
             let steps = DragValue::new(&mut self.state.basin.steps).range(1..=max);
             labelled(ui, "N", steps).on_hover_text("Steps of every run of the basin map.");
         });
         if self.state.basin.shown {
-            use crate::basin::Shade;
+            use teleport_core::basin::Shade;
             ui.horizontal(|ui| {
                 ui.label("shade by");
                 let basin = &mut self.state.basin;
@@ -182,11 +180,11 @@ impl TeleportApp {
                     );
                 if basin.shade == Shade::FirstStep {
                     egui::ComboBox::from_id_salt("basin-eps")
-                        .selected_text(format!("ε = {}", crate::numfmt::short(basin.eps)))
+                        .selected_text(format!("ε = {}", teleport_core::numfmt::short(basin.eps)))
                         .show_ui(ui, |ui| {
                             for k in 1..=12 {
                                 let eps = 10f64.powi(-k);
-                                let text = crate::numfmt::short(eps);
+                                let text = teleport_core::numfmt::short(eps);
                                 ui.selectable_value(&mut basin.eps, eps, text);
                             }
                         });
@@ -204,7 +202,7 @@ impl TeleportApp {
                     .on_hover_text(preset_help(preset))
                     .clicked()
                 {
-                    self.command(Command::SetSource(TaskSource::Preset(preset)));
+                    self.queue(Action::SetSource(TaskSource::Preset(preset)));
                 }
             }
         });
@@ -229,7 +227,7 @@ impl TeleportApp {
                 .on_hover_text("The seed of the sampled task: same seed, same task.");
             let is_sampled = matches!(self.state.source, TaskSource::Sampled { .. });
             if (dist, seed) != before || (!is_sampled && ui.button("sample").clicked()) {
-                self.command(Command::SetSource(TaskSource::Sampled { dist, seed }));
+                self.queue(Action::SetSource(TaskSource::Sampled { dist, seed }));
             }
             if is_sampled
                 && ui
@@ -237,7 +235,7 @@ impl TeleportApp {
                     .on_hover_text("Draw the next seed.")
                     .clicked()
             {
-                self.command(Command::Resample);
+                self.queue(Action::Resample);
             }
         });
         ui.separator();
@@ -247,52 +245,22 @@ impl TeleportApp {
 
     fn custom_task_ui(&mut self, ui: &mut egui::Ui) {
         let before = self.rt.draft.clone();
-        let mut family = match &self.rt.draft {
-            ObjectiveSpec::Ellipse { .. } => 0,
-            ObjectiveSpec::Rosenbrock { .. } => 1,
-            ObjectiveSpec::Quadratic { .. } => 2,
-            ObjectiveSpec::Custom { .. } => 3,
-        };
+        let current = TaskFamily::of(&self.rt.draft);
+        let mut family = current;
         ui.horizontal(|ui| {
-            ui.radio_value(&mut family, 0, "ellipse")
-                .on_hover_text("h(x) = A x + b (generalized Booth).");
-            ui.radio_value(&mut family, 1, "rosenbrock")
-                .on_hover_text("h(x, y) = (c·y + d(x), a·x + b), d(x) = d0 + d1·x + d2·x².");
-            ui.radio_value(&mut family, 2, "quadratic")
-                .on_hover_text("f(x) = xᵀAx, A symmetric positive definite.");
-            ui.radio_value(&mut family, 3, "your h").on_hover_text(
-                "Type h as two formulas in x and y: f = ‖h(x)‖², teleports g_θ(x) = h⁻¹(R_θ h(x)).",
-            );
+            for choice in TaskFamily::ALL {
+                ui.radio_value(&mut family, choice, choice.label())
+                    .on_hover_text(choice.tooltip());
+            }
         });
-        let current_family = match &self.rt.draft {
-            ObjectiveSpec::Ellipse { .. } => 0,
-            ObjectiveSpec::Rosenbrock { .. } => 1,
-            ObjectiveSpec::Quadratic { .. } => 2,
-            ObjectiveSpec::Custom { .. } => 3,
-        };
-        if family == 3 && current_family != 3 {
+        if family == TaskFamily::YourH && current != TaskFamily::YourH {
             // "your h" starts from the gallery's first example, shown from
             // its start point.
             self.show_gallery_entry(0);
             return;
         }
-        if family != current_family {
-            self.rt.draft = match family {
-                0 => ObjectiveSpec::Ellipse {
-                    a: [[0.5, 0.0], [0.0, 3.0]],
-                    b: [0.0, 0.0],
-                },
-                1 => ObjectiveSpec::Rosenbrock {
-                    a: 1.0,
-                    b: -1.0,
-                    c: -2.0,
-                    d: [0.0, 0.0, 0.4],
-                },
-                2 => ObjectiveSpec::Quadratic {
-                    a: [[1.0, 0.0], [0.0, 4.0]],
-                },
-                _ => gallery_spec(&crate::objective::GALLERY[0]),
-            };
+        if family != current {
+            self.rt.draft = family.default_spec();
         }
         let num = |ui: &mut egui::Ui, v: &mut f64, tip: &str| {
             ui.add(DragValue::new(v).speed(0.01).max_decimals(4))
@@ -440,7 +408,7 @@ impl TeleportApp {
             .selected_text("gallery: try an example h")
             .width(ui.available_width().min(260.0))
             .show_ui(ui, |ui| {
-                for (i, entry) in crate::objective::GALLERY.iter().enumerate() {
+                for (i, entry) in teleport_core::objective::GALLERY.iter().enumerate() {
                     if ui
                         .selectable_label(false, entry.name)
                         .on_hover_text(entry.description)
@@ -457,7 +425,7 @@ impl TeleportApp {
 
     /// Shows the gallery's entry `i`: its h, start point and view.
     pub fn show_gallery_entry(&mut self, i: usize) {
-        let Some(entry) = crate::objective::GALLERY.get(i) else {
+        let Some(entry) = teleport_core::objective::GALLERY.get(i) else {
             return;
         };
         match self.set_source(TaskSource::Custom(gallery_spec(entry))) {
@@ -474,7 +442,7 @@ impl TeleportApp {
     fn scrubber_controls_ui(&mut self, ui: &mut egui::Ui) {
         let obj = &self.rt.objective;
         let x = self.current_point();
-        let y = crate::symmetry::teleport(obj, &x, self.state.theta);
+        let y = teleport_core::symmetry::teleport(obj, &x, self.state.theta);
         // The slider edits a copy: its display rounding must not move θ
         // when θ was set by keys, the oracle button or the side plot.
         let mut theta = self.state.theta;
@@ -520,7 +488,7 @@ impl TeleportApp {
                     .on_hover_text("Remove the hand-applied teleports.")
                     .clicked()
             {
-                self.command(Command::ClearTeleports);
+                self.queue(Action::ClearTeleports);
             }
         });
         ui.horizontal(|ui| {
@@ -569,19 +537,21 @@ impl TeleportApp {
                     .show(ui, |ui| {
                         self.entry_params_ui(ui, i);
                         if ui.small_button("remove").clicked() {
-                            self.command(Command::RemoveRow(id));
+                            self.queue(Action::RemoveRow(id));
                         }
                     });
             });
             let warn = ui.visuals().warn_fg_color;
             if let Some(stop) = status {
                 let text = match stop {
-                    crate::optim::Stop::Diverged { step } => format!("diverged at step {step}"),
-                    crate::optim::Stop::Failed { step, message } => {
+                    teleport_core::optim::Stop::Diverged { step } => {
+                        format!("diverged at step {step}")
+                    }
+                    teleport_core::optim::Stop::Failed { step, message } => {
                         // The core's message is also eval's output and keeps
                         // Rust's float text; on screen a NaN reads as what
                         // it is, an overflow.
-                        let message = message.replace("NaN", crate::numfmt::OVERFLOW);
+                        let message = message.replace("NaN", teleport_core::numfmt::OVERFLOW);
                         format!("stopped at step {step}: {message}")
                     }
                 };
@@ -598,7 +568,7 @@ impl TeleportApp {
             // Any of the default rows, as a new row with its own settings.
             for entry in super::state::default_optimizers() {
                 if ui.button(entry.label()).clicked() {
-                    self.command(Command::AddRow(super::state::OptimizerEntry::new(
+                    self.queue(Action::AddRow(super::state::OptimizerEntry::new(
                         true, entry.kind,
                     )));
                 }
@@ -651,7 +621,7 @@ impl TeleportApp {
                     ui.horizontal(|ui| {
                         if t.at.is_empty() {
                             ui.label("every");
-                            ui.add(DragValue::new(&mut t.every).range(1..=1000))
+                            ui.add(DragValue::new(&mut t.every).range(limits::TELEPORT_EVERY))
                                 .on_hover_text("Teleport at steps k, 2k, 3k, …");
                         } else {
                             ui.label(t.describe());
@@ -692,7 +662,7 @@ impl TeleportApp {
                                 .logarithmic(true)
                                 .text("ascent lr"),
                         );
-                        ui.add(Slider::new(iters, 1..=200).text("ascent steps"));
+                        ui.add(Slider::new(iters, limits::ASCENT_ITERS_UI).text("ascent steps"));
                     }
                 }
             }
@@ -746,7 +716,7 @@ impl TeleportApp {
             ui.add(Slider::new(&mut p.t, 0..=steps).text("step"))
                 .on_hover_text("The timeline: trajectories are drawn up to this step.");
             ui.add(
-                Slider::new(&mut p.speed, 0.5..=60.0)
+                Slider::new(&mut p.speed, limits::PLAYBACK_SPEED)
                     .logarithmic(true)
                     .text("steps/s"),
             )
@@ -767,9 +737,85 @@ fn preset_help(p: Preset) -> &'static str {
 }
 
 /// A gallery entry as an editable task.
-fn gallery_spec(entry: &crate::objective::GalleryEntry) -> ObjectiveSpec {
+fn gallery_spec(entry: &teleport_core::objective::GalleryEntry) -> ObjectiveSpec {
     ObjectiveSpec::Custom {
         h: entry.h.map(str::to_owned),
         h_inv: entry.h_inv.map(|inv| inv.map(str::to_owned)),
+    }
+}
+
+/// The families of hand-edited tasks, as the task panel offers them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum TaskFamily {
+    /// `h(x) = A x + b`.
+    Ellipse,
+    /// `h(x, y) = (c·y + d(x), a·x + b)`.
+    Rosenbrock,
+    /// `f(x) = xᵀAx`.
+    Quadratic,
+    /// `h` typed as two formulas.
+    YourH,
+}
+
+impl TaskFamily {
+    /// Every family, in the panel's order.
+    pub(super) const ALL: [Self; 4] = [
+        Self::Ellipse,
+        Self::Rosenbrock,
+        Self::Quadratic,
+        Self::YourH,
+    ];
+
+    /// The family of a task's parameters.
+    pub(super) fn of(spec: &ObjectiveSpec) -> Self {
+        match spec {
+            ObjectiveSpec::Ellipse { .. } => Self::Ellipse,
+            ObjectiveSpec::Rosenbrock { .. } => Self::Rosenbrock,
+            ObjectiveSpec::Quadratic { .. } => Self::Quadratic,
+            ObjectiveSpec::Custom { .. } => Self::YourH,
+        }
+    }
+
+    /// The radio button's text.
+    pub(super) fn label(self) -> &'static str {
+        match self {
+            Self::Ellipse => "ellipse",
+            Self::Rosenbrock => "rosenbrock",
+            Self::Quadratic => "quadratic",
+            Self::YourH => "your h",
+        }
+    }
+
+    /// What the family is, for the radio button's tooltip.
+    pub(super) fn tooltip(self) -> &'static str {
+        match self {
+            Self::Ellipse => "h(x) = A x + b (generalized Booth).",
+            Self::Rosenbrock => "h(x, y) = (c·y + d(x), a·x + b), d(x) = d0 + d1·x + d2·x².",
+            Self::Quadratic => "f(x) = xᵀAx, A symmetric positive definite.",
+            Self::YourH => {
+                "Type h as two formulas in x and y: f = ‖h(x)‖², teleports g_θ(x) = h⁻¹(R_θ h(x))."
+            }
+        }
+    }
+
+    /// The parameters a switch to this family starts from: the paper's
+    /// fixed tasks, a well-conditioned quadratic, the gallery's first h.
+    pub(super) fn default_spec(self) -> ObjectiveSpec {
+        match self {
+            Self::Ellipse => ObjectiveSpec::Ellipse {
+                a: [[0.5, 0.0], [0.0, 3.0]],
+                b: [0.0, 0.0],
+            },
+            Self::Rosenbrock => ObjectiveSpec::Rosenbrock {
+                a: 1.0,
+                b: -1.0,
+                c: -2.0,
+                d: [0.0, 0.0, 0.4],
+            },
+            Self::Quadratic => ObjectiveSpec::Quadratic {
+                a: [[1.0, 0.0], [0.0, 4.0]],
+            },
+            Self::YourH => gallery_spec(&teleport_core::objective::GALLERY[0]),
+        }
     }
 }

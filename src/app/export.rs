@@ -9,8 +9,8 @@ use std::sync::{Arc, Mutex, PoisonError};
 
 use super::TeleportApp;
 use super::state::EntryKind;
-use crate::io::scene::{ObjectiveSpec, Scene};
-use crate::optim::OptimizerSpec;
+use teleport_core::io::scene::{ObjectiveSpec, Scene};
+use teleport_core::optim::OptimizerSpec;
 
 /// The folder exports go to without a dialog: `$HOME/teleport-lab-exports`
 /// (or `./teleport-lab-exports` without a home).
@@ -312,7 +312,7 @@ impl TeleportApp {
         }
         // write_atomic creates the folder and refuses to replace anything
         // that is not a regular file.
-        match crate::io::write_atomic(path, bytes) {
+        match teleport_core::io::write_atomic(path, bytes) {
             Ok(()) => {
                 self.rt.export.last_written = Some(path.to_owned());
                 self.notify(ctx, format!("Saved {what} to {}", path.display()), false);
@@ -364,7 +364,7 @@ impl TeleportApp {
             }
         };
         if let Some(s) = self.rt.export.scripted.take() {
-            let result = crate::io::write_atomic(&s.path, &png)
+            let result = teleport_core::io::write_atomic(&s.path, &png)
                 .map_err(|e| format!("cannot write {}: {e}", s.path.display()));
             *s.result.lock().unwrap_or_else(PoisonError::into_inner) = Some(result);
             ctx.send_viewport_cmd(egui::ViewportCommand::Close);
@@ -383,7 +383,7 @@ impl TeleportApp {
         let mut out = String::from("optimizer,run,t,x0,x1,f,grad0,grad1,teleported,theta\n");
         for (_, name, run) in self.visible_runs() {
             let name = name.replace(',', ";");
-            let mut write = |kind: &str, tr: &crate::optim::Trajectory| {
+            let mut write = |kind: &str, tr: &teleport_core::optim::Trajectory| {
                 for r in &tr.records {
                     let theta = r.theta.map(|t| t.to_string()).unwrap_or_default();
                     let _ = writeln!(

@@ -6,9 +6,9 @@
 use egui::{Color32, Sense, Stroke, TextureHandle, pos2, vec2};
 
 use super::state::TaskSource;
-use super::{Command, TeleportApp};
-use crate::contour::{Grid, auto_levels, contours, polylines};
-use crate::objective::{Task, TaskDist};
+use super::{Action, TeleportApp};
+use teleport_core::contour::{Grid, auto_levels, contours, polylines};
+use teleport_core::objective::{Task, TaskDist};
 
 /// Thumbnails per page.
 pub const THUMBNAILS: usize = 12;
@@ -25,7 +25,7 @@ pub const DISTS: [TaskDist; 3] = [TaskDist::ElliVary, TaskDist::RosVary, TaskDis
 /// that seed ([`super::objective_of`] takes its objective), and the start
 /// point drawn after it.
 pub fn task(dist: TaskDist, seed: u64) -> Task {
-    dist.sample(&mut crate::rng(seed), Default::default())
+    dist.sample(&mut teleport_core::rng(seed), Default::default())
 }
 
 /// One thumbnail: a task, its square view, and what is drawn of it.
@@ -62,11 +62,11 @@ impl std::fmt::Debug for GalleryCache {
 impl Thumbnail {
     fn new(ctx: &egui::Context, dist: TaskDist, seed: u64) -> Self {
         let task = task(dist, seed);
-        let (lo, hi) = crate::basin::fit_view(
+        let (lo, hi) = teleport_core::basin::fit_view(
             task.x0,
             task.objective.minimizer(),
             std::iter::empty(),
-            crate::basin::VIEW_LIMIT,
+            teleport_core::basin::VIEW_LIMIT,
         );
         let (min, max) = super::level_set::fit_aspect(lo, hi, 1.0);
         let grid = Grid::of_objective(&task.objective, min, max, SAMPLES, SAMPLES);
@@ -171,7 +171,7 @@ impl TeleportApp {
                 }
             });
         if let Some((source, x0)) = open {
-            self.command(Command::OpenTask(source, x0));
+            self.queue(Action::OpenTask(source, x0));
         }
     }
 }
@@ -229,8 +229,8 @@ fn thumbnail_ui(
         response.on_hover_text(format!(
             "{name}: {}\nx₀ = ({}, {})\nClick to open it here.",
             family(&thumb.task),
-            crate::numfmt::short(x0.x),
-            crate::numfmt::short(x0.y)
+            teleport_core::numfmt::short(x0.x),
+            teleport_core::numfmt::short(x0.y)
         ))
     })
     .inner
@@ -238,8 +238,8 @@ fn thumbnail_ui(
 
 /// The task's family, in words.
 fn family(task: &Task) -> &'static str {
-    match crate::pretrained::Family::of(&task.objective) {
-        crate::pretrained::Family::Ellipse => "a generalized ellipse (Booth)",
-        crate::pretrained::Family::Rosenbrock => "a generalized Rosenbrock",
+    match teleport_core::pretrained::Family::of(&task.objective) {
+        teleport_core::pretrained::Family::Ellipse => "a generalized ellipse (Booth)",
+        teleport_core::pretrained::Family::Rosenbrock => "a generalized Rosenbrock",
     }
 }

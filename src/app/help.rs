@@ -1,7 +1,7 @@
 //! The help overlay: shortcuts and a short tour in the paper's terms.
 
 use super::TeleportApp;
-use super::commands::UiCommand;
+use super::commands::{IntoEnumIterator as _, UiCommand};
 
 /// Mouse gestures, which have no command of their own.
 const GESTURES: [(&str, &str); 3] = [
@@ -20,7 +20,7 @@ impl TeleportApp {
         ui.heading("Shortcuts");
         egui::Grid::new("shortcuts").striped(true).show(ui, |ui| {
             // Generated from the command table, so it cannot go stale.
-            for command in UiCommand::ALL.into_iter().filter(|c| c.available()) {
+            for command in UiCommand::iter().filter(|c| c.available()) {
                 if let Some(keys) = command.shortcut_text(&ctx) {
                     ui.monospace(keys);
                     ui.label(command.label()).on_hover_text(command.tooltip());

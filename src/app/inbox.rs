@@ -6,8 +6,9 @@
 use std::sync::{Arc, Mutex, PoisonError};
 
 use super::TeleportApp;
-use crate::l2o::Variant;
-use crate::pretrained::Family;
+use super::state::EntryKind;
+use teleport_core::l2o::Variant;
+use teleport_core::pretrained::Family;
 
 /// What arrived.
 #[derive(Debug)]
@@ -70,7 +71,7 @@ impl TeleportApp {
                     bytes,
                 } => {
                     let model = bytes.and_then(|b| {
-                        crate::io::weights::from_bytes(&b)
+                        teleport_core::io::weights::from_bytes(&b)
                             .map(|(m, _)| m)
                             .map_err(|e| e.to_string())
                     });
@@ -112,12 +113,12 @@ impl TeleportApp {
             self.load_weights_bytes(ctx, name, bytes);
             return;
         }
-        if bytes.len() > crate::io::lab::MAX_LAB_BYTES {
+        if bytes.len() > teleport_core::io::lab::MAX_LAB_BYTES {
             self.notify(
                 ctx,
                 format!(
                     "Cannot open {name}: larger than {} MB",
-                    crate::io::lab::MAX_LAB_BYTES >> 20
+                    teleport_core::io::lab::MAX_LAB_BYTES >> 20
                 ),
                 true,
             );
@@ -134,7 +135,7 @@ impl TeleportApp {
     /// Shows a scene or lab file from its JSON text; `what` names it in
     /// the notification. Returns whether it opened.
     pub fn open_json(&mut self, ctx: &egui::Context, what: &str, json: &str) -> bool {
-        let shown = crate::io::lab::from_json(json, None)
+        let shown = teleport_core::io::lab::from_json(json, None)
             .map_err(|e| e.to_string())
             .and_then(|scene| self.show_scene(scene));
         match shown {
@@ -145,6 +146,60 @@ impl TeleportApp {
             Err(e) => {
                 self.notify(ctx, format!("Cannot open {what}: {e}"), true);
                 false
+            }
+        }
+    }
+}
+
+impl TeleportApp {
+    /// Files dropped on the window: scenes and lab files open, weights load
+    /// into their learned row.
+    pub(super) fn take_dropped_files(&mut self, ctx: &egui::Context) {
+        let dropped = ctx.input(|i| i.raw.dropped_files.clone());
+        for file in dropped {
+            // The browser reads a file asynchronously; its contents come
+            // back through the inbox.
+            #[cfg(target_arch = "wasm32")]
+            web::read_dropped(ctx, &self.rt.inbox, file);
+            #[cfg(not(target_arch = "wasm32"))]
+            {
+                let path = file.path().to_path_buf();
+                if path.as_os_str().is_empty() {
+                    continue;
+                }
+                if path.extension().is_some_and(|e| e == "safetensors") {
+                    self.load_weights_from(ctx, &path);
+                } else {
+                    self.open_file(ctx, &path);
+                }
+            }
+        }
+    }
+
+    /// Where the shipped weights are not in the binary (the web), fetches
+    /// the models the enabled learned rows need, once each.
+    pub(super) fn request_shipped_models(&mut self, ctx: &egui::Context) {
+        if teleport_core::pretrained::EMBEDDED {
+            return;
+        }
+        let family = Family::of(&self.rt.objective);
+        let needed: Vec<Variant> = self
+            .state
+            .optimizers
+            .iter()
+            .filter(|r| r.enabled)
+            .filter_map(|r| match r.kind {
+                EntryKind::Learned(v) => Some(v),
+                _ => None,
+            })
+            .filter(|v| !self.rt.pretrained.contains_key(&(*v, family)))
+            .collect();
+        for variant in needed {
+            if self.rt.shipped_requested.insert((variant, family)) {
+                #[cfg(target_arch = "wasm32")]
+                web::fetch_shipped(ctx, &self.rt.inbox, variant, family);
+                #[cfg(not(target_arch = "wasm32"))]
+                let _ = ctx;
             }
         }
     }

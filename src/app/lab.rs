@@ -1,5 +1,5 @@
 //! Lab files in the app: File → Save writes everything on screen as a
-//! version-2 scene (see [`crate::io::lab`]); opening one restores it.
+//! version-2 scene (see [`teleport_core::io::lab`]); opening one restores it.
 //!
 //! The core's lab file carries the task, x₀, steps, every row (settings,
 //! teleports, label, colour, shown) with its weights, and a caption; the
@@ -13,9 +13,10 @@ use super::state::{
     AppTeleport, EntryKind, OptimizerEntry, PALETTE_LEN, Panels, ShowFlags, TaskSource,
 };
 use super::{TeleportApp, objective_of};
-use crate::io::lab::{LAB_VERSION, LabFile, LoadedLab, RowKind, RowSpec, WeightsRef};
-use crate::io::scene::{ObjectiveSpec, StrategyName, TeleportSpec};
-use crate::symmetry::Strategy;
+use teleport_core::io::lab::{LAB_VERSION, LabFile, LoadedLab, RowKind, RowSpec, WeightsRef};
+use teleport_core::io::scene::{ObjectiveSpec, StrategyName, TeleportSpec};
+use teleport_core::limits;
+use teleport_core::symmetry::Strategy;
 
 /// A teleport applied by hand, by row position.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -117,7 +118,7 @@ impl TeleportApp {
                             WeightsRef::Path(source.clone())
                         }
                         _ => WeightsRef::Embedded(
-                            crate::io::lab::embed(&model).map_err(|e| e.to_string())?,
+                            teleport_core::io::lab::embed(&model).map_err(|e| e.to_string())?,
                         ),
                     };
                     (
@@ -234,7 +235,9 @@ impl TeleportApp {
         let state = &mut self.state;
         state.source = source;
         state.x0 = file.x0;
-        state.steps = file.steps.clamp(1, 10_000);
+        state.steps = file
+            .steps
+            .clamp(*limits::STEPS.start(), *limits::STEPS.end());
         state.caption = file.caption.clone();
         state.optimizers.clear();
         state.manual_teleports.clear();
@@ -332,14 +335,14 @@ impl TeleportApp {
 
     /// Shows a scene or lab file; a bad file changes nothing.
     pub fn load_file(&mut self, path: &Path) -> Result<(), String> {
-        let scene = crate::io::lab::load(path).map_err(|e| e.to_string())?;
+        let scene = teleport_core::io::lab::load(path).map_err(|e| e.to_string())?;
         self.show_scene(scene)
     }
 
     /// Shows a parsed scene or lab file; one that cannot be shown changes
     /// nothing.
-    pub fn show_scene(&mut self, scene: crate::io::lab::AnyScene) -> Result<(), String> {
-        use crate::io::lab::AnyScene;
+    pub fn show_scene(&mut self, scene: teleport_core::io::lab::AnyScene) -> Result<(), String> {
+        use teleport_core::io::lab::AnyScene;
         match scene {
             AnyScene::V1(scene) => {
                 self.apply_scene(&scene);
@@ -348,6 +351,46 @@ impl TeleportApp {
                 Ok(())
             }
             AnyScene::V2(lab) => self.apply_lab(&lab),
+        }
+    }
+}
+
+impl TeleportApp {
+    /// File → Copy link to this demo: the lab file in the page's address
+    /// (`#lab=…`) and on the clipboard.
+    pub(super) fn copy_link(&mut self, ctx: &egui::Context) {
+        let json = match self
+            .lab_file(false)
+            .and_then(|lab| serde_json::to_string(&lab).map_err(|e| e.to_string()))
+        {
+            Ok(json) => json,
+            Err(e) => {
+                self.notify(ctx, format!("Cannot make the link: {e}"), true);
+                return;
+            }
+        };
+        let fragment = teleport_core::io::link::fragment(&json);
+        #[cfg(target_arch = "wasm32")]
+        match web::set_fragment(&fragment) {
+            Ok(url) => {
+                let chars = url.len();
+                ctx.copy_text(url);
+                self.notify(
+                    ctx,
+                    format!("Link to this demo copied ({chars} characters); the address bar shows it too."),
+                    false,
+                );
+            }
+            Err(e) => self.notify(ctx, format!("Cannot make the link: {e}"), true),
+        }
+        #[cfg(not(target_arch = "wasm32"))]
+        {
+            ctx.copy_text(format!("#{fragment}"));
+            self.notify(
+                ctx,
+                "The demo's link fragment is on the clipboard (add it to the web app's address).",
+                false,
+            );
         }
     }
 }

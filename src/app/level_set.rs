@@ -9,11 +9,11 @@ use egui_plot::{
 
 use super::state::RowId;
 use super::{TeleportApp, row_color};
-use crate::contour::{Grid, auto_levels, contours, polylines};
-use crate::numfmt::short;
-use crate::objective::{Objective, Vec2};
-use crate::plot::log_ramp;
-use crate::symmetry::{orbit, teleport};
+use teleport_core::contour::{Grid, auto_levels, contours, polylines};
+use teleport_core::numfmt::short;
+use teleport_core::objective::{Objective, Vec2};
+use teleport_core::plot::log_ramp;
+use teleport_core::symmetry::{orbit, teleport};
 
 /// A line through points of the plane: never aggregated into a band (that
 /// is meant for dense time series, and fills a 2-D path).
@@ -161,11 +161,11 @@ impl TeleportApp {
     /// (points far beyond the start and the minimum are ignored, so a
     /// diverging run cannot zoom the view out to 1e100).
     pub fn default_view(&self) -> ([f64; 2], [f64; 2]) {
-        crate::basin::fit_view(
+        teleport_core::basin::fit_view(
             Vec2::from(self.state.x0),
             self.rt.objective.minimizer(),
             self.visible_runs().into_iter().map(|(_, _, run)| &run.base),
-            crate::basin::VIEW_LIMIT,
+            teleport_core::basin::VIEW_LIMIT,
         )
     }
 
@@ -368,10 +368,10 @@ impl TeleportApp {
                 let c = row_color(entry);
                 if let Some(stop) = &run.base.stop {
                     name.push_str(&match stop {
-                        crate::optim::Stop::Diverged { step } => {
+                        teleport_core::optim::Stop::Diverged { step } => {
                             format!(" (diverged at step {step})")
                         }
-                        crate::optim::Stop::Failed { step, .. } => {
+                        teleport_core::optim::Stop::Failed { step, .. } => {
                             format!(" (failed at step {step})")
                         }
                     });
@@ -521,7 +521,7 @@ fn draw_run(
     plot_ui: &mut egui_plot::PlotUi<'_>,
     key: RunKey,
     name: &str,
-    run: &crate::optim::Trajectory,
+    run: &teleport_core::optim::Trajectory,
     t: usize,
     (min, max): ([f64; 2], [f64; 2]),
 ) {
@@ -616,7 +616,7 @@ fn newton_violations(
         for i in 0..n {
             let (x0, y0) = (min[0] + dx * i as f64, min[1] + dy * j as f64);
             let c = Vec2::new(x0 + dx / 2.0, y0 + dy / 2.0);
-            if let Ok(d) = crate::theory::decompose(obj.grad(&c), obj.hessian(&c))
+            if let Ok(d) = teleport_core::theory::decompose(obj.grad(&c), obj.hessian(&c))
                 && d.directional < 0.0
             {
                 cells.push([[x0, y0], [x0 + dx, y0], [x0 + dx, y0 + dy], [x0, y0 + dy]]);
@@ -633,7 +633,7 @@ fn fold_cells(obj: &Objective, min: [f64; 2], max: [f64; 2], n: usize) -> Vec<[[
     if !matches!(obj, Objective::Custom(_)) {
         return Vec::new();
     }
-    let scan = crate::objective::fold_scan(obj, min, max, n);
+    let scan = teleport_core::objective::fold_scan(obj, min, max, n);
     if !scan.folds() {
         return Vec::new();
     }

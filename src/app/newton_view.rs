@@ -2,14 +2,14 @@
 //! gradient-descent and Newton directions, the Newton step's components along
 //! and across −∇f, and the sign of v⊥·∇‖∇f‖².
 
-use crate::numfmt::{full, short};
 use egui::{Color32, RichText};
 use egui_plot::{Arrows, Plot};
+use teleport_core::numfmt::{full, short};
 
 use super::TeleportApp;
 use super::side_plots::Band;
 use super::state::RowId;
-use crate::theory::decompose;
+use teleport_core::theory::decompose;
 
 impl TeleportApp {
     pub(super) fn newton_ui(&mut self, ui: &mut egui::Ui) {
@@ -87,7 +87,8 @@ impl TeleportApp {
         // directions and relative sizes on a fixed scale, so it stays
         // readable (and representable) at x = −7e61 or with ‖v‖ = 1e−300.
         let newton_len = d.v2.norm();
-        let scaled = |v: crate::objective::Vec2| v * (newton_len / v.norm().max(f64::MIN_POSITIVE));
+        let scaled =
+            |v: teleport_core::objective::Vec2| v * (newton_len / v.norm().max(f64::MIN_POSITIVE));
         let mut vectors = vec![
             (
                 "v1 = −∇f (scaled)".to_owned(),
@@ -179,18 +180,20 @@ impl TeleportApp {
 }
 
 /// The angle between two vectors, in radians (NaN when either is zero).
-fn angle_between(a: crate::objective::Vec2, b: crate::objective::Vec2) -> f64 {
+fn angle_between(a: teleport_core::objective::Vec2, b: teleport_core::objective::Vec2) -> f64 {
     (a.dot(&b) / (a.norm() * b.norm())).clamp(-1.0, 1.0).acos()
 }
 
 impl TeleportApp {
     /// The selected row's step out of the current point (timeline step t
     /// to t + 1): its name, colour and anatomy, when it has one.
-    fn next_move_of_selected(&self) -> Option<(String, Color32, crate::theory::StepAnatomy)> {
+    fn next_move_of_selected(
+        &self,
+    ) -> Option<(String, Color32, teleport_core::theory::StepAnatomy)> {
         let id = self.state.selected;
         let (entry, name) = (self.state.row(id)?, self.state.row_label(id)?);
         let run = self.run(id)?;
-        let a = crate::theory::step_anatomy(
+        let a = teleport_core::theory::step_anatomy(
             &self.rt.objective,
             run.shown(),
             self.state.playback.t + 1,
@@ -202,7 +205,7 @@ impl TeleportApp {
     /// move and its teleport jump, each split along ∇f and along the level
     /// set), and the symmetry share of every visible row per step.
     fn update_anatomy_ui(&mut self, ui: &mut egui::Ui) {
-        use crate::theory::step_anatomy;
+        use teleport_core::theory::step_anatomy;
         let obj = &self.rt.objective;
         let t = self.state.playback.t;
         let selected = self.state.row_label(self.state.selected);
@@ -221,8 +224,9 @@ impl TeleportApp {
                     for (what, part) in [("its move Δx", a.local), ("teleport jump", a.jump)] {
                         let Some(p) = part else { continue };
                         ui.label(what);
-                        let vec =
-                            |v: crate::objective::Vec2| format!("({}, {})", short(v.x), short(v.y));
+                        let vec = |v: teleport_core::objective::Vec2| {
+                            format!("({}, {})", short(v.x), short(v.y))
+                        };
                         ui.monospace(vec(p.v_par));
                         ui.monospace(vec(p.v_perp));
                         ui.monospace(short(p.symmetry_share()));
@@ -275,7 +279,7 @@ impl TeleportApp {
                 let color = super::row_color(entry);
                 if let Some(rows) = across {
                     let stats = &rows.iter().find(|r| r.id == entry.id)?.stats;
-                    let pick = |f: fn(&crate::eval::Summary) -> f64| -> Vec<[f64; 2]> {
+                    let pick = |f: fn(&teleport_core::eval::Summary) -> f64| -> Vec<[f64; 2]> {
                         stats
                             .iter()
                             .filter_map(|s| Some([s.t as f64, f(s.teleport_efficiency.as_ref()?)]))
@@ -359,12 +363,12 @@ fn step_plot(id: &str, y_label: &str) -> Plot<'static> {
         .y_axis_label(y_label.to_owned())
 }
 
-/// [`crate::l2o::Probe`] of a row at a step, kept while the row's inputs stay.
+/// [`teleport_core::l2o::Probe`] of a row at a step, kept while the row's inputs stay.
 pub struct ProbeCache {
     id: RowId,
     t: usize,
     inputs: super::runs::RowInputs,
-    probe: Option<crate::l2o::Probe>,
+    probe: Option<teleport_core::l2o::Probe>,
 }
 
 impl TeleportApp {
@@ -383,8 +387,8 @@ impl TeleportApp {
             .is_some_and(|c| c.id == id && c.t == t && c.inputs == inputs);
         if !fresh {
             let probe = match self.optimizer_of(id) {
-                Some(crate::eval::AnyOptimizer::Learned { model, .. }) if t > 0 => {
-                    let x0 = crate::objective::Vec2::from(self.state.x0);
+                Some(teleport_core::eval::AnyOptimizer::Learned { model, .. }) if t > 0 => {
+                    let x0 = teleport_core::objective::Vec2::from(self.state.x0);
                     let manual = self.manual_teleports_of(id);
                     model.probe(&self.rt.objective, x0, &manual, t)
                 }
@@ -407,7 +411,7 @@ impl TeleportApp {
 }
 
 /// The probe's outputs and heat strips.
-fn probe_body(ui: &mut egui::Ui, p: &crate::l2o::Probe) {
+fn probe_body(ui: &mut egui::Ui, p: &teleport_core::l2o::Probe) {
     let o = &p.outcome;
     let mut outputs = vec![format!("Δx = ({}, {})", short(p.dx.x), short(p.dx.y))];
     if o.teleported {

@@ -1,6 +1,6 @@
 //! File → Export plot as SVG and `teleport-lab FILE --export-plot OUT`:
 //! the level-set plot as a figure of the core's chart renderer
-//! ([`crate::plot::LevelSetPlot`]), so that the SVG (text kept as text) and
+//! ([`teleport_core::plot::LevelSetPlot`]), so that the SVG (text kept as text) and
 //! the PNG of an export are one drawing. The figure holds what the central
 //! plot shows: the colour map and contours of the current view, every
 //! visible row's whole run with its teleport jumps (and hand-applied
@@ -8,8 +8,8 @@
 
 use std::path::Path;
 
-use crate::plot::{Color, LevelSetPlot, LevelSetRow, Orbit};
-use crate::symmetry::{orbit, teleport};
+use teleport_core::plot::{Color, LevelSetPlot, LevelSetRow, Orbit};
+use teleport_core::symmetry::{orbit, teleport};
 
 use super::TeleportApp;
 

@@ -6,11 +6,11 @@ use std::sync::Arc;
 
 use super::TeleportApp;
 use super::state::{self, EntryKind, RowId};
-use crate::eval::AnyOptimizer;
-use crate::l2o::MetaOptimizer;
-use crate::objective::Vec2;
-use crate::optim::{Trajectory, run_with_teleports};
-use crate::pretrained::Family;
+use teleport_core::eval::AnyOptimizer;
+use teleport_core::l2o::MetaOptimizer;
+use teleport_core::objective::Vec2;
+use teleport_core::optim::{Trajectory, run_with_teleports};
+use teleport_core::pretrained::Family;
 
 /// One optimizer row's computed runs.
 #[derive(Clone, Debug)]
@@ -31,12 +31,12 @@ impl RunResult {
     }
 
     /// `(t, η_t)` of every teleport of [`Self::shown`]: how close its angle
-    /// came to the oracle's ([`crate::eval::run_teleport_efficiency`]). One
+    /// came to the oracle's ([`teleport_core::eval::run_teleport_efficiency`]). One
     /// oracle search per teleport, so it is computed when a view first asks
     /// (the Newton window's η plot), once per run, never per frame.
-    pub fn efficiency(&self, obj: &crate::objective::Objective) -> &[(usize, f64)] {
+    pub fn efficiency(&self, obj: &teleport_core::objective::Objective) -> &[(usize, f64)] {
         self.efficiency
-            .get_or_init(|| crate::eval::run_teleport_efficiency(obj, self.shown()))
+            .get_or_init(|| teleport_core::eval::run_teleport_efficiency(obj, self.shown()))
     }
 }
 
@@ -47,7 +47,7 @@ enum Weights {
     /// The family's shipped model, and whether it is here yet (the web
     /// fetches it on demand).
     Shipped(Family, bool),
-    Live(Option<(crate::l2o::Variant, u64)>),
+    Live(Option<(teleport_core::l2o::Variant, u64)>),
     Loaded(String, bool),
 }
 

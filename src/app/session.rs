@@ -18,7 +18,7 @@ use std::sync::{Arc, Condvar, Mutex};
 use std::time::{Duration, Instant};
 
 use crate::app::state::AppState;
-use crate::l2o::MetaOptimizer;
+use teleport_core::l2o::MetaOptimizer;
 
 /// The state file in the data folder.
 pub const STATE_FILE: &str = "session.ron";
@@ -64,7 +64,7 @@ fn stamp() -> u64 {
 pub fn restore(dir: &Path) -> Restored {
     let mut restored = Restored::default();
     let path = dir.join(STATE_FILE);
-    match crate::io::read_capped(&path, MAX_STATE_BYTES) {
+    match teleport_core::io::read_capped(&path, MAX_STATE_BYTES) {
         Ok(bytes) => {
             let parsed = std::str::from_utf8(&bytes)
                 .map_err(|e| e.to_string())
@@ -83,14 +83,14 @@ pub fn restore(dir: &Path) -> Restored {
                     restored.notices.push((
                         format!(
                             "The saved session could not be read ({}); {kept}. Starting on the defaults.",
-                            crate::io::scene::one_line(&e, 200)
+                            teleport_core::io::scene::one_line(&e, 200)
                         ),
                         true,
                     ));
                 }
             }
         }
-        Err(crate::io::ReadError::Io(e)) if e.kind() == std::io::ErrorKind::NotFound => {}
+        Err(teleport_core::io::ReadError::Io(e)) if e.kind() == std::io::ErrorKind::NotFound => {}
         Err(e) => restored.notices.push((
             format!("The saved session could not be read: {e}. Starting on the defaults."),
             true,
@@ -98,7 +98,7 @@ pub fn restore(dir: &Path) -> Restored {
     }
     let live = dir.join(LIVE_FILE);
     if live.exists() {
-        match crate::io::weights::load(&live) {
+        match teleport_core::io::weights::load(&live) {
             Ok((model, _)) => restored.live = Some(model),
             Err(e) => restored.notices.push((
                 format!("The live-trained model could not be restored: {e}"),
@@ -152,15 +152,15 @@ struct Shared {
 impl Shared {
     fn write_state(&self, text: &str) -> std::io::Result<()> {
         let _guard = self.writing.lock().unwrap_or_else(|p| p.into_inner());
-        crate::io::write_atomic(&self.dir.join(STATE_FILE), text.as_bytes())
+        teleport_core::io::write_atomic(&self.dir.join(STATE_FILE), text.as_bytes())
     }
 
     fn write_live(&self, model: &MetaOptimizer<f32>) -> Result<(), String> {
         let _guard = self.writing.lock().unwrap_or_else(|p| p.into_inner());
-        crate::io::weights::save(
+        teleport_core::io::weights::save(
             &self.dir.join(LIVE_FILE),
             model,
-            &crate::io::weights::WeightsInfo {
+            &teleport_core::io::weights::WeightsInfo {
                 train: None,
                 trajectories_trained: 0,
             },
@@ -390,8 +390,8 @@ pub fn flush_on_panic(dir: PathBuf, flush: impl Fn() + Send + Sync + 'static) {
             std::thread::current().name().unwrap_or("?"),
             std::backtrace::Backtrace::force_capture()
         );
-        if crate::io::write_atomic(&report, text.as_bytes()).is_ok() {
-            let _ = crate::io::write_atomic(
+        if teleport_core::io::write_atomic(&report, text.as_bytes()).is_ok() {
+            let _ = teleport_core::io::write_atomic(
                 &dir.join(CRASH_MARKER),
                 report.display().to_string().as_bytes(),
             );

@@ -8,7 +8,7 @@ use egui_plot::{Line, MarkerShape, Plot, PlotBounds, Points, VLine};
 
 use super::axes::{angle_label, angle_marks, decade_label, decade_marks};
 use super::{TeleportApp, row_color, wrap_angle};
-use crate::numfmt::{full, short};
+use teleport_core::numfmt::{full, short};
 
 /// Samples of the θ curve.
 const THETA_SAMPLES: usize = 240;
@@ -267,7 +267,7 @@ impl TeleportApp {
             .into_iter()
             .filter_map(|(entry, name, _)| {
                 let row = result.iter().find(|r| r.id == entry.id)?;
-                let pick = |f: fn(&crate::eval::StepStats) -> f64| -> Vec<[f64; 2]> {
+                let pick = |f: fn(&teleport_core::eval::StepStats) -> f64| -> Vec<[f64; 2]> {
                     row.stats
                         .iter()
                         .filter(|s| s.runs > 0)
@@ -298,7 +298,7 @@ impl TeleportApp {
     /// log₁₀ f per step of each visible run, base and branch, computed once
     /// per frame for the view and the drawing.
     fn loss_curves(&self) -> Vec<LossCurve> {
-        let points = |tr: &crate::optim::Trajectory| -> Vec<[f64; 2]> {
+        let points = |tr: &teleport_core::optim::Trajectory| -> Vec<[f64; 2]> {
             // f = 0 exactly is drawn at 1e-300.
             tr.records
                 .iter()
@@ -459,10 +459,13 @@ pub(super) fn draw_band(
 /// around the orbit: a custom `h` follows its orbit by continuation, so
 /// teleporting from `x` to each angle separately would cost a walk per
 /// angle.
-pub fn theta_curve(obj: &crate::objective::Objective, x: &crate::objective::Vec2) -> Vec<[f64; 2]> {
+pub fn theta_curve(
+    obj: &teleport_core::objective::Objective,
+    x: &teleport_core::objective::Vec2,
+) -> Vec<[f64; 2]> {
     let n = THETA_SAMPLES;
     // Points at 2πk/n; angle −π + 2πk/n is point (k + n/2) mod n.
-    let ring = crate::symmetry::orbit(obj, x, n);
+    let ring = teleport_core::symmetry::orbit(obj, x, n);
     (0..=n)
         .filter_map(|k| {
             let th = -PI + 2.0 * PI * k as f64 / n as f64;

@@ -3,12 +3,13 @@
 //! caches, the trainer and notifications live in the app's runtime part.
 
 use serde::{Deserialize, Serialize};
+use teleport_core::limits;
 
-use crate::io::scene::ObjectiveSpec;
-use crate::l2o::{Preprocess, Variant};
-use crate::objective::{Preset, TaskDist};
-use crate::optim::OptimizerSpec;
-use crate::symmetry::Strategy;
+use teleport_core::io::scene::ObjectiveSpec;
+use teleport_core::l2o::{Preprocess, Variant};
+use teleport_core::objective::{Preset, TaskDist};
+use teleport_core::optim::OptimizerSpec;
+use teleport_core::symmetry::Strategy;
 
 /// Where the current task comes from.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -49,10 +50,10 @@ impl AppTeleport {
     }
 
     /// The app's form of a schedule (a scene's or a lab file's).
-    pub fn from_schedule(t: &crate::optim::TeleportSchedule) -> Self {
+    pub fn from_schedule(t: &teleport_core::optim::TeleportSchedule) -> Self {
         match &t.when {
-            crate::optim::When::Every(k) => Self::every(t.strategy, *k),
-            crate::optim::When::At(at) => Self {
+            teleport_core::optim::When::Every(k) => Self::every(t.strategy, *k),
+            teleport_core::optim::When::At(at) => Self {
                 strategy: t.strategy,
                 every: 1,
                 at: at.clone(),
@@ -61,19 +62,19 @@ impl AppTeleport {
     }
 
     /// The schedule to run.
-    pub fn schedule(&self) -> crate::optim::TeleportSchedule {
-        crate::optim::TeleportSchedule {
+    pub fn schedule(&self) -> teleport_core::optim::TeleportSchedule {
+        teleport_core::optim::TeleportSchedule {
             strategy: self.strategy,
             when: self.when(),
         }
     }
 
     /// When it teleports.
-    pub fn when(&self) -> crate::optim::When {
+    pub fn when(&self) -> teleport_core::optim::When {
         if self.at.is_empty() {
-            crate::optim::When::Every(self.every.max(1))
+            teleport_core::optim::When::Every(self.every.max(1))
         } else {
-            crate::optim::When::At(self.at.clone())
+            teleport_core::optim::When::At(self.at.clone())
         }
     }
 
@@ -165,8 +166,8 @@ impl OptimizerEntry {
         }
         match &self.kind {
             // The same name a lab file's row gets in `eval`.
-            EntryKind::Classical { spec, teleport } => crate::io::lab::default_label(
-                &crate::io::lab::RowKind::Classical(*spec),
+            EntryKind::Classical { spec, teleport } => teleport_core::io::lab::default_label(
+                &teleport_core::io::lab::RowKind::Classical(*spec),
                 teleport.as_ref().map(AppTeleport::schedule).as_ref(),
             ),
             EntryKind::Learned(v) => v.label().to_owned(),
@@ -432,12 +433,12 @@ pub struct AppState {
 pub struct BasinSettings {
     /// Whether the map is drawn.
     pub shown: bool,
-    /// Steps of every run, 1 to [`BasinSettings::MAX_STEPS`].
+    /// Steps of every run, in [`limits::BASIN_STEPS`].
     pub steps: usize,
     /// What the colours show: f after the steps, or the first step with
     /// f ≤ ε.
     #[serde(default)]
-    pub shade: crate::basin::Shade,
+    pub shade: teleport_core::basin::Shade,
     /// ε of a first-step map.
     #[serde(default = "default_eps")]
     pub eps: f64,
@@ -447,17 +448,12 @@ fn default_eps() -> f64 {
     1e-6
 }
 
-impl BasinSettings {
-    /// The most steps the map runs from each start.
-    pub const MAX_STEPS: usize = 200;
-}
-
 impl Default for BasinSettings {
     fn default() -> Self {
         Self {
             shown: false,
             steps: 20,
-            shade: crate::basin::Shade::FinalF,
+            shade: teleport_core::basin::Shade::FinalF,
             eps: default_eps(),
         }
     }
@@ -487,9 +483,6 @@ impl Default for ViewMode {
 }
 
 impl ViewMode {
-    /// The smallest and largest zoom.
-    pub const ZOOM_RANGE: std::ops::RangeInclusive<f32> = 0.5..=3.0;
-
     /// The zoom of the current mode.
     pub fn current_zoom(&self) -> f32 {
         let z = if self.presenting {
@@ -498,16 +491,16 @@ impl ViewMode {
             self.zoom
         };
         if z.is_finite() {
-            z.clamp(*Self::ZOOM_RANGE.start(), *Self::ZOOM_RANGE.end())
+            z.clamp(*limits::ZOOM.start(), *limits::ZOOM.end())
         } else {
             1.0
         }
     }
 
-    /// Sets the zoom of the current mode (clamped to [`Self::ZOOM_RANGE`]).
+    /// Sets the zoom of the current mode (clamped to [`limits::ZOOM`]).
     pub fn set_zoom(&mut self, zoom: f32) {
         let z = if zoom.is_finite() {
-            zoom.clamp(*Self::ZOOM_RANGE.start(), *Self::ZOOM_RANGE.end())
+            zoom.clamp(*limits::ZOOM.start(), *limits::ZOOM.end())
         } else {
             1.0
         };
@@ -587,8 +580,13 @@ impl AppState {
         self.next_row = self.next_free_id();
         let ids: std::collections::HashSet<RowId> = self.optimizers.iter().map(|r| r.id).collect();
         self.manual_teleports.retain(|m| ids.contains(&m.row));
-        self.steps = self.steps.clamp(1, 10_000);
-        self.basin.steps = self.basin.steps.clamp(1, BasinSettings::MAX_STEPS);
+        self.steps = self
+            .steps
+            .clamp(*limits::STEPS.start(), *limits::STEPS.end());
+        self.basin.steps = self
+            .basin
+            .steps
+            .clamp(*limits::BASIN_STEPS.start(), *limits::BASIN_STEPS.end());
         if !(self.basin.eps.is_finite() && self.basin.eps > 0.0) {
             self.basin.eps = default_eps();
         }
@@ -599,6 +597,7 @@ impl AppState {
         if !self.playback.speed.is_finite() {
             self.playback.speed = Playback::default().speed;
         }
+        self.playback.speed = limits::clamp_f64(self.playback.speed, &limits::PLAYBACK_SPEED);
         if !self.theta.is_finite() {
             self.theta = 0.0;
         }

@@ -9,7 +9,7 @@
 
 use std::sync::Arc;
 
-use crate::l2o::MetaOptimizer;
+use teleport_core::l2o::MetaOptimizer;
 
 /// At most this many versions are kept, besides the newest.
 pub const CAPACITY: usize = 64;
@@ -154,7 +154,7 @@ fn model_bytes(model: &MetaOptimizer<f32>) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::l2o::{ModelConfig, Variant};
+    use teleport_core::l2o::{ModelConfig, Variant};
 
     fn model() -> Arc<MetaOptimizer<f32>> {
         let mut config = ModelConfig::paper(Variant::L2o);

@@ -15,7 +15,7 @@ use std::time::Duration;
 
 use web_time::Instant;
 
-use crate::l2o::{Control, MetaOptimizer, ModelConfig, Progress, TrainConfig, Trainer};
+use teleport_core::l2o::{Control, MetaOptimizer, ModelConfig, Progress, TrainConfig, Trainer};
 
 /// What the trainer publishes.
 #[derive(Clone, Debug)]

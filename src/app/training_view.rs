@@ -10,9 +10,11 @@ use super::state::{EntryKind, OptimizerEntry};
 use super::timeline::{self, Timeline};
 use super::trainer::{FaultInjection, Mode, TrainerHandle};
 use super::{LiveModel, TeleportApp};
-use crate::l2o::{MetaOptimizer, ModelConfig, Preprocess, TrainConfig, TrainSetup, Variant};
-use crate::objective::{TaskDist, Vec2};
-use crate::optim::Trajectory;
+use teleport_core::l2o::{
+    MetaOptimizer, ModelConfig, Preprocess, TrainConfig, TrainSetup, Variant,
+};
+use teleport_core::objective::{TaskDist, Vec2};
+use teleport_core::optim::Trajectory;
 
 /// The training thread and what the UI knows of it.
 #[derive(Debug, Default)]
@@ -106,7 +108,7 @@ impl TeleportApp {
                 // The model being trained gets a row of its own.
                 self.show_live_row(self.state.training.variant);
                 let (dist, steps) = (self.state.training.dist, self.state.training.steps);
-                self.rt.validation.start(ctx, dist, steps);
+                self.rt.validation.start(dist, steps);
             }
             Err(e) => self.notify(ctx, format!("Cannot start training: {e}"), true),
         }
@@ -141,7 +143,7 @@ impl TeleportApp {
                 rt.slices.reset();
             }
         }
-        self.rt.validation.poll();
+        self.rt.validation.poll(ctx);
         // Every good version published goes on the timeline, even those a
         // slow frame never saw as the newest.
         if let Some(handle) = &self.rt.training.handle {
@@ -329,7 +331,10 @@ impl TeleportApp {
         let logs: Vec<f64> = losses.iter().map(|p| p[1]).collect();
         let smoothed: Vec<[f64; 2]> = losses
             .iter()
-            .zip(crate::stats::ema(&logs, self.state.training.smoothing))
+            .zip(teleport_core::stats::ema(
+                &logs,
+                self.state.training.smoothing,
+            ))
             .map(|(p, s)| [p[0], s])
             .collect();
         let validation = self.rt.validation.points.clone();
@@ -526,7 +531,7 @@ impl TeleportApp {
             return;
         };
         let name = format!("{}-live.safetensors", live.variant);
-        let info = crate::io::weights::WeightsInfo {
+        let info = teleport_core::io::weights::WeightsInfo {
             train: Some(self.training_configs().1),
             // The version on screen: an earlier one when the timeline
             // was scrubbed back.
@@ -538,7 +543,7 @@ impl TeleportApp {
                 .filter(|v| Arc::ptr_eq(&v.model, &live.model))
                 .map_or(self.rt.training.done.0, |v| v.trajectories),
         };
-        match crate::io::weights::to_bytes(&live.model, &info) {
+        match teleport_core::io::weights::to_bytes(&live.model, &info) {
             Ok(bytes) => {
                 self.save_bytes(ctx, &name, "safetensors", &bytes, "the weights");
             }
@@ -553,7 +558,7 @@ impl TeleportApp {
 
     /// Loads weights from a file as the live model; a bad file changes nothing.
     pub fn load_weights_from(&mut self, ctx: &egui::Context, path: &std::path::Path) {
-        match crate::io::weights::load(path) {
+        match teleport_core::io::weights::load(path) {
             Ok((model, _)) => self.set_live_model(ctx, model, &path.display().to_string()),
             Err(e) => self.notify(ctx, format!("Cannot load {}: {e}", path.display()), true),
         }
@@ -562,7 +567,7 @@ impl TeleportApp {
     /// Loads weights from a file's contents (picked or dropped in the
     /// browser) as the live model; bad contents change nothing.
     pub fn load_weights_bytes(&mut self, ctx: &egui::Context, name: &str, bytes: &[u8]) {
-        let limit = crate::io::weights::MAX_WEIGHTS_BYTES;
+        let limit = teleport_core::io::weights::MAX_WEIGHTS_BYTES;
         if bytes.len() as u64 > limit {
             let mb = limit >> 20;
             self.notify(
@@ -572,7 +577,7 @@ impl TeleportApp {
             );
             return;
         }
-        match crate::io::weights::from_bytes(bytes) {
+        match teleport_core::io::weights::from_bytes(bytes) {
             Ok((model, _)) => self.set_live_model(ctx, model, name),
             Err(e) => self.notify(ctx, format!("Cannot load {name}: {e}"), true),
         }

@@ -1,17 +1,18 @@
-//! The validation curve of live meta-training (issue 9 §5): for every
-//! published snapshot, the median `f` after the training's `N` steps on
+//! The validation curve of live meta-training: for every published
+//! snapshot, the median `f` after the training's `N` steps on
 //! [`VALIDATION_TASKS`] fixed held-out tasks — the number that says whether
 //! training helps, where the per-trajectory loss is noise. A `validation`
-//! thread computes it; the frame never waits, and a new training run
-//! retires the old thread without waiting for it. (On the web, without
-//! threads, each snapshot is validated as it arrives.)
+//! worker validates one snapshot at a time; the frame never waits, and
+//! snapshots that arrive while it is busy queue (up to [`QUEUE`]; beyond
+//! that they are skipped and counted).
 
+use std::collections::VecDeque;
 use std::sync::Arc;
-use std::sync::mpsc::{Receiver, SyncSender, TryRecvError, TrySendError};
-use std::thread::JoinHandle;
 
-use crate::l2o::MetaOptimizer;
-use crate::objective::{Task, TaskDist};
+use teleport_core::l2o::MetaOptimizer;
+use teleport_core::objective::{Task, TaskDist};
+
+use super::job::{Step, Worker};
 
 /// Held-out tasks per snapshot.
 pub const VALIDATION_TASKS: usize = 64;
@@ -21,25 +22,34 @@ pub const VALIDATION_SEED: u64 = 9_000_009;
 /// Snapshots queued for the worker before further ones are skipped.
 const QUEUE: usize = 8;
 
+/// A snapshot to validate: how far training was, and its weights.
 struct Request {
     trajectories: usize,
     model: Arc<MetaOptimizer<f32>>,
 }
 
 /// The validation worker of the current training run and its results.
-#[derive(Default)]
 pub struct ValidationRuntime {
-    tx: Option<SyncSender<Request>>,
-    rx: Option<Receiver<[f64; 2]>>,
-    handle: Option<JoinHandle<()>>,
-    retired: Vec<JoinHandle<()>>,
+    worker: Worker<[f64; 2]>,
+    queue: VecDeque<Request>,
+    /// The held-out tasks of the current run and its steps.
+    tasks: Option<(Arc<Vec<Task>>, usize)>,
     /// `[trajectories trained, log10 median f]` of each validated snapshot.
     pub points: Vec<[f64; 2]>,
     /// Snapshots not validated because the worker was behind.
     pub skipped: usize,
-    /// The web has no threads: its tasks and steps, each snapshot validated
-    /// as it is submitted (64 short runs, a few milliseconds).
-    inline: Option<(Vec<Task>, usize)>,
+}
+
+impl Default for ValidationRuntime {
+    fn default() -> Self {
+        Self {
+            worker: Worker::new("validation"),
+            queue: VecDeque::new(),
+            tasks: None,
+            points: Vec::new(),
+            skipped: 0,
+        }
+    }
 }
 
 impl std::fmt::Debug for ValidationRuntime {
@@ -63,107 +73,63 @@ pub fn median_final_f(model: &MetaOptimizer<f32>, tasks: &[Task], steps: usize) 
         .iter()
         .map(|task| {
             let run = model.trajectory(&task.objective, task.x0, steps);
-            crate::basin::BasinCell::of(&run, steps, 0.0).f
+            teleport_core::basin::BasinCell::of(&run, steps, 0.0).f
         })
         .map(|f| if f.is_nan() { f64::INFINITY } else { f })
         .collect();
-    crate::stats::quantile(&mut finals, 0.5)
+    teleport_core::stats::quantile(&mut finals, 0.5)
 }
 
 impl ValidationRuntime {
-    /// Forgets the previous run's curve and starts a worker for a run on
-    /// `dist` with `steps` steps per trajectory.
-    pub fn start(&mut self, ctx: &egui::Context, dist: TaskDist, steps: usize) {
-        self.retire();
+    /// Forgets the previous run's curve (cancelling its validation) and
+    /// prepares for a run on `dist` with `steps` steps per trajectory.
+    pub fn start(&mut self, dist: TaskDist, steps: usize) {
+        self.worker.cancel();
+        self.queue.clear();
         self.points.clear();
         self.skipped = 0;
-        self.inline = None;
-        if cfg!(target_arch = "wasm32") {
-            self.inline = Some((validation_tasks(dist), steps));
-            return;
-        }
-        let (tx, requests) = std::sync::mpsc::sync_channel::<Request>(QUEUE);
-        let (results, rx) = std::sync::mpsc::sync_channel(QUEUE + 1);
-        let repaint = ctx.clone();
-        let spawned = std::thread::Builder::new()
-            .name("validation".into())
-            .spawn(move || {
-                let tasks = validation_tasks(dist);
-                // Ends when the app drops the sender.
-                for req in requests {
-                    let median = median_final_f(&req.model, &tasks, steps);
-                    let point = [req.trajectories as f64, median.max(1e-300).log10()];
-                    if results.send(point).is_err() {
-                        return;
-                    }
-                    repaint.request_repaint();
-                }
-            });
-        if let Ok(handle) = spawned {
-            self.tx = Some(tx);
-            self.rx = Some(rx);
-            self.handle = Some(handle);
-        }
+        self.tasks = Some((Arc::new(validation_tasks(dist)), steps));
     }
 
     /// Queues a snapshot trained on `trajectories` trajectories; skips it
-    /// (and counts it) when the worker is [`QUEUE`] snapshots behind.
+    /// (and counts it) when [`QUEUE`] snapshots already wait.
     pub fn submit(&mut self, trajectories: usize, model: Arc<MetaOptimizer<f32>>) {
-        if let Some((tasks, steps)) = &self.inline {
-            let median = median_final_f(&model, tasks, *steps);
-            self.points
-                .push([trajectories as f64, median.max(1e-300).log10()]);
-            return;
-        }
-        let Some(tx) = &self.tx else {
-            return;
-        };
-        match tx.try_send(Request {
-            trajectories,
-            model,
-        }) {
-            Ok(()) => {}
-            Err(TrySendError::Full(_)) => self.skipped += 1,
-            Err(TrySendError::Disconnected(_)) => self.tx = None,
+        if self.queue.len() >= QUEUE {
+            self.skipped += 1;
+        } else {
+            self.queue.push_back(Request {
+                trajectories,
+                model,
+            });
         }
     }
 
-    /// Takes the results that are ready (never waits).
-    pub fn poll(&mut self) {
-        self.retired.retain(|h| !h.is_finished());
-        let Some(rx) = &self.rx else {
+    /// Takes the results that are ready and starts the next queued
+    /// snapshot when the worker is free (never waits).
+    pub fn poll(&mut self, ctx: &egui::Context) {
+        self.points.extend(self.worker.poll());
+        if self.worker.busy() {
+            return;
+        }
+        let (Some((tasks, steps)), Some(req)) = (&self.tasks, self.queue.pop_front()) else {
             return;
         };
-        loop {
-            match rx.try_recv() {
-                Ok(point) => self.points.push(point),
-                Err(TryRecvError::Empty) => break,
-                Err(TryRecvError::Disconnected) => {
-                    self.rx = None;
-                    break;
-                }
-            }
+        let (tasks, steps) = (Arc::clone(tasks), *steps);
+        let validate = move |sink: &super::job::Sink<[f64; 2]>| {
+            let median = median_final_f(&req.model, &tasks, steps);
+            sink.send([req.trajectories as f64, median.max(1e-300).log10()]);
+            Step::Done
+        };
+        if self.worker.start(ctx, validate).is_err() {
+            // No thread to be had: this snapshot goes unvalidated.
+            self.skipped += 1;
         }
+        // The web validates in this frame: take its point now.
+        self.points.extend(self.worker.poll());
     }
 
     /// Whether snapshots are still being validated.
     pub fn pending(&self) -> bool {
-        self.handle.is_some() && self.rx.is_some()
-    }
-
-    /// Ends the worker after its current snapshot, without waiting.
-    fn retire(&mut self) {
-        self.tx = None;
-        self.rx = None;
-        self.retired.extend(self.handle.take());
-    }
-}
-
-impl Drop for ValidationRuntime {
-    fn drop(&mut self) {
-        self.retire();
-        for handle in self.retired.drain(..) {
-            let _ = handle.join();
-        }
+        self.worker.busy() || !self.queue.is_empty()
     }
 }

@@ -3,7 +3,7 @@
 //!
 //! What differs from the desktop, and where it is handled:
 //! - start-up here: the canvas, a lab file from the address
-//!   (`#lab=…`, see [`crate::io::link`]), the state and live model from the
+//!   (`#lab=…`, see [`teleport_core::io::link`]), the state and live model from the
 //!   browser's storage;
 //! - files: [`pick_file`] (the browser's file picker), [`read_dropped`]
 //!   (files dropped on the page) and [`fetch_shipped`] (the shipped
@@ -18,8 +18,8 @@ use wasm_bindgen::prelude::*;
 
 use super::inbox::{Arrival, Inbox};
 use super::{Notification, Options, TeleportApp};
-use crate::l2o::Variant;
-use crate::pretrained::Family;
+use teleport_core::l2o::Variant;
+use teleport_core::pretrained::Family;
 
 /// The id of the page's canvas.
 pub const CANVAS_ID: &str = "teleport_lab_canvas";
@@ -58,7 +58,7 @@ fn set_status(text: &str) {
 /// cannot be read.
 fn lab_in_address() -> Option<Result<String, String>> {
     let hash = window().ok()?.location().hash().ok()?;
-    crate::io::link::from_fragment(&hash)
+    teleport_core::io::link::from_fragment(&hash)
         .map_err(|e| e.to_string())
         .transpose()
 }
@@ -84,10 +84,10 @@ fn bench_train_if_asked(document: &web_sys::Document) -> Result<(), String> {
     if !search.split(['?', '&']).any(|p| p == "bench=train") {
         return Ok(());
     }
-    let (model, config) = crate::pretrained::config(Variant::L2o, Family::Ellipse);
+    let (model, config) = teleport_core::pretrained::config(Variant::L2o, Family::Ellipse);
     let started = web_time::Instant::now();
-    let mut trainer = crate::l2o::Trainer::new(model, config).map_err(|e| e.to_string())?;
-    trainer.run(|_, _| crate::l2o::Control::Continue);
+    let mut trainer = teleport_core::l2o::Trainer::new(model, config).map_err(|e| e.to_string())?;
+    trainer.run(|_, _| teleport_core::l2o::Control::Continue);
     let secs = started.elapsed().as_secs_f64();
     web_sys::console::log_1(&JsValue::from_str(&format!(
         "bench train l2o elli_vary: {secs:.3} s ({} trajectories)",
@@ -111,7 +111,7 @@ async fn run() -> Result<(), String> {
     // the desktop's command line does.
     let mut notices = Vec::new();
     let scene = match lab_in_address() {
-        Some(Ok(json)) => match crate::io::lab::from_json(&json, None) {
+        Some(Ok(json)) => match teleport_core::io::lab::from_json(&json, None) {
             Ok(scene) => Some(scene),
             Err(e) => {
                 notices.push(format!("The link's lab file cannot be shown: {e}"));
@@ -285,7 +285,7 @@ pub fn read_dropped(ctx: &egui::Context, inbox: &Inbox, file: egui::DroppedFileH
 pub fn fetch_shipped(ctx: &egui::Context, inbox: &Inbox, variant: Variant, family: Family) {
     let url = format!(
         "{WEIGHTS_DIR}/{}",
-        crate::pretrained::file_name(variant, family)
+        teleport_core::pretrained::file_name(variant, family)
     );
     let (ctx, inbox) = (ctx.clone(), inbox.clone());
     wasm_bindgen_futures::spawn_local(async move {
@@ -329,7 +329,7 @@ impl TeleportApp {
             .decode(text.trim())
             .map_err(|e| e.to_string())
             .and_then(|bytes| {
-                crate::io::weights::from_bytes(&bytes)
+                teleport_core::io::weights::from_bytes(&bytes)
                     .map(|(m, _)| m)
                     .map_err(|e| e.to_string())
             });
@@ -362,9 +362,10 @@ impl TeleportApp {
         if SAVED_LIVE.get() == Some(live.generation) {
             return;
         }
-        if let Ok(bytes) =
-            crate::io::weights::to_bytes(&live.model, &crate::io::weights::WeightsInfo::default())
-        {
+        if let Ok(bytes) = teleport_core::io::weights::to_bytes(
+            &live.model,
+            &teleport_core::io::weights::WeightsInfo::default(),
+        ) {
             storage.set_string(
                 LIVE_KEY,
                 base64::engine::general_purpose::STANDARD.encode(bytes),

@@ -114,8 +114,8 @@ pub fn ui_instruments(frames: usize) -> UiMeasurement {
 /// Newton's method: playback moves the current point every frame, so θ*,
 /// the θ curve and the orbit are found again in every frame.
 pub fn ui_custom(frames: usize) -> UiMeasurement {
-    let entry = &crate::objective::GALLERY[1];
-    let spec = crate::io::scene::ObjectiveSpec::Custom {
+    let entry = &teleport_core::objective::GALLERY[1];
+    let spec = teleport_core::io::scene::ObjectiveSpec::Custom {
         h: entry.h.map(str::to_owned),
         h_inv: entry.h_inv.map(|inv| inv.map(str::to_owned)),
     };
@@ -124,7 +124,7 @@ pub fn ui_custom(frames: usize) -> UiMeasurement {
 
 fn ui_on(
     frames: usize,
-    task: Option<(crate::io::scene::ObjectiveSpec, [f64; 2])>,
+    task: Option<(teleport_core::io::scene::ObjectiveSpec, [f64; 2])>,
     instruments: bool,
 ) -> UiMeasurement {
     let mut state = crate::app::state::AppState::default();
@@ -145,10 +145,12 @@ fn ui_on(
         state.panels.newton = true;
         state.panels.gallery = true;
         state.across_tasks = true;
-        let learned = state
-            .optimizers
-            .iter()
-            .find(|r| matches!(r.kind, EntryKind::Learned(crate::l2o::Variant::L2oTele)));
+        let learned = state.optimizers.iter().find(|r| {
+            matches!(
+                r.kind,
+                EntryKind::Learned(teleport_core::l2o::Variant::L2oTele)
+            )
+        });
         if let Some(row) = learned {
             state.selected = row.id;
         }
@@ -176,16 +178,18 @@ fn ui_on(
     let mut grid_times: Vec<f64> = (0..21)
         .map(|_| {
             let s = Instant::now();
-            black_box(crate::contour::Grid::of_objective(&obj, min, max, 512, 512));
+            black_box(teleport_core::contour::Grid::of_objective(
+                &obj, min, max, 512, 512,
+            ));
             s.elapsed().as_secs_f64() * 1e3
         })
         .collect();
-    let grid = crate::contour::Grid::of_objective(&obj, min, max, 512, 512);
-    let levels = crate::contour::auto_levels(&grid, 16);
+    let grid = teleport_core::contour::Grid::of_objective(&obj, min, max, 512, 512);
+    let levels = teleport_core::contour::auto_levels(&grid, 16);
     let mut contour_times: Vec<f64> = (0..21)
         .map(|_| {
             let s = Instant::now();
-            black_box(crate::contour::contours(&grid, &levels));
+            black_box(teleport_core::contour::contours(&grid, &levels));
             s.elapsed().as_secs_f64() * 1e3
         })
         .collect();
@@ -359,7 +363,7 @@ pub struct AnimateMeasurement {
     pub frames: usize,
 }
 
-/// The lab file `bench animate` records: the issue's demo with shipped
+/// The lab file `bench animate` records: the demo of the README's tour with shipped
 /// weights, 20 steps.
 pub const ANIMATE_LAB: &str = r#"{"version": 2,
   "objective": {"family": "ellipse", "A": [[0.5, 0.0], [0.0, 3.0]], "b": [0.0, 0.0]},
@@ -380,7 +384,7 @@ pub fn animate(samples: usize, size: [u32; 2]) -> Result<AnimateMeasurement, Str
         std::env::temp_dir().join(format!("teleport-lab-bench-animate-{}", std::process::id()));
     std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
     let lab = dir.join("demo.json");
-    crate::io::write_atomic(&lab, ANIMATE_LAB.as_bytes()).map_err(|e| e.to_string())?;
+    teleport_core::io::write_atomic(&lab, ANIMATE_LAB.as_bytes()).map_err(|e| e.to_string())?;
     let out = dir.join("demo.gif");
     let mut seconds = Vec::new();
     let mut summary = String::new();

@@ -7,17 +7,18 @@
 //! modules of their own.
 //!
 //! Speed is measured here and never asserted in a test. Quantiles are
-//! [`crate::stats::quantile`]'s, linearly interpolated.
+//! [`teleport_core::stats::quantile`]'s, linearly interpolated.
 
 pub mod app;
 pub mod monkey;
+pub mod report;
 
 use std::hint::black_box;
 use std::time::Instant;
 
-use crate::objective::{Preset, TaskDist, Vec2};
-use crate::stats::quantile;
-use crate::symmetry::{dense_scan, oracle, teleport};
+use teleport_core::objective::{Preset, TaskDist, Vec2};
+use teleport_core::stats::quantile;
+use teleport_core::symmetry::{dense_scan, oracle, teleport};
 
 /// One measured operation.
 #[derive(Clone, Debug)]
@@ -78,7 +79,7 @@ pub struct CoreMeasurements {
     pub custom_orbit: Measurement,
     /// The loss plot's "across tasks" for the four shipped learned rows:
     /// 200 `elli_vary` test tasks × 12 steps each, with their teleports'
-    /// efficiencies, on one thread (issue 9's floor: 200 ms).
+    /// efficiencies, on one thread.
     pub across_tasks: Measurement,
 }
 
@@ -114,8 +115,8 @@ pub fn core(samples: usize) -> CoreMeasurements {
     let n = tasks.len();
     // The gallery's first h without its closed-form inverse: orbits by
     // Newton's method, as for any formula a user types.
-    let shear = crate::objective::Custom::new(crate::objective::GALLERY[0].h, None)
-        .map(|c| crate::objective::Objective::Custom(std::sync::Arc::new(c)))
+    let shear = teleport_core::objective::Custom::new(teleport_core::objective::GALLERY[0].h, None)
+        .map(|c| teleport_core::objective::Objective::Custom(std::sync::Arc::new(c)))
         .unwrap_or_else(|_| rosen.clone());
     let shear_points: Vec<Vec2> = (0..64)
         .map(|k| Vec2::new(-2.0 + 0.0625 * k as f64, 1.5 - 0.05 * k as f64))
@@ -149,7 +150,7 @@ pub fn core(samples: usize) -> CoreMeasurements {
             black_box(shear.f_grad(black_box(&shear_points[i % 64])));
         }),
         custom_grid: measure("your h: 200×200 grid of f", samples.min(41), 1, |_| {
-            black_box(crate::contour::Grid::of_objective(
+            black_box(teleport_core::contour::Grid::of_objective(
                 &shear,
                 [-3.0, -2.0],
                 [3.0, 2.0],
@@ -162,7 +163,7 @@ pub fn core(samples: usize) -> CoreMeasurements {
             samples.min(41),
             2,
             |i| {
-                black_box(crate::symmetry::orbit(
+                black_box(teleport_core::symmetry::orbit(
                     &shear,
                     black_box(&shear_points[i % 64]),
                     512,
@@ -176,12 +177,12 @@ pub fn core(samples: usize) -> CoreMeasurements {
 /// Times the loss plot's "across tasks" for the four shipped `elli_vary`
 /// models together, as the app's worker computes it (one thread).
 fn across_tasks(samples: usize) -> Measurement {
-    use crate::pretrained::{Family, load};
-    let learned: Vec<crate::eval::AnyOptimizer> = crate::l2o::Variant::ALL
+    use teleport_core::pretrained::{Family, load};
+    let learned: Vec<teleport_core::eval::AnyOptimizer> = teleport_core::l2o::Variant::ALL
         .iter()
         .filter_map(|&v| {
             let model = load(v, Family::Ellipse).ok()?;
-            Some(crate::eval::AnyOptimizer::Learned {
+            Some(teleport_core::eval::AnyOptimizer::Learned {
                 name: v.name().to_owned(),
                 model: std::sync::Arc::new(model),
             })
@@ -194,7 +195,7 @@ fn across_tasks(samples: usize) -> Measurement {
         1,
         |_| {
             for opt in &learned {
-                black_box(crate::eval::evaluate(opt, &tasks, 12));
+                black_box(teleport_core::eval::evaluate(opt, &tasks, 12));
             }
         },
     )
@@ -232,7 +233,7 @@ pub fn human(ns: f64) -> String {
 #[derive(Clone, Debug)]
 pub struct TrainMeasurement {
     /// The variant trained.
-    pub variant: crate::l2o::Variant,
+    pub variant: teleport_core::l2o::Variant,
     /// Median wall time of the repeats, in seconds.
     pub median_secs: f64,
     /// Optimizee steps per second at the median.
@@ -240,14 +241,18 @@ pub struct TrainMeasurement {
     /// The final mean unroll loss (so runs can be compared).
     pub final_loss: f64,
     /// Floating-point operations per second at the median
-    /// ([`crate::l2o::arithmetic`]), in units of 10⁹.
+    /// ([`teleport_core::l2o::arithmetic`]), in units of 10⁹.
     pub gflops: f64,
 }
 
 /// Times `repeats` paper-configuration training runs of `variant` on
 /// `elli_vary`, each from seed 0.
-pub fn train(variant: crate::l2o::Variant, hidden: usize, repeats: usize) -> TrainMeasurement {
-    use crate::l2o::{ModelConfig, TrainConfig, Trainer};
+pub fn train(
+    variant: teleport_core::l2o::Variant,
+    hidden: usize,
+    repeats: usize,
+) -> TrainMeasurement {
+    use teleport_core::l2o::{ModelConfig, TrainConfig, Trainer};
     let model = ModelConfig {
         hidden,
         ..ModelConfig::paper(variant)
@@ -261,7 +266,7 @@ pub fn train(variant: crate::l2o::Variant, hidden: usize, repeats: usize) -> Tra
             break;
         };
         let start = Instant::now();
-        trainer.run(|_, _| crate::l2o::Control::Continue);
+        trainer.run(|_, _| teleport_core::l2o::Control::Continue);
         times.push(start.elapsed().as_secs_f64());
         final_loss = trainer.progress().last_loss;
         black_box(trainer.model());
@@ -272,7 +277,7 @@ pub fn train(variant: crate::l2o::Variant, hidden: usize, repeats: usize) -> Tra
         median_secs,
         steps_per_sec: total_steps / median_secs,
         final_loss,
-        gflops: crate::l2o::arithmetic(&model, &config) / median_secs / 1e9,
+        gflops: teleport_core::l2o::arithmetic(&model, &config) / median_secs / 1e9,
     }
 }
 
@@ -341,9 +346,9 @@ fn time_median(name: String, samples: usize, mut op: impl FnMut()) -> BasinMeasu
 /// app's first picture: the time from switching the map on (for L2O +
 /// teleport) to its first level on screen, through the real app headless.
 pub fn basin(samples: usize) -> Vec<BasinMeasurement> {
-    use crate::basin::{BasinCell, BasinGrid, basin};
-    use crate::eval::AnyOptimizer;
-    use crate::pretrained::Family;
+    use teleport_core::basin::{BasinCell, BasinGrid, basin};
+    use teleport_core::eval::AnyOptimizer;
+    use teleport_core::pretrained::Family;
     let obj = Preset::ElliFixed.objective();
     let grid = BasinGrid {
         x: (-6.0, 1.5),
@@ -372,8 +377,8 @@ pub fn basin(samples: usize) -> Vec<BasinMeasurement> {
             black_box(basin(&opt, &obj, &grid, 20, 0.0, &never));
         }));
     }
-    for variant in crate::l2o::Variant::ALL {
-        let Ok(model) = crate::pretrained::load(variant, Family::Ellipse) else {
+    for variant in teleport_core::l2o::Variant::ALL {
+        let Ok(model) = teleport_core::pretrained::load(variant, Family::Ellipse) else {
             continue;
         };
         let opt = AnyOptimizer::Learned {
@@ -387,7 +392,7 @@ pub fn basin(samples: usize) -> Vec<BasinMeasurement> {
                 black_box(basin(&opt, &obj, &grid, 20, 0.0, &never));
             },
         ));
-        if variant == crate::l2o::Variant::L2oTele {
+        if variant == teleport_core::l2o::Variant::L2oTele {
             out.push(time_median(
                 "baseline: the same as 16,384 single rollouts".to_owned(),
                 1,
@@ -431,7 +436,7 @@ fn first_picture_secs() -> Option<f64> {
     state.selected = state
         .optimizers
         .iter()
-        .find(|r| r.kind == EntryKind::Learned(crate::l2o::Variant::L2oTele))?
+        .find(|r| r.kind == EntryKind::Learned(teleport_core::l2o::Variant::L2oTele))?
         .id;
     let mut h = app::Headless::new(state);
     // Let the plot fit its view first.

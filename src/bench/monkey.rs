@@ -26,10 +26,11 @@ use egui::{Event, Key, Modifiers, PointerButton, Pos2, Rect, pos2, vec2};
 use rand::RngExt as _;
 
 use super::app::SCREEN;
+use crate::app::commands::UiCommand;
 use crate::app::state::{AppState, EntryKind, OptimizerEntry, TaskSource, default_optimizers};
-use crate::app::{Command, TeleportApp};
-use crate::l2o::Variant;
-use crate::objective::{Preset, TaskDist};
+use crate::app::{Action, TeleportApp};
+use teleport_core::l2o::Variant;
+use teleport_core::objective::{Preset, TaskDist};
 
 /// What a monkey run did.
 #[derive(Clone, Debug, Default)]
@@ -120,7 +121,7 @@ impl Driver {
     }
 
     /// A random one of the targets whose role is one of `roles`, if any.
-    fn random_target(&self, rng: &mut crate::Rng, roles: &[Role]) -> Option<Target> {
+    fn random_target(&self, rng: &mut teleport_core::Rng, roles: &[Role]) -> Option<Target> {
         let found: Vec<&Target> = self
             .targets
             .iter()
@@ -354,7 +355,7 @@ pub fn check(app: &TeleportApp) -> Result<(), String> {
 }
 
 /// Typing a user might do into a number field.
-fn junk_text(rng: &mut crate::Rng) -> String {
+fn junk_text(rng: &mut teleport_core::Rng) -> String {
     const WORDS: [&str; 16] = [
         "0",
         "1",
@@ -410,7 +411,7 @@ pub fn run(
     export_dir: PathBuf,
     mut on_progress: impl FnMut(usize),
 ) -> Result<MonkeyReport, MonkeyFailure> {
-    let mut rng = crate::rng(seed);
+    let mut rng = teleport_core::rng(seed);
     let mut driver = Driver::new(export_dir);
     let mut recent: std::collections::VecDeque<String> = Default::default();
     let mut report = MonkeyReport::default();
@@ -478,9 +479,9 @@ pub fn run(
 }
 
 /// Picks and does one action; returns its kind and a description.
-fn act(d: &mut Driver, rng: &mut crate::Rng) -> (&'static str, String) {
+fn act(d: &mut Driver, rng: &mut teleport_core::Rng) -> (&'static str, String) {
     let roll = rng.random_range(0..100);
-    let random_pos = |rng: &mut crate::Rng| {
+    let random_pos = |rng: &mut teleport_core::Rng| {
         pos2(
             rng.random_range(0.0..SCREEN.width()),
             rng.random_range(0.0..SCREEN.height()),
@@ -591,7 +592,7 @@ fn act(d: &mut Driver, rng: &mut crate::Rng) -> (&'static str, String) {
     }
 }
 
-fn panel_action(d: &mut Driver, rng: &mut crate::Rng) -> (&'static str, String) {
+fn panel_action(d: &mut Driver, rng: &mut teleport_core::Rng) -> (&'static str, String) {
     let app = &mut d.app;
     let n = app.state.optimizers.len();
     let (kind, description) = match rng.random_range(0..17) {
@@ -599,13 +600,13 @@ fn panel_action(d: &mut Driver, rng: &mut crate::Rng) -> (&'static str, String) 
             let rows = default_optimizers();
             let row = rows[rng.random_range(0..rows.len())].clone();
             let label = row.label();
-            app.command(Command::AddRow(OptimizerEntry::new(true, row.kind)));
+            app.queue(Action::AddRow(OptimizerEntry::new(true, row.kind)));
             ("add", format!("add row {label}"))
         }
         2 | 3 if n > 0 => {
             let row = &app.state.optimizers[rng.random_range(0..n)];
             let (id, label) = (row.id, row.label());
-            app.command(Command::RemoveRow(id));
+            app.queue(Action::RemoveRow(id));
             ("remove", format!("remove row {id:?} {label}"))
         }
         4 if n > 0 => {
@@ -631,13 +632,13 @@ fn panel_action(d: &mut Driver, rng: &mut crate::Rng) -> (&'static str, String) 
                     seed: rng.random_range(0..1000),
                 },
                 _ => {
-                    app.command(Command::Resample);
+                    app.queue(Action::Resample);
                     d.frame(Vec::new());
                     return ("task", "resample".to_owned());
                 }
             };
             let text = format!("{source:?}");
-            app.command(Command::SetSource(source));
+            app.queue(Action::SetSource(source));
             ("task", format!("task {text}"))
         }
         7 => {
@@ -684,28 +685,28 @@ fn panel_action(d: &mut Driver, rng: &mut crate::Rng) -> (&'static str, String) 
         9 if n > 0 => {
             let id = app.state.optimizers[rng.random_range(0..n)].id;
             app.state.selected = id;
-            app.command(Command::TeleportHere);
+            app.run_ui_command(UiCommand::TeleportHere);
             ("teleport", format!("teleport row {id:?} here"))
         }
         10 => {
             let kind = if rng.random_bool(0.5) {
-                Command::ClearTeleports
+                Action::ClearTeleports
             } else {
-                Command::ResetDefaults
+                Action::Ui(UiCommand::ResetDefaults)
             };
             let text = format!("{kind:?}");
-            app.command(kind);
+            app.queue(kind);
             ("command", text)
         }
         12 => {
             let command = match rng.random_range(0..4) {
-                0 => Command::SetPresenting(!app.state.view.presenting),
-                1 => Command::Zoom(Some(1.1)),
-                2 => Command::Zoom(Some(1.0 / 1.1)),
-                _ => Command::Zoom(None),
+                0 => Action::SetPresenting(!app.state.view.presenting),
+                1 => Action::Ui(UiCommand::ZoomIn),
+                2 => Action::Ui(UiCommand::ZoomOut),
+                _ => Action::Ui(UiCommand::ZoomReset),
             };
             let text = format!("{command:?}");
-            app.command(command);
+            app.queue(command);
             ("view", text)
         }
         13 => {
@@ -725,12 +726,12 @@ fn panel_action(d: &mut Driver, rng: &mut crate::Rng) -> (&'static str, String) 
                 ["1e308*x", "y"],
             ];
             if rng.random_bool(0.4) {
-                let i = rng.random_range(0..crate::objective::GALLERY.len());
+                let i = rng.random_range(0..teleport_core::objective::GALLERY.len());
                 app.show_gallery_entry(i);
                 ("task", format!("gallery entry {i}"))
             } else {
                 let f = FORMULAS[rng.random_range(0..FORMULAS.len())];
-                app.edit_custom(crate::io::scene::ObjectiveSpec::Custom {
+                app.edit_custom(teleport_core::io::scene::ObjectiveSpec::Custom {
                     h: f.map(str::to_owned),
                     h_inv: None,
                 });
@@ -738,7 +739,7 @@ fn panel_action(d: &mut Driver, rng: &mut crate::Rng) -> (&'static str, String) 
             }
         }
         14 => {
-            app.command(Command::ExportPlotSvg);
+            app.run_ui_command(UiCommand::ExportPlotSvg);
             ("export", "export the plot as SVG".to_owned())
         }
         15 => {
@@ -785,7 +786,7 @@ fn panel_action(d: &mut Driver, rng: &mut crate::Rng) -> (&'static str, String) 
                     *teleport = match teleport {
                         Some(_) => None,
                         None => Some(crate::app::state::AppTeleport::every(
-                            crate::symmetry::Strategy::Oracle,
+                            teleport_core::symmetry::Strategy::Oracle,
                             rng.random_range(1..10),
                         )),
                     };

@@ -17,10 +17,10 @@ use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
 use egui_kittest::Harness;
+use teleport_core::io::weights::{self, WeightsInfo};
+use teleport_core::l2o::{MetaOptimizer, ModelConfig, Variant};
 use teleport_lab::app::state::AppState;
 use teleport_lab::app::{Options, TeleportApp};
-use teleport_lab::io::weights::{self, WeightsInfo};
-use teleport_lab::l2o::{MetaOptimizer, ModelConfig, Variant};
 
 /// A fresh, empty folder for one test, under the system's temporary folder
 /// and named after the test crate, `name` and this process.

@@ -1,4 +1,4 @@
-//! Basin maps (issue 9 §4): one optimizer run from every cell of a grid of
+//! Basin maps: one optimizer run from every cell of a grid of
 //! start points, and `f` after `S` steps of each run (and the first step
 //! reaching `f ≤ ε`) — where in the plane an optimizer, or a teleport,
 //! helps.
@@ -12,6 +12,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use crate::eval::AnyOptimizer;
 use crate::l2o::BatchRunner;
+use crate::limits::BASIN_GRID_MAX;
 use crate::objective::{Objective, Vec2};
 use crate::optim::{Stop, Trajectory, record};
 
@@ -53,21 +54,18 @@ impl BasinGrid {
     }
 
     /// Whether the bounds are finite and ordered and `n` is 1 to
-    /// [`MAX_GRID`].
+    /// [`BASIN_GRID_MAX`].
     pub fn check(&self) -> Result<(), BasinError> {
         let ordered = |(a, b): (f64, f64)| a.is_finite() && b.is_finite() && a < b;
         if !(ordered(self.x) && ordered(self.y)) {
             return Err(BasinError::Bounds);
         }
-        if !(1..=MAX_GRID).contains(&self.n) {
+        if !(1..=BASIN_GRID_MAX).contains(&self.n) {
             return Err(BasinError::Grid(self.n));
         }
         Ok(())
     }
 }
-
-/// The largest grid side: 1024² runs.
-pub const MAX_GRID: usize = 1024;
 
 /// Why a basin map cannot be computed.
 #[derive(Clone, Debug, PartialEq, thiserror::Error)]
@@ -76,7 +74,7 @@ pub enum BasinError {
     #[error("bounds must be finite with xmin < xmax and ymin < ymax")]
     Bounds,
     /// A grid side out of range.
-    #[error("the grid must have 1 to {MAX_GRID} cells per side, got {0}")]
+    #[error("the grid must have 1 to {BASIN_GRID_MAX} cells per side, got {0}")]
     Grid(usize),
 }
 

@@ -30,6 +30,7 @@ pub mod eval;
 pub mod figures;
 pub mod io;
 pub mod l2o;
+pub mod limits;
 pub mod net;
 pub mod numfmt;
 pub mod objective;

@@ -430,7 +430,7 @@ fn scene_and_weights_loaders_refuse_dev_zero_and_fifos_at_once() {
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
-/// The example scene of the issue.
+/// The example scene of the scene format's documentation.
 const EXAMPLE: &str = r#"{"objective": {"family": "ellipse", "A": [[0.5, 0.0], [0.0, 3.0]], "b": [0.0, 0.0]}, "x0": [-5.0, 3.5], "steps": 20, "optimizer": {"kind": "gd", "lr": 0.05}}"#;
 
 #[test]

@@ -40,6 +40,7 @@ use super::scene::{
 };
 use crate::eval::AnyOptimizer;
 use crate::l2o::{MetaOptimizer, Variant};
+use crate::limits::ROWS_MAX;
 use crate::objective::{Objective, Vec2};
 use crate::optim::{OptimizerSpec, TeleportSchedule, Trajectory};
 
@@ -47,8 +48,6 @@ use crate::optim::{OptimizerSpec, TeleportSchedule, Trajectory};
 pub const LAB_VERSION: u64 = 2;
 /// The largest lab file read: embedded weights make them bigger than scenes.
 pub const MAX_LAB_BYTES: usize = 64 << 20;
-/// The most rows a lab file may hold.
-pub const MAX_ROWS: usize = 100;
 
 /// Where a learned row's weights come from.
 #[derive(Clone, Debug, PartialEq)]
@@ -399,11 +398,11 @@ impl LabFile {
                 ),
             ));
         }
-        if self.optimizers.len() > MAX_ROWS {
+        if self.optimizers.len() > ROWS_MAX {
             return Err(invalid(
                 "optimizers".into(),
                 format!(
-                    "has {} rows; a lab file holds at most {MAX_ROWS}",
+                    "has {} rows; a lab file holds at most {ROWS_MAX}",
                     self.optimizers.len()
                 ),
             ));

@@ -29,9 +29,10 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 use super::lab::{
-    LAB_VERSION, MAX_ROWS, RowExtras, invalid, put_row_extras, take_row_extras, when_label,
+    LAB_VERSION, RowExtras, invalid, put_row_extras, take_row_extras, when_label,
 };
-use super::scene::{MAX_ASCENT_ITERS, MAX_STEPS, SceneError, when_of};
+use super::scene::{SceneError, when_of};
+use crate::limits::{ASCENT_ITERS_MAX, EVAL_STEPS_MAX, ROWS_MAX};
 use crate::net::DataError;
 use crate::net::eval::NetEval;
 use crate::net::mlp::Mlp;
@@ -159,10 +160,10 @@ impl NetTeleportSpec {
                     ));
                 }
                 let iters = self.iters.ok_or_else(|| required("iters"))?;
-                if iters > MAX_ASCENT_ITERS {
+                if iters > ASCENT_ITERS_MAX {
                     return Err(bad(
                         "iters",
-                        format!("must be at most {MAX_ASCENT_ITERS}, got {iters}"),
+                        format!("must be at most {ASCENT_ITERS_MAX}, got {iters}"),
                     ));
                 }
                 NetStrategy::Ascent { lr, iters }
@@ -413,19 +414,19 @@ impl NetLabFile {
                 ),
             ));
         }
-        if self.optimizers.len() > MAX_ROWS {
+        if self.optimizers.len() > ROWS_MAX {
             return Err(invalid(
                 "optimizers".into(),
                 format!(
-                    "has {} rows; a lab file holds at most {MAX_ROWS}",
+                    "has {} rows; a lab file holds at most {ROWS_MAX}",
                     self.optimizers.len()
                 ),
             ));
         }
-        if self.steps > MAX_STEPS {
+        if self.steps > EVAL_STEPS_MAX {
             return Err(invalid(
                 "steps".into(),
-                format!("must be at most {MAX_STEPS}, got {}", self.steps),
+                format!("must be at most {EVAL_STEPS_MAX}, got {}", self.steps),
             ));
         }
         let NetObjectiveSpec::Mlp(spec) = &self.objective;

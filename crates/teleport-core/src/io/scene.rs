@@ -23,18 +23,13 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::limits::{ASCENT_ITERS_MAX, EVAL_STEPS_MAX, TELEPORT_STEPS_MAX};
 use crate::objective::{Custom, Ellipse, Mat2, Objective, Quadratic, Rosenbrock, Vec2};
 use crate::optim::{OptimizerSpec, TeleportSchedule, Trajectory, When, run};
 use crate::symmetry::Strategy;
 
-/// The most steps a scene may ask for.
-pub const MAX_STEPS: usize = 100_000;
-/// The most teleport steps a scene may list.
-pub const MAX_TELEPORT_STEPS: usize = 100_000;
-/// The most gradient-ascent iterations a teleport may ask for.
-pub const MAX_ASCENT_ITERS: usize = 100_000;
 /// The largest scene file accepted (1 MiB). A scene is a few hundred bytes;
-/// even one that lists [`MAX_TELEPORT_STEPS`] teleport steps is well under
+/// even one that lists [`TELEPORT_STEPS_MAX`](crate::limits::TELEPORT_STEPS_MAX) teleport steps is well under
 /// this. [`Scene::load`] never reads more than this plus one byte.
 pub const MAX_SCENE_BYTES: usize = 1 << 20;
 
@@ -208,10 +203,10 @@ impl TeleportSpec {
                 let iters = self
                     .iters
                     .ok_or_else(|| bad("iters", "is required for strategy `ascent`".to_owned()))?;
-                if iters > MAX_ASCENT_ITERS {
+                if iters > ASCENT_ITERS_MAX {
                     return Err(bad(
                         "iters",
-                        format!("must be at most {MAX_ASCENT_ITERS}, got {iters}"),
+                        format!("must be at most {ASCENT_ITERS_MAX}, got {iters}"),
                     ));
                 }
                 Strategy::Ascent {
@@ -235,9 +230,9 @@ pub(crate) fn when_of(at: Option<&Vec<usize>>, every: Option<usize>) -> Result<W
     };
     match (at, every) {
         (Some(_), Some(_)) => Err(bad("every", "give either `at` or `every`, not both")),
-        (Some(at), None) if at.len() > MAX_TELEPORT_STEPS => Err(bad(
+        (Some(at), None) if at.len() > TELEPORT_STEPS_MAX => Err(bad(
             "at",
-            &format!("lists more than {MAX_TELEPORT_STEPS} steps"),
+            &format!("lists more than {TELEPORT_STEPS_MAX} steps"),
         )),
         (Some(at), None) => Ok(When::At(at.clone())),
         (None, Some(0)) => Err(bad("every", "must be at least 1")),
@@ -504,10 +499,10 @@ impl Scene {
             check_custom_orbit(&objective, Vec2::from(self.x0))
                 .map_err(|message| invalid("objective.h", message))?;
         }
-        if self.steps > MAX_STEPS {
+        if self.steps > EVAL_STEPS_MAX {
             return Err(invalid(
                 "steps",
-                format!("must be at most {MAX_STEPS}, got {}", self.steps),
+                format!("must be at most {EVAL_STEPS_MAX}, got {}", self.steps),
             ));
         }
         self.optimizer

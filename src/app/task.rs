@@ -1,0 +1,113 @@
+//! The current task: switching to a preset, a draw or a scene, editing
+//! its parameters, and the step sizes that go with a preset.
+
+use super::state::{self, EntryKind, RowId, TaskSource};
+use super::{TeleportApp, objective_of};
+use teleport_core::io::scene::{LoadedScene, ObjectiveSpec};
+use teleport_core::limits;
+use teleport_core::objective::Preset;
+use teleport_core::pretrained::Family;
+
+impl TeleportApp {
+    /// Takes a scene's task, start point, steps and optimizer.
+    pub fn apply_scene(&mut self, scene: &LoadedScene) {
+        let spec = scene.scene.objective.clone();
+        self.state.source = TaskSource::Custom(spec.clone());
+        self.rt.objective = scene.objective.clone();
+        self.rt.draft = spec;
+        self.rt.task_error = None;
+        self.state.x0 = scene.scene.x0;
+        self.state.steps = scene
+            .scene
+            .steps
+            .clamp(*limits::STEPS.start(), *limits::STEPS.end());
+        self.state.manual_teleports.clear();
+        self.state.playback.t = self.state.playback.t.min(self.state.steps);
+        let teleport = scene
+            .teleport
+            .as_ref()
+            .map(state::AppTeleport::from_schedule);
+        let kind = EntryKind::Classical {
+            spec: scene.scene.optimizer,
+            teleport,
+        };
+        // The scene's optimizer becomes the first, selected row.
+        if !matches!(
+            scene.scene.optimizer,
+            teleport_core::optim::OptimizerSpec::Alg2 { .. }
+        ) {
+            let same: Vec<RowId> = self
+                .state
+                .optimizers
+                .iter()
+                .filter(|e| e.kind == kind)
+                .map(|e| e.id)
+                .collect();
+            for id in same {
+                self.state.remove_row(id);
+            }
+            let id = self.state.add_row(state::OptimizerEntry::new(true, kind));
+            let row = self.state.optimizers.pop();
+            self.state.optimizers.splice(0..0, row);
+            self.state.selected = id;
+        }
+        self.state.normalize();
+    }
+
+    /// Replaces the task; an invalid one leaves the current task in place.
+    pub fn set_source(&mut self, source: TaskSource) -> Result<(), String> {
+        let objective = objective_of(&source)?;
+        let family_changed = Family::of(&objective) != Family::of(&self.rt.objective);
+        if let TaskSource::Preset(p) = &source
+            && (family_changed || self.state.source != source)
+        {
+            self.state.x0 = p.default_x0().into();
+        }
+        // Refit the view for a new task, but not while parameters are edited.
+        let editing = matches!(source, TaskSource::Custom(_)) && !family_changed;
+        self.rt.draft = ObjectiveSpec::of(&objective);
+        self.rt.objective = objective;
+        self.rt.task_error = None;
+        self.state.source = source;
+        self.state.manual_teleports.clear();
+        self.rt.level_set.invalidate();
+        self.rt.level_set.reset_view |= !editing;
+        Ok(())
+    }
+
+    /// Gives the classical rows the step sizes that work on `preset` (GD,
+    /// with or without teleports; momentum; Adam). Returns whether any
+    /// changed.
+    pub fn apply_step_sizes(&mut self, preset: Preset) -> bool {
+        use teleport_core::optim::OptimizerSpec;
+        let s = preset.step_sizes();
+        let mut changed = false;
+        for row in &mut self.state.optimizers {
+            if let EntryKind::Classical { spec, .. } = &mut row.kind {
+                let (lr, want) = match spec {
+                    OptimizerSpec::Gd { lr } => (lr, s.gd),
+                    OptimizerSpec::Momentum { lr, .. } => (lr, s.momentum),
+                    OptimizerSpec::Adam { lr, .. } => (lr, s.adam),
+                    OptimizerSpec::Newton { .. } | OptimizerSpec::Alg2 { .. } => continue,
+                };
+                changed |= *lr != want;
+                *lr = want;
+            }
+        }
+        changed
+    }
+
+    /// Applies hand-edited parameters: valid ones become the task; invalid
+    /// ones are flagged at the fields and the last valid task stays.
+    pub fn edit_custom(&mut self, spec: ObjectiveSpec) {
+        match spec.build() {
+            Ok(_) => {
+                if let Err(e) = self.set_source(TaskSource::Custom(spec.clone())) {
+                    self.rt.task_error = Some(e);
+                }
+            }
+            Err(e) => self.rt.task_error = Some(e.to_string()),
+        }
+        self.rt.draft = spec;
+    }
+}
