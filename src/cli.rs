@@ -424,6 +424,14 @@ pub fn run(cli: Cli) -> Result<(), Failure> {
                         Format::Csv => lab::runs_csv(&runs),
                     }
                 }
+                // A network: the data set and every row's records.
+                AnyScene::Net(loaded) => {
+                    let eval = loaded.eval_threads(teleport_core::plot::all_cores());
+                    match format {
+                        Format::Json => eval.to_json(),
+                        Format::Csv => eval.to_csv(),
+                    }
+                }
             };
             emit(&text)
         }
@@ -728,6 +736,12 @@ fn basin(args: BasinArgs) -> Result<(), Failure> {
     let loaded = teleport_core::io::lab::load(path)
         .map_err(|e| Failure::input(format!("{}: {e}", path.display())))?;
     let (objective, x0, opt, saved_view) = match loaded {
+        AnyScene::Net(_) => {
+            return Err(Failure::input(format!(
+                "{}: a network's parameters are not points of the plane; its loss landscape is the app's loss slice",
+                path.display()
+            )));
+        }
         AnyScene::V1(scene) => {
             if args.row != 0 {
                 return Err(Failure::input(format!(
@@ -855,6 +869,12 @@ fn task_of(path: &std::path::Path) -> Result<teleport_core::objective::Task, Fai
         match teleport_core::io::lab::load(path).map_err(|e| bad(e.to_string()))? {
             AnyScene::V1(scene) => (scene.objective, scene.scene.x0),
             AnyScene::V2(lab) => (lab.objective, lab.lab.x0),
+            AnyScene::Net(_) => {
+                return Err(bad(
+                    "a network task trains the networks' learned optimizer: `train --net-task FILE`"
+                        .to_owned(),
+                ));
+            }
         };
     Ok(teleport_core::objective::Task {
         objective,

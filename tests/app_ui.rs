@@ -268,7 +268,7 @@ fn exports_write_png_csv_and_lab_without_a_dialog() {
     // The lab file is one the CLI reads back into the same task and rows.
     let lab = match teleport_core::io::lab::load(&dir.join("lab.json")).unwrap() {
         teleport_core::io::lab::AnyScene::V2(lab) => lab,
-        teleport_core::io::lab::AnyScene::V1(_) => panic!("saved as version 1"),
+        other => panic!("saved as something else than a 2D lab file: {other:?}"),
     };
     assert_eq!(lab.objective, *h.state().objective());
     assert_eq!(lab.lab.x0, h.state().state.x0);

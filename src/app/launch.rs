@@ -151,6 +151,15 @@ impl TeleportApp {
                     });
                 }
             }
+            Some(teleport_core::io::lab::AnyScene::Net(lab)) => {
+                if let Err(e) = app.show_network(lab.clone()) {
+                    app.rt.notifications.push(Notification {
+                        text: format!("Cannot show the lab file: {e}"),
+                        error: true,
+                        since: 0.0,
+                    });
+                }
+            }
             None => {}
         }
         app.rt.history = super::history::History::new(&app.state);

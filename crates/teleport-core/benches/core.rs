@@ -3,7 +3,8 @@
 //! oracle replaces, the oracle on the Rosenbrock preset — on the same 64
 //! tasks (32 of `elli_vary`, 32 of `ros_vary`), a small meta-training run
 //! of each learned variant, the flow teleport of a typed f (Himmelblau) and
-//! a which-minimum basin map.
+//! a which-minimum basin map; whole 2D runs of the classical optimizers, a
+//! basin map, and the network core (a GD step, a teleport, a decision grid).
 //!
 //! It also times the headless pictures: the 3D surface (its mesh, the
 //! per-frame scene the app rebuilds while the camera moves, the PNG and SVG
@@ -24,10 +25,13 @@ use teleport_core::basin::{BasinGrid, basin, basin_pooled};
 use teleport_core::contour::Grid;
 use teleport_core::eval::AnyOptimizer;
 use teleport_core::l2o::{Control, ModelConfig, TrainConfig, Trainer, Variant};
+use teleport_core::net::mlp::{Activation, Mlp};
+use teleport_core::net::run::teleport as net_teleport;
+use teleport_core::net::{Generator, NetStrategy, NetTask};
 use teleport_core::objective::{
     Custom, GALLERY, Objective, Preset, TEST_FUNCTIONS, Task, TaskDist, Vec2,
 };
-use teleport_core::optim::{OptimizerSpec, TeleportSchedule, Trajectory, When, run};
+use teleport_core::optim::{OptimizerSpec, TeleportSchedule, Trajectory, VecOptimizer, When, run};
 use teleport_core::plot::surface::{Camera, SurfacePlot, surface_png, surface_svg};
 use teleport_core::plot::{
     LevelSetPlot, LevelSetRow, Orbit, PALETTE, all_cores, level_set_animation, level_set_frames,
@@ -351,5 +355,101 @@ fn animation(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, math, custom, training, flow, surface, animation);
+/// Whole 2D runs of each classical optimizer over the benchmark's tasks
+/// (200 steps from each task's start), and a 32 × 32 basin map of GD and
+/// Adam on the fixed ellipse: the paths that share the optimizers' update
+/// math with the networks' parameter vectors.
+fn runs(c: &mut Criterion) {
+    let tasks = tasks();
+    let mut group = c.benchmark_group("2d runs, 200 steps");
+    for spec in [
+        OptimizerSpec::Gd { lr: 0.01 },
+        OptimizerSpec::Momentum {
+            lr: 0.005,
+            beta: 0.6,
+        },
+        OptimizerSpec::adam(0.1),
+        OptimizerSpec::Newton { lr: 0.5 },
+    ] {
+        group.bench_function(spec.kind(), |b| {
+            let mut next = cycle(&tasks);
+            b.iter(|| {
+                let t = next();
+                run(&t.objective, black_box(t.x0), 200, spec, None)
+            });
+        });
+    }
+    group.finish();
+    let mut group = c.benchmark_group("basin 32x32, 50 steps");
+    group.sample_size(10);
+    let obj = Preset::ElliFixed.objective();
+    let grid = BasinGrid {
+        x: (-6.0, 6.0),
+        y: (-4.0, 4.0),
+        n: 32,
+    };
+    for spec in [OptimizerSpec::Gd { lr: 0.05 }, OptimizerSpec::adam(0.3)] {
+        let opt = AnyOptimizer::Classical {
+            name: spec.label(),
+            spec,
+            teleport: None,
+        };
+        group.bench_function(spec.kind(), |b| {
+            b.iter(|| {
+                basin(
+                    &opt,
+                    &obj,
+                    black_box(&grid),
+                    50,
+                    1e-6,
+                    &AtomicBool::new(false),
+                )
+            });
+        });
+    }
+    group.finish();
+}
+
+/// The network core on 2-16-1 (LeakyReLU 0.1) and 200 `moons` points:
+/// one full-batch GD step (loss, backprop, update), one oracle teleport
+/// (backprop, the search, the rescaling) and the decision function on a
+/// 128 × 128 grid.
+fn networks(c: &mut Criterion) {
+    let data = Generator::Moons
+        .generate(200, 0.1, 3)
+        .unwrap_or_else(|e| panic!("valid settings: {e}"));
+    let mlp = Mlp::new(&[16], Activation::LeakyRelu { slope: 0.1 })
+        .unwrap_or_else(|e| panic!("valid settings: {e}"));
+    let task = NetTask::new(Arc::new(data), mlp, 5);
+    let mut group = c.benchmark_group("mlp 2-16-1, 200 points");
+    group.bench_function("GD step", |b| {
+        let mut ws = task.workspace();
+        let mut params = task.init.clone();
+        let mut grad = vec![0.0; params.len()];
+        let mut opt = VecOptimizer::new(OptimizerSpec::Gd { lr: 0.5 }, params.len())
+            .unwrap_or_else(|e| panic!("GD is first-order: {e}"));
+        b.iter(|| {
+            let fit = task.fit_grad(black_box(&params), &mut ws, &mut grad);
+            opt.step(&mut params, &grad);
+            fit.f
+        });
+    });
+    group.bench_function("oracle teleport", |b| {
+        b.iter(|| {
+            let mut params = task.init.clone();
+            net_teleport(&task, black_box(&mut params), &NetStrategy::ORACLE)
+        });
+    });
+    group.bench_function("probability grid 128x128", |b| {
+        b.iter(|| {
+            task.mlp
+                .probability_grid(black_box(&task.init), [-1.5, -1.0], [2.5, 1.5], 128, 128)
+        });
+    });
+    group.finish();
+}
+
+criterion_group!(
+    benches, math, custom, training, runs, networks, flow, surface, animation
+);
 criterion_main!(benches);

@@ -31,6 +31,7 @@ pub mod figures;
 pub mod io;
 pub mod l2o;
 pub mod limits;
+pub mod net;
 pub mod numfmt;
 pub mod objective;
 pub mod optim;

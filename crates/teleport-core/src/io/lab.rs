@@ -10,6 +10,10 @@
 //! optional `app` object carries what only the app uses (θ, the step, the
 //! view, toggles, open windows, hand-applied teleports), opaque here.
 //!
+//! A lab file whose objective's `family` is `mlp` is a network task
+//! instead, with no `x0` ([`super::net_lab`]); [`from_json`] and [`load`]
+//! read both, as [`AnyScene::Net`] and [`AnyScene::V2`].
+//!
 //! ```json
 //! {
 //!   "version": 2,
@@ -109,25 +113,7 @@ impl RowSpec {
             .map(serde_json::from_value::<TeleportSpec>)
             .transpose()
             .map_err(|e| format!("`teleport`: {e}"))?;
-        let label = match take(&mut map, "label") {
-            None => None,
-            Some(Value::String(s)) => Some(s),
-            Some(other) => return Err(format!("`label` must be a string, got {other}")),
-        };
-        let color = match take(&mut map, "color") {
-            None => None,
-            Some(v) => Some(
-                v.as_u64()
-                    .filter(|&c| c < 1000)
-                    .ok_or_else(|| format!("`color` must be a palette index, got {v}"))?
-                    as usize,
-            ),
-        };
-        let shown = match take(&mut map, "shown") {
-            None => None,
-            Some(Value::Bool(b)) => Some(b),
-            Some(other) => return Err(format!("`shown` must be true or false, got {other}")),
-        };
+        let (label, color, shown) = take_row_extras(&mut map)?;
         let kind = match map.get("kind") {
             Some(Value::String(k)) if k == "learned" => {
                 map.remove("kind");
@@ -209,16 +195,50 @@ impl RowSpec {
         {
             map.insert("teleport".into(), v);
         }
-        if let Some(l) = &self.label {
-            map.insert("label".into(), Value::from(l.as_str()));
-        }
-        if let Some(c) = self.color {
-            map.insert("color".into(), Value::from(c));
-        }
-        if let Some(s) = self.shown {
-            map.insert("shown".into(), Value::from(s));
-        }
+        put_row_extras(&mut map, &(self.label.clone(), self.color, self.shown));
         Value::Object(map)
+    }
+}
+
+/// A row's `label`, `color` and `shown`, taken out of its object.
+pub(crate) type RowExtras = (Option<String>, Option<usize>, Option<bool>);
+
+/// Takes a row's `label`, `color` and `shown` out of its object, checking
+/// their types.
+pub(crate) fn take_row_extras(map: &mut Map<String, Value>) -> Result<RowExtras, String> {
+    let label = match map.remove("label") {
+        None => None,
+        Some(Value::String(s)) => Some(s),
+        Some(other) => return Err(format!("`label` must be a string, got {other}")),
+    };
+    let color = match map.remove("color") {
+        None => None,
+        Some(v) => Some(
+            v.as_u64()
+                .filter(|&c| c < 1000)
+                .ok_or_else(|| format!("`color` must be a palette index, got {v}"))?
+                as usize,
+        ),
+    };
+    let shown = match map.remove("shown") {
+        None => None,
+        Some(Value::Bool(b)) => Some(b),
+        Some(other) => return Err(format!("`shown` must be true or false, got {other}")),
+    };
+    Ok((label, color, shown))
+}
+
+/// Puts a row's `label`, `color` and `shown` (those set) into its object.
+pub(crate) fn put_row_extras(map: &mut Map<String, Value>, extras: &RowExtras) {
+    let (label, color, shown) = extras;
+    if let Some(l) = label {
+        map.insert("label".into(), Value::from(l.as_str()));
+    }
+    if let Some(c) = *color {
+        map.insert("color".into(), Value::from(c));
+    }
+    if let Some(s) = *shown {
+        map.insert("shown".into(), Value::from(s));
     }
 }
 
@@ -328,6 +348,8 @@ pub enum AnyScene {
     V1(LoadedScene),
     /// A lab file.
     V2(LoadedLab),
+    /// A lab file whose objective is a network (`"family": "mlp"`).
+    Net(super::net_lab::LoadedNetLab),
 }
 
 /// The default legend name of a row.
@@ -336,13 +358,7 @@ pub fn default_label(kind: &RowKind, teleport: Option<&TeleportSchedule>) -> Str
         RowKind::Classical(spec) => {
             let mut name = spec.label();
             if let Some(t) = teleport {
-                let when = match &t.when {
-                    crate::optim::When::Every(k) => format!("every {k}"),
-                    crate::optim::When::At(at) => {
-                        let steps: Vec<String> = at.iter().map(ToString::to_string).collect();
-                        format!("at {}", steps.join(", "))
-                    }
-                };
+                let when = when_label(&t.when);
                 name.push_str(&format!(" + teleport ({}, {when})", t.strategy.label()));
             }
             name
@@ -351,7 +367,18 @@ pub fn default_label(kind: &RowKind, teleport: Option<&TeleportSchedule>) -> Str
     }
 }
 
-fn invalid(field: String, message: impl Into<String>) -> SceneError {
+/// A schedule in a legend: `every 5`, `at 10, 25`.
+pub(crate) fn when_label(when: &crate::optim::When) -> String {
+    match when {
+        crate::optim::When::Every(k) => format!("every {k}"),
+        crate::optim::When::At(at) => {
+            let steps: Vec<String> = at.iter().map(ToString::to_string).collect();
+            format!("at {}", steps.join(", "))
+        }
+    }
+}
+
+pub(crate) fn invalid(field: String, message: impl Into<String>) -> SceneError {
     SceneError::Invalid {
         field,
         message: one_line(&message.into(), MAX_MESSAGE_CHARS),
@@ -502,9 +529,27 @@ pub fn from_json(text: &str, base: Option<&Path>) -> Result<AnyScene, SceneError
     let trimmed = text.strip_prefix('\u{feff}').unwrap_or(text);
     // Only a lab file has a top-level `version`; look for it without
     // committing to either format's errors.
-    let version = serde_json::from_str::<Map<String, Value>>(trimmed)
-        .ok()
-        .and_then(|m| m.get("version").cloned());
+    let top = serde_json::from_str::<Map<String, Value>>(trimmed).ok();
+    let version = top.as_ref().and_then(|m| m.get("version").cloned());
+    // A network task is a lab file whose objective's family is `mlp`.
+    let net = top
+        .as_ref()
+        .and_then(|m| {
+            m.get("objective")?
+                .get("family")?
+                .as_str()
+                .map(|f| f == "mlp")
+        })
+        .unwrap_or(false);
+    let has_x0 = top.as_ref().is_some_and(|m| m.contains_key("x0"));
+    if net && version.is_none() {
+        return Err(invalid(
+            "version".into(),
+            format!(
+                "a network task (\"family\": \"mlp\") is a lab file: add \"version\": {LAB_VERSION} and list its rows under `optimizers`"
+            ),
+        ));
+    }
     if version.is_none() {
         return Scene::from_json(text).map(AnyScene::V1);
     }
@@ -513,6 +558,9 @@ pub fn from_json(text: &str, base: Option<&Path>) -> Result<AnyScene, SceneError
             bytes: trimmed.len() as u64,
         });
     }
+    if net {
+        return net_from_json(trimmed, has_x0, base).map(AnyScene::Net);
+    }
     let de = &mut serde_json::Deserializer::from_str(trimmed);
     let lab: LabFile =
         serde_path_to_error::deserialize(&mut *de).map_err(|e| SceneError::Parse {
@@ -520,6 +568,27 @@ pub fn from_json(text: &str, base: Option<&Path>) -> Result<AnyScene, SceneError
             message: one_line(&e.inner().to_string(), MAX_MESSAGE_CHARS),
         })?;
     lab.validate(base).map(AnyScene::V2)
+}
+
+/// A network lab file from its JSON text.
+fn net_from_json(
+    text: &str,
+    has_x0: bool,
+    base: Option<&Path>,
+) -> Result<super::net_lab::LoadedNetLab, SceneError> {
+    if has_x0 {
+        return Err(invalid(
+            "x0".into(),
+            "a network task has no `x0`: it starts from the parameters drawn from `objective.init_seed`",
+        ));
+    }
+    let de = &mut serde_json::Deserializer::from_str(text);
+    let lab: super::net_lab::NetLabFile =
+        serde_path_to_error::deserialize(&mut *de).map_err(|e| SceneError::Parse {
+            path: one_line(&e.path().to_string(), 80),
+            message: one_line(&e.inner().to_string(), MAX_MESSAGE_CHARS),
+        })?;
+    lab.validate(base)
 }
 
 /// Reads a scene of either version: a regular file of at most

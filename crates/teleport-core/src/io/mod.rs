@@ -9,6 +9,7 @@
 
 pub mod lab;
 pub mod link;
+pub mod net_lab;
 pub mod scene;
 pub mod weights;
 

@@ -329,32 +329,31 @@ impl TeleportSpec {
                 }
             }
         };
-        let when = match (&self.at, self.every) {
-            (Some(_), Some(_)) => {
-                return Err(bad(
-                    "every",
-                    "give either `at` or `every`, not both".to_owned(),
-                ));
-            }
-            (Some(at), None) => {
-                if at.len() > TELEPORT_STEPS_MAX {
-                    return Err(bad(
-                        "at",
-                        format!("lists more than {TELEPORT_STEPS_MAX} steps"),
-                    ));
-                }
-                When::At(at.clone())
-            }
-            (None, Some(0)) => return Err(bad("every", "must be at least 1".to_owned())),
-            (None, Some(k)) => When::Every(k),
-            (None, None) => {
-                return Err(bad(
-                    "at",
-                    "is required: list the steps at which to teleport (or give `every`)".to_owned(),
-                ));
-            }
-        };
+        let when = when_of(self.at.as_ref(), self.every)?;
         Ok(TeleportSchedule { strategy, when })
+    }
+}
+
+/// The schedule of a flat `teleport` object's `at` or `every` (one of
+/// them); the error names the field as `teleport.at` or `teleport.every`.
+pub(crate) fn when_of(at: Option<&Vec<usize>>, every: Option<usize>) -> Result<When, SceneError> {
+    let bad = |field: &str, message: &str| SceneError::Invalid {
+        field: format!("teleport.{field}"),
+        message: message.to_owned(),
+    };
+    match (at, every) {
+        (Some(_), Some(_)) => Err(bad("every", "give either `at` or `every`, not both")),
+        (Some(at), None) if at.len() > TELEPORT_STEPS_MAX => Err(bad(
+            "at",
+            &format!("lists more than {TELEPORT_STEPS_MAX} steps"),
+        )),
+        (Some(at), None) => Ok(When::At(at.clone())),
+        (None, Some(0)) => Err(bad("every", "must be at least 1")),
+        (None, Some(k)) => Ok(When::Every(k)),
+        (None, None) => Err(bad(
+            "at",
+            "is required: list the steps at which to teleport (or give `every`)",
+        )),
     }
 }
 

@@ -2,6 +2,9 @@
 //! and Algorithm 2 (learning one rotation on the fly).
 
 pub mod alg2;
+mod update;
+
+pub use update::{FirstOrder, Moments, NotFirstOrder, VecOptimizer};
 
 use serde::{Deserialize, Serialize};
 
@@ -209,10 +212,9 @@ pub enum StepError {
 #[derive(Clone, Debug, PartialEq)]
 pub struct Optimizer {
     spec: OptimizerSpec,
-    velocity: Vec2,
-    m: Vec2,
-    v: Vec2,
-    t: u32,
+    /// The first-order optimizers' state: the same update math as a
+    /// network's parameters get ([`VecOptimizer`]).
+    moments: Moments<[f64; 2]>,
     theta: f64,
 }
 
@@ -225,10 +227,7 @@ impl Optimizer {
         };
         Self {
             spec,
-            velocity: Vec2::zeros(),
-            m: Vec2::zeros(),
-            v: Vec2::zeros(),
-            t: 0,
+            moments: Moments::new([0.0; 2]),
             theta,
         }
     }
@@ -246,25 +245,15 @@ impl Optimizer {
     /// One step from `x`; returns the next iterate.
     pub fn step(&mut self, obj: &Objective, x: &Vec2) -> Result<Vec2, StepError> {
         match self.spec {
-            OptimizerSpec::Gd { lr } => Ok(x - lr * obj.grad(x)),
-            OptimizerSpec::Momentum { lr, beta } => {
-                self.velocity = beta * self.velocity - lr * obj.grad(x);
-                Ok(x + self.velocity)
-            }
-            OptimizerSpec::Adam {
-                lr,
-                beta1,
-                beta2,
-                eps,
-            } => {
-                let g = obj.grad(x);
-                self.t = self.t.saturating_add(1);
-                self.m = beta1 * self.m + (1.0 - beta1) * g;
-                self.v = beta2 * self.v + (1.0 - beta2) * g.component_mul(&g);
-                let t = self.t as i32;
-                let m_hat = self.m / (1.0 - beta1.powi(t));
-                let v_hat = self.v / (1.0 - beta2.powi(t));
-                Ok(x - lr * m_hat.zip_map(&v_hat, |m, v| m / (v.sqrt() + eps)))
+            OptimizerSpec::Gd { .. }
+            | OptimizerSpec::Momentum { .. }
+            | OptimizerSpec::Adam { .. } => {
+                let mut next = [x.x, x.y];
+                if let Some(rule) = self.spec.first_order() {
+                    let g = obj.grad(x);
+                    self.moments.apply(rule, &mut next, &[g.x, g.y]);
+                }
+                Ok(Vec2::from(next))
             }
             OptimizerSpec::Newton { lr } => {
                 let h = obj.hessian(x);
