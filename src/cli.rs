@@ -38,8 +38,9 @@ pub struct Cli {
     #[arg(long, hide = true)]
     pub inject_panic_after_frames: Option<u64>,
     /// Record the playback from step 0 to the last step as an animated
-    /// GIF (`.gif`) or APNG (`.png`) here and exit. Needs a display
-    /// (`xvfb-run` on a headless machine).
+    /// GIF (`.gif`) or APNG (`.png`) here and exit. With `--plot-only` it is
+    /// drawn without a window (no display needed); the whole window needs
+    /// a display (`xvfb-run` on a headless machine).
     #[arg(long, value_name = "OUT")]
     pub animate: Option<PathBuf>,
     /// Frames per second of `--animate`.
@@ -48,12 +49,13 @@ pub struct Cli {
     /// Frames each step stays on screen in `--animate`.
     #[arg(long, default_value_t = 2, value_parser = clap::value_parser!(u32).range(*limits::FRAMES_PER_STEP.start() as i64..=*limits::FRAMES_PER_STEP.end() as i64))]
     pub frames_per_step: u32,
-    /// `--animate` records the level-set plot alone (filling the window)
-    /// instead of the whole window.
+    /// `--animate` draws the level-set plot alone, without a window, at
+    /// `--size` pixels (default 1200x900), instead of recording the whole
+    /// window.
     #[arg(long)]
     pub plot_only: bool,
-    /// The window's inner size, e.g. 1280x800 (also the size of
-    /// `--animate` and `--screenshot`).
+    /// The output's size in pixels, e.g. 1280x800: of `--animate`,
+    /// `--export-plot` and `--screenshot` (the window is opened at it).
     #[arg(long, value_name = "WxH", value_parser = parse_size)]
     pub size: Option<[u32; 2]>,
     /// Write the level-set plot of FILE (or of the default task) as SVG
@@ -376,6 +378,16 @@ pub fn run(cli: Cli) -> Result<(), Failure> {
         None if cli.export_plot.is_some() => {
             let out = cli.export_plot.unwrap_or_default();
             export_plot(cli.scene.or(cli.file), &out, cli.size)
+        }
+        None if cli.animate.is_some() && cli.plot_only => {
+            let out = cli.animate.unwrap_or_default();
+            let settings = crate::app::animation::AnimationSettings {
+                plot_only: true,
+                fps: cli.fps,
+                frames_per_step: cli.frames_per_step,
+                ..Default::default()
+            };
+            animate_plot(cli.scene.or(cli.file), &out, settings, cli.size)
         }
         None => {
             // A folder given as FILE is a lesson.
@@ -893,21 +905,7 @@ fn export_plot(
     let format =
         PlotFormat::from_path(out).map_err(|e| Failure::input(format!("--export-plot {e}")))?;
     check_out_dir("--export-plot", out)?;
-    let scene = file
-        .map(|path| {
-            teleport_core::io::lab::load(&path)
-                .map_err(|e| Failure::input(format!("{}: {e}", path.display())))
-        })
-        .transpose()?;
-    let options = crate::app::Options {
-        scene,
-        fresh: true,
-        ..Default::default()
-    };
-    let app = crate::app::TeleportApp::new(crate::app::AppState::default(), &options);
-    if let Some(n) = app.notifications().iter().find(|n| n.error) {
-        return Err(Failure::input(n.text.clone()));
-    }
+    let app = headless_app(file)?;
     let size = size.unwrap_or(DEFAULT_SIZE);
     let bytes = app
         .level_set_plot_bytes(format, size)
@@ -927,6 +925,62 @@ fn export_plot(
         bytes.len() as f64 / 1e3
     );
     Ok(())
+}
+
+/// `--animate OUT --plot-only`: the playback of FILE's plot drawn by the
+/// core's renderer on every core, without a window.
+fn animate_plot(
+    file: Option<PathBuf>,
+    out: &std::path::Path,
+    mut settings: crate::app::animation::AnimationSettings,
+    size: Option<[u32; 2]>,
+) -> Result<(), Failure> {
+    settings.format = teleport_core::anim::AnimFormat::from_path(out)
+        .map_err(|e| Failure::input(format!("--animate {e}")))?;
+    check_out_dir("--animate", out)?;
+    let app = headless_app(file)?;
+    let size = size.unwrap_or(crate::app::plot_export::DEFAULT_SIZE);
+    let start = std::time::Instant::now();
+    let bytes =
+        crate::app::plot_animation::animate_headless(&app, &settings, size).map_err(|e| {
+            Failure {
+                message: format!("--animate: {e}"),
+                code: 1,
+            }
+        })?;
+    teleport_core::io::write_atomic(out, &bytes).map_err(|e| Failure {
+        message: format!("cannot write {}: {e}", out.display()),
+        code: 1,
+    })?;
+    println!(
+        "wrote {}: {} frames, {:.2} MB, in {:.1} s",
+        out.display(),
+        app.state.steps + 1,
+        bytes.len() as f64 / 1e6,
+        start.elapsed().as_secs_f64()
+    );
+    Ok(())
+}
+
+/// The app without a window on FILE (or the default demo), as the
+/// headless exports draw it; a file the app cannot show is an error.
+fn headless_app(file: Option<PathBuf>) -> Result<crate::app::TeleportApp, Failure> {
+    let scene = file
+        .map(|path| {
+            teleport_core::io::lab::load(&path)
+                .map_err(|e| Failure::input(format!("{}: {e}", path.display())))
+        })
+        .transpose()?;
+    let options = crate::app::Options {
+        scene,
+        fresh: true,
+        ..Default::default()
+    };
+    let app = crate::app::TeleportApp::new(crate::app::AppState::default(), &options);
+    if let Some(n) = app.notifications().iter().find(|n| n.error) {
+        return Err(Failure::input(n.text.clone()));
+    }
+    Ok(app)
 }
 
 /// Refuses an output path whose folder does not exist.

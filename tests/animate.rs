@@ -1,8 +1,10 @@
-//! `teleport-lab FILE --animate OUT` in a real window under Xvfb: the
-//! playback recorded frame by frame, decoded again and checked.
+//! `teleport-lab FILE --animate OUT`: the plot's playback drawn without a
+//! window (no display), and the whole window recorded frame by frame under
+//! Xvfb (the pointer never in a frame); decoded again and checked.
 //!
-//! Needs `xvfb-run`; `.ci/run` installs it. Without it the tests are
-//! skipped locally but fail under CI.
+//! The window's tests need `xvfb-run` (and `xdotool` to move the pointer);
+//! `.ci/run` installs them. Without them those tests are skipped locally
+//! but fail under CI.
 #![allow(clippy::unwrap_used, clippy::expect_used, reason = "test setup")]
 
 mod common;
@@ -113,16 +115,19 @@ fn differing_pixels(a: &image::RgbaImage, b: &image::RgbaImage) -> usize {
 }
 
 #[test]
-fn a_gif_of_the_plot_has_one_frame_per_step_at_the_asked_size() {
-    let Some((dir, scene)) = xvfb_and_lab("gif") else {
-        return;
-    };
+fn a_gif_of_the_plot_is_drawn_without_a_display_one_frame_per_step_at_the_asked_size() {
+    let dir = temp_dir("gif");
+    let scene = lab(&dir);
     let out = dir.join("plot.gif");
-    let stdout = record(
-        &dir,
-        &scene,
-        &out,
-        &[
+    let output = Command::new(env!("CARGO_BIN_EXE_teleport-lab"))
+        .arg(&scene)
+        .arg("--animate")
+        .arg(&out)
+        // No display at all: the plot is drawn by the core.
+        .env_remove("DISPLAY")
+        .env_remove("WAYLAND_DISPLAY")
+        .env("HOME", &dir)
+        .args([
             "--size",
             "640x400",
             "--plot-only",
@@ -130,8 +135,10 @@ fn a_gif_of_the_plot_has_one_frame_per_step_at_the_asked_size() {
             "5",
             "--frames-per-step",
             "2",
-        ],
-    );
+        ])
+        .output()
+        .unwrap();
+    let stdout = success_stdout(&output);
     assert!(
         stdout.contains(&format!("{} frames", STEPS + 1)),
         "{stdout}"
@@ -186,5 +193,72 @@ fn an_apng_of_the_window_keeps_every_colour_and_a_bad_name_is_refused() {
     assert_eq!(output.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&output.stderr).contains(".gif or .png"));
     assert!(!bad.exists());
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// The issue a teacher met: recording the window with the pointer resting
+/// on the plot baked the hover crosshair and readout into every frame. The
+/// frames are now drawn with the pointer taken out of their input: a
+/// recording with the pointer moving over the plot (`xdotool`, the whole
+/// time) equals one with the pointer away, frame for frame.
+#[test]
+fn the_pointer_over_the_window_never_shows_in_a_recording() {
+    let Some((dir, scene)) = xvfb_and_lab("pointer") else {
+        return;
+    };
+    let have_xdotool = Command::new("xdotool").arg("--version").output().is_ok();
+    assert!(
+        have_xdotool || std::env::var_os("CI").is_none(),
+        "xdotool is missing under CI"
+    );
+    if !have_xdotool {
+        return;
+    }
+    let bin = env!("CARGO_BIN_EXE_teleport-lab");
+    let args = |out: &Path| {
+        format!(
+            "'{bin}' '{}' --animate '{}' --size 800x520 --fps 10 --frames-per-step 1",
+            scene.display(),
+            out.display()
+        )
+    };
+    let away = dir.join("away.gif");
+    let over = dir.join("over.gif");
+    // The pointer parked off the window, or wandering over the plot while
+    // the window records.
+    let scripts = [
+        (
+            &away,
+            format!("xdotool mousemove 1500 950; {}", args(&away)),
+        ),
+        (
+            &over,
+            format!(
+                "{} & app=$!; while kill -0 $app 2>/dev/null; do \
+                 for p in '300 250' '420 300' '500 200'; do xdotool mousemove $p; sleep 0.1; done; \
+                 done; wait $app",
+                args(&over)
+            ),
+        ),
+    ];
+    for (out, script) in scripts {
+        let mut cmd = common::xvfb_command();
+        cmd.args(["sh", "-c", &script])
+            .env("XDG_RUNTIME_DIR", &dir)
+            .env("HOME", &dir);
+        let output = common::run_with_timeout(cmd, Duration::from_secs(240));
+        common::assert_success(&output);
+        assert!(out.is_file(), "{} was not written", out.display());
+    }
+    let (a, b) = (frames(&away), frames(&over));
+    assert_eq!(a.len(), b.len());
+    for (k, ((fa, _), (fb, _))) in a.iter().zip(&b).enumerate() {
+        assert_eq!((fa.width(), fa.height()), (800, 520), "the asked size");
+        let d = differing_pixels(fa, fb);
+        assert_eq!(
+            d, 0,
+            "frame {k}: {d} pixels differ with the pointer over the plot"
+        );
+    }
     std::fs::remove_dir_all(&dir).unwrap();
 }

@@ -1,12 +1,13 @@
 //! File → Export animation… and `--animate`: the playback from step 0 to
-//! the last step as an animated GIF or APNG.
+//! the last step as an animated GIF or APNG, and its options.
 //!
-//! Frames are real renders of the app: for each step the timeline moves
-//! there, the frame is drawn as usual, and a screenshot of it goes to an
-//! encoder thread ([`teleport_core::anim`]) through a bounded channel. The
-//! UI never waits for the encoder: when the channel is full, the next step
-//! waits a frame. The file is written atomically when the last frame is
-//! encoded; cancelling writes nothing.
+//! The plot alone is drawn without a window ([`super::plot_animation`]).
+//! The whole window is recorded: for each step the timeline moves there,
+//! the frame is drawn as usual (the pointer hidden from it), and a
+//! screenshot of it goes to an encoder thread ([`teleport_core::anim`])
+//! through a bounded channel. The UI never waits for the encoder: when the
+//! channel is full, the next step waits a frame. The file is written
+//! atomically when the last frame is encoded; cancelling writes nothing.
 
 use std::path::PathBuf;
 use std::sync::mpsc::{Receiver, SyncSender, TrySendError};
@@ -23,15 +24,16 @@ use super::TeleportApp;
 pub struct AnimationSettings {
     /// GIF or APNG.
     pub format: AnimFormat,
-    /// Only the level-set plot (the rest of the window is hidden while
-    /// recording), or the whole window.
+    /// Only the level-set plot, drawn without a window, or the whole
+    /// window, recorded.
     pub plot_only: bool,
     /// How many frames each step stays on screen.
     pub frames_per_step: u32,
     /// Frames per second.
     pub fps: u32,
-    /// The output size as a fraction of the window's (1 = as rendered).
-    pub scale: f32,
+    /// The output's size in pixels; `None` for the plot's (or the
+    /// window's) size on screen.
+    pub size: Option<[u32; 2]>,
     /// How long the last step stays before the animation loops, in ms.
     pub hold_last_ms: u32,
 }
@@ -43,7 +45,7 @@ impl Default for AnimationSettings {
             plot_only: true,
             frames_per_step: 2,
             fps: 4,
-            scale: 1.0,
+            size: None,
             hold_last_ms: 1500,
         }
     }
@@ -61,6 +63,9 @@ impl AnimationSettings {
                 .clamp(*limits::ANIMATION_FPS.start(), *limits::ANIMATION_FPS.end())
     }
 }
+
+/// The sizes the export dialog offers, in pixels.
+pub const SIZE_PRESETS: [[u32; 2]; 4] = [[1280, 720], [1920, 1080], [800, 600], [1280, 800]];
 
 /// An animation to record as soon as the window has settled (`--animate`).
 #[derive(Clone, Debug)]
@@ -128,11 +133,6 @@ impl std::fmt::Debug for AnimationJob {
 }
 
 impl AnimationJob {
-    /// Whether the window shows only the level-set plot while recording.
-    pub fn plot_only(&self) -> bool {
-        self.settings.plot_only
-    }
-
     /// Hands the held frame to the encoder if the channel has room; a full
     /// channel keeps it for the next frame, a closed one (the encoder
     /// stopped) drops the sender.
@@ -195,30 +195,41 @@ fn encoder_thread(
     Err("cancelled".to_owned())
 }
 
-/// Scales an image by `scale` (≤ 1) with a triangle filter.
-fn scaled(image: &egui::ColorImage, scale: f32) -> RgbaFrame {
+/// The captured `image` at exactly `size` pixels: scaled to fit with a
+/// triangle filter (its shape kept, white around it when the shapes
+/// differ); as captured for `None`.
+fn fitted(image: &egui::ColorImage, size: Option<[u32; 2]>) -> RgbaFrame {
     let [w, h] = image.size;
     let frame = RgbaFrame {
         width: w as u32,
         height: h as u32,
         data: super::export::rgba_bytes(image),
     };
-    if !(0.05..0.999).contains(&scale) {
+    let Some([tw, th]) = size.filter(|s| *s != [frame.width, frame.height] && s[0] > 0 && s[1] > 0)
+    else {
         return frame;
-    }
+    };
     let Some(buffer) = image::RgbaImage::from_raw(frame.width, frame.height, frame.data.clone())
     else {
         return frame;
     };
+    let scale = (tw as f32 / w as f32).min(th as f32 / h as f32);
     let (sw, sh) = (
-        ((w as f32 * scale).round() as u32).max(1),
-        ((h as f32 * scale).round() as u32).max(1),
+        ((w as f32 * scale).round() as u32).clamp(1, tw),
+        ((h as f32 * scale).round() as u32).clamp(1, th),
     );
     let small = image::imageops::resize(&buffer, sw, sh, image::imageops::FilterType::Triangle);
+    let mut out = image::RgbaImage::from_pixel(tw, th, image::Rgba([255, 255, 255, 255]));
+    image::imageops::overlay(
+        &mut out,
+        &small,
+        i64::from((tw - sw) / 2),
+        i64::from((th - sh) / 2),
+    );
     RgbaFrame {
-        width: sw,
-        height: sh,
-        data: small.into_raw(),
+        width: tw,
+        height: th,
+        data: out.into_raw(),
     }
 }
 
@@ -252,8 +263,6 @@ impl TeleportApp {
             }
         };
         self.state.playback.playing = false;
-        // The plot alone has another shape than in the window: fit it.
-        self.rt.level_set.reset_view |= settings.plot_only;
         self.rt.animation = Some(AnimationJob {
             path,
             settings,
@@ -310,7 +319,7 @@ impl TeleportApp {
             && step == job.step
             && job.held.is_none()
         {
-            let frame = scaled(&image, job.settings.scale);
+            let frame = fitted(&image, job.settings.size);
             let mut delay = job.settings.step_ms();
             if step == job.last {
                 delay += job.settings.hold_last_ms;
@@ -359,10 +368,6 @@ impl TeleportApp {
             return;
         }
         if job.settle > 0 {
-            // Fit the view again once the recording layout has a size.
-            if job.settle == 3 && job.settings.plot_only {
-                self.rt.level_set.reset_view = true;
-            }
             job.settle -= 1;
             return;
         }
@@ -443,12 +448,20 @@ impl TeleportApp {
 
     /// The options window of File → Export animation….
     pub(super) fn animation_window(&mut self, ctx: &egui::Context) {
-        if !self.rt.animation_dialog || self.rt.animation.is_some() {
+        if !self.rt.animation_dialog
+            || self.rt.animation.is_some()
+            || self.rt.plot_animation.is_some()
+        {
             return;
         }
         let mut open = true;
         let mut go = false;
+        let on_screen = self.plot_pixels(ctx);
         let s = &mut self.rt.animation_settings;
+        // The web draws the plot only: it has no window to record.
+        if cfg!(target_arch = "wasm32") {
+            s.plot_only = true;
+        }
         egui::Window::new("Export animation")
             .open(&mut open)
             .collapsible(false)
@@ -461,9 +474,29 @@ impl TeleportApp {
                         let formats = [(AnimFormat::Gif, "GIF"), (AnimFormat::Apng, "APNG")];
                         super::radios(ui, &mut s.format, formats);
                         ui.end_row();
-                        ui.label("What");
-                        let what = [(true, "the plot"), (false, "the whole window")];
-                        super::radios(ui, &mut s.plot_only, what);
+                        if !cfg!(target_arch = "wasm32") {
+                            ui.label("What");
+                            let what = [(true, "the plot"), (false, "the whole window")];
+                            super::radios(ui, &mut s.plot_only, what);
+                            ui.end_row();
+                        }
+                        ui.label("Size");
+                        let current = if s.plot_only { "as on screen" } else { "the window's" };
+                        let text = match s.size {
+                            Some([w, h]) => format!("{w} × {h}"),
+                            None => current.to_owned(),
+                        };
+                        egui::ComboBox::from_id_salt("animation-size")
+                            .selected_text(text)
+                            .show_ui(ui, |ui| {
+                                ui.selectable_value(&mut s.size, None, current);
+                                for preset in SIZE_PRESETS {
+                                    let text = format!("{} × {}", preset[0], preset[1]);
+                                    ui.selectable_value(&mut s.size, Some(preset), text);
+                                }
+                            })
+                            .response
+                            .on_hover_text("The file's size in pixels. The whole window is scaled to fit it, its shape kept.");
                         ui.end_row();
                         ui.label("Frames per step");
                         ui.add(
@@ -478,38 +511,68 @@ impl TeleportApp {
                                 .suffix(" fps"),
                         );
                         ui.end_row();
-                        ui.label("Size");
-                        ui.add(
-                            egui::Slider::new(&mut s.scale, 0.25..=1.0)
-                                .custom_formatter(|v, _| format!("{:.0} %", v * 100.0)),
-                        )
-                        .on_hover_text("Of the window as rendered; smaller files below 100 %.");
-                        ui.end_row();
                     });
                 ui.label(format!(
-                    "{} frames, {:.1} s per step",
+                    "{} steps, {:.1} s per step",
                     self.state.steps + 1,
                     f64::from(s.step_ms()) / 1000.0
                 ));
+                if s.plot_only {
+                    ui.label(
+                        egui::RichText::new("Drawn without the window: no pointer, tooltip or panel in the frames.")
+                            .small(),
+                    );
+                }
                 go = ui.button("Export…").clicked();
             });
         self.rt.animation_dialog = open && !go;
-        // The web records no animation (the command is desktop-only).
-        #[cfg(not(target_arch = "wasm32"))]
-        if go {
-            let settings = self.rt.animation_settings.clone();
-            let ext = settings.format.extension();
-            if let Some(path) = self
-                .rt
-                .export
-                .save_path(&format!("teleport-lab.{ext}"), ext)
-            {
+        if !go {
+            return;
+        }
+        let settings = self.rt.animation_settings.clone();
+        let ext = settings.format.extension();
+        let name = format!("teleport-lab.{ext}");
+        if settings.plot_only {
+            let size = settings.size.unwrap_or(on_screen);
+            #[cfg(target_arch = "wasm32")]
+            self.start_plot_animation(
+                ctx,
+                super::plot_animation::Target::Download(name),
+                &settings,
+                size,
+                None,
+            );
+            #[cfg(not(target_arch = "wasm32"))]
+            if let Some(path) = self.rt.export.save_path(&name, ext) {
+                if let Some(note) = self.rt.export.take_fallback_note() {
+                    self.notify(ctx, note, false);
+                }
+                let target = super::plot_animation::Target::File(path);
+                self.start_plot_animation(ctx, target, &settings, size, None);
+            }
+        } else {
+            #[cfg(not(target_arch = "wasm32"))]
+            if let Some(path) = self.rt.export.save_path(&name, ext) {
                 if let Some(note) = self.rt.export.take_fallback_note() {
                     self.notify(ctx, note, false);
                 }
                 self.start_animation(ctx, path, settings, None);
             }
         }
+    }
+
+    /// The level-set plot's size on screen, in pixels (1200 × 900 before
+    /// it was drawn).
+    pub(super) fn plot_pixels(&self, ctx: &egui::Context) -> [u32; 2] {
+        self.rt
+            .level_set
+            .plot_rect
+            .map(|r| {
+                let ppp = ctx.pixels_per_point();
+                [(r.width() * ppp) as u32, (r.height() * ppp) as u32]
+            })
+            .filter(|[w, h]| *w >= 64 && *h >= 64)
+            .unwrap_or(super::plot_export::DEFAULT_SIZE)
     }
 
     /// `--animate`: start once the window has settled.
@@ -540,13 +603,18 @@ mod tests {
     }
 
     #[test]
-    fn scaling_halves_each_side_and_keeps_colour() {
+    fn a_frame_comes_out_at_the_asked_size_whatever_the_window() {
         let image =
             egui::ColorImage::new([40, 20], vec![egui::Color32::from_rgb(10, 200, 30); 800]);
-        let small = scaled(&image, 0.5);
+        let small = fitted(&image, Some([20, 10]));
         assert_eq!((small.width, small.height), (20, 10));
         assert_eq!(small.get(7, 3), Some([10, 200, 30, 255]));
-        let same = scaled(&image, 1.0);
+        // Another shape: letterboxed in white, the picture kept whole.
+        let square = fitted(&image, Some([30, 30]));
+        assert_eq!((square.width, square.height), (30, 30));
+        assert_eq!(square.get(15, 0), Some([255, 255, 255, 255]));
+        assert_eq!(square.get(15, 15), Some([10, 200, 30, 255]));
+        let same = fitted(&image, None);
         assert_eq!((same.width, same.height), (40, 20));
     }
 }

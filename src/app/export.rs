@@ -50,6 +50,9 @@ pub struct ExportRuntime {
     #[cfg_attr(target_arch = "wasm32", allow(dead_code, reason = "the web has none"))]
     pub dialogs: bool,
     pending_plot_only: Option<bool>,
+    /// Frames until a screenshot asked for is taken: the pointer is taken
+    /// out of the frames in between, so the capture shows no hover.
+    screenshot_in: u8,
     mailbox: Mailbox,
     /// The `--screenshot` request, if any.
     pub scripted: Option<Scripted>,
@@ -81,6 +84,13 @@ pub struct PathPrompt {
 }
 
 impl ExportRuntime {
+    /// Whether a screenshot is on its way (its frames hide the pointer).
+    pub fn capturing(&self) -> bool {
+        self.screenshot_in > 0 || self.pending_plot_only.is_some()
+    }
+}
+
+impl ExportRuntime {
     /// Exports into `dir`, with or without dialogs, and an optional scripted
     /// screenshot.
     pub fn new(dir: PathBuf, dialogs: bool, screenshot: Option<PathBuf>) -> Self {
@@ -88,6 +98,7 @@ impl ExportRuntime {
             dir,
             dialogs,
             pending_plot_only: None,
+            screenshot_in: 0,
             mailbox: Arc::default(),
             scripted: screenshot.map(|path| Scripted {
                 path,
@@ -321,16 +332,34 @@ impl TeleportApp {
         }
     }
 
+    /// Asks for a screenshot, taken two frames later: the frames in
+    /// between are drawn without the pointer, so no hover shows in it.
     pub(super) fn request_screenshot(&mut self, ctx: &egui::Context, plot_only: bool) {
         self.rt.export.pending_plot_only = Some(plot_only);
-        let mailbox = Arc::clone(&self.rt.export.mailbox);
-        ctx.request_screenshot(move |image| {
-            *mailbox.lock().unwrap_or_else(PoisonError::into_inner) = Some(image);
-        });
+        self.rt.export.screenshot_in = 2;
+        ctx.request_repaint();
+    }
+
+    /// Takes the screenshot asked for once its frames without the pointer
+    /// have been drawn.
+    fn take_screenshot_when_due(&mut self, ctx: &egui::Context) {
+        let export = &mut self.rt.export;
+        if export.screenshot_in == 0 {
+            return;
+        }
+        export.screenshot_in -= 1;
+        ctx.request_repaint();
+        if export.screenshot_in == 0 {
+            let mailbox = Arc::clone(&export.mailbox);
+            ctx.request_screenshot(move |image| {
+                *mailbox.lock().unwrap_or_else(PoisonError::into_inner) = Some(image);
+            });
+        }
     }
 
     /// Writes a screenshot that has arrived; drives `--screenshot`.
     pub(super) fn poll_screenshot(&mut self, ctx: &egui::Context) {
+        self.take_screenshot_when_due(ctx);
         // The scripted screenshot: wait for a few frames so that the plot has
         // fitted its view and everything is computed, then capture and close.
         if let Some(s) = &mut self.rt.export.scripted

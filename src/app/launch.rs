@@ -127,6 +127,7 @@ impl TeleportApp {
                 teleport_quality: None,
                 orbit_key: None,
                 animation: None,
+                plot_animation: None,
                 animation_dialog: false,
                 animation_settings: animation::AnimationSettings::default(),
                 animate_request: options.animate.clone(),

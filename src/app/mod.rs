@@ -32,6 +32,7 @@ mod notify;
 mod orbit;
 mod palette;
 pub mod panes;
+pub mod plot_animation;
 pub mod plot_export;
 pub mod presentation;
 mod runs;
@@ -232,6 +233,8 @@ struct Runtime {
     orbit_key: Option<(Objective, [f64; 2])>,
     /// The animation being recorded.
     animation: Option<animation::AnimationJob>,
+    /// The plot's animation being drawn without a window.
+    plot_animation: Option<plot_animation::PlotAnimation>,
     /// Whether the options of File → Export animation… are open.
     animation_dialog: bool,
     /// The last animation options.
@@ -419,27 +422,16 @@ impl TeleportApp {
         self.recompute_if_needed();
         self.update_orbit_cache();
 
-        let recording_plot = self
-            .rt
-            .animation
-            .as_ref()
-            .is_some_and(animation::AnimationJob::plot_only);
-        if recording_plot {
-            // The plot alone fills the window: the frame is the plot.
-            self.rt.central_rect = egui::CentralPanel::default()
-                .show(ui, |ui| self.level_set_ui(ui))
-                .response
-                .rect;
-        } else if self.state.view.presenting {
+        if self.state.view.presenting {
             self.presentation_ui(ui);
         } else {
             self.normal_ui(ui);
         }
-        if !recording_plot {
-            self.prompt_window(&ctx);
-            self.notifications_ui(&ctx);
-        }
+        self.prompt_window(&ctx);
+        self.notifications_ui(&ctx);
         self.animation_progress_ui(&ctx);
+        self.poll_plot_animation(&ctx);
+        self.plot_animation_progress_ui(&ctx);
 
         self.handle_actions(&ctx);
         let (now, pointer_down) = ctx.input(|i| (i.time, i.pointer.any_down()));

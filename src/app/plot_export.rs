@@ -59,34 +59,54 @@ impl TeleportApp {
             .unwrap_or_else(|| self.default_view())
     }
 
-    /// The level-set plot as the core's figure description, `size` pixels.
+    /// The level-set plot as the core's figure description, `size` pixels:
+    /// every visible run whole, the current point at the timeline's step.
     pub fn level_set_plot(&self, size: [u32; 2]) -> LevelSetPlot {
+        self.level_set_plot_at(size, None)
+    }
+
+    /// The level-set plot at `step` of the playback (every run drawn up to
+    /// it, the current point there), or, for `None`, as the window shows
+    /// it: every run whole, the current point at the timeline's step. An
+    /// animation's frames are these plots.
+    pub fn level_set_plot_at(&self, size: [u32; 2], step: Option<usize>) -> LevelSetPlot {
         let obj = &self.rt.objective;
         let (min, max) = self.plot_view();
         let mut plot = LevelSetPlot::new(obj.clone(), (min[0], max[0]), (min[1], max[1]));
         [plot.width, plot.height] = size;
         plot.title = self.state.caption.clone().unwrap_or_default();
         plot.color_map = self.state.show.filled;
+        plot.log_color = super::level_set::log_color(obj);
+        plot.legend = self.state.show.legend != super::state::LegendPlace::Hidden;
+        let row = |name: &str, color, run: &teleport_core::optim::Trajectory| match step {
+            Some(t) => LevelSetRow::from_trajectory_until(name, color, run, t),
+            None => LevelSetRow::from_trajectory(name, color, run),
+        };
         for (entry, name, run) in self.visible_runs() {
             let color = rgb(super::row_color(entry));
-            plot.rows
-                .push(LevelSetRow::from_trajectory(&name, color, &run.base));
+            plot.rows.push(row(&name, color, &run.base));
             if let Some(branch) = &run.branch {
                 let name = format!("{name} (teleported by hand)");
-                plot.rows
-                    .push(LevelSetRow::from_trajectory(name, color, branch));
+                plot.rows.push(row(&name, color, branch));
             }
         }
         plot.x0 = Some(self.state.x0);
-        let m = obj.minimizer();
-        plot.minimizer = Some([m.x, m.y]);
+        plot.minimizer = obj.try_minimizer().ok().map(|m| [m.x, m.y]);
         if self.state.show.orbit {
-            let x = self.current_point();
-            let y = teleport(obj, &x, self.state.theta);
+            let x = match step {
+                Some(t) => self.point_at(t),
+                None => self.current_point(),
+            };
+            // An animation's frames show each point's orbit; the scrubber's
+            // g_θ(x) belongs to the step on screen.
+            let image = step.is_none().then(|| {
+                let y = teleport(obj, &x, self.state.theta);
+                [y.x, y.y]
+            });
             plot.current = Some(Orbit {
                 point: [x.x, x.y],
                 ring: orbit(obj, &x, 256).iter().map(|p| [p.x, p.y]).collect(),
-                image: Some([y.x, y.y]),
+                image: image.filter(|p| p.iter().all(|v| v.is_finite())),
             });
         }
         plot

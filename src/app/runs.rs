@@ -240,7 +240,12 @@ impl TeleportApp {
     /// The point the scrubber teleports: the selected row's iterate at the
     /// timeline step (x₀ when that row is off).
     pub fn current_point(&self) -> Vec2 {
-        let t = self.state.playback.t;
+        self.point_at(self.state.playback.t)
+    }
+
+    /// The selected row's iterate at step `t` (its last, if it stopped
+    /// earlier), else x₀.
+    pub fn point_at(&self, t: usize) -> Vec2 {
         self.run(self.state.selected)
             .and_then(|r| {
                 let tr = r.shown();

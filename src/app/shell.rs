@@ -22,6 +22,12 @@ impl eframe::App for TeleportApp {
         }
     }
 
+    fn raw_input_hook(&mut self, _ctx: &egui::Context, raw_input: &mut egui::RawInput) {
+        if self.hides_pointer() {
+            hide_pointer(raw_input);
+        }
+    }
+
     fn auto_save_interval(&self) -> std::time::Duration {
         // A closed tab gets no last word (see `web::save_to_browser`): save
         // every second there.
@@ -41,7 +47,30 @@ impl eframe::App for TeleportApp {
     }
 }
 
+/// Takes the pointer out of a frame's input: no hover, crosshair, hover
+/// readout, tooltip or drag preview can show in a frame being captured.
+pub fn hide_pointer(raw_input: &mut egui::RawInput) {
+    raw_input.events.retain(|e| {
+        !matches!(
+            e,
+            egui::Event::PointerMoved(_)
+                | egui::Event::MouseMoved(_)
+                | egui::Event::PointerButton { .. }
+                | egui::Event::MouseWheel { .. }
+                | egui::Event::Touch { .. }
+                | egui::Event::Zoom(_)
+        )
+    });
+    raw_input.events.push(egui::Event::PointerGone);
+}
+
 impl TeleportApp {
+    /// Whether the frames now are captured (a recording, a screenshot on
+    /// its way), so the pointer must not show in them.
+    pub fn hides_pointer(&self) -> bool {
+        self.rt.animation.is_some() || self.rt.export.capturing()
+    }
+
     /// Stops and joins the training thread, then writes the session. An
     /// unfinished animation is dropped: its encoder sees the channel close
     /// and writes nothing.

@@ -751,8 +751,16 @@ fn panel_action(d: &mut Driver, rng: &mut teleport_core::Rng) -> (&'static str, 
                 plot_only: rng.random_bool(0.5),
                 ..Default::default()
             };
-            app.start_animation(&ctx, path, settings, None);
-            ("export", "start recording an animation".to_owned())
+            if settings.plot_only {
+                // Drawn on a worker; it finishes (or is cancelled) while
+                // the monkey goes on.
+                let target = crate::app::plot_animation::Target::File(path);
+                app.start_plot_animation(&ctx, target, &settings, [320, 240], None);
+                ("export", "draw the plot's animation".to_owned())
+            } else {
+                app.start_animation(&ctx, path, settings, None);
+                ("export", "start recording an animation".to_owned())
+            }
         }
         16 => {
             // The basin map: on or off, its steps, or another selected row
