@@ -27,6 +27,22 @@ fn every_window_open() -> AppState {
     state
 }
 
+/// Accepts the Save as prompt (no dialog in tests) with the path it
+/// suggests: the export folder and a free name.
+fn save_in_prompt(h: &mut Harness<'_, TeleportApp>) {
+    assert!(
+        h.state()
+            .path_prompt()
+            .is_some_and(|p| matches!(p.kind, teleport_lab::app::export::PromptKind::Save(_))),
+        "no Save as prompt: {:?} {:?}",
+        h.state().path_prompt(),
+        h.state().notifications()
+    );
+    h.get_by_label("Save").click();
+    h.run_steps(2);
+    assert!(h.state().path_prompt().is_none(), "the prompt closes");
+}
+
 fn click(h: &mut Harness<'_, TeleportApp>, pos: Pos2) {
     h.hover_at(pos);
     h.event(egui::Event::PointerButton {
@@ -238,6 +254,9 @@ fn exports_write_png_csv_and_lab_without_a_dialog() {
     let mut h = harness(app_with(&dir));
     h.key_press_modifiers(Modifiers::COMMAND, Key::S);
     h.run_steps(4);
+    // No dialog here: the app asks where, starting from its export folder
+    // and a free name.
+    save_in_prompt(&mut h);
     let png = dir.join("teleport-lab.png");
     let bytes = std::fs::read(&png).unwrap_or_else(|e| panic!("{}: {e}", png.display()));
     let image = image::load_from_memory(&bytes).unwrap().to_rgba8();
@@ -249,8 +268,11 @@ fn exports_write_png_csv_and_lab_without_a_dialog() {
     assert!(colours.len() > 200, "{} colours", colours.len());
 
     h.state_mut().run_ui_command(UiCommand::ExportTrajectories);
+    h.run_steps(2);
+    save_in_prompt(&mut h);
     h.state_mut().run_ui_command(UiCommand::SaveLab);
     h.run_steps(2);
+    save_in_prompt(&mut h);
     let csv = std::fs::read_to_string(dir.join("trajectories.csv")).unwrap();
     let mut lines = csv.lines();
     assert_eq!(
@@ -266,7 +288,8 @@ fn exports_write_png_csv_and_lab_without_a_dialog() {
         .sum::<usize>();
     assert_eq!(rows.len(), runs);
     // The lab file is one the CLI reads back into the same task and rows.
-    let lab = match teleport_core::io::lab::load(&dir.join("lab.json")).unwrap() {
+    // The lab is named after its task.
+    let lab = match teleport_core::io::lab::load(&dir.join("elli-fixed.json")).unwrap() {
         teleport_core::io::lab::AnyScene::V2(lab) => lab,
         other => panic!("saved as something else than a 2D lab file: {other:?}"),
     };
@@ -565,6 +588,7 @@ fn files_open_and_save_without_a_file_dialog() {
     // Save weights creates the missing export folder.
     h.get_by_label("Save weights…").click();
     h.run_steps(2);
+    save_in_prompt(&mut h);
     let saved = exports.join("l2o-tele-live.safetensors");
     assert!(saved.is_file(), "{} not written", saved.display());
     teleport_core::io::weights::load(&saved).unwrap();
@@ -760,11 +784,16 @@ fn every_shortcut_does_what_its_command_says() {
         assert_eq!(files(&dir_a), files(&dir_b), "{name}");
         let did_something =
             sa.state != before || sa.path_prompt().is_some() || !files(&dir_a).is_empty();
-        // Page Down / Page Up move through a lesson and Ctrl 0 resets a
-        // zoom: at the start there is neither (tests/presentation.rs).
+        // Page Down / Page Up move through a lesson, Ctrl 0 resets a zoom
+        // and Undo / Redo take back changes: at the start there is none of
+        // these (tests/presentation.rs, the undo tests).
         let lesson_only = matches!(
             command,
-            UiCommand::NextSlide | UiCommand::PreviousSlide | UiCommand::ZoomReset
+            UiCommand::NextSlide
+                | UiCommand::PreviousSlide
+                | UiCommand::ZoomReset
+                | UiCommand::Undo
+                | UiCommand::Redo
         );
         assert!(
             did_something || lesson_only,

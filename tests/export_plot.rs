@@ -11,6 +11,7 @@ use common::{assert_success, temp_dir, write_file};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use egui_kittest::kittest::Queryable as _;
 use teleport_lab::app::commands::UiCommand;
 use teleport_lab::app::state::AppState;
 use teleport_lab::app::{Options, TeleportApp};
@@ -159,6 +160,11 @@ fn file_export_plot_as_svg_writes_the_plot_on_screen() {
         .build_ui_state(|ui, app: &mut TeleportApp| app.ui_body(ui), app);
     h.run_steps(4);
     h.state_mut().run_ui_command(UiCommand::ExportPlotSvg);
+    h.run_steps(2);
+    // No dialog: the Save as prompt suggests the export folder; accept it.
+    assert!(h.state().path_prompt().is_some(), "no Save as prompt: {:?}", h.state().notifications());
+    h.run_steps(1);
+    h.get_by_label("Save").click();
     h.run_steps(2);
     let path = h
         .state()

@@ -532,32 +532,23 @@ impl TeleportApp {
         let settings = self.rt.animation_settings.clone();
         let ext = settings.format.extension();
         let name = format!("teleport-lab.{ext}");
-        if settings.plot_only {
-            let size = settings.size.unwrap_or(on_screen);
-            #[cfg(target_arch = "wasm32")]
-            self.start_plot_animation(
-                ctx,
-                super::plot_animation::Target::Download(name),
-                &settings,
-                size,
-                None,
-            );
-            #[cfg(not(target_arch = "wasm32"))]
-            if let Some(path) = self.rt.export.save_path(&name, ext) {
-                if let Some(note) = self.rt.export.take_fallback_note() {
-                    self.notify(ctx, note, false);
-                }
-                let target = super::plot_animation::Target::File(path);
-                self.start_plot_animation(ctx, target, &settings, size, None);
-            }
-        } else {
-            #[cfg(not(target_arch = "wasm32"))]
-            if let Some(path) = self.rt.export.save_path(&name, ext) {
-                if let Some(note) = self.rt.export.take_fallback_note() {
-                    self.notify(ctx, note, false);
-                }
-                self.start_animation(ctx, path, settings, None);
-            }
+        let size = settings.size.unwrap_or(on_screen);
+        #[cfg(target_arch = "wasm32")]
+        self.start_plot_animation(
+            ctx,
+            super::plot_animation::Target::Download(name),
+            &settings,
+            size,
+            None,
+        );
+        #[cfg(not(target_arch = "wasm32"))]
+        {
+            let job = if settings.plot_only {
+                super::export::SaveJob::PlotAnimation(settings, size)
+            } else {
+                super::export::SaveJob::WindowAnimation(settings)
+            };
+            self.save_as(ctx, &name, ext, job);
         }
     }
 

@@ -18,6 +18,12 @@ pub enum UiCommand {
     Open,
     /// Save the demo as a lab file.
     SaveLab,
+    /// Append the demo to a lesson as its next numbered lab file.
+    AddToLesson,
+    /// The page's lesson as one file (the web).
+    DownloadLesson,
+    /// The page's lesson in one link (the web).
+    CopyLessonLink,
     /// Put the demo in the page's address and copy it (the web build).
     CopyLink,
     /// The window as PNG.
@@ -100,7 +106,10 @@ impl UiCommand {
     pub fn label(self) -> &'static str {
         match self {
             Self::Open => "Open…",
-            Self::SaveLab => "Save lab…",
+            Self::SaveLab => "Save lab as…",
+            Self::AddToLesson => "Add to lesson…",
+            Self::DownloadLesson => "Download lesson",
+            Self::CopyLessonLink => "Copy lesson link",
             Self::CopyLink => "Copy link to this demo",
             Self::ScreenshotWindow => "Screenshot window",
             Self::ScreenshotPlot => "Screenshot plot",
@@ -143,6 +152,15 @@ impl UiCommand {
             }
             Self::SaveLab => {
                 "Write the whole demo — task, x₀, steps, every row with its weights, θ, the step, the view, toggles, windows, caption — as a lab file that File → Open, `teleport-lab FILE` and `teleport-lab eval --scene FILE` read."
+            }
+            Self::AddToLesson => {
+                "Append this demo, with its caption, to a lesson: the next numbered lab file of the lesson's folder (on the web, of the lesson kept in the page, downloaded with Download lesson)."
+            }
+            Self::DownloadLesson => {
+                "Every demo added to the lesson, in one file: File → Open… (here or in the desktop app) presents it."
+            }
+            Self::CopyLessonLink => {
+                "Every demo added to the lesson in one link (#lesson=…): whoever opens it is presenting the lesson, Page Down for the next demo."
             }
             Self::CopyLink => {
                 "Put the demo (task, x₀, rows, θ, step, view, caption) in the page's address as #lab=… and copy the link: whoever opens it sees this demo. Live-trained weights stay out (the link would be large); shipped models travel by name."
@@ -236,6 +254,9 @@ impl UiCommand {
             Self::ScreenshotPlot
             | Self::CopyLink
             | Self::ExportAnimation
+            | Self::AddToLesson
+            | Self::DownloadLesson
+            | Self::CopyLessonLink
             | Self::ExportPlotSvg
             | Self::OpenLesson
             | Self::ExportTrajectories
@@ -254,6 +275,9 @@ impl UiCommand {
         match self {
             Self::Open
             | Self::SaveLab
+            | Self::AddToLesson
+            | Self::DownloadLesson
+            | Self::CopyLessonLink
             | Self::CopyLink
             | Self::ScreenshotWindow
             | Self::ScreenshotPlot
@@ -287,14 +311,14 @@ impl UiCommand {
         }
     }
 
-    /// Whether this build offers it: the web build has no folders (lessons)
-    /// and no encoder thread (animations); only it has an address to put a
-    /// demo in.
+    /// Whether this build offers it: the web build has no folders (a
+    /// lesson opens there from a file or a link instead); only it has an
+    /// address to put a demo or a lesson in, and a lesson kept in the page.
     pub fn available(self) -> bool {
         let web = cfg!(target_arch = "wasm32");
         match self {
-            Self::ExportAnimation | Self::OpenLesson => !web,
-            Self::CopyLink => web,
+            Self::OpenLesson => !web,
+            Self::CopyLink | Self::DownloadLesson | Self::CopyLessonLink => web,
             _ => true,
         }
     }
@@ -335,6 +359,9 @@ impl TeleportApp {
         match command {
             UiCommand::Open => self.open_scene(ctx),
             UiCommand::SaveLab => self.save_lab(ctx),
+            UiCommand::AddToLesson => self.add_to_lesson(ctx),
+            UiCommand::DownloadLesson => self.download_lesson(ctx),
+            UiCommand::CopyLessonLink => self.copy_lesson_link(ctx),
             UiCommand::CopyLink => self.copy_link(ctx),
             UiCommand::ScreenshotWindow => self.request_screenshot(ctx, false),
             UiCommand::ScreenshotPlot => self.request_screenshot(ctx, true),

@@ -51,6 +51,9 @@ impl TeleportApp {
                     self.recent_menu(ui);
                 }
                 self.menu_item(ui, UiCommand::SaveLab);
+                self.menu_item(ui, UiCommand::AddToLesson);
+                self.menu_item(ui, UiCommand::DownloadLesson);
+                self.menu_item(ui, UiCommand::CopyLessonLink);
                 self.menu_item(ui, UiCommand::CopyLink);
                 ui.checkbox(&mut self.state.embed_weights, "embed learned weights")
                     .on_hover_text(
@@ -86,7 +89,7 @@ impl TeleportApp {
         });
     }
 
-    fn task_label(&self) -> String {
+    pub(super) fn task_label(&self) -> String {
         match &self.state.source {
             TaskSource::Preset(p) => p.name().to_owned(),
             TaskSource::Sampled { dist, seed } => format!("{dist} #{seed}"),
@@ -113,7 +116,8 @@ impl TeleportApp {
 
     pub(super) fn controls_ui(&mut self, ui: &mut egui::Ui) {
         // Title, open at first, and body of each collapsible section.
-        let sections: [(&str, bool, super::UiBody); 5] = [
+        let sections: [(&str, bool, super::UiBody); 6] = [
+            ("Lab: caption and files", false, Self::lab_section_ui),
             ("Task", true, Self::task_ui),
             ("Start point", true, Self::start_point_ui),
             ("Teleport scrubber", true, Self::scrubber_controls_ui),
@@ -125,6 +129,34 @@ impl TeleportApp {
                 .default_open(open)
                 .show(ui, |ui| body(self, ui));
         }
+    }
+
+    /// The demo's caption (shown above the plot, in presentation and as the
+    /// exported plot's title; saved in lab files) and its files.
+    fn lab_section_ui(&mut self, ui: &mut egui::Ui) {
+        let mut text = self.state.caption.clone().unwrap_or_default();
+        let edit = ui
+            .add(
+                egui::TextEdit::multiline(&mut text)
+                    .desired_rows(2)
+                    .desired_width(f32::INFINITY)
+                    .hint_text("A caption: what to look at in this demo"),
+            )
+            .on_hover_text(
+                "Shown above the plot, in presentation and as the title of exported plots; saved in lab files. \
+                 It belongs to this demo: choosing another task clears it (Edit → Undo brings it back).",
+            );
+        if edit.changed() {
+            let trimmed = text.trim_end().to_owned();
+            self.state.caption = (!trimmed.is_empty()).then_some(text);
+        }
+        ui.horizontal_wrapped(|ui| {
+            for command in [UiCommand::SaveLab, UiCommand::AddToLesson] {
+                if command.available() && command.button(ui) {
+                    self.run_ui_command(command);
+                }
+            }
+        });
     }
 
     fn start_point_ui(&mut self, ui: &mut egui::Ui) {

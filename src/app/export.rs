@@ -1,7 +1,8 @@
 //! Exports: window and plot screenshots (PNG), trajectories (CSV), the scene
 //! (JSON), opening scenes. Files go through a native dialog when one can
-//! open; otherwise into a default folder that a notification names. Every
-//! file is written atomically.
+//! open; otherwise an in-app prompt asks for the path, prefilled with the
+//! last folder used and a name no file has yet, so every save can choose
+//! its name and folder. Every file is written atomically.
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -59,28 +60,58 @@ pub struct ExportRuntime {
     /// The last file written (for tests and notifications).
     pub last_written: Option<PathBuf>,
     fallback_note: Option<String>,
-    /// The in-app "open a file" prompt, when no dialog can open.
+    /// The in-app path prompt, when no dialog can open.
     pub prompt: Option<PathPrompt>,
+    /// The folder of the last file saved: a Save prompt starts there.
+    pub last_folder: Option<PathBuf>,
+    /// The lesson folder the demo was last added to.
+    pub lesson_folder: Option<PathBuf>,
 }
 
-/// What the in-app path prompt opens.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// What the in-app path prompt is for.
+#[derive(Clone, Debug, PartialEq)]
 pub enum PromptKind {
-    /// A scene (JSON).
+    /// Open a scene (JSON).
     Scene,
-    /// Weights (safetensors).
+    /// Load weights (safetensors).
     Weights,
-    /// A lesson: a folder of lab files.
+    /// Open a lesson: a folder of lab files.
     Lesson,
+    /// Save what is waiting in [`PathPrompt::save`], as a file ending in
+    /// this extension.
+    Save(&'static str),
+    /// Add the demo to a lesson folder (the next numbered file).
+    AddToLesson,
 }
 
-/// The in-app prompt for a path to open.
+/// What a Save prompt does with the path it is given.
+#[derive(Clone, Debug)]
+pub enum SaveJob {
+    /// Write these bytes; `what` names them in messages; a lab file goes to
+    /// File → Recent.
+    Bytes {
+        /// The file's contents.
+        bytes: Vec<u8>,
+        /// "the plot (SVG)", "the lab", …
+        what: String,
+        /// Whether to remember the file in File → Recent.
+        recent: bool,
+    },
+    /// Draw the plot's animation into it.
+    PlotAnimation(super::animation::AnimationSettings, [u32; 2]),
+    /// Record the window into it.
+    WindowAnimation(super::animation::AnimationSettings),
+}
+
+/// The in-app prompt for a path, when no dialog can open.
 #[derive(Clone, Debug)]
 pub struct PathPrompt {
-    /// What it opens.
+    /// What it is for.
     pub kind: PromptKind,
     /// The path typed so far.
     pub text: String,
+    /// For a save: what the path is for.
+    pub save: Option<SaveJob>,
 }
 
 impl ExportRuntime {
@@ -108,23 +139,27 @@ impl ExportRuntime {
             last_written: None,
             fallback_note: None,
             prompt: None,
+            last_folder: None,
+            lesson_folder: None,
         }
     }
 
-    /// Where to save a new file named like `name`: the dialog's choice, or a
-    /// fresh name in the export folder when no dialog can open (then
-    /// [`Self::take_fallback_note`] says why). `None` if the user cancelled.
-    /// Not on the web, which has no native dialogs: it saves as downloads.
+    /// Where to save a new file named like `name`: the dialog's choice
+    /// (`Ok(None)` if the user cancelled), or `Err(suggestion)` when no
+    /// dialog can open: the caller asks for the path in the app's prompt,
+    /// starting from `suggestion` (the last folder saved to and a name no
+    /// file has yet). Not on the web, which saves as downloads.
     #[cfg(not(target_arch = "wasm32"))]
-    pub fn save_path(&mut self, name: &str, extension: &str) -> Option<PathBuf> {
+    pub fn save_path(&mut self, name: &str, extension: &str) -> Result<Option<PathBuf>, PathBuf> {
         if self.dialogs {
             match dialog(|| native_dialog::save(name, extension)) {
-                Chosen::Path(path) => return Some(path),
-                Chosen::Cancelled => return None,
+                Chosen::Path(path) => return Ok(Some(path)),
+                Chosen::Cancelled => return Ok(None),
                 Chosen::Unavailable => self.dialogs_failed(),
             }
         }
-        Some(unique_path(&self.dir, name))
+        let folder = self.last_folder.clone().unwrap_or_else(|| self.dir.clone());
+        Err(unique_path(&folder, name))
     }
 
     /// A folder to open, from a dialog; as [`Self::open_path`].
@@ -166,8 +201,8 @@ impl ExportRuntime {
     fn dialogs_failed(&mut self) {
         self.dialogs = false;
         self.fallback_note = Some(format!(
-            "No file dialog could open here (no desktop portal answered). Files go to {} \
-             and File → Open… asks for a path.",
+            "No file dialog could open here (no desktop portal answered): saving and opening \
+             ask for a path in the app ({} to start with).",
             self.dir.display()
         ));
     }
@@ -283,30 +318,87 @@ fn crop(image: &egui::ColorImage, rect: egui::Rect, pixels_per_point: f32) -> eg
 
 impl TeleportApp {
     /// Saves `bytes` as a new file named like `name`: where the dialog
-    /// says, or in the export folder; on the web, as a download. Returns
-    /// the path written, if any.
+    /// says, or where the user types in the app's prompt when no dialog
+    /// can open; on the web, as a download. A lab file (`recent`) goes to
+    /// File → Recent once written.
     pub(super) fn save_bytes(
         &mut self,
         ctx: &egui::Context,
         name: &str,
-        extension: &str,
+        extension: &'static str,
         bytes: &[u8],
         what: &str,
-    ) -> Option<PathBuf> {
+        recent: bool,
+    ) {
         #[cfg(target_arch = "wasm32")]
         {
-            let _ = extension;
+            let _ = (extension, recent);
             match super::web::download(name, bytes) {
                 Ok(()) => self.notify(ctx, format!("Downloaded {what} as {name}"), false),
                 Err(e) => self.notify(ctx, format!("Cannot download {what}: {e}"), true),
             }
-            None
         }
         #[cfg(not(target_arch = "wasm32"))]
         {
-            let path = self.rt.export.save_path(name, extension)?;
-            self.write_file(ctx, &path, bytes, what);
-            (self.rt.export.last_written.as_deref() == Some(path.as_path())).then_some(path)
+            let job = SaveJob::Bytes {
+                bytes: bytes.to_vec(),
+                what: what.to_owned(),
+                recent,
+            };
+            self.save_as(ctx, name, extension, job);
+        }
+    }
+
+    /// Asks where to save `job` (a dialog, else the app's prompt) and does
+    /// it once a path is chosen.
+    #[cfg(not(target_arch = "wasm32"))]
+    pub(super) fn save_as(
+        &mut self,
+        ctx: &egui::Context,
+        name: &str,
+        extension: &'static str,
+        job: SaveJob,
+    ) {
+        match self.rt.export.save_path(name, extension) {
+            Ok(Some(path)) => self.finish_save(ctx, &path, job),
+            Ok(None) => {}
+            Err(suggestion) => {
+                if let Some(note) = self.rt.export.take_fallback_note() {
+                    self.notify(ctx, note, false);
+                }
+                self.rt.export.prompt = Some(PathPrompt {
+                    kind: PromptKind::Save(extension),
+                    text: suggestion.display().to_string(),
+                    save: Some(job),
+                });
+            }
+        }
+    }
+
+    /// Does `job` at `path`: writes the bytes, or starts the animation.
+    #[cfg(not(target_arch = "wasm32"))]
+    fn finish_save(&mut self, ctx: &egui::Context, path: &Path, job: SaveJob) {
+        if let Some(folder) = path.parent().filter(|f| !f.as_os_str().is_empty()) {
+            self.rt.export.last_folder = Some(folder.to_owned());
+        }
+        match job {
+            SaveJob::Bytes {
+                bytes,
+                what,
+                recent,
+            } => {
+                self.write_file(ctx, path, &bytes, &what);
+                if recent && self.rt.export.last_written.as_deref() == Some(path) {
+                    self.state.remember_recent(path);
+                }
+            }
+            SaveJob::PlotAnimation(settings, size) => {
+                let target = super::plot_animation::Target::File(path.to_owned());
+                self.start_plot_animation(ctx, target, &settings, size, None);
+            }
+            SaveJob::WindowAnimation(settings) => {
+                self.start_animation(ctx, path.to_owned(), settings, None);
+            }
         }
     }
 
@@ -404,7 +496,7 @@ impl TeleportApp {
         } else {
             "teleport-lab.png"
         };
-        self.save_bytes(ctx, name, "png", &png, "the screenshot");
+        self.save_bytes(ctx, name, "png", &png, "the screenshot", false);
     }
 
     /// The visible runs as CSV.
@@ -438,6 +530,7 @@ impl TeleportApp {
             "csv",
             csv.as_bytes(),
             "the trajectories",
+            false,
         );
     }
 
@@ -500,7 +593,11 @@ impl TeleportApp {
     #[cfg(not(target_arch = "wasm32"))]
     pub(super) fn open_prompt(&mut self, kind: PromptKind) {
         let text = self.rt.export.dir.display().to_string() + "/";
-        self.rt.export.prompt = Some(PathPrompt { kind, text });
+        self.rt.export.prompt = Some(PathPrompt {
+            kind,
+            text,
+            save: None,
+        });
     }
 
     /// The in-app "open a file" window: a path field, the matching files of
@@ -509,12 +606,23 @@ impl TeleportApp {
         let Some(mut prompt) = self.rt.export.prompt.take() else {
             return;
         };
-        let (title, extension) = match prompt.kind {
-            PromptKind::Scene => ("Open a scene", "json"),
-            PromptKind::Weights => ("Load weights", "safetensors"),
-            PromptKind::Lesson => ("Open a lesson", ""),
+        let (title, extension, action) = match &prompt.kind {
+            PromptKind::Scene => ("Open a scene", "json", "Open"),
+            PromptKind::Weights => ("Load weights", "safetensors", "Open"),
+            PromptKind::Lesson => ("Open a lesson", "", "Open"),
+            PromptKind::Save(ext) => ("Save as", *ext, "Save"),
+            PromptKind::AddToLesson => ("Add to lesson", "", "Add"),
         };
-        let folders = prompt.kind == PromptKind::Lesson;
+        let folders = matches!(prompt.kind, PromptKind::Lesson | PromptKind::AddToLesson);
+        let saving = matches!(prompt.kind, PromptKind::Save(_));
+        let listed = match &prompt.kind {
+            // The folder of the path typed so far, else the export folder.
+            PromptKind::Save(_) | PromptKind::AddToLesson => Path::new(prompt.text.trim())
+                .parent()
+                .filter(|p| p.is_dir())
+                .map_or_else(|| self.rt.export.dir.clone(), Path::to_path_buf),
+            _ => self.rt.export.dir.clone(),
+        };
         let mut open = true;
         let mut chosen = None;
         let mut cancel = false;
@@ -524,23 +632,42 @@ impl TeleportApp {
             .default_width(460.0)
             .anchor(egui::Align2::CENTER_TOP, egui::vec2(0.0, 80.0))
             .show(ctx, |ui| {
-                ui.label(if folders {
-                    "No file dialog is available here. Type the path of a folder of lab files:"
-                        .to_owned()
-                } else {
-                    format!(
+                ui.label(match &prompt.kind {
+                    PromptKind::Save(ext) => format!(
+                        "Save as: the folder and the name of the .{ext} file (no file dialog is available here)."
+                    ),
+                    PromptKind::AddToLesson => {
+                        "The lesson's folder: the demo becomes its next numbered lab file (it is created if missing)."
+                            .to_owned()
+                    }
+                    PromptKind::Lesson => {
+                        "No file dialog is available here. Type the path of a folder of lab files:"
+                            .to_owned()
+                    }
+                    _ => format!(
                         "No file dialog is available here. Type the path of a .{extension} file:"
-                    )
+                    ),
                 });
                 let field = ui.add(
                     egui::TextEdit::singleline(&mut prompt.text)
                         .desired_width(f32::INFINITY)
-                        .hint_text(format!("/path/to/file.{extension}")),
+                        .hint_text(if folders {
+                            "/path/to/folder".to_owned()
+                        } else {
+                            format!("/path/to/file.{extension}")
+                        }),
                 );
                 if field.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter)) {
                     chosen = Some(PathBuf::from(prompt.text.trim()));
                 }
-                let mut files: Vec<PathBuf> = std::fs::read_dir(&self.rt.export.dir)
+                let typed = Path::new(prompt.text.trim());
+                if saving && typed.is_file() {
+                    ui.label(
+                        egui::RichText::new("A file of this name exists: saving replaces it.")
+                            .color(ui.visuals().warn_fg_color),
+                    );
+                }
+                let mut files: Vec<PathBuf> = std::fs::read_dir(&listed)
                     .into_iter()
                     .flatten()
                     .filter_map(|e| e.ok().map(|e| e.path()))
@@ -554,7 +681,7 @@ impl TeleportApp {
                     .collect();
                 files.sort();
                 if !files.is_empty() {
-                    ui.label(format!("In {}:", self.rt.export.dir.display()));
+                    ui.label(format!("In {}:", listed.display()));
                     egui::ScrollArea::vertical()
                         .max_height(160.0)
                         .show(ui, |ui| {
@@ -570,7 +697,7 @@ impl TeleportApp {
                         });
                 }
                 ui.horizontal(|ui| {
-                    if ui.button("Open").clicked() {
+                    if ui.button(action).clicked() {
                         chosen = Some(PathBuf::from(prompt.text.trim()));
                     }
                     if ui.button("Cancel").clicked() {
@@ -579,14 +706,54 @@ impl TeleportApp {
                 });
             });
         match chosen {
-            Some(path) => match prompt.kind {
-                PromptKind::Scene => self.open_file(ctx, &path),
-                PromptKind::Weights => self.load_weights_from(ctx, &path),
-                PromptKind::Lesson => self.open_lesson(ctx, &path),
-            },
+            Some(path) if path.as_os_str().is_empty() => {
+                self.notify(ctx, "Type a path first.", true);
+                self.rt.export.prompt = Some(prompt);
+            }
+            Some(path) => self.use_prompted_path(ctx, prompt, path),
             None if open && !cancel => self.rt.export.prompt = Some(prompt),
             None => {}
         }
+    }
+
+    /// Does what the prompt was for with the path typed into it.
+    fn use_prompted_path(&mut self, ctx: &egui::Context, prompt: PathPrompt, path: PathBuf) {
+        match prompt.kind {
+            PromptKind::Scene => self.open_file(ctx, &path),
+            PromptKind::Weights => self.load_weights_from(ctx, &path),
+            PromptKind::Lesson => self.open_lesson(ctx, &path),
+            PromptKind::AddToLesson => self.add_to_lesson_in(ctx, &path),
+            #[cfg(not(target_arch = "wasm32"))]
+            PromptKind::Save(ext) => {
+                // A name typed without the extension gets it.
+                let path = if path
+                    .extension()
+                    .is_some_and(|e| e.eq_ignore_ascii_case(ext))
+                {
+                    path
+                } else {
+                    let mut p = path.into_os_string();
+                    p.push(format!(".{ext}"));
+                    PathBuf::from(p)
+                };
+                if let Some(job) = prompt.save {
+                    self.finish_save(ctx, &path, job);
+                }
+            }
+            #[cfg(target_arch = "wasm32")]
+            PromptKind::Save(_) => {}
+        }
+    }
+
+    /// Confirms the open prompt with the path in its field, as its button
+    /// does (tests and the monkey); `false` when no prompt is open.
+    pub fn confirm_path_prompt(&mut self, ctx: &egui::Context) -> bool {
+        let Some(prompt) = self.rt.export.prompt.take() else {
+            return false;
+        };
+        let path = PathBuf::from(prompt.text.trim());
+        self.use_prompted_path(ctx, prompt, path);
+        true
     }
 
     /// Opens a scene or lab file; a bad file is reported and changes

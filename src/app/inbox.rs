@@ -23,6 +23,8 @@ pub enum Arrival {
     },
     /// A lab file's JSON text from a `#lab=` link.
     Link(Result<String, String>),
+    /// A lesson bundle's JSON text from a `#lesson=` link.
+    LessonLink(Result<String, String>),
     /// A shipped model's file, or why it could not be fetched.
     Shipped {
         /// Its variant.
@@ -61,6 +63,12 @@ impl TeleportApp {
                 Arrival::File { name, bytes } => self.open_bytes(ctx, &name, &bytes),
                 Arrival::Link(Ok(json)) => {
                     self.open_json(ctx, "the link", &json);
+                }
+                Arrival::LessonLink(Ok(json)) => {
+                    self.open_lesson_bundle(ctx, "the link's lesson", &json);
+                }
+                Arrival::LessonLink(Err(e)) => {
+                    self.notify(ctx, format!("Cannot read the lesson link: {e}"), true);
                 }
                 Arrival::Link(Err(e)) => {
                     self.notify(ctx, format!("Cannot open the link: {e}"), true)
@@ -135,6 +143,10 @@ impl TeleportApp {
     /// Shows a scene or lab file from its JSON text; `what` names it in
     /// the notification. Returns whether it opened.
     pub fn open_json(&mut self, ctx: &egui::Context, what: &str, json: &str) -> bool {
+        if teleport_core::io::lesson::is_bundle(json) {
+            self.open_lesson_bundle(ctx, what, json);
+            return self.rt.lesson.is_some();
+        }
         let shown = teleport_core::io::lab::from_json(json, None)
             .map_err(|e| e.to_string())
             .and_then(|scene| self.show_scene(scene));

@@ -313,15 +313,24 @@ impl TeleportApp {
                 return;
             }
         };
-        if let Some(path) = self.save_bytes(ctx, "lab.json", "json", json.as_bytes(), "the lab") {
-            self.state.remember_recent(&path);
-        }
+        let name = format!("{}.json", self.demo_file_stem());
+        self.save_bytes(ctx, &name, "json", json.as_bytes(), "the lab", true);
     }
 
     /// Opens a scene or lab file; a bad file is reported and changes nothing.
     pub fn open_file(&mut self, ctx: &egui::Context, path: &Path) {
         if path.is_dir() {
             self.open_lesson(ctx, path);
+            return;
+        }
+        // A lesson bundle (a lesson downloaded from the web build) is a
+        // lesson too.
+        if let Ok(bytes) =
+            teleport_core::io::read_capped(path, teleport_core::io::lab::MAX_LAB_BYTES as u64)
+            && let Ok(text) = std::str::from_utf8(&bytes)
+            && teleport_core::io::lesson::is_bundle(text)
+        {
+            self.open_lesson_bundle(ctx, &path.display().to_string(), text);
             return;
         }
         match self.load_file(path) {
@@ -404,5 +413,259 @@ impl TeleportApp {
     ) -> Result<(), String> {
         let _ = lab;
         Err("network lab files open with `teleport-lab eval`; the app's network view is not built yet".to_owned())
+    }
+}
+
+impl TeleportApp {
+    /// A file name for the demo, without extension: its caption's first
+    /// words, else the task's name (`elli_fixed`, `himmelblau`), made of
+    /// letters, digits and dashes.
+    pub(super) fn demo_file_stem(&self) -> String {
+        let words = match &self.state.caption {
+            Some(c) if !c.trim().is_empty() => c.clone(),
+            _ => self.task_label(),
+        };
+        slug(&words)
+    }
+
+    /// File → Add to lesson…: asks for the lesson's folder (starting from
+    /// the last one), then writes the demo into it as its next lab file.
+    pub(super) fn add_to_lesson(&mut self, ctx: &egui::Context) {
+        #[cfg(target_arch = "wasm32")]
+        {
+            self.add_to_page_lesson(ctx);
+        }
+        #[cfg(not(target_arch = "wasm32"))]
+        {
+            let _ = ctx;
+            let start = self
+                .rt
+                .export
+                .lesson_folder
+                .clone()
+                .unwrap_or_else(|| self.rt.export.dir.join("lesson"));
+            self.rt.export.prompt = Some(super::export::PathPrompt {
+                kind: super::export::PromptKind::AddToLesson,
+                text: start.display().to_string(),
+                save: None,
+            });
+        }
+    }
+
+    /// Writes the demo into the lesson folder `dir` (created if missing) as
+    /// its next numbered lab file: `03-gd-against-teleport.json` after two.
+    pub(super) fn add_to_lesson_in(&mut self, ctx: &egui::Context, dir: &Path) {
+        let json = match self
+            .lab_file(self.state.embed_weights)
+            .and_then(|lab| serde_json::to_string_pretty(&lab).map_err(|e| e.to_string()))
+        {
+            Ok(json) => json,
+            Err(e) => {
+                self.notify(ctx, format!("Cannot write the lab file: {e}"), true);
+                return;
+            }
+        };
+        if dir.exists() && !dir.is_dir() {
+            self.notify(ctx, format!("{} is not a folder", dir.display()), true);
+            return;
+        }
+        let next = next_lesson_number(dir);
+        let path = dir.join(format!("{next:02}-{}.json", self.demo_file_stem()));
+        match teleport_core::io::write_atomic(&path, json.as_bytes()) {
+            Ok(()) => {
+                self.rt.export.lesson_folder = Some(dir.to_owned());
+                self.rt.export.last_written = Some(path.clone());
+                self.notify(
+                    ctx,
+                    format!("Added to the lesson as {} (file {next})", path.display()),
+                    false,
+                );
+            }
+            Err(e) => self.notify(ctx, format!("Cannot write {}: {e}", path.display()), true),
+        }
+    }
+}
+
+impl TeleportApp {
+    /// Add to lesson on the web: the demo joins the lesson the page keeps
+    /// (there are no folders), which Download lesson saves as one file and
+    /// Copy lesson link puts in one link. Learned weights trained live stay
+    /// out, as in a link.
+    pub fn add_to_page_lesson(&mut self, ctx: &egui::Context) {
+        let json = match self
+            .lab_file(false)
+            .and_then(|lab| serde_json::to_string(&lab).map_err(|e| e.to_string()))
+        {
+            Ok(json) => json,
+            Err(e) => {
+                self.notify(ctx, format!("Cannot add the demo: {e}"), true);
+                return;
+            }
+        };
+        if self.rt.page_lesson.len() >= teleport_core::io::lesson::MAX_LESSON_LABS {
+            self.notify(
+                ctx,
+                format!(
+                    "The lesson holds {} demos already, the most a lesson can",
+                    self.rt.page_lesson.len()
+                ),
+                true,
+            );
+            return;
+        }
+        self.rt.page_lesson.push(json);
+        let n = self.rt.page_lesson.len();
+        self.notify(
+            ctx,
+            format!(
+                "Added to the lesson as demo {n}: Download lesson or Copy lesson link to keep it."
+            ),
+            false,
+        );
+    }
+
+    /// The page's lesson as one bundle (its JSON text).
+    pub fn page_lesson_bundle(&self) -> Result<String, String> {
+        teleport_core::io::lesson::bundle(&self.rt.page_lesson).map_err(|e| e.to_string())
+    }
+
+    /// File → Download lesson: the page's lesson as one file, which File →
+    /// Open… (and the desktop app) open as a lesson.
+    pub(super) fn download_lesson(&mut self, ctx: &egui::Context) {
+        match self.page_lesson_bundle() {
+            Ok(json) => self.save_bytes(
+                ctx,
+                "lesson.json",
+                "json",
+                json.as_bytes(),
+                "the lesson",
+                false,
+            ),
+            Err(e) => self.notify(
+                ctx,
+                format!("No lesson to download: {e} (File → Add to lesson… adds the demo)"),
+                true,
+            ),
+        }
+    }
+
+    /// File → Copy lesson link: every demo of the page's lesson in one
+    /// link (`#lesson=…`); opening it presents the lesson.
+    pub(super) fn copy_lesson_link(&mut self, ctx: &egui::Context) {
+        let json = match self.page_lesson_bundle() {
+            Ok(json) => json,
+            Err(e) => {
+                self.notify(
+                    ctx,
+                    format!("No lesson to link: {e} (File → Add to lesson… adds the demo)"),
+                    true,
+                );
+                return;
+            }
+        };
+        let fragment = teleport_core::io::link::lesson_fragment(&json);
+        #[cfg(target_arch = "wasm32")]
+        match super::web::set_fragment(&fragment) {
+            Ok(url) => {
+                let chars = url.len();
+                ctx.copy_text(url);
+                self.notify(
+                    ctx,
+                    format!("Link to the lesson copied ({chars} characters)."),
+                    false,
+                );
+            }
+            Err(e) => self.notify(ctx, format!("Cannot make the link: {e}"), true),
+        }
+        #[cfg(not(target_arch = "wasm32"))]
+        {
+            ctx.copy_text(format!("#{fragment}"));
+            self.notify(
+                ctx,
+                "The lesson's link fragment is on the clipboard.",
+                false,
+            );
+        }
+    }
+}
+
+/// The number the next file of a lesson folder gets: one more than the
+/// largest `NN-` prefix of its `.json` files (1 in an empty or new folder).
+pub fn next_lesson_number(dir: &Path) -> u32 {
+    std::fs::read_dir(dir)
+        .into_iter()
+        .flatten()
+        .filter_map(|e| e.ok())
+        .filter(|e| {
+            e.path()
+                .extension()
+                .is_some_and(|x| x.eq_ignore_ascii_case("json"))
+        })
+        .filter_map(|e| {
+            let name = e.file_name().to_string_lossy().into_owned();
+            let digits: String = name.chars().take_while(char::is_ascii_digit).collect();
+            digits.parse::<u32>().ok()
+        })
+        .max()
+        .map_or(1, |n| n.saturating_add(1))
+}
+
+/// `text` as a file name: lower-case letters and digits, words joined by
+/// dashes, at most 40 characters; `demo` when nothing is left.
+pub fn slug(text: &str) -> String {
+    let mut out = String::new();
+    for word in text
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+    {
+        let word: String = word
+            .chars()
+            .filter(char::is_ascii_alphanumeric)
+            .map(|c| c.to_ascii_lowercase())
+            .collect();
+        if word.is_empty() {
+            continue;
+        }
+        if out.len() + word.len() + 1 > 40 {
+            break;
+        }
+        if !out.is_empty() {
+            out.push('-');
+        }
+        out.push_str(&word);
+    }
+    if out.is_empty() {
+        "demo".to_owned()
+    } else {
+        out
+    }
+}
+
+#[cfg(test)]
+mod lesson_tests {
+    use super::*;
+
+    #[test]
+    fn a_demo_gets_a_readable_file_name() {
+        assert_eq!(
+            slug("GD vs. GD + teleport (oracle)"),
+            "gd-vs-gd-teleport-oracle"
+        );
+        assert_eq!(slug("θ ← θ*"), "demo");
+        assert_eq!(slug("Himmelblau #3"), "himmelblau-3");
+        assert!(slug(&"word ".repeat(50)).len() <= 40);
+    }
+
+    #[test]
+    fn the_next_lesson_file_follows_the_largest_number() {
+        let dir = std::env::temp_dir().join(format!("lesson-number-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        assert_eq!(next_lesson_number(&dir), 1, "a folder not made yet");
+        std::fs::create_dir_all(&dir).unwrap();
+        for name in ["01-a.json", "07-b.json", "notes.txt", "99-c.txt"] {
+            std::fs::write(dir.join(name), "{}").unwrap();
+        }
+        assert_eq!(next_lesson_number(&dir), 8);
+        let _ = std::fs::remove_dir_all(&dir);
     }
 }

@@ -135,6 +135,7 @@ impl TeleportApp {
                 basin: basin::BasinRuntime::default(),
                 validation: validation::ValidationRuntime::default(),
                 lesson: None,
+                page_lesson: Vec::new(),
                 lesson_request: options.lesson.clone(),
                 inbox: inbox::Inbox::default(),
                 shipped_requested: std::collections::HashSet::new(),

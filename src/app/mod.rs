@@ -15,7 +15,7 @@ mod axes;
 pub mod basin;
 pub mod commands;
 mod controls;
-mod export;
+pub mod export;
 mod fonts;
 pub mod gallery;
 mod help;
@@ -247,6 +247,8 @@ struct Runtime {
     basin: basin::BasinRuntime,
     /// The validation curve of live training.
     validation: validation::ValidationRuntime,
+    /// The lesson the web page builds with Add to lesson (lab files' JSON).
+    page_lesson: Vec<String>,
     /// The lesson being presented.
     lesson: Option<presentation::Lesson>,
     /// `--lesson`, opened at the first frame.

@@ -140,7 +140,7 @@ impl TeleportApp {
             .unwrap_or(DEFAULT_SIZE);
         match self.level_set_plot_bytes(PlotFormat::Svg, size) {
             Ok(bytes) => {
-                self.save_bytes(ctx, "level-set.svg", "svg", &bytes, "the plot (SVG)");
+                self.save_bytes(ctx, "level-set.svg", "svg", &bytes, "the plot (SVG)", false);
             }
             Err(e) => self.notify(ctx, format!("Cannot export the plot: {e}"), true),
         }

@@ -4,22 +4,34 @@
 //! the loss plot beside it, hides the side panel and the windows, and uses
 //! a zoom of its own (Ctrl + / Ctrl − / Ctrl 0 change the zoom of the
 //! current mode; both are kept between runs). A **lesson** is a folder of
-//! lab files played in name order: Page Down and Page Up move through it,
-//! each file's caption above the plot. Esc leaves.
+//! lab files played in name order, or a lesson bundle (one download or
+//! `#lesson=` link holding several labs): Page Down and Page Up move through
+//! it, each demo's caption above the plot. Esc leaves.
 
 use std::path::{Path, PathBuf};
 
 use super::TeleportApp;
 use super::state::ViewMode;
 
-/// A folder of lab files, played in name order.
+/// One demo of a lesson: a lab file of its folder, or a lab carried in a
+/// lesson bundle (a download or a `#lesson=` link: the web has no folders).
+#[derive(Clone, Debug, PartialEq)]
+pub enum LessonItem {
+    /// A lab file.
+    File(PathBuf),
+    /// A lab file's JSON text, with its position as its name.
+    Inline(String),
+}
+
+/// A lesson: lab files played in order. Page Down and Page Up move through
+/// it.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Lesson {
-    /// The folder.
-    pub dir: PathBuf,
-    /// Its scene and lab files (`*.json`), sorted by name.
-    pub files: Vec<PathBuf>,
-    /// The file on screen.
+    /// Where it came from: its folder, or the bundle's name.
+    pub title: String,
+    /// Its demos, in order.
+    pub items: Vec<LessonItem>,
+    /// The demo on screen.
     pub index: usize,
 }
 
@@ -42,21 +54,33 @@ impl Lesson {
             return Err(format!("{} holds no lab files (*.json)", dir.display()));
         }
         Ok(Self {
-            dir: dir.to_owned(),
-            files,
+            title: dir.display().to_string(),
+            items: files.into_iter().map(LessonItem::File).collect(),
+            index: 0,
+        })
+    }
+
+    /// The labs of a lesson bundle's JSON text ([`teleport_core::io::lesson`]).
+    pub fn from_bundle(title: &str, text: &str) -> Result<Self, String> {
+        let labs = teleport_core::io::lesson::labs(text).map_err(|e| e.to_string())?;
+        Ok(Self {
+            title: title.to_owned(),
+            items: labs.into_iter().map(LessonItem::Inline).collect(),
             index: 0,
         })
     }
 
     /// "2 / 5 · name".
     pub fn position(&self) -> String {
-        let name = self
-            .files
-            .get(self.index)
-            .and_then(|p| p.file_stem())
-            .map(|s| s.to_string_lossy().into_owned())
-            .unwrap_or_default();
-        format!("{} / {} · {name}", self.index + 1, self.files.len())
+        let name = match self.items.get(self.index) {
+            Some(LessonItem::File(p)) => p
+                .file_stem()
+                .map(|s| s.to_string_lossy().into_owned())
+                .unwrap_or_default(),
+            Some(LessonItem::Inline(_)) => format!("demo {}", self.index + 1),
+            None => String::new(),
+        };
+        format!("{} / {} · {name}", self.index + 1, self.items.len())
     }
 }
 
@@ -96,9 +120,19 @@ impl TeleportApp {
         }
     }
 
-    /// Opens a lesson at its first file and starts presenting.
+    /// Opens a lesson folder at its first file and starts presenting.
     pub fn open_lesson(&mut self, ctx: &egui::Context, dir: &Path) {
-        match Lesson::open(dir) {
+        self.start_lesson(ctx, Lesson::open(dir));
+    }
+
+    /// Opens a lesson bundle (a downloaded lesson, a `#lesson=` link) at
+    /// its first lab and starts presenting.
+    pub fn open_lesson_bundle(&mut self, ctx: &egui::Context, title: &str, text: &str) {
+        self.start_lesson(ctx, Lesson::from_bundle(title, text));
+    }
+
+    fn start_lesson(&mut self, ctx: &egui::Context, lesson: Result<Lesson, String>) {
+        match lesson {
             Ok(lesson) => {
                 self.rt.lesson = Some(lesson);
                 self.show_lesson_file(ctx);
@@ -113,7 +147,7 @@ impl TeleportApp {
         let Some(lesson) = &mut self.rt.lesson else {
             return;
         };
-        let last = lesson.files.len() as i64 - 1;
+        let last = lesson.items.len() as i64 - 1;
         let next = (lesson.index as i64 + delta).clamp(0, last) as usize;
         if next == lesson.index {
             return;
@@ -125,17 +159,26 @@ impl TeleportApp {
     /// Shows the lesson's current file. A bad file is reported and the
     /// previous demo stays, so the next key still moves on.
     fn show_lesson_file(&mut self, ctx: &egui::Context) {
-        let Some(path) = self
+        let Some((item, position)) = self
             .rt
             .lesson
             .as_ref()
-            .and_then(|l| l.files.get(l.index).cloned())
+            .and_then(|l| Some((l.items.get(l.index).cloned()?, l.index + 1)))
         else {
             return;
         };
         let presenting = self.state.view.presenting;
-        if let Err(e) = self.load_file(&path) {
-            self.notify(ctx, format!("Cannot show {}: {e}", path.display()), true);
+        let shown = match &item {
+            LessonItem::File(path) => self
+                .load_file(path)
+                .map_err(|e| format!("Cannot show {}: {e}", path.display())),
+            LessonItem::Inline(json) => teleport_core::io::lab::from_json(json, None)
+                .map_err(|e| e.to_string())
+                .and_then(|scene| self.show_scene(scene))
+                .map_err(|e| format!("Cannot show the lesson's demo {position}: {e}")),
+        };
+        if let Err(e) = shown {
+            self.notify(ctx, e, true);
         }
         // A lab file carries its own display settings, not the mode.
         self.state.view.presenting = presenting;
@@ -192,9 +235,12 @@ mod tests {
         }
         let lesson = Lesson::open(&dir).expect("a lesson");
         let names: Vec<String> = lesson
-            .files
+            .items
             .iter()
-            .filter_map(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
+            .filter_map(|item| match item {
+                LessonItem::File(p) => p.file_name().map(|n| n.to_string_lossy().into_owned()),
+                LessonItem::Inline(_) => None,
+            })
             .collect();
         assert_eq!(names, ["01-a.JSON", "02-b.json", "10-c.json"]);
         assert_eq!(lesson.position(), "1 / 3 · 01-a");

@@ -68,6 +68,11 @@ impl TeleportApp {
         self.rt.draft = ObjectiveSpec::of(&objective);
         self.rt.objective = objective;
         self.rt.task_error = None;
+        // A caption describes its demo: another task is another demo (Undo
+        // brings it back). Editing the task's parameters keeps it.
+        if !editing && self.state.source != source {
+            self.state.caption = None;
+        }
         self.state.source = source;
         self.state.manual_teleports.clear();
         self.rt.level_set.invalidate();

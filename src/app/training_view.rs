@@ -547,7 +547,7 @@ impl TeleportApp {
         };
         match teleport_core::io::weights::to_bytes(&live.model, &info) {
             Ok(bytes) => {
-                self.save_bytes(ctx, &name, "safetensors", &bytes, "the weights");
+                self.save_bytes(ctx, &name, "safetensors", &bytes, "the weights", false);
             }
             Err(e) => self.notify(ctx, format!("Cannot save weights: {e}"), true),
         }

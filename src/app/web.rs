@@ -56,6 +56,13 @@ fn set_status(text: &str) {
 
 /// The lab file in the page's address, if any: its JSON text, or why it
 /// cannot be read.
+fn lesson_in_address() -> Option<Result<String, String>> {
+    let hash = window().ok()?.location().hash().ok()?;
+    teleport_core::io::link::lesson_from_fragment(&hash)
+        .map_err(|e| e.to_string())
+        .transpose()
+}
+
 fn lab_in_address() -> Option<Result<String, String>> {
     let hash = window().ok()?.location().hash().ok()?;
     teleport_core::io::link::from_fragment(&hash)
@@ -145,6 +152,10 @@ async fn run() -> Result<(), String> {
                         since: 0.0,
                     });
                 }
+                // A lesson in the address opens at the first frame.
+                if let Some(lesson) = lesson_in_address() {
+                    app.rt.inbox.push(Arrival::LessonLink(lesson));
+                }
                 watch_address(&cc.egui_ctx, &app.rt.inbox);
                 Ok(Box::new(app))
             }),
@@ -166,6 +177,9 @@ fn watch_address(ctx: &egui::Context, inbox: &Inbox) {
     let on_change = Closure::<dyn FnMut()>::new(move || {
         if let Some(lab) = lab_in_address() {
             inbox.push(Arrival::Link(lab));
+            ctx.request_repaint();
+        } else if let Some(lesson) = lesson_in_address() {
+            inbox.push(Arrival::LessonLink(lesson));
             ctx.request_repaint();
         }
     });

@@ -82,11 +82,28 @@ pub fn decode(payload: &str) -> Result<String, LinkError> {
 /// without the `#`): `lab=<payload>`, possibly among other `&`-separated
 /// parts. `Ok(None)` when the fragment carries no lab.
 pub fn from_fragment(fragment: &str) -> Result<Option<String>, LinkError> {
+    payload_of(fragment, FRAGMENT_KEY)
+}
+
+/// The fragment key of a lesson: several labs in one link,
+/// `lesson=<payload>` with a lesson bundle ([`super::lesson`]) as payload.
+pub const LESSON_KEY: &str = "lesson=";
+
+/// The fragment (`lesson=<payload>`) for a lesson bundle's JSON text.
+pub fn lesson_fragment(json: &str) -> String {
+    format!("{LESSON_KEY}{}", encode(json))
+}
+
+/// The lesson bundle's JSON text of a link's fragment; `Ok(None)` when it
+/// carries no lesson.
+pub fn lesson_from_fragment(fragment: &str) -> Result<Option<String>, LinkError> {
+    payload_of(fragment, LESSON_KEY)
+}
+
+/// The decoded payload of the `key` part of a fragment, if there is one.
+fn payload_of(fragment: &str, key: &str) -> Result<Option<String>, LinkError> {
     let fragment = fragment.strip_prefix('#').unwrap_or(fragment);
-    match fragment
-        .split('&')
-        .find_map(|part| part.strip_prefix(FRAGMENT_KEY))
-    {
+    match fragment.split('&').find_map(|part| part.strip_prefix(key)) {
         Some(payload) => decode(payload).map(Some),
         None => Ok(None),
     }

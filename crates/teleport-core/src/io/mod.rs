@@ -8,6 +8,7 @@
 //! file before opening it and never reads more than its limit.
 
 pub mod lab;
+pub mod lesson;
 pub mod link;
 pub mod net_lab;
 pub mod scene;
