@@ -18,13 +18,16 @@
 
 pub mod data;
 pub mod eval;
+pub mod learned;
 pub mod mlp;
 pub mod rescale;
 pub mod run;
 pub mod task;
+pub mod train;
 
 pub use data::{DataError, Dataset, DatasetSpec, Generator};
 pub use eval::NetEval;
+pub use learned::{CwConfig, CwModel, CwOptimizer, CwVariant};
 pub use mlp::{Activation, Fit, Mlp, Workspace};
 pub use rescale::{NetStrategy, Unit, UnitCurve};
 pub use run::{NetRecord, NetSchedule, NetTrajectory, ParamOptimizer};
