@@ -586,6 +586,8 @@ pub struct CwOptimizer {
     t: usize,
     /// `a_t` of the last step, when it is to teleport.
     pending: Option<f64>,
+    /// `a_t` of the last step, when it was a teleporting step.
+    last_amount: Option<f64>,
 }
 
 impl CwOptimizer {
@@ -603,8 +605,15 @@ impl CwOptimizer {
             params,
             t: 0,
             pending: None,
+            last_amount: None,
             model,
         }
+    }
+
+    /// The teleport's step `a_t` of the last step, when that step
+    /// teleports (the teleporting variant at a step of its schedule).
+    pub fn last_amount(&self) -> Option<f64> {
+        self.last_amount
     }
 
     /// The model.
@@ -640,6 +649,7 @@ impl ParamOptimizer for CwOptimizer {
         self.t += 1;
         self.pending = (config.variant.teleports() && config.teleport.fires(self.t))
             .then(|| config.max_log_scale * pooled.tanh());
+        self.last_amount = self.pending;
     }
 
     fn teleport_after_step(&mut self, mlp: &Mlp, params: &mut [f64], grad: &[f64]) -> bool {

@@ -239,7 +239,7 @@ pub struct NetTrainConfig {
 }
 
 /// `R` of the default configuration.
-pub const DEFAULT_TRAJECTORIES: usize = 160;
+pub const DEFAULT_TRAJECTORIES: usize = 1000;
 /// `N` of the default configuration: the horizon the optimizer learns.
 pub const DEFAULT_STEPS: usize = 100;
 /// `T` of the default configuration (Andrychowicz et al.'s 20).
