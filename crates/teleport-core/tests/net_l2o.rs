@@ -236,6 +236,9 @@ fn both_trainers_are_driven_alike() {
     assert_eq!(progress.meta_updates, 5);
     assert_eq!(progress.trajectories_total, 6);
     assert_eq!(progress.loss_history.len(), progress.trajectories_done);
+    let info = net.weights_info();
+    assert_eq!(info.trajectories_trained, progress.trajectories_done);
+    assert_eq!(info.train, Some(tiny_training(1)));
     let model = ModelConfig {
         hidden: 4,
         ..ModelConfig::paper(Variant::L2o)

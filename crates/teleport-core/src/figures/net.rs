@@ -14,10 +14,11 @@
 //!   (`cw-l2o-tele`, [`crate::net::learned`]), each meta-trained from
 //!   every training seed ([`FiguresConfig::seeds`]) for the same horizon.
 //!
-//! Each classical optimizer's step size (and, with teleports, `k`) is the
-//! grid value with the lowest median `f` after the horizon on held-out
-//! validation tasks (never the test tasks): every optimizer is compared at
-//! its best. For each run the experiment records `f` after `N` steps, the
+//! GD's and Adam's step sizes are the grid values with the lowest mean
+//! `f` after the horizon on held-out validation tasks
+//! (never the test tasks); each teleporting variant keeps its optimizer's
+//! step size, so that a comparison measures the teleport alone, and its
+//! period `k` is tuned the same way. For each run the experiment records `f` after `N` steps, the
 //! accuracy then, and the steps to reach `f ≤` [`NetFiguresConfig::target_loss`]
 //! (`N + 1` when never reached). Each comparison (plain vs teleport, and
 //! the learned optimizer vs Adam) is a claim with a paired bootstrap 95 %
@@ -146,8 +147,9 @@ pub struct Tuned {
     /// Its teleport period `k` (teleports at `k, 2k, …`), if it teleports.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub every: Option<usize>,
-    /// The median over the validation tasks of `f` after `N` steps.
-    pub validation_median_f: f64,
+    /// The mean over the validation tasks of `f` after `N` steps (+∞,
+    /// written null, when a run diverged).
+    pub validation_mean_f: f64,
 }
 
 /// What the experiment keeps of one run.
@@ -323,92 +325,88 @@ fn run_classical(
     }
 }
 
-/// The median of `values`, a non-finite one counting as +∞ (and the
-/// median itself +∞ when at least half are).
-fn median_worst_inf(mut values: Vec<f64>) -> f64 {
-    values.iter_mut().for_each(|v| {
-        if !v.is_finite() {
-            *v = f64::INFINITY;
+/// The mean of `f` after `N` steps over `tasks`, +∞ when a run diverged.
+/// The arithmetic mean, not the median or a geometric mean: a step size
+/// that drives most tasks to 1e−8 and blows a few up to `f` = 50 must not
+/// win (both of those happen with teleports), and the median jumps from
+/// one task to another as the step size moves.
+fn mean_f(
+    tasks: &[NetTask],
+    steps: usize,
+    spec: OptimizerSpec,
+    schedule: Option<&NetSchedule>,
+) -> f64 {
+    let mut sum = 0.0;
+    for t in tasks {
+        let run = run_classical(t, steps, spec, schedule);
+        let last = RunOutcome::of(&run, steps, f64::NAN).last();
+        if !last.is_finite() {
+            return f64::INFINITY;
         }
-    });
-    values.sort_by(f64::total_cmp);
-    let n = values.len();
-    match n {
-        0 => f64::NAN,
-        _ if n % 2 == 1 => values[n / 2],
-        _ if values[n / 2].is_infinite() => f64::INFINITY,
-        _ => 0.5 * (values[n / 2 - 1] + values[n / 2]),
+        sum += last;
     }
+    sum / tasks.len().max(1) as f64
 }
 
-/// Tunes the four classical optimizers on `validation`: each
-/// (lr, k) of the grids, the lowest median `f` after `N` steps (ties to
-/// the first: the smaller step and the longer period come first).
+/// The first of `candidates` with the lowest score (NaN: never chosen).
+fn best<T: Copy>(candidates: &[T], scores: &[f64]) -> Option<(T, f64)> {
+    candidates
+        .iter()
+        .zip(scores)
+        .fold(None, |best: Option<(T, f64)>, (&c, &v)| match best {
+            _ if v.is_nan() => best,
+            Some((_, b)) if v >= b => best,
+            _ => Some((c, v)),
+        })
+}
+
+/// Tunes the classical optimizers on `validation`: GD's and Adam's step
+/// sizes (the lowest mean `f_N` over the grid, ties to the smaller step), then, with that same step size, each one's teleport
+/// period `k` (ties to the longer period). The teleporting variant shares
+/// the plain one's step size so that the comparison measures the teleport,
+/// not a second draw of the tuning.
 fn tune(net: &NetFiguresConfig, validation: &[NetTask], threads: usize) -> Vec<Tuned> {
     let s = net.max_log_scale;
-    let mut candidates: Vec<(usize, OptimizerSpec, Option<usize>)> = Vec::new();
-    let periods: Vec<usize> = {
-        let mut k = net.teleport_every.clone();
-        k.sort_unstable_by(|a, b| b.cmp(a));
-        k
-    };
-    for &lr in &net.gd_lrs {
-        candidates.push((0, OptimizerSpec::Gd { lr }, None));
-        for &k in &periods {
-            candidates.push((1, OptimizerSpec::Gd { lr }, Some(k)));
-        }
-    }
-    for &lr in &net.adam_lrs {
-        candidates.push((2, OptimizerSpec::adam(lr), None));
-        for &k in &periods {
-            candidates.push((3, OptimizerSpec::adam(lr), Some(k)));
-        }
-    }
-    let scores = crate::eval::map_pooled(&candidates, threads, |&(_, spec, every)| {
-        let (spec, schedule) = classical(spec, every, s);
-        median_worst_inf(
-            validation
-                .iter()
-                .map(|t| {
-                    let run = run_classical(t, net.steps, spec, schedule.as_ref());
-                    RunOutcome::of(&run, net.steps, net.target_loss).last()
-                })
-                .collect(),
-        )
-    });
-    (0..4)
-        .map(|which| {
-            let best = candidates
-                .iter()
-                .zip(&scores)
-                .filter(|((w, ..), _)| *w == which)
-                .fold(
-                    None::<(&(usize, OptimizerSpec, Option<usize>), f64)>,
-                    |best, (c, &v)| match best {
-                        Some((_, b)) if v >= b => best,
-                        _ => Some((c, v)),
-                    },
-                );
-            let (lr, every, score) = match best {
-                Some((&(_, spec, every), score)) => (spec_lr(spec), every, score),
-                None => (f64::NAN, None, f64::NAN),
-            };
-            Tuned {
-                optimizer: NAMES[which].to_owned(),
-                lr,
-                every,
-                validation_median_f: score,
+    let steps = net.steps;
+    let mut periods = net.teleport_every.clone();
+    periods.sort_unstable_by(|a, b| b.cmp(a));
+    let mut out = Vec::with_capacity(4);
+    for (which, lrs) in [(0, &net.gd_lrs), (2, &net.adam_lrs)] {
+        let spec = |lr: f64| {
+            if which == 0 {
+                OptimizerSpec::Gd { lr }
+            } else {
+                OptimizerSpec::adam(lr)
             }
-        })
-        .collect()
-}
-
-fn spec_lr(spec: OptimizerSpec) -> f64 {
-    match spec {
-        OptimizerSpec::Gd { lr } | OptimizerSpec::Adam { lr, .. } => lr,
-        OptimizerSpec::Momentum { lr, .. } => lr,
-        _ => f64::NAN,
+        };
+        let mut lrs = lrs.clone();
+        lrs.sort_by(f64::total_cmp);
+        let scores = crate::eval::map_pooled(&lrs, threads, |&lr| {
+            mean_f(validation, steps, spec(lr), None)
+        });
+        let (lr, score) = best(&lrs, &scores).unwrap_or((f64::NAN, f64::NAN));
+        out.push(Tuned {
+            optimizer: NAMES[which].to_owned(),
+            lr,
+            every: None,
+            validation_mean_f: score,
+        });
+        let scores = crate::eval::map_pooled(&periods, threads, |&k| {
+            let (spec, schedule) = classical(spec(lr), Some(k), s);
+            mean_f(validation, steps, spec, schedule.as_ref())
+        });
+        let (k, score) = match best(&periods, &scores) {
+            Some((k, v)) => (Some(k), v),
+            None => (None, f64::NAN),
+        };
+        out.push(Tuned {
+            optimizer: NAMES[which + 1].to_owned(),
+            lr,
+            every: k,
+            validation_mean_f: score,
+        });
     }
+    out
 }
 
 fn tuned_spec(which: usize, t: &Tuned) -> OptimizerSpec {
@@ -445,13 +443,13 @@ pub(super) fn run(
     ));
     let validation = net.dist.sample_many(VALIDATION_SEED, net.validation_tasks);
     let tuned = tune(net, &validation, threads);
-    let mut tuning_csv = String::from("optimizer,lr,every,validation_median_f\n");
+    let mut tuning_csv = String::from("optimizer,lr,every,validation_mean_f\n");
     for t in &tuned {
         let every = t.every.map_or(String::new(), |k| k.to_string());
         let _ = writeln!(
             tuning_csv,
             "{},{},{every},{}",
-            t.optimizer, t.lr, t.validation_median_f
+            t.optimizer, t.lr, t.validation_mean_f
         );
     }
     w.file("net_tuning.csv", tuning_csv.as_bytes())?;
@@ -1025,7 +1023,12 @@ mod tests {
     #[test]
     fn the_network_experiment_does_not_depend_on_the_thread_count() {
         let (one, three) = (temp_dir("one"), temp_dir("three"));
-        let a = super::super::run_networks(&tiny(one.clone(), 1), &mut |_| {}).unwrap();
+        let mut done = 0;
+        let a = super::super::run_networks(&tiny(one.clone(), 1), &mut |e| {
+            done += usize::from(matches!(e, Event::Done));
+        })
+        .unwrap();
+        assert_eq!(done, units(2), "the progress bar's length");
         let b = super::super::run_networks(&tiny(three.clone(), 3), &mut |_| {}).unwrap();
         let json = |r: &NetResults| serde_json::to_string(r).unwrap();
         assert_eq!(json(&a), json(&b));

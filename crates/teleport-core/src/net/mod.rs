@@ -5,8 +5,11 @@
 //! loss, gradient and decision function), [`rescale`] the symmetry and its
 //! teleports, [`task`] a task as a lab file writes it, [`run`] runs any
 //! first-order optimizer on it with a teleport schedule, and [`eval`] is
-//! what `teleport-lab eval` prints for it. The optimizers' update math is
-//! the 2D one ([`crate::optim::VecOptimizer`]).
+//! what `teleport-lab eval` prints for it. The classical optimizers'
+//! update math is the 2D one ([`crate::optim::VecOptimizer`]); [`learned`]
+//! is a coordinate-wise LSTM optimizer (and its variant that also learns
+//! how far to teleport), which [`train`] meta-trains on a distribution of
+//! network tasks.
 //!
 //! Two things are left out on purpose. Weight decay: `λ‖θ‖²` is not
 //! invariant under the rescaling, so no teleport could keep `f`. And Zhao et

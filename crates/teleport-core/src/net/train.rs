@@ -382,6 +382,15 @@ impl NetTrainer {
         self.progress.trajectories_done >= self.config.trajectories
     }
 
+    /// What a weights file of the model so far records besides the
+    /// tensors ([`crate::io::net_weights::save`]).
+    pub fn weights_info(&self) -> crate::io::net_weights::NetWeightsInfo {
+        crate::io::net_weights::NetWeightsInfo {
+            train: Some(self.config.clone()),
+            trajectories_trained: self.progress.trajectories_done,
+        }
+    }
+
     /// Trains on the next trajectory, calling `control` after every
     /// meta-update; its mean unroll loss goes to [`Progress::last_loss`]
     /// and [`Progress::loss_history`]. Returns [`Control::Stop`] when
