@@ -8,6 +8,9 @@
 //!   `elli_vary`, `ros_fixed`, `ros_vary`.
 //! - Figure 7: GD vs `lr-tele` vs `lr-tele-momentum` on the ellipse and
 //!   Rosenbrock families.
+//! - Networks ([`net`], not in the paper): GD, Adam and the coordinate-wise
+//!   L2O, each with and without teleports, on small classifiers
+//!   (`net_loss.png`, `net_*.csv`, and `networks` in `claims.json`).
 //!
 //! Every learned model is trained from [`FiguresConfig::seeds`] seeds; the
 //! figures draw the median over seeds of each seed's mean `f` (and, beside

@@ -407,6 +407,8 @@ impl NetTrainer {
         // is counted as done without a meta-update.
         let Ok(task) = spec.build(None) else {
             self.progress.trajectories_done += 1;
+            self.progress.last_loss = f64::NAN;
+            self.progress.loss_history.push(f64::NAN);
             return Control::Continue;
         };
         let mut roll = self.model.start(&task, &mut self.ws);
