@@ -1097,16 +1097,14 @@ fn figures(
     use teleport_core::figures::{
         Event, FiguresConfig, claims_markdown, run, summary_markdown, units,
     };
-    let mut config = FiguresConfig::paper(out.clone());
+    let mut config = if quick {
+        FiguresConfig::quick(out.clone())
+    } else {
+        FiguresConfig::paper(out.clone())
+    };
     config.formats.svg = format == FigureFormat::Svg;
     config.threads = threads;
     config.seeds = seeds;
-    if quick {
-        config.trajectories = 100;
-        config.runs = 50;
-        config.hidden = 32;
-        config.hidden_momentum = 64;
-    }
     let bar = progress_bar(units(&config) as u64);
     if let Ok(style) = indicatif::ProgressStyle::with_template(
         "{spinner} [{elapsed_precise}] {bar:40} {pos}/{len} {msg}",

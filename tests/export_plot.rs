@@ -162,7 +162,11 @@ fn file_export_plot_as_svg_writes_the_plot_on_screen() {
     h.state_mut().run_ui_command(UiCommand::ExportPlotSvg);
     h.run_steps(2);
     // No dialog: the Save as prompt suggests the export folder; accept it.
-    assert!(h.state().path_prompt().is_some(), "no Save as prompt: {:?}", h.state().notifications());
+    assert!(
+        h.state().path_prompt().is_some(),
+        "no Save as prompt: {:?}",
+        h.state().notifications()
+    );
     h.run_steps(1);
     h.get_by_label("Save").click();
     h.run_steps(2);

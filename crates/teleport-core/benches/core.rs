@@ -4,7 +4,9 @@
 //! tasks (32 of `elli_vary`, 32 of `ros_vary`), a small meta-training run
 //! of each learned variant, the flow teleport of a typed f (Himmelblau) and
 //! a which-minimum basin map; whole 2D runs of the classical optimizers, a
-//! basin map, and the network core (a GD step, a teleport, a decision grid).
+//! basin map, and the network core (a GD step, a teleport, a decision grid,
+//! a step of each coordinate-wise learned optimizer and a short
+//! meta-training of each).
 //!
 //! It also times the headless pictures: the 3D surface (its mesh, the
 //! per-frame scene the app rebuilds while the camera moves, the PNG and SVG
@@ -25,8 +27,11 @@ use teleport_core::basin::{BasinGrid, basin, basin_pooled};
 use teleport_core::contour::Grid;
 use teleport_core::eval::AnyOptimizer;
 use teleport_core::l2o::{Control, ModelConfig, TrainConfig, Trainer, Variant};
+use teleport_core::net::learned::{CwConfig, CwModel, CwOptimizer, CwVariant};
 use teleport_core::net::mlp::{Activation, Mlp};
+use teleport_core::net::run::ParamOptimizer;
 use teleport_core::net::run::teleport as net_teleport;
+use teleport_core::net::train::{NetTrainConfig, NetTrainer};
 use teleport_core::net::{Generator, NetStrategy, NetTask};
 use teleport_core::objective::{
     Custom, GALLERY, Objective, Preset, TEST_FUNCTIONS, Task, TaskDist, Vec2,
@@ -446,6 +451,52 @@ fn networks(c: &mut Criterion) {
                 .probability_grid(black_box(&task.init), [-1.5, -1.0], [2.5, 1.5], 128, 128)
         });
     });
+    // One step of each coordinate-wise learned optimizer on the 65
+    // parameters (the LSTM over every coordinate, the update, the
+    // teleport and the new gradient): what evaluation runs.
+    for variant in CwVariant::ALL {
+        let model = Arc::new(CwModel::<f32>::init(CwConfig::new(variant), 0));
+        group.bench_function(format!("{variant} step"), |b| {
+            let mut ws = task.workspace();
+            let mut params = task.init.clone();
+            let mut grad = vec![0.0; params.len()];
+            let mut opt = CwOptimizer::new(Arc::clone(&model), params.len());
+            let mut fit = task.fit_grad(&params, &mut ws, &mut grad);
+            b.iter(|| {
+                opt.step(&mut params, &grad, fit.f);
+                fit = task.fit_grad(black_box(&params), &mut ws, &mut grad);
+                if opt.teleport_after_step(&task.mlp, &mut params, &grad) {
+                    fit = task.fit_grad(&params, &mut ws, &mut grad);
+                }
+                // Start again before the untrained optimizer wanders off.
+                if !fit.f.is_finite() || fit.f > 10.0 {
+                    params.clone_from(&task.init);
+                    opt = CwOptimizer::new(Arc::clone(&model), params.len());
+                    fit = task.fit_grad(&params, &mut ws, &mut grad);
+                }
+                fit.f
+            });
+        });
+    }
+    group.finish();
+    // Meta-training of the coordinate-wise optimizers: 20 trajectories of
+    // the default configuration (100 steps, unroll 20, H = 20, 2-16-1 on
+    // 200 points); the default run is 1000 of them (`cargo bench --bench
+    // net_l2o` times it whole).
+    let mut group = c.benchmark_group("network meta-training, 20 trajectories");
+    group.sample_size(10);
+    for variant in CwVariant::ALL {
+        group.bench_function(variant.name(), |b| {
+            b.iter(|| {
+                let mut config = NetTrainConfig::new(0);
+                config.trajectories = 20;
+                let mut trainer = NetTrainer::new(CwConfig::new(variant), config)
+                    .unwrap_or_else(|e| panic!("the benchmark's settings are valid: {e}"));
+                trainer.run(|_, _| Control::Continue);
+                trainer.progress().last_loss
+            });
+        });
+    }
     group.finish();
 }
 

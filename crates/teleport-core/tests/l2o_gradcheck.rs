@@ -222,3 +222,123 @@ fn distance_losses_read_the_known_minimizer() {
         assert!((g - want).norm() < 1e-12 * want.norm());
     }
 }
+
+mod coordinate_wise {
+    //! The networks' coordinate-wise optimizers: the meta-gradient of an
+    //! unroll on a small network against central finite differences, with
+    //! the gradients the LSTM reads and the teleport directions replayed
+    //! (both are constants of the first-order meta-gradient), and the loss
+    //! `Σ w_t f(θ_t)` computed afresh from the network each time.
+
+    use std::sync::Arc;
+
+    use teleport_core::net::learned::{CwConfig, CwModel, CwRollout, CwTape, CwVariant};
+    use teleport_core::net::mlp::{Activation, Mlp};
+    use teleport_core::net::{Generator, NetTask};
+    use teleport_core::optim::When;
+
+    fn task() -> NetTask {
+        let data = Generator::Moons.generate(24, 0.1, 2);
+        let mlp = Mlp::new(&[3], Activation::LeakyRelu { slope: 0.1 });
+        match (data, mlp) {
+            (Ok(data), Ok(mlp)) => NetTask::new(Arc::new(data), mlp, 3),
+            _ => panic!("a valid task"),
+        }
+    }
+
+    fn replayed_loss(
+        model: &CwModel<f64>,
+        task: &NetTask,
+        start: &CwRollout<f64>,
+        inputs: &[Vec<f64>],
+        directions: &[Option<Vec<f64>>],
+        w: &[f64],
+    ) -> f64 {
+        let mut ws = task.workspace();
+        let mut roll = start.clone();
+        let mut tape = CwTape::new(model, task.mlp.num_params());
+        for (z, d) in inputs.iter().zip(directions) {
+            model.step_replay(task, &mut ws, &mut roll, z, d.as_deref(), Some(&mut tape));
+        }
+        model.loss(&tape, w)
+    }
+
+    /// The worst relative error over probed weights of the analytic
+    /// meta-gradient of a `len`-step unroll after `warmup` steps.
+    fn worst_error(config: CwConfig, warmup: usize, len: usize, seed: u64) -> f64 {
+        let task = task();
+        let model = CwModel::<f64>::init(config, seed);
+        let mut ws = task.workspace();
+        let mut start = model.start(&task, &mut ws);
+        for _ in 0..warmup {
+            model.step(&task, &mut ws, &mut start, None);
+        }
+        let w: Vec<f64> = (0..len).map(|s| 0.5 + s as f64 * 0.25).collect();
+        let mut tape = CwTape::new(&model, task.mlp.num_params());
+        let mut roll = start.clone();
+        let mut teleports = 0;
+        for _ in 0..len {
+            let step = model.step(&task, &mut ws, &mut roll, Some(&mut tape));
+            teleports += usize::from(step.amount.is_some_and(|a| a != 0.0));
+        }
+        assert_eq!(
+            teleports > 0,
+            model.variant().teleports(),
+            "the unroll must teleport exactly when the variant does"
+        );
+        let mut grad = vec![0.0; model.net().params().len()];
+        model.backward(&task.mlp, &mut tape, &w, &mut grad);
+        let inputs: Vec<Vec<f64>> = tape.inputs().map(<[f64]>::to_vec).collect();
+        let directions: Vec<Option<Vec<f64>>> =
+            tape.directions().map(|d| d.map(<[f64]>::to_vec)).collect();
+        let loss = model.loss(&tape, &w);
+        let again = replayed_loss(&model, &task, &start, &inputs, &directions, &w);
+        assert!(
+            (loss - again).abs() <= 1e-14 * loss.abs(),
+            "{loss} vs {again}"
+        );
+
+        let n = grad.len();
+        let largest = grad.iter().fold(0.0_f64, |m, g| m.max(g.abs()));
+        assert!(largest > 0.0);
+        let mut rng = teleport_core::rng(seed + 1);
+        let mut idx = vec![0, n - 1, n / 2];
+        idx.extend((0..40).map(|_| rand::RngExt::random_range(&mut rng, 0..n)));
+        let mut worst: f64 = 0.0;
+        for &i in &idx {
+            let eps = 1e-5;
+            let mut plus = model.clone();
+            plus.net_mut().params_mut()[i] += eps;
+            let mut minus = model.clone();
+            minus.net_mut().params_mut()[i] -= eps;
+            let fd = (replayed_loss(&plus, &task, &start, &inputs, &directions, &w)
+                - replayed_loss(&minus, &task, &start, &inputs, &directions, &w))
+                / (2.0 * eps);
+            let an = grad[i];
+            let scale = fd.abs().max(an.abs()).max(1e-3 * largest);
+            let err = (fd - an).abs() / scale;
+            assert!(
+                err < 1e-4,
+                "weight {i}: analytic {an:e} vs finite difference {fd:e}"
+            );
+            worst = worst.max(err);
+        }
+        worst
+    }
+
+    #[test]
+    fn the_meta_gradient_matches_finite_differences_for_both_variants() {
+        for variant in CwVariant::ALL {
+            for teleport in [When::Every(1), When::At(vec![5, 7])] {
+                let config = CwConfig {
+                    hidden: 6,
+                    output_scale: 0.3,
+                    teleport,
+                    ..CwConfig::new(variant)
+                };
+                let err = worst_error(config, 3, 5, 17);
+                eprintln!("{variant}: worst relative error {err:.2e}");
+            }
+        }
+    }
+}

@@ -367,7 +367,49 @@ fn bad_network_lab_files_are_refused_naming_the_field() {
                 "/optimizers/0",
                 json!({"kind": "learned", "variant": "l2o", "weights": "pretrained"}),
             ),
-            "invalid scene at `optimizers[0]`: learned rows run on 2D tasks; a network lab file's rows are gd, momentum or adam",
+            "invalid scene at `optimizers[0]`: unknown network variant `l2o`; expected one of cw-l2o, cw-l2o-tele",
+        ),
+        (
+            with(
+                "/optimizers/0",
+                json!({"kind": "learned", "variant": "cw-l2o", "weights": "pretrained"}),
+            ),
+            "invalid scene at `optimizers[0]`: `weights`: there are no shipped network weights; give a .safetensors path (teleport-lab train) or {\"embedded\": \"…\"}",
+        ),
+        (
+            with(
+                "/optimizers/0",
+                json!({"kind": "learned", "variant": "cw-l2o", "weights": {"embedded": "AAAA", "x": 1}}),
+            ),
+            "invalid scene at `optimizers[0]`: `weights`: unknown field `x`, expected `embedded`",
+        ),
+        (
+            with(
+                "/optimizers/0",
+                json!({"kind": "learned", "variant": "cw-l2o", "weights": "w.safetensors", "lr": 0.1}),
+            ),
+            "invalid scene at `optimizers[0]`: unknown field `lr` in a learned row, expected one of `kind`, `variant`, `weights`, `teleport`, `label`, `color`, `shown`",
+        ),
+        (
+            with(
+                "/optimizers/0",
+                json!({"kind": "learned", "variant": "cw-l2o", "weights": {"embedded": "not base64!"}}),
+            ),
+            "invalid scene field `optimizers[0].weights.embedded`: not base64:",
+        ),
+        (
+            with(
+                "/optimizers/0",
+                json!({"kind": "learned", "variant": "cw-l2o", "weights": {"embedded": "AAAA"}}),
+            ),
+            "invalid scene field `optimizers[0].weights.embedded`: not a safetensors file: the file is 3 bytes, too short for the 8-byte header length",
+        ),
+        (
+            with(
+                "/optimizers/0",
+                json!({"kind": "learned", "variant": "cw-l2o", "weights": "missing.safetensors"}),
+            ),
+            "invalid scene field `optimizers[0].weights`: missing.safetensors: No such file or directory",
         ),
         (
             with("/objective/dataset", json!({"kind": "spiral"})),
@@ -453,4 +495,100 @@ fn a_teleport_in_a_file_keeps_f_and_the_oracle_raises_the_gradient() {
         5,
     );
     assert_eq!(task, lab.task);
+}
+
+/// Learned rows (a weights file beside the lab file and embedded weights)
+/// load, run as the optimizers themselves run, print through the
+/// evaluation, round-trip, and are refused when the weights are of the
+/// other variant.
+#[test]
+fn a_lab_file_with_learned_rows_runs_through_the_evaluation() {
+    use teleport_core::io::net_lab::NetRowOptimizer;
+    use teleport_core::io::net_weights;
+    use teleport_core::net::learned::{CwConfig, CwModel, CwVariant};
+
+    let dir = temp_dir("net-lab-learned");
+    let plain = CwModel::<f32>::init(CwConfig::new(CwVariant::CwL2o), 1);
+    let tele = CwModel::<f32>::init(CwConfig::new(CwVariant::CwL2oTele), 2);
+    std::fs::create_dir_all(dir.join("w")).unwrap();
+    net_weights::save(
+        &dir.join("w/plain.safetensors"),
+        &plain,
+        &Default::default(),
+    )
+    .unwrap();
+    let mut lab = moons_lab();
+    lab["optimizers"] = json!([
+        {"kind": "learned", "variant": "cw-l2o", "weights": "w/plain.safetensors"},
+        {"kind": "learned", "variant": "cw-l2o-tele", "weights": {"embedded": net_weights::embed(&tele)},
+         "label": "learned teleports"},
+        {"kind": "learned", "variant": "cw-l2o", "weights": "w/plain.safetensors",
+         "teleport": {"strategy": "oracle", "every": 10}},
+        {"kind": "adam", "lr": 0.05}
+    ]);
+    std::fs::write(dir.join("lab.json"), lab.to_string()).unwrap();
+    let AnyScene::Net(loaded) = load(&dir.join("lab.json")).unwrap() else {
+        panic!("a network lab");
+    };
+    let names: Vec<&str> = loaded.rows.iter().map(|r| r.name.as_str()).collect();
+    assert_eq!(
+        names,
+        [
+            "CW-L2O",
+            "learned teleports",
+            "CW-L2O + teleport (oracle, every 10)",
+            "Adam lr=0.05"
+        ]
+    );
+    assert_eq!(
+        loaded.rows[0].weights_path,
+        Some(dir.join("w/plain.safetensors"))
+    );
+    assert!(matches!(
+        loaded.rows[1].optimizer,
+        NetRowOptimizer::Learned(ref m) if **m == tele
+    ));
+    let runs = loaded.run();
+    // Each learned row's run is its model's own run.
+    assert_eq!(runs[0].1, std::sync::Arc::new(plain).run(&loaded.task, 30));
+    let tele_run = std::sync::Arc::new(tele).run(&loaded.task, 30);
+    assert_eq!(runs[1].1, tele_run);
+    // The teleporting variant teleports after every step (records 1..=30),
+    // keeping f; the oracle row at 10, 20 only.
+    let at = |i: usize| -> Vec<usize> {
+        runs[i]
+            .1
+            .records
+            .iter()
+            .filter(|r| r.teleported)
+            .map(|r| r.t)
+            .collect()
+    };
+    assert_eq!(at(1), (1..=30).collect::<Vec<_>>());
+    assert_eq!(at(2), [10, 20]);
+    assert_eq!(at(0), Vec::<usize>::new());
+    assert_eq!(loaded.run_threads(3), runs, "threads change nothing");
+    let eval = loaded.eval();
+    let value: Value = serde_json::from_str(&eval.to_json()).unwrap();
+    assert_eq!(value["runs"][1]["name"], "learned teleports");
+    assert_eq!(value["runs"][1]["trajectory"].as_array().unwrap().len(), 31);
+    assert!(
+        value["runs"][1]["trajectory"][5]["teleported"]
+            .as_bool()
+            .unwrap()
+    );
+    assert_eq!(eval.to_csv().lines().count(), 1 + 4 * 31);
+    // The file round-trips.
+    let text = serde_json::to_string(&loaded.lab).unwrap();
+    let again: NetLabFile = serde_json::from_str(&text).unwrap();
+    assert_eq!(again, loaded.lab);
+    // Weights of the other variant are refused, naming the row.
+    lab["optimizers"][0]["variant"] = json!("cw-l2o-tele");
+    std::fs::write(dir.join("lab.json"), lab.to_string()).unwrap();
+    let e = load(&dir.join("lab.json")).unwrap_err().to_string();
+    assert_eq!(
+        e,
+        "invalid scene field `optimizers[0].weights`: the weights are a cw-l2o model, the row says `cw-l2o-tele`"
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
 }

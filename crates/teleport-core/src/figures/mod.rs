@@ -8,6 +8,9 @@
 //!   `elli_vary`, `ros_fixed`, `ros_vary`.
 //! - Figure 7: GD vs `lr-tele` vs `lr-tele-momentum` on the ellipse and
 //!   Rosenbrock families.
+//! - Networks ([`net`], not in the paper): GD, Adam and the coordinate-wise
+//!   L2O, each with and without teleports, on small classifiers
+//!   (`net_loss.png`, `net_*.csv`, and `networks` in `claims.json`).
 //!
 //! Every learned model is trained from [`FiguresConfig::seeds`] seeds; the
 //! figures draw the median over seeds of each seed's mean `f` (and, beside
@@ -18,6 +21,7 @@
 //! N(0, 1) draws, plus the distance-to-optimum meta-loss of its discussion.
 
 mod draw;
+pub mod net;
 mod plan;
 mod verdicts;
 
@@ -37,7 +41,9 @@ pub use verdicts::{
     Claim, Diverged, NOT_RAISED_MARGIN, claims_json, claims_markdown, sampling_differences,
     summary_markdown,
 };
-use verdicts::{Entry, ExperimentOutcomes, claims};
+use verdicts::{Entry, ExperimentOutcomes, claims, claims_json_with};
+
+pub use net::{NetClaim, NetFiguresConfig, NetResults};
 
 /// Settings of a reproduction run.
 #[derive(Clone, Debug)]
@@ -71,6 +77,8 @@ pub struct FiguresConfig {
     /// Threads running the experiments (at least one); the files are the
     /// same bit for bit whatever the count.
     pub threads: usize,
+    /// The network experiment ([`net`]), or `None` to leave it out.
+    pub net: Option<NetFiguresConfig>,
 }
 
 /// The image formats a figure is written in, each as `NAME.png` / `NAME.svg`
@@ -111,6 +119,21 @@ impl FiguresConfig {
             replicates: crate::claims::REPLICATES,
             formats: Formats::default(),
             threads: 1,
+            net: Some(NetFiguresConfig::full()),
+        }
+    }
+
+    /// A fast, smaller run that checks the pipeline (what `figures
+    /// --quick` runs): 100 training trajectories, 50 test tasks, H = 32
+    /// and 64, and the network experiment's [`NetFiguresConfig::quick`].
+    pub fn quick(out: PathBuf) -> Self {
+        Self {
+            trajectories: 100,
+            runs: 50,
+            hidden: 32,
+            hidden_momentum: 64,
+            net: Some(NetFiguresConfig::quick()),
+            ..Self::paper(out)
         }
     }
 
@@ -167,6 +190,9 @@ pub enum FiguresError {
     /// Training could not start.
     #[error("cannot train: {0}")]
     Train(#[source] crate::l2o::TrainError),
+    /// A network optimizer's training could not start.
+    #[error("cannot train a network optimizer: {0}")]
+    NetTrain(#[source] crate::net::train::NetTrainError),
 }
 
 struct Writer<'a> {
@@ -206,6 +232,28 @@ pub fn sampling_name(sampling: Sampling) -> &'static str {
         Sampling::Raw => "raw",
         Sampling::Conditioned { .. } => "conditioned",
     }
+}
+
+/// Runs the network experiment alone ([`net`], which `config.net` sets,
+/// or [`NetFiguresConfig::full`]): writes its figure and CSV files into
+/// `config.out` and `net_summary.md`, and returns what it found (which
+/// [`run`] puts under `networks` in `claims.json`).
+pub fn run_networks(
+    config: &FiguresConfig,
+    on_event: &mut dyn FnMut(Event),
+) -> Result<NetResults, FiguresError> {
+    std::fs::create_dir_all(&config.out).map_err(|source| FiguresError::Write {
+        path: config.out.display().to_string(),
+        source,
+    })?;
+    let w = Writer {
+        dir: &config.out,
+        formats: config.formats,
+    };
+    let net_config = config.net.clone().unwrap_or_else(NetFiguresConfig::full);
+    let results = net::run(config, &net_config, &w, on_event)?;
+    w.file("net_summary.md", net::markdown(&results).as_bytes())?;
+    Ok(results)
 }
 
 /// Runs every experiment, writes the figures, `summary.md` and
@@ -390,11 +438,20 @@ pub fn run(
     let claims = claims(config, &outcomes);
     on_event(Event::Done);
 
-    let json = claims_json(config, &claims);
+    let networks = match &config.net {
+        Some(net_config) => Some(net::run(config, net_config, &w, on_event)?),
+        None => None,
+    };
+
+    let json = claims_json_with(config, &claims, networks.as_ref());
     w.file("claims.json", json.as_bytes())?;
     let mut md = summary_markdown(&summary);
     md.push('\n');
     md.push_str(&claims_markdown(config, &claims));
+    if let Some(n) = &networks {
+        md.push('\n');
+        md.push_str(&net::markdown(n));
+    }
     w.file("summary.md", md.as_bytes())?;
     Ok((summary, claims))
 }

@@ -146,7 +146,11 @@ pub(super) struct Trained {
 /// The number of [`Event::Done`] events [`run`] emits for `config`.
 pub fn units(config: &FiguresConfig) -> usize {
     let (specs, exps) = plan(config);
-    2 + specs.len() * config.seeds.max(1) + exps.len() + 1
+    let networks = config
+        .net
+        .as_ref()
+        .map_or(0, |_| super::net::units(config.seeds));
+    2 + specs.len() * config.seeds.max(1) + exps.len() + 1 + networks
 }
 
 /// Every model to train (each once, however many experiments read it) and

@@ -388,8 +388,18 @@ pub fn sampling_differences(claims: &[Claim]) -> Vec<(&Claim, &Claim)> {
         .collect()
 }
 
-/// `claims.json`.
+/// `claims.json` without the network experiment.
 pub fn claims_json(config: &FiguresConfig, claims: &[Claim]) -> String {
+    claims_json_with(config, claims, None)
+}
+
+/// `claims.json`: the paper's claims, and the network experiment's under
+/// `networks` when it ran.
+pub(super) fn claims_json_with(
+    config: &FiguresConfig,
+    claims: &[Claim],
+    networks: Option<&super::NetResults>,
+) -> String {
     #[derive(Serialize)]
     struct Difference<'a> {
         claim: &'a str,
@@ -407,6 +417,8 @@ pub fn claims_json(config: &FiguresConfig, claims: &[Claim]) -> String {
         bootstrap: &'static str,
         claims: &'a [Claim],
         sampling_differences: Vec<Difference<'a>>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        networks: Option<&'a super::NetResults>,
     }
     let out = Out {
         seeds: config.seeds.max(1),
@@ -425,6 +437,7 @@ pub fn claims_json(config: &FiguresConfig, claims: &[Claim]) -> String {
                 raw_estimate: r.estimate,
             })
             .collect(),
+        networks,
     };
     // Serializing plain structs of numbers and strings cannot fail; NaN
     // becomes null.

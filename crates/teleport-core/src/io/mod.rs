@@ -11,6 +11,7 @@ pub mod lab;
 pub mod lesson;
 pub mod link;
 pub mod net_lab;
+pub mod net_weights;
 pub mod scene;
 pub mod weights;
 

@@ -5,7 +5,13 @@
 //! optional flat `teleport` object whose `strategy` is `oracle` (with an
 //! optional `max_log_scale`, the box of the search), `ascent` (`lr`,
 //! `iters`) or `unit` (`layer`, `unit`, `theta`: one hidden unit rescaled
-//! by e^θ), and `at` or `every` as in the plane:
+//! by e^θ), and `at` or `every` as in the plane; or learned
+//! coordinate-wise optimizers ([`crate::net::learned`]), `{"kind":
+//! "learned", "variant": "cw-l2o" | "cw-l2o-tele", "weights":
+//! "path.safetensors" | {"embedded": "<base64>"}}` ([`super::net_weights`];
+//! there are no shipped network weights, so no `"pretrained"`). A learned
+//! row may have a `teleport` schedule too: it applies on top of whatever
+//! the optimizer does by itself.
 //!
 //! ```json
 //! {
@@ -15,27 +21,34 @@
 //!   "steps": 100,
 //!   "optimizers": [
 //!     {"kind": "gd", "lr": 0.5},
-//!     {"kind": "gd", "lr": 0.5, "teleport": {"strategy": "oracle", "at": [10, 25]}}
+//!     {"kind": "gd", "lr": 0.5, "teleport": {"strategy": "oracle", "at": [10, 25]}},
+//!     {"kind": "learned", "variant": "cw-l2o-tele", "weights": "cw-l2o-tele.safetensors"}
 //!   ]
 //! }
 //! ```
 //!
-//! A CSV dataset's path (`{"kind": "csv", "path": "data.csv"}`) is
-//! relative to the lab file.
+//! A CSV dataset's path (`{"kind": "csv", "path": "data.csv"}`) and a
+//! weights path are relative to the lab file.
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
+use base64::Engine as _;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
-use super::lab::{LAB_VERSION, RowExtras, invalid, put_row_extras, take_row_extras, when_label};
+use super::lab::{
+    LAB_VERSION, RowExtras, WeightsRef, invalid, put_row_extras, take_row_extras, when_label,
+};
+use super::net_weights;
 use super::scene::{SceneError, when_of};
 use crate::limits::{ASCENT_ITERS_MAX, EVAL_STEPS_MAX, ROWS_MAX};
 use crate::net::DataError;
 use crate::net::eval::NetEval;
+use crate::net::learned::{CwModel, CwOptimizer, CwVariant};
 use crate::net::mlp::Mlp;
 use crate::net::rescale::{DEFAULT_MAX_LOG_SCALE, MAX_LOG_SCALE_LIMIT, NetStrategy, Unit};
-use crate::net::run::{NetSchedule, NetTrajectory, run_with};
+use crate::net::run::{NetSchedule, NetTrajectory, ParamOptimizer, run_with};
 use crate::net::task::{NetObjectiveSpec, NetTask, TaskError};
 use crate::optim::{FirstOrder, OptimizerSpec, VecOptimizer};
 
@@ -216,6 +229,42 @@ impl NetTeleportSpec {
 pub enum NetRowKind {
     /// A classical first-order optimizer.
     Classical(OptimizerSpec),
+    /// A coordinate-wise learned optimizer ([`crate::net::learned`]):
+    /// `{"kind": "learned", "variant": "cw-l2o" | "cw-l2o-tele", "weights":
+    /// "path.safetensors" | {"embedded": "<base64>"}}`.
+    Learned {
+        /// Its variant.
+        variant: CwVariant,
+        /// Its weights: a path (relative to the lab file) or embedded.
+        /// There are no shipped network weights, so never
+        /// [`WeightsRef::Pretrained`].
+        weights: WeightsRef,
+    },
+}
+
+/// The fields a learned network row may have.
+const LEARNED_FIELDS: &str = "`kind`, `variant`, `weights`, `teleport`, `label`, `color`, `shown`";
+
+/// A learned row's `weights` as written.
+fn weights_of(value: Option<Value>) -> Result<WeightsRef, String> {
+    match value {
+        None => Err("a learned row needs `weights`: a path or {\"embedded\": \"…\"}".into()),
+        Some(Value::String(s)) if s == "pretrained" => Err(
+            "`weights`: there are no shipped network weights; give a .safetensors path (teleport-lab train) or {\"embedded\": \"…\"}"
+                .into(),
+        ),
+        Some(Value::String(s)) => Ok(WeightsRef::Path(s)),
+        Some(Value::Object(mut o)) => match (o.remove("embedded"), o.keys().next()) {
+            (Some(Value::String(b64)), None) => Ok(WeightsRef::Embedded(b64)),
+            (_, Some(extra)) => Err(format!(
+                "`weights`: unknown field `{extra}`, expected `embedded`"
+            )),
+            _ => Err("`weights.embedded` must be a base64 string".into()),
+        },
+        Some(other) => Err(format!(
+            "`weights` must be a path or {{\"embedded\": …}}, got {other}"
+        )),
+    }
 }
 
 /// One row of a network lab file.
@@ -257,16 +306,27 @@ impl NetRowSpec {
         let (label, color, shown) = take_row_extras(&mut map)?;
         let kind = match map.get("kind") {
             Some(Value::String(k)) if k == "learned" => {
-                return Err(
-                    "learned rows run on 2D tasks; a network lab file's rows are gd, momentum or adam"
-                        .into(),
-                );
+                map.remove("kind");
+                let variant = match map.remove("variant") {
+                    Some(Value::String(v)) => v.parse::<CwVariant>().map_err(|e| e.to_string())?,
+                    Some(other) => return Err(format!("`variant` must be a string, got {other}")),
+                    None => {
+                        return Err("a learned row needs a `variant`: cw-l2o or cw-l2o-tele".into());
+                    }
+                };
+                let weights = weights_of(map.remove("weights"))?;
+                if let Some(extra) = map.keys().next() {
+                    return Err(format!(
+                        "unknown field `{extra}` in a learned row, expected one of {LEARNED_FIELDS}"
+                    ));
+                }
+                NetRowKind::Learned { variant, weights }
             }
             Some(_) => NetRowKind::Classical(
                 serde_json::from_value::<OptimizerSpec>(Value::Object(map))
                     .map_err(|e| e.to_string())?,
             ),
-            None => return Err("a row needs a `kind`: gd, momentum or adam".into()),
+            None => return Err("a row needs a `kind`: gd, momentum, adam or learned".into()),
         };
         Ok(Self {
             kind,
@@ -278,10 +338,27 @@ impl NetRowSpec {
     }
 
     fn to_value(&self) -> Value {
-        let NetRowKind::Classical(spec) = &self.kind;
-        let mut map = match serde_json::to_value(spec) {
-            Ok(Value::Object(m)) => m,
-            _ => Map::new(),
+        let mut map = match &self.kind {
+            NetRowKind::Classical(spec) => match serde_json::to_value(spec) {
+                Ok(Value::Object(m)) => m,
+                _ => Map::new(),
+            },
+            NetRowKind::Learned { variant, weights } => {
+                let mut m = Map::new();
+                m.insert("kind".into(), "learned".into());
+                m.insert("variant".into(), variant.name().into());
+                let w = match weights {
+                    WeightsRef::Pretrained => Value::from("pretrained"),
+                    WeightsRef::Path(p) => Value::from(p.as_str()),
+                    WeightsRef::Embedded(b) => {
+                        let mut o = Map::new();
+                        o.insert("embedded".into(), Value::from(b.as_str()));
+                        Value::Object(o)
+                    }
+                };
+                m.insert("weights".into(), w);
+                m
+            }
         };
         if let Some(t) = &self.teleport
             && let Ok(v) = serde_json::to_value(t)
@@ -327,6 +404,25 @@ pub struct NetLabFile {
     pub app: Option<Value>,
 }
 
+/// What a loaded network row steps with.
+#[derive(Clone, Debug)]
+pub enum NetRowOptimizer {
+    /// A classical optimizer's update rule.
+    Classical(FirstOrder),
+    /// A coordinate-wise learned optimizer's weights.
+    Learned(Arc<CwModel<f32>>),
+}
+
+impl NetRowOptimizer {
+    /// A fresh optimizer for a network of `params` parameters.
+    pub fn fresh(&self, params: usize) -> Box<dyn ParamOptimizer> {
+        match self {
+            Self::Classical(rule) => Box::new(VecOptimizer::of(*rule, params)),
+            Self::Learned(model) => Box::new(CwOptimizer::new(Arc::clone(model), params)),
+        }
+    }
+}
+
 /// A network row ready to run.
 #[derive(Clone, Debug)]
 pub struct LoadedNetRow {
@@ -334,17 +430,20 @@ pub struct LoadedNetRow {
     pub spec: NetRowSpec,
     /// Its unique name (its label, or one made from its settings).
     pub name: String,
-    /// Its optimizer's update rule.
-    pub rule: FirstOrder,
+    /// What it steps with.
+    pub optimizer: NetRowOptimizer,
     /// Its teleport schedule.
     pub teleport: Option<NetSchedule>,
+    /// Where a learned row's weights file is (a relative path resolved
+    /// against the lab file's folder).
+    pub weights_path: Option<PathBuf>,
 }
 
 impl LoadedNetRow {
     /// The row's run of `steps` steps on `task`.
     pub fn run(&self, task: &NetTask, steps: usize) -> NetTrajectory {
-        let mut opt = VecOptimizer::of(self.rule, task.mlp.num_params());
-        run_with(task, steps, &mut opt, self.teleport.as_ref())
+        let mut opt = self.optimizer.fresh(task.mlp.num_params());
+        run_with(task, steps, opt.as_mut(), self.teleport.as_ref())
     }
 }
 
@@ -392,6 +491,16 @@ impl LoadedNetLab {
 /// The default legend name of a network row.
 pub fn default_net_label(spec: &OptimizerSpec, teleport: Option<&NetSchedule>) -> String {
     let mut name = spec.label();
+    if let Some(t) = teleport {
+        let when = when_label(&t.when);
+        name.push_str(&format!(" + teleport ({}, {when})", t.strategy.label()));
+    }
+    name
+}
+
+/// The default legend name of a learned network row.
+pub fn learned_net_label(variant: CwVariant, teleport: Option<&NetSchedule>) -> String {
+    let mut name = variant.label().to_owned();
     if let Some(t) = teleport {
         let when = when_label(&t.when);
         name.push_str(&format!(" + teleport ({}, {when})", t.strategy.label()));
@@ -459,13 +568,69 @@ impl NetLabFile {
         let mut rows = Vec::with_capacity(self.optimizers.len());
         let mut seen: std::collections::HashMap<String, usize> = Default::default();
         for (i, row) in self.optimizers.iter().enumerate() {
-            let NetRowKind::Classical(optimizer) = row.kind;
-            optimizer
-                .check()
-                .map_err(|e| invalid(format!("optimizers[{i}]"), e.to_string()))?;
-            let rule = VecOptimizer::new(optimizer, 0)
-                .map_err(|e| invalid(format!("optimizers[{i}].kind"), e.to_string()))?
-                .rule();
+            let at = |field: &str| format!("optimizers[{i}].{field}");
+            let mut weights_path = None;
+            let optimizer = match &row.kind {
+                NetRowKind::Classical(optimizer) => {
+                    optimizer
+                        .check()
+                        .map_err(|e| invalid(format!("optimizers[{i}]"), e.to_string()))?;
+                    let rule = VecOptimizer::new(*optimizer, 0)
+                        .map_err(|e| invalid(at("kind"), e.to_string()))?
+                        .rule();
+                    NetRowOptimizer::Classical(rule)
+                }
+                NetRowKind::Learned { variant, weights } => {
+                    let model = match weights {
+                        WeightsRef::Pretrained => {
+                            return Err(invalid(
+                                at("weights"),
+                                "there are no shipped network weights; give a path or {\"embedded\": …}",
+                            ));
+                        }
+                        WeightsRef::Path(p) => {
+                            let path = match base {
+                                Some(dir) if Path::new(p).is_relative() => dir.join(p),
+                                _ => Path::new(p).to_path_buf(),
+                            };
+                            let model = net_weights::load(&path)
+                                .map_err(|e| {
+                                    // Name the file once: some errors name it already.
+                                    let (msg, shown) = (e.to_string(), path.display().to_string());
+                                    let msg = if msg.starts_with(&shown) {
+                                        msg
+                                    } else {
+                                        format!("{shown}: {msg}")
+                                    };
+                                    invalid(at("weights"), msg)
+                                })?
+                                .0;
+                            weights_path = Some(path);
+                            model
+                        }
+                        WeightsRef::Embedded(b64) => {
+                            let bytes = base64::engine::general_purpose::STANDARD
+                                .decode(b64.trim())
+                                .map_err(|e| {
+                                    invalid(at("weights.embedded"), format!("not base64: {e}"))
+                                })?;
+                            net_weights::from_bytes(&bytes)
+                                .map_err(|e| invalid(at("weights.embedded"), e.to_string()))?
+                                .0
+                        }
+                    };
+                    if model.variant() != *variant {
+                        return Err(invalid(
+                            at("weights"),
+                            format!(
+                                "the weights are a {} model, the row says `{variant}`",
+                                model.variant()
+                            ),
+                        ));
+                    }
+                    NetRowOptimizer::Learned(Arc::new(model))
+                }
+            };
             let teleport = row
                 .teleport
                 .as_ref()
@@ -478,10 +643,12 @@ impl NetLabFile {
                     },
                     other => other,
                 })?;
-            let base_name = row
-                .label
-                .clone()
-                .unwrap_or_else(|| default_net_label(&optimizer, teleport.as_ref()));
+            let base_name = row.label.clone().unwrap_or_else(|| match &row.kind {
+                NetRowKind::Classical(spec) => default_net_label(spec, teleport.as_ref()),
+                NetRowKind::Learned { variant, .. } => {
+                    learned_net_label(*variant, teleport.as_ref())
+                }
+            });
             let n = seen.entry(base_name.clone()).or_insert(0);
             *n += 1;
             let name = if *n == 1 {
@@ -492,8 +659,9 @@ impl NetLabFile {
             rows.push(LoadedNetRow {
                 spec: row.clone(),
                 name,
-                rule,
+                optimizer,
                 teleport,
+                weights_path,
             });
         }
         Ok(LoadedNetLab {

@@ -91,7 +91,7 @@ fn net_prefix(k: usize) -> String {
 }
 
 /// The tensors of one network in PyTorch layout: `(name, shape, values)`.
-fn net_tensors(prefix: &str, net: &Net<f32>) -> Vec<(String, Vec<usize>, Vec<f32>)> {
+pub(super) fn net_tensors(prefix: &str, net: &Net<f32>) -> Vec<(String, Vec<usize>, Vec<f32>)> {
     let shape = net.shape();
     let h = shape.hidden;
     let p = net.params();
@@ -185,7 +185,10 @@ pub fn to_bytes(model: &MetaOptimizer<f32>, info: &WeightsInfo) -> Result<Vec<u8
 /// order made the same weights produce different files; sorted keys make
 /// `teleport-lab pretrain` reproducible byte for byte. Reading still goes
 /// through the `safetensors` crate's validation.
-fn encode(tensors: &[(String, Vec<usize>, Vec<u8>)], meta: &HashMap<String, String>) -> Vec<u8> {
+pub(super) fn encode(
+    tensors: &[(String, Vec<usize>, Vec<u8>)],
+    meta: &HashMap<String, String>,
+) -> Vec<u8> {
     let mut header = serde_json::Map::new();
     let sorted: std::collections::BTreeMap<&String, &String> = meta.iter().collect();
     header.insert("__metadata__".to_owned(), serde_json::json!(sorted));
@@ -229,17 +232,21 @@ fn output_layout(config: &ModelConfig) -> String {
 }
 
 /// Config types as JSON for the metadata (they hold only plain data).
-fn json<T: serde::Serialize>(value: &T) -> String {
+pub(super) fn json<T: serde::Serialize>(value: &T) -> String {
     serde_json::to_string(value).unwrap_or_default()
 }
 
 /// Reads a meta-optimizer from safetensors bytes, checking the format,
 /// version, shapes and finiteness.
 pub fn from_bytes(bytes: &[u8]) -> Result<(MetaOptimizer<f32>, WeightsInfo), WeightsError> {
-    // Messages quote the file (metadata values, tensor names): keep them on
-    // one line and of a readable length, whatever the file holds.
+    parse(bytes).map_err(tidy)
+}
+
+/// An error whose message quotes the file (metadata values, tensor
+/// names) cut to one line of a readable length, whatever the file holds.
+pub(super) fn tidy(e: WeightsError) -> WeightsError {
     let tidy = |s: String| super::scene::one_line(&s, super::scene::MAX_MESSAGE_CHARS);
-    parse(bytes).map_err(|e| match e {
+    match e {
         WeightsError::NotSafetensors(m) => WeightsError::NotSafetensors(tidy(m)),
         WeightsError::WrongFormat(m) => WeightsError::WrongFormat(tidy(m)),
         WeightsError::Tensor { name, message } => WeightsError::Tensor {
@@ -247,7 +254,7 @@ pub fn from_bytes(bytes: &[u8]) -> Result<(MetaOptimizer<f32>, WeightsInfo), Wei
             message: tidy(message),
         },
         e => e,
-    })
+    }
 }
 
 fn parse(bytes: &[u8]) -> Result<(MetaOptimizer<f32>, WeightsInfo), WeightsError> {
@@ -319,7 +326,7 @@ fn parse(bytes: &[u8]) -> Result<(MetaOptimizer<f32>, WeightsInfo), WeightsError
 }
 
 /// The safetensors crate's error in words that say what is wrong with the file.
-fn explain(bytes: &[u8], e: &safetensors::SafeTensorError) -> String {
+pub(super) fn explain(bytes: &[u8], e: &safetensors::SafeTensorError) -> String {
     use safetensors::SafeTensorError as E;
     let len = bytes.len() as u64;
     // A safetensors file starts with the header's length, 8 bytes little-endian.
@@ -375,7 +382,11 @@ fn read_tensor(
     Ok(values)
 }
 
-fn read_net(st: &SafeTensors<'_>, prefix: &str, shape: NetShape) -> Result<Net<f32>, WeightsError> {
+pub(super) fn read_net(
+    st: &SafeTensors<'_>,
+    prefix: &str,
+    shape: NetShape,
+) -> Result<Net<f32>, WeightsError> {
     let h = shape.hidden;
     let mut params = vec![0.0_f32; shape.num_params()];
     for block in shape.blocks() {
@@ -426,6 +437,12 @@ pub fn save(
 /// Reads weights from a file: a regular file (not a FIFO, a device or a
 /// folder) of at most [`MAX_WEIGHTS_BYTES`] bytes.
 pub fn load(path: &Path) -> Result<(MetaOptimizer<f32>, WeightsInfo), WeightsError> {
+    from_bytes(&read_file(path)?)
+}
+
+/// The bytes of a weights file: a regular file (not a FIFO, a device or a
+/// folder) of at most [`MAX_WEIGHTS_BYTES`] bytes.
+pub(super) fn read_file(path: &Path) -> Result<Vec<u8>, WeightsError> {
     use super::ReadError;
     let path_text = || path.display().to_string();
     let bytes = match super::read_capped(path, MAX_WEIGHTS_BYTES) {
@@ -446,5 +463,5 @@ pub fn load(path: &Path) -> Result<(MetaOptimizer<f32>, WeightsInfo), WeightsErr
             });
         }
     };
-    from_bytes(&bytes)
+    Ok(bytes)
 }

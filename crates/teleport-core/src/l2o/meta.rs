@@ -226,18 +226,32 @@ impl Preprocess {
                 out[1] = T::from_f64(z.y);
             }
             Self::LogSign => {
-                const P: f64 = 10.0;
                 for (i, &g) in z.iter().enumerate() {
-                    let (a, b) = if g.abs() >= (-P).exp() {
-                        (g.abs().ln() / P, g.signum())
-                    } else {
-                        (-1.0, P.exp() * g)
-                    };
+                    let [a, b] = log_sign(g);
                     out[2 * i] = T::from_f64(a);
                     out[2 * i + 1] = T::from_f64(b);
                 }
             }
         }
+    }
+}
+
+/// `p` of Andrychowicz et al.'s gradient preprocessing ([`log_sign`]).
+pub const LOG_SIGN_P: f64 = 10.0;
+
+/// Andrychowicz et al.'s preprocessing of one gradient entry `g` into two
+/// features of similar scale whatever its magnitude: `(ln|g| / p, sign g)`
+/// when `|g| ≥ e^{−p}`, else `(−1, e^p · g)`, with `p` = [`LOG_SIGN_P`].
+/// The first feature carries the magnitude over many orders (1e−4 and 1
+/// differ by 0.9), the second the sign; below `e^{−p}` ≈ 4.5e−5 the
+/// gradient is read linearly, so that 0 maps to `(−1, 0)` continuously.
+#[inline]
+pub fn log_sign(g: f64) -> [f64; 2] {
+    const P: f64 = LOG_SIGN_P;
+    if g.abs() >= (-P).exp() {
+        [g.abs().ln() / P, g.signum()]
+    } else {
+        [-1.0, P.exp() * g]
     }
 }
 

@@ -16,5 +16,6 @@ pub use meta::{
     ModelConfigError, Preprocess, Probe, Variant,
 };
 pub use train::{
-    Control, Progress, TrainConfig, TrainConfigError, TrainError, TrainSetup, Trainer, arithmetic,
+    Control, MetaTrain, Progress, TrainConfig, TrainConfigError, TrainError, TrainSetup, Trainer,
+    arithmetic,
 };

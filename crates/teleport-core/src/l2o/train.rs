@@ -421,6 +421,77 @@ pub enum Control {
     Stop,
 }
 
+/// What a meta-trainer offers whoever drives it (the app's training
+/// thread, `teleport-lab train`, the figures): the 2D [`Trainer`] and the
+/// networks' [`crate::net::train::NetTrainer`] alike. Progress, control and
+/// the loss history are the same; only the model differs.
+pub trait MetaTrain {
+    /// The weights being trained.
+    type Model: Clone + Send + Sync + 'static;
+
+    /// Progress so far.
+    fn progress(&self) -> &Progress;
+
+    /// Whether all trajectories are done.
+    fn finished(&self) -> bool;
+
+    /// The model being trained.
+    fn model(&self) -> &Self::Model;
+
+    /// Trains on the next trajectory (or batch of them), calling `control`
+    /// after every meta-update. Returns [`Control::Stop`] when `control`
+    /// said stop or no trajectory was left.
+    fn train_batch(
+        &mut self,
+        control: &mut dyn FnMut(&Progress, &Self::Model) -> Control,
+    ) -> Control;
+
+    /// Whether every weight of `model` is finite (a snapshot worth keeping).
+    fn model_is_finite(model: &Self::Model) -> bool;
+
+    /// Trains until all trajectories are done or `control` says stop.
+    fn run_all(&mut self, mut control: impl FnMut(&Progress, &Self::Model) -> Control)
+    where
+        Self: Sized,
+    {
+        while !self.finished() {
+            if self.train_batch(&mut control) == Control::Stop {
+                break;
+            }
+        }
+    }
+}
+
+impl MetaTrain for Trainer {
+    type Model = MetaOptimizer<f32>;
+
+    fn progress(&self) -> &Progress {
+        Trainer::progress(self)
+    }
+
+    fn finished(&self) -> bool {
+        Trainer::finished(self)
+    }
+
+    fn model(&self) -> &MetaOptimizer<f32> {
+        Trainer::model(self)
+    }
+
+    fn train_batch(
+        &mut self,
+        control: &mut dyn FnMut(&Progress, &MetaOptimizer<f32>) -> Control,
+    ) -> Control {
+        Trainer::train_batch(self, control)
+    }
+
+    fn model_is_finite(model: &MetaOptimizer<f32>) -> bool {
+        model
+            .nets()
+            .iter()
+            .all(|n| n.params().iter().all(|p| p.is_finite()))
+    }
+}
+
 /// A meta-trainer: the model, its Adam states and the task stream.
 #[derive(Debug)]
 pub struct Trainer {

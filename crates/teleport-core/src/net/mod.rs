@@ -5,8 +5,11 @@
 //! loss, gradient and decision function), [`rescale`] the symmetry and its
 //! teleports, [`task`] a task as a lab file writes it, [`run`] runs any
 //! first-order optimizer on it with a teleport schedule, and [`eval`] is
-//! what `teleport-lab eval` prints for it. The optimizers' update math is
-//! the 2D one ([`crate::optim::VecOptimizer`]).
+//! what `teleport-lab eval` prints for it. The classical optimizers'
+//! update math is the 2D one ([`crate::optim::VecOptimizer`]); [`learned`]
+//! is a coordinate-wise LSTM optimizer (and its variant that also learns
+//! how far to teleport), which [`train`] meta-trains on a distribution of
+//! network tasks.
 //!
 //! Two things are left out on purpose. Weight decay: `λ‖θ‖²` is not
 //! invariant under the rescaling, so no teleport could keep `f`. And Zhao et
@@ -18,13 +21,16 @@
 
 pub mod data;
 pub mod eval;
+pub mod learned;
 pub mod mlp;
 pub mod rescale;
 pub mod run;
 pub mod task;
+pub mod train;
 
 pub use data::{DataError, Dataset, DatasetSpec, Generator};
 pub use eval::NetEval;
+pub use learned::{CwConfig, CwModel, CwOptimizer, CwVariant};
 pub use mlp::{Activation, Fit, Mlp, Workspace};
 pub use rescale::{NetStrategy, Unit, UnitCurve};
 pub use run::{NetRecord, NetSchedule, NetTrajectory, ParamOptimizer};

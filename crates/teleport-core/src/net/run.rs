@@ -3,6 +3,7 @@
 
 use serde::Serialize;
 
+use super::mlp::Mlp;
 use super::rescale::{NetStrategy, TeleportError, rescale_in_place};
 use super::task::NetTask;
 use crate::optim::{NotFirstOrder, OptimizerSpec, Stop, VecOptimizer, When};
@@ -14,6 +15,17 @@ pub trait ParamOptimizer {
     /// One step: `params` updated in place from `grad = ∇f(params)`, where
     /// `f` is the loss there.
     fn step(&mut self, params: &mut [f64], grad: &[f64], f: f64);
+
+    /// A teleport that the optimizer itself makes right after its step
+    /// (the paper's `x_t ← g(x_{t−1} + m(z_t))`): `params` are the updated
+    /// parameters and `grad = ∇f(params)`. Rescales `params` in place along
+    /// the network's orbit and returns `true`, or leaves them and returns
+    /// `false` (the default: a classical optimizer never teleports by
+    /// itself).
+    fn teleport_after_step(&mut self, mlp: &Mlp, params: &mut [f64], grad: &[f64]) -> bool {
+        let _ = (mlp, params, grad);
+        false
+    }
 }
 
 impl ParamOptimizer for VecOptimizer {
@@ -82,7 +94,9 @@ pub fn run(
 /// Runs `opt` for `steps` steps from the task's initial parameters, as the
 /// 2D [`crate::optim::run`] does: for `t = 0 … steps−1`, if the schedule
 /// fires at `t`, teleport; record `(t, f, ‖∇f‖, accuracy, teleported,
-/// params)`; step. Finally record `t = steps`. The run ends with
+/// params)`; step (and let the optimizer teleport after its step,
+/// [`ParamOptimizer::teleport_after_step`]: the next record is then marked
+/// as teleported). Finally record `t = steps`. The run ends with
 /// [`Stop::Diverged`] at the first step whose parameters, loss or gradient
 /// are not finite, and with [`Stop::Failed`] when a teleport cannot be
 /// computed. The optimizer's state (momentum, Adam's moments) carries over
@@ -114,12 +128,14 @@ pub fn run_with_teleports(
         stop: None,
     };
     let mut fit = task.fit_grad(&params, &mut ws, &mut grad);
+    // Whether the optimizer teleported after its last step.
+    let mut by_optimizer = false;
     for t in 0..=steps {
         let scheduled = schedule
             .filter(|s| t < steps && s.when.fires(t))
             .map(|s| &s.strategy);
         let by_hand = manual.iter().filter(|(step, _)| *step == t).map(|(_, s)| s);
-        let mut teleported = false;
+        let mut teleported = std::mem::take(&mut by_optimizer);
         let mut failed = None;
         for strategy in scheduled.into_iter().chain(by_hand) {
             if !finite(&params, &grad, fit.f) {
@@ -159,6 +175,10 @@ pub fn run_with_teleports(
         }
         opt.step(&mut params, &grad, fit.f);
         fit = task.fit_grad(&params, &mut ws, &mut grad);
+        if finite(&params, &grad, fit.f) && opt.teleport_after_step(&task.mlp, &mut params, &grad) {
+            fit = task.fit_grad(&params, &mut ws, &mut grad);
+            by_optimizer = true;
+        }
     }
     out
 }
