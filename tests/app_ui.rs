@@ -825,3 +825,41 @@ fn the_first_fit_on_every_preset_shows_x0() {
         );
     }
 }
+
+/// On a projector (1024 × 768, 1280 × 720) the level-set plot gets at least
+/// a quarter of the screen (its colour map fills the plot's data area),
+/// and on a phone (390 × 844) it comes first and fills the width, the
+/// controls a drawer that opens from the menu.
+#[test]
+fn the_plot_keeps_the_largest_share_on_small_screens_and_leads_on_a_phone() {
+    for size in [[1024.0, 768.0], [1280.0, 720.0], [1440.0, 900.0]] {
+        let mut h = common::harness_sized(app_with(&temp_dir("small")), size);
+        h.run_steps(3);
+        let plot = h.state().level_set().plot_rect.unwrap();
+        let share = plot.area() / (size[0] * size[1]);
+        assert!(
+            share >= 0.25,
+            "{size:?}: the plot has {:.0} % of the screen",
+            100.0 * share
+        );
+    }
+    let mut h = common::harness_sized(app_with(&temp_dir("phone")), [390.0, 844.0]);
+    h.run_steps(3);
+    let plot = h.state().level_set().plot_rect.unwrap();
+    assert!(
+        plot.width() > 0.8 * 390.0,
+        "the plot fills the width: {plot:?}"
+    );
+    assert!(plot.top() < 200.0, "the plot comes first: {plot:?}");
+    // The controls are a drawer: closed, then open from the menu.
+    assert!(
+        h.query_by_label("Start point").is_none(),
+        "the controls are hidden"
+    );
+    h.get_by_label("☰ Controls").click();
+    h.run_steps(2);
+    assert!(
+        h.query_by_label("Start point").is_some(),
+        "the drawer opens"
+    );
+}

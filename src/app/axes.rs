@@ -186,15 +186,27 @@ pub fn decade_marks(input: GridInput) -> Vec<GridMark> {
         return out;
     }
     // The largest step that still labels MIN_LABELS decades, if it labels
-    // no more than nine; else the smallest that labels at most nine.
+    // no more than nine with room between labels; else the smallest that
+    // labels at most nine with room (egui_plot drops labels closer than
+    // [`label_gap`]).
     let count = |step: f64| ((hi / step).floor() - (lo / step).ceil() + 1.0).max(0.0);
+    let unit_px = GRID_MIN_PX / input.base_step_size;
+    let roomy = |step: f64| {
+        !(unit_px.is_finite() && unit_px > 0.0)
+            || step * unit_px > f64::from(label_gap(false)) + 1.0
+    };
     let steps = [1.0, 2.0, 5.0, 10.0, 20.0, 50.0, 100.0, 200.0];
     let step = steps
         .iter()
         .rev()
         .copied()
-        .find(|s| count(*s) >= MIN_LABELS as f64 && count(*s) <= 9.0)
-        .or_else(|| steps.iter().copied().find(|s| count(*s) <= 9.0))
+        .find(|s| count(*s) >= MIN_LABELS as f64 && count(*s) <= 9.0 && roomy(*s))
+        .or_else(|| {
+            steps
+                .iter()
+                .copied()
+                .find(|s| count(*s) <= 9.0 && roomy(*s))
+        })
         .unwrap_or(500.0);
     let first = (lo / step).ceil() as i64;
     let last = (hi / step).floor() as i64;
@@ -339,9 +351,15 @@ mod tests {
 
     #[test]
     fn a_log_axis_labels_decades_and_fills_in_when_few_show() {
-        for (lo, hi) in [(-0.6, 1.2), (-16.0, 1.0), (-3.3, -1.9), (-300.0, 2.0)] {
-            let labels = labelled(Ticks::Log10, lo, hi, 400.0, false);
-            assert!(labels.len() >= MIN_LABELS, "{lo}..{hi}: {labels:?}");
+        // Down to a phone's loss plot, 120 points high.
+        for px in [120.0, 150.0, 200.0, 400.0] {
+            for (lo, hi) in [(-0.6, 1.2), (-16.0, 1.0), (-3.3, -1.9), (-300.0, 2.0)] {
+                let labels = labelled(Ticks::Log10, lo, hi, px, false);
+                assert!(
+                    labels.len() >= MIN_LABELS,
+                    "{lo}..{hi} at {px} px: {labels:?}"
+                );
+            }
         }
         assert_eq!(
             labelled(Ticks::Log10, -0.6, 1.2, 400.0, false),
@@ -349,10 +367,11 @@ mod tests {
         );
     }
 
+    /// An axis of 400 points over `lo..hi`.
     fn input(lo: f64, hi: f64) -> GridInput {
         GridInput {
             bounds: (lo, hi),
-            base_step_size: (hi - lo) / 10.0,
+            base_step_size: (hi - lo) / 400.0 * GRID_MIN_PX,
         }
     }
 

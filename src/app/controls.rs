@@ -43,7 +43,22 @@ impl TeleportApp {
     }
 
     pub(super) fn menu_ui(&mut self, ui: &mut egui::Ui) {
-        ui.horizontal(|ui| {
+        let narrow = ui.ctx().content_rect().width() < super::NARROW_POINTS;
+        ui.horizontal_wrapped(|ui| {
+            if narrow {
+                let text = if self.rt.controls_open {
+                    "✕ Controls"
+                } else {
+                    "☰ Controls"
+                };
+                if ui
+                    .selectable_label(self.rt.controls_open, text)
+                    .on_hover_text("The task, the start point, the scrubber and the optimizers.")
+                    .clicked()
+                {
+                    self.rt.controls_open ^= true;
+                }
+            }
             ui.menu_button("File", |ui| {
                 self.menu_item(ui, UiCommand::Open);
                 // Recent files are paths: the web has none.
@@ -885,7 +900,13 @@ impl TeleportApp {
     }
 
     pub(super) fn timeline_ui(&mut self, ui: &mut egui::Ui) {
-        ui.horizontal(|ui| {
+        let narrow = ui.available_width() < super::NARROW_POINTS;
+        ui.horizontal_wrapped(|ui| {
+            if narrow {
+                // A slider does not wrap: on a phone it is shorter and the
+                // speed takes its own row.
+                ui.spacing_mut().slider_width = 90.0;
+            }
             let play = if self.state.playback.playing {
                 "||"
             } else {
@@ -910,6 +931,9 @@ impl TeleportApp {
             let steps = self.state.steps;
             ui.add(Slider::new(&mut p.t, 0..=steps).text("step"))
                 .on_hover_text("The timeline: trajectories are drawn up to this step.");
+            if narrow {
+                ui.end_row();
+            }
             ui.add(
                 Slider::new(&mut p.speed, limits::PLAYBACK_SPEED)
                     .logarithmic(true)

@@ -417,12 +417,18 @@ impl TeleportApp {
 }
 
 impl TeleportApp {
-    /// A file name for the demo, without extension: its caption's first
-    /// words, else the task's name (`elli_fixed`, `himmelblau`), made of
-    /// letters, digits and dashes.
+    /// A file name for the demo, without extension: the first words of a
+    /// caption the user wrote, else the task's name (`elli_fixed`,
+    /// `himmelblau`), made of letters, digits and dashes. A preset's own
+    /// story is long; its task names it better.
     pub(super) fn demo_file_stem(&self) -> String {
+        let is_story = |c: &str| {
+            teleport_core::objective::Preset::ALL
+                .into_iter()
+                .any(|p| super::task::preset_story(p) == c)
+        };
         let words = match &self.state.caption {
-            Some(c) if !c.trim().is_empty() => c.clone(),
+            Some(c) if !c.trim().is_empty() && !is_story(c) => c.clone(),
             _ => self.task_label(),
         };
         slug(&words)

@@ -103,6 +103,8 @@ impl TeleportApp {
                 },
                 gallery: gallery::GalleryCache::default(),
                 actions: Vec::new(),
+                controls_open: false,
+                stacked_layout: super::panes::Layout::stacked(),
                 history: super::history::History::new(&AppState::default()),
                 frames: 0,
                 central_rect: egui::Rect::from_min_size(
@@ -112,6 +114,7 @@ impl TeleportApp {
                 last_frame_time: None,
                 session: None,
                 models: HashMap::new(),
+                model_horizons: HashMap::new(),
                 panic_after_frames: options.panic_after_frames,
                 playback_acc: 0.0,
                 alg2_acc: 0.0,

@@ -249,8 +249,16 @@ impl TeleportApp {
                 short(g)
             )
         });
+        // A phone gives the plot its height: the caption in body text and
+        // no key line (the legend names the rows).
+        let narrow = ui.ctx().content_rect().width() < super::NARROW_POINTS;
         if let Some(caption) = &self.state.caption {
-            ui.label(egui::RichText::new(caption).heading());
+            let text = egui::RichText::new(caption);
+            ui.label(if narrow {
+                text.strong()
+            } else {
+                text.heading()
+            });
         }
         if !self.rt.level_set.fold_cells.is_empty() {
             ui.label(
@@ -267,7 +275,7 @@ impl TeleportApp {
         // A recording or a presentation shows the plot, not the hints: the
         // pointer's readout while it is over the plot, else the key to the
         // markers.
-        if self.rt.animation.is_none() && !self.state.view.presenting {
+        if self.rt.animation.is_none() && !self.state.view.presenting && !narrow {
             match hover_text {
                 Some(text) => {
                     ui.label(text);
@@ -423,6 +431,7 @@ impl TeleportApp {
                     row: entry.id,
                     color: c,
                     branch: false,
+                    horizon: self.trained_horizon(entry),
                 };
                 draw_run(plot_ui, key, &name, &run.base, t, (min, max));
                 if let Some(branch) = &run.branch {
@@ -656,7 +665,12 @@ struct RunKey {
     color: Color32,
     /// The hand-teleported branch (dashed) rather than the run from x₀.
     branch: bool,
+    /// A learned row's trained horizon: its run is dimmed beyond it.
+    horizon: Option<usize>,
 }
+
+/// The colour of the mark where a run diverged.
+pub(super) const DIVERGED: Color32 = Color32::from_rgb(200, 20, 20);
 
 /// Draws one run: faint whole path, strong path up to step `t`, a marker at
 /// `t`, and teleport jumps dashed.
@@ -672,6 +686,7 @@ fn draw_run(
         row,
         color: c,
         branch,
+        horizon,
     } = key;
     let faint = c.gamma_multiply(0.3);
     let style = if branch {
@@ -683,6 +698,9 @@ fn draw_run(
     let mut whole: Vec<[f64; 2]> = Vec::with_capacity(run.records.len() * 2);
     let mut jumps = Vec::new();
     let mut shown = Vec::new();
+    // Beyond a learned row's trained horizon: drawn, but dimmed.
+    let mut untrained = Vec::new();
+    let beyond = |step: usize| horizon.is_some_and(|h| step > h);
     for rec in &run.records {
         if let Some(from) = rec.from {
             whole.push(from);
@@ -690,15 +708,25 @@ fn draw_run(
         }
         whole.push(rec.x);
         if rec.t <= t {
+            let part = if beyond(rec.t) {
+                &mut untrained
+            } else {
+                &mut shown
+            };
             if let Some(from) = rec.from {
-                shown.push(from);
+                part.push(from);
             }
-            shown.push(rec.x);
+            part.push(rec.x);
+            // The dimmed part starts where the strong part ends.
+            if horizon == Some(rec.t) {
+                untrained.push(rec.x);
+            }
         }
     }
     // Only the strong line carries the legend name (and so its colour).
     let id = |part: &'static str| ("run", row, part, branch);
     let (whole, shown) = (near_view(whole, min, max), near_view(shown, min, max));
+    let untrained = near_view(untrained, min, max);
     jumps.retain(|(_, from, to)| within_view(from, min, max) && within_view(to, min, max));
     plot_ui.line(
         path("", whole)
@@ -715,6 +743,44 @@ fn draw_run(
             .width(2.0)
             .style(style),
     );
+    if untrained.len() > 1 {
+        plot_ui.line(
+            path(format!("{name}, past its trained horizon"), untrained)
+                .id(id("untrained"))
+                .color(c.gamma_multiply(0.45))
+                .width(1.5)
+                .style(LineStyle::dashed_loose()),
+        );
+    }
+    // Where the horizon is: a ring on the run.
+    if let Some(h) = horizon
+        && let Some(rec) = run.records.get(h)
+        && h < t.min(run.records.len().saturating_sub(1)) + 1
+        && within_view(&rec.x, min, max)
+    {
+        plot_ui.points(
+            Points::new(format!("{name}: trained for {h} steps"), vec![rec.x])
+                .id(id("horizon"))
+                .shape(MarkerShape::Circle)
+                .filled(false)
+                .radius(7.0)
+                .color(c),
+        );
+    }
+    // Where a run diverged: a red ✕ at its last finite point.
+    if let Some(teleport_core::optim::Stop::Diverged { step }) = &run.stop
+        && let Some(last) = run.records.last()
+        && last.t <= t
+        && within_view(&last.x, min, max)
+    {
+        plot_ui.points(
+            Points::new(format!("{name}: diverged at step {step}"), vec![last.x])
+                .id(id("diverged"))
+                .shape(MarkerShape::Cross)
+                .radius(8.0)
+                .color(DIVERGED),
+        );
+    }
     for (k, (step, from, to)) in jumps.into_iter().enumerate() {
         let strength = if step <= t { c } else { faint };
         plot_ui.line(

@@ -72,6 +72,10 @@ use teleport_core::limits;
 use teleport_core::objective::Objective;
 use teleport_core::pretrained::Family;
 
+/// Below this width (points) the app is laid out for a phone: the plot
+/// first and full width, the controls a drawer, the other plots below.
+pub const NARROW_POINTS: f32 = 600.0;
+
 /// The key under which eframe stores the state.
 pub const STORAGE_KEY: &str = "teleport-lab-state";
 
@@ -193,6 +197,10 @@ struct Runtime {
     gallery: gallery::GalleryCache,
     /// What the frame asked for, handled at its end.
     actions: Vec<Action>,
+    /// Whether the controls drawer is open (narrow screens).
+    controls_open: bool,
+    /// The tiles on a phone: stacked, not saved.
+    stacked_layout: panes::Layout,
     /// Undo and redo of the demo.
     history: history::History,
     /// Frames drawn (for the scripted screenshot).
@@ -211,6 +219,9 @@ struct Runtime {
     loss_before_click: Option<(usize, bool)>,
     /// The loss plot's view in the last frame (step, log₁₀ f).
     loss_bounds: Option<egui_plot::PlotBounds>,
+    /// The trained horizon of weights that came with lab files or from a
+    /// file, by source, when the file says how they were trained.
+    model_horizons: HashMap<String, usize>,
     /// Weights that came with lab files, by source (see
     /// [`EntryKind::Loaded`]).
     models: HashMap<String, Arc<MetaOptimizer<f32>>>,
@@ -299,7 +310,15 @@ impl TeleportApp {
                     };
                     if let Err(e) = self.set_source(source) {
                         self.notify(ctx, e, true);
-                    } else if let Some(p) = preset
+                        continue;
+                    }
+                    // A preset opens as a slide: its story as the caption.
+                    if let Some(p) = preset
+                        && self.state.caption.is_none()
+                    {
+                        self.state.caption = Some(task::preset_story(p).to_owned());
+                    }
+                    if let Some(p) = preset
                         && self.apply_step_sizes(p)
                     {
                         let s = p.step_sizes();
@@ -461,14 +480,28 @@ impl TeleportApp {
     /// docked tiles (the plots and the open instruments).
     fn normal_ui(&mut self, ui: &mut egui::Ui) {
         let ctx = ui.ctx().clone();
+        let width = ui.available_width();
+        let narrow = width < NARROW_POINTS;
         egui::Panel::top("menu").show(ui, |ui| self.menu_ui(ui));
-        egui::Panel::left("controls")
-            .resizable(true)
-            .default_size(330.0)
-            .size_range(260.0..=600.0)
-            .show(ui, |ui| {
+        // The plot is the subject: the controls take at most a quarter of a
+        // small screen, and on a phone they are a drawer (☰ in the menu)
+        // that takes the screen while it is open.
+        if narrow && self.rt.controls_open {
+            egui::CentralPanel::default().show(ui, |ui| {
                 egui::ScrollArea::vertical().show(ui, |ui| self.controls_ui(ui));
             });
+            self.animation_window(&ctx);
+            return;
+        }
+        if !narrow {
+            egui::Panel::left("controls")
+                .resizable(true)
+                .default_size((width * 0.24).clamp(220.0, 330.0))
+                .size_range(200.0..=600.0)
+                .show(ui, |ui| {
+                    egui::ScrollArea::vertical().show(ui, |ui| self.controls_ui(ui));
+                });
+        }
         egui::Panel::bottom("timeline").show(ui, |ui| self.timeline_ui(ui));
         egui::CentralPanel::default()
             .frame(egui::Frame::central_panel(ui.style()).inner_margin(2.0))

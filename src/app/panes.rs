@@ -117,6 +117,26 @@ impl Default for Layout {
     }
 }
 
+impl Layout {
+    /// The phone's layout: the level-set plot on top, full width, and the
+    /// θ and loss plots as tabs below it (where instruments open too).
+    pub fn stacked() -> Self {
+        let mut tiles = Tiles::default();
+        let plot = tabs_of(&mut tiles, Pane::LevelSet);
+        let theta = tiles.insert_pane(Pane::Theta);
+        let loss = tiles.insert_pane(Pane::Loss);
+        let below = tiles.insert_tab_tile(vec![loss, theta]);
+        let root = tiles.insert_new(Tile::Container(Container::Linear(Linear::new_binary(
+            LinearDir::Vertical,
+            [plot, below],
+            0.62,
+        ))));
+        Self {
+            tree: Tree::new(egui::Id::unique("layout-stacked"), root, tiles),
+        }
+    }
+}
+
 /// A pane in a tab bar of its own; returns the tab bar.
 fn tabs_of(tiles: &mut Tiles<Pane>, pane: Pane) -> TileId {
     let id = tiles.insert_pane(pane);
@@ -177,10 +197,17 @@ impl Layout {
     /// the level-set plot when it is the first.
     fn open(&mut self, pane: Pane) {
         let tiles = &mut self.tree.tiles;
+        // Beside the other instruments; on a stacked layout, as a tab
+        // beside the loss plot below the level sets.
+        let shared_with_loss = tiles
+            .find_pane(&Pane::Loss)
+            .and_then(|id| tiles.parent_of(id))
+            .filter(|tabs| matches!(tiles.get(*tabs), Some(Tile::Container(Container::Tabs(t))) if t.children.len() > 1));
         let existing = Pane::INSTRUMENTS
             .into_iter()
             .filter_map(|p| tiles.find_pane(&p))
-            .find_map(|id| tiles.parent_of(id));
+            .find_map(|id| tiles.parent_of(id))
+            .or(shared_with_loss);
         let id = tiles.insert_pane(pane);
         if let Some(tabs) = existing
             && let Some(Tile::Container(Container::Tabs(t))) = tiles.get_mut(tabs)
@@ -306,19 +333,35 @@ impl TeleportApp {
     /// Draws the docked layout into `ui`, after making it follow the open
     /// instruments; a closed tab closes its instrument.
     pub(super) fn layout_ui(&mut self, ui: &mut egui::Ui) {
-        if !self.state.layout.is_sound() {
-            self.state.layout = Layout::default();
+        // A phone stacks the tiles (its own layout, not saved: the
+        // desktop's is kept for the desktop).
+        let narrow = ui.ctx().content_rect().width() < super::NARROW_POINTS;
+        let layout = if narrow {
+            &mut self.rt.stacked_layout
+        } else {
+            &mut self.state.layout
+        };
+        if !layout.is_sound() {
+            *layout = if narrow {
+                Layout::stacked()
+            } else {
+                Layout::default()
+            };
         }
         let panels = self.state.panels.clone();
-        self.state.layout.follow(&panels);
-        let mut tree = self.state.layout.take();
+        layout.follow(&panels);
+        let mut tree = layout.take();
         let mut behavior = Behavior {
             app: self,
             closed: Vec::new(),
         };
         tree.ui(&mut behavior, ui);
         let closed = behavior.closed;
-        self.state.layout.put_back(tree);
+        if narrow {
+            self.rt.stacked_layout.put_back(tree);
+        } else {
+            self.state.layout.put_back(tree);
+        }
         for pane in closed {
             if let Some(flag) = pane.flag(&mut self.state.panels) {
                 *flag = false;
@@ -393,6 +436,19 @@ mod tests {
         let back: Layout = ron::from_str(&text).unwrap();
         assert_eq!(back, layout);
         assert!(back.is_sound());
+    }
+
+    #[test]
+    fn on_a_phone_instruments_open_beside_the_loss_plot() {
+        let mut layout = Layout::stacked();
+        assert!(layout.is_sound());
+        let mut p = panels();
+        p.newton = true;
+        layout.follow(&p);
+        let tiles = &layout.tree.tiles;
+        let bar = |pane| tiles.find_pane(&pane).and_then(|id| tiles.parent_of(id));
+        assert_eq!(bar(Pane::Newton), bar(Pane::Loss));
+        assert_ne!(bar(Pane::Newton), bar(Pane::LevelSet));
     }
 
     #[test]

@@ -254,3 +254,21 @@ impl TeleportApp {
             .map_or(Vec2::from(self.state.x0), |rec| Vec2::from(rec.x))
     }
 }
+
+impl TeleportApp {
+    /// The unroll a learned row's model was trained on (its horizon): the
+    /// steps of every training trajectory. Past it the model runs on
+    /// inputs it never saw, and the plots dim its run there. `None` for a
+    /// classical row, or when the horizon is not known.
+    pub fn trained_horizon(&self, row: &state::OptimizerEntry) -> Option<usize> {
+        match &row.kind {
+            EntryKind::Learned(variant) => {
+                let family = teleport_core::pretrained::Family::of(&self.rt.objective);
+                Some(teleport_core::pretrained::trained_steps(*variant, family))
+            }
+            EntryKind::Live(_) => Some(self.state.training.steps),
+            EntryKind::Loaded { source, .. } => self.rt.model_horizons.get(source).copied(),
+            EntryKind::Classical { .. } => None,
+        }
+    }
+}

@@ -42,6 +42,10 @@ struct LossCurve {
     name: String,
     base: Vec<[f64; 2]>,
     branch: Option<Vec<[f64; 2]>>,
+    /// A learned row's trained horizon: its curve is dimmed beyond it.
+    horizon: Option<usize>,
+    /// The step at which the run diverged (its curve ends there).
+    diverged: Option<usize>,
 }
 
 /// How the loss plot chooses its view.
@@ -200,33 +204,51 @@ impl TeleportApp {
             // Across tasks, the key counts each row's diverged runs.
             let across = self.across_shown();
             for (entry, name, run) in self.visible_runs() {
-                let (rect, _) = ui.allocate_exact_size(egui::vec2(12.0, 3.0), egui::Sense::hover());
-                ui.painter().rect_filled(rect, 0.0, row_color(entry));
                 let stats = across
                     .and_then(|rows| rows.iter().find(|r| r.id == entry.id))
                     .and_then(|r| r.stats.last());
-                match stats {
-                    Some(s) => {
-                        let text = if s.diverged > 0 {
-                            format!(
-                                "{name} ({} of {} diverged)",
-                                s.diverged,
-                                s.runs + s.diverged
-                            )
-                        } else {
-                            name
-                        };
-                        ui.label(RichText::new(text).small()).on_hover_text(format!(
+                let (text, hover) = match stats {
+                    Some(s) if s.diverged > 0 => (
+                        format!(
+                            "{name} ({} of {} diverged)",
+                            s.diverged,
+                            s.runs + s.diverged
+                        ),
+                        format!(
                             "median f at the last step over the test tasks: {}",
                             full(s.median)
-                        ));
-                    }
+                        ),
+                    ),
+                    Some(s) => (
+                        name,
+                        format!(
+                            "median f at the last step over the test tasks: {}",
+                            full(s.median)
+                        ),
+                    ),
                     None => {
                         let last = run.shown().records.last().map_or(f64::NAN, |r| r.f);
-                        ui.label(RichText::new(name).small())
-                            .on_hover_text(format!("f at the last step: {}", full(last)));
+                        (name, format!("f at the last step: {}", full(last)))
                     }
+                };
+                // Swatch and name wrap together, and a name longer than the
+                // whole row is cut rather than widening the tile.
+                let swatch = egui::vec2(12.0, 3.0);
+                let room = (ui.max_rect().width() - swatch.x - 8.0).max(20.0);
+                let galley = egui::WidgetText::from(RichText::new(text).small()).into_galley(
+                    ui,
+                    Some(egui::TextWrapMode::Truncate),
+                    room,
+                    egui::TextStyle::Small,
+                );
+                let needed = swatch.x + 4.0 + galley.size().x;
+                let row_started = ui.cursor().left() > ui.max_rect().left() + 1.0;
+                if row_started && ui.available_size_before_wrap().x < needed {
+                    ui.end_row();
                 }
+                let (rect, _) = ui.allocate_exact_size(swatch, egui::Sense::hover());
+                ui.painter().rect_filled(rect, 0.0, row_color(entry));
+                ui.label(galley).on_hover_text(hover);
                 ui.add_space(6.0);
             }
         });
@@ -234,7 +256,7 @@ impl TeleportApp {
 
     /// "this task" or "across tasks" for the loss plot.
     pub(super) fn loss_mode_ui(&mut self, ui: &mut egui::Ui) {
-        ui.horizontal(|ui| {
+        ui.horizontal_wrapped(|ui| {
             ui.selectable_value(&mut self.state.across_tasks, false, "this task")
                 .on_hover_text("f along each row's run from x₀ on the task shown.");
             ui.selectable_value(
@@ -286,6 +308,8 @@ impl TeleportApp {
                         name: label,
                         base: pick(|s| s.median),
                         branch: None,
+                        horizon: self.trained_horizon(entry),
+                        diverged: None,
                     },
                     (pick(|s| s.q25), pick(|s| s.q75)),
                 ))
@@ -311,6 +335,11 @@ impl TeleportApp {
                 name,
                 base: points(&run.base),
                 branch: run.branch.as_ref().map(points),
+                horizon: self.trained_horizon(entry),
+                diverged: match run.base.stop {
+                    Some(teleport_core::optim::Stop::Diverged { step }) => Some(step),
+                    _ => None,
+                },
             })
             .collect()
     }
@@ -381,8 +410,46 @@ impl TeleportApp {
             }
             for curve in curves {
                 let name = curve.name;
+                // Past a learned row's trained horizon, dimmed and dashed.
+                let split = curve
+                    .horizon
+                    .map_or(curve.base.len(), |h| (h + 1).min(curve.base.len()));
+                let (trained, untrained) = curve.base.split_at(split);
+                if let (Some(&last), Some(h)) = (trained.last(), curve.horizon)
+                    && !untrained.is_empty()
+                {
+                    let beyond: Vec<[f64; 2]> = std::iter::once(last)
+                        .chain(untrained.iter().copied())
+                        .collect();
+                    plot_ui.line(
+                        Line::new(
+                            format!("{name}, past its trained horizon ({h} steps)"),
+                            beyond,
+                        )
+                        .id(("loss-untrained", curve.id))
+                        .color(curve.color.gamma_multiply(0.45))
+                        .style(egui_plot::LineStyle::dashed_loose())
+                        .width(1.5),
+                    );
+                    plot_ui.points(
+                        Points::new(format!("{name}: trained for {h} steps"), vec![last])
+                            .id(("loss-horizon", curve.id))
+                            .filled(false)
+                            .radius(6.0)
+                            .color(curve.color),
+                    );
+                }
+                if let (Some(step), Some(&last)) = (curve.diverged, curve.base.last()) {
+                    plot_ui.points(
+                        Points::new(format!("{name}: diverged at step {step}"), vec![last])
+                            .id(("loss-diverged", curve.id))
+                            .shape(egui_plot::MarkerShape::Cross)
+                            .radius(7.0)
+                            .color(super::level_set::DIVERGED),
+                    );
+                }
                 plot_ui.line(
-                    Line::new(name.clone(), curve.base)
+                    Line::new(name.clone(), trained.to_vec())
                         .id(("loss", curve.id))
                         .color(curve.color)
                         .width(1.5),

@@ -585,7 +585,8 @@ impl Default for AppState {
             },
             alg2: Alg2Settings::default(),
             training: TrainingSettings::default(),
-            caption: None,
+            // The first screen is a slide: the fixed ellipse's story.
+            caption: Some(super::task::preset_story(Preset::ElliFixed).to_owned()),
             embed_weights: true,
             recent: Vec::new(),
             view: ViewMode::default(),

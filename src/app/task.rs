@@ -17,6 +17,8 @@ impl TeleportApp {
         self.rt.draft = spec;
         self.rt.task_error = None;
         self.state.x0 = scene.scene.x0;
+        // A scene is another demo: the caption of the last one goes.
+        self.state.caption = None;
         self.state.steps = scene
             .scene
             .steps
@@ -114,5 +116,24 @@ impl TeleportApp {
             Err(e) => self.rt.task_error = Some(e.to_string()),
         }
         self.rt.draft = spec;
+    }
+}
+
+/// What a preset shows, in two sentences: its caption when it opens, so
+/// that it makes a slide as it is.
+pub fn preset_story(preset: Preset) -> &'static str {
+    match preset {
+        Preset::ElliFixed => {
+            "The paper's fixed ellipse (Figure 3): GD crawls along the long axis, while the teleport jumps along the level set (dashed purple) to where the slope is steepest. The learned rows are dimmed past the 21 steps they were trained on."
+        }
+        Preset::Booth => {
+            "Booth's function (Zhao et al. 2022): one teleport to the steepest point of a level set and GD reaches the minimum in a few steps. Its level sets are ellipses, so every teleport is exact."
+        }
+        Preset::Rosenbrock => {
+            "Rosenbrock's curved valley: teleporting to the steepest point of a level set throws GD out of the valley — a red ✕ marks where a run diverges. Teleports that raise ‖∇f‖ can hurt (the paper's section 6)."
+        }
+        Preset::RosFixed => {
+            "The paper's fixed Rosenbrock (Figure 5): teleports help less here, and the learned optimizers, trained on 21 steps of random Rosenbrock tasks, swing once past their horizon (dimmed)."
+        }
     }
 }

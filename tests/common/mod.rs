@@ -61,8 +61,13 @@ pub fn app_with(dir: &Path) -> TeleportApp {
 /// `app` in a 1440 × 900 headless harness with the app's fonts, run four
 /// frames so that the plot has fitted its view.
 pub fn harness(app: TeleportApp) -> Harness<'static, TeleportApp> {
+    harness_sized(app, [1440.0, 900.0])
+}
+
+/// [`harness`] in a window of `size` points.
+pub fn harness_sized(app: TeleportApp, size: [f32; 2]) -> Harness<'static, TeleportApp> {
     let mut h = Harness::builder()
-        .with_size(egui::vec2(1440.0, 900.0))
+        .with_size(egui::vec2(size[0], size[1]))
         .with_context_setup(teleport_lab::app::install_fonts)
         .build_ui_state(|ui, app: &mut TeleportApp| app.ui_body(ui), app);
     h.run_steps(4);

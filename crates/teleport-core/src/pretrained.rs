@@ -41,6 +41,12 @@ impl Family {
     }
 }
 
+/// The steps of every training trajectory of the shipped `variant` for
+/// `family`: the horizon it learned to optimize over (the paper's 21).
+pub fn trained_steps(variant: Variant, family: Family) -> usize {
+    TrainConfig::paper(&ModelConfig::paper(variant), family.dist(), 0).steps
+}
+
 /// The file name of a pretrained model, e.g. `l2o-tele-elli_vary.safetensors`.
 pub fn file_name(variant: Variant, family: Family) -> String {
     format!("{}-{}.safetensors", variant.name(), family.dist().name())
