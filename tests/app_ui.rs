@@ -592,6 +592,18 @@ fn files_open_and_save_without_a_file_dialog() {
     let saved = exports.join("l2o-tele-live.safetensors");
     assert!(saved.is_file(), "{} not written", saved.display());
     teleport_core::io::weights::load(&saved).unwrap();
+    // A bare name typed into the prompt is saved in the prompt's folder,
+    // never wherever the process runs.
+    h.get_by_label("Save weights…").click();
+    h.run_steps(2);
+    assert!(h.state_mut().type_in_path_prompt("lesson 1/mine"));
+    save_in_prompt(&mut h);
+    let named = exports.join("lesson 1").join("mine.safetensors");
+    assert!(named.is_file(), "{} not written", named.display());
+    assert!(
+        !std::path::Path::new("lesson 1").exists(),
+        "written in the working folder"
+    );
 }
 
 #[test]

@@ -10,6 +10,9 @@ fn run(seed: u64, actions: usize) {
     match monkey::run(seed, actions, dir.clone(), |_| {}) {
         Ok(report) => {
             assert_eq!(report.actions, actions);
+            // Segments of actions were undone to where they began and redone.
+            let segments = actions / monkey::UNDO_EVERY;
+            assert!(report.undos >= segments, "{} undo checks", report.undos);
             // The mix must reach what it is meant to reach.
             let count = |kind| {
                 report

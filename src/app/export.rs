@@ -718,6 +718,14 @@ impl TeleportApp {
 
     /// Does what the prompt was for with the path typed into it.
     fn use_prompted_path(&mut self, ctx: &egui::Context, prompt: PathPrompt, path: PathBuf) {
+        // A bare name or a relative path is taken in the folder the prompt
+        // started in, never in wherever the process happens to run.
+        let path = if path.is_relative() {
+            let folder = self.rt.export.last_folder.as_ref();
+            folder.unwrap_or(&self.rt.export.dir).join(path)
+        } else {
+            path
+        };
         match prompt.kind {
             PromptKind::Scene => self.open_file(ctx, &path),
             PromptKind::Weights => self.load_weights_from(ctx, &path),

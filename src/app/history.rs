@@ -16,6 +16,9 @@ use super::state::AppState;
 /// Undo steps kept; older ones are forgotten.
 pub const MAX_STEPS: usize = 200;
 
+/// Frames whose changes belong to the step an undo or redo put back.
+const RESTORE_FRAMES: u8 = 2;
+
 /// Seconds without a keystroke after which typing in a field is one step.
 const TYPING_PAUSE_SECS: f64 = 1.0;
 
@@ -37,6 +40,31 @@ impl Demo {
         demo.alg2.t = 0;
         demo.alg2.playing = false;
         Self(demo)
+    }
+
+    /// The demo as a state (with the parts that are not the demo neutral).
+    pub fn state(&self) -> &AppState {
+        &self.0
+    }
+
+    /// The parts of the demo where `self` and `other` differ, by name (for
+    /// failure messages: two demos' text can be equal where they are not).
+    pub fn differences(&self, other: &Self) -> Vec<&'static str> {
+        let (a, b) = (&self.0, &other.0);
+        let mut out = Vec::new();
+        macro_rules! compare {
+            ($($field:ident)*) => {
+                $(if a.$field != b.$field {
+                    out.push(stringify!($field));
+                })*
+            };
+        }
+        compare!(source x0 steps theta optimizers selected next_row manual_teleports show panels
+            alg2 training caption across_tasks basin layout);
+        if out.is_empty() && a != b {
+            out.push("a part not named here");
+        }
+        out
     }
 
     /// Puts this demo into `state`, keeping what is not part of a demo.
@@ -66,6 +94,13 @@ pub struct History {
     settled: Demo,
     /// An uncommitted change: the demo and when it last changed.
     moving: Option<(Demo, f64)>,
+    /// Frames left after an undo or redo put `settled` back: what the app
+    /// makes of it in those frames (the frame of the undo, and the next,
+    /// whose UI lays the restored state out: a pane opened for an open
+    /// instrument, tiles regrouped, a selection kept in range) is that
+    /// step, not a change of the user's. Without this an undo to such a
+    /// snapshot made a new step each time and undo never reached the first.
+    restored: u8,
 }
 
 impl History {
@@ -76,6 +111,7 @@ impl History {
             future: Vec::new(),
             settled: Demo::of(state),
             moving: None,
+            restored: 0,
         }
     }
 
@@ -84,6 +120,12 @@ impl History {
     /// field has the keyboard). A finished change becomes one undo step.
     pub fn feed(&mut self, state: &AppState, now: f64, pointer_down: bool, typing: bool) {
         let demo = Demo::of(state);
+        if self.restored > 0 {
+            self.restored -= 1;
+            self.settled = demo;
+            self.moving = None;
+            return;
+        }
         if demo == self.settled {
             self.moving = None;
             return;
@@ -129,6 +171,7 @@ impl History {
             self.future.push(current);
             self.moving = None;
             self.settled.restore_into(state);
+            self.restored = RESTORE_FRAMES;
             return true;
         }
         let Some(previous) = self.past.pop_back() else {
@@ -137,6 +180,7 @@ impl History {
         let now = std::mem::replace(&mut self.settled, previous);
         self.future.push(now);
         self.settled.restore_into(state);
+        self.restored = RESTORE_FRAMES;
         true
     }
 
@@ -153,7 +197,16 @@ impl History {
         let now = std::mem::replace(&mut self.settled, next);
         self.past.push_back(now);
         self.settled.restore_into(state);
+        self.restored = RESTORE_FRAMES;
         true
+    }
+
+    /// Commits a change under way now, as if the user had let go.
+    pub fn settle(&mut self, state: &AppState) {
+        let demo = Demo::of(state);
+        if demo != self.settled {
+            self.commit(demo);
+        }
     }
 
     /// Undo steps kept.

@@ -54,6 +54,26 @@ impl TeleportApp {
         &self.rt.validation
     }
 
+    /// Starts the undo history afresh from the state now: the monkey's
+    /// "undo everything" goes back to here.
+    pub fn restart_history(&mut self) {
+        self.rt.history = super::history::History::new(&self.state);
+    }
+
+    /// Commits a change under way to the undo history, as if the user had
+    /// let go.
+    pub fn settle_history(&mut self) {
+        self.rt.history.settle(&self.state);
+    }
+
+    /// Whether Edit → Undo and Edit → Redo have something to do.
+    pub fn can_undo_redo(&self) -> (bool, bool) {
+        (
+            self.rt.history.can_undo(&self.state),
+            self.rt.history.can_redo(&self.state),
+        )
+    }
+
     /// The messages in the corner, oldest first.
     pub fn notifications(&self) -> &[Notification] {
         &self.rt.notifications

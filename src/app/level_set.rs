@@ -346,6 +346,7 @@ impl TeleportApp {
             let reset_to = reset_to.or_else(|| {
                 (!super::view_is_sane(&plot_ui.plot_bounds(), 1e200)).then(|| self.default_view())
             });
+            let asked = reset_to;
             // Widen the fitted view to the plot's shape: left to egui_plot,
             // the equal-aspect constraint may shrink an axis instead and cut
             // x₀ off (the first fit on ros_fixed did).
@@ -360,8 +361,13 @@ impl TeleportApp {
             let (min, max) = reset_to.unwrap_or((b.min(), b.max()));
             self.rt.level_set.view = Some((min, max));
             // What the user asked to see: the fitted or opened view as
-            // asked, else the view after their pans and zooms.
-            if !resized {
+            // asked (before widening, so a tile still settling its size
+            // widens the same view again: a recording's first frame is
+            // the same whatever sizes the tiles had in the last session),
+            // else the view after their pans and zooms.
+            if let Some(view) = asked {
+                self.rt.level_set.content = Some(view);
+            } else if !resized {
                 self.rt.level_set.content = Some((min, max));
             }
             // Contours and colour map for this view (cached).

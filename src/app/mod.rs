@@ -457,6 +457,7 @@ impl TeleportApp {
         self.handle_actions(&ctx);
         let (now, pointer_down) = ctx.input(|i| (i.time, i.pointer.any_down()));
         let typing = ctx.egui_wants_keyboard_input();
+        self.settle_layout();
         self.rt.history.feed(&self.state, now, pointer_down, typing);
         self.recompute_if_needed();
         self.update_across(&ctx);

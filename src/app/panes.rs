@@ -193,6 +193,21 @@ impl Layout {
         }
     }
 
+    /// The tree in the shape the tiles' UI keeps it (every pane in a tab
+    /// bar, nested containers of one direction joined). A drop leaves it
+    /// unsimplified until the next frame's UI simplifies it.
+    pub fn simplify(&mut self) {
+        self.tree.simplify(&SIMPLIFY);
+        // The share of a tile moved out of a row stays behind until the
+        // row is next laid out; drop it now, as that layout does.
+        for tile in self.tree.tiles.tiles_mut() {
+            if let Tile::Container(Container::Linear(linear)) = tile {
+                let children = linear.children.clone();
+                linear.shares.retain(|id| children.contains(&id));
+            }
+        }
+    }
+
     /// Adds `pane` as the active tab beside the other instruments, or below
     /// the level-set plot when it is the first.
     fn open(&mut self, pane: Pane) {
@@ -367,6 +382,22 @@ impl TeleportApp {
                 *flag = false;
             }
         }
+    }
+
+    /// Makes the saved layout whole and follow the open instruments: done
+    /// before the undo history looks at the state, so that no snapshot has
+    /// an instrument open without its pane (undoing to one would open the
+    /// pane, a change of its own).
+    pub(super) fn settle_layout(&mut self) {
+        if !self.state.layout.is_sound() {
+            self.state.layout = Layout::default();
+        }
+        let panels = self.state.panels.clone();
+        self.state.layout.follow(&panels);
+        // A tile dropped in this frame is simplified now, not by the next
+        // frame's UI: a snapshot taken before that would be a step of its
+        // own, and undoing to it one that never ends.
+        self.state.layout.simplify();
     }
 
     /// View → Reset layout: the default tiles, the open instruments below

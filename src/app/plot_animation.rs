@@ -17,6 +17,7 @@ use teleport_core::plot::{LevelSetPlot, level_set_frames};
 use super::TeleportApp;
 use super::animation::{AnimationSettings, Outcome};
 use super::job::{Sink, Step, Worker};
+use super::plot_export::PlaybackFrames;
 
 /// Frames drawn per step of the worker: a slice of the frame on the web,
 /// and a batch that the cores share on the desktop.
@@ -74,69 +75,92 @@ pub fn delays(settings: &AnimationSettings, frames: usize) -> Vec<u32> {
     out
 }
 
-/// The worker's step function: draws [`FRAMES_PER_STEP`] frames a step
-/// and pushes them to the encoder; after the last, sends the file's bytes.
-fn render(
-    plots: Vec<LevelSetPlot>,
+/// The playback being drawn and encoded a few frames at a time: each
+/// frame's plot is made when it is drawn, so memory holds a batch.
+struct Encoding {
+    frames: PlaybackFrames,
+    steps: Vec<usize>,
     delays: Vec<u32>,
     format: AnimFormat,
-) -> impl FnMut(&Sink<Event>) -> Step + Send + 'static {
-    let threads = if cfg!(target_arch = "wasm32") {
-        1
-    } else {
-        teleport_core::plot::all_cores()
-    };
-    let total = plots.len();
-    let mut next = 0;
-    let mut encoder: Option<AnimEncoder> = None;
-    move |sink| {
-        let end = (next + FRAMES_PER_STEP).min(total);
-        let frames = match level_set_frames(&plots[next..end], threads) {
-            Ok(frames) => frames,
-            Err(e) => {
-                sink.send(Event::Finished(Err(e.to_string())));
-                return Step::Done;
-            }
-        };
-        for (frame, delay) in frames.iter().zip(&delays[next..end]) {
-            let enc = match &mut encoder {
+    threads: usize,
+    /// The next frame to draw.
+    next: usize,
+    encoder: Option<AnimEncoder>,
+}
+
+impl Encoding {
+    fn new(frames: PlaybackFrames, settings: &AnimationSettings, threads: usize) -> Self {
+        let steps = frames.steps();
+        Self {
+            delays: delays(settings, steps.len()),
+            frames,
+            steps,
+            format: settings.format,
+            threads,
+            next: 0,
+            encoder: None,
+        }
+    }
+
+    /// Frames drawn so far and their total.
+    fn progress(&self) -> (usize, usize) {
+        (self.next, self.steps.len())
+    }
+
+    /// Draws and encodes up to `count` more frames; after the last, the
+    /// file's bytes.
+    fn advance(&mut self, count: usize) -> Result<Option<Vec<u8>>, String> {
+        let total = self.steps.len();
+        let end = (self.next + count).min(total);
+        let plots: Vec<LevelSetPlot> = self.steps[self.next..end]
+            .iter()
+            .map(|&t| self.frames.plot_at(t))
+            .collect();
+        let drawn = level_set_frames(&plots, self.threads).map_err(|e| e.to_string())?;
+        for (frame, delay) in drawn.iter().zip(&self.delays[self.next..end]) {
+            let enc = match &mut self.encoder {
                 Some(enc) => enc,
-                None => match AnimEncoder::new(format, frame.width, frame.height, total as u32) {
-                    Ok(enc) => encoder.insert(enc),
-                    Err(e) => {
-                        sink.send(Event::Finished(Err(e.to_string())));
-                        return Step::Done;
-                    }
-                },
+                None => self.encoder.insert(
+                    AnimEncoder::new(self.format, frame.width, frame.height, total as u32)
+                        .map_err(|e| e.to_string())?,
+                ),
             };
-            if let Err(e) = enc.push(frame, *delay) {
-                sink.send(Event::Finished(Err(e.to_string())));
-                return Step::Done;
-            }
+            enc.push(frame, *delay).map_err(|e| e.to_string())?;
         }
-        next = end;
-        sink.send(Event::Progress(next, total));
-        if next < total {
-            return Step::More;
+        self.next = end;
+        if self.next < total {
+            return Ok(None);
         }
-        let bytes = match encoder.take() {
-            Some(enc) => enc.finish().map_err(|e| e.to_string()),
+        match self.encoder.take() {
+            Some(enc) => enc.finish().map(Some).map_err(|e| e.to_string()),
             None => Err("no frame to draw".to_owned()),
-        };
-        sink.send(Event::Finished(bytes));
-        Step::Done
+        }
+    }
+}
+
+/// The worker's step function: draws [`FRAMES_PER_STEP`] frames a step
+/// and pushes them to the encoder; after the last, sends the file's bytes.
+fn render(mut encoding: Encoding) -> impl FnMut(&Sink<Event>) -> Step + Send + 'static {
+    move |sink| match encoding.advance(FRAMES_PER_STEP) {
+        Ok(None) => {
+            let (done, total) = encoding.progress();
+            sink.send(Event::Progress(done, total));
+            Step::More
+        }
+        Ok(Some(bytes)) => {
+            let (done, total) = encoding.progress();
+            sink.send(Event::Progress(done, total));
+            sink.send(Event::Finished(Ok(bytes)));
+            Step::Done
+        }
+        Err(e) => {
+            sink.send(Event::Finished(Err(e)));
+            Step::Done
+        }
     }
 }
 
 impl TeleportApp {
-    /// The playback's frames at `size` pixels: the plot at each step from 0
-    /// to the last.
-    pub fn playback_plots(&self, size: [u32; 2]) -> Vec<LevelSetPlot> {
-        (0..=self.state.steps)
-            .map(|t| self.level_set_plot_at(size, Some(t)))
-            .collect()
-    }
-
     /// Starts drawing the playback of the plot into `target`.
     pub fn start_plot_animation(
         &mut self,
@@ -150,11 +174,15 @@ impl TeleportApp {
             self.notify(ctx, "An animation is already being made.", true);
             return;
         }
-        let plots = self.playback_plots(size);
-        let delays = delays(settings, plots.len());
-        let total = plots.len();
+        let threads = if cfg!(target_arch = "wasm32") {
+            1
+        } else {
+            teleport_core::plot::all_cores()
+        };
+        let encoding = Encoding::new(self.playback_frames(size), settings, threads);
+        let (_, total) = encoding.progress();
         let mut worker = Worker::new("animation");
-        if let Err(e) = worker.start(ctx, render(plots, delays, settings.format)) {
+        if let Err(e) = worker.start(ctx, render(encoding)) {
             self.notify(ctx, format!("Cannot start the animation: {e}"), true);
             return;
         }
@@ -278,15 +306,13 @@ pub fn animate_headless(
     settings: &AnimationSettings,
     size: [u32; 2],
 ) -> Result<Vec<u8>, String> {
-    let plots = app.playback_plots(size);
-    let delays = delays(settings, plots.len());
-    teleport_core::plot::level_set_animation(
-        &plots,
-        &delays,
-        settings.format,
-        teleport_core::plot::all_cores(),
-    )
-    .map_err(|e| e.to_string())
+    let threads = teleport_core::plot::all_cores();
+    let mut encoding = Encoding::new(app.playback_frames(size), settings, threads);
+    loop {
+        if let Some(bytes) = encoding.advance(2 * threads)? {
+            return Ok(bytes);
+        }
+    }
 }
 
 #[cfg(test)]

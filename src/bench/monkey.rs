@@ -27,6 +27,7 @@ use rand::RngExt as _;
 
 use super::app::SCREEN;
 use crate::app::commands::UiCommand;
+use crate::app::history::Demo;
 use crate::app::state::{AppState, EntryKind, OptimizerEntry, TaskSource, default_optimizers};
 use crate::app::{Action, TeleportApp};
 use teleport_core::l2o::Variant;
@@ -45,6 +46,8 @@ pub struct MonkeyReport {
     pub max_rows: usize,
     /// Training threads started.
     pub trainings: usize,
+    /// Segments of actions taken back by undo and done again by redo.
+    pub undos: usize,
 }
 
 /// An invariant that broke (or a panic), with the actions that led to it.
@@ -430,6 +433,7 @@ pub fn run(
     let outcome = std::panic::catch_unwind(AssertUnwindSafe(|| {
         driver.frame(Vec::new());
         driver.frame(Vec::new());
+        let mut segment_start = Demo::of(&driver.app.state);
         for i in 0..actions {
             current = i;
             let (kind, description) = act(&mut driver, &mut rng);
@@ -445,6 +449,18 @@ pub fn run(
             }
             if let Some(what) = driver.nan_drawn.take() {
                 return Err(fail(i, format!("drew {what}"), &recent, &driver.app));
+            }
+            // Segments of actions are taken back by undo and done again by
+            // redo: both must land exactly where they should.
+            if i % UNDO_EVERY == 0 {
+                driver.app.settle_history();
+                driver.app.restart_history();
+                segment_start = Demo::of(&driver.app.state);
+            } else if i % UNDO_EVERY == UNDO_SEGMENT - 1 {
+                report.undos += 1;
+                if let Err(what) = undo_and_redo_all(&mut driver, &segment_start) {
+                    return Err(fail(i, what, &recent, &driver.app));
+                }
             }
             report.max_rows = report.max_rows.max(driver.app.state.optimizers.len());
             if i % 1000 == 999 {
@@ -476,6 +492,64 @@ pub fn run(
             })
         }
     }
+}
+
+/// Actions undone and redone by each check (the monkey's history starts
+/// afresh before them).
+pub const UNDO_SEGMENT: usize = 40;
+
+/// Actions from the start of one checked segment to the next: every
+/// action checked would triple the frames a run draws.
+pub const UNDO_EVERY: usize = 200;
+
+/// Edit → Undo until there is nothing left to undo must give back `start`
+/// (the demo when the history began), and Edit → Redo until there is
+/// nothing left to redo the demo as it was before the undos.
+fn undo_and_redo_all(d: &mut Driver, start: &Demo) -> Result<(), String> {
+    // Let go of any field first, as a user reaching for the Edit menu does;
+    // a field that kept the keyboard would take Ctrl+Z for its own text.
+    d.ctx.memory_mut(|m| m.stop_text_input());
+    d.frame(Vec::new());
+    d.app.settle_history();
+    let end = Demo::of(&d.app.state);
+    let limit = 2 * crate::app::history::MAX_STEPS;
+    for (command, target, what) in [
+        (UiCommand::Undo, start, "undoing everything"),
+        (UiCommand::Redo, &end, "redoing everything"),
+    ] {
+        let mut presses = 0;
+        let mut last_change = Vec::new();
+        loop {
+            let (undo, redo) = d.app.can_undo_redo();
+            let more = if command == UiCommand::Undo {
+                undo
+            } else {
+                redo
+            };
+            if !more {
+                break;
+            }
+            if presses == limit {
+                return Err(format!(
+                    "{what} did not end after {limit} presses; the last changed {}",
+                    last_change.join(", ")
+                ));
+            }
+            let before = Demo::of(&d.app.state);
+            d.app.run_ui_command(command);
+            d.frame(Vec::new());
+            last_change = before.differences(&Demo::of(&d.app.state));
+            presses += 1;
+        }
+        let now = Demo::of(&d.app.state);
+        if now != *target {
+            return Err(format!(
+                "{what} ({presses} presses) did not give back the demo: {}",
+                target.differences(&now).join(", ")
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// Picks and does one action; returns its kind and a description.
@@ -753,7 +827,12 @@ fn panel_action(d: &mut Driver, rng: &mut teleport_core::Rng) -> (&'static str, 
             };
             if settings.plot_only {
                 // Drawn on a worker; it finishes (or is cancelled) while
-                // the monkey goes on.
+                // the monkey goes on. A run of thousands of steps would
+                // keep every core drawing its frames for minutes (their
+                // count is capped and memory bounded: unit tests).
+                if app.state.steps > 200 {
+                    return ("idle", "idle (a long playback)".to_owned());
+                }
                 let target = crate::app::plot_animation::Target::File(path);
                 app.start_plot_animation(&ctx, target, &settings, [320, 240], None);
                 ("export", "draw the plot's animation".to_owned())
