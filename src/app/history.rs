@@ -275,6 +275,11 @@ mod tests {
         h.feed(&state, 2.0, false, true);
         assert_eq!(h.undo_steps(), 1);
         assert!(h.undo(&mut state) && state.caption == first);
+        // The frame of the undo and the next lay the restored step out.
+        for k in 0..RESTORE_FRAMES {
+            h.feed(&state, 2.1 + f64::from(k) * 0.1, false, false);
+        }
+        assert!(h.can_redo(&state));
         state.steps = 7;
         h.feed(&state, 3.0, false, false);
         assert!(!h.can_redo(&state));
@@ -295,6 +300,29 @@ mod tests {
         assert!(h.undo(&mut state));
         assert_eq!(state.x0, AppState::default().x0);
         assert!(state.playback.playing && state.view.zoom == 2.0);
+    }
+
+    #[test]
+    fn what_the_app_makes_of_a_restored_step_is_that_step() {
+        let mut state = AppState::default();
+        let mut h = History::new(&state);
+        state.steps = 40;
+        h.feed(&state, 0.0, false, false);
+        assert!(h.undo(&mut state));
+        // The next frame's UI normalizes the restored state (say, a
+        // θ wrapped into range): no new step, redo still there, and
+        // undo has nothing left.
+        state.theta = 0.5;
+        h.feed(&state, 0.1, false, false);
+        assert_eq!(h.undo_steps(), 0);
+        assert!(!h.can_undo(&state));
+        assert!(h.can_redo(&state));
+        // Once laid out, a change is the user's again.
+        h.feed(&state, 0.2, false, false);
+        state.x0 = [1.0, 2.0];
+        h.feed(&state, 0.3, false, false);
+        assert_eq!(h.undo_steps(), 1);
+        assert!(!h.can_redo(&state));
     }
 
     #[test]
