@@ -53,6 +53,10 @@ pub const ORBIT_FRAMES: u32 = 60;
 pub const ORBIT_FRAME_MS: u32 = 100;
 /// The opacity of a run's faint whole path (the level-set plot's 0.3).
 const FAINT_ALPHA: u8 = 77;
+/// egui's font size (the em) per pixel of the core's text size, which is
+/// Ubuntu Light's ascent-to-descent height: 932 + 189 units of a 1000-unit
+/// em. With it, labels take the room the core measured for them.
+const EM_PER_PX: f32 = 1000.0 / 1121.0;
 
 /// The surface's settings, saved with the state.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -432,11 +436,12 @@ pub fn scene_shapes(scene: &SurfaceScene, origin: Pos2, fonts: &egui::Painter) -
             } => {
                 flush(&mut batch, &mut shapes);
                 let color = egui_color(*color);
-                let size = if size.is_finite() && *size > 0.0 {
-                    size.min(200.0)
-                } else {
-                    12.0
-                };
+                let size = EM_PER_PX
+                    * if size.is_finite() && *size > 0.0 {
+                        size.min(200.0)
+                    } else {
+                        12.0
+                    };
                 let mut job = egui::text::LayoutJob::default();
                 for (run, raised) in superscript_spans(text) {
                     let format = if raised {
@@ -629,8 +634,13 @@ impl TeleportApp {
 
     /// The pane: a row of settings over the picture.
     pub(super) fn surface_pane_ui(&mut self, ui: &mut egui::Ui) {
+        // The tile's rectangle, taken before the settings row could widen
+        // the ui's (a row wider than a narrow tile does).
+        let tile = ui.max_rect();
         self.surface_settings_ui(ui);
-        let rect = ui.available_rect_before_wrap();
+        let top = ui.min_rect().bottom() + ui.spacing().item_spacing.y;
+        let rect =
+            egui::Rect::from_min_max(egui::pos2(tile.left(), top.min(tile.bottom())), tile.max);
         let response = ui.allocate_rect(rect, egui::Sense::click_and_drag());
         if response.double_clicked() {
             self.state.surface.camera = Camera::default();
@@ -685,6 +695,17 @@ impl TeleportApp {
             );
         }
         painter.extend(self.rt.surface.shapes.iter().cloned());
+        // How to drive it, while the pointer is over it (never in a
+        // screenshot taken without the pointer there).
+        if response.hovered() && !response.dragged() {
+            painter.text(
+                rect.left_bottom() + egui::vec2(6.0, -4.0),
+                egui::Align2::LEFT_BOTTOM,
+                "drag to orbit · scroll to zoom · double-click to reset · right-click to export",
+                egui::FontId::proportional(11.0),
+                Color32::from_gray(110),
+            );
+        }
     }
 
     /// Builds the mesh if the task, view, facets or height scale changed,
@@ -724,7 +745,7 @@ impl TeleportApp {
 
     /// The height scale, the facets and a camera reset, in one row.
     fn surface_settings_ui(&mut self, ui: &mut egui::Ui) {
-        ui.horizontal(|ui| {
+        ui.horizontal_wrapped(|ui| {
             ui.label("height");
             let s = &mut self.state.surface;
             for scale in ZScale::ALL {
@@ -765,11 +786,14 @@ impl TeleportApp {
             let c = s.camera;
             ui.label(
                 egui::RichText::new(format!(
-                    "azimuth {:.0}°, elevation {:.0}° · drag to orbit, scroll to zoom, \
-                     double-click to reset, right-click to export",
+                    "azimuth {:.0}°, elevation {:.0}°",
                     c.azimuth_deg, c.elevation_deg
                 ))
                 .weak(),
+            )
+            .on_hover_text(
+                "Drag the picture to orbit, scroll to zoom, double-click to reset; \
+                 right-click it to export.",
             );
         });
     }
