@@ -519,8 +519,9 @@ fn export_surface_writes_png_and_svg_that_agree_at_the_asked_size() {
     let drawn = render_svg(&svg);
     assert_eq!((drawn.width(), drawn.height()), (640, 480));
     let (mean, close) = compare(drawn.data(), png.as_raw(), 32);
+    // Measured: ≈ 0.17 and 99.8 %; glyph and facet edges are what differs.
     assert!(
-        mean < 1.5 && close > 0.98,
+        mean < 0.5 && close > 0.99,
         "mean {mean}, within 32: {close}"
     );
     // Not blank: the colour map and lines.
