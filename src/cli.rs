@@ -55,7 +55,8 @@ pub struct Cli {
     #[arg(long)]
     pub plot_only: bool,
     /// The output's size in pixels, e.g. 1280x800: of `--animate`,
-    /// `--export-plot` and `--screenshot` (the window is opened at it).
+    /// `--export-plot`, `--export-surface` and `--screenshot` (the window
+    /// is opened at it).
     #[arg(long, value_name = "WxH", value_parser = parse_size)]
     pub size: Option<[u32; 2]>,
     /// Write the level-set plot of FILE (or of the default task) as SVG
@@ -66,6 +67,33 @@ pub struct Cli {
     /// Present a folder of lab files (in name order; Page Down / Page Up).
     #[arg(long, value_name = "DIR", conflicts_with_all = ["scene", "file"])]
     pub lesson: Option<PathBuf>,
+    /// Write the 3D surface of FILE (or of the default task) as PNG
+    /// (`.png`) or SVG (`.svg`, text kept as text) and exit, without a
+    /// window: f over the plot's view with every visible run lifted onto
+    /// it. `--size` sets its pixels (default 1200x900); `--azimuth`,
+    /// `--elevation` and `--z-scale` its view.
+    #[arg(long, value_name = "OUT", conflicts_with_all = ["export_plot", "animate"])]
+    pub export_surface: Option<PathBuf>,
+    /// `--animate` draws the 3D surface without a window: the playback
+    /// lifted onto the surface (with `--orbit`, one turn of the camera).
+    #[arg(long, requires = "animate")]
+    pub surface: bool,
+    /// `--animate OUT --surface --orbit`: one turn of the camera around the
+    /// surface, 60 frames of 100 ms, instead of the playback.
+    #[arg(long, requires = "surface")]
+    pub orbit: bool,
+    /// The surface's camera azimuth in degrees, counterclockwise from +x
+    /// (default −60).
+    #[arg(long, value_name = "DEG", allow_negative_numbers = true)]
+    pub azimuth: Option<f64>,
+    /// The surface's camera elevation in degrees above the horizontal,
+    /// clamped to 5..89 (default 30).
+    #[arg(long, value_name = "DEG", allow_negative_numbers = true)]
+    pub elevation: Option<f64>,
+    /// How the surface's height reads f: auto, linear or log (default auto:
+    /// log₁₀ f when f spans more than two decades over the view).
+    #[arg(long, value_name = "SCALE")]
+    pub z_scale: Option<teleport_core::plot::surface::ZScale>,
 }
 
 /// Parses `WxH`, each side 64 to 8192 pixels.
@@ -378,6 +406,23 @@ pub fn run(cli: Cli) -> Result<(), Failure> {
         None if cli.export_plot.is_some() => {
             let out = cli.export_plot.unwrap_or_default();
             export_plot(cli.scene.or(cli.file), &out, cli.size)
+        }
+        None if cli.export_surface.is_some() => {
+            let view = SurfaceView::of(&cli)?;
+            let out = cli.export_surface.unwrap_or_default();
+            export_surface(cli.scene.or(cli.file), &out, cli.size, view)
+        }
+        None if cli.animate.is_some() && cli.surface => {
+            let view = SurfaceView::of(&cli)?;
+            let out = cli.animate.unwrap_or_default();
+            let settings = crate::app::animation::AnimationSettings {
+                plot_only: true,
+                fps: cli.fps,
+                frames_per_step: cli.frames_per_step,
+                ..Default::default()
+            };
+            let file = cli.scene.or(cli.file);
+            animate_surface(file, &out, settings, cli.size, view, cli.orbit)
         }
         None if cli.animate.is_some() && cli.plot_only => {
             let out = cli.animate.unwrap_or_default();
@@ -956,6 +1001,120 @@ fn animate_plot(
         "wrote {}: {} frames, {:.2} MB, in {:.1} s",
         out.display(),
         app.state.steps + 1,
+        bytes.len() as f64 / 1e6,
+        start.elapsed().as_secs_f64()
+    );
+    Ok(())
+}
+
+/// The surface's view from the command line: what `--azimuth`,
+/// `--elevation` and `--z-scale` ask for.
+#[derive(Clone, Copy, Debug, Default)]
+struct SurfaceView {
+    azimuth_deg: Option<f64>,
+    elevation_deg: Option<f64>,
+    z_scale: Option<teleport_core::plot::surface::ZScale>,
+}
+
+impl SurfaceView {
+    /// The view `cli` asks for; an angle that is not finite is an error.
+    fn of(cli: &Cli) -> Result<Self, Failure> {
+        for (flag, value) in [("--azimuth", cli.azimuth), ("--elevation", cli.elevation)] {
+            if let Some(v) = value
+                && !v.is_finite()
+            {
+                return Err(Failure::input(format!(
+                    "{flag} {v}: an angle must be a finite number of degrees"
+                )));
+            }
+        }
+        Ok(Self {
+            azimuth_deg: cli.azimuth,
+            elevation_deg: cli.elevation,
+            z_scale: cli.z_scale,
+        })
+    }
+
+    /// Sets the app's surface settings to this view.
+    fn apply(self, app: &mut crate::app::TeleportApp) {
+        let s = &mut app.state.surface;
+        if let Some(a) = self.azimuth_deg {
+            s.camera.azimuth_deg = a;
+        }
+        if let Some(e) = self.elevation_deg {
+            s.camera.elevation_deg = e;
+        }
+        if let Some(z) = self.z_scale {
+            s.z_scale = z;
+        }
+        s.normalize();
+    }
+}
+
+/// `--export-surface`: the 3D surface of a file, drawn by the core's
+/// renderer, without a window.
+fn export_surface(
+    file: Option<PathBuf>,
+    out: &std::path::Path,
+    size: Option<[u32; 2]>,
+    view: SurfaceView,
+) -> Result<(), Failure> {
+    use crate::app::plot_export::{DEFAULT_SIZE, PlotFormat};
+    let format =
+        PlotFormat::from_path(out).map_err(|e| Failure::input(format!("--export-surface {e}")))?;
+    check_out_dir("--export-surface", out)?;
+    let mut app = headless_app(file)?;
+    view.apply(&mut app);
+    let size = size.unwrap_or(DEFAULT_SIZE);
+    let bytes = app.surface_bytes(format, size).map_err(|e| Failure {
+        message: format!("--export-surface: {e}"),
+        code: 1,
+    })?;
+    teleport_core::io::write_atomic(out, &bytes).map_err(|e| Failure {
+        message: format!("cannot write {}: {e}", out.display()),
+        code: 1,
+    })?;
+    println!(
+        "wrote {} ({}x{}, {:.0} kB)",
+        out.display(),
+        size[0],
+        size[1],
+        bytes.len() as f64 / 1e3
+    );
+    Ok(())
+}
+
+/// `--animate OUT --surface [--orbit]`: the playback in 3D, or one turn of
+/// the camera, drawn by the core's renderer on every core, without a window.
+fn animate_surface(
+    file: Option<PathBuf>,
+    out: &std::path::Path,
+    mut settings: crate::app::animation::AnimationSettings,
+    size: Option<[u32; 2]>,
+    view: SurfaceView,
+    orbit: bool,
+) -> Result<(), Failure> {
+    settings.format = teleport_core::anim::AnimFormat::from_path(out)
+        .map_err(|e| Failure::input(format!("--animate {e}")))?;
+    check_out_dir("--animate", out)?;
+    let mut app = headless_app(file)?;
+    view.apply(&mut app);
+    let size = size.unwrap_or(crate::app::plot_export::DEFAULT_SIZE);
+    let start = std::time::Instant::now();
+    let (bytes, frames) = crate::app::surface::animate_surface_headless(
+        &app, &settings, size, orbit,
+    )
+    .map_err(|e| Failure {
+        message: format!("--animate: {e}"),
+        code: 1,
+    })?;
+    teleport_core::io::write_atomic(out, &bytes).map_err(|e| Failure {
+        message: format!("cannot write {}: {e}", out.display()),
+        code: 1,
+    })?;
+    println!(
+        "wrote {}: {frames} frames, {:.2} MB, in {:.1} s",
+        out.display(),
         bytes.len() as f64 / 1e6,
         start.elapsed().as_secs_f64()
     );

@@ -36,6 +36,10 @@ pub enum UiCommand {
     ExportPlotSvg,
     /// The playback as GIF or APNG.
     ExportAnimation,
+    /// The 3D surface as PNG.
+    ExportSurfacePng,
+    /// The 3D surface as SVG.
+    ExportSurfaceSvg,
     /// Forget everything (Undo brings it back).
     ResetDefaults,
     /// Take back the last change to the demo.
@@ -50,6 +54,8 @@ pub enum UiCommand {
     ToggleTraining,
     /// The task gallery window.
     ToggleGallery,
+    /// The 3D surface pane.
+    ToggleSurface,
     /// Fit the plot to x₀, the minimum and the runs.
     ResetView,
     /// The default tiles.
@@ -116,6 +122,8 @@ impl UiCommand {
             Self::ExportTrajectories => "Export trajectories (CSV)",
             Self::ExportPlotSvg => "Export plot as SVG",
             Self::ExportAnimation => "Export animation…",
+            Self::ExportSurfacePng => "Export surface (PNG)",
+            Self::ExportSurfaceSvg => "Export surface (SVG)",
             Self::ResetDefaults => "Reset to defaults",
             Self::Undo => "Undo",
             Self::Redo => "Redo",
@@ -123,6 +131,7 @@ impl UiCommand {
             Self::ToggleNewton => "Newton vs teleport",
             Self::ToggleTraining => "Live meta-training",
             Self::ToggleGallery => "Task gallery",
+            Self::ToggleSurface => "Surface (3D)",
             Self::ResetView => "Reset view",
             Self::ResetLayout => "Reset layout",
             Self::Presentation => "Presentation",
@@ -174,6 +183,12 @@ impl UiCommand {
             Self::ExportAnimation => {
                 "The playback from step 0 to the last step as an animated GIF or APNG, of the plot or the whole window; each frame is a real render."
             }
+            Self::ExportSurfacePng => {
+                "The 3D surface as PNG, seen by its camera: f (or log₁₀ f) over the plot's view, every visible run whole on it with its teleport jumps, the orbit ring, x₀ and the minimum."
+            }
+            Self::ExportSurfaceSvg => {
+                "The 3D surface as SVG, the same drawing as the PNG with text kept as text."
+            }
             Self::ResetDefaults => {
                 "Forget all settings and show the default task (Edit → Undo brings them back)."
             }
@@ -187,6 +202,9 @@ impl UiCommand {
             }
             Self::ToggleTraining => {
                 "Train a meta-optimizer (Algorithm 1) and watch its trajectory change."
+            }
+            Self::ToggleSurface => {
+                "f as a height over the plot's view: every run lifted onto the surface, a teleport a horizontal jump, the orbit a ring at the point's height. Drag to orbit, scroll to zoom, double-click to reset."
             }
             Self::ToggleGallery => {
                 "Thumbnails of a distribution's first tasks, each with its x₀: click one to open it."
@@ -265,6 +283,9 @@ impl UiCommand {
             | Self::ToggleNewton
             | Self::ToggleTraining
             | Self::ToggleGallery
+            | Self::ToggleSurface
+            | Self::ExportSurfacePng
+            | Self::ExportSurfaceSvg
             | Self::ResetView
             | Self::ResetLayout => None,
         }
@@ -284,12 +305,15 @@ impl UiCommand {
             | Self::ExportTrajectories
             | Self::ExportPlotSvg
             | Self::ExportAnimation
+            | Self::ExportSurfacePng
+            | Self::ExportSurfaceSvg
             | Self::ResetDefaults => Menu::File,
             Self::Undo | Self::Redo => Menu::Edit,
             Self::ToggleAlg2
             | Self::ToggleNewton
             | Self::ToggleTraining
             | Self::ToggleGallery
+            | Self::ToggleSurface
             | Self::ResetView
             | Self::ResetLayout
             | Self::Presentation
@@ -368,6 +392,12 @@ impl TeleportApp {
             UiCommand::ExportTrajectories => self.export_csv(ctx),
             UiCommand::ExportAnimation => self.rt.animation_dialog = true,
             UiCommand::ExportPlotSvg => self.export_plot_svg(ctx),
+            UiCommand::ExportSurfacePng => {
+                self.export_surface(ctx, super::plot_export::PlotFormat::Png);
+            }
+            UiCommand::ExportSurfaceSvg => {
+                self.export_surface(ctx, super::plot_export::PlotFormat::Svg);
+            }
             UiCommand::Presentation => self.set_presenting(ctx, !self.state.view.presenting),
             #[cfg(not(target_arch = "wasm32"))]
             UiCommand::OpenLesson => self.ask_for_lesson(ctx),
@@ -386,6 +416,7 @@ impl TeleportApp {
             UiCommand::ToggleNewton => self.state.panels.newton ^= true,
             UiCommand::ToggleTraining => self.state.panels.training ^= true,
             UiCommand::ToggleGallery => self.state.panels.gallery ^= true,
+            UiCommand::ToggleSurface => self.state.panels.surface ^= true,
             UiCommand::ResetView => self.rt.level_set.reset_view = true,
             UiCommand::ResetLayout => self.reset_layout(),
             UiCommand::ToggleHelp => self.state.panels.help ^= true,
@@ -499,6 +530,7 @@ impl TeleportApp {
             UiCommand::ToggleNewton => Some(self.state.panels.newton),
             UiCommand::ToggleTraining => Some(self.state.panels.training),
             UiCommand::ToggleGallery => Some(self.state.panels.gallery),
+            UiCommand::ToggleSurface => Some(self.state.panels.surface),
             UiCommand::Presentation => Some(self.state.view.presenting),
             _ => None,
         };

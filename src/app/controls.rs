@@ -82,6 +82,8 @@ impl TeleportApp {
                     UiCommand::ExportTrajectories,
                     UiCommand::ExportPlotSvg,
                     UiCommand::ExportAnimation,
+                    UiCommand::ExportSurfacePng,
+                    UiCommand::ExportSurfaceSvg,
                 ] {
                     self.menu_item(ui, command);
                 }

@@ -5,9 +5,10 @@
 //!
 //! The history keeps snapshots of the demo ([`Demo`]: the saved state less
 //! what moves by itself or is not part of a demo — the playback step,
-//! recent files, the zoom). A change becomes one step when the user lets go:
-//! a slider dragged for ten seconds is one step, as is a formula typed into
-//! a field (committed a second after the last keystroke).
+//! recent files, the zoom, the 3D surface's camera). A change becomes one
+//! step when the user lets go: a slider dragged for ten seconds is one
+//! step, as is a formula typed into a field (committed a second after the
+//! last keystroke).
 
 use std::collections::VecDeque;
 
@@ -39,6 +40,9 @@ impl Demo {
         // Algorithm 2's own timeline moves while it plays.
         demo.alg2.t = 0;
         demo.alg2.playing = false;
+        // Turning the 3D surface is looking, not changing the demo (as
+        // panning the plot is): every wheel notch would be a step.
+        demo.surface.camera = neutral.surface.camera;
         Self(demo)
     }
 
@@ -74,7 +78,9 @@ impl Demo {
         let view = state.view.clone();
         let embed = state.embed_weights;
         let (t, playing) = (state.alg2.t, state.alg2.playing);
+        let camera = state.surface.camera;
         *state = self.0.clone();
+        state.surface.camera = camera;
         state.playback = playback;
         state.playback.t = state.playback.t.min(state.steps);
         state.recent = recent;

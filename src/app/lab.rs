@@ -53,6 +53,8 @@ pub struct LabAppView {
     pub teleports_by_hand: Vec<HandTeleport>,
     /// The basin map of the selected row: on or off, and its steps.
     pub basin: Option<super::state::BasinSettings>,
+    /// The 3D surface's camera, height scale and facets.
+    pub surface: Option<super::surface::SurfaceSettings>,
 }
 
 /// A row's teleport schedule as a file writes it.
@@ -147,6 +149,7 @@ impl TeleportApp {
             show: Some(self.state.show.clone()),
             windows: Some(self.state.panels.clone()),
             basin: Some(self.state.basin.clone()),
+            surface: Some(self.state.surface.clone()),
             selected: index_of.get(&self.state.selected).copied(),
             teleports_by_hand: self
                 .state
@@ -280,6 +283,9 @@ impl TeleportApp {
         }
         if let Some(basin) = view.basin {
             state.basin = basin;
+        }
+        if let Some(surface) = view.surface {
+            state.surface = surface;
         }
         state.normalize();
         self.rt.objective = lab.objective.clone();

@@ -142,6 +142,7 @@ impl TeleportApp {
                 lesson_request: options.lesson.clone(),
                 inbox: inbox::Inbox::default(),
                 shipped_requested: std::collections::HashSet::new(),
+                surface: super::surface::SurfaceRuntime::default(),
             },
             state,
         };

@@ -40,6 +40,7 @@ pub mod session;
 mod shell;
 pub mod side_plots;
 pub mod state;
+pub mod surface;
 mod task;
 pub mod timeline;
 pub mod trainer;
@@ -268,6 +269,8 @@ struct Runtime {
     inbox: inbox::Inbox,
     /// Shipped models already asked for (the web fetches them on demand).
     shipped_requested: std::collections::HashSet<(Variant, Family)>,
+    /// The 3D surface pane's mesh and last scene.
+    surface: surface::SurfaceRuntime,
 }
 
 /// The app.

@@ -33,16 +33,19 @@ pub enum Pane {
     Gallery,
     /// Shortcuts and a short tour.
     Help,
+    /// The 3D surface: f as a height over the plot's view.
+    Surface,
 }
 
 impl Pane {
     /// The instruments, which open and close (the plots always stay).
-    pub const INSTRUMENTS: [Self; 5] = [
+    pub const INSTRUMENTS: [Self; 6] = [
         Self::Alg2,
         Self::Newton,
         Self::Training,
         Self::Gallery,
         Self::Help,
+        Self::Surface,
     ];
 
     /// The tab's title.
@@ -56,6 +59,7 @@ impl Pane {
             Self::Training => "Live meta-training",
             Self::Gallery => "Task gallery",
             Self::Help => "Help",
+            Self::Surface => "Surface (3D)",
         }
     }
 
@@ -67,6 +71,7 @@ impl Pane {
             Self::Training => Some(&mut panels.training),
             Self::Gallery => Some(&mut panels.gallery),
             Self::Help => Some(&mut panels.help),
+            Self::Surface => Some(&mut panels.surface),
             Self::LevelSet | Self::Theta | Self::Loss => None,
         }
     }
@@ -303,6 +308,8 @@ impl egui_tiles::Behavior<Pane> for Behavior<'_> {
             Pane::Training => scrolled(ui, |ui| app.training_ui(ui)),
             Pane::Gallery => scrolled(ui, |ui| app.task_gallery_ui(ui)),
             Pane::Help => scrolled(ui, |ui| app.help_ui(ui)),
+            // Not scrolled: the picture fills the tile, and the wheel zooms it.
+            Pane::Surface => app.surface_pane_ui(ui),
         }
         egui_tiles::UiResponse::None
     }
@@ -418,6 +425,7 @@ mod tests {
             training: false,
             help: false,
             gallery: false,
+            surface: false,
         }
     }
 

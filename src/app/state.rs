@@ -321,6 +321,9 @@ pub struct Panels {
     /// The task gallery.
     #[serde(default)]
     pub gallery: bool,
+    /// The 3D surface.
+    #[serde(default)]
+    pub surface: bool,
 }
 
 /// Algorithm 2's settings.
@@ -469,6 +472,8 @@ pub struct AppState {
     /// Where the plots and the open instruments sit: tiles the user drags
     /// and resizes.
     pub layout: super::panes::Layout,
+    /// The 3D surface's camera, height scale and facets.
+    pub surface: super::surface::SurfaceSettings,
 }
 
 /// The basin map (Display → basin map of the selected row): every start
@@ -582,6 +587,7 @@ impl Default for AppState {
                 training: false,
                 help: false,
                 gallery: false,
+                surface: false,
             },
             alg2: Alg2Settings::default(),
             training: TrainingSettings::default(),
@@ -593,6 +599,7 @@ impl Default for AppState {
             across_tasks: false,
             basin: BasinSettings::default(),
             layout: super::panes::Layout::default(),
+            surface: super::surface::SurfaceSettings::default(),
         }
     }
 }
@@ -649,6 +656,7 @@ impl AppState {
         if !self.theta.is_finite() {
             self.theta = 0.0;
         }
+        self.surface.normalize();
     }
 
     /// Puts `path` first in File → Recent (eight at most).

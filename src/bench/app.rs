@@ -97,7 +97,7 @@ pub struct UiMeasurement {
 /// is the egui pass plus tessellation, as the UI thread does before handing
 /// triangles to the GPU.
 pub fn ui(frames: usize) -> UiMeasurement {
-    ui_on(frames, None, false)
+    ui_on(frames, None, false, false).0
 }
 
 /// [`ui`] with the instruments open: the Newton window (update anatomy,
@@ -107,7 +107,84 @@ pub fn ui(frames: usize) -> UiMeasurement {
 /// publishes new weights), the task gallery, and the training timeline with
 /// its ghost trails (live training fills it).
 pub fn ui_instruments(frames: usize) -> UiMeasurement {
-    ui_on(frames, None, true)
+    ui_on(frames, None, true, false).0
+}
+
+/// What the 3D surface pane costs.
+#[derive(Clone, Debug)]
+pub struct SurfaceMeasurement {
+    /// The whole frame with the pane open, as [`ui`] measures it.
+    pub frame: UiMeasurement,
+    /// Median time of the pane's own work on one frame's surface: lifting
+    /// the runs, projecting and ordering the scene (64² facets), and
+    /// turning it into egui shapes, ms.
+    pub scene_ms: f64,
+    /// Median time of egui's tessellation of those shapes, ms.
+    pub tessellate_ms: f64,
+    /// Median time of the mesh (f on the grid, heights, colours,
+    /// contours), built only when the task, view, facets or height scale
+    /// change, ms.
+    pub mesh_ms: f64,
+    /// Facets drawn.
+    pub facets: usize,
+}
+
+/// [`ui`] with the 3D surface pane open at 64² facets (its tab active below
+/// the plot), following the playback; and the pane's own work timed apart
+/// on the last frame's surface.
+pub fn ui_surface(frames: usize) -> SurfaceMeasurement {
+    let (frame, h) = ui_on(frames, None, false, true);
+    let surface = h.app.surface();
+    let (Some(plot), Some(mesh), Some(rect)) = (surface.plot(), surface.mesh(), surface.rect())
+    else {
+        return SurfaceMeasurement {
+            frame,
+            scene_ms: f64::NAN,
+            tessellate_ms: f64::NAN,
+            mesh_ms: f64::NAN,
+            facets: 0,
+        };
+    };
+    let painter = egui::Painter::new(h.ctx.clone(), egui::LayerId::background(), SCREEN);
+    let time = |mut op: Box<dyn FnMut() + '_>| {
+        let mut ms: Vec<f64> = (0..31)
+            .map(|_| {
+                let start = Instant::now();
+                op();
+                start.elapsed().as_secs_f64() * 1e3
+            })
+            .collect();
+        quantile(&mut ms, 0.5)
+    };
+    let scene_ms = time(Box::new(|| {
+        let scene = crate::app::surface::scene_with_minima(plot, mesh);
+        black_box(crate::app::surface::scene_shapes(
+            &scene, rect.min, &painter,
+        ));
+    }));
+    let scene = crate::app::surface::scene_with_minima(plot, mesh);
+    let shapes = crate::app::surface::scene_shapes(&scene, rect.min, &painter);
+    let clipped: Vec<egui::epaint::ClippedShape> = shapes
+        .iter()
+        .map(|shape| egui::epaint::ClippedShape {
+            clip_rect: rect,
+            shape: shape.clone(),
+            transform_after_tessellation: egui::emath::TSTransform::IDENTITY,
+        })
+        .collect();
+    let tessellate_ms = time(Box::new(|| {
+        black_box(h.ctx.tessellate(clipped.clone(), 1.0));
+    }));
+    let mesh_ms = time(Box::new(|| {
+        black_box(plot.mesh().ok());
+    }));
+    SurfaceMeasurement {
+        frame,
+        scene_ms,
+        tessellate_ms,
+        mesh_ms,
+        facets: scene.facets.len(),
+    }
 }
 
 /// [`ui`] on the gallery's spiral, a typed h whose orbits are walked by
@@ -119,14 +196,15 @@ pub fn ui_custom(frames: usize) -> UiMeasurement {
         h: entry.h.map(str::to_owned),
         h_inv: entry.h_inv.map(|inv| inv.map(str::to_owned)),
     };
-    ui_on(frames, Some((spec, entry.x0)), false)
+    ui_on(frames, Some((spec, entry.x0)), false, false).0
 }
 
 fn ui_on(
     frames: usize,
     task: Option<(teleport_core::io::scene::ObjectiveSpec, [f64; 2])>,
     instruments: bool,
-) -> UiMeasurement {
+    surface: bool,
+) -> (UiMeasurement, Headless) {
     let mut state = crate::app::state::AppState::default();
     if let Some((spec, x0)) = task {
         state.source = crate::app::state::TaskSource::Custom(spec);
@@ -139,6 +217,7 @@ fn ui_on(
     state.playback.playing = true;
     state.playback.speed = 20.0;
     state.panels.training = true;
+    state.panels.surface = surface;
     state.training.trajectories = 1_000_000;
     if instruments {
         use crate::app::state::EntryKind;
@@ -193,7 +272,7 @@ fn ui_on(
             s.elapsed().as_secs_f64() * 1e3
         })
         .collect();
-    UiMeasurement {
+    let m = UiMeasurement {
         frames,
         median_ms: quantile(&mut times, 0.5),
         p99_ms: quantile(&mut times, 0.99),
@@ -201,7 +280,8 @@ fn ui_on(
         snapshots,
         contour_ms: quantile(&mut contour_times, 0.5),
         grid_ms: quantile(&mut grid_times, 0.5),
-    }
+    };
+    (m, h)
 }
 
 /// What a soak run measured.

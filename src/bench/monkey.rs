@@ -15,7 +15,8 @@
 //! and every row has a colour; the selection names a row; the timeline is
 //! inside the run; the training timeline is bounded and a version scrubbed
 //! back to is the live model; a basin map is drawn only when on, for its row's run and
-//! its steps; nothing drawn has a NaN coordinate and no drawn text reads
+//! its steps; the 3D surface's camera is finite and in range and its scene
+//! finite; nothing drawn has a NaN coordinate and no drawn text reads
 //! `NaN`; and the state serializes and deserializes to itself.
 
 use std::panic::AssertUnwindSafe;
@@ -346,6 +347,29 @@ pub fn check(app: &TeleportApp) -> Result<(), String> {
         }
         if app.run(state.selected).is_none() {
             return Err("a basin map is shown for a row without a run".to_owned());
+        }
+    }
+    let camera = state.surface.camera;
+    if !(camera.azimuth_deg.is_finite() && camera.zoom.is_finite() && camera.zoom > 0.0)
+        || !(teleport_core::plot::surface::ELEVATION_MIN_DEG
+            ..=teleport_core::plot::surface::ELEVATION_MAX_DEG)
+            .contains(&camera.elevation_deg)
+    {
+        return Err(format!("the surface's camera is {camera:?}"));
+    }
+    if let Some(scene) = app.surface().scene() {
+        use teleport_core::plot::surface::Primitive;
+        let finite = |p: &[f32; 2]| p.iter().all(|v| v.is_finite());
+        let bad = scene.primitives.iter().find(|p| match p {
+            Primitive::Polygon { points, .. } | Primitive::Polyline { points, .. } => {
+                !points.iter().all(finite)
+            }
+            Primitive::Marker { at, .. } | Primitive::Text { at, .. } => !finite(at),
+        });
+        if let Some(p) = bad {
+            return Err(format!(
+                "the surface draws at a point that is not finite: {p:?}"
+            ));
         }
     }
     let text = ron::to_string(state).map_err(|e| format!("the state does not serialize: {e}"))?;
@@ -717,12 +741,13 @@ fn panel_action(d: &mut Driver, rng: &mut teleport_core::Rng) -> (&'static str, 
         }
         7 => {
             let p = &mut app.state.panels;
-            let which = rng.random_range(0..5);
+            let which = rng.random_range(0..6);
             match which {
                 0 => p.alg2 = !p.alg2,
                 1 => p.newton = !p.newton,
                 2 => p.training = !p.training,
                 3 => p.gallery = !p.gallery,
+                4 => p.surface = !p.surface,
                 _ => p.help = !p.help,
             }
             ("window", format!("toggle window {which}"))

@@ -13,7 +13,8 @@ pub enum BenchTarget {
     /// Basin maps: 128² starts × 20 steps per classical and learned row,
     /// and the app's first level (`--samples`, default 5).
     Basin,
-    /// CPU time per frame of the full UI, and contour extraction.
+    /// CPU time per frame of the full UI (and with the 3D surface open),
+    /// contour extraction, and the surface pane's own work.
     Ui,
     /// A long session: memory growth and the slowest frame (`--minutes`).
     Soak,
@@ -133,6 +134,23 @@ pub fn run(args: &BenchArgs) -> Result<(), BenchError> {
             println!(
                 "| frame CPU time with the instruments open (Newton window, η, a learned row's probe, across tasks, task gallery, training timeline and ghosts), median / p99 | {:.2} / {:.2} ms |",
                 i.median_ms, i.p99_ms
+            );
+            let s = super::app::ui_surface(frames);
+            println!(
+                "| frame CPU time with the 3D surface open ({} facets, following playback), median / p99 | {:.2} / {:.2} ms |",
+                s.facets, s.frame.median_ms, s.frame.p99_ms
+            );
+            println!(
+                "| the surface pane's scene per frame (lift, project, order, egui shapes), median | {:.2} ms |",
+                s.scene_ms
+            );
+            println!(
+                "| egui's tessellation of those shapes, median | {:.2} ms |",
+                s.tessellate_ms
+            );
+            println!(
+                "| the surface's mesh (rebuilt only for a new task, view, facets or height scale), median | {:.2} ms |",
+                s.mesh_ms
             );
             println!(
                 "\n{} frames at 1440×900 after 30 warm-up frames: default task, all {} optimizers, 100 steps, playback and live training ({} snapshots received).",
