@@ -1095,7 +1095,7 @@ fn figures(
     seeds: usize,
 ) -> Result<(), Failure> {
     use teleport_core::figures::{
-        Event, FiguresConfig, claims_markdown, run, summary_markdown, units,
+        Event, FiguresConfig, claims_markdown, run_with_networks, summary_markdown, units,
     };
     let mut config = if quick {
         FiguresConfig::quick(out.clone())
@@ -1112,7 +1112,7 @@ fn figures(
         bar.set_style(style);
     }
     let start = std::time::Instant::now();
-    let (rows, claims) = run(&config, &mut |e| match e {
+    let (rows, claims, networks) = run_with_networks(&config, &mut |e| match e {
         Event::Start(what) => bar.set_message(what),
         Event::Done => bar.inc(1),
     })
@@ -1123,8 +1123,11 @@ fn figures(
     bar.finish_and_clear();
     println!("{}", summary_markdown(&rows));
     println!("{}", claims_markdown(&config, &claims));
+    if let Some(networks) = &networks {
+        println!("{}", teleport_core::figures::net::markdown(networks));
+    }
     println!(
-        "wrote Figures 1–7 (CSV + PNG{}), summary.md and claims.json to {} in {:.1} s",
+        "wrote Figures 1–7 (CSV + PNG{}), the network experiment, summary.md and claims.json to {} in {:.1} s",
         if format == FigureFormat::Svg {
             " + SVG"
         } else {

@@ -139,6 +139,7 @@ impl TeleportApp {
                 lesson_request: options.lesson.clone(),
                 inbox: inbox::Inbox::default(),
                 shipped_requested: std::collections::HashSet::new(),
+                network: super::network::NetRuntime::default(),
             },
             state,
         };

@@ -27,6 +27,7 @@ pub mod lab;
 mod launch;
 mod legend;
 mod level_set;
+pub mod network;
 mod newton_view;
 mod notify;
 mod orbit;
@@ -257,6 +258,8 @@ struct Runtime {
     inbox: inbox::Inbox,
     /// Shipped models already asked for (the web fetches them on demand).
     shipped_requested: std::collections::HashSet<(Variant, Family)>,
+    /// What the app computed for the network task.
+    network: network::NetRuntime,
 }
 
 /// The app.
@@ -422,6 +425,7 @@ impl TeleportApp {
         self.animation_before_frame(&ctx);
         self.apply_zoom(&ctx);
         self.recompute_if_needed();
+        self.update_network(&ctx);
         self.update_orbit_cache();
 
         if self.state.view.presenting {

@@ -11,7 +11,7 @@
 
 use std::path::PathBuf;
 
-use teleport_core::anim::{AnimEncoder, AnimFormat};
+use teleport_core::anim::{AnimEncoder, AnimFormat, RgbaFrame};
 use teleport_core::plot::{LevelSetPlot, level_set_frames};
 
 use super::TeleportApp;
@@ -74,27 +74,36 @@ pub fn delays(settings: &AnimationSettings, frames: usize) -> Vec<u32> {
     out
 }
 
-/// The worker's step function: draws [`FRAMES_PER_STEP`] frames a step
-/// and pushes them to the encoder; after the last, sends the file's bytes.
-fn render(
-    plots: Vec<LevelSetPlot>,
-    delays: Vec<u32>,
-    format: AnimFormat,
-) -> impl FnMut(&Sink<Event>) -> Step + Send + 'static {
-    let threads = if cfg!(target_arch = "wasm32") {
+/// Draws the frames of a range of the playback.
+pub type DrawFrames =
+    Box<dyn FnMut(std::ops::Range<usize>) -> Result<Vec<RgbaFrame>, String> + Send>;
+
+/// The threads that draw frames: every core, one on the web.
+pub fn frame_threads() -> usize {
+    if cfg!(target_arch = "wasm32") {
         1
     } else {
         teleport_core::plot::all_cores()
-    };
-    let total = plots.len();
+    }
+}
+
+/// The worker's step function: draws [`FRAMES_PER_STEP`] of the `total`
+/// frames a step and pushes them to the encoder; after the last, sends
+/// the file's bytes.
+fn render(
+    total: usize,
+    mut draw: DrawFrames,
+    delays: Vec<u32>,
+    format: AnimFormat,
+) -> impl FnMut(&Sink<Event>) -> Step + Send + 'static {
     let mut next = 0;
     let mut encoder: Option<AnimEncoder> = None;
     move |sink| {
         let end = (next + FRAMES_PER_STEP).min(total);
-        let frames = match level_set_frames(&plots[next..end], threads) {
+        let frames = match draw(next..end) {
             Ok(frames) => frames,
             Err(e) => {
-                sink.send(Event::Finished(Err(e.to_string())));
+                sink.send(Event::Finished(Err(e)));
                 return Step::Done;
             }
         };
@@ -150,11 +159,22 @@ impl TeleportApp {
             self.notify(ctx, "An animation is already being made.", true);
             return;
         }
-        let plots = self.playback_plots(size);
-        let delays = delays(settings, plots.len());
-        let total = plots.len();
+        let (total, draw): (usize, DrawFrames) = if self.network_active() {
+            let figures = self.network_playback_figures(size);
+            let total = figures.len();
+            (total, super::network::data_view::figure_frames(figures))
+        } else {
+            let plots = self.playback_plots(size);
+            let total = plots.len();
+            let threads = frame_threads();
+            let draw = move |range: std::ops::Range<usize>| {
+                level_set_frames(&plots[range], threads).map_err(|e| e.to_string())
+            };
+            (total, Box::new(draw))
+        };
+        let delays = delays(settings, total);
         let mut worker = Worker::new("animation");
-        if let Err(e) = worker.start(ctx, render(plots, delays, settings.format)) {
+        if let Err(e) = worker.start(ctx, render(total, draw, delays, settings.format)) {
             self.notify(ctx, format!("Cannot start the animation: {e}"), true);
             return;
         }
@@ -278,6 +298,11 @@ pub fn animate_headless(
     settings: &AnimationSettings,
     size: [u32; 2],
 ) -> Result<Vec<u8>, String> {
+    if app.network_active() {
+        let figures = app.network_playback_figures(size);
+        let delays = delays(settings, figures.len());
+        return super::network::data_view::encode_figures(figures, &delays, settings.format);
+    }
     let plots = app.playback_plots(size);
     let delays = delays(settings, plots.len());
     teleport_core::plot::level_set_animation(

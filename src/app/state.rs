@@ -469,6 +469,8 @@ pub struct AppState {
     /// Where the plots and the open instruments sit: tiles the user drags
     /// and resizes.
     pub layout: super::panes::Layout,
+    /// The network task (shown instead of the plane's when active).
+    pub network: super::network::state::NetDemo,
 }
 
 /// The basin map (Display → basin map of the selected row): every start
@@ -592,6 +594,7 @@ impl Default for AppState {
             across_tasks: false,
             basin: BasinSettings::default(),
             layout: super::panes::Layout::default(),
+            network: super::network::state::NetDemo::default(),
         }
     }
 }
@@ -648,6 +651,7 @@ impl AppState {
         if !self.theta.is_finite() {
             self.theta = 0.0;
         }
+        self.network.normalize();
     }
 
     /// Puts `path` first in File → Recent (eight at most).
