@@ -251,7 +251,7 @@ impl TeleportApp {
                 NetRow::new(
                     true,
                     NetRowKind::Classical(gd),
-                    Some(NetTeleport::every(NetTeleportStrategy::ORACLE, 10)),
+                    Some(NetTeleport::every(NetTeleportStrategy::ORACLE, 25)),
                 ),
                 NetRow::new(
                     true,
@@ -453,7 +453,7 @@ fn net_row_params_ui(ui: &mut egui::Ui, row: &mut NetRow, hidden: &[usize]) {
     ui.checkbox(&mut on, "teleport")
         .on_hover_text("Rescale the hidden units on a schedule: f stays, ‖∇f‖ changes.");
     if on && row.teleport.is_none() {
-        row.teleport = Some(NetTeleport::every(NetTeleportStrategy::ORACLE, 10));
+        row.teleport = Some(NetTeleport::every(NetTeleportStrategy::ORACLE, 25));
     } else if !on {
         row.teleport = None;
     }

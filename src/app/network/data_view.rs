@@ -52,14 +52,14 @@ pub fn probability_color(p: f64) -> Color {
     )
 }
 
-/// The region the data view shows: the data's bounding box grown by 15 %
-/// of its larger side on every side (a box around one point if all
-/// points coincide).
+/// The region the data view shows: the square around the data's
+/// bounding box, grown by 15 % on every side (a small square around one
+/// point if all points coincide).
 pub fn data_view(task: &NetTask) -> ([f64; 2], [f64; 2]) {
     let (lo, hi) = task.data.bounds();
-    let span = (hi[0] - lo[0]).max(hi[1] - lo[1]).max(1e-6);
-    let m = 0.15 * span;
-    ([lo[0] - m, lo[1] - m], [hi[0] + m, hi[1] + m])
+    let half = 0.65 * (hi[0] - lo[0]).max(hi[1] - lo[1]).max(1e-6);
+    let c = [(lo[0] + hi[0]) / 2.0, (lo[1] + hi[1]) / 2.0];
+    ([c[0] - half, c[1] - half], [c[0] + half, c[1] + half])
 }
 
 /// Samples per side of the probability grid: fewer for larger networks,
@@ -214,6 +214,7 @@ impl TeleportApp {
             .include_y(view.1[1])
             .allow_double_click_reset(true)
             .legend(egui_plot::Legend::default().position(egui_plot::Corner::RightTop))
+            .width(ui.available_width().max(60.0))
             .height(ui.available_height().max(60.0))
             .show(ui, |plot_ui| {
                 crate::app::keep_view_sane(plot_ui, 1e9, None);

@@ -454,21 +454,10 @@ impl TeleportApp {
         match main {
             state::MainView::Data => self.network_data_ui(ui),
             state::MainView::Slice => self.network_slice_ui(ui),
-            state::MainView::Both => {
-                let size = ui.available_size();
-                let half = egui::vec2((size.x - 12.0).max(40.0) / 2.0, size.y);
-                ui.horizontal_top(|ui| {
-                    ui.allocate_ui(half, |ui| {
-                        ui.set_min_size(half);
-                        self.network_data_ui(ui);
-                    });
-                    ui.separator();
-                    ui.allocate_ui(half, |ui| {
-                        ui.set_min_size(half);
-                        self.network_slice_ui(ui);
-                    });
-                });
-            }
+            state::MainView::Both => ui.columns(2, |columns| {
+                self.network_data_ui(&mut columns[0]);
+                self.network_slice_ui(&mut columns[1]);
+            }),
         }
         // "Screenshot plot" crops to the data view (or the slice alone).
         self.rt.level_set.plot_rect = self.rt.network.boundary.plot_rect;

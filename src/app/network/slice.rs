@@ -614,6 +614,7 @@ impl TeleportApp {
             .include_y(min[1])
             .include_y(max[1])
             .legend(egui_plot::Legend::default().position(egui_plot::Corner::RightTop))
+            .width(ui.available_width().max(60.0))
             .label_formatter(|hover| {
                 let p = match hover {
                     egui_plot::HoverPosition::NearDataPoint { position, .. }
@@ -623,7 +624,9 @@ impl TeleportApp {
             })
             .height(ui.available_height().max(60.0))
             .show(ui, |plot_ui| {
-                crate::app::keep_view_sane(plot_ui, 1e12, None);
+                // The grid's span is the view: runs that leave it (a
+                // teleport far along the orbit) are cut at its edge.
+                plot_ui.set_plot_bounds(egui_plot::PlotBounds::from_min_max(min, max));
                 if let Some(tex) = &texture {
                     let center = PlotPoint::new((min[0] + max[0]) / 2.0, (min[1] + max[1]) / 2.0);
                     let size = egui::vec2((max[0] - min[0]) as f32, (max[1] - min[1]) as f32);
