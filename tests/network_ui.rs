@@ -10,7 +10,7 @@ use common::{app_with, error_texts, harness, temp_dir, write_file};
 use std::time::{Duration, Instant};
 
 use egui_kittest::Harness;
-use egui_kittest::kittest::{NodeT as _, Queryable as _};
+use egui_kittest::kittest::Queryable as _;
 use teleport_core::net::Unit;
 use teleport_core::net::data::Generator;
 use teleport_core::net::mlp::sigmoid;
