@@ -444,6 +444,7 @@ impl TeleportApp {
         let typing = ctx.egui_wants_keyboard_input();
         self.rt.history.feed(&self.state, now, pointer_down, typing);
         self.recompute_if_needed();
+        self.prune_network_runs();
         self.update_across(&ctx);
         self.update_basin(&ctx);
         self.poll_screenshot(&ctx);

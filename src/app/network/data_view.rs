@@ -280,7 +280,9 @@ impl TeleportApp {
         let net = &self.state.network;
         let t = step.unwrap_or(self.state.playback.t);
         let run = self.network_run(net.selected).map(|r| r.shown());
-        let record = run.and_then(|r| r.at(t));
+        let record = run
+            .and_then(|r| r.at(t))
+            .filter(|r| r.params.len() == task.mlp.num_params());
         let params = record.map_or_else(|| task.init.clone(), |r| r.params.clone());
         let view = data_view(task);
         // The image is sampled finer for a larger figure, within the cost

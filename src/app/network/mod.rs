@@ -178,6 +178,11 @@ impl TeleportApp {
             self.state.network.manual.clear();
         }
         self.state.network.task = settings.clone();
+        // Runs of another architecture have parameters of another size:
+        // they go at once rather than be drawn with this network.
+        if self.network_task().is_none_or(|old| old.mlp != task.mlp) {
+            self.rt.network.runs.clear();
+        }
         self.rt.network.task = Some((settings, Arc::new(task)));
         self.show_network_task();
         Ok(())
@@ -327,6 +332,14 @@ impl TeleportApp {
         }
     }
 
+    /// At the end of a frame: the runs of rows removed or turned off in it
+    /// go.
+    pub(super) fn prune_network_runs(&mut self) {
+        if self.state.network.active {
+            self.rt.network.runs.prune(&self.state.network.rows);
+        }
+    }
+
     /// The steps the network's runs take: the app's steps, fewer when the
     /// rows' records would pass the core's bound.
     pub fn network_steps(&self) -> usize {
@@ -340,6 +353,11 @@ impl TeleportApp {
     /// or is still being computed).
     pub fn network_run(&self, id: RowId) -> Option<&NetRunResult> {
         self.rt.network.runs.runs.get(&id).map(|r| &**r)
+    }
+
+    /// The network rows that have runs.
+    pub fn network_run_rows(&self) -> impl Iterator<Item = RowId> + '_ {
+        self.rt.network.runs.runs.keys().copied()
     }
 
     /// Whether network rows are being computed.
@@ -362,10 +380,12 @@ impl TeleportApp {
     pub fn network_params(&self) -> Option<Vec<f64>> {
         let net = &self.state.network;
         let t = self.state.playback.t;
+        let task = self.network_task()?;
         self.network_run(net.selected)
             .and_then(|r| r.shown().at(t))
             .map(|rec| rec.params.clone())
-            .or_else(|| self.network_task().map(|task| task.init.clone()))
+            .filter(|p| p.len() == task.mlp.num_params())
+            .or_else(|| Some(task.init.clone()))
     }
 
     /// The model a learned network row runs with.

@@ -404,6 +404,19 @@ impl NetRuns {
         }
     }
 
+    /// Drops the runs of rows that are gone or off (at the end of a frame
+    /// whose widgets removed or turned them off), with their keys, so that
+    /// a row turned on again is computed again.
+    pub(super) fn prune(&mut self, rows: &[NetRow]) {
+        let on = |id: &RowId| rows.iter().any(|r| r.id == *id && r.enabled);
+        let before = self.runs.len();
+        self.runs.retain(|id, _| on(id));
+        self.keys.retain(|id, _| on(id));
+        if self.runs.len() != before {
+            self.version += 1;
+        }
+    }
+
     /// Forgets every run (a new task is being shown).
     pub(super) fn clear(&mut self) {
         self.worker.cancel();
