@@ -171,24 +171,34 @@ pub enum Verb {
 /// `teleport-lab train`.
 #[derive(Debug, clap::Args)]
 pub struct TrainArgs {
+    /// Train the networks' coordinate-wise optimizer instead of a plane
+    /// task's: cw-l2o or cw-l2o-tele, on the default network task
+    /// distribution (moons, circles, XOR, Gaussians; 2-16-1 LeakyReLU), or
+    /// on networks like the one of `--task NET.json`.
+    #[arg(long, value_name = "VARIANT", conflicts_with_all = [
+        "dist", "variant", "preprocess", "teleport_at", "max_lr", "skip_loss_above",
+        "batch", "raw_sampling", "loss",
+    ])]
+    pub net_variant: Option<teleport_core::net::learned::CwVariant>,
     /// Task distribution: elli_fixed, elli_vary, ros_fixed, ros_vary, mixed.
     #[arg(long, default_value = "elli_vary")]
     pub dist: TaskDist,
     /// Variant: l2o, l2o-tele, lr-tele, lr-tele-momentum.
     #[arg(long, default_value = "l2o")]
     pub variant: Variant,
-    /// R: training trajectories.
-    #[arg(long, default_value_t = 500)]
-    pub trajectories: usize,
-    /// N: optimizee steps per trajectory.
-    #[arg(long, default_value_t = 21)]
-    pub steps: usize,
-    /// T: a meta-update every T steps.
-    #[arg(long, default_value_t = 5)]
-    pub unroll: usize,
-    /// LSTM hidden size.
-    #[arg(long, default_value_t = 100)]
-    pub hidden: usize,
+    /// R: training trajectories (default 500; 1000 with `--net-variant`).
+    #[arg(long)]
+    pub trajectories: Option<usize>,
+    /// N: optimizee steps per trajectory (default 21; 100 with
+    /// `--net-variant`).
+    #[arg(long)]
+    pub steps: Option<usize>,
+    /// T: a meta-update every T steps (default 5; 20 with `--net-variant`).
+    #[arg(long)]
+    pub unroll: Option<usize>,
+    /// LSTM hidden size (default 100; 20 with `--net-variant`).
+    #[arg(long)]
+    pub hidden: Option<usize>,
     /// Seed of the initial weights and the tasks.
     #[arg(long, default_value_t = 0)]
     pub seed: u64,
@@ -520,15 +530,18 @@ pub fn run(cli: Cli) -> Result<(), Failure> {
 
 fn train(args: TrainArgs) -> Result<(), Failure> {
     use teleport_core::l2o::{Control, TrainSetup, Trainer};
+    if let Some(variant) = args.net_variant {
+        return train_net(&args, variant);
+    }
     let (mut model, mut config) = TrainSetup {
         variant: args.variant,
-        hidden: args.hidden,
+        hidden: args.hidden.unwrap_or(100),
         preprocess: args.preprocess,
         dist: args.dist,
         seed: args.seed,
-        trajectories: args.trajectories,
-        steps: args.steps,
-        unroll: args.unroll,
+        trajectories: args.trajectories.unwrap_or(500),
+        steps: args.steps.unwrap_or(21),
+        unroll: args.unroll.unwrap_or(5),
     }
     .configs();
     model.teleport = args.teleport_at.clone();
@@ -557,15 +570,7 @@ fn train(args: TrainArgs) -> Result<(), Failure> {
         }
         trainer = trainer.with_task(task);
     }
-    // Fail before training, not after, if the output cannot be written: it
-    // must be a regular file (or a link to one) or not exist yet, and its
-    // folder is created when missing.
-    let out_error =
-        |e: std::io::Error| Failure::input(format!("--out {}: {e}", args.out.display()));
-    let target = teleport_core::io::check_replaceable(&args.out).map_err(out_error)?;
-    if let Some(dir) = target.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir).map_err(out_error)?;
-    }
+    create_out_folder(&args.out)?;
     let bar = progress_bar(config.trajectories as u64);
     let start = std::time::Instant::now();
     trainer.run(|p, _| {
@@ -605,6 +610,126 @@ fn train(args: TrainArgs) -> Result<(), Failure> {
         args.out.display()
     );
     Ok(())
+}
+
+/// Fails before training, not after, if the output cannot be written: it
+/// must be a regular file (or a link to one) or not exist yet; its folder
+/// is created when missing.
+fn create_out_folder(out: &std::path::Path) -> Result<(), Failure> {
+    let out_error = |e: std::io::Error| Failure::input(format!("--out {}: {e}", out.display()));
+    let target = teleport_core::io::check_replaceable(out).map_err(out_error)?;
+    if let Some(dir) = target.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir).map_err(out_error)?;
+    }
+    Ok(())
+}
+
+/// `train --net-variant`: meta-trains a coordinate-wise optimizer for
+/// networks and writes its weights ([`teleport_core::io::net_weights`]).
+fn train_net(
+    args: &TrainArgs,
+    variant: teleport_core::net::learned::CwVariant,
+) -> Result<(), Failure> {
+    use teleport_core::l2o::Control;
+    use teleport_core::net::learned::CwConfig;
+    use teleport_core::net::train::{NetTrainConfig, NetTrainer};
+    let mut config = NetTrainConfig::new(args.seed);
+    if let Some(path) = &args.task {
+        config.dist = net_dist_of(path)?;
+    }
+    config.trajectories = args.trajectories.unwrap_or(config.trajectories);
+    config.steps = args.steps.unwrap_or(config.steps);
+    config.unroll = args
+        .unroll
+        .unwrap_or(config.unroll.min(config.steps.max(1)));
+    if let Some(lr) = &args.meta_lr {
+        match lr[..] {
+            [lr] => config.meta_lr = lr,
+            _ => {
+                return Err(Failure::input(format!(
+                    "--meta-lr: the networks' optimizer has one network, so one rate; got {}",
+                    lr.len()
+                )));
+            }
+        }
+    }
+    if args.clip.is_some() {
+        config.clip = args.clip;
+    }
+    let mut model = CwConfig::new(variant);
+    model.hidden = args.hidden.unwrap_or(model.hidden);
+    let mut trainer = NetTrainer::new(model, config.clone()).map_err(Failure::input)?;
+    create_out_folder(&args.out)?;
+    let bar = progress_bar(config.trajectories as u64);
+    let start = std::time::Instant::now();
+    trainer.run(|p, _| {
+        bar.set_position(p.trajectories_done as u64);
+        if p.last_loss.is_finite() {
+            bar.set_message(format!("loss {:.4}", p.last_loss));
+        }
+        Control::Continue
+    });
+    bar.finish_and_clear();
+    let secs = start.elapsed().as_secs_f64();
+    let p = trainer.progress().clone();
+    teleport_core::io::net_weights::save(&args.out, trainer.model(), &trainer.weights_info())
+        .map_err(Failure::input)?;
+    let tail = p.loss_history.len().saturating_sub(50);
+    let recent: Vec<f64> = p.loss_history[tail..]
+        .iter()
+        .copied()
+        .filter(|v| v.is_finite())
+        .collect();
+    let recent_mean = recent.iter().sum::<f64>() / recent.len().max(1) as f64;
+    println!(
+        "trained {variant} on {}: {} trajectories, {} meta-updates ({} skipped non-finite), mean loss of the last {} trajectories {:.4}, {:.2} s → {}",
+        config.dist.describe(),
+        p.trajectories_done,
+        p.meta_updates,
+        p.skipped_nonfinite,
+        recent.len(),
+        recent_mean,
+        secs,
+        args.out.display()
+    );
+    Ok(())
+}
+
+/// `train --net-variant V --task NET.json`: networks like the file's —
+/// its layers, activation and number of points, with data of its kind
+/// (noise and seeds drawn). A CSV data set gives the default kinds.
+fn net_dist_of(path: &std::path::Path) -> Result<teleport_core::net::train::NetTaskDist, Failure> {
+    use teleport_core::io::lab::AnyScene;
+    use teleport_core::net::data::DatasetSpec;
+    use teleport_core::net::task::NetObjectiveSpec;
+    let bad = |e: String| Failure::input(format!("--task {}: {e}", path.display()));
+    let lab = match teleport_core::io::lab::load(path).map_err(|e| bad(e.to_string()))? {
+        AnyScene::Net(lab) => lab,
+        AnyScene::V1(_) | AnyScene::V2(_) => {
+            return Err(bad(
+                "a task of the plane trains a plane optimizer: drop --net-variant".to_owned(),
+            ));
+        }
+    };
+    let NetObjectiveSpec::Mlp(spec) = &lab.lab.objective;
+    let mut dist = teleport_core::net::train::NetTaskDist {
+        hidden: spec.hidden.clone(),
+        activation: spec.activation,
+        slope: match spec.activation {
+            teleport_core::net::mlp::ActivationName::Relu => None,
+            teleport_core::net::mlp::ActivationName::LeakyRelu => Some(
+                spec.slope
+                    .unwrap_or(teleport_core::net::task::DEFAULT_SLOPE),
+            ),
+        },
+        ..Default::default()
+    };
+    if let DatasetSpec::Generated { kind, settings } = &spec.dataset {
+        dist.kinds = vec![*kind];
+        dist.points = settings.points;
+    }
+    dist.validate().map_err(|e| bad(e.to_string()))?;
+    Ok(dist)
 }
 
 /// A progress bar on a terminal; hidden when stderr is not one.
@@ -922,17 +1047,18 @@ fn basin(args: BasinArgs) -> Result<(), Failure> {
 fn task_of(path: &std::path::Path) -> Result<teleport_core::objective::Task, Failure> {
     use teleport_core::io::lab::AnyScene;
     let bad = |e: String| Failure::input(format!("--task {}: {e}", path.display()));
-    let (objective, x0) =
-        match teleport_core::io::lab::load(path).map_err(|e| bad(e.to_string()))? {
-            AnyScene::V1(scene) => (scene.objective, scene.scene.x0),
-            AnyScene::V2(lab) => (lab.objective, lab.lab.x0),
-            AnyScene::Net(_) => {
-                return Err(bad(
-                    "a network task trains the networks' learned optimizer: `train --net-task FILE`"
+    let (objective, x0) = match teleport_core::io::lab::load(path)
+        .map_err(|e| bad(e.to_string()))?
+    {
+        AnyScene::V1(scene) => (scene.objective, scene.scene.x0),
+        AnyScene::V2(lab) => (lab.objective, lab.lab.x0),
+        AnyScene::Net(_) => {
+            return Err(bad(
+                    "a network task trains the networks' coordinate-wise optimizer: add `--net-variant cw-l2o` or `--net-variant cw-l2o-tele`"
                         .to_owned(),
                 ));
-            }
-        };
+        }
+    };
     Ok(teleport_core::objective::Task {
         objective,
         x0: teleport_core::objective::Vec2::from(x0),
@@ -1254,7 +1380,7 @@ fn figures(
     seeds: usize,
 ) -> Result<(), Failure> {
     use teleport_core::figures::{
-        Event, FiguresConfig, claims_markdown, run, summary_markdown, units,
+        Event, FiguresConfig, claims_markdown, run_with_networks, summary_markdown, units,
     };
     let mut config = if quick {
         FiguresConfig::quick(out.clone())
@@ -1271,7 +1397,7 @@ fn figures(
         bar.set_style(style);
     }
     let start = std::time::Instant::now();
-    let (rows, claims) = run(&config, &mut |e| match e {
+    let (rows, claims, networks) = run_with_networks(&config, &mut |e| match e {
         Event::Start(what) => bar.set_message(what),
         Event::Done => bar.inc(1),
     })
@@ -1282,8 +1408,11 @@ fn figures(
     bar.finish_and_clear();
     println!("{}", summary_markdown(&rows));
     println!("{}", claims_markdown(&config, &claims));
+    if let Some(networks) = &networks {
+        println!("{}", teleport_core::figures::net::markdown(networks));
+    }
     println!(
-        "wrote Figures 1–7 (CSV + PNG{}), summary.md and claims.json to {} in {:.1} s",
+        "wrote Figures 1–7 (CSV + PNG{}), the network experiment, summary.md and claims.json to {} in {:.1} s",
         if format == FigureFormat::Svg {
             " + SVG"
         } else {

@@ -1137,6 +1137,9 @@ fn figures_are_the_same_on_any_number_of_threads() {
             threads,
         ]);
         assert_success(&output);
+        // The network experiment's summary is printed with the paper's.
+        let stdout = String::from_utf8_lossy(&output.stdout);
+        assert!(stdout.contains("## Networks"), "{stdout}");
         let mut files: Vec<(String, Vec<u8>)> = std::fs::read_dir(&out)
             .unwrap()
             .map(|e| {

@@ -22,7 +22,7 @@ fn run(seed: u64, actions: usize) {
                     .map_or(0, |(_, n)| *n)
             };
             for kind in [
-                "click", "drag", "type", "poke", "key", "add", "remove", "train",
+                "click", "drag", "type", "poke", "key", "add", "remove", "train", "network",
             ] {
                 assert!(
                     count(kind) > 0,

@@ -380,6 +380,16 @@ impl TeleportApp {
     /// key or a button named in [`UiCommand`] asks.
     pub(super) fn do_command(&mut self, ctx: &egui::Context, command: UiCommand) {
         let nudge = 1f64.to_radians();
+        // On a network, the scrubber's commands act on a unit's log-scale.
+        if self.network_active() {
+            match command {
+                UiCommand::TeleportHere => return self.network_teleport_here(),
+                UiCommand::ThetaToOracle => return self.network_theta_to_oracle(),
+                UiCommand::NudgeThetaDown => return self.nudge_network_theta(-0.01),
+                UiCommand::NudgeThetaUp => return self.nudge_network_theta(0.01),
+                _ => {}
+            }
+        }
         match command {
             UiCommand::Open => self.open_scene(ctx),
             UiCommand::SaveLab => self.save_lab(ctx),

@@ -107,6 +107,9 @@ impl TeleportApp {
     }
 
     pub(super) fn task_label(&self) -> String {
+        if self.network_active() {
+            return self.network_label();
+        }
         match &self.state.source {
             TaskSource::Preset(p) => p.name().to_owned(),
             TaskSource::Sampled { dist, seed } => format!("{dist} #{seed}"),
@@ -133,6 +136,21 @@ impl TeleportApp {
 
     pub(super) fn controls_ui(&mut self, ui: &mut egui::Ui) {
         // Title, open at first, and body of each collapsible section.
+        if self.network_active() {
+            let sections: [(&str, bool, super::UiBody); 5] = [
+                ("Lab: caption and files", false, Self::lab_section_ui),
+                ("Task", true, Self::task_ui),
+                ("Teleport by hand", true, Self::network_scrubber_ui),
+                ("Optimizers", true, Self::network_rows_ui),
+                ("Display", false, Self::network_display_ui),
+            ];
+            for (title, open, body) in sections {
+                egui::CollapsingHeader::new(title)
+                    .default_open(open)
+                    .show(ui, |ui| body(self, ui));
+            }
+            return;
+        }
         let sections: [(&str, bool, super::UiBody); 6] = [
             ("Lab: caption and files", false, Self::lab_section_ui),
             ("Task", true, Self::task_ui),
@@ -335,14 +353,34 @@ impl TeleportApp {
 
     fn custom_task_ui(&mut self, ui: &mut egui::Ui) {
         let before = self.rt.draft.clone();
-        let current = TaskFamily::of(&self.rt.draft);
+        let plane = TaskFamily::of(&self.rt.draft);
+        let current = if self.network_active() {
+            TaskFamily::Network
+        } else {
+            plane
+        };
         let mut family = current;
-        ui.horizontal(|ui| {
+        ui.horizontal_wrapped(|ui| {
             for choice in TaskFamily::ALL {
                 ui.radio_value(&mut family, choice, choice.label())
                     .on_hover_text(choice.tooltip());
             }
         });
+        if family == TaskFamily::Network {
+            if current != TaskFamily::Network {
+                self.show_network_task();
+            }
+            self.network_task_ui(ui);
+            return;
+        }
+        // Leaving the network shows the plane's task as it was, or the
+        // family chosen.
+        let current = if current == TaskFamily::Network {
+            self.leave_network();
+            plane
+        } else {
+            current
+        };
         if family == TaskFamily::YourH && current != TaskFamily::YourH {
             // "your h" starts from the gallery's first example, shown from
             // its start point.
@@ -978,16 +1016,19 @@ pub(super) enum TaskFamily {
     YourH,
     /// `f` typed as one formula.
     YourF,
+    /// A small neural network classifying 2D points.
+    Network,
 }
 
 impl TaskFamily {
     /// Every family, in the panel's order.
-    pub(super) const ALL: [Self; 5] = [
+    pub(super) const ALL: [Self; 6] = [
         Self::Ellipse,
         Self::Rosenbrock,
         Self::Quadratic,
         Self::YourH,
         Self::YourF,
+        Self::Network,
     ];
 
     /// The family of a task's parameters.
@@ -1009,6 +1050,7 @@ impl TaskFamily {
             Self::Quadratic => "quadratic",
             Self::YourH => "your h",
             Self::YourF => "your f",
+            Self::Network => "network",
         }
     }
 
@@ -1023,6 +1065,9 @@ impl TaskFamily {
             }
             Self::YourF => {
                 "Type f itself (Himmelblau, Beale, your own): teleports follow the level curve through x, g_θ(x) = φ_{θT/2π}(x) along J∇f."
+            }
+            Self::Network => {
+                "A small MLP classifying 2D points (moons, circles, spirals, XOR, Gaussians or your CSV): f is its cross-entropy over its parameters, and teleports rescale its (Leaky)ReLU units."
             }
         }
     }
@@ -1048,6 +1093,9 @@ impl TaskFamily {
             Self::YourF => ObjectiveSpec::Formula {
                 f: teleport_core::objective::TEST_FUNCTIONS[0].f.to_owned(),
             },
+            // Never asked for (the network has no parameters of the
+            // plane): the ellipse's, so the editor has something to show.
+            Self::Network => Self::Ellipse.default_spec(),
         }
     }
 }

@@ -501,6 +501,9 @@ impl TeleportApp {
 
     /// The visible runs as CSV.
     pub fn trajectories_csv(&self) -> String {
+        if self.network_active() {
+            return self.network_trajectories_csv();
+        }
         let mut out = String::from("optimizer,run,t,x0,x1,f,grad0,grad1,teleported,theta\n");
         for (_, name, run) in self.visible_runs() {
             let name = teleport_core::io::csv_field(&name);

@@ -64,7 +64,7 @@ impl Demo {
             };
         }
         compare!(source x0 steps theta optimizers selected next_row manual_teleports show panels
-            alg2 training caption across_tasks basin layout);
+            alg2 training caption across_tasks basin layout surface network);
         if out.is_empty() && a != b {
             out.push("a part not named here");
         }

@@ -121,6 +121,10 @@ impl TeleportApp {
             self.load_weights_bytes(ctx, name, bytes);
             return;
         }
+        if name.to_ascii_lowercase().ends_with(".csv") {
+            self.open_dataset_bytes(ctx, name, bytes);
+            return;
+        }
         if bytes.len() > teleport_core::io::lab::MAX_LAB_BYTES {
             self.notify(
                 ctx,

@@ -236,6 +236,7 @@ impl TeleportApp {
             self.rt.models.insert(source, model);
         }
         let state = &mut self.state;
+        state.network.active = false;
         state.source = source;
         state.x0 = file.x0;
         state.steps = file
@@ -306,13 +307,36 @@ impl TeleportApp {
         Ok(())
     }
 
+    /// The demo on screen as a lab file's JSON: the plane's lab file, or
+    /// the network's when the task is a network.
+    pub fn demo_json(&self, embed: bool, pretty: bool) -> Result<String, String> {
+        let text = |value: Result<serde_json::Value, String>| {
+            value.and_then(|v| {
+                if pretty {
+                    serde_json::to_string_pretty(&v)
+                } else {
+                    serde_json::to_string(&v)
+                }
+                .map_err(|e| e.to_string())
+            })
+        };
+        if self.network_active() {
+            text(
+                self.network_lab_file(embed)
+                    .and_then(|lab| serde_json::to_value(&lab).map_err(|e| e.to_string())),
+            )
+        } else {
+            text(
+                self.lab_file(embed)
+                    .and_then(|lab| serde_json::to_value(&lab).map_err(|e| e.to_string())),
+            )
+        }
+    }
+
     /// File → Save: the lab file, with learned weights embedded when the
     /// File menu's "embed weights" is on.
     pub(super) fn save_lab(&mut self, ctx: &egui::Context) {
-        let json = match self
-            .lab_file(self.state.embed_weights)
-            .and_then(|lab| serde_json::to_string_pretty(&lab).map_err(|e| e.to_string()))
-        {
+        let json = match self.demo_json(self.state.embed_weights, true) {
             Ok(json) => json,
             Err(e) => {
                 self.notify(ctx, format!("Cannot write the lab file: {e}"), true);
@@ -327,6 +351,14 @@ impl TeleportApp {
     pub fn open_file(&mut self, ctx: &egui::Context, path: &Path) {
         if path.is_dir() {
             self.open_lesson(ctx, path);
+            return;
+        }
+        // A CSV file holds a network's data.
+        if path
+            .extension()
+            .is_some_and(|e| e.eq_ignore_ascii_case("csv"))
+        {
+            self.open_dataset_csv(ctx, path);
             return;
         }
         // A lesson bundle (a lesson downloaded from the web build) is a
@@ -375,10 +407,7 @@ impl TeleportApp {
     /// File → Copy link to this demo: the lab file in the page's address
     /// (`#lab=…`) and on the clipboard.
     pub(super) fn copy_link(&mut self, ctx: &egui::Context) {
-        let json = match self
-            .lab_file(false)
-            .and_then(|lab| serde_json::to_string(&lab).map_err(|e| e.to_string()))
-        {
+        let json = match self.demo_json(false, false) {
             Ok(json) => json,
             Err(e) => {
                 self.notify(ctx, format!("Cannot make the link: {e}"), true);
@@ -408,17 +437,6 @@ impl TeleportApp {
                 false,
             );
         }
-    }
-}
-
-impl TeleportApp {
-    /// Shows a network lab file.
-    pub fn show_network(
-        &mut self,
-        lab: teleport_core::io::net_lab::LoadedNetLab,
-    ) -> Result<(), String> {
-        let _ = lab;
-        Err("network lab files open with `teleport-lab eval`; the app's network view is not built yet".to_owned())
     }
 }
 
@@ -467,10 +485,7 @@ impl TeleportApp {
     /// Writes the demo into the lesson folder `dir` (created if missing) as
     /// its next numbered lab file: `03-gd-against-teleport.json` after two.
     pub(super) fn add_to_lesson_in(&mut self, ctx: &egui::Context, dir: &Path) {
-        let json = match self
-            .lab_file(self.state.embed_weights)
-            .and_then(|lab| serde_json::to_string_pretty(&lab).map_err(|e| e.to_string()))
-        {
+        let json = match self.demo_json(self.state.embed_weights, true) {
             Ok(json) => json,
             Err(e) => {
                 self.notify(ctx, format!("Cannot write the lab file: {e}"), true);
@@ -504,10 +519,7 @@ impl TeleportApp {
     /// Copy lesson link puts in one link. Learned weights trained live stay
     /// out, as in a link.
     pub fn add_to_page_lesson(&mut self, ctx: &egui::Context) {
-        let json = match self
-            .lab_file(false)
-            .and_then(|lab| serde_json::to_string(&lab).map_err(|e| e.to_string()))
-        {
+        let json = match self.demo_json(false, false) {
             Ok(json) => json,
             Err(e) => {
                 self.notify(ctx, format!("Cannot add the demo: {e}"), true);

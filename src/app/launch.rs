@@ -143,6 +143,7 @@ impl TeleportApp {
                 inbox: inbox::Inbox::default(),
                 shipped_requested: std::collections::HashSet::new(),
                 surface: super::surface::SurfaceRuntime::default(),
+                network: super::network::NetRuntime::default(),
             },
             state,
         };

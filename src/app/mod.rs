@@ -27,6 +27,7 @@ pub mod lab;
 mod launch;
 mod legend;
 mod level_set;
+pub mod network;
 mod newton_view;
 mod notify;
 mod orbit;
@@ -271,6 +272,8 @@ struct Runtime {
     shipped_requested: std::collections::HashSet<(Variant, Family)>,
     /// The 3D surface pane's mesh and last scene.
     surface: surface::SurfaceRuntime,
+    /// What the app computed for the network task.
+    network: network::NetRuntime,
 }
 
 /// The app.
@@ -444,6 +447,7 @@ impl TeleportApp {
         self.animation_before_frame(&ctx);
         self.apply_zoom(&ctx);
         self.recompute_if_needed();
+        self.update_network(&ctx);
         self.update_orbit_cache();
 
         if self.state.view.presenting {
@@ -463,6 +467,7 @@ impl TeleportApp {
         self.settle_layout();
         self.rt.history.feed(&self.state, now, pointer_down, typing);
         self.recompute_if_needed();
+        self.prune_network_runs();
         self.update_across(&ctx);
         self.update_basin(&ctx);
         self.poll_screenshot(&ctx);

@@ -296,7 +296,23 @@ impl egui_tiles::Behavior<Pane> for Behavior<'_> {
         pane: &mut Pane,
     ) -> egui_tiles::UiResponse {
         let app = &mut *self.app;
+        // A network takes the plane's plots' places; the instruments that
+        // need a function of the plane say so.
+        let network = app.network_active();
         match pane {
+            Pane::LevelSet if network => {
+                app.network_main_ui(ui);
+                app.rt.central_rect = ui.max_rect();
+            }
+            Pane::Theta if network => app.network_scrubber_pane_ui(ui),
+            Pane::Loss if network => app.network_loss_pane_ui(ui),
+            Pane::Newton if network => {
+                ui.label(
+                    "Newton vs teleport is for plane tasks: it needs the Hessian of f on ℝ². \
+                     The network's teleports are in the scrubber (upper right) and the loss slice.",
+                );
+            }
+            Pane::Training if network => scrolled(ui, |ui| app.net_training_ui(ui)),
             Pane::LevelSet => {
                 app.level_set_ui(ui);
                 app.rt.central_rect = ui.max_rect();
@@ -315,6 +331,14 @@ impl egui_tiles::Behavior<Pane> for Behavior<'_> {
     }
 
     fn tab_title_for_pane(&mut self, pane: &Pane) -> egui::WidgetText {
+        if self.app.network_active() {
+            match pane {
+                Pane::LevelSet => return "Data, decision boundary and loss slice".into(),
+                Pane::Theta => return "‖∇f‖ along one unit's rescaling".into(),
+                Pane::Loss => return "f, accuracy and ‖∇f‖ per step".into(),
+                _ => {}
+            }
+        }
         pane.title().into()
     }
 

@@ -3,7 +3,8 @@
 //! window, so no pointer, tooltip or panel ever shows in a frame and no
 //! display is needed.
 //!
-//! Each frame is [`TeleportApp::level_set_plot_at`] a step of the playback.
+//! Each frame is [`TeleportApp::level_set_plot_at`] a step of the playback
+//! ([`super::plot_export::PlaybackFrames`]), made when it is drawn.
 //! In the app a [`Worker`] draws a few frames per step (on every core, on a
 //! thread on the desktop; in slices of the frame on the web) and feeds them
 //! to the core's encoder; the progress shows and Cancel stops it, writing
@@ -11,13 +12,12 @@
 
 use std::path::PathBuf;
 
-use teleport_core::anim::{AnimEncoder, AnimFormat};
+use teleport_core::anim::{AnimEncoder, AnimFormat, RgbaFrame};
 use teleport_core::plot::{LevelSetPlot, level_set_frames};
 
 use super::TeleportApp;
 use super::animation::{AnimationSettings, Outcome};
 use super::job::{Sink, Step, Worker};
-use super::plot_export::PlaybackFrames;
 
 /// Frames drawn per step of the worker: a slice of the frame on the web,
 /// and a batch that the cores share on the desktop.
@@ -75,92 +75,98 @@ pub fn delays(settings: &AnimationSettings, frames: usize) -> Vec<u32> {
     out
 }
 
-/// The playback being drawn and encoded a few frames at a time: each
-/// frame's plot is made when it is drawn, so memory holds a batch.
-struct Encoding {
-    frames: PlaybackFrames,
-    steps: Vec<usize>,
+/// Draws the frames of a range of the playback.
+pub type DrawFrames =
+    Box<dyn FnMut(std::ops::Range<usize>) -> Result<Vec<RgbaFrame>, String> + Send>;
+
+/// The threads that draw frames: every core, one on the web.
+pub fn frame_threads() -> usize {
+    if cfg!(target_arch = "wasm32") {
+        1
+    } else {
+        teleport_core::plot::all_cores()
+    }
+}
+
+/// The worker's step function: draws [`FRAMES_PER_STEP`] of the `total`
+/// frames a step and pushes them to the encoder; after the last, sends
+/// the file's bytes.
+fn render(
+    total: usize,
+    mut draw: DrawFrames,
     delays: Vec<u32>,
     format: AnimFormat,
-    threads: usize,
-    /// The next frame to draw.
-    next: usize,
-    encoder: Option<AnimEncoder>,
-}
-
-impl Encoding {
-    fn new(frames: PlaybackFrames, settings: &AnimationSettings, threads: usize) -> Self {
-        let steps = frames.steps();
-        Self {
-            delays: delays(settings, steps.len()),
-            frames,
-            steps,
-            format: settings.format,
-            threads,
-            next: 0,
-            encoder: None,
-        }
-    }
-
-    /// Frames drawn so far and their total.
-    fn progress(&self) -> (usize, usize) {
-        (self.next, self.steps.len())
-    }
-
-    /// Draws and encodes up to `count` more frames; after the last, the
-    /// file's bytes.
-    fn advance(&mut self, count: usize) -> Result<Option<Vec<u8>>, String> {
-        let total = self.steps.len();
-        let end = (self.next + count).min(total);
-        let plots: Vec<LevelSetPlot> = self.steps[self.next..end]
-            .iter()
-            .map(|&t| self.frames.plot_at(t))
-            .collect();
-        let drawn = level_set_frames(&plots, self.threads).map_err(|e| e.to_string())?;
-        for (frame, delay) in drawn.iter().zip(&self.delays[self.next..end]) {
-            let enc = match &mut self.encoder {
+) -> impl FnMut(&Sink<Event>) -> Step + Send + 'static {
+    let mut next = 0;
+    let mut encoder: Option<AnimEncoder> = None;
+    move |sink| {
+        let end = (next + FRAMES_PER_STEP).min(total);
+        let frames = match draw(next..end) {
+            Ok(frames) => frames,
+            Err(e) => {
+                sink.send(Event::Finished(Err(e)));
+                return Step::Done;
+            }
+        };
+        for (frame, delay) in frames.iter().zip(&delays[next..end]) {
+            let enc = match &mut encoder {
                 Some(enc) => enc,
-                None => self.encoder.insert(
-                    AnimEncoder::new(self.format, frame.width, frame.height, total as u32)
-                        .map_err(|e| e.to_string())?,
-                ),
+                None => match AnimEncoder::new(format, frame.width, frame.height, total as u32) {
+                    Ok(enc) => encoder.insert(enc),
+                    Err(e) => {
+                        sink.send(Event::Finished(Err(e.to_string())));
+                        return Step::Done;
+                    }
+                },
             };
-            enc.push(frame, *delay).map_err(|e| e.to_string())?;
+            if let Err(e) = enc.push(frame, *delay) {
+                sink.send(Event::Finished(Err(e.to_string())));
+                return Step::Done;
+            }
         }
-        self.next = end;
-        if self.next < total {
-            return Ok(None);
+        next = end;
+        sink.send(Event::Progress(next, total));
+        if next < total {
+            return Step::More;
         }
-        match self.encoder.take() {
-            Some(enc) => enc.finish().map(Some).map_err(|e| e.to_string()),
+        let bytes = match encoder.take() {
+            Some(enc) => enc.finish().map_err(|e| e.to_string()),
             None => Err("no frame to draw".to_owned()),
-        }
-    }
-}
-
-/// The worker's step function: draws [`FRAMES_PER_STEP`] frames a step
-/// and pushes them to the encoder; after the last, sends the file's bytes.
-fn render(mut encoding: Encoding) -> impl FnMut(&Sink<Event>) -> Step + Send + 'static {
-    move |sink| match encoding.advance(FRAMES_PER_STEP) {
-        Ok(None) => {
-            let (done, total) = encoding.progress();
-            sink.send(Event::Progress(done, total));
-            Step::More
-        }
-        Ok(Some(bytes)) => {
-            let (done, total) = encoding.progress();
-            sink.send(Event::Progress(done, total));
-            sink.send(Event::Finished(Ok(bytes)));
-            Step::Done
-        }
-        Err(e) => {
-            sink.send(Event::Finished(Err(e)));
-            Step::Done
-        }
+        };
+        sink.send(Event::Finished(bytes));
+        Step::Done
     }
 }
 
 impl TeleportApp {
+    /// The playback's frames at `size` pixels: the plot at each step drawn
+    /// ([`super::plot_export::PlaybackFrames::steps`]), all at once (the 3D playback's input).
+    pub fn playback_plots(&self, size: [u32; 2]) -> Vec<LevelSetPlot> {
+        let frames = self.playback_frames(size);
+        frames
+            .steps()
+            .into_iter()
+            .map(|t| frames.plot_at(t))
+            .collect()
+    }
+
+    /// The plane's playback at `size` pixels as frames made when drawn:
+    /// their count and what draws a range of them. Only a batch's plots
+    /// are ever held (every frame's at once held each run once per step:
+    /// gigabytes for a long run).
+    fn plane_frames(&self, size: [u32; 2]) -> (usize, DrawFrames) {
+        let frames = self.playback_frames(size);
+        let steps = frames.steps();
+        let total = steps.len();
+        let threads = frame_threads();
+        let draw = move |range: std::ops::Range<usize>| {
+            let plots: Vec<LevelSetPlot> =
+                steps[range].iter().map(|&t| frames.plot_at(t)).collect();
+            level_set_frames(&plots, threads).map_err(|e| e.to_string())
+        };
+        (total, Box::new(draw))
+    }
+
     /// Starts drawing the playback of the plot into `target`.
     pub fn start_plot_animation(
         &mut self,
@@ -174,15 +180,16 @@ impl TeleportApp {
             self.notify(ctx, "An animation is already being made.", true);
             return;
         }
-        let threads = if cfg!(target_arch = "wasm32") {
-            1
+        let (total, draw): (usize, DrawFrames) = if self.network_active() {
+            let figures = self.network_playback_figures(size);
+            let total = figures.len();
+            (total, super::network::data_view::figure_frames(figures))
         } else {
-            teleport_core::plot::all_cores()
+            self.plane_frames(size)
         };
-        let encoding = Encoding::new(self.playback_frames(size), settings, threads);
-        let (_, total) = encoding.progress();
+        let delays = delays(settings, total);
         let mut worker = Worker::new("animation");
-        if let Err(e) = worker.start(ctx, render(encoding)) {
+        if let Err(e) = worker.start(ctx, render(total, draw, delays, settings.format)) {
             self.notify(ctx, format!("Cannot start the animation: {e}"), true);
             return;
         }
@@ -306,12 +313,31 @@ pub fn animate_headless(
     settings: &AnimationSettings,
     size: [u32; 2],
 ) -> Result<Vec<u8>, String> {
-    let threads = teleport_core::plot::all_cores();
-    let mut encoding = Encoding::new(app.playback_frames(size), settings, threads);
-    loop {
-        if let Some(bytes) = encoding.advance(2 * threads)? {
-            return Ok(bytes);
+    if app.network_active() {
+        let figures = app.network_playback_figures(size);
+        let delays = delays(settings, figures.len());
+        return super::network::data_view::encode_figures(figures, &delays, settings.format);
+    }
+    let (total, mut draw) = app.plane_frames(size);
+    let delays = delays(settings, total);
+    let batch = 2 * frame_threads();
+    let mut encoder: Option<AnimEncoder> = None;
+    for start in (0..total).step_by(batch) {
+        let end = (start + batch).min(total);
+        for (frame, delay) in draw(start..end)?.iter().zip(&delays[start..end]) {
+            let enc = match &mut encoder {
+                Some(enc) => enc,
+                None => encoder.insert(
+                    AnimEncoder::new(settings.format, frame.width, frame.height, total as u32)
+                        .map_err(|e| e.to_string())?,
+                ),
+            };
+            enc.push(frame, *delay).map_err(|e| e.to_string())?;
         }
+    }
+    match encoder {
+        Some(enc) => enc.finish().map_err(|e| e.to_string()),
+        None => Err("no frame to draw".to_owned()),
     }
 }
 

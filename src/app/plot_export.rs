@@ -229,7 +229,13 @@ impl TeleportApp {
         format: PlotFormat,
         size: [u32; 2],
     ) -> Result<Vec<u8>, String> {
-        let figure = self.level_set_plot(size).figure();
+        // A network's plot is its data and decision boundary.
+        let figure = match self.network_active() {
+            true => self
+                .network_data_figure(size, None)
+                .ok_or("the network task is not built")?,
+            false => self.level_set_plot(size).figure(),
+        };
         match format {
             PlotFormat::Svg => figure.to_svg().map(String::into_bytes),
             PlotFormat::Png => figure.to_png(),
@@ -249,9 +255,14 @@ impl TeleportApp {
             })
             .filter(|[w, h]| *w >= 64 && *h >= 64)
             .unwrap_or(DEFAULT_SIZE);
+        let name = if self.network_active() {
+            "decision-boundary.svg"
+        } else {
+            "level-set.svg"
+        };
         match self.level_set_plot_bytes(PlotFormat::Svg, size) {
             Ok(bytes) => {
-                self.save_bytes(ctx, "level-set.svg", "svg", &bytes, "the plot (SVG)", false);
+                self.save_bytes(ctx, name, "svg", &bytes, "the plot (SVG)", false);
             }
             Err(e) => self.notify(ctx, format!("Cannot export the plot: {e}"), true),
         }

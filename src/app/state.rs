@@ -474,6 +474,8 @@ pub struct AppState {
     pub layout: super::panes::Layout,
     /// The 3D surface's camera, height scale and facets.
     pub surface: super::surface::SurfaceSettings,
+    /// The network task (shown instead of the plane's when active).
+    pub network: super::network::state::NetDemo,
 }
 
 /// The basin map (Display → basin map of the selected row): every start
@@ -600,6 +602,7 @@ impl Default for AppState {
             basin: BasinSettings::default(),
             layout: super::panes::Layout::default(),
             surface: super::surface::SurfaceSettings::default(),
+            network: super::network::state::NetDemo::default(),
         }
     }
 }
@@ -657,6 +660,7 @@ impl AppState {
             self.theta = 0.0;
         }
         self.surface.normalize();
+        self.network.normalize();
     }
 
     /// Puts `path` first in File → Recent (eight at most).

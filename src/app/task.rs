@@ -12,6 +12,7 @@ impl TeleportApp {
     /// Takes a scene's task, start point, steps and optimizer.
     pub fn apply_scene(&mut self, scene: &LoadedScene) {
         let spec = scene.scene.objective.clone();
+        self.state.network.active = false;
         self.state.source = TaskSource::Custom(spec.clone());
         self.rt.objective = scene.objective.clone();
         self.rt.draft = spec;
@@ -76,6 +77,7 @@ impl TeleportApp {
             self.state.caption = None;
         }
         self.state.source = source;
+        self.state.network.active = false;
         self.state.manual_teleports.clear();
         self.rt.level_set.invalidate();
         self.rt.level_set.reset_view |= !editing;

@@ -17,24 +17,47 @@ pub const CAPACITY: usize = 64;
 /// How many earlier versions leave a ghost trail on the level-set plot.
 pub const GHOSTS: usize = 4;
 
-/// One kept snapshot of the weights.
+/// Weights the timeline keeps: it counts their bytes.
+pub trait Weights {
+    /// Bytes of the weights (read every frame the training window shows:
+    /// no allocation).
+    fn weight_bytes(&self) -> usize;
+}
+
+impl Weights for MetaOptimizer<f32> {
+    fn weight_bytes(&self) -> usize {
+        self.nets()
+            .iter()
+            .map(|n| std::mem::size_of_val(n.params()))
+            .sum()
+    }
+}
+
+impl Weights for teleport_core::net::CwModel<f32> {
+    fn weight_bytes(&self) -> usize {
+        std::mem::size_of_val(self.net().params())
+    }
+}
+
+/// One kept snapshot of the weights (of the plane's meta-optimizers by
+/// default, or of the networks' coordinate-wise ones).
 #[derive(Clone, Debug)]
-pub struct Version {
+pub struct Version<M = MetaOptimizer<f32>> {
     /// The trainer's snapshot version.
     pub version: u64,
     /// Trajectories trained when it was published.
     pub trajectories: usize,
     /// Its weights.
-    pub model: Arc<MetaOptimizer<f32>>,
+    pub model: Arc<M>,
     /// Its place among all published snapshots (0 for the first).
     arrival: u64,
 }
 
 /// The kept versions of one training run, oldest first, and which one the
 /// app shows.
-#[derive(Clone, Debug, Default)]
-pub struct Timeline {
-    versions: Vec<Version>,
+#[derive(Clone, Debug)]
+pub struct Timeline<M = MetaOptimizer<f32>> {
+    versions: Vec<Version<M>>,
     /// Snapshots published so far.
     arrivals: u64,
     /// log₂ of the stride: versions kept are those whose arrival is a
@@ -44,10 +67,21 @@ pub struct Timeline {
     pinned: Option<u64>,
 }
 
-impl Timeline {
+impl<M> Default for Timeline<M> {
+    fn default() -> Self {
+        Self {
+            versions: Vec::new(),
+            arrivals: 0,
+            stride_log2: 0,
+            pinned: None,
+        }
+    }
+}
+
+impl<M: Weights> Timeline<M> {
     /// Keeps a newly published snapshot, thinning the older ones evenly
     /// when the timeline is full.
-    pub fn push(&mut self, version: u64, trajectories: usize, model: Arc<MetaOptimizer<f32>>) {
+    pub fn push(&mut self, version: u64, trajectories: usize, model: Arc<M>) {
         let arrival = self.arrivals;
         self.arrivals += 1;
         // The previous newest stays only if it is on the grid (or shown).
@@ -74,12 +108,12 @@ impl Timeline {
         }
     }
 
-    fn on_grid(&self, v: &Version) -> bool {
+    fn on_grid(&self, v: &Version<M>) -> bool {
         v.arrival.is_multiple_of(self.stride())
     }
 
     /// The kept versions, oldest first.
-    pub fn versions(&self) -> &[Version] {
+    pub fn versions(&self) -> &[Version<M>] {
         &self.versions
     }
 
@@ -102,13 +136,13 @@ impl Timeline {
     }
 
     /// The version shown.
-    pub fn shown(&self) -> Option<&Version> {
+    pub fn shown(&self) -> Option<&Version<M>> {
         self.versions.get(self.shown_index()?)
     }
 
     /// Shows version `index` (clamped); the newest means following new
     /// ones as they come. Returns the version now shown.
-    pub fn show(&mut self, index: usize) -> Option<&Version> {
+    pub fn show(&mut self, index: usize) -> Option<&Version<M>> {
         let last = self.versions.len().checked_sub(1)?;
         let index = index.min(last);
         self.pinned = (index < last).then(|| self.versions[index].version);
@@ -116,14 +150,14 @@ impl Timeline {
     }
 
     /// Up to [`GHOSTS`] versions before the one shown, oldest first.
-    pub fn ghosts(&self) -> &[Version] {
+    pub fn ghosts(&self) -> &[Version<M>] {
         let end = self.shown_index().unwrap_or(0);
         &self.versions[end.saturating_sub(GHOSTS)..end]
     }
 
     /// Bytes of weights the kept versions hold.
     pub fn bytes(&self) -> usize {
-        self.versions.iter().map(|v| model_bytes(&v.model)).sum()
+        self.versions.iter().map(|v| v.model.weight_bytes()).sum()
     }
 }
 
@@ -139,16 +173,6 @@ pub fn halve_keeping_newest<T>(items: &mut Vec<T>) {
         k += 1;
         keep
     });
-}
-
-/// Bytes of a model's weights (read every frame the training window
-/// shows: no allocation).
-fn model_bytes(model: &MetaOptimizer<f32>) -> usize {
-    model
-        .nets()
-        .iter()
-        .map(|n| std::mem::size_of_val(n.params()))
-        .sum()
 }
 
 #[cfg(test)]

@@ -1,7 +1,8 @@
 //! Meta-training on a named background thread (or, on the web, in slices
 //! of a few milliseconds per frame on the UI thread).
 //!
-//! The thread owns the [`Trainer`]. After every meta-update it may publish a
+//! The thread owns the trainer: any [`MetaTrain`], the plane's [`Trainer`]
+//! by default or the networks' [`teleport_core::net::train::NetTrainer`]. After every meta-update it may publish a
 //! [`Snapshot`] (weights and progress) into a latest-value slot — at most a
 //! few times a second — and wakes the UI through a callback. The UI only
 //! ever takes the latest snapshot; it never waits on the trainer. Pause,
@@ -15,13 +16,15 @@ use std::time::Duration;
 
 use web_time::Instant;
 
-use teleport_core::l2o::{Control, MetaOptimizer, ModelConfig, Progress, TrainConfig, Trainer};
+use teleport_core::l2o::{
+    Control, MetaOptimizer, MetaTrain, ModelConfig, Progress, TrainConfig, Trainer,
+};
 
 /// What the trainer publishes.
 #[derive(Clone, Debug)]
-pub struct Snapshot {
+pub struct Snapshot<M = MetaOptimizer<f32>> {
     /// The current weights.
-    pub model: Arc<MetaOptimizer<f32>>,
+    pub model: Arc<M>,
     /// Progress so far.
     pub progress: Progress,
     /// Increases with every published snapshot.
@@ -39,43 +42,56 @@ pub struct Snapshot {
 
 /// A good version of the weights, as the training timeline keeps it.
 #[derive(Clone, Debug)]
-pub struct Published {
+pub struct Published<M = MetaOptimizer<f32>> {
     /// The snapshot's version.
     pub version: u64,
     /// Trajectories trained when it was published.
     pub trajectories: usize,
     /// Its weights.
-    pub model: Arc<MetaOptimizer<f32>>,
+    pub model: Arc<M>,
 }
 
-#[derive(Debug, Default)]
-struct Shared {
-    latest: Mutex<Option<Snapshot>>,
+#[derive(Debug)]
+struct Shared<M> {
+    latest: Mutex<Option<Snapshot<M>>>,
     /// Every good version published since the UI last looked, oldest
     /// first, so the timeline misses none (the latest-value slot keeps
     /// only the newest). Thinned evenly if the UI does not look for long.
-    published: Mutex<Vec<Published>>,
+    published: Mutex<Vec<Published<M>>>,
     stop: AtomicBool,
     paused: Mutex<bool>,
     resume: Condvar,
 }
 
+impl<M> Default for Shared<M> {
+    fn default() -> Self {
+        Self {
+            latest: Mutex::new(None),
+            published: Mutex::new(Vec::new()),
+            stop: AtomicBool::new(false),
+            paused: Mutex::new(false),
+            resume: Condvar::new(),
+        }
+    }
+}
+
 /// Where the training runs.
-enum Worker {
+enum Worker<T: MetaTrain> {
     /// A thread named `trainer` (native).
     Thread(Option<JoinHandle<()>>),
     /// Time-sliced on the UI thread: each [`TrainerHandle::pump`] trains for
     /// a few milliseconds. The web has no threads; this is its trainer.
-    Sliced(Box<Sliced>),
+    Sliced(Box<Sliced<T>>),
 }
 
-/// A handle to a running training thread (or time-sliced trainer).
-pub struct TrainerHandle {
-    shared: Arc<Shared>,
-    worker: Worker,
+/// A handle to a running training thread (or time-sliced trainer) of a
+/// [`MetaTrain`]: the plane's [`Trainer`] unless said otherwise.
+pub struct TrainerHandle<T: MetaTrain = Trainer> {
+    shared: Arc<Shared<T::Model>>,
+    worker: Worker<T>,
 }
 
-impl std::fmt::Debug for TrainerHandle {
+impl<T: MetaTrain> std::fmt::Debug for TrainerHandle<T> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("TrainerHandle")
             .field("sliced", &self.is_sliced())
@@ -156,21 +172,14 @@ impl SliceClock {
     }
 }
 
-fn finite(model: &MetaOptimizer<f32>) -> bool {
-    model
-        .nets()
-        .iter()
-        .all(|n| n.params().iter().all(|p| p.is_finite()))
-}
-
 /// Publishes snapshots into the shared slot: versions, the last good
 /// weights, the rate limit and the training clock (pauses excluded).
-struct Publisher {
-    shared: Arc<Shared>,
+struct Publisher<T: MetaTrain> {
+    shared: Arc<Shared<T::Model>>,
     wake: Arc<dyn Fn() + Send + Sync>,
     version: u64,
     last_publish: Option<Instant>,
-    last_good: Arc<MetaOptimizer<f32>>,
+    last_good: Arc<T::Model>,
     /// Training time before the current stretch.
     elapsed: Duration,
     /// When the current stretch of training started (`None` while paused
@@ -178,11 +187,11 @@ struct Publisher {
     since: Option<Instant>,
 }
 
-impl Publisher {
+impl<T: MetaTrain> Publisher<T> {
     fn new(
-        shared: Arc<Shared>,
+        shared: Arc<Shared<T::Model>>,
         wake: Arc<dyn Fn() + Send + Sync>,
-        model: &MetaOptimizer<f32>,
+        model: &T::Model,
     ) -> Self {
         Self {
             shared,
@@ -210,7 +219,7 @@ impl Publisher {
     }
 
     /// Publishes at most every [`PUBLISH_INTERVAL`].
-    fn maybe_publish(&mut self, model: &MetaOptimizer<f32>, progress: &Progress) {
+    fn maybe_publish(&mut self, model: &T::Model, progress: &Progress) {
         if self
             .last_publish
             .is_none_or(|t| t.elapsed() >= PUBLISH_INTERVAL)
@@ -222,14 +231,14 @@ impl Publisher {
 
     fn publish(
         &mut self,
-        model: &MetaOptimizer<f32>,
+        model: &T::Model,
         progress: &Progress,
         finished: bool,
         error: Option<String>,
     ) {
         // Keep the last finite weights; publish them if the new ones are not
         // finite or the training failed (its weights may be half-updated).
-        let healthy = error.is_none() && finite(model);
+        let healthy = error.is_none() && T::model_is_finite(model);
         if healthy {
             self.last_good = Arc::new(model.clone());
         }
@@ -286,14 +295,14 @@ fn check_fault(fault: FaultInjection, progress: &Progress) {
 }
 
 /// The time-sliced trainer's state.
-struct Sliced {
-    trainer: Trainer,
-    publisher: Publisher,
+struct Sliced<T: MetaTrain> {
+    trainer: T,
+    publisher: Publisher<T>,
     fault: FaultInjection,
     finished: bool,
 }
 
-impl TrainerHandle {
+impl TrainerHandle<Trainer> {
     /// Starts training `model` with `config` (from fresh weights when
     /// `start` is `None`) on a thread named `trainer`, or time-sliced where
     /// there are no threads or `mode` asks for it (see [`Mode`]). `wake` is
@@ -311,6 +320,20 @@ impl TrainerHandle {
             None => Trainer::new(model, config),
         }
         .map_err(|e| e.to_string())?;
+        Self::spawn_trainer(trainer, wake, fault, mode)
+    }
+}
+
+impl<T: MetaTrain + Send + 'static> TrainerHandle<T> {
+    /// Starts `trainer` on a thread named `trainer`, or time-sliced where
+    /// there are no threads or `mode` asks for it (see [`Mode`]). `wake` is
+    /// called after each published snapshot.
+    pub fn spawn_trainer(
+        trainer: T,
+        wake: Arc<dyn Fn() + Send + Sync>,
+        fault: FaultInjection,
+        mode: Mode,
+    ) -> Result<Self, String> {
         let shared = Arc::new(Shared::default());
         let publisher = Publisher::new(Arc::clone(&shared), wake, trainer.model());
         let sliced = mode == Mode::Sliced || cfg!(target_arch = "wasm32");
@@ -331,7 +354,9 @@ impl TrainerHandle {
         };
         Ok(Self { shared, worker })
     }
+}
 
+impl<T: MetaTrain> TrainerHandle<T> {
     /// Whether the training is time-sliced (see [`Self::pump`]).
     pub fn is_sliced(&self) -> bool {
         matches!(self.worker, Worker::Sliced(_))
@@ -371,7 +396,7 @@ impl TrainerHandle {
         let fault = *fault;
         let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
             while !trainer.finished() && started.elapsed() < budget {
-                let mut control = |progress: &Progress, model: &MetaOptimizer<f32>| {
+                let mut control = |progress: &Progress, model: &T::Model| {
                     check_fault(fault, progress);
                     publisher.maybe_publish(model, progress);
                     Control::Continue
@@ -392,7 +417,7 @@ impl TrainerHandle {
     }
 
     /// Takes the good versions published since the last call, oldest first.
-    pub fn take_published(&self) -> Vec<Published> {
+    pub fn take_published(&self) -> Vec<Published<T::Model>> {
         std::mem::take(
             &mut *self
                 .shared
@@ -403,7 +428,7 @@ impl TrainerHandle {
     }
 
     /// Takes the newest snapshot, if one arrived since the last call.
-    pub fn take_latest(&self) -> Option<Snapshot> {
+    pub fn take_latest(&self) -> Option<Snapshot<T::Model>> {
         self.shared
             .latest
             .lock()
@@ -463,20 +488,20 @@ impl TrainerHandle {
     }
 }
 
-impl Drop for TrainerHandle {
+impl<T: MetaTrain> Drop for TrainerHandle<T> {
     fn drop(&mut self) {
         self.stop();
     }
 }
 
-fn train_thread(
-    mut trainer: Trainer,
-    shared: &Shared,
-    mut publisher: Publisher,
+fn train_thread<T: MetaTrain>(
+    mut trainer: T,
+    shared: &Shared<T::Model>,
+    mut publisher: Publisher<T>,
     fault: FaultInjection,
 ) {
     publisher.resume_clock();
-    let mut on_update = |progress: &Progress, model: &MetaOptimizer<f32>| -> Control {
+    let mut on_update = |progress: &Progress, model: &T::Model| -> Control {
         check_fault(fault, progress);
         publisher.maybe_publish(model, progress);
         // Pause between meta-updates until resumed or stopped.
@@ -498,8 +523,9 @@ fn train_thread(
             Control::Continue
         }
     };
-    let result =
-        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| trainer.run(&mut on_update)));
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        trainer.run_all(&mut on_update)
+    }));
     publisher.pause_clock();
     let error = result
         .err()

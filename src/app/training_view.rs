@@ -93,6 +93,8 @@ impl TeleportApp {
     /// Starts training with the window's settings (stopping any previous run).
     pub fn start_training(&mut self, ctx: &egui::Context) {
         self.rt.training.stop();
+        // One trainer thread at a time: the network's stops too.
+        self.rt.network.training.stop();
         let (model, train) = self.training_configs();
         let wake_ctx = ctx.clone();
         let wake: Arc<dyn Fn() + Send + Sync> = Arc::new(move || wake_ctx.request_repaint());
@@ -562,6 +564,10 @@ impl TeleportApp {
     pub fn load_weights_from(&mut self, ctx: &egui::Context, path: &std::path::Path) {
         match teleport_core::io::weights::load(path) {
             Ok((model, _)) => self.set_live_model(ctx, model, &path.display().to_string()),
+            // A network's optimizer: its own loader reads it.
+            Err(e) if super::network::training::is_network_weights(&e.to_string()) => {
+                self.load_network_weights_from(ctx, path);
+            }
             Err(e) => self.notify(ctx, format!("Cannot load {}: {e}", path.display()), true),
         }
     }
@@ -581,6 +587,9 @@ impl TeleportApp {
         }
         match teleport_core::io::weights::from_bytes(bytes) {
             Ok((model, _)) => self.set_live_model(ctx, model, name),
+            Err(e) if super::network::training::is_network_weights(&e.to_string()) => {
+                self.load_network_weights_bytes(ctx, name, bytes);
+            }
             Err(e) => self.notify(ctx, format!("Cannot load {name}: {e}"), true),
         }
     }

@@ -7,8 +7,10 @@
 //! drag values, combo boxes, menu items) and clicks, drags and types into
 //! them; it also clicks, drags and scrolls on the plots, presses the app's
 //! keys, and does what the side panel offers (add, remove, enable rows,
-//! switch tasks, open windows, start, pause and stop training) — in random
-//! orders, so that sequences no single-action test meets are met.
+//! switch tasks, open windows, start, pause and stop training) — on the
+//! plane's tasks and on the network task (its data, layers, rows, teleports
+//! by hand, views, training, hostile CSV files) — in random orders, so
+//! that sequences no single-action test meets are met.
 //!
 //! After each action, [`check`] asserts: no panic; every enabled row that
 //! has a model has its run, and no run outlives its row; row ids are unique
@@ -16,8 +18,10 @@
 //! inside the run; the training timeline is bounded and a version scrubbed
 //! back to is the live model; a basin map is drawn only when on, for its row's run and
 //! its steps; the 3D surface's camera is finite and in range and its scene
-//! finite; nothing drawn has a NaN coordinate and no drawn text reads
-//! `NaN`; and the state serializes and deserializes to itself.
+//! finite; the network's rows, teleports by hand and runs are as
+//! consistent as the plane's; nothing drawn has a NaN coordinate and no
+//! drawn text reads `NaN`; and the state serializes and deserializes to
+//! itself.
 
 use std::panic::AssertUnwindSafe;
 use std::path::PathBuf;
@@ -112,6 +116,9 @@ impl Driver {
         // Small enough that training finishes within a few hundred actions.
         state.training.hidden = 8;
         state.training.trajectories = 60;
+        state.network.training.hidden = 8;
+        state.network.training.trajectories = 20;
+        state.network.training.steps = 20;
         let app = TeleportApp::new(state, &options);
         Self {
             ctx,
@@ -332,6 +339,7 @@ pub fn check(app: &TeleportApp) -> Result<(), String> {
             return Err("the training timeline's version is not the live model".to_owned());
         }
     }
+    check_network(app)?;
     let basin = app.basin();
     if !state.basin.shown && (basin.shown().is_some() || basin.computing()) {
         return Err("the basin map is off but drawn or computing".to_owned());
@@ -350,11 +358,13 @@ pub fn check(app: &TeleportApp) -> Result<(), String> {
         }
     }
     let camera = state.surface.camera;
-    if !(camera.azimuth_deg.is_finite() && camera.zoom.is_finite() && camera.zoom > 0.0)
-        || !(teleport_core::plot::surface::ELEVATION_MIN_DEG
-            ..=teleport_core::plot::surface::ELEVATION_MAX_DEG)
-            .contains(&camera.elevation_deg)
-    {
+    let elevations = teleport_core::plot::surface::ELEVATION_MIN_DEG
+        ..=teleport_core::plot::surface::ELEVATION_MAX_DEG;
+    let sound = camera.azimuth_deg.is_finite()
+        && camera.zoom.is_finite()
+        && camera.zoom > 0.0
+        && elevations.contains(&camera.elevation_deg);
+    if !sound {
         return Err(format!("the surface's camera is {camera:?}"));
     }
     if let Some(scene) = app.surface().scene() {
@@ -377,6 +387,83 @@ pub fn check(app: &TeleportApp) -> Result<(), String> {
         ron::from_str(&text).map_err(|e| format!("the state does not deserialize: {e}"))?;
     if &back != state {
         return Err("the state does not deserialize to itself".to_owned());
+    }
+    Ok(())
+}
+
+/// The network demo's invariants.
+fn check_network(app: &TeleportApp) -> Result<(), String> {
+    let net = app.network();
+    let mut ids = std::collections::HashSet::new();
+    for row in &net.rows {
+        if !ids.insert(row.id) {
+            return Err(format!("two network rows share the id {:?}", row.id));
+        }
+        if row.color.is_none() {
+            return Err(format!("network row {:?} has no colour", row.id));
+        }
+        // The runs are kept for the network on screen only.
+        if net.active && !row.enabled && app.network_run(row.id).is_some() {
+            return Err(format!("network row {:?} is off but has a run", row.id));
+        }
+    }
+    if let Some(id) = app
+        .network_run_rows()
+        .find(|id| net.active && !ids.contains(id))
+    {
+        return Err(format!("a network run outlives its row {id:?}"));
+    }
+    if !net.rows.is_empty() && net.row(net.selected).is_none() {
+        return Err(format!(
+            "the network selection {:?} names no row",
+            net.selected
+        ));
+    }
+    if let Some(m) = net
+        .manual
+        .iter()
+        .find(|m| !ids.contains(&m.row) || !net.has_unit(m.unit))
+    {
+        return Err(format!(
+            "a network teleport by hand names no row or unit: {m:?}"
+        ));
+    }
+    let theta = net.scrubber.theta;
+    if !(theta.is_finite() && theta.abs() <= crate::app::network::state::SCRUBBER_RANGE) {
+        return Err(format!("the unit's θ is {theta}"));
+    }
+    if !net.has_unit(net.scrubber.unit) {
+        return Err(format!(
+            "the scrubber's unit {:?} is not the network's",
+            net.scrubber.unit
+        ));
+    }
+    if net.active
+        && let Some(task) = app.network_task()
+    {
+        let params = task.mlp.num_params();
+        for id in app.network_run_rows() {
+            let Some(run) = app.network_run(id) else {
+                continue;
+            };
+            for r in &run.shown().trajectory.records {
+                if r.params.len() != params {
+                    // A run of the task before an edit is replaced when the
+                    // worker delivers; it must never be of another size
+                    // once delivered for this task.
+                    if !app.network_runs_pending() {
+                        return Err(format!(
+                            "network row {id:?} has {} parameters, the network {params}",
+                            r.params.len()
+                        ));
+                    }
+                    break;
+                }
+                if !(r.f.is_finite() && r.grad_norm.is_finite()) {
+                    return Err(format!("network row {id:?} recorded f = {}", r.f));
+                }
+            }
+        }
     }
     Ok(())
 }
@@ -690,7 +777,139 @@ fn act(d: &mut Driver, rng: &mut teleport_core::Rng) -> (&'static str, String) {
     }
 }
 
+/// What the network task offers, done directly.
+fn network_action(d: &mut Driver, rng: &mut teleport_core::Rng) -> (&'static str, String) {
+    use crate::app::network::state::{
+        MainView, NetData, NetRow, NetRowKind, NetTeleport, NetTeleportStrategy, SliceDirections,
+    };
+    use teleport_core::net::data::Generator;
+    let app = &mut d.app;
+    let ctx = d.ctx.clone();
+    let n = app.network().rows.len();
+    let description = match rng.random_range(0..12) {
+        0..=2 => {
+            if app.network_active() && rng.random_bool(0.3) {
+                app.leave_network();
+                "leave the network".to_owned()
+            } else {
+                app.show_network_task();
+                "show the network".to_owned()
+            }
+        }
+        3 => {
+            let mut settings = app.network().task.clone();
+            let kind = Generator::ALL[rng.random_range(0..Generator::ALL.len())];
+            settings.data = NetData::Generated {
+                kind,
+                points: rng.random_range(2..300),
+                noise: kind.default_noise() * rng.random_range(0.0..2.0),
+                seed: rng.random_range(0..5),
+            };
+            let layers = rng.random_range(1..=3);
+            settings.hidden = (0..layers).map(|_| rng.random_range(1..=12)).collect();
+            settings.init_seed = rng.random_range(0..5);
+            let text = settings.describe();
+            app.set_network_task(&ctx, settings);
+            format!("network task {text}")
+        }
+        4 => {
+            // A hostile CSV file: one notification, nothing changes.
+            let path = d.dir.join("monkey.csv");
+            let texts = [
+                "",
+                "x1,x2,label
+",
+                "0,0,1
+1,1,1
+",
+                "0,0,0
+nan,1,1
+",
+            ];
+            let text = texts[rng.random_range(0..texts.len())];
+            let _ = std::fs::create_dir_all(&d.dir);
+            let _ = std::fs::write(&path, text);
+            app.open_file(&ctx, &path);
+            format!("open the CSV {text:?}")
+        }
+        5 => {
+            let gd = teleport_core::optim::OptimizerSpec::Gd {
+                lr: rng.random_range(0.1..4.0),
+            };
+            let teleport = rng
+                .random_bool(0.5)
+                .then(|| NetTeleport::every(NetTeleportStrategy::ORACLE, rng.random_range(1..30)));
+            let kind = match rng.random_range(0..4) {
+                0 => NetRowKind::Live(teleport_core::net::learned::CwVariant::CwL2oTele),
+                _ => NetRowKind::Classical(gd),
+            };
+            let row = NetRow::new(true, kind, teleport);
+            let label = row.label();
+            app.state.network.add_row(row);
+            format!("add network row {label}")
+        }
+        6 if n > 0 => {
+            let id = app.network().rows[rng.random_range(0..n)].id;
+            if rng.random_bool(0.5) {
+                app.state.network.remove_row(id);
+                format!("remove network row {id:?}")
+            } else if let Some(row) = app.state.network.row_mut(id) {
+                row.enabled = !row.enabled;
+                format!("toggle network row {id:?} to {}", row.enabled)
+            } else {
+                "idle".to_owned()
+            }
+        }
+        7 if n > 0 => {
+            let units = app.network_units();
+            let id = app.network().rows[rng.random_range(0..n)].id;
+            app.state.network.selected = id;
+            if let Some(&unit) = units.get(rng.random_range(0..units.len().max(1))) {
+                app.state.network.scrubber.unit = unit;
+            }
+            app.state.network.scrubber.theta = rng.random_range(-3.0..3.0);
+            app.run_ui_command(UiCommand::TeleportHere);
+            format!("teleport network row {id:?} by hand")
+        }
+        8 => {
+            let view = &mut app.state.network.view;
+            view.main = [MainView::Both, MainView::Data, MainView::Slice][rng.random_range(0..3)];
+            view.slice = match rng.random_range(0..3) {
+                0 => SliceDirections::GradientAndTeleport,
+                1 => SliceDirections::Principal,
+                _ => SliceDirections::Random {
+                    seed: rng.random_range(0..3),
+                },
+            };
+            format!("network view {:?}, slice {:?}", view.main, view.slice)
+        }
+        9 => {
+            if app.network_training().running() {
+                app.stop_network_training();
+                "stop network training".to_owned()
+            } else {
+                app.start_net_training(&ctx);
+                "start network training".to_owned()
+            }
+        }
+        10 => {
+            app.state.across_tasks = !app.state.across_tasks;
+            format!("across tasks: {}", app.state.across_tasks)
+        }
+        _ => {
+            app.state.steps = rng.random_range(1..150);
+            format!("steps {}", app.state.steps)
+        }
+    };
+    d.frame(Vec::new());
+    ("network", description)
+}
+
 fn panel_action(d: &mut Driver, rng: &mut teleport_core::Rng) -> (&'static str, String) {
+    // About one panel action in six is on the network task.
+    if rng.random_range(0..6) == 0 {
+        return network_action(d, rng);
+    }
     let app = &mut d.app;
     let n = app.state.optimizers.len();
     let (kind, description) = match rng.random_range(0..17) {

@@ -262,6 +262,21 @@ pub fn run(
     config: &FiguresConfig,
     on_event: &mut dyn FnMut(Event),
 ) -> Result<(Vec<SummaryRow>, Vec<Claim>), FiguresError> {
+    run_with_networks(config, on_event).map(|(summary, claims, _)| (summary, claims))
+}
+
+/// What [`run_with_networks`] returns: the summary rows, the claims, and
+/// the network experiment's results (`None` when `config.net` leaves it
+/// out).
+pub type FiguresOutcome = (Vec<SummaryRow>, Vec<Claim>, Option<NetResults>);
+
+/// [`run`], also returning what the network experiment found, so that a
+/// caller can print its summary ([`net::markdown`]) without reading it
+/// back from `summary.md`.
+pub fn run_with_networks(
+    config: &FiguresConfig,
+    on_event: &mut dyn FnMut(Event),
+) -> Result<FiguresOutcome, FiguresError> {
     std::fs::create_dir_all(&config.out).map_err(|source| FiguresError::Write {
         path: config.out.display().to_string(),
         source,
@@ -453,7 +468,7 @@ pub fn run(
         md.push_str(&net::markdown(n));
     }
     w.file("summary.md", md.as_bytes())?;
-    Ok((summary, claims))
+    Ok((summary, claims, networks))
 }
 
 #[cfg(test)]
