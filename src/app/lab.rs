@@ -134,6 +134,7 @@ impl TeleportApp {
             rows.push(RowSpec {
                 kind,
                 teleport,
+                noise: None,
                 label: Some(label),
                 color: row.color,
                 shown: Some(row.enabled),

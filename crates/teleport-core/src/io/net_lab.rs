@@ -5,7 +5,10 @@
 //! optional flat `teleport` object whose `strategy` is `oracle` (with an
 //! optional `max_log_scale`, the box of the search), `ascent` (`lr`,
 //! `iters`) or `unit` (`layer`, `unit`, `theta`: one hidden unit rescaled
-//! by e^θ), and `at` or `every` as in the plane:
+//! by e^θ), and `at` or `every` as in the plane. A row may add gradient
+//! noise, `"noise": {"sigma": σ, "seed": k}`: every step sees `∇f + σξ`, one
+//! draw per parameter ([`crate::net::run::run_noisy`]), noise run 0 of
+//! [`crate::optim::noise`].
 //!
 //! ```json
 //! {
@@ -28,16 +31,19 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
-use super::lab::{LAB_VERSION, RowExtras, invalid, put_row_extras, take_row_extras, when_label};
+use super::lab::{
+    LAB_VERSION, RowExtras, check_noise, invalid, put_noise, put_row_extras, take_noise,
+    take_row_extras, when_label, with_noise_label,
+};
 use super::scene::{SceneError, when_of};
 use crate::limits::{ASCENT_ITERS_MAX, EVAL_STEPS_MAX, ROWS_MAX};
 use crate::net::DataError;
 use crate::net::eval::NetEval;
 use crate::net::mlp::Mlp;
 use crate::net::rescale::{DEFAULT_MAX_LOG_SCALE, MAX_LOG_SCALE_LIMIT, NetStrategy, Unit};
-use crate::net::run::{NetSchedule, NetTrajectory, run_with};
+use crate::net::run::{NetSchedule, NetTrajectory, run_noisy};
 use crate::net::task::{NetObjectiveSpec, NetTask, TaskError};
-use crate::optim::{FirstOrder, OptimizerSpec, VecOptimizer};
+use crate::optim::{FirstOrder, GradNoise, NoiseStream, OptimizerSpec, VecOptimizer};
 
 /// The most numbers a network lab file's runs may record: rows ×
 /// (steps + 1) × parameters. Every record keeps the parameters (80 MB of
@@ -225,6 +231,8 @@ pub struct NetRowSpec {
     pub kind: NetRowKind,
     /// Teleports.
     pub teleport: Option<NetTeleportSpec>,
+    /// Gradient noise: every step sees `∇f + σξ` ([`crate::optim::noise`]).
+    pub noise: Option<GradNoise>,
     /// Its legend name (else one is made from its settings).
     pub label: Option<String>,
     /// Its colour, as an index into the app's palette.
@@ -239,6 +247,7 @@ impl NetRowSpec {
         Self {
             kind: NetRowKind::Classical(spec),
             teleport: None,
+            noise: None,
             label: None,
             color: None,
             shown: None,
@@ -254,6 +263,7 @@ impl NetRowSpec {
             .map(serde_json::from_value::<NetTeleportSpec>)
             .transpose()
             .map_err(|e| format!("`teleport`: {e}"))?;
+        let noise = take_noise(&mut map)?;
         let (label, color, shown) = take_row_extras(&mut map)?;
         let kind = match map.get("kind") {
             Some(Value::String(k)) if k == "learned" => {
@@ -271,6 +281,7 @@ impl NetRowSpec {
         Ok(Self {
             kind,
             teleport,
+            noise,
             label,
             color,
             shown,
@@ -288,6 +299,7 @@ impl NetRowSpec {
         {
             map.insert("teleport".into(), v);
         }
+        put_noise(&mut map, self.noise.as_ref());
         let extras: RowExtras = (self.label.clone(), self.color, self.shown);
         put_row_extras(&mut map, &extras);
         Value::Object(map)
@@ -338,13 +350,17 @@ pub struct LoadedNetRow {
     pub rule: FirstOrder,
     /// Its teleport schedule.
     pub teleport: Option<NetSchedule>,
+    /// Its gradient noise (checked).
+    pub noise: Option<GradNoise>,
 }
 
 impl LoadedNetRow {
-    /// The row's run of `steps` steps on `task`.
+    /// The row's run of `steps` steps on `task`, with its noise (noise run
+    /// 0 of [`crate::optim::noise`]).
     pub fn run(&self, task: &NetTask, steps: usize) -> NetTrajectory {
         let mut opt = VecOptimizer::of(self.rule, task.mlp.num_params());
-        run_with(task, steps, &mut opt, self.teleport.as_ref())
+        let noise = NoiseStream::of(self.noise.as_ref(), 0);
+        run_noisy(task, steps, &mut opt, self.teleport.as_ref(), &[], noise)
     }
 }
 
@@ -460,6 +476,7 @@ impl NetLabFile {
         let mut seen: std::collections::HashMap<String, usize> = Default::default();
         for (i, row) in self.optimizers.iter().enumerate() {
             let NetRowKind::Classical(optimizer) = row.kind;
+            check_noise(i, row.noise.as_ref())?;
             optimizer
                 .check()
                 .map_err(|e| invalid(format!("optimizers[{i}]"), e.to_string()))?;
@@ -478,10 +495,12 @@ impl NetLabFile {
                     },
                     other => other,
                 })?;
-            let base_name = row
-                .label
-                .clone()
-                .unwrap_or_else(|| default_net_label(&optimizer, teleport.as_ref()));
+            let base_name = row.label.clone().unwrap_or_else(|| {
+                with_noise_label(
+                    default_net_label(&optimizer, teleport.as_ref()),
+                    row.noise.as_ref(),
+                )
+            });
             let n = seen.entry(base_name.clone()).or_insert(0);
             *n += 1;
             let name = if *n == 1 {
@@ -494,6 +513,7 @@ impl NetLabFile {
                 name,
                 rule,
                 teleport,
+                noise: row.noise,
             });
         }
         Ok(LoadedNetLab {
