@@ -142,11 +142,11 @@ pub enum TuneError {
         name: String,
     },
     /// `--rates` is not three comma-separated numbers.
-    #[error("rates `{0}`: expected LO,HI,COUNT such as 1e-4,1,24")]
+    #[error("expected LO,HI,COUNT such as 1e-4,1,24, got `{0}`")]
     RatesForm(String),
     /// A rate is not in (0, 1e6].
     #[error(
-        "rates from {} to {}: both must be positive finite numbers ≤ 1e6",
+        "LO and HI must be positive finite numbers ≤ 1e6, got LO = {}, HI = {}",
         crate::numfmt::short(*lo),
         crate::numfmt::short(*hi)
     )]
@@ -158,7 +158,7 @@ pub enum TuneError {
     },
     /// `lo ≥ hi`.
     #[error(
-        "rates from {} to {}: LO must be below HI",
+        "LO = {} must be below HI = {}",
         crate::numfmt::short(*lo),
         crate::numfmt::short(*hi)
     )]
@@ -169,7 +169,7 @@ pub enum TuneError {
         hi: f64,
     },
     /// The count is 0 or above [`RATE_COUNT_MAX`].
-    #[error("the number of rates must be 1 to {RATE_COUNT_MAX}, got {0}")]
+    #[error("COUNT, the number of rates, must be 1 to {RATE_COUNT_MAX}, got {0}")]
     RateCount(usize),
     /// No tasks to run on.
     #[error("a sweep needs at least one task")]
