@@ -134,6 +134,11 @@ pub enum Verb {
     Basin(BasinArgs),
     /// Evaluate learned weights and classical baselines on seeded test tasks.
     Evaluate(EvaluateArgs),
+    /// Sweep a classical row's learning rate: f after S steps at log-spaced
+    /// rates (on the file's task, or the median across N start points), and
+    /// the best rate (lowest f; diverged runs count as +∞; ties go to the
+    /// smaller rate).
+    Tune(TuneArgs),
     /// Reproduce the paper's Figures 1–7 as CSV and PNG, with a summary table.
     Figures {
         /// Output folder.
@@ -336,6 +341,62 @@ pub struct EvaluateArgs {
     /// are the same whatever the count.
     #[arg(long, value_parser = clap::value_parser!(u64).range(1..=256))]
     pub threads: Option<u64>,
+    /// Gradient noise for every optimizer, `SIGMA[,SEED]` (seed 0 by
+    /// default): each step sees ∇f + N(0, σ²I); test task i draws from
+    /// rng(SEED ^ mix(i)), the same for every optimizer.
+    #[arg(long, value_name = "SIGMA[,SEED]", allow_hyphen_values = true)]
+    pub noise: Option<String>,
+}
+
+/// `teleport-lab tune`.
+#[derive(Debug, clap::Args)]
+pub struct TuneArgs {
+    /// A version-1 scene or a lab file; its task and row K are swept.
+    #[arg(long)]
+    pub scene: PathBuf,
+    /// Which row of a lab file, counted from 0 in the file's order, hidden
+    /// rows included (a version-1 scene has one, row 0). It must be
+    /// classical: a learned row's step sizes come from its network.
+    #[arg(long, default_value_t = 0)]
+    pub row: usize,
+    /// Run every rate on N tasks — the file's objective from N seeded start
+    /// points x₀ ~ N(0, I), as the app's across-tasks plot on a fixed task —
+    /// and compare the median f (1 to 100000). Without it, the file's task
+    /// and x₀.
+    #[arg(long, value_name = "N")]
+    pub across: Option<u64>,
+    /// The seed of the start points of `--across` (the app's is 1).
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// Steps of every run (default: the file's `steps`).
+    #[arg(long)]
+    pub steps: Option<u64>,
+    /// The rates, `LO,HI,COUNT`: COUNT log-spaced rates from LO to HI
+    /// (0 < LO < HI ≤ 1e6, COUNT 1 to 10000). Default by the row's kind:
+    /// 1e-4,1,24 for GD, momentum and Algorithm 2; 1e-4,10,24 for Adam;
+    /// 1e-2,2,24 for Newton's damping.
+    #[arg(long, value_name = "LO,HI,COUNT", allow_hyphen_values = true)]
+    pub rates: Option<String>,
+    /// `csv`: `lr,f,q25,q75,diverged,best`, a line per rate (f is the
+    /// median over the tasks of f after the steps, `inf` where it diverged;
+    /// best is 1 on the best rate's line). `json`: `{"row", "kind", "steps",
+    /// "tasks", "noise"?, "rates": [{"lr", "f", "q25", "q75", "diverged"}],
+    /// "best": {"lr", "f"} or null}` (a diverged f is null).
+    #[arg(long, value_enum, default_value_t = TuneFormat::Csv)]
+    pub format: TuneFormat,
+    /// Threads running the sweep (default: every core); the numbers are
+    /// the same whatever the count.
+    #[arg(long, value_parser = clap::value_parser!(u64).range(1..=256))]
+    pub threads: Option<u64>,
+}
+
+/// Output formats of `tune`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum TuneFormat {
+    /// A line per rate.
+    Csv,
+    /// One JSON document.
+    Json,
 }
 
 /// Every core this process may use.
@@ -521,6 +582,7 @@ pub fn run(cli: Cli) -> Result<(), Failure> {
             seeds as usize,
         ),
         Some(Verb::Evaluate(args)) => evaluate(args),
+        Some(Verb::Tune(args)) => tune(args),
         Some(Verb::Bench(args)) => crate::bench::report::run(&args).map_err(|e| match e {
             crate::bench::report::BenchError::Input(message) => Failure::input(message),
             crate::bench::report::BenchError::Failed(message) => Failure { message, code: 1 },
@@ -744,8 +806,14 @@ fn progress_bar(len: u64) -> indicatif::ProgressBar {
 }
 
 fn evaluate(args: EvaluateArgs) -> Result<(), Failure> {
-    use teleport_core::eval::{AnyOptimizer, StepStats, evaluate_threads};
+    use teleport_core::eval::{AnyOptimizer, StepStats, evaluate_noisy};
     let threads = args.threads.map_or_else(all_cores, |t| t as usize);
+    let noise = args
+        .noise
+        .as_deref()
+        .map(teleport_core::optim::GradNoise::parse)
+        .transpose()
+        .map_err(|e| Failure::input(format!("--noise {e}")))?;
     if args.steps > 100_000 || args.runs > 1_000_000 {
         return Err(Failure::input(
             "--steps must be ≤ 100000 and --runs ≤ 1000000",
@@ -778,16 +846,19 @@ fn evaluate(args: EvaluateArgs) -> Result<(), Failure> {
         .iter()
         .map(|o| Entry {
             name: o.name(),
-            steps: evaluate_threads(o, &tasks, args.steps, threads),
+            steps: evaluate_noisy(o, noise.as_ref(), &tasks, args.steps, threads),
         })
         .collect();
     match args.format {
         StatsFormat::Json => {
             #[derive(serde::Serialize)]
             struct Out<'a> {
+                #[serde(skip_serializing_if = "Option::is_none")]
+                noise: Option<teleport_core::optim::GradNoise>,
                 optimizers: &'a [Entry<'a>],
             }
             let text = serde_json::to_string_pretty(&Out {
+                noise,
                 optimizers: &entries,
             })
             .map_err(|e| Failure::input(format!("cannot encode results: {e}")))?;
@@ -806,6 +877,119 @@ fn evaluate(args: EvaluateArgs) -> Result<(), Failure> {
             emit(&text)
         }
     }
+}
+
+/// The most optimizee steps one `tune` command may take (rates × tasks ×
+/// steps), as `basin` allows.
+const TUNE_MAX_WORK: u64 = BASIN_MAX_WORK;
+
+/// `teleport-lab tune`: a learning-rate sweep of one classical row.
+fn tune(args: TuneArgs) -> Result<(), Failure> {
+    use teleport_core::eval::AnyOptimizer;
+    use teleport_core::objective::{Task, Vec2};
+    use teleport_core::tune::{RateRange, sweep, tasks_from_starts};
+    let path = &args.scene;
+    let row = file_row(
+        path,
+        args.row,
+        "tune sweeps rows of 2D tasks; a network lab file's rows are not swept",
+    )?;
+    let spec = match &row.opt {
+        AnyOptimizer::Classical { spec, .. } => *spec,
+        AnyOptimizer::Learned { name, .. } => {
+            return Err(Failure::input(format!(
+                "--row {}: `{name}` is a learned optimizer: its step sizes come from its network; tune sweeps a classical row's learning rate",
+                args.row
+            )));
+        }
+    };
+    let rates = match &args.rates {
+        Some(text) => text
+            .parse::<RateRange>()
+            .map_err(|e| Failure::input(format!("--rates {text}: {e}")))?,
+        None => RateRange::default_for(&spec),
+    };
+    let across = match args.across {
+        None => None,
+        Some(n @ 1..=100_000) => Some(n as usize),
+        Some(n) => {
+            return Err(Failure::input(format!(
+                "--across {n}: the number of tasks must be 1 to 100000"
+            )));
+        }
+    };
+    let steps = match args.steps {
+        None => row.steps,
+        Some(s) if s <= teleport_core::limits::EVAL_STEPS_MAX as u64 => s as usize,
+        Some(s) => {
+            return Err(Failure::input(format!(
+                "--steps {s}: must be at most {}",
+                teleport_core::limits::EVAL_STEPS_MAX
+            )));
+        }
+    };
+    let tasks = across.unwrap_or(1) as u64;
+    let work = (rates.count as u64)
+        .saturating_mul(tasks)
+        .saturating_mul(steps.max(1) as u64);
+    if work > TUNE_MAX_WORK {
+        return Err(Failure::input(format!(
+            "{} rates × {tasks} task(s) × {steps} steps is {work} optimizee steps; at most {TUNE_MAX_WORK}",
+            rates.count
+        )));
+    }
+    let tasks = match across {
+        Some(n) => tasks_from_starts(&row.objective, n, args.seed),
+        None => vec![Task {
+            objective: row.objective.clone(),
+            x0: Vec2::from(row.x0),
+        }],
+    };
+    let threads = args.threads.map_or_else(all_cores, |t| t as usize);
+    let never = std::sync::atomic::AtomicBool::new(false);
+    let result = sweep(
+        &row.opt,
+        row.noise.as_ref(),
+        &tasks,
+        steps,
+        &rates,
+        threads,
+        &never,
+    )
+    .map_err(Failure::input)?;
+    let text = match args.format {
+        TuneFormat::Csv => result.csv(),
+        TuneFormat::Json => {
+            #[derive(serde::Serialize)]
+            struct Best {
+                lr: f64,
+                f: f64,
+            }
+            #[derive(serde::Serialize)]
+            struct Out<'a> {
+                row: &'a str,
+                kind: &'a str,
+                steps: usize,
+                tasks: usize,
+                #[serde(skip_serializing_if = "Option::is_none")]
+                noise: Option<teleport_core::optim::GradNoise>,
+                rates: &'a [teleport_core::tune::SweepPoint],
+                best: Option<Best>,
+            }
+            let out = Out {
+                row: row.opt.name(),
+                kind: result.kind,
+                steps: result.steps,
+                tasks: result.tasks,
+                noise: row.noise,
+                rates: &result.points,
+                best: result.best_point().map(|p| Best { lr: p.lr, f: p.f }),
+            };
+            serde_json::to_string_pretty(&out)
+                .map_err(|e| Failure::input(format!("cannot encode results: {e}")))?
+        }
+    };
+    emit(&text)
 }
 
 /// Writes a command's output to stdout (with a final newline). A reader
@@ -892,12 +1076,85 @@ fn parse_bounds(text: &str) -> Result<teleport_core::basin::BasinGrid, Failure> 
     Ok(grid)
 }
 
-/// `teleport-lab basin`: one row's basin map as CSV or PNG.
-fn basin(args: BasinArgs) -> Result<(), Failure> {
-    use teleport_core::basin::{BasinGrid, basin, fit_view};
+/// One row of a scene or lab file, ready to run on the file's task.
+struct FileRow {
+    objective: teleport_core::objective::Objective,
+    x0: [f64; 2],
+    steps: usize,
+    opt: teleport_core::eval::AnyOptimizer,
+    noise: Option<teleport_core::optim::GradNoise>,
+    /// The view the app saved, when the file has a readable one.
+    view: Option<[[f64; 2]; 2]>,
+}
+
+/// Row `row` of the 2D scene or lab file at `path` (a version-1 scene has
+/// row 0 alone); a network lab file is refused with `net_refusal`.
+fn file_row(path: &std::path::Path, row: usize, net_refusal: &str) -> Result<FileRow, Failure> {
     use teleport_core::eval::AnyOptimizer;
     use teleport_core::io::lab::{AnyScene, RowKind, default_label};
+    let loaded = teleport_core::io::lab::load(path)
+        .map_err(|e| Failure::input(format!("{}: {e}", path.display())))?;
+    match loaded {
+        AnyScene::Net(_) => Err(Failure::input(format!("{}: {net_refusal}", path.display()))),
+        AnyScene::V1(scene) => {
+            if row != 0 {
+                return Err(Failure::input(format!(
+                    "--row {row}: a version-1 scene has one row, 0"
+                )));
+            }
+            let name = default_label(
+                &RowKind::Classical(scene.scene.optimizer),
+                scene.teleport.as_ref(),
+            );
+            let opt = AnyOptimizer::Classical {
+                name,
+                spec: scene.scene.optimizer,
+                teleport: scene.teleport.clone(),
+            };
+            Ok(FileRow {
+                objective: scene.objective,
+                x0: scene.scene.x0,
+                steps: scene.scene.steps,
+                opt,
+                noise: None,
+                view: None,
+            })
+        }
+        AnyScene::V2(lab) => {
+            let count = lab.rows.len();
+            let loaded = lab.rows.get(row).ok_or_else(|| {
+                Failure::input(format!(
+                    "--row {row}: {} has {count} row(s), 0 to {}, counted in the file's order, hidden ones included",
+                    path.display(),
+                    count.saturating_sub(1)
+                ))
+            })?;
+            let opt = loaded
+                .optimizer()
+                .ok_or_else(|| Failure::input(format!("--row {row}: the row has no weights")))?;
+            let view = lab
+                .lab
+                .app
+                .as_ref()
+                .and_then(|app| app.get("view"))
+                .and_then(|v| serde_json::from_value::<[[f64; 2]; 2]>(v.clone()).ok());
+            Ok(FileRow {
+                x0: lab.lab.x0,
+                steps: lab.lab.steps,
+                noise: loaded.noise,
+                opt,
+                view,
+                objective: lab.objective,
+            })
+        }
+    }
+}
+
+/// `teleport-lab basin`: one row's basin map as CSV or PNG.
+fn basin(args: BasinArgs) -> Result<(), Failure> {
+    use teleport_core::basin::{BasinGrid, basin_noisy, fit_view};
     use teleport_core::objective::Vec2;
+    use teleport_core::optim::NoiseStream;
     let path = &args.scene;
     let (n, steps) = (args.grid as usize, args.steps as usize);
     if args.grid * args.grid * args.steps.max(1) > BASIN_MAX_WORK {
@@ -915,56 +1172,18 @@ fn basin(args: BasinArgs) -> Result<(), Failure> {
         check_out_dir("--out", out)?;
     }
     let given = args.bounds.as_deref().map(parse_bounds).transpose()?;
-    let loaded = teleport_core::io::lab::load(path)
-        .map_err(|e| Failure::input(format!("{}: {e}", path.display())))?;
-    let (objective, x0, opt, saved_view) = match loaded {
-        AnyScene::Net(_) => {
-            return Err(Failure::input(format!(
-                "{}: a network's parameters are not points of the plane; its loss landscape is the app's loss slice",
-                path.display()
-            )));
-        }
-        AnyScene::V1(scene) => {
-            if args.row != 0 {
-                return Err(Failure::input(format!(
-                    "--row {}: a version-1 scene has one row, 0",
-                    args.row
-                )));
-            }
-            let name = default_label(
-                &RowKind::Classical(scene.scene.optimizer),
-                scene.teleport.as_ref(),
-            );
-            let opt = AnyOptimizer::Classical {
-                name,
-                spec: scene.scene.optimizer,
-                teleport: scene.teleport.clone(),
-            };
-            (scene.objective, scene.scene.x0, opt, None)
-        }
-        AnyScene::V2(lab) => {
-            let count = lab.rows.len();
-            let row = lab.rows.get(args.row).ok_or_else(|| {
-                Failure::input(format!(
-                    "--row {}: {} has {count} row(s), 0 to {}, counted in the file's order, hidden ones included",
-                    args.row,
-                    path.display(),
-                    count.saturating_sub(1)
-                ))
-            })?;
-            let opt = row.optimizer().ok_or_else(|| {
-                Failure::input(format!("--row {}: the row has no weights", args.row))
-            })?;
-            // The view the app saved, when the file has a readable one.
-            let view = lab
-                .lab
-                .app
-                .as_ref()
-                .and_then(|app| app.get("view"))
-                .and_then(|v| serde_json::from_value::<[[f64; 2]; 2]>(v.clone()).ok());
-            (lab.objective, lab.lab.x0, opt, view)
-        }
-    };
+    let FileRow {
+        objective,
+        x0,
+        opt,
+        noise,
+        view: saved_view,
+        ..
+    } = file_row(
+        path,
+        args.row,
+        "a network's parameters are not points of the plane; its loss landscape is the app's loss slice",
+    )?;
     let start = Vec2::from(x0);
     let view = |(lo, hi): ([f64; 2], [f64; 2])| BasinGrid {
         x: (lo[0], hi[0]),
@@ -975,7 +1194,13 @@ fn basin(args: BasinArgs) -> Result<(), Failure> {
         (Some(g), _) => BasinGrid { n, ..g },
         (None, Some([lo, hi])) if view((lo, hi)).check().is_ok() => view((lo, hi)),
         _ => {
-            let run = opt.trajectory(&objective, start, steps);
+            let run = opt.trajectory_with(
+                &objective,
+                start,
+                steps,
+                &[],
+                NoiseStream::of(noise.as_ref(), 0),
+            );
             view(fit_view(
                 start,
                 objective.minimizer(),
@@ -995,13 +1220,17 @@ fn basin(args: BasinArgs) -> Result<(), Failure> {
         ));
     }
     let never = std::sync::atomic::AtomicBool::new(false);
-    let map = basin(
+    // A row with noise: every start draws noise run 0, so the cell at x₀
+    // is the run `eval` prints.
+    let map = basin_noisy(
         &opt,
+        noise.as_ref(),
         &objective,
         &grid,
         steps,
         args.eps.unwrap_or(0.0),
         &never,
+        1,
     )
     .ok_or_else(|| Failure::input("the basin map was cancelled"))?;
     // With --eps the CSV gains the first step and the PNG shades by it;

@@ -136,6 +136,7 @@ impl TeleportApp {
             rows.push(RowSpec {
                 kind,
                 teleport,
+                noise: None,
                 label: Some(label),
                 color: row.color,
                 shown: Some(row.enabled),
@@ -371,10 +372,24 @@ impl TeleportApp {
             self.open_lesson_bundle(ctx, &path.display().to_string(), text);
             return;
         }
+        let noisy = teleport_core::io::lab::load(path)
+            .map(|scene| noisy_rows(&scene))
+            .unwrap_or_default();
         match self.load_file(path) {
             Ok(()) => {
                 self.state.remember_recent(path);
                 self.notify(ctx, format!("Opened {}", path.display()), false);
+                if !noisy.is_empty() {
+                    self.notify(
+                        ctx,
+                        format!(
+                            "The app runs {} without its gradient noise; `teleport-lab eval --scene {}` runs it with.",
+                            noisy.join(", "),
+                            path.display()
+                        ),
+                        false,
+                    );
+                }
             }
             Err(e) => self.notify(ctx, format!("Cannot open {}: {e}", path.display()), true),
         }
@@ -662,6 +677,27 @@ pub fn slug(text: &str) -> String {
         "demo".to_owned()
     } else {
         out
+    }
+}
+
+/// The rows of a lab file that add gradient noise, by name: the app runs
+/// them without it (`eval` runs them as written).
+fn noisy_rows(scene: &teleport_core::io::lab::AnyScene) -> Vec<String> {
+    use teleport_core::io::lab::AnyScene;
+    match scene {
+        AnyScene::V1(_) => Vec::new(),
+        AnyScene::V2(lab) => lab
+            .rows
+            .iter()
+            .filter(|r| r.noise.is_some())
+            .map(|r| r.name.clone())
+            .collect(),
+        AnyScene::Net(lab) => lab
+            .rows
+            .iter()
+            .filter(|r| r.noise.is_some())
+            .map(|r| r.name.clone())
+            .collect(),
     }
 }
 

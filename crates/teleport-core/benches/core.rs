@@ -4,9 +4,9 @@
 //! tasks (32 of `elli_vary`, 32 of `ros_vary`), a small meta-training run
 //! of each learned variant, the flow teleport of a typed f (Himmelblau) and
 //! a which-minimum basin map; whole 2D runs of the classical optimizers, a
-//! basin map, and the network core (a GD step, a teleport, a decision grid,
-//! a step of each coordinate-wise learned optimizer and a short
-//! meta-training of each).
+//! basin map, the learning-rate sweep of six classical rows, and the
+//! network core (a GD step, a teleport, a decision grid, a step of each
+//! coordinate-wise learned optimizer and a short meta-training of each).
 //!
 //! It also times the headless pictures: the 3D surface (its mesh, the
 //! per-frame scene the app rebuilds while the camera moves, the PNG and SVG
@@ -415,6 +415,78 @@ fn runs(c: &mut Criterion) {
     group.finish();
 }
 
+/// The learning-rate sweep of the app's six default classical rows (GD,
+/// momentum, Adam, Newton, GD + oracle and GD + ascent teleports every 5
+/// steps) on the fixed ellipse from (−5, 3.5): 24 rates of each row's
+/// default range, 200 steps each, on one thread and on two.
+fn tune(c: &mut Criterion) {
+    use teleport_core::tune::{RateRange, sweep};
+    let task = Task {
+        objective: Preset::ElliFixed.objective(),
+        x0: Vec2::new(-5.0, 3.5),
+    };
+    let every5 = |strategy| {
+        Some(TeleportSchedule {
+            strategy,
+            when: When::Every(5),
+        })
+    };
+    let gd = OptimizerSpec::Gd { lr: 0.05 };
+    let rows: Vec<AnyOptimizer> = [
+        (gd, None),
+        (
+            OptimizerSpec::Momentum {
+                lr: 0.02,
+                beta: 0.6,
+            },
+            None,
+        ),
+        (OptimizerSpec::adam(0.3), None),
+        (OptimizerSpec::Newton { lr: 1.0 }, None),
+        (gd, every5(Strategy::Oracle)),
+        (
+            gd,
+            every5(Strategy::Ascent {
+                theta0: 0.0,
+                lr: 1e-3,
+                iters: 10,
+            }),
+        ),
+    ]
+    .into_iter()
+    .map(|(spec, teleport)| AnyOptimizer::Classical {
+        name: spec.label(),
+        spec,
+        teleport,
+    })
+    .collect();
+    let never = AtomicBool::new(false);
+    let mut group = c.benchmark_group("tune");
+    group.sample_size(20);
+    for threads in [1, 2] {
+        group.bench_function(
+            format!("24 rates x 6 classical rows x 200 steps, {threads} thread(s)"),
+            |b| {
+                b.iter(|| {
+                    rows.iter()
+                        .map(|row| {
+                            let AnyOptimizer::Classical { spec, .. } = row else {
+                                return None;
+                            };
+                            let rates = RateRange::default_for(spec);
+                            let task = std::slice::from_ref(&task);
+                            sweep(row, None, task, 200, &rates, threads, &never)
+                                .ok()?
+                                .best_lr()
+                        })
+                        .collect::<Vec<_>>()
+                });
+            },
+        );
+    }
+    group.finish();
+}
+
 /// The network core on 2-16-1 (LeakyReLU 0.1) and 200 `moons` points:
 /// one full-batch GD step (loss, backprop, update), one oracle teleport
 /// (backprop, the search, the rescaling) and the decision function on a
@@ -501,6 +573,6 @@ fn networks(c: &mut Criterion) {
 }
 
 criterion_group!(
-    benches, math, custom, training, runs, networks, flow, surface, animation
+    benches, math, custom, training, runs, tune, networks, flow, surface, animation
 );
 criterion_main!(benches);

@@ -7,6 +7,11 @@
 //! `eval` does. Learned rows step every start together
 //! ([`BatchRunner`]: the LSTM as matrix–matrix products), in chunks of
 //! [`CHUNK`] starts, which agrees with single runs to `f32` round-off.
+//!
+//! A row with gradient noise ([`basin_noisy`]) runs every start with noise
+//! run 0 ([`crate::optim::noise`]): the same noise sequence at every start,
+//! so the map shows what the start point changes, and the cell whose start
+//! is the file's x₀ is the run the plot and `eval` show.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 
@@ -14,7 +19,7 @@ use crate::eval::AnyOptimizer;
 use crate::l2o::BatchRunner;
 use crate::limits::BASIN_GRID_MAX;
 use crate::objective::{KnownMinimum, Objective, Vec2};
-use crate::optim::{Stop, Trajectory, record};
+use crate::optim::{GradNoise, NoiseStream, Stop, Trajectory, record};
 
 /// Starts per batch of a learned row: large enough that each packed weight
 /// serves many starts, small enough that the batch's activations stay in
@@ -255,6 +260,26 @@ pub fn basin_pooled(
     cancel: &AtomicBool,
     threads: usize,
 ) -> Option<BasinMap> {
+    basin_noisy(opt, None, obj, grid, steps, eps, cancel, threads)
+}
+
+/// [`basin_pooled`] for a row with gradient `noise`: every start draws
+/// noise run 0 (see the module's documentation). Without noise, or with
+/// σ = 0, the cells are [`basin_pooled`]'s bit for bit.
+#[expect(
+    clippy::too_many_arguments,
+    reason = "basin_pooled's seven inputs and the row's noise; a struct would only rename them"
+)]
+pub fn basin_noisy(
+    opt: &AnyOptimizer,
+    noise: Option<&GradNoise>,
+    obj: &Objective,
+    grid: &BasinGrid,
+    steps: usize,
+    eps: f64,
+    cancel: &AtomicBool,
+    threads: usize,
+) -> Option<BasinMap> {
     let starts = grid.starts();
     let minima = obj.as_formula().map_or(&[][..], |f| f.known_minima());
     let chunks: Vec<&[Vec2]> = starts.chunks(CHUNK).collect();
@@ -267,10 +292,20 @@ pub fn basin_pooled(
             return None;
         }
         Some(match &runner {
-            Some(runner) => learned_chunk(runner, obj, chunk, steps, eps, minima),
+            Some(runner) => learned_chunk(
+                runner,
+                obj,
+                chunk,
+                (steps, eps),
+                minima,
+                NoiseStream::of(noise, 0),
+            ),
             None => chunk
                 .iter()
-                .map(|&x0| BasinCell::of_with(&opt.trajectory(obj, x0, steps), steps, eps, minima))
+                .map(|&x0| {
+                    let run = opt.trajectory_with(obj, x0, steps, &[], NoiseStream::of(noise, 0));
+                    BasinCell::of_with(&run, steps, eps, minima)
+                })
                 .collect(),
         })
     });
@@ -290,14 +325,15 @@ pub fn basin_pooled(
 /// The cells of a learned optimizer's runs from `starts`, stepped as one
 /// batch; each run stops as [`crate::l2o::MetaOptimizer::trajectory`]'s
 /// does (a failed teleport, then the first non-finite iterate, `f` or
-/// gradient).
+/// gradient). Every run reads the same draw of `noise` at a step, as each
+/// single run of noise run 0 would.
 fn learned_chunk(
     runner: &BatchRunner<'_>,
     obj: &Objective,
     starts: &[Vec2],
-    steps: usize,
-    eps: f64,
+    (steps, eps): (usize, f64),
     minima: &[KnownMinimum],
+    mut noise: NoiseStream,
 ) -> Vec<BasinCell> {
     let mut roll = runner.start(starts);
     let mut last = starts.to_vec();
@@ -329,11 +365,25 @@ fn learned_chunk(
         z.push(grad);
     }
     let mut outcomes = Vec::with_capacity(starts.len());
+    let mut noisy: Vec<Vec2> = Vec::new();
     for t in 1..=steps {
         if !alive.contains(&true) {
             break;
         }
-        runner.step(obj, &mut roll, &z, &mut outcomes);
+        let inputs = match noise.draw() {
+            // Stopped runs keep reading zero.
+            Some(d) => {
+                noisy.clear();
+                noisy.extend(
+                    z.iter()
+                        .zip(&alive)
+                        .map(|(g, &a)| if a { g + d } else { *g }),
+                );
+                &noisy
+            }
+            None => &z,
+        };
+        runner.step(obj, &mut roll, inputs, &mut outcomes);
         for (i, o) in outcomes.iter().enumerate() {
             if !alive[i] {
                 continue;

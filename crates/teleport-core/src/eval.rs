@@ -7,7 +7,9 @@ use serde::Serialize;
 
 use crate::l2o::MetaOptimizer;
 use crate::objective::{Objective, Task, Vec2};
-use crate::optim::{OptimizerSpec, SpecError, TeleportSchedule, Trajectory, When, run};
+use crate::optim::{
+    GradNoise, NoiseStream, OptimizerSpec, SpecError, TeleportSchedule, Trajectory, When, run_noisy,
+};
 use crate::stats::quantile;
 use crate::symmetry::Strategy;
 
@@ -43,9 +45,29 @@ impl AnyOptimizer {
 
     /// A run of `steps` steps from `x0`: `steps + 1` records unless it diverged.
     pub fn trajectory(&self, obj: &Objective, x0: Vec2, steps: usize) -> Trajectory {
+        self.trajectory_with(obj, x0, steps, &[], NoiseStream::none())
+    }
+
+    /// A run with teleports `(t, θ)` applied by hand (a classical row
+    /// teleports at step `t` before recording it, as
+    /// [`crate::optim::run_with_teleports`] does; a learned row right after
+    /// its step `t`, as [`MetaOptimizer::trajectory_with_teleports`] does)
+    /// and the gradient noise of `noise` (which stream a run draws from:
+    /// [`crate::optim::noise`]). Without hand teleports, with the silent
+    /// stream, it is [`Self::trajectory`].
+    pub fn trajectory_with(
+        &self,
+        obj: &Objective,
+        x0: Vec2,
+        steps: usize,
+        manual: &[(usize, f64)],
+        noise: NoiseStream,
+    ) -> Trajectory {
         match self {
-            Self::Classical { spec, teleport, .. } => run(obj, x0, steps, *spec, teleport.as_ref()),
-            Self::Learned { model, .. } => model.trajectory(obj, x0, steps),
+            Self::Classical { spec, teleport, .. } => {
+                run_noisy(obj, x0, steps, *spec, teleport.as_ref(), manual, noise)
+            }
+            Self::Learned { model, .. } => model.trajectory_noisy(obj, x0, steps, manual, noise),
         }
     }
 
@@ -464,7 +486,25 @@ pub fn evaluate_threads(
     steps: usize,
     threads: usize,
 ) -> Vec<StepStats> {
-    let results = map_pooled(tasks, threads, |task| evaluate_one(opt, task, steps));
+    evaluate_noisy(opt, None, tasks, steps, threads)
+}
+
+/// [`evaluate_threads`] with gradient noise: the run on test task `i` draws
+/// from noise run `i` (`crate::rng(seed ^ mix(i))`, [`crate::optim::noise`]),
+/// whatever the optimizer, so that optimizers compare on the same noise.
+/// Without noise, or with σ = 0, the numbers are [`evaluate_threads`]'s bit
+/// for bit.
+pub fn evaluate_noisy(
+    opt: &AnyOptimizer,
+    noise: Option<&GradNoise>,
+    tasks: &[Task],
+    steps: usize,
+    threads: usize,
+) -> Vec<StepStats> {
+    let indexed: Vec<(u64, &Task)> = (0u64..).zip(tasks).collect();
+    let results = map_pooled(&indexed, threads, |&(i, task)| {
+        evaluate_one(opt, task, steps, NoiseStream::of(noise, i))
+    });
     summarize(results, steps)
 }
 
@@ -477,21 +517,66 @@ pub fn evaluate_until(
     steps: usize,
     cancel: &std::sync::atomic::AtomicBool,
 ) -> Option<Vec<StepStats>> {
+    evaluate_until_noisy(opt, None, tasks, steps, cancel)
+}
+
+/// [`evaluate_until`] with gradient noise, test task `i` drawing noise run
+/// `i` as in [`evaluate_noisy`] (the same numbers).
+pub fn evaluate_until_noisy(
+    opt: &AnyOptimizer,
+    noise: Option<&GradNoise>,
+    tasks: &[Task],
+    steps: usize,
+    cancel: &std::sync::atomic::AtomicBool,
+) -> Option<Vec<StepStats>> {
     let mut results = Vec::with_capacity(tasks.len());
-    for task in tasks {
+    for (i, task) in (0u64..).zip(tasks) {
         if cancel.load(std::sync::atomic::Ordering::Relaxed) {
             return None;
         }
-        results.push(evaluate_one(opt, task, steps));
+        results.push(evaluate_one(opt, task, steps, NoiseStream::of(noise, i)));
     }
     Some(summarize(results, steps))
+}
+
+/// Noise samples [`across_noise_seeds`] runs when not told otherwise.
+pub const NOISE_SEEDS: usize = 50;
+
+/// One row on one task and x₀ over `seeds` draws of its gradient noise:
+/// sample `j` is noise run `j` (`crate::rng(seed ^ mix(j))`, so sample 0 is
+/// the single run that `eval` prints and the app draws), and the result is
+/// what [`evaluate_until`] gives over tasks — per step the median,
+/// quartiles, mean, diverged runs, teleport efficiency and harm — so the
+/// across-tasks plot can draw it. Runs on `threads` threads (at least one;
+/// the same numbers whatever the count) and gives up (`None`) once `cancel`
+/// is set, checked before every run.
+pub fn across_noise_seeds(
+    opt: &AnyOptimizer,
+    noise: &GradNoise,
+    task: &Task,
+    steps: usize,
+    seeds: usize,
+    threads: usize,
+    cancel: &std::sync::atomic::AtomicBool,
+) -> Option<Vec<StepStats>> {
+    let samples: Vec<u64> = (0..seeds as u64).collect();
+    let results = map_pooled(&samples, threads, |&j| {
+        if cancel.load(std::sync::atomic::Ordering::Relaxed) {
+            return None;
+        }
+        Some(evaluate_one(opt, task, steps, noise.stream(j)))
+    });
+    Some(summarize(
+        results.into_iter().collect::<Option<_>>()?,
+        steps,
+    ))
 }
 
 /// One task's run with its teleports' efficiencies and harm.
 type TaskResult = (Trajectory, (Vec<(usize, f64)>, Vec<(usize, bool)>));
 
-fn evaluate_one(opt: &AnyOptimizer, task: &Task, steps: usize) -> TaskResult {
-    let run = opt.trajectory(&task.objective, task.x0, steps);
+fn evaluate_one(opt: &AnyOptimizer, task: &Task, steps: usize, noise: NoiseStream) -> TaskResult {
+    let run = opt.trajectory_with(&task.objective, task.x0, steps, &[], noise);
     let etas = run_teleport_efficiency(&task.objective, &run);
     let harm = harmful_teleports(&task.objective, &run);
     (run, (etas, harm))

@@ -3,7 +3,8 @@
 //! The math — [`objective`], [`symmetry`], [`optim`], [`theory`] and the
 //! learned optimizers in [`l2o`] — is plain Rust. [`eval`] runs optimizers
 //! over task sets, [`io`] reads and writes files, [`contour`], [`plot`] and
-//! [`figures`] draw headless charts, [`stats`] holds the quantiles they all use. The `teleport-lab` app and command line
+//! [`figures`] draw headless charts, [`stats`] holds the quantiles they all use,
+//! [`tune`] sweeps a classical row's learning rate. The `teleport-lab` app and command line
 //! are two fronts over this crate; nothing here depends on a GUI toolkit
 //! (`.ci/run` checks the dependency tree).
 
@@ -40,6 +41,7 @@ pub mod pretrained;
 pub mod stats;
 pub mod symmetry;
 pub mod theory;
+pub mod tune;
 
 /// The crate's seeded random generator: the same seed gives the same numbers
 /// on every platform and release (xoshiro256++, a fixed algorithm).

@@ -135,6 +135,9 @@ impl TeleportApp {
                 label: Some(label),
                 color: row.color,
                 shown: Some(row.enabled),
+                // The app's rows have no gradient noise (a lab file's noisy
+                // row is run by `eval`; see `show_network`).
+                noise: None,
             });
         }
         let view = NetLabAppView {

@@ -3,7 +3,9 @@
 //! A version-1 scene holds one optimizer; a lab file holds every row of the
 //! demo, each a classical optimizer (today's `optimizer` object plus an
 //! optional `teleport` and `label`) or a learned one naming its `variant`
-//! and its `weights`: `"pretrained"` (the shipped weights for the task's
+//! and its `weights`; either kind may add gradient noise,
+//! `"noise": {"sigma": σ, "seed": k}` ([`crate::optim::noise`]: `eval` runs
+//! a row with noise run 0, `crate::rng(k)`). The weights are `"pretrained"` (the shipped weights for the task's
 //! family), a path (relative to the lab file), or
 //! `{"embedded": "<base64 of a safetensors file>"}` so that one file
 //! travels alone. An optional `caption` is shown with the demo, and an
@@ -23,6 +25,7 @@
 //!   "optimizers": [
 //!     {"kind": "gd", "lr": 0.05},
 //!     {"kind": "gd", "lr": 0.05, "teleport": {"strategy": "oracle", "every": 5}},
+//!     {"kind": "gd", "lr": 0.05, "noise": {"sigma": 0.5, "seed": 7}},
 //!     {"kind": "learned", "variant": "l2o", "weights": "pretrained"}
 //!   ]
 //! }
@@ -42,7 +45,7 @@ use crate::eval::AnyOptimizer;
 use crate::l2o::{MetaOptimizer, Variant};
 use crate::limits::ROWS_MAX;
 use crate::objective::{Objective, Vec2};
-use crate::optim::{OptimizerSpec, TeleportSchedule, Trajectory};
+use crate::optim::{GradNoise, NoiseStream, OptimizerSpec, TeleportSchedule, Trajectory};
 
 /// The version this module writes.
 pub const LAB_VERSION: u64 = 2;
@@ -81,6 +84,8 @@ pub struct RowSpec {
     pub kind: RowKind,
     /// Teleports (classical rows only).
     pub teleport: Option<TeleportSpec>,
+    /// Gradient noise: every step sees `∇f + σξ` ([`crate::optim::noise`]).
+    pub noise: Option<GradNoise>,
     /// Its legend name (else one is made from its settings).
     pub label: Option<String>,
     /// Its colour, as an index into the app's palette.
@@ -90,7 +95,7 @@ pub struct RowSpec {
 }
 
 /// The fields every row may have besides its optimizer's.
-const ROW_FIELDS: [&str; 4] = ["teleport", "label", "color", "shown"];
+const ROW_FIELDS: [&str; 5] = ["teleport", "noise", "label", "color", "shown"];
 
 impl RowSpec {
     /// A classical row with nothing else set.
@@ -98,6 +103,7 @@ impl RowSpec {
         Self {
             kind: RowKind::Classical(spec),
             teleport: None,
+            noise: None,
             label: None,
             color: None,
             shown: None,
@@ -113,6 +119,7 @@ impl RowSpec {
             .map(serde_json::from_value::<TeleportSpec>)
             .transpose()
             .map_err(|e| format!("`teleport`: {e}"))?;
+        let noise = take_noise(&mut map)?;
         let (label, color, shown) = take_row_extras(&mut map)?;
         let kind = match map.get("kind") {
             Some(Value::String(k)) if k == "learned" => {
@@ -161,6 +168,7 @@ impl RowSpec {
         Ok(Self {
             kind,
             teleport,
+            noise,
             label,
             color,
             shown,
@@ -195,9 +203,52 @@ impl RowSpec {
         {
             map.insert("teleport".into(), v);
         }
+        put_noise(&mut map, self.noise.as_ref());
         put_row_extras(&mut map, &(self.label.clone(), self.color, self.shown));
         Value::Object(map)
     }
+}
+
+/// Takes a row's `noise` out of its object, with serde's message when it
+/// is not `{"sigma": σ, "seed": k}`; σ is checked by the file's `validate`,
+/// which names the row.
+pub(crate) fn take_noise(map: &mut Map<String, Value>) -> Result<Option<GradNoise>, String> {
+    map.remove("noise")
+        .map(serde_json::from_value::<GradNoise>)
+        .transpose()
+        .map_err(|e| format!("`noise`: {e} (expected {{\"sigma\": σ, \"seed\": k}})"))
+}
+
+/// Puts a row's `noise`, when it has one, into its object.
+pub(crate) fn put_noise(map: &mut Map<String, Value>, noise: Option<&GradNoise>) {
+    if let Some(n) = noise
+        && let Ok(v) = serde_json::to_value(n)
+    {
+        map.insert("noise".into(), v);
+    }
+}
+
+/// Checks the noise of row `i`: the error names `optimizers[i].noise.sigma`.
+pub(crate) fn check_noise(i: usize, noise: Option<&GradNoise>) -> Result<(), SceneError> {
+    match noise.map(GradNoise::check) {
+        Some(Err(crate::optim::NoiseError::Sigma { value })) => Err(invalid(
+            format!("optimizers[{i}].noise.sigma"),
+            format!(
+                "must be a finite number from 0 to 1e6 (the standard deviation of the gradient noise), got {}",
+                crate::numfmt::short(value)
+            ),
+        )),
+        _ => Ok(()),
+    }
+}
+
+/// A row's default legend name with its noise: ` + noise σ=…` when σ > 0.
+pub(crate) fn with_noise_label(mut name: String, noise: Option<&GradNoise>) -> String {
+    if let Some(n) = noise.filter(|n| !n.is_silent()) {
+        name.push_str(" + ");
+        name.push_str(&n.label());
+    }
+    name
 }
 
 /// A row's `label`, `color` and `shown`, taken out of its object.
@@ -287,6 +338,8 @@ pub struct LoadedRow {
     pub name: String,
     /// The teleport schedule of a classical row.
     pub teleport: Option<TeleportSchedule>,
+    /// The row's gradient noise (checked).
+    pub noise: Option<GradNoise>,
     /// The weights of a learned row.
     pub model: Option<Arc<MetaOptimizer<f32>>>,
     /// Where a learned row's weights file is (a relative path resolved
@@ -325,16 +378,18 @@ pub struct LoadedLab {
 }
 
 impl LoadedLab {
-    /// Runs every row from x₀: `(name, trajectory)` in row order.
+    /// Runs every row from x₀: `(name, trajectory)` in row order; a row
+    /// with noise draws noise run 0 ([`crate::optim::noise`]).
     pub fn run(&self) -> Vec<(String, Trajectory)> {
         let x0 = Vec2::from(self.lab.x0);
         self.rows
             .iter()
             .filter_map(|row| {
                 let opt = row.optimizer()?;
+                let noise = NoiseStream::of(row.noise.as_ref(), 0);
                 Some((
                     row.name.clone(),
-                    opt.trajectory(&self.objective, x0, self.lab.steps),
+                    opt.trajectory_with(&self.objective, x0, self.lab.steps, &[], noise),
                 ))
             })
             .collect()
@@ -422,6 +477,7 @@ impl LabFile {
         let mut seen: std::collections::HashMap<String, usize> = Default::default();
         for (i, spec) in self.optimizers.iter().enumerate() {
             let at = |field: &str| format!("optimizers[{i}].{field}");
+            check_noise(i, spec.noise.as_ref())?;
             let mut weights_path = None;
             let (teleport, model) = match &spec.kind {
                 RowKind::Classical(opt) => {
@@ -496,10 +552,12 @@ impl LabFile {
                     (None, Some(Arc::new(model)))
                 }
             };
-            let base_name = spec
-                .label
-                .clone()
-                .unwrap_or_else(|| default_label(&spec.kind, teleport.as_ref()));
+            let base_name = spec.label.clone().unwrap_or_else(|| {
+                with_noise_label(
+                    default_label(&spec.kind, teleport.as_ref()),
+                    spec.noise.as_ref(),
+                )
+            });
             let n = seen.entry(base_name.clone()).or_insert(0);
             *n += 1;
             let name = if *n == 1 {
@@ -511,6 +569,7 @@ impl LabFile {
                 spec: spec.clone(),
                 name,
                 teleport,
+                noise: spec.noise,
                 model,
                 weights_path,
             });

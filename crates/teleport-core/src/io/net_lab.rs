@@ -11,7 +11,10 @@
 //! "path.safetensors" | {"embedded": "<base64>"}}` ([`super::net_weights`];
 //! there are no shipped network weights, so no `"pretrained"`). A learned
 //! row may have a `teleport` schedule too: it applies on top of whatever
-//! the optimizer does by itself.
+//! the optimizer does by itself. A row may add gradient noise, `"noise":
+//! {"sigma": σ, "seed": k}`: every step sees `∇f + σξ`, one draw per
+//! parameter ([`crate::net::run::run_noisy`]), noise run 0 of
+//! [`crate::optim::noise`].
 //!
 //! ```json
 //! {
@@ -38,7 +41,8 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 use super::lab::{
-    LAB_VERSION, RowExtras, WeightsRef, invalid, put_row_extras, take_row_extras, when_label,
+    LAB_VERSION, RowExtras, WeightsRef, check_noise, invalid, put_noise, put_row_extras,
+    take_noise, take_row_extras, when_label, with_noise_label,
 };
 use super::net_weights;
 use super::scene::{SceneError, when_of};
@@ -48,9 +52,9 @@ use crate::net::eval::NetEval;
 use crate::net::learned::{CwModel, CwOptimizer, CwVariant};
 use crate::net::mlp::Mlp;
 use crate::net::rescale::{DEFAULT_MAX_LOG_SCALE, MAX_LOG_SCALE_LIMIT, NetStrategy, Unit};
-use crate::net::run::{NetSchedule, NetTrajectory, ParamOptimizer, run_with};
+use crate::net::run::{NetSchedule, NetTrajectory, ParamOptimizer, run_noisy};
 use crate::net::task::{NetObjectiveSpec, NetTask, TaskError};
-use crate::optim::{FirstOrder, OptimizerSpec, VecOptimizer};
+use crate::optim::{FirstOrder, GradNoise, NoiseStream, OptimizerSpec, VecOptimizer};
 
 /// The most numbers a network lab file's runs may record: rows ×
 /// (steps + 1) × parameters. Every record keeps the parameters (80 MB of
@@ -274,6 +278,8 @@ pub struct NetRowSpec {
     pub kind: NetRowKind,
     /// Teleports.
     pub teleport: Option<NetTeleportSpec>,
+    /// Gradient noise: every step sees `∇f + σξ` ([`crate::optim::noise`]).
+    pub noise: Option<GradNoise>,
     /// Its legend name (else one is made from its settings).
     pub label: Option<String>,
     /// Its colour, as an index into the app's palette.
@@ -288,6 +294,7 @@ impl NetRowSpec {
         Self {
             kind: NetRowKind::Classical(spec),
             teleport: None,
+            noise: None,
             label: None,
             color: None,
             shown: None,
@@ -303,6 +310,7 @@ impl NetRowSpec {
             .map(serde_json::from_value::<NetTeleportSpec>)
             .transpose()
             .map_err(|e| format!("`teleport`: {e}"))?;
+        let noise = take_noise(&mut map)?;
         let (label, color, shown) = take_row_extras(&mut map)?;
         let kind = match map.get("kind") {
             Some(Value::String(k)) if k == "learned" => {
@@ -331,6 +339,7 @@ impl NetRowSpec {
         Ok(Self {
             kind,
             teleport,
+            noise,
             label,
             color,
             shown,
@@ -365,6 +374,7 @@ impl NetRowSpec {
         {
             map.insert("teleport".into(), v);
         }
+        put_noise(&mut map, self.noise.as_ref());
         let extras: RowExtras = (self.label.clone(), self.color, self.shown);
         put_row_extras(&mut map, &extras);
         Value::Object(map)
@@ -437,13 +447,24 @@ pub struct LoadedNetRow {
     /// Where a learned row's weights file is (a relative path resolved
     /// against the lab file's folder).
     pub weights_path: Option<PathBuf>,
+    /// Its gradient noise (checked).
+    pub noise: Option<GradNoise>,
 }
 
 impl LoadedNetRow {
-    /// The row's run of `steps` steps on `task`.
+    /// The row's run of `steps` steps on `task`, with its noise (noise run
+    /// 0 of [`crate::optim::noise`]).
     pub fn run(&self, task: &NetTask, steps: usize) -> NetTrajectory {
         let mut opt = self.optimizer.fresh(task.mlp.num_params());
-        run_with(task, steps, opt.as_mut(), self.teleport.as_ref())
+        let noise = NoiseStream::of(self.noise.as_ref(), 0);
+        run_noisy(
+            task,
+            steps,
+            opt.as_mut(),
+            self.teleport.as_ref(),
+            &[],
+            noise,
+        )
     }
 }
 
@@ -570,6 +591,7 @@ impl NetLabFile {
         for (i, row) in self.optimizers.iter().enumerate() {
             let at = |field: &str| format!("optimizers[{i}].{field}");
             let mut weights_path = None;
+            check_noise(i, row.noise.as_ref())?;
             let optimizer = match &row.kind {
                 NetRowKind::Classical(optimizer) => {
                     optimizer
@@ -643,11 +665,14 @@ impl NetLabFile {
                     },
                     other => other,
                 })?;
-            let base_name = row.label.clone().unwrap_or_else(|| match &row.kind {
-                NetRowKind::Classical(spec) => default_net_label(spec, teleport.as_ref()),
-                NetRowKind::Learned { variant, .. } => {
-                    learned_net_label(*variant, teleport.as_ref())
-                }
+            let base_name = row.label.clone().unwrap_or_else(|| {
+                let name = match &row.kind {
+                    NetRowKind::Classical(spec) => default_net_label(spec, teleport.as_ref()),
+                    NetRowKind::Learned { variant, .. } => {
+                        learned_net_label(*variant, teleport.as_ref())
+                    }
+                };
+                with_noise_label(name, row.noise.as_ref())
             });
             let n = seen.entry(base_name.clone()).or_insert(0);
             *n += 1;
@@ -662,6 +687,7 @@ impl NetLabFile {
                 optimizer,
                 teleport,
                 weights_path,
+                noise: row.noise,
             });
         }
         Ok(LoadedNetLab {

@@ -523,6 +523,17 @@ impl Scene {
         }
         let de = &mut serde_json::Deserializer::from_str(text);
         let scene: Scene = serde_path_to_error::deserialize(&mut *de).map_err(|e| {
+            // Gradient noise belongs to a lab file's rows: say so rather
+            // than list the fields a scene has.
+            if e.inner().to_string().starts_with("unknown field `noise`") {
+                return SceneError::Invalid {
+                    field: "noise".to_owned(),
+                    message: "a version-1 scene takes no gradient noise: write a lab file \
+                              (\"version\": 2) whose row has `noise`, e.g. {\"kind\": \"gd\", \
+                              \"lr\": 0.05, \"noise\": {\"sigma\": 0.1, \"seed\": 0}}"
+                        .to_owned(),
+                };
+            }
             let path = short_path(&e.path().to_string());
             let message = one_line(&explain_json_error(text, e.inner()), MAX_MESSAGE_CHARS);
             SceneError::Parse { path, message }

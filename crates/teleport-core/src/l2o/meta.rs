@@ -12,7 +12,7 @@ use super::lstm::{Net, NetShape, NetState, Tape};
 use super::real::Real;
 use crate::objective::TeleportError;
 use crate::objective::{Mat2, Objective, Vec2};
-use crate::optim::{Stop, Trajectory, When, record};
+use crate::optim::{NoiseStream, Stop, Trajectory, When, record};
 use crate::symmetry::{TeleportJet, try_teleport_jet};
 
 /// The meta-optimizer variants.
@@ -875,7 +875,23 @@ impl<T: Real> MetaOptimizer<T> {
         steps: usize,
         manual: &[(usize, f64)],
     ) -> Trajectory {
-        self.run_observed(obj, x0, steps, manual, |_, _, _| {})
+        self.trajectory_noisy(obj, x0, steps, manual, NoiseStream::none())
+    }
+
+    /// [`Self::trajectory_with_teleports`] with gradient noise: the networks
+    /// read `z_t = ∇f(x_{t−1}) + σξ_t`, one draw of `noise` per step, and
+    /// the `lr` variants step along that same `z_t`; teleports and the
+    /// records (`f`, the true `∇f`) are exact. The silent stream gives
+    /// [`Self::trajectory_with_teleports`] bit for bit.
+    pub fn trajectory_noisy(
+        &self,
+        obj: &Objective,
+        x0: Vec2,
+        steps: usize,
+        manual: &[(usize, f64)],
+        mut noise: NoiseStream,
+    ) -> Trajectory {
+        self.run_observed(obj, x0, steps, manual, &mut noise, |_, _, _| {})
     }
 
     /// What the networks said at step `t ≥ 1` of
@@ -889,8 +905,21 @@ impl<T: Real> MetaOptimizer<T> {
         manual: &[(usize, f64)],
         t: usize,
     ) -> Option<Probe> {
+        self.probe_noisy(obj, x0, manual, t, NoiseStream::none())
+    }
+
+    /// [`Self::probe`] of the run [`Self::trajectory_noisy`] makes with
+    /// `noise`.
+    pub fn probe_noisy(
+        &self,
+        obj: &Objective,
+        x0: Vec2,
+        manual: &[(usize, f64)],
+        t: usize,
+        mut noise: NoiseStream,
+    ) -> Option<Probe> {
         let mut probe = None;
-        let run = self.run_observed(obj, x0, t, manual, |s, outcome, roll| {
+        let run = self.run_observed(obj, x0, t, manual, &mut noise, |s, outcome, roll| {
             if s == t {
                 probe = Some(Probe {
                     outcome: *outcome,
@@ -907,15 +936,16 @@ impl<T: Real> MetaOptimizer<T> {
         probe.filter(|_| run.records.len() > t)
     }
 
-    /// The loop of [`Self::trajectory_with_teleports`], calling `observe`
-    /// after each network step `s ≥ 1` with its outcome, the iterate before
-    /// it and the rollout after it.
+    /// The loop of [`Self::trajectory_noisy`], calling `observe` after each
+    /// network step `s ≥ 1` with its outcome, the iterate before it and the
+    /// rollout after it.
     fn run_observed(
         &self,
         obj: &Objective,
         x0: Vec2,
         steps: usize,
         manual: &[(usize, f64)],
+        noise: &mut NoiseStream,
         mut observe: impl FnMut(usize, &StepOutcome, (Vec2, &Rollout<T>)),
     ) -> Trajectory {
         let mut roll = self.start(x0);
@@ -928,7 +958,9 @@ impl<T: Real> MetaOptimizer<T> {
             let mut failed = None;
             if t > 0 {
                 let before = roll.x;
-                let o = self.step(obj, &mut roll, None);
+                // What `step` reads, with the step's draw of noise.
+                let z = noise.perturb(obj.grad(&roll.x));
+                let o = self.step_with_gradient(obj, &mut roll, z, None);
                 observe(t, &o, (before, &roll));
                 if o.teleported {
                     from = Some(o.pre_teleport);

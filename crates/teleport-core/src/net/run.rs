@@ -6,14 +6,15 @@ use serde::Serialize;
 use super::mlp::Mlp;
 use super::rescale::{NetStrategy, TeleportError, rescale_in_place};
 use super::task::NetTask;
-use crate::optim::{NotFirstOrder, OptimizerSpec, Stop, VecOptimizer, When};
+use crate::optim::{NoiseStream, NotFirstOrder, OptimizerSpec, Stop, VecOptimizer, When};
 
 /// An optimizer of a parameter vector: one step from the gradient. The
 /// classical ones are [`VecOptimizer`]; a learned optimizer that steps
 /// every coordinate from its own gradient fits here as well.
 pub trait ParamOptimizer {
-    /// One step: `params` updated in place from `grad = ∇f(params)`, where
-    /// `f` is the loss there.
+    /// One step: `params` updated in place from `grad`, the gradient to step
+    /// with (`∇f(params)`, or a noisy sample of it), where `f` is the loss
+    /// there.
     fn step(&mut self, params: &mut [f64], grad: &[f64], f: f64);
 
     /// A teleport that the optimizer itself makes right after its step
@@ -120,6 +121,23 @@ pub fn run_with_teleports(
     schedule: Option<&NetSchedule>,
     manual: &[(usize, NetStrategy)],
 ) -> NetTrajectory {
+    run_noisy(task, steps, opt, schedule, manual, NoiseStream::none())
+}
+
+/// [`run_with_teleports`] whose optimizer steps with `∇f + σξ`, one draw of
+/// `noise` per parameter and step, in parameter order (which stream a run
+/// draws from: [`crate::optim::noise`]). Teleports search on the true
+/// gradient, and the records hold the true `f` and `‖∇f‖`. The silent
+/// stream gives [`run_with_teleports`] bit for bit.
+pub fn run_noisy(
+    task: &NetTask,
+    steps: usize,
+    opt: &mut dyn ParamOptimizer,
+    schedule: Option<&NetSchedule>,
+    manual: &[(usize, NetStrategy)],
+    mut noise: NoiseStream,
+) -> NetTrajectory {
+    let mut noisy = Vec::new();
     let mut ws = task.workspace();
     let mut params = task.init.clone();
     let mut grad = vec![0.0; params.len()];
@@ -173,7 +191,13 @@ pub fn run_with_teleports(
         if t == steps {
             break;
         }
-        opt.step(&mut params, &grad, fit.f);
+        if noise.is_silent() {
+            opt.step(&mut params, &grad, fit.f);
+        } else {
+            noisy.clone_from(&grad);
+            noise.perturb_slice(&mut noisy);
+            opt.step(&mut params, &noisy, fit.f);
+        }
         fit = task.fit_grad(&params, &mut ws, &mut grad);
         if finite(&params, &grad, fit.f) && opt.teleport_after_step(&task.mlp, &mut params, &grad) {
             fit = task.fit_grad(&params, &mut ws, &mut grad);

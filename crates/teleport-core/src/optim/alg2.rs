@@ -10,6 +10,7 @@
 //! family; [`closed_form_theta_grad`] is Appendix B's closed form for
 //! `f(x) = xᵀAx`.
 
+use super::NoiseStream;
 use crate::objective::{Mat2, Objective, Quadratic, TeleportError, Vec2, rotation};
 use crate::symmetry::{TeleportJet, teleport_jet, try_teleport_jet};
 
@@ -30,7 +31,13 @@ pub struct Alg2Step {
 /// `β = theta_lr`, differentiating `f(x_{t+1})` through the gradient step and
 /// the teleport: `∂f/∂θ = ∇f(x_{t+1})ᵀ (I − α∇²f(y)) ∂g/∂θ`.
 pub fn step(obj: &Objective, x: &Vec2, theta: f64, lr: f64, theta_lr: f64) -> Alg2Step {
-    step_from(obj, teleport_jet(obj, x, theta), theta, lr, theta_lr)
+    step_from(
+        obj,
+        teleport_jet(obj, x, theta),
+        theta,
+        (lr, theta_lr),
+        &mut NoiseStream::none(),
+    )
 }
 
 /// [`step`], or why the teleport cannot be computed (a custom `h` only).
@@ -41,20 +48,44 @@ pub fn try_step(
     lr: f64,
     theta_lr: f64,
 ) -> Result<Alg2Step, TeleportError> {
+    try_step_noisy(obj, x, theta, lr, theta_lr, &mut NoiseStream::none())
+}
+
+/// [`try_step`] with gradient noise: `∇f(y)` in the step and `∇f(x_{t+1})`
+/// in the θ update each get the stream's next draw, in that order
+/// (`x_{t+1} = y − α(∇f(y) + σξ)`, `∂f/∂θ ≈ (∇f(x_{t+1}) + σξ')ᵀ(I −
+/// α∇²f(y)) ∂g/∂θ`); the teleport and the Hessian are exact. The silent
+/// stream gives [`try_step`] bit for bit.
+pub fn try_step_noisy(
+    obj: &Objective,
+    x: &Vec2,
+    theta: f64,
+    lr: f64,
+    theta_lr: f64,
+    noise: &mut NoiseStream,
+) -> Result<Alg2Step, TeleportError> {
     Ok(step_from(
         obj,
         try_teleport_jet(obj, x, theta)?,
         theta,
-        lr,
-        theta_lr,
+        (lr, theta_lr),
+        noise,
     ))
 }
 
-fn step_from(obj: &Objective, jet: TeleportJet, theta: f64, lr: f64, theta_lr: f64) -> Alg2Step {
+fn step_from(
+    obj: &Objective,
+    jet: TeleportJet,
+    theta: f64,
+    (lr, theta_lr): (f64, f64),
+    noise: &mut NoiseStream,
+) -> Alg2Step {
     let y = jet.y;
-    let x_next = y - lr * obj.grad(&y);
+    let x_next = y - lr * noise.perturb(obj.grad(&y));
     let dx_next_dy = Mat2::identity() - lr * obj.hessian(&y);
-    let theta_grad = obj.grad(&x_next).dot(&(dx_next_dy * jet.dy_dtheta));
+    let theta_grad = noise
+        .perturb(obj.grad(&x_next))
+        .dot(&(dx_next_dy * jet.dy_dtheta));
     Alg2Step {
         y,
         x_next,

@@ -2,8 +2,10 @@
 //! and Algorithm 2 (learning one rotation on the fly).
 
 pub mod alg2;
+pub mod noise;
 mod update;
 
+pub use noise::{GradNoise, NoiseError, NoiseStream};
 pub use update::{FirstOrder, Moments, NotFirstOrder, VecOptimizer};
 
 use serde::{Deserialize, Serialize};
@@ -101,6 +103,41 @@ impl OptimizerSpec {
             Self::Adam { .. } => "adam",
             Self::Newton { .. } => "newton",
             Self::Alg2 { .. } => "alg2",
+        }
+    }
+
+    /// The step size `lr` (Newton's damping, Algorithm 2's α).
+    pub fn lr(&self) -> f64 {
+        match *self {
+            Self::Gd { lr }
+            | Self::Momentum { lr, .. }
+            | Self::Adam { lr, .. }
+            | Self::Newton { lr }
+            | Self::Alg2 { lr, .. } => lr,
+        }
+    }
+
+    /// The same optimizer at step size `lr`, every other setting kept.
+    pub fn with_lr(self, lr: f64) -> Self {
+        match self {
+            Self::Gd { .. } => Self::Gd { lr },
+            Self::Momentum { beta, .. } => Self::Momentum { lr, beta },
+            Self::Adam {
+                beta1, beta2, eps, ..
+            } => Self::Adam {
+                lr,
+                beta1,
+                beta2,
+                eps,
+            },
+            Self::Newton { .. } => Self::Newton { lr },
+            Self::Alg2 {
+                theta_lr, theta0, ..
+            } => Self::Alg2 {
+                lr,
+                theta_lr,
+                theta0,
+            },
         }
     }
 
@@ -244,13 +281,26 @@ impl Optimizer {
 
     /// One step from `x`; returns the next iterate.
     pub fn step(&mut self, obj: &Objective, x: &Vec2) -> Result<Vec2, StepError> {
+        self.step_noisy(obj, x, &mut NoiseStream::none())
+    }
+
+    /// One step from `x` with the gradient noise of `noise`: every gradient
+    /// the step uses is `∇f + σξ` with the stream's next draw (one draw, and
+    /// two for Algorithm 2: see [`noise`]); Hessians and teleports stay
+    /// exact. The silent stream gives [`Self::step`] bit for bit.
+    pub fn step_noisy(
+        &mut self,
+        obj: &Objective,
+        x: &Vec2,
+        noise: &mut NoiseStream,
+    ) -> Result<Vec2, StepError> {
         match self.spec {
             OptimizerSpec::Gd { .. }
             | OptimizerSpec::Momentum { .. }
             | OptimizerSpec::Adam { .. } => {
                 let mut next = [x.x, x.y];
                 if let Some(rule) = self.spec.first_order() {
-                    let g = obj.grad(x);
+                    let g = noise.perturb(obj.grad(x));
                     self.moments.apply(rule, &mut next, &[g.x, g.y]);
                 }
                 Ok(Vec2::from(next))
@@ -261,12 +311,12 @@ impl Optimizer {
                 let scale = h.abs().max();
                 let singular = !det.is_finite() || det.abs() <= 1e-14 * scale * scale;
                 match h.try_inverse() {
-                    Some(h_inv) if !singular => Ok(x - lr * (h_inv * obj.grad(x))),
+                    Some(h_inv) if !singular => Ok(x - lr * (h_inv * noise.perturb(obj.grad(x)))),
                     _ => Err(StepError::SingularHessian { at: *x, det }),
                 }
             }
             OptimizerSpec::Alg2 { lr, theta_lr, .. } => {
-                let step = alg2::try_step(obj, x, self.theta, lr, theta_lr)?;
+                let step = alg2::try_step_noisy(obj, x, self.theta, lr, theta_lr, noise)?;
                 self.theta = step.theta_next;
                 Ok(step.x_next)
             }
@@ -434,6 +484,31 @@ pub fn run_with_teleports(
     teleport_schedule: Option<&TeleportSchedule>,
     manual: &[(usize, f64)],
 ) -> Trajectory {
+    run_noisy(
+        obj,
+        x0,
+        steps,
+        spec,
+        teleport_schedule,
+        manual,
+        NoiseStream::none(),
+    )
+}
+
+/// [`run_with_teleports`] whose steps see the gradient noise of `noise`
+/// ([`Optimizer::step_noisy`]; which stream a run draws from: [`noise`]).
+/// Teleports choose their angles on the true `f`, and the records hold the
+/// true `f(x_t)` and `∇f(x_t)`. The silent stream gives
+/// [`run_with_teleports`] bit for bit.
+pub fn run_noisy(
+    obj: &Objective,
+    x0: Vec2,
+    steps: usize,
+    spec: OptimizerSpec,
+    teleport_schedule: Option<&TeleportSchedule>,
+    manual: &[(usize, f64)],
+    mut noise: NoiseStream,
+) -> Trajectory {
     let mut opt = Optimizer::new(spec);
     let mut x = x0;
     let mut out = Trajectory {
@@ -492,7 +567,7 @@ pub fn run_with_teleports(
         if t == steps {
             break;
         }
-        match opt.step(obj, &x) {
+        match opt.step_noisy(obj, &x, &mut noise) {
             Ok(next) => x = next,
             Err(e) => {
                 out.stop = Some(Stop::Failed {
