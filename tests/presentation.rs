@@ -173,3 +173,70 @@ fn cancelling_a_recording_writes_nothing_and_restores_the_timeline() {
     assert!(!out.exists());
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// Help → The paper in 8 demos opens the shipped lesson presenting its
+/// first demo; Page Down goes through all eight, each shown without an
+/// error, with its numbered caption, its rows run and its panes open.
+#[test]
+fn the_paper_in_8_demos_opens_from_help_and_pages_through_every_demo() {
+    let dir = temp_dir("paper-lesson");
+    let mut h = harness(&test_options(&dir));
+    h.run_steps(2);
+    h.get_all_by_label("Help")
+        .find(|n| n.rect().top() < 40.0)
+        .unwrap()
+        .click();
+    h.run_steps(2);
+    h.get_by_label("The paper in 8 demos").click();
+    h.run_steps(4);
+    assert!(h.state().state.view.presenting, "it presents");
+    for k in 1..=8 {
+        let app = h.state();
+        assert!(
+            error_texts(app).is_empty(),
+            "demo {k}: {:?}",
+            error_texts(app)
+        );
+        let lesson = app.lesson().unwrap();
+        assert_eq!(lesson.index + 1, k, "demo {k}");
+        let caption = app.state.caption.clone().unwrap_or_default();
+        assert!(
+            caption.starts_with(&format!("{k} ·")),
+            "demo {k}: {caption}"
+        );
+        if k == 8 {
+            let net = app.network();
+            assert!(net.active, "the last demo is the network");
+            for row in net.rows.iter().filter(|r| r.enabled) {
+                assert!(
+                    app.network_run(row.id).is_some(),
+                    "network row {:?} ran",
+                    row.id
+                );
+            }
+        } else {
+            let rows: Vec<_> = app.state.optimizers.iter().filter(|r| r.enabled).collect();
+            assert!(rows.len() >= 2 || k == 1, "demo {k} compares rows");
+            for row in rows {
+                let run = app.run(row.id).map(|r| r.base.records.len());
+                assert!(
+                    run.is_some_and(|n| n > 1),
+                    "demo {k}: row {:?} has no run",
+                    row.id
+                );
+            }
+        }
+        match k {
+            2 => assert!(
+                app.state.panels.newton,
+                "Proposition 4.1 opens the Newton pane"
+            ),
+            3 => assert!(app.state.panels.alg2, "Algorithm 2 opens its pane"),
+            7 => assert!(app.state.panels.surface, "the typed f opens in 3D"),
+            _ => {}
+        }
+        h.key_press(Key::PageDown);
+        h.run_steps(4);
+    }
+    assert_eq!(h.state().lesson().unwrap().index, 7, "the last demo stays");
+}

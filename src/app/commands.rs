@@ -76,6 +76,8 @@ pub enum UiCommand {
     ZoomReset,
     /// The help window.
     ToggleHelp,
+    /// The paper's story as a lesson shipped with the app.
+    PaperLesson,
     /// Play or pause the timeline.
     PlayPause,
     /// One step forward.
@@ -142,6 +144,7 @@ impl UiCommand {
             Self::ZoomOut => "Zoom out",
             Self::ZoomReset => "Reset zoom",
             Self::ToggleHelp => "Help",
+            Self::PaperLesson => "The paper in 8 demos",
             Self::PlayPause => "Play / pause",
             Self::StepForward => "Step forward",
             Self::StepBack => "Step back",
@@ -225,6 +228,9 @@ impl UiCommand {
             Self::ZoomOut => "Smaller text and thinner lines.",
             Self::ZoomReset => "Back to 100 % (150 % when presenting).",
             Self::ToggleHelp => "Shortcuts and a short tour.",
+            Self::PaperLesson => {
+                "The paper's story in eight demos with captions, presented: the symmetry, Proposition 4.1, Algorithm 2, learned teleports, where teleports hurt, learned momentum, a typed f in 3D and a network. Page Down / Page Up move through it."
+            }
             Self::PlayPause => "Play or pause the timeline.",
             Self::StepForward => "One step forward.",
             Self::StepBack => "One step back.",
@@ -277,6 +283,7 @@ impl UiCommand {
             | Self::CopyLessonLink
             | Self::ExportPlotSvg
             | Self::OpenLesson
+            | Self::PaperLesson
             | Self::ExportTrajectories
             | Self::ResetDefaults
             | Self::ToggleAlg2
@@ -318,6 +325,7 @@ impl UiCommand {
             | Self::ResetLayout
             | Self::Presentation
             | Self::OpenLesson
+            | Self::PaperLesson
             | Self::ZoomIn
             | Self::ZoomOut
             | Self::ZoomReset => Menu::View,
@@ -430,6 +438,7 @@ impl TeleportApp {
             UiCommand::ResetView => self.rt.level_set.reset_view = true,
             UiCommand::ResetLayout => self.reset_layout(),
             UiCommand::ToggleHelp => self.state.panels.help ^= true,
+            UiCommand::PaperLesson => self.open_paper_lesson(ctx),
             UiCommand::PlayPause => {
                 let p = &mut self.state.playback;
                 p.playing = !p.playing;

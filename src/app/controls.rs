@@ -100,7 +100,10 @@ impl TeleportApp {
                     self.menu_item(ui, command);
                 }
             });
-            self.menu_item(ui, UiCommand::ToggleHelp);
+            ui.menu_button("Help", |ui| {
+                self.menu_item(ui, UiCommand::ToggleHelp);
+                self.menu_item(ui, UiCommand::PaperLesson);
+            });
             ui.separator();
             ui.label(RichText::new(format!("task: {}", self.task_label())).weak());
         });

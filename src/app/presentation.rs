@@ -13,6 +13,44 @@ use std::path::{Path, PathBuf};
 use super::TeleportApp;
 use super::state::ViewMode;
 
+/// The lesson shipped with the app (Help → The paper in 8 demos): each lab
+/// file of `assets/lessons/paper-in-8-demos` by name, compiled in so that
+/// the web build has it too.
+pub const PAPER_LESSON: [(&str, &str); 8] = [
+    (
+        "01-symmetry.json",
+        include_str!("../../assets/lessons/paper-in-8-demos/01-symmetry.json"),
+    ),
+    (
+        "02-newton.json",
+        include_str!("../../assets/lessons/paper-in-8-demos/02-newton.json"),
+    ),
+    (
+        "03-algorithm-2.json",
+        include_str!("../../assets/lessons/paper-in-8-demos/03-algorithm-2.json"),
+    ),
+    (
+        "04-l2o.json",
+        include_str!("../../assets/lessons/paper-in-8-demos/04-l2o.json"),
+    ),
+    (
+        "05-rosenbrock.json",
+        include_str!("../../assets/lessons/paper-in-8-demos/05-rosenbrock.json"),
+    ),
+    (
+        "06-momentum.json",
+        include_str!("../../assets/lessons/paper-in-8-demos/06-momentum.json"),
+    ),
+    (
+        "07-himmelblau-3d.json",
+        include_str!("../../assets/lessons/paper-in-8-demos/07-himmelblau-3d.json"),
+    ),
+    (
+        "08-network.json",
+        include_str!("../../assets/lessons/paper-in-8-demos/08-network.json"),
+    ),
+];
+
 /// One demo of a lesson: a lab file of its folder, or a lab carried in a
 /// lesson bundle (a download or a `#lesson=` link: the web has no folders).
 #[derive(Clone, Debug, PartialEq)]
@@ -123,6 +161,19 @@ impl TeleportApp {
     /// Opens a lesson folder at its first file and starts presenting.
     pub fn open_lesson(&mut self, ctx: &egui::Context, dir: &Path) {
         self.start_lesson(ctx, Lesson::open(dir));
+    }
+
+    /// Help → The paper in 8 demos: the lesson shipped with the app
+    /// ([`PAPER_LESSON`]), presented from its first demo.
+    pub fn open_paper_lesson(&mut self, ctx: &egui::Context) {
+        let labs: Vec<String> = PAPER_LESSON
+            .iter()
+            .map(|(_, text)| (*text).to_owned())
+            .collect();
+        match teleport_core::io::lesson::bundle(&labs) {
+            Ok(text) => self.open_lesson_bundle(ctx, "The paper in 8 demos", &text),
+            Err(e) => self.notify(ctx, format!("Cannot open the paper's lesson: {e}"), true),
+        }
     }
 
     /// Opens a lesson bundle (a downloaded lesson, a `#lesson=` link) at
