@@ -191,6 +191,24 @@ fn the_paper_in_8_demos_opens_from_help_and_pages_through_every_demo() {
     h.run_steps(4);
     assert!(h.state().state.view.presenting, "it presents");
     for k in 1..=8 {
+        // The network's rows run on a worker: wait for them (a condition,
+        // not a time), then look.
+        let ran = |app: &TeleportApp| {
+            let net = app.network();
+            !net.active
+                || net
+                    .rows
+                    .iter()
+                    .filter(|r| r.enabled)
+                    .all(|r| app.network_run(r.id).is_some())
+        };
+        for _ in 0..600 {
+            if ran(h.state()) {
+                break;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(20));
+            h.run_steps(1);
+        }
         let app = h.state();
         assert!(
             error_texts(app).is_empty(),
@@ -226,6 +244,24 @@ fn the_paper_in_8_demos_opens_from_help_and_pages_through_every_demo() {
                 );
             }
         }
+        if k < 8 {
+            // The plot leads whatever panes the last demo had open.
+            let plot = app.level_set().plot_rect.unwrap();
+            let central = app.central_rect();
+            assert!(
+                plot.height() > 0.3 * central.height(),
+                "demo {k}: the plot {plot:?} of {central:?}"
+            );
+        }
+        let open = [
+            app.state.panels.alg2,
+            app.state.panels.newton,
+            app.state.panels.surface,
+        ];
+        assert!(
+            open.iter().filter(|o| **o).count() <= 1,
+            "demo {k}: {open:?}"
+        );
         match k {
             2 => assert!(
                 app.state.panels.newton,

@@ -89,8 +89,11 @@ pub struct Layout {
 }
 
 /// Every pane in its own tab bar (the tab is the handle a tile is dragged
-/// by), nested containers of one direction joined.
+/// by), and a tab bar or a row left empty by a closed instrument removed
+/// (kept, it held its share of the space as a blank band under the plot).
 const SIMPLIFY: SimplificationOptions = SimplificationOptions {
+    prune_empty_tabs: true,
+    prune_empty_containers: true,
     all_panes_must_have_tabs: true,
     ..SimplificationOptions::OFF
 };
@@ -461,6 +464,26 @@ mod tests {
             assert!(layout.contains(pane), "{pane:?}");
         }
         assert!(Pane::INSTRUMENTS.iter().all(|p| !layout.contains(*p)));
+    }
+
+    #[test]
+    fn closing_every_instrument_leaves_no_empty_tile() {
+        let mut layout = Layout::default();
+        let mut p = panels();
+        for open in [true, false] {
+            p.alg2 = open;
+            p.surface = open;
+            layout.follow(&p);
+            layout.simplify();
+        }
+        // An empty tab bar kept its share of the space: a blank band.
+        for pane in [Pane::LevelSet, Pane::Theta, Pane::Loss] {
+            assert!(layout.contains(pane), "{pane:?}");
+        }
+        assert!(!layout.tree.tiles.iter().any(|(_, t)| matches!(
+            t,
+            Tile::Container(c) if c.is_empty()
+        )));
     }
 
     #[test]

@@ -634,6 +634,14 @@ impl TeleportApp {
 
     /// The pane: a row of settings over the picture.
     pub(super) fn surface_pane_ui(&mut self, ui: &mut egui::Ui) {
+        // A network's loss has a coordinate per weight: no surface over the
+        // plane to draw (the plane's would be stale).
+        if self.network_active() {
+            ui.label(
+                "The 3D surface shows f over the plane's two coordinates. A network's loss has one coordinate per weight: its loss slice, beside the data, is the view of it.",
+            );
+            return;
+        }
         // The tile's rectangle, taken before the settings row could widen
         // the ui's (a row wider than a narrow tile does).
         let tile = ui.max_rect();

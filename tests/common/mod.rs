@@ -143,9 +143,23 @@ pub fn xvfb_available() -> bool {
 }
 
 /// `xvfb-run` with a 1600 × 1000 screen, ready for the command to run in it.
+///
+/// Each call starts its search for a free display at a number of its own
+/// (`-n`, from this process and a counter): `xvfb-run -a` alone starts at
+/// 99 every time, and two tests starting together could both take the
+/// same display and one fail with "Failed to open connection to X server".
 pub fn xvfb_command() -> Command {
+    static CALLS: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+    let call = CALLS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let start = 100 + (std::process::id() % 997) * 16 + call % 16;
     let mut cmd = Command::new("xvfb-run");
-    cmd.args(["-a", "-s", "-screen 0 1600x1000x24"]);
+    cmd.args([
+        "-a",
+        "-n",
+        &start.to_string(),
+        "-s",
+        "-screen 0 1600x1000x24",
+    ]);
     cmd
 }
 
