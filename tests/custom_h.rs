@@ -243,3 +243,80 @@ fn the_theta_curve_from_one_orbit_walk_equals_teleporting_to_each_angle() {
         }
     }
 }
+
+/// *your f* opens Himmelblau's function typed as f (checked against the
+/// formula written out here); scrubbing θ moves g_θ(x) along the level
+/// curve — f kept, ‖∇f‖ changing — and θ*'s ‖∇f‖ is the largest of them;
+/// the gallery opens every classic test function at its own start point,
+/// each with finite runs and no error.
+#[test]
+fn your_f_keeps_f_along_theta_and_opens_every_test_function() {
+    use teleport_core::objective::TEST_FUNCTIONS;
+    use teleport_core::symmetry::teleport;
+    let mut h = harness("your-f");
+    h.get_by_label("your f").click();
+    h.run_steps(4);
+    let obj = h.state().objective().clone();
+    let x0 = Vec2::from(h.state().state.x0);
+    let himmelblau = |p: &Vec2| (p.x * p.x + p.y - 11.0).powi(2) + (p.x + p.y * p.y - 7.0).powi(2);
+    let f0 = himmelblau(&x0);
+    assert!(
+        (obj.f(&x0) - f0).abs() <= 1e-12 * f0.max(1.0),
+        "Himmelblau typed as f"
+    );
+    let mut norms = Vec::new();
+    for k in 1..=12 {
+        let theta = f64::from(k) * 0.5;
+        h.state_mut().state.theta = theta;
+        h.run_steps(1);
+        let y = teleport(&obj, &x0, theta);
+        assert!(
+            (himmelblau(&y) - f0).abs() <= 1e-6 * f0.max(1.0),
+            "θ = {theta}: f {} vs {f0}",
+            himmelblau(&y)
+        );
+        norms.push(obj.grad(&y).norm());
+    }
+    let (lo, hi) = norms.iter().fold((f64::INFINITY, 0.0f64), |(lo, hi), n| {
+        (lo.min(*n), hi.max(*n))
+    });
+    assert!(
+        hi - lo > 1e-2 * hi,
+        "‖∇f‖ changes along the curve: {norms:?}"
+    );
+    let star = h.state().oracle().grad_norm;
+    assert!(star >= hi * (1.0 - 1e-9), "θ*: {star} below a sampled {hi}");
+    for t in TEST_FUNCTIONS.iter() {
+        h.get_all_by_role(egui::accesskit::Role::ComboBox)
+            .find(|n| format!("{n:?}").contains("gallery: classic test functions"))
+            .unwrap()
+            .click();
+        h.run_steps(2);
+        h.get_by_label(t.name).click();
+        h.run_steps(4);
+        let app = h.state();
+        assert!(
+            app.task_error().is_none(),
+            "{}: {:?}",
+            t.name,
+            app.task_error()
+        );
+        assert_eq!(app.state.x0, t.x0, "{} opens at its start", t.name);
+        assert!(
+            common::error_texts(app).is_empty(),
+            "{}: {:?}",
+            t.name,
+            common::error_texts(app)
+        );
+        for (_, name, run) in app.visible_runs() {
+            assert!(
+                run.base
+                    .records
+                    .iter()
+                    .all(|r| r.x.iter().all(|v| v.is_finite())),
+                "{}: {name} left the plane",
+                t.name
+            );
+        }
+    }
+}

@@ -588,6 +588,8 @@ impl TeleportApp {
         egui::ComboBox::from_id_salt("test-functions")
             .selected_text("gallery: classic test functions")
             .width(ui.available_width().min(260.0))
+            // All eleven at once, no scrolling.
+            .height(480.0)
             .show_ui(ui, |ui| {
                 for (i, t) in teleport_core::objective::TEST_FUNCTIONS.iter().enumerate() {
                     if ui

@@ -161,17 +161,30 @@ impl History {
 
     /// Whether there is anything to undo from `state`.
     pub fn can_undo(&self, state: &AppState) -> bool {
-        !self.past.is_empty() || Demo::of(state) != self.settled
+        !self.past.is_empty() || (self.restored == 0 && Demo::of(state) != self.settled)
     }
 
     /// Whether there is anything to redo from `state`.
     pub fn can_redo(&self, state: &AppState) -> bool {
-        !self.future.is_empty() && Demo::of(state) == self.settled
+        !self.future.is_empty() && (self.restored > 0 || Demo::of(state) == self.settled)
+    }
+
+    /// Within the frames after an undo or redo, what the app made of the
+    /// restored step is that step (see `restored`): an undo or redo pressed
+    /// again right away starts from it, so that a widget that rounds a
+    /// restored value cannot make undo take back only its rounding, again
+    /// and again.
+    fn adopt_restored(&mut self, state: &AppState) {
+        if self.restored > 0 {
+            self.settled = Demo::of(state);
+            self.moving = None;
+        }
     }
 
     /// Takes back the last change: a change under way first, else the last
     /// committed one. Returns whether `state` changed.
     pub fn undo(&mut self, state: &mut AppState) -> bool {
+        self.adopt_restored(state);
         let current = Demo::of(state);
         if current != self.settled {
             self.future.push(current);
@@ -193,6 +206,7 @@ impl History {
     /// Does again what the last undo took back; nothing once the demo has
     /// changed since. Returns whether `state` changed.
     pub fn redo(&mut self, state: &mut AppState) -> bool {
+        self.adopt_restored(state);
         if Demo::of(state) != self.settled {
             self.future.clear();
             return false;

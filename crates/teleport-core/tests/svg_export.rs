@@ -347,3 +347,36 @@ fn a_bad_size_is_an_error() {
     assert!(Figure::new(0, 10, vec![chart.clone()]).to_svg().is_err());
     assert!(Figure::new(10, 9000, vec![chart]).to_svg().is_err());
 }
+
+/// A caption used as the title of a narrow figure wraps onto lines that
+/// fit it (it ran off both sides), every word kept in order, and the plot
+/// area moves down to make room; a title that fits stays one line.
+#[test]
+fn a_long_title_wraps_and_a_short_one_stays_one_line() {
+    let obj = Preset::ElliFixed.objective();
+    let title = "7 · Any f, in 3D. Himmelblau's function typed as a formula: its teleport follows the level curve through the point.";
+    let svg_of = |title: &str| {
+        let mut plot = LevelSetPlot::new(obj.clone(), (-6.0, 6.0), (-4.5, 4.5));
+        plot.title = title.to_owned();
+        plot.width = 640;
+        plot.height = 480;
+        plot.figure().to_svg().unwrap()
+    };
+    let texts = parsed_texts(&svg_of(title));
+    let words: Vec<&str> = title.split(' ').collect();
+    let lines: Vec<&String> = texts
+        .iter()
+        .filter(|t| {
+            t.starts_with(words[0]) || words.iter().any(|w| t.ends_with(w) && t.contains(' '))
+        })
+        .collect();
+    assert!(lines.len() >= 2, "one line: {texts:?}");
+    let joined = lines
+        .iter()
+        .map(|l| l.as_str())
+        .collect::<Vec<_>>()
+        .join(" ");
+    assert_eq!(joined, title, "every word, in order");
+    let short = parsed_texts(&svg_of("Level sets"));
+    assert_eq!(short.iter().filter(|t| *t == "Level sets").count(), 1);
+}

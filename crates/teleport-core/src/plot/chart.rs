@@ -78,7 +78,11 @@ impl Chart {
         let y_tick_w = y_ticks.iter().map(width).fold(0.0, f64::max);
         let last_x_w = x_ticks.last().map_or(0.0, width);
         let l = cell.l + PAD + height(&self.y_label, LABEL_PX) + y_tick_w + GAP + TICK_LEN;
-        let t = cell.t + PAD + height(&self.title, TITLE_PX);
+        let title: f64 = title_lines(canvas, &self.title, cell.r - cell.l - 2.0 * PAD)
+            .iter()
+            .map(|line| height(line, TITLE_PX))
+            .sum();
+        let t = cell.t + PAD + title;
         let r = cell.r - (PAD + 6.0).max(last_x_w / 2.0 + 2.0);
         let below = TICK_LEN + GAP + height("0", TICK_PX) + height(&self.x_label, LABEL_PX);
         let (l, t) = (l.round(), t.round());
@@ -184,12 +188,11 @@ impl Chart {
             .for_each(|&v| segment(&mut ticks, [area.l, tick_y(v)], [area.l - 3.0, tick_y(v)]));
         canvas.stroke(ticks.finish(), pen(Color::BLACK, 1.0), false);
         let mid = [(area.l + area.r) / 2.0, (area.t + area.b) / 2.0];
-        canvas.text(
-            &self.title,
-            style(TITLE_PX),
-            [mid[0], cell.t + PAD],
-            [0.5, 0.0],
-        );
+        let mut top = cell.t + PAD;
+        for line in title_lines(canvas, &self.title, cell.r - cell.l - 2.0 * PAD) {
+            canvas.text(&line, style(TITLE_PX), [mid[0], top], [0.5, 0.0]);
+            top += canvas.text_size(&line, TITLE_PX)[1] + GAP;
+        }
         let x_label_y = below + GAP + canvas.text_size("0", TICK_PX)[1] + GAP;
         canvas.text(
             &self.x_label,
@@ -544,4 +547,33 @@ pub(super) fn draw_item(canvas: &mut Canvas, frame: &Frame, item: &Item) {
             }
         }
     }
+}
+
+/// The title broken at spaces into lines no wider than `width` (a word
+/// wider than that stands on a line of its own): a caption used as a title
+/// wraps instead of running off both sides of the figure. A title that fits
+/// is its one line, laid out as before.
+fn title_lines(canvas: &Canvas, title: &str, width: f64) -> Vec<String> {
+    if title.is_empty() {
+        return Vec::new();
+    }
+    if canvas.text_size(title, TITLE_PX)[0] <= width {
+        return vec![title.to_owned()];
+    }
+    let mut lines: Vec<String> = Vec::new();
+    let mut line = String::new();
+    for word in title.split(' ') {
+        let candidate = if line.is_empty() {
+            word.to_owned()
+        } else {
+            format!("{line} {word}")
+        };
+        if line.is_empty() || canvas.text_size(&candidate, TITLE_PX)[0] <= width {
+            line = candidate;
+        } else {
+            lines.push(std::mem::replace(&mut line, word.to_owned()));
+        }
+    }
+    lines.push(line);
+    lines
 }
