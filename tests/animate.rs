@@ -36,12 +36,15 @@ fn lab(dir: &Path) -> PathBuf {
 }
 
 fn run(dir: &Path, args: &[&str]) -> Output {
-    let mut cmd = common::xvfb_command();
-    cmd.arg(env!("CARGO_BIN_EXE_teleport-lab"))
-        .args(args)
-        .env("XDG_RUNTIME_DIR", dir)
-        .env("HOME", dir);
-    common::run_with_timeout(cmd, Duration::from_secs(240))
+    let make = || {
+        let mut cmd = common::xvfb_command();
+        cmd.arg(env!("CARGO_BIN_EXE_teleport-lab"))
+            .args(args)
+            .env("XDG_RUNTIME_DIR", dir)
+            .env("HOME", dir);
+        cmd
+    };
+    common::run_on_display(make, Duration::from_secs(240))
 }
 
 /// A fresh folder `name` holding the demo lab file, or `None` (the test
@@ -242,11 +245,14 @@ fn the_pointer_over_the_window_never_shows_in_a_recording() {
         ),
     ];
     for (out, script) in scripts {
-        let mut cmd = common::xvfb_command();
-        cmd.args(["sh", "-c", &script])
-            .env("XDG_RUNTIME_DIR", &dir)
-            .env("HOME", &dir);
-        let output = common::run_with_timeout(cmd, Duration::from_secs(240));
+        let make = || {
+            let mut cmd = common::xvfb_command();
+            cmd.args(["sh", "-c", &script])
+                .env("XDG_RUNTIME_DIR", &dir)
+                .env("HOME", &dir);
+            cmd
+        };
+        let output = common::run_on_display(make, Duration::from_secs(240));
         common::assert_success(&output);
         assert!(out.is_file(), "{} was not written", out.display());
     }

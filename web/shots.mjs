@@ -25,8 +25,9 @@ const types = {
   ".safetensors": "application/octet-stream",
 };
 const server = http.createServer((req, res) => {
-  const file = path.join(dist, decodeURIComponent(new URL(req.url, "http://x").pathname));
-  fs.readFile(file.endsWith("/") ? path.join(file, "index.html") : file, (err, data) => {
+  const asked = path.join(dist, decodeURIComponent(new URL(req.url, "http://x").pathname));
+  const file = asked.endsWith(path.sep) || asked === dist ? path.join(asked, "index.html") : asked;
+  fs.readFile(file, (err, data) => {
     if (err) {
       res.writeHead(404).end();
       return;
@@ -70,7 +71,7 @@ for (const [name, viewport, touch] of sizes) {
   await page.screenshot({ path: path.join(out, `${name}-default.png`) });
   if (touch) {
     // The phone's controls drawer: a tap on "☰ Controls" (top left).
-    await page.touchscreen.tap(50, 40);
+    await page.touchscreen.tap(40, 12);
     await page.waitForTimeout(1500);
     await page.screenshot({ path: path.join(out, `${name}-controls.png`) });
   }

@@ -176,7 +176,7 @@ impl TeleportApp {
             // The browser reads a file asynchronously; its contents come
             // back through the inbox.
             #[cfg(target_arch = "wasm32")]
-            web::read_dropped(ctx, &self.rt.inbox, file);
+            super::web::read_dropped(ctx, &self.rt.inbox, file);
             #[cfg(not(target_arch = "wasm32"))]
             {
                 let path = file.path().to_path_buf();
@@ -213,7 +213,7 @@ impl TeleportApp {
         for variant in needed {
             if self.rt.shipped_requested.insert((variant, family)) {
                 #[cfg(target_arch = "wasm32")]
-                web::fetch_shipped(ctx, &self.rt.inbox, variant, family);
+                super::web::fetch_shipped(ctx, &self.rt.inbox, variant, family);
                 #[cfg(not(target_arch = "wasm32"))]
                 let _ = ctx;
             }

@@ -7,8 +7,9 @@
 //! thread on the desktop; on the web, which has no threads, in slices of
 //! each frame ([`Worker::poll`] steps it for a few milliseconds). Starting a
 //! new computation cancels the old one without waiting for it; a cancelled
-//! thread ends after its current step and is joined later (at the latest
-//! when the worker is dropped), so the frame never blocks.
+//! thread ends after its current step and is joined later (when the
+//! worker is dropped, for at most a quarter of a second: a longer step is
+//! left to end on its own), so the frame never blocks.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -16,7 +17,6 @@ use std::sync::mpsc::{Receiver, Sender, TryRecvError};
 #[cfg(not(target_arch = "wasm32"))]
 use std::thread::JoinHandle;
 
-#[cfg(target_arch = "wasm32")]
 use web_time::{Duration, Instant};
 
 /// What a step function says after each step.
@@ -79,7 +79,12 @@ const WEB_SLICE: Duration = Duration::from_millis(8);
 
 /// One background computation at a time, with its results.
 pub struct Worker<T> {
-    /// The thread's name (`across-tasks`, `basin-map`, …).
+    /// The thread's name (`across-tasks`, `basin-map`, …); the web runs
+    /// no threads.
+    #[cfg_attr(
+        target_arch = "wasm32",
+        allow(dead_code, reason = "no threads on the web")
+    )]
     name: &'static str,
     running: Option<Running<T>>,
     /// Cancelled threads finishing their current step; joined once done.
@@ -210,18 +215,32 @@ impl<T: Send + 'static> Worker<T> {
     }
 }
 
+/// How long dropping a worker waits for its cancelled threads to end their
+/// current step. A step can be long (a network's across-tasks row over
+/// thousands of steps took minutes): past this the thread is left to end
+/// on its own at its next step, and the frame that dropped the worker (a
+/// Reset to defaults, a closed instrument) goes on.
+#[cfg(not(target_arch = "wasm32"))]
+const DROP_WAIT: Duration = Duration::from_millis(250);
+
 impl<T> Drop for Worker<T> {
     fn drop(&mut self) {
-        if let Some(mut running) = self.running.take() {
+        if let Some(running) = self.running.take() {
             running.cancel.store(true, Ordering::Relaxed);
             #[cfg(not(target_arch = "wasm32"))]
-            if let Some(handle) = running.handle.take() {
-                let _ = handle.join();
-            }
+            self.retired.extend(running.handle);
         }
         #[cfg(not(target_arch = "wasm32"))]
-        for handle in self.retired.drain(..) {
-            let _ = handle.join();
+        {
+            let deadline = Instant::now() + DROP_WAIT;
+            for handle in self.retired.drain(..) {
+                while !handle.is_finished() && Instant::now() < deadline {
+                    std::thread::sleep(Duration::from_millis(1));
+                }
+                if handle.is_finished() {
+                    let _ = handle.join();
+                }
+            }
         }
     }
 }
@@ -279,7 +298,8 @@ mod tests {
         let got = wait_for(&mut worker);
         assert_eq!(got, vec![7], "nothing of the cancelled computation arrives");
         assert_eq!(worker.started(), 2);
-        // Dropping joins the cancelled thread, which ends at its next step.
+        // Dropping joins the cancelled thread, which ends at its next step
+        // (well within the quarter second a drop waits).
         drop(worker);
     }
 

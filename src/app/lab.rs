@@ -431,7 +431,7 @@ impl TeleportApp {
         };
         let fragment = teleport_core::io::link::fragment(&json);
         #[cfg(target_arch = "wasm32")]
-        match web::set_fragment(&fragment) {
+        match super::web::set_fragment(&fragment) {
             Ok(url) => {
                 let chars = url.len();
                 ctx.copy_text(url);

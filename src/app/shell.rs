@@ -1,8 +1,10 @@
 //! The app inside eframe: the window on the desktop (`run_native`) or
 //! the canvas of a web page, saving on exit and stopping the threads.
 
+#[cfg(not(target_arch = "wasm32"))]
+use super::Options;
+use super::TeleportApp;
 use super::export;
-use super::{Options, TeleportApp};
 
 impl eframe::App for TeleportApp {
     fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {

@@ -163,6 +163,24 @@ pub fn xvfb_command() -> Command {
     cmd
 }
 
+/// Runs the command `make` builds under `xvfb-run` (see [`xvfb_command`])
+/// as [`run_with_timeout`] does, once more (up to three times) when the
+/// display could not be reached: on a loaded machine Xvfb can lose the
+/// race with the app it was started for, which says nothing about the app.
+pub fn run_on_display(make: impl Fn() -> Command, limit: Duration) -> Output {
+    let mut attempt = 0;
+    loop {
+        let output = run_with_timeout(make(), limit);
+        let lost = String::from_utf8_lossy(&output.stderr)
+            .contains("Failed to open connection to X server");
+        attempt += 1;
+        if !lost || attempt == 3 {
+            return output;
+        }
+        eprintln!("the display was not reached; running again");
+    }
+}
+
 /// Runs `cmd` with its output captured, killing it and failing the test if
 /// it has not exited within `limit`.
 pub fn run_with_timeout(mut cmd: Command, limit: Duration) -> Output {

@@ -77,26 +77,32 @@ pub fn variants(settings: &NetTaskSettings) -> Vec<NetTaskSettings> {
         .collect()
 }
 
-/// The statistics of `optimizer` on `tasks`, `steps` steps each.
+/// The statistics of `optimizer` on `tasks`, `steps` steps each; `None`
+/// once `cancelled` says so (checked between tasks: a row over many long
+/// runs would otherwise keep its thread busy long after nobody waits).
 pub fn row_stats(
     tasks: &[NetTask],
     steps: usize,
     optimizer: &NetRowOptimizer,
     schedule: Option<&teleport_core::net::NetSchedule>,
-) -> Vec<StepStats> {
-    let finals: Vec<Vec<f64>> = tasks
-        .iter()
-        .map(|task| {
-            let mut opt = optimizer.fresh(task.mlp.num_params());
-            run_with(task, steps, opt.as_mut(), schedule).losses()
-        })
-        .collect();
-    (0..=steps)
-        .map(|t| {
-            let values: Vec<f64> = finals.iter().filter_map(|f| f.get(t).copied()).collect();
-            step_stats(t, values, tasks.len())
-        })
-        .collect()
+    cancelled: &dyn Fn() -> bool,
+) -> Option<Vec<StepStats>> {
+    let mut finals: Vec<Vec<f64>> = Vec::with_capacity(tasks.len());
+    for task in tasks {
+        if cancelled() {
+            return None;
+        }
+        let mut opt = optimizer.fresh(task.mlp.num_params());
+        finals.push(run_with(task, steps, opt.as_mut(), schedule).losses());
+    }
+    Some(
+        (0..=steps)
+            .map(|t| {
+                let values: Vec<f64> = finals.iter().filter_map(|f| f.get(t).copied()).collect();
+                step_stats(t, values, tasks.len())
+            })
+            .collect(),
+    )
 }
 
 impl TeleportApp {
@@ -194,7 +200,11 @@ impl TeleportApp {
                 return Step::Done;
             };
             next += 1;
-            let stats = row_stats(&tasks, steps, optimizer, schedule.as_ref());
+            let Some(stats) = row_stats(&tasks, steps, optimizer, schedule.as_ref(), &|| {
+                sink.cancelled()
+            }) else {
+                return Step::Done;
+            };
             if sink.cancelled() {
                 return Step::Done;
             }
