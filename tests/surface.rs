@@ -123,6 +123,12 @@ fn view_surface_opens_the_pane_and_dragging_orbits_the_camera() {
     h.state_mut().run_ui_command(UiCommand::Undo);
     h.run_steps(2);
     assert_eq!(h.state().state.surface.camera, after);
+    // (Undo took back the step before: opening the pane. Redo opens it
+    // again, the camera still where it was dragged.)
+    h.state_mut().run_ui_command(UiCommand::Redo);
+    h.run_steps(3);
+    assert!(h.state().state.panels.surface, "the pane is back");
+    assert_eq!(h.state().state.surface.camera, after);
 
     // The wheel zooms in; a double-click resets the camera.
     h.hover_at(rect.center());
@@ -154,6 +160,8 @@ fn view_surface_opens_the_pane_and_dragging_orbits_the_camera() {
     assert_eq!(h.state().state.surface.camera, Camera::default());
 
     // A new height scale is a new mesh; the camera and the step are not.
+    // (The pane opened again by Redo built its own mesh.)
+    let builds = h.state().surface().mesh_builds();
     h.state_mut().state.playback.t += 3;
     h.run_steps(2);
     assert_eq!(h.state().surface().mesh_builds(), builds);
