@@ -1,4 +1,4 @@
-//! The seeded UI monkey on the real app: 10,000 random actions over four
+//! The seeded UI monkey on the real app: 8,000 random actions over four
 //! seeds, every invariant checked after each (see `teleport_lab::monkey`).
 //! `teleport-lab bench monkey --actions N --seed S` runs longer.
 
@@ -38,22 +38,22 @@ fn run(seed: u64, actions: usize) {
 
 #[test]
 fn monkey_seed_1() {
-    run(1, 2_500);
+    run(1, 2_000);
 }
 
 #[test]
 fn monkey_seed_2() {
-    run(2, 2_500);
+    run(2, 2_000);
 }
 
 #[test]
 fn monkey_seed_3() {
-    run(3, 2_500);
+    run(3, 2_000);
 }
 
 #[test]
 fn monkey_seed_4() {
-    run(4, 2_500);
+    run(4, 2_000);
 }
 
 /// States the monkey reached when it found a bug, replayed: nothing may be
