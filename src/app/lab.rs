@@ -372,11 +372,14 @@ impl TeleportApp {
             self.open_lesson_bundle(ctx, &path.display().to_string(), text);
             return;
         }
-        let noisy = teleport_core::io::lab::load(path)
-            .map(|scene| noisy_rows(&scene))
-            .unwrap_or_default();
-        match self.load_file(path) {
-            Ok(()) => {
+        let shown = teleport_core::io::lab::load(path)
+            .map_err(|e| e.to_string())
+            .and_then(|scene| {
+                let noisy = noisy_rows(&scene);
+                self.show_scene(scene).map(|()| noisy)
+            });
+        match shown {
+            Ok(noisy) => {
                 self.state.remember_recent(path);
                 self.notify(ctx, format!("Opened {}", path.display()), false);
                 if !noisy.is_empty() {
@@ -430,27 +433,45 @@ impl TeleportApp {
             }
         };
         let fragment = teleport_core::io::link::fragment(&json);
+        self.share_fragment(
+            ctx,
+            &fragment,
+            |chars| {
+                format!(
+                    "Link to this demo copied ({chars} characters); the address bar shows it too."
+                )
+            },
+            "The demo's link fragment is on the clipboard (add it to the web app's address).",
+        );
+    }
+
+    /// Puts `fragment` (`lab=…` or `lesson=…`) into the page's address and
+    /// the whole link on the clipboard, saying `copied(its length)`; off the
+    /// web, the fragment alone on the clipboard, saying `fragment_only`.
+    fn share_fragment(
+        &mut self,
+        ctx: &egui::Context,
+        fragment: &str,
+        copied: impl FnOnce(usize) -> String,
+        fragment_only: &str,
+    ) {
         #[cfg(target_arch = "wasm32")]
-        match super::web::set_fragment(&fragment) {
-            Ok(url) => {
-                let chars = url.len();
-                ctx.copy_text(url);
-                self.notify(
-                    ctx,
-                    format!("Link to this demo copied ({chars} characters); the address bar shows it too."),
-                    false,
-                );
+        {
+            let _ = fragment_only;
+            match super::web::set_fragment(fragment) {
+                Ok(url) => {
+                    let chars = url.len();
+                    ctx.copy_text(url);
+                    self.notify(ctx, copied(chars), false);
+                }
+                Err(e) => self.notify(ctx, format!("Cannot make the link: {e}"), true),
             }
-            Err(e) => self.notify(ctx, format!("Cannot make the link: {e}"), true),
         }
         #[cfg(not(target_arch = "wasm32"))]
         {
+            let _ = copied;
             ctx.copy_text(format!("#{fragment}"));
-            self.notify(
-                ctx,
-                "The demo's link fragment is on the clipboard (add it to the web app's address).",
-                false,
-            );
+            self.notify(ctx, fragment_only, false);
         }
     }
 }
@@ -603,28 +624,12 @@ impl TeleportApp {
             }
         };
         let fragment = teleport_core::io::link::lesson_fragment(&json);
-        #[cfg(target_arch = "wasm32")]
-        match super::web::set_fragment(&fragment) {
-            Ok(url) => {
-                let chars = url.len();
-                ctx.copy_text(url);
-                self.notify(
-                    ctx,
-                    format!("Link to the lesson copied ({chars} characters)."),
-                    false,
-                );
-            }
-            Err(e) => self.notify(ctx, format!("Cannot make the link: {e}"), true),
-        }
-        #[cfg(not(target_arch = "wasm32"))]
-        {
-            ctx.copy_text(format!("#{fragment}"));
-            self.notify(
-                ctx,
-                "The lesson's link fragment is on the clipboard.",
-                false,
-            );
-        }
+        self.share_fragment(
+            ctx,
+            &fragment,
+            |chars| format!("Link to the lesson copied ({chars} characters)."),
+            "The lesson's link fragment is on the clipboard.",
+        );
     }
 }
 
